@@ -1,0 +1,1 @@
+# backends: rules added by this directory

@@ -1,0 +1,1 @@
+# emu: rules added by this directory

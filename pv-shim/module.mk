@@ -1,0 +1,1 @@
+# pv-shim: rules added by this directory

@@ -1,0 +1,32 @@
+#!/bin/sh
+# Installs the Debian 12 packages xenlet's build and tests need.
+# Idempotent: when everything is present it only asks dpkg and returns.
+set -eu
+
+PACKAGES="
+gcc make binutils pkg-config
+check libsubunit-dev
+libxen-dev linux-libc-dev
+liblzma-dev zlib1g-dev libzstd-dev liblz4-dev
+clang libclang-rt-14-dev
+xenstore-utils
+xz-utils
+"
+
+missing=""
+for p in $PACKAGES; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+		missing="$missing $p"
+	fi
+done
+[ -z "$missing" ] && exit 0
+
+echo "install-deps: installing:$missing" >&2
+if [ "$(id -u)" != 0 ]; then
+	echo "install-deps: not root; run: sudo apt-get install$missing" >&2
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >&2
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing >&2

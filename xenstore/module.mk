@@ -1,0 +1,1 @@
+# xenstore: rules added by this directory
