@@ -106,8 +106,8 @@ int xs_store_read(struct xs_store *s, unsigned int domid, uint32_t txid,
  * permission on the node, or, when creating, on the closest existing
  * ancestor. A created node copies its parent's permissions, except that an
  * unprivileged creator becomes the owner (perms[0].domid). Fires watches on
- * path. E2BIG if len exceeds XS_QUOTA_VALUE_SIZE, ENOSPC if the node quota
- * of the owner would be exceeded.
+ * path. ENOSPC (as xenstored) if len exceeds XS_QUOTA_VALUE_SIZE or the
+ * caller's node quota would be exceeded.
  */
 int xs_store_write(struct xs_store *s, unsigned int domid, uint32_t txid,
 		   const char *path, const void *val, size_t len);
@@ -191,7 +191,8 @@ void xs_store_tx_end_owner(struct xs_store *s, void *owner);
  * Registers (watcher, path, token) for domid. path is canonical absolute or
  * special ('@...'). strip is how many leading characters of a fired path to
  * drop when reporting it (strlen("/local/domain/<N>/") for a watch the guest
- * set with a relative path, 0 otherwise; special paths are never stripped).
+ * set with a relative path, 0 otherwise; special paths are never stripped;
+ * a fired path no longer than strip is reported as "").
  * The event a watch gets right after registering is for the protocol layer
  * to send. EEXIST for a duplicate (watcher, path, token); E2BIG when domid
  * has XS_QUOTA_WATCHES watches.
@@ -235,7 +236,7 @@ bool xs_store_domain_is_introduced(const struct xs_store *s,
 /* One table of limits, applied to every domain but 0. */
 enum xs_quota {
 	XS_QUOTA_NODES,		/* nodes a domain owns; ENOSPC */
-	XS_QUOTA_VALUE_SIZE,	/* bytes in a node's value; E2BIG */
+	XS_QUOTA_VALUE_SIZE,	/* bytes in a node's value; ENOSPC */
 	XS_QUOTA_WATCHES,	/* watches a domain has; E2BIG */
 	XS_QUOTA_TRANSACTIONS,	/* transactions a domain has open; ENOSPC */
 	XS_QUOTA_PATH_LEN,	/* path length below the domain's home; EINVAL */
