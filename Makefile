@@ -47,6 +47,15 @@ $(error scripts/install-deps.sh failed)
 endif
 endif
 
+# Generic rules: hosted objects, and sanitized ones for unit tests.
+$(BUILD)/host/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) -c $< -o $@
+
+$(BUILD)/san/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(SAN_CFLAGS) $(CHECK_CFLAGS) -c $< -o $@
+
 include pv-shim/module.mk
 include emu/module.mk
 include xenstore/module.mk

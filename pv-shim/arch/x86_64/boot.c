@@ -1,0 +1,120 @@
+/*
+ * Shim start of day: load the shim's own GDT, TSS and IDT, optionally
+ * measure where the core runs faster, then enter the guest kernel at CPL3
+ * with %rsi = start_info, as Xen starts an x86_64 PV domain.
+ *
+ * Every instruction here runs at CPL0, which this host emulates at about a
+ * microsecond each, so the work is kept to table stores and a few loads.
+ */
+#include "pv-shim/core/xen_abi.h"
+#include "pv-shim/shim_abi.h"
+#include "pv-shim/core/core.h"
+#include "pv-shim/arch/x86_64/cpu.h"
+#include "pv-shim/arch/x86_64/shim.h"
+
+extern const char trap_stubs[];
+extern void trap_return(void) __attribute__((noreturn));
+
+/* Read by trap_common: 1 hands every trap to the launcher. */
+volatile uint8_t shim_host_path;
+
+struct core shim_core = {
+	.st = (struct core_state *)SHIM_VA(SHIM_OFF_CORE),
+};
+
+#define GDT_ENTRIES 10
+
+static void setup_gdt_tss(void)
+{
+	uint64_t *gdt = (uint64_t *)SHIM_VA(SHIM_OFF_GDT);
+	uint32_t *tss = (uint32_t *)SHIM_VA(SHIM_OFF_TSS);
+	uint64_t tss_base = SHIM_VA(SHIM_OFF_TSS);
+
+	gdt[SHIM_SEL_KERNEL_CS >> 3] = 0x00af9a000000ffffULL;
+	gdt[SHIM_SEL_KERNEL_DS >> 3] = 0x00cf92000000ffffULL;
+	gdt[SHIM_SEL_USER_CS32 >> 3] = 0x00cffa000000ffffULL;
+	gdt[SHIM_SEL_USER_DS >> 3] = 0x00cff2000000ffffULL;
+	gdt[SHIM_SEL_USER_CS >> 3] = 0x00affa000000ffffULL;
+	/* 64-bit available TSS, limit 0x67 (no I/O bitmap) */
+	gdt[SHIM_SEL_TSS >> 3] = 0x67 | ((tss_base & 0xffffff) << 16) |
+		(0x89ULL << 40) | (((tss_base >> 24) & 0xff) << 56);
+	gdt[(SHIM_SEL_TSS >> 3) + 1] = tss_base >> 32;
+
+	uint64_t rsp0 = SHIM_VA(SHIM_OFF_STACK + SHIM_STACK_SIZE);
+	uint64_t ist1 = SHIM_VA(SHIM_OFF_IST + SHIM_IST_SIZE);
+	tss[1] = (uint32_t)rsp0;         /* rsp0 */
+	tss[2] = (uint32_t)(rsp0 >> 32);
+	tss[9] = (uint32_t)ist1;         /* ist1 */
+	tss[10] = (uint32_t)(ist1 >> 32);
+	tss[25] = 104u << 16;            /* I/O map base past the limit */
+
+	struct descriptor_pointer p = { GDT_ENTRIES * 8 - 1, SHIM_VA(SHIM_OFF_GDT) };
+	load_gdt(&p);
+	load_tr(SHIM_SEL_TSS);
+}
+
+static void setup_idt(void)
+{
+	uint64_t *idt = (uint64_t *)SHIM_VA(SHIM_OFF_IDT);
+	for (unsigned vec = 0; vec < 32; vec++) {
+		uint64_t h = (uint64_t)trap_stubs + 16 * vec;
+		/* NMI, #DF and #MC may arrive on a bad stack: use IST1 */
+		uint64_t ist = (vec == 2 || vec == 8 || vec == 18) ? 1 : 0;
+		idt[2 * vec] = (h & 0xffff) | ((uint64_t)SHIM_SEL_KERNEL_CS << 16) |
+			(ist << 32) | (0x8eULL << 40) | (((h >> 16) & 0xffff) << 48);
+		idt[2 * vec + 1] = h >> 32;
+	}
+	struct descriptor_pointer p = { 32 * 16 - 1, SHIM_VA(SHIM_OFF_IDT) };
+	load_idt(&p);
+}
+
+/*
+ * The start-up measurement behind --trap-path=auto: the same null
+ * hypercall (XENVER_version, through the whole trap dispatch) run here by
+ * the core, and handed to the launcher with one exit.  The launcher
+ * compares the two and picks the cheaper place.
+ */
+static void calibrate(struct shim_boot_params *bp)
+{
+	struct trap_frame f;
+	uint64_t t0 = rdtsc();
+	for (uint32_t i = 0; i < bp->calibrate_rounds; i++) {
+		core_memset(&f, 0, sizeof f);
+		f.vector = CORE_VEC_SYSCALL;
+		f.rax = __HYPERVISOR_xen_version;
+		f.rdi = XENVER_version;
+		core_handle_trap(&shim_core, &f);
+	}
+	uint64_t t1 = rdtsc();
+	for (uint32_t i = 0; i < bp->calibrate_rounds; i++)
+		outl(SHIM_PORT_CALIBRATE, i);
+	uint64_t t2 = rdtsc();
+	bp->calib_guest_ticks = t1 - t0;
+	bp->calib_host_ticks = t2 - t1;
+}
+
+void shim_boot(void)
+{
+	struct shim_boot_params *bp = (struct shim_boot_params *)SHIM_VA(SHIM_OFF_BOOT);
+	if (bp->magic != SHIM_BOOT_MAGIC)
+		halt_forever();
+	setup_gdt_tss();
+	setup_idt();
+	if (bp->calibrate)
+		calibrate(bp);
+	/* The launcher now fixes the trap path and the trampoline. */
+	outl(SHIM_PORT_READY, 0);
+	shim_host_path = shim_core.st->trap_path == CORE_PATH_HOST;
+
+	struct trap_frame *f = (struct trap_frame *)
+		(SHIM_VA(SHIM_OFF_STACK + SHIM_STACK_SIZE) - sizeof(struct trap_frame));
+	core_memset(f, 0, sizeof *f);
+	f->rip = bp->guest_entry;
+	f->cs = SHIM_SEL_USER_CS;
+	f->rflags = bp->guest_rflags;
+	f->rsp = bp->guest_stack;
+	f->ss = SHIM_SEL_USER_DS;
+	f->rsi = bp->guest_start_info;
+	__asm__ volatile("mov %0, %%rsp; jmp trap_return" : : "r"(f) : "memory");
+	__builtin_unreachable();
+}

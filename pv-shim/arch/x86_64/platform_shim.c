@@ -1,0 +1,60 @@
+/*
+ * The core's platform inside the guest: guest RAM through the shim's
+ * physmap, and the launcher's services (console, log) through the mailbox
+ * page and one port exit each.
+ */
+#include "pv-shim/shim_abi.h"
+#include "pv-shim/core/core.h"
+#include "pv-shim/core/platform.h"
+#include "pv-shim/arch/x86_64/cpu.h"
+
+#define MAILBOX ((char *)SHIM_VA(SHIM_OFF_MAILBOX))
+#define MAILBOX_SIZE 4096
+
+void *platform_guest_ram(struct core *c, uint64_t gpa, size_t len)
+{
+	uint64_t ram = c->st->nr_pages << 12;
+	if (gpa >= ram || len > ram - gpa)
+		return 0;
+	return (void *)(SHIM_PHYSMAP_BASE + gpa);
+}
+
+void platform_console_write(struct core *c, const char *buf, size_t len)
+{
+	(void)c;
+	while (len) {
+		size_t n = len < MAILBOX_SIZE ? len : MAILBOX_SIZE;
+		core_memcpy(MAILBOX, buf, n);
+		outl(SHIM_PORT_CONSOLE, (uint32_t)n);
+		buf += n;
+		len -= n;
+	}
+}
+
+void platform_log(struct core *c, const char *line)
+{
+	(void)c;
+	size_t n = 0;
+	while (line[n] && n + 1 < MAILBOX_SIZE) {
+		MAILBOX[n] = line[n];
+		n++;
+	}
+	MAILBOX[n] = '\0';
+	outl(SHIM_PORT_LOG, (uint32_t)n);
+}
+
+/* gcc may emit calls to these for struct copies and initialisers. */
+void *memcpy(void *dst, const void *src, size_t n);
+void *memset(void *dst, int c, size_t n);
+
+void *memcpy(void *dst, const void *src, size_t n)
+{
+	core_memcpy(dst, src, n);
+	return dst;
+}
+
+void *memset(void *dst, int c, size_t n)
+{
+	core_memset(dst, c, n);
+	return dst;
+}

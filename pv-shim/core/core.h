@@ -1,0 +1,48 @@
+/*
+ * The hypercall and trap core: portable C without libc, built into the
+ * shim (freestanding, runs at CPL0 in the guest) and into the launcher and
+ * unit tests (hosted).  Both run it on the same struct core_state.
+ */
+#ifndef XENLET_CORE_H
+#define XENLET_CORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "pv-shim/core/core_state.h"
+
+struct core {
+	struct core_state *st;
+	void *plat;             /* the platform's own context */
+};
+
+enum core_action {
+	CORE_RESUME, /* return to the guest with the (updated) frame */
+	CORE_STOP,   /* the domain is finished; st->stop_reason says why */
+};
+
+/* Handles one guest trap or hypercall described by f, updating f. */
+enum core_action core_handle_trap(struct core *c, struct trap_frame *f);
+
+/* Runs hypercall nr with args; returns the value for %rax.  Not counted. */
+long core_hypercall(struct core *c, uint64_t nr, const uint64_t args[5]);
+
+/* Name of hypercall nr for messages ("hypercall#nn" style if unknown). */
+const char *core_hypercall_name(uint64_t nr);
+
+/* Ends the domain because of a guest fault; message says what happened. */
+void core_stop_fault(struct core *c, const struct trap_frame *f,
+		     const char *message);
+
+/* Guest memory through the guest's page tables (copy, never reference). */
+int copy_from_guest(struct core *c, void *dst, uint64_t va, size_t len);
+int copy_to_guest(struct core *c, uint64_t va, const void *src, size_t len);
+
+/* Minimal formatted output: %s %c %d %u %x %lx %lu %ld %llx %p, '#' and width. */
+size_t core_format(char *buf, size_t size, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+void core_memcpy(void *dst, const void *src, size_t n);
+void core_memset(void *dst, int c, size_t n);
+
+#endif

@@ -1,0 +1,61 @@
+/*
+ * All state of the hypercall/trap core.  It lives in the shim region of
+ * guest-physical memory, so the core can run on it either inside the guest
+ * or in the launcher.  No host or guest pointers: only numbers, indexes and
+ * guest addresses.
+ */
+#ifndef XENLET_CORE_STATE_H
+#define XENLET_CORE_STATE_H
+
+#include <stdint.h>
+#include "pv-shim/core/trap_frame.h"
+
+#define CORE_STATE_MAGIC 0x65726f63u /* "core" */
+#define CORE_NR_HYPERCALLS 64        /* Xen's table size; higher is -ENOSYS */
+#define CORE_NR_VECTORS 32
+
+enum core_trap_path {
+	CORE_PATH_GUEST = 0, /* the core runs in the shim, at CPL0 */
+	CORE_PATH_HOST = 1,  /* the core runs in the launcher */
+};
+
+enum core_stop_reason {
+	CORE_RUNNING = 0,
+	CORE_STOP_SHUTDOWN, /* SCHEDOP_shutdown; shutdown_code says which */
+	CORE_STOP_FAULT,    /* a guest fault nobody can take */
+};
+
+struct core_stats {
+	uint64_t transitions;  /* guest CPL3 -> shim CPL0 entries */
+	uint64_t traps[CORE_NR_VECTORS];
+	uint64_t hypercalls[CORE_NR_HYPERCALLS];
+	uint64_t hypercalls_out_of_range;
+};
+
+struct core_vcpu {
+	uint64_t cr3;          /* guest kernel top-level table, machine address */
+	uint64_t cr2;          /* of the page fault being handled */
+	uint8_t kernel_mode;   /* 1 while the guest kernel (not user) runs */
+};
+
+struct core_state {
+	uint32_t magic;
+	uint32_t trap_path;            /* enum core_trap_path */
+	uint64_t nr_pages;             /* guest RAM: mfn == pfn, [0, nr_pages) */
+	uint64_t shared_info_mfn;
+	uint64_t syscall_trampoline;   /* virtual address LSTAR points at */
+	struct core_vcpu vcpu;
+
+	uint32_t stop_reason;          /* enum core_stop_reason */
+	uint32_t shutdown_code;        /* SHUTDOWN_* */
+	struct trap_frame stop_frame;  /* guest registers when it stopped */
+	char stop_message[192];
+
+	uint64_t enosys_logged;        /* bit n: hypercall n already reported */
+	uint32_t last_enosys;          /* last unimplemented hypercall, +1 */
+	uint64_t last_enosys_rip;
+
+	struct core_stats stats;
+};
+
+#endif

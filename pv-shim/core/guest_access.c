@@ -1,0 +1,84 @@
+/*
+ * Copying to and from guest virtual addresses by walking the guest's own
+ * page tables in software.  The walk is the guest's view as a CPL3 access
+ * would see it: every level present and user-accessible, writable for
+ * writes, no superpages (PV guests have none), and every frame it reaches
+ * must be guest RAM — so a guest cannot point the core at the shim, at
+ * shared_info or at memory it does not own.  Each entry is read once.
+ */
+#include "pv-shim/core/core.h"
+#include "pv-shim/core/platform.h"
+#include "pv-shim/shim_abi.h"
+
+#define PTE_P    0x001ULL
+#define PTE_RW   0x002ULL
+#define PTE_US   0x004ULL
+#define PTE_PS   0x080ULL
+#define PTE_ADDR 0x000ffffffffff000ULL
+#define PAGE_SIZE 4096ULL
+
+/* Xen's reserved hole; the guest owns nothing in it. */
+#define HOLE_START 0xffff800000000000ULL
+#define HOLE_END   0xffff880000000000ULL
+
+static int is_canonical(uint64_t va)
+{
+	uint64_t top = va >> 47;
+	return top == 0 || top == 0x1ffff;
+}
+
+static int guest_va_to_gpa(struct core *c, uint64_t va, int write, uint64_t *gpa)
+{
+	if (!is_canonical(va) || (va >= HOLE_START && va < HOLE_END))
+		return -1;
+	uint64_t table = c->st->vcpu.cr3 & PTE_ADDR;
+	for (int level = 3; level >= 0; level--) {
+		unsigned idx = (va >> (12 + 9 * level)) & 511;
+		const volatile uint64_t *entry =
+			platform_guest_ram(c, table + idx * 8, 8);
+		if (!entry)
+			return -1;
+		uint64_t e = *entry;
+		if (!(e & PTE_P) || !(e & PTE_US) || (write && !(e & PTE_RW)))
+			return -1;
+		if (level > 0 && (e & PTE_PS))
+			return -1;
+		table = e & PTE_ADDR;
+	}
+	*gpa = table | (va & (PAGE_SIZE - 1));
+	return 0;
+}
+
+static int copy_guest(struct core *c, uint64_t va, void *buf, size_t len, int write)
+{
+	uint8_t *p = buf;
+	while (len) {
+		size_t chunk = PAGE_SIZE - (va & (PAGE_SIZE - 1));
+		if (chunk > len)
+			chunk = len;
+		uint64_t gpa;
+		if (guest_va_to_gpa(c, va, write, &gpa))
+			return -1;
+		uint8_t *ram = platform_guest_ram(c, gpa, chunk);
+		if (!ram)
+			return -1;
+		if (write)
+			core_memcpy(ram, p, chunk);
+		else
+			core_memcpy(p, ram, chunk);
+		p += chunk;
+		va += chunk;
+		len -= chunk;
+	}
+	return 0;
+}
+
+int copy_from_guest(struct core *c, void *dst, uint64_t va, size_t len)
+{
+	return copy_guest(c, va, dst, len, 0);
+}
+
+int copy_to_guest(struct core *c, uint64_t va, const void *src, size_t len)
+{
+	return copy_guest(c, va, (void *)src, len, 1);
+}

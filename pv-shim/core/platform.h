@@ -1,0 +1,24 @@
+/*
+ * What the core needs from where it runs.  Implemented once for the shim
+ * (pv-shim/arch/x86_64/platform_shim.c) and once for the launcher and the
+ * unit tests (emu/platform_host.c).
+ */
+#ifndef XENLET_CORE_PLATFORM_H
+#define XENLET_CORE_PLATFORM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct core;
+
+/* A pointer to [gpa, gpa+len) of guest RAM, or NULL if any of it is not
+ * guest RAM.  len never crosses a page. */
+void *platform_guest_ram(struct core *c, uint64_t gpa, size_t len);
+
+/* The guest's console output (already copied out of guest memory). */
+void platform_console_write(struct core *c, const char *buf, size_t len);
+
+/* One diagnostic line for the launcher's stderr (no trailing newline). */
+void platform_log(struct core *c, const char *line);
+
+#endif

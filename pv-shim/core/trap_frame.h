@@ -1,0 +1,29 @@
+/*
+ * The register frame of one guest trap, as the shim's entry stub leaves it
+ * on the trap stack (general registers pushed below the hardware frame).
+ * The launcher builds the same frame from KVM registers for traps that
+ * reach it without passing through CPL0.  Field order is the stub's ABI.
+ */
+#ifndef XENLET_CORE_TRAP_FRAME_H
+#define XENLET_CORE_TRAP_FRAME_H
+
+#include <stdint.h>
+
+struct trap_frame {
+	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
+	uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
+	uint64_t vector, error_code;
+	/* pushed by the CPU */
+	uint64_t rip, cs, rflags, rsp, ss;
+};
+
+#define TRAP_FRAME_SIZE (22 * 8)
+_Static_assert(sizeof(struct trap_frame) == TRAP_FRAME_SIZE, "stub ABI");
+
+/*
+ * Pseudo-vector for a guest `syscall` that the launcher received straight
+ * from the CPL3 trampoline (host trap path): no CPU exception was taken.
+ */
+#define CORE_VEC_SYSCALL 256
+
+#endif

@@ -1,0 +1,99 @@
+/*
+ * What the launcher and the shim agree on: where the shim lives, the ports
+ * its stubs use to reach the launcher, and the boot parameters page.
+ *
+ * The shim region is one block of guest-physical memory outside guest RAM
+ * (no pfn of the guest names it), mapped at SHIM_VIRT_BASE in PML4 slot 257
+ * of every guest top-level table.  Everything the hypercall/trap core keeps
+ * lives here, so the core can run on it from inside the guest (at these
+ * virtual addresses) or from the launcher (through its mapping of the block).
+ *
+ *   offset     size     what                           guest mapping
+ *   0x000000   1 MiB    shim image (text, data, bss)   RX / RW, supervisor
+ *   0x100000   4 KiB    boot parameters                RW, supervisor
+ *   0x101000   4 KiB    syscall trampoline (LSTAR)     RX, user
+ *   0x102000   4 KiB    shared_info                    RW, supervisor
+ *   0x103000   4 KiB    GDT                            RW, supervisor
+ *   0x104000   4 KiB    IDT                            RW, supervisor
+ *   0x105000   4 KiB    TSS                            RW, supervisor
+ *   0x106000   4 KiB    launcher mailbox (console/log) RW, supervisor
+ *   0x110000   128 KiB  core state                     RW, supervisor
+ *   0x130000   32 KiB   trap stack (TSS rsp0)          RW, supervisor
+ *   0x138000   16 KiB   fault stack (IST1: #DF/#NMI/#MC) RW, supervisor
+ *   0x200000   2 MiB    shim page tables               not mapped
+ *
+ * Guest RAM is also mapped, supervisor-only, at SHIM_PHYSMAP_BASE (slot 258)
+ * so the core can reach any guest frame when it runs inside the guest.
+ */
+#ifndef XENLET_SHIM_ABI_H
+#define XENLET_SHIM_ABI_H
+
+#define SHIM_VIRT_BASE      0xffff808000000000ULL /* PML4 slot 257 */
+#define SHIM_PHYSMAP_BASE   0xffff810000000000ULL /* PML4 slot 258 */
+#define SHIM_L4_SLOT        257
+#define SHIM_PHYSMAP_SLOT   258
+#define SHIM_PHYSMAP_MAX    (512ULL << 30)        /* one L4 slot */
+
+#define SHIM_REGION_SIZE    0x400000ULL
+#define SHIM_IMAGE_MAX      0x100000ULL
+#define SHIM_OFF_BOOT       0x100000ULL
+#define SHIM_OFF_TRAMPOLINE 0x101000ULL
+#define SHIM_OFF_SHARED     0x102000ULL
+#define SHIM_OFF_GDT        0x103000ULL
+#define SHIM_OFF_IDT        0x104000ULL
+#define SHIM_OFF_TSS        0x105000ULL
+#define SHIM_OFF_MAILBOX    0x106000ULL
+#define SHIM_OFF_CORE       0x110000ULL
+#define SHIM_CORE_SIZE      0x20000ULL
+#define SHIM_OFF_STACK      0x130000ULL
+#define SHIM_STACK_SIZE     0x8000ULL
+#define SHIM_OFF_IST        0x138000ULL
+#define SHIM_IST_SIZE       0x4000ULL
+#define SHIM_OFF_PGTABLES   0x200000ULL
+#define SHIM_PGTABLES_SIZE  0x200000ULL
+
+#define SHIM_VA(off)        (SHIM_VIRT_BASE + (off))
+
+/* GDT layout (Linux's, so the selectors CPL3 code runs on here match). */
+#define SHIM_SEL_KERNEL_CS  0x10
+#define SHIM_SEL_KERNEL_DS  0x18
+#define SHIM_SEL_USER_CS32  0x23
+#define SHIM_SEL_USER_DS    0x2b
+#define SHIM_SEL_USER_CS    0x33
+#define SHIM_SEL_TSS        0x40
+
+/*
+ * I/O ports.  Hypercall: a CPL3 `out` in the trampoline (host trap path).
+ * Trap: the CPL0 stub hands over a trap frame (low 32 bits of its address).
+ * The rest are the in-guest core asking the launcher for a service.
+ */
+#define SHIM_PORT_HYPERCALL 0xe0
+#define SHIM_PORT_TRAP      0xe1
+#define SHIM_PORT_CONSOLE   0xe2  /* mailbox holds bytes; value = length */
+#define SHIM_PORT_LOG       0xe3  /* mailbox holds a NUL-terminated line */
+#define SHIM_PORT_STOP      0xe4  /* core state says why */
+#define SHIM_PORT_CALIBRATE 0xe5  /* start-up measurement, see boot.c */
+#define SHIM_PORT_READY     0xe6  /* shim set up; about to enter the guest */
+
+#define SHIM_BOOT_MAGIC     0x786e6c74u /* "xnlt" */
+
+#ifndef __ASSEMBLER__
+#include <stdint.h>
+
+/* Filled by the launcher before the vCPU first runs. */
+struct shim_boot_params {
+	uint32_t magic;
+	uint32_t calibrate;        /* 1: measure both trap paths first */
+	uint64_t guest_entry;      /* kernel ENTRY */
+	uint64_t guest_stack;      /* initial %rsp */
+	uint64_t guest_start_info; /* initial %rsi */
+	uint64_t guest_rflags;
+	uint32_t calibrate_rounds;
+	uint32_t pad;
+	/* Written by the shim during calibration: TSC ticks for the rounds. */
+	uint64_t calib_guest_ticks;
+	uint64_t calib_host_ticks;
+};
+#endif
+
+#endif
