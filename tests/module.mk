@@ -1,1 +1,35 @@
 # tests: rules added by this directory
+
+# ---- Test guests: freestanding x86_64 PV kernels, one per directory under
+# tests/guests/ (each with a main.c), linked with the framework in
+# tests/guests/lib/.  Output: $(BUILD)/tests/guests/<name>.elf
+GUEST_DIR := tests/guests
+GUEST_BUILD := $(BUILD)/tests/guests
+GUEST_CFLAGS := -std=c11 -O2 -g $(WARNINGS) $(XEN_CPPFLAGS) -I$(GUEST_DIR)/lib -MMD -MP \
+	-ffreestanding -fno-pic -fno-pie -mcmodel=kernel -mno-red-zone \
+	-fno-stack-protector -mgeneral-regs-only -fno-asynchronous-unwind-tables \
+	-fcf-protection=none -fno-tree-loop-distribute-patterns -nostdlib -static
+GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,-T,$(GUEST_DIR)/lib/guest.ld \
+	-Wl,--build-id=none -Wl,-z,max-page-size=4096 -Wl,-z,noexecstack
+
+GUEST_NAMES := $(patsubst $(GUEST_DIR)/%/main.c,%,$(wildcard $(GUEST_DIR)/*/main.c))
+GUEST_LIB_OBJS := $(patsubst $(GUEST_DIR)/%,$(GUEST_BUILD)/%.o, \
+	$(wildcard $(GUEST_DIR)/lib/*.c) $(GUEST_DIR)/lib/entry.S)
+TEST_GUESTS := $(foreach g,$(GUEST_NAMES),$(GUEST_BUILD)/$(g).elf)
+
+$(GUEST_BUILD)/%.c.o: $(GUEST_DIR)/%.c
+	@mkdir -p $(@D)
+	$(CC) $(GUEST_CFLAGS) -c $< -o $@
+
+$(GUEST_BUILD)/%.S.o: $(GUEST_DIR)/%.S
+	@mkdir -p $(@D)
+	$(CC) $(GUEST_CFLAGS) -D__ASSEMBLY__ -c $< -o $@
+
+define GUEST_template
+$(GUEST_BUILD)/$(1).elf: $(patsubst $(GUEST_DIR)/%,$(GUEST_BUILD)/%.o,$(wildcard $(GUEST_DIR)/$(1)/*.c)) \
+		$(GUEST_LIB_OBJS) $(GUEST_DIR)/lib/guest.ld
+	$$(CC) $$(GUEST_CFLAGS) $$(GUEST_LDFLAGS) -o $$@ $$(filter %.o,$$^)
+endef
+$(foreach g,$(GUEST_NAMES),$(eval $(call GUEST_template,$(g))))
+
+PROGRAMS += $(TEST_GUESTS)
