@@ -33,3 +33,12 @@ endef
 $(foreach g,$(GUEST_NAMES),$(eval $(call GUEST_template,$(g))))
 
 PROGRAMS += $(TEST_GUESTS)
+
+# The framework's pure C parts, tested on the host.
+GUEST_LIB_HOST_SRCS := $(addprefix $(GUEST_DIR)/lib/,format.c cmdline.c sort.c cksum.c)
+GUEST_LIB_TEST := $(BUILD)/tests/guests/guest_lib_test
+$(GUEST_LIB_TEST): $(GUEST_DIR)/lib-unit/guest_lib_test.c $(GUEST_LIB_HOST_SRCS)
+	@mkdir -p $(@D)
+	$(CC) $(SAN_CFLAGS) $(CHECK_CFLAGS) -I$(GUEST_DIR)/lib \
+		-o $@ $^ $(CHECK_LIBS) -fsanitize=address,undefined
+UNIT_TESTS += $(GUEST_LIB_TEST)
