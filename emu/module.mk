@@ -1,1 +1,49 @@
 # emu: rules added by this directory
+
+# ---- Xen PV kernel loader: ELF64, bzImage, Xen notes --------------------
+# The integrator links LOADER_SRCS with LOADER_LIBS into ./xenlet.
+LOADER_SRCS := emu/xen_image.c emu/bzimage.c emu/xen_notes.c
+LOADER_LIBS := -llzma -lz -lzstd -llz4
+
+LOADER_SAN_OBJS := $(patsubst emu/%.c,$(BUILD)/emu/loader-san/%.o,$(LOADER_SRCS))
+LOADER_FUZZ_OBJS := $(patsubst emu/%.c,$(BUILD)/emu/loader-fuzz/%.o,$(LOADER_SRCS))
+
+$(LOADER_SAN_OBJS): $(BUILD)/emu/loader-san/%.o: emu/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(SAN_CFLAGS) -c $< -o $@
+
+# A smaller decompression cap keeps the fuzzer under libFuzzer's RSS limit.
+$(LOADER_FUZZ_OBJS): $(BUILD)/emu/loader-fuzz/%.o: emu/%.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -DBZIMAGE_MAX_OUTPUT=0x4000000UL -c $< -o $@
+
+$(BUILD)/tests/unit/test_xen_image.o: tests/unit/test_xen_image.c
+	@mkdir -p $(dir $@)
+	$(CC) $(SAN_CFLAGS) $(CHECK_CFLAGS) -c $< -o $@
+
+$(BUILD)/tests/unit/test_xen_image: $(BUILD)/tests/unit/test_xen_image.o $(LOADER_SAN_OBJS)
+	$(CC) -fsanitize=address,undefined $^ -o $@ $(LOADER_LIBS) $(CHECK_LIBS)
+
+$(BUILD)/fuzz/fuzz-xen-image: tests/fuzz/fuzz_xen_image.c $(LOADER_FUZZ_OBJS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $^ -o $@ $(LOADER_LIBS)
+
+UNIT_TESTS += $(BUILD)/tests/unit/test_xen_image
+FUZZERS += $(BUILD)/fuzz/fuzz-xen-image
+# ---- end of the loader's block -------------------------------------------
+
+# ---- the launcher: ./xenlet ------------------------------------------------
+LAUNCHER_SRCS := emu/main.c emu/run.c emu/kvm_vm.c emu/vcpu_loop.c \
+	emu/host_trap.c emu/platform_host.c emu/stats.c emu/stop_report.c \
+	emu/domain_layout.c emu/domain_build.c emu/shim_setup.c
+LAUNCHER_OBJS := $(patsubst %.c,$(BUILD)/host/%.o,$(LAUNCHER_SRCS) $(LOADER_SRCS)) \
+	$(CORE_HOST_OBJS) $(BUILD)/host/emu/shim_blob.o
+
+$(BUILD)/host/emu/shim_blob.o: emu/shim_blob.S $(BUILD)/shim/shim.bin
+	@mkdir -p $(dir $@)
+	$(CC) -c $< -o $@
+
+xenlet: $(LAUNCHER_OBJS)
+	$(CC) $(LAUNCHER_OBJS) -o $@ $(LOADER_LIBS)
+
+PROGRAMS += xenlet

@@ -75,6 +75,17 @@
 #define SHIM_PORT_CALIBRATE 0xe5  /* start-up measurement, see boot.c */
 #define SHIM_PORT_READY     0xe6  /* shim set up; about to enter the guest */
 
+/*
+ * The TSS carries an I/O permission bitmap covering ports 0 to 0xef, all
+ * denied, except SHIM_PORT_HYPERCALL once the launcher picks the host trap
+ * path: the trampoline's CPL3 `out` then exits to the launcher instead of
+ * raising #GP (on these hosts and on VT-x/AMD-V alike).  The CPU reads two
+ * bytes of bitmap per check, hence the extra byte.
+ */
+#define SHIM_TSS_IOMAP       104
+#define SHIM_TSS_IOMAP_BYTES (0xf0 / 8 + 1)
+#define SHIM_TSS_LIMIT       (SHIM_TSS_IOMAP + SHIM_TSS_IOMAP_BYTES - 1)
+
 #define SHIM_BOOT_MAGIC     0x786e6c74u /* "xnlt" */
 
 #ifndef __ASSEMBLER__

@@ -35,8 +35,8 @@ static void setup_gdt_tss(void)
 	gdt[SHIM_SEL_USER_CS32 >> 3] = 0x00cffa000000ffffULL;
 	gdt[SHIM_SEL_USER_DS >> 3] = 0x00cff2000000ffffULL;
 	gdt[SHIM_SEL_USER_CS >> 3] = 0x00affa000000ffffULL;
-	/* 64-bit available TSS, limit 0x67 (no I/O bitmap) */
-	gdt[SHIM_SEL_TSS >> 3] = 0x67 | ((tss_base & 0xffffff) << 16) |
+	/* 64-bit available TSS with a short I/O bitmap (see shim_abi.h) */
+	gdt[SHIM_SEL_TSS >> 3] = (SHIM_TSS_LIMIT & 0xffff) | ((tss_base & 0xffffff) << 16) |
 		(0x89ULL << 40) | (((tss_base >> 24) & 0xff) << 56);
 	gdt[(SHIM_SEL_TSS >> 3) + 1] = tss_base >> 32;
 
@@ -46,7 +46,10 @@ static void setup_gdt_tss(void)
 	tss[2] = (uint32_t)(rsp0 >> 32);
 	tss[9] = (uint32_t)ist1;         /* ist1 */
 	tss[10] = (uint32_t)(ist1 >> 32);
-	tss[25] = 104u << 16;            /* I/O map base past the limit */
+	tss[25] = (uint32_t)SHIM_TSS_IOMAP << 16;
+	uint8_t *iomap = (uint8_t *)tss + SHIM_TSS_IOMAP;
+	for (unsigned i = 0; i < SHIM_TSS_IOMAP_BYTES; i++)
+		iomap[i] = 0xff;         /* every port denied to CPL3 ... */
 
 	struct descriptor_pointer p = { GDT_ENTRIES * 8 - 1, SHIM_VA(SHIM_OFF_GDT) };
 	load_gdt(&p);

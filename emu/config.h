@@ -1,0 +1,34 @@
+/* What `xenlet run` was asked to do. */
+#ifndef XENLET_CONFIG_H
+#define XENLET_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum trap_path_choice { TRAP_PATH_AUTO, TRAP_PATH_GUEST, TRAP_PATH_HOST };
+
+struct xenlet_config {
+	const char *kernel;
+	const char *ramdisk;
+	const char *cmdline;
+	uint64_t memory_mib;
+	unsigned vcpus;
+	enum trap_path_choice trap_path;
+	bool stats;
+};
+
+#define XENLET_DEFAULT_MEMORY_MIB 512
+
+/* Exit statuses of `xenlet run`. */
+enum xenlet_exit {
+	XENLET_EXIT_POWEROFF = 0,
+	XENLET_EXIT_SETUP = 1,      /* usage, load or set-up error */
+	XENLET_EXIT_REBOOT = 2,
+	XENLET_EXIT_CRASH = 3,      /* the guest said it crashed (or suspend etc.) */
+	XENLET_EXIT_FAULT = 4,      /* a guest fault or triple fault */
+	XENLET_EXIT_INTERNAL = 5,   /* KVM or shim failure */
+};
+
+int xenlet_run(const struct xenlet_config *cfg);
+
+#endif

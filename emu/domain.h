@@ -1,0 +1,39 @@
+/* One running PV domain: its memory, its vCPU and the core's state. */
+#ifndef XENLET_DOMAIN_H
+#define XENLET_DOMAIN_H
+
+#include "pv-shim/core/core.h"
+#include "emu/config.h"
+#include "emu/kvm_vm.h"
+#include "emu/platform_host.h"
+#include "emu/shim_setup.h"
+#include "emu/stats.h"
+
+struct domain {
+	const struct xenlet_config *cfg;
+	int ram_fd;                  /* memfd: backends map guest RAM from it */
+	uint8_t *ram;
+	uint64_t ram_bytes;
+	struct shim_setup shim;
+	struct kvm_vm vm;
+	struct host_platform plat;
+	struct core core;            /* core.st points into the shim region */
+	struct launcher_stats stats;
+};
+
+/* Runs the vCPU until the domain stops; returns the xenlet exit status. */
+int vcpu_loop_run(struct domain *d);
+
+/* Host trap path: handle the exits that carry a trap to the launcher.
+ * Return 0 to resume, 1 when the domain has stopped, -1 on internal error. */
+int host_trap_hypercall(struct domain *d);
+int host_trap_frame(struct domain *d, uint32_t frame_low);
+void host_trap_calibrate(struct domain *d);
+
+/* Prints why the domain stopped and returns the exit status for it. */
+int stop_report(struct domain *d);
+/* For a stop the core did not decide (triple fault, KVM or shim failure):
+ * prints what and the vCPU's registers, returns status. */
+int stop_report_vcpu(struct domain *d, const char *what, int status);
+
+#endif

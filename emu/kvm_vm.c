@@ -1,0 +1,174 @@
+/*
+ * KVM plumbing.  The vCPU starts at CPL0 in long mode (the shim's entry)
+ * on a flat code segment whose selector matches the shim's GDT, which the
+ * shim loads itself before anything consults it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include "pv-shim/shim_abi.h"
+#include "emu/kvm_vm.h"
+
+#define MSR_EFER   0xc0000080
+#define MSR_STAR   0xc0000081
+#define MSR_LSTAR  0xc0000082
+#define MSR_CSTAR  0xc0000083
+#define MSR_SFMASK 0xc0000084
+
+#define EFER_SCE 0x001
+#define EFER_LME 0x100
+#define EFER_LMA 0x400
+#define EFER_NXE 0x800
+
+#define CR0_PE 0x00000001
+#define CR0_MP 0x00000002
+#define CR0_ET 0x00000010
+#define CR0_NE 0x00000020
+#define CR0_WP 0x00010000
+#define CR0_PG 0x80000000
+#define CR4_PAE 0x020
+#define CR4_OSFXSR 0x200
+#define CR4_OSXMMEXCPT 0x400
+#define CR4_FSGSBASE 0x10000
+
+int kvm_vm_create(struct kvm_vm *vm, char *err, size_t errlen)
+{
+	*vm = (struct kvm_vm){ .kvm_fd = -1, .vm_fd = -1, .vcpu_fd = -1 };
+	vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (vm->kvm_fd < 0) {
+		snprintf(err, errlen, "/dev/kvm: %s", strerror(errno));
+		return -1;
+	}
+	if (ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0) != KVM_API_VERSION) {
+		snprintf(err, errlen, "/dev/kvm: unsupported KVM API version");
+		return -1;
+	}
+	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
+	if (vm->vm_fd < 0) {
+		snprintf(err, errlen, "KVM_CREATE_VM: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int kvm_vm_add_memory(struct kvm_vm *vm, unsigned slot, uint64_t gpa,
+		      void *host, uint64_t size, char *err, size_t errlen)
+{
+	struct kvm_userspace_memory_region r = {
+		.slot = slot,
+		.guest_phys_addr = gpa,
+		.memory_size = size,
+		.userspace_addr = (uintptr_t)host,
+	};
+	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0) {
+		snprintf(err, errlen, "KVM_SET_USER_MEMORY_REGION: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int set_msrs(struct kvm_vm *vm, const struct kvm_vcpu_start *s)
+{
+	struct {
+		struct kvm_msrs hdr;
+		struct kvm_msr_entry e[4];
+	} m = {
+		.hdr = { .nmsrs = 4 },
+		.e = {
+			{ .index = MSR_STAR, .data = s->star },
+			{ .index = MSR_LSTAR, .data = s->lstar },
+			{ .index = MSR_CSTAR, .data = s->lstar },
+			/* keep the guest's flags: no CPL change happens here */
+			{ .index = MSR_SFMASK, .data = 0 },
+		},
+	};
+	return ioctl(vm->vcpu_fd, KVM_SET_MSRS, &m) == 4 ? 0 : -1;
+}
+
+static int set_cpuid(struct kvm_vm *vm)
+{
+	struct {
+		struct kvm_cpuid2 hdr;
+		struct kvm_cpuid_entry2 e[128];
+	} c = { .hdr = { .nent = 128 } };
+	if (ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, &c) < 0)
+		return -1;
+	return ioctl(vm->vcpu_fd, KVM_SET_CPUID2, &c);
+}
+
+static int set_sregs(struct kvm_vm *vm, const struct kvm_vcpu_start *s)
+{
+	struct kvm_sregs sr;
+	if (ioctl(vm->vcpu_fd, KVM_GET_SREGS, &sr) < 0)
+		return -1;
+	struct kvm_segment cs = {
+		.limit = 0xffffffff, .selector = SHIM_SEL_KERNEL_CS, .type = 11,
+		.present = 1, .s = 1, .l = 1, .g = 1,
+	};
+	struct kvm_segment ds = {
+		.limit = 0xffffffff, .selector = SHIM_SEL_KERNEL_DS, .type = 3,
+		.present = 1, .s = 1, .db = 1, .g = 1,
+	};
+	sr.cs = cs;
+	sr.ds = sr.es = sr.fs = sr.gs = sr.ss = ds;
+	sr.gdt = (struct kvm_dtable){ .base = s->gdt_base, .limit = 0x4f };
+	sr.idt = (struct kvm_dtable){ .base = s->idt_base, .limit = 0 };
+	sr.tr = (struct kvm_segment){
+		.base = 0, .limit = 0x67, .selector = 0, .type = 11, .present = 1,
+	};
+	sr.cr0 = CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_WP | CR0_PG;
+	sr.cr3 = s->cr3;
+	sr.cr4 = CR4_PAE | CR4_OSFXSR | CR4_OSXMMEXCPT | CR4_FSGSBASE;
+	sr.efer = EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE;
+	return ioctl(vm->vcpu_fd, KVM_SET_SREGS, &sr);
+}
+
+int kvm_vm_create_vcpu(struct kvm_vm *vm, const struct kvm_vcpu_start *s,
+		       char *err, size_t errlen)
+{
+	vm->vcpu_fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, 0);
+	if (vm->vcpu_fd < 0) {
+		snprintf(err, errlen, "KVM_CREATE_VCPU: %s", strerror(errno));
+		return -1;
+	}
+	int size = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (size <= 0) {
+		snprintf(err, errlen, "KVM_GET_VCPU_MMAP_SIZE: %s", strerror(errno));
+		return -1;
+	}
+	vm->run_size = (size_t)size;
+	vm->run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		       vm->vcpu_fd, 0);
+	if (vm->run == MAP_FAILED) {
+		vm->run = NULL;
+		snprintf(err, errlen, "mmap kvm_run: %s", strerror(errno));
+		return -1;
+	}
+	if (set_cpuid(vm) < 0 || set_sregs(vm, s) < 0 || set_msrs(vm, s) < 0) {
+		snprintf(err, errlen, "setting up the vCPU: %s", strerror(errno));
+		return -1;
+	}
+	struct kvm_regs regs = { .rip = s->rip, .rsp = s->rsp, .rflags = 0x2 };
+	if (ioctl(vm->vcpu_fd, KVM_SET_REGS, &regs) < 0) {
+		snprintf(err, errlen, "KVM_SET_REGS: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+void kvm_vm_destroy(struct kvm_vm *vm)
+{
+	if (vm->run)
+		munmap(vm->run, vm->run_size);
+	if (vm->vcpu_fd >= 0)
+		close(vm->vcpu_fd);
+	if (vm->vm_fd >= 0)
+		close(vm->vm_fd);
+	if (vm->kvm_fd >= 0)
+		close(vm->kvm_fd);
+	*vm = (struct kvm_vm){ .kvm_fd = -1, .vm_fd = -1, .vcpu_fd = -1 };
+}

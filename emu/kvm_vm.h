@@ -1,0 +1,29 @@
+/* A KVM VM with one vCPU, in 64-bit mode from its first instruction. */
+#ifndef XENLET_KVM_VM_H
+#define XENLET_KVM_VM_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/kvm.h>
+
+struct kvm_vm {
+	int kvm_fd, vm_fd, vcpu_fd;
+	struct kvm_run *run;
+	size_t run_size;
+};
+
+struct kvm_vcpu_start {
+	uint64_t rip, rsp, cr3;
+	uint64_t gdt_base, idt_base;
+	uint64_t lstar, star;
+};
+
+/* Each returns 0, or -1 with a reason in err. */
+int kvm_vm_create(struct kvm_vm *vm, char *err, size_t errlen);
+int kvm_vm_add_memory(struct kvm_vm *vm, unsigned slot, uint64_t gpa,
+		      void *host, uint64_t size, char *err, size_t errlen);
+int kvm_vm_create_vcpu(struct kvm_vm *vm, const struct kvm_vcpu_start *start,
+		       char *err, size_t errlen);
+void kvm_vm_destroy(struct kvm_vm *vm);
+
+#endif

@@ -1,0 +1,150 @@
+/*
+ * xenlet: run Xen PV guests on KVM.  Commands are a table; `run` fills one
+ * config struct from its options.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "emu/config.h"
+
+static void run_usage(FILE *out)
+{
+	fprintf(out,
+		"usage: xenlet run KERNEL [options]\n"
+		"  --ramdisk FILE        initial ramdisk (module 0)\n"
+		"  --cmdline STR         kernel command line\n"
+		"  --memory MIB          guest RAM in MiB (default %d)\n"
+		"  --vcpus N             virtual CPUs (default 1; only 1 for now)\n"
+		"  --trap-path PATH      where the hypercall/trap core runs:\n"
+		"                        guest (in the shim), host (in the launcher)\n"
+		"                        or auto (measured at start-up; default)\n"
+		"  --stats               print transitions and VM exits at exit\n"
+		"exit status: 0 poweroff, 1 set-up error, 2 reboot, 3 guest crash,\n"
+		"             4 guest fault, 5 internal error\n",
+		XENLET_DEFAULT_MEMORY_MIB);
+}
+
+static int parse_number(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	char *end;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (!*s || *end || v < min || v > max || s[0] == '-')
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "ramdisk", required_argument, NULL, 'r' },
+		{ "cmdline", required_argument, NULL, 'c' },
+		{ "memory", required_argument, NULL, 'm' },
+		{ "vcpus", required_argument, NULL, 'v' },
+		{ "trap-path", required_argument, NULL, 't' },
+		{ "stats", no_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct xenlet_config cfg = {
+		.memory_mib = XENLET_DEFAULT_MEMORY_MIB,
+		.vcpus = 1,
+		.trap_path = TRAP_PATH_AUTO,
+		.cmdline = "",
+	};
+	uint64_t n;
+	int c;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'r':
+			cfg.ramdisk = optarg;
+			break;
+		case 'c':
+			cfg.cmdline = optarg;
+			break;
+		case 'm':
+			/* at least room for a kernel; at most what one L4 slot
+			 * of physmap (and our page-table budget) covers */
+			if (parse_number(optarg, 4, 500 * 1024, &n) || n % 2) {
+				fprintf(stderr, "xenlet: --memory wants an even number "
+					"of MiB from 4 to 512000\n");
+				return XENLET_EXIT_SETUP;
+			}
+			cfg.memory_mib = n;
+			break;
+		case 'v':
+			if (parse_number(optarg, 1, 128, &n)) {
+				fprintf(stderr, "xenlet: --vcpus wants a number from 1\n");
+				return XENLET_EXIT_SETUP;
+			}
+			if (n != 1) {
+				fprintf(stderr, "xenlet: --vcpus %llu: only one vCPU is "
+					"supported yet\n", (unsigned long long)n);
+				return XENLET_EXIT_SETUP;
+			}
+			cfg.vcpus = (unsigned)n;
+			break;
+		case 't':
+			if (!strcmp(optarg, "guest"))
+				cfg.trap_path = TRAP_PATH_GUEST;
+			else if (!strcmp(optarg, "host"))
+				cfg.trap_path = TRAP_PATH_HOST;
+			else if (!strcmp(optarg, "auto"))
+				cfg.trap_path = TRAP_PATH_AUTO;
+			else {
+				fprintf(stderr, "xenlet: --trap-path is guest, host or auto\n");
+				return XENLET_EXIT_SETUP;
+			}
+			break;
+		case 's':
+			cfg.stats = true;
+			break;
+		case 'h':
+			run_usage(stdout);
+			return 0;
+		default:
+			run_usage(stderr);
+			return XENLET_EXIT_SETUP;
+		}
+	}
+	if (optind != argc - 1) {
+		run_usage(stderr);
+		return XENLET_EXIT_SETUP;
+	}
+	cfg.kernel = argv[optind];
+	return xenlet_run(&cfg);
+}
+
+static const struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *help;
+} commands[] = {
+	{ "run", cmd_run, "boot a Xen PV kernel" },
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: xenlet COMMAND [args]\n");
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].help);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return XENLET_EXIT_SETUP;
+	}
+	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help")) {
+		usage(stdout);
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "xenlet: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return XENLET_EXIT_SETUP;
+}

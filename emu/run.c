@@ -1,0 +1,204 @@
+/*
+ * `xenlet run`: load the kernel, build the domain, place the shim, start
+ * the vCPU, and tear everything down whatever happens.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "pv-shim/shim_abi.h"
+#include "emu/domain.h"
+#include "emu/domain_build.h"
+#include "emu/xen_image.h"
+
+#define CALIBRATE_ROUNDS 4
+#define STORE_EVTCHN 1
+#define CONSOLE_EVTCHN 2
+#define RAMDISK_MAX (1ULL << 32)
+
+static int read_file(const char *path, uint8_t **buf, size_t *len,
+		     char *err, size_t errlen)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size > RAMDISK_MAX) {
+		snprintf(err, errlen, "%s: not a regular file of at most 4 GiB", path);
+		close(fd);
+		return -1;
+	}
+	*len = (size_t)st.st_size;
+	*buf = malloc(*len ? *len : 1);
+	size_t got = 0;
+	while (*buf && got < *len) {
+		ssize_t n = read(fd, *buf + got, *len - got);
+		if (n <= 0) {
+			snprintf(err, errlen, "%s: %s", path,
+				 n < 0 ? strerror(errno) : "file shrank while reading");
+			free(*buf);
+			*buf = NULL;
+			break;
+		}
+		got += (size_t)n;
+	}
+	close(fd);
+	if (!*buf && !err[0])
+		snprintf(err, errlen, "%s: out of memory", path);
+	return *buf ? 0 : -1;
+}
+
+static void *map_memfd(const char *name, uint64_t size, int *fd_out)
+{
+	int fd = memfd_create(name, MFD_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	if (ftruncate(fd, (off_t)size) < 0) {
+		close(fd);
+		return NULL;
+	}
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED) {
+		close(fd);
+		return NULL;
+	}
+	*fd_out = fd;
+	return p;
+}
+
+static int setup(struct domain *d, const struct xen_image *img,
+		 const uint8_t *ramdisk, size_t ramdisk_len, char *err, size_t errlen)
+{
+	const struct xenlet_config *cfg = d->cfg;
+	d->ram_bytes = cfg->memory_mib << 20;
+	uint64_t nr_pages = d->ram_bytes / PAGE_SIZE;
+	if (xen_image_check_fits(img, d->ram_bytes, err, errlen))
+		return -1;
+	d->ram = map_memfd("xenlet-guest-ram", d->ram_bytes, &d->ram_fd);
+	int shim_fd = -1;
+	d->shim.region = map_memfd("xenlet-shim", SHIM_REGION_SIZE, &shim_fd);
+	if (shim_fd >= 0)
+		close(shim_fd); /* the mapping keeps it; nothing else needs it */
+	if (!d->ram || !d->shim.region) {
+		snprintf(err, errlen, "allocating %llu MiB of guest memory: %s",
+			 (unsigned long long)cfg->memory_mib, strerror(errno));
+		return -1;
+	}
+	d->shim.region_gpa = (d->ram_bytes + (1ULL << 30) - 1) & ~((1ULL << 30) - 1);
+	d->shim.nr_pages = nr_pages;
+	if (shim_setup_region(&d->shim, err, errlen))
+		return -1;
+
+	struct domain_build_input bi = {
+		.image = img, .ramdisk = ramdisk, .ramdisk_len = ramdisk_len,
+		.cmdline = cfg->cmdline, .nr_pages = nr_pages,
+		.shared_info_maddr = d->shim.region_gpa + SHIM_OFF_SHARED,
+		.shim_l3_maddr = shim_l3_maddr(&d->shim),
+		.physmap_l3_maddr = shim_physmap_l3_maddr(&d->shim),
+		.store_evtchn = STORE_EVTCHN, .console_evtchn = CONSOLE_EVTCHN,
+	};
+	struct domain_build_result br;
+	if (domain_build(&bi, d->ram, &br, err, errlen))
+		return -1;
+
+	struct core_state *st = (struct core_state *)(d->shim.region + SHIM_OFF_CORE);
+	_Static_assert(sizeof(struct core_state) <= SHIM_CORE_SIZE, "core state");
+	st->magic = CORE_STATE_MAGIC;
+	st->nr_pages = nr_pages;
+	st->shared_info_mfn = (d->shim.region_gpa + SHIM_OFF_SHARED) >> PAGE_SHIFT;
+	st->syscall_trampoline = SHIM_VA(SHIM_OFF_TRAMPOLINE);
+	st->vcpu.cr3 = br.l4_maddr;
+	st->vcpu.kernel_mode = 1;
+	d->plat = (struct host_platform){
+		.ram = d->ram, .ram_bytes = d->ram_bytes,
+		.console = stdout, .log = stderr,
+	};
+	d->core = (struct core){ .st = st, .plat = &d->plat };
+
+	struct shim_boot_params *bp = (void *)(d->shim.region + SHIM_OFF_BOOT);
+	*bp = (struct shim_boot_params){
+		.magic = SHIM_BOOT_MAGIC,
+		.calibrate = cfg->trap_path == TRAP_PATH_AUTO,
+		.calibrate_rounds = CALIBRATE_ROUNDS,
+		.guest_entry = br.entry, .guest_stack = br.stack,
+		.guest_start_info = br.start_info_va,
+		.guest_rflags = 0x202, /* IF: the guest masks events, not the CPU */
+	};
+	/* Until READY fixes the path, LSTAR leads nowhere useful: ud2. */
+	shim_write_trampoline(&d->shim, 0);
+
+	if (kvm_vm_create(&d->vm, err, errlen) ||
+	    kvm_vm_add_memory(&d->vm, 0, 0, d->ram, d->ram_bytes, err, errlen) ||
+	    kvm_vm_add_memory(&d->vm, 1, d->shim.region_gpa, d->shim.region,
+			      SHIM_REGION_SIZE, err, errlen))
+		return -1;
+	struct kvm_vcpu_start vs = {
+		.rip = SHIM_VIRT_BASE,
+		.rsp = SHIM_VA(SHIM_OFF_STACK + SHIM_STACK_SIZE),
+		.cr3 = br.l4_maddr,
+		.gdt_base = SHIM_VA(SHIM_OFF_GDT), .idt_base = SHIM_VA(SHIM_OFF_IDT),
+		.lstar = SHIM_VA(SHIM_OFF_TRAMPOLINE),
+		/* sysret base 0x23 (user CS32; SS 0x2b, CS64 0x33), kernel 0x10 */
+		.star = ((uint64_t)SHIM_SEL_USER_CS32 << 48) |
+			((uint64_t)SHIM_SEL_KERNEL_CS << 32),
+	};
+	return kvm_vm_create_vcpu(&d->vm, &vs, err, errlen);
+}
+
+static void teardown(struct domain *d)
+{
+	kvm_vm_destroy(&d->vm);
+	if (d->ram)
+		munmap(d->ram, d->ram_bytes);
+	if (d->ram_fd >= 0)
+		close(d->ram_fd);
+	if (d->shim.region)
+		munmap(d->shim.region, SHIM_REGION_SIZE);
+}
+
+int xenlet_run(const struct xenlet_config *cfg)
+{
+	struct domain d = { .cfg = cfg, .ram_fd = -1 };
+	d.stats.start_ns = stats_now_ns();
+	char err[256] = "";
+	struct xen_image img;
+	uint8_t *ramdisk = NULL;
+	size_t ramdisk_len = 0;
+	int status = XENLET_EXIT_SETUP;
+
+	if (xen_image_load_file(cfg->kernel, &img, err, sizeof err)) {
+		fprintf(stderr, "xenlet: %s\n", err);
+		return XENLET_EXIT_SETUP;
+	}
+	if (cfg->ramdisk && read_file(cfg->ramdisk, &ramdisk, &ramdisk_len,
+				      err, sizeof err))
+		goto out;
+	if (setup(&d, &img, ramdisk, ramdisk_len, err, sizeof err))
+		goto out;
+	free(ramdisk);
+	ramdisk = NULL;
+	xen_image_free(&img); /* copied into guest RAM */
+	status = vcpu_loop_run(&d);
+	d.stats.end_ns = stats_now_ns();
+	if (cfg->stats) {
+		d.stats.tsc_khz = stats_measure_tsc_khz();
+		stats_print(stderr, &d.stats, d.core.st);
+	}
+	teardown(&d);
+	return status;
+out:
+	if (err[0])
+		fprintf(stderr, "xenlet: %s\n", err);
+	free(ramdisk);
+	xen_image_free(&img);
+	teardown(&d);
+	return status;
+}

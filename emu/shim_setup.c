@@ -1,0 +1,116 @@
+/*
+ * The shim region: image, data pages and the shim's page tables, which
+ * map it at SHIM_VIRT_BASE (slot 257) and guest RAM at SHIM_PHYSMAP_BASE
+ * (slot 258).  Only the trampoline page is user-accessible: it is where the
+ * guest's `syscall` lands, still at CPL3, on these hosts.
+ */
+#include <stdio.h>
+#include <string.h>
+#include "pv-shim/shim_abi.h"
+#include "pv-shim/core/trap_frame.h"
+#include "emu/domain_layout.h"
+#include "emu/shim_setup.h"
+
+extern const uint8_t shim_blob[], shim_blob_end[];
+
+#define PTE_P  0x001ULL
+#define PTE_RW 0x002ULL
+#define PTE_US 0x004ULL
+#define PTE_A  0x020ULL
+#define PTE_D  0x040ULL
+#define PTE_PS 0x080ULL
+#define PTE_NX (1ULL << 63)
+
+/* Page-table pages inside SHIM_OFF_PGTABLES. */
+#define PT_SHIM_L3     0
+#define PT_SHIM_L2     1
+#define PT_SHIM_L1     2 /* two: the region is 4 MiB */
+#define PT_PHYSMAP_L3  4
+#define PT_PHYSMAP_L2  5 /* one per GiB of guest RAM */
+#define PT_PAGES       (SHIM_PGTABLES_SIZE / PAGE_SIZE)
+
+static uint64_t *pt_page(const struct shim_setup *s, unsigned n)
+{
+	return (uint64_t *)(s->region + SHIM_OFF_PGTABLES + n * PAGE_SIZE);
+}
+
+static uint64_t pt_maddr(const struct shim_setup *s, unsigned n)
+{
+	return s->region_gpa + SHIM_OFF_PGTABLES + n * PAGE_SIZE;
+}
+
+uint64_t shim_l3_maddr(const struct shim_setup *s)
+{
+	return pt_maddr(s, PT_SHIM_L3);
+}
+
+uint64_t shim_physmap_l3_maddr(const struct shim_setup *s)
+{
+	return pt_maddr(s, PT_PHYSMAP_L3);
+}
+
+static uint64_t region_page_flags(uint64_t off)
+{
+	if (off < SHIM_IMAGE_MAX)
+		return PTE_P | PTE_RW | PTE_A | PTE_D; /* text and data share pages */
+	if (off == SHIM_OFF_TRAMPOLINE)
+		return PTE_P | PTE_US | PTE_A;          /* RX for the guest */
+	return PTE_P | PTE_RW | PTE_A | PTE_D | PTE_NX;
+}
+
+int shim_setup_region(const struct shim_setup *s, char *err, size_t errlen)
+{
+	size_t image = (size_t)(shim_blob_end - shim_blob);
+	if (image > SHIM_IMAGE_MAX) {
+		snprintf(err, errlen, "shim image is %zu bytes, more than its 1 MiB", image);
+		return -1;
+	}
+	uint64_t gib = (s->nr_pages * PAGE_SIZE + (1ULL << 30) - 1) >> 30;
+	if (gib > PT_PAGES - PT_PHYSMAP_L2) {
+		snprintf(err, errlen, "guest memory above %llu GiB is not supported",
+			 (unsigned long long)(PT_PAGES - PT_PHYSMAP_L2));
+		return -1;
+	}
+	memcpy(s->region, shim_blob, image);
+
+	const uint64_t upper = PTE_P | PTE_RW | PTE_US | PTE_A;
+	pt_page(s, PT_SHIM_L3)[0] = pt_maddr(s, PT_SHIM_L2) | upper;
+	for (unsigned i = 0; i < 2; i++)
+		pt_page(s, PT_SHIM_L2)[i] = pt_maddr(s, PT_SHIM_L1 + i) | upper;
+	uint64_t *l1 = pt_page(s, PT_SHIM_L1); /* the two L1s are adjacent */
+	for (uint64_t off = 0; off < SHIM_OFF_PGTABLES; off += PAGE_SIZE)
+		l1[off / PAGE_SIZE] = (s->region_gpa + off) | region_page_flags(off);
+
+	/* Guest RAM, supervisor only, in 2 MiB pages. */
+	for (uint64_t g = 0; g < gib; g++) {
+		uint64_t *l2 = pt_page(s, PT_PHYSMAP_L2 + (unsigned)g);
+		pt_page(s, PT_PHYSMAP_L3)[g] = pt_maddr(s, PT_PHYSMAP_L2 + (unsigned)g) |
+			PTE_P | PTE_RW | PTE_A;
+		for (uint64_t i = 0; i < 512; i++) {
+			uint64_t gpa = (g << 30) + (i << 21);
+			if (gpa >= s->nr_pages * PAGE_SIZE)
+				break;
+			l2[i] = gpa | PTE_P | PTE_RW | PTE_A | PTE_D | PTE_PS | PTE_NX;
+		}
+	}
+	return 0;
+}
+
+void shim_write_trampoline(const struct shim_setup *s, int host_path)
+{
+	uint8_t *t = s->region + SHIM_OFF_TRAMPOLINE;
+	/* ud2 pads the page: any jump into it that is not LSTAR traps. */
+	for (unsigned i = 0; i + 1 < PAGE_SIZE; i += 2) {
+		t[i] = 0x0f;
+		t[i + 1] = 0x0b;
+	}
+	uint8_t *iomap = s->region + SHIM_OFF_TSS + SHIM_TSS_IOMAP;
+	uint8_t bit = 1u << (SHIM_PORT_HYPERCALL % 8);
+	if (host_path) {
+		t[0] = 0xe6; /* out %al, $SHIM_PORT_HYPERCALL: exits at CPL3 */
+		t[1] = SHIM_PORT_HYPERCALL;
+		iomap[SHIM_PORT_HYPERCALL / 8] &= (uint8_t)~bit;
+	} else {
+		iomap[SHIM_PORT_HYPERCALL / 8] |= bit;
+	}
+}

@@ -1,0 +1,24 @@
+/* Places the shim in its region of guest-physical memory (shim_abi.h). */
+#ifndef XENLET_SHIM_SETUP_H
+#define XENLET_SHIM_SETUP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct shim_setup {
+	uint8_t *region;        /* launcher mapping of the shim region */
+	uint64_t region_gpa;    /* where it sits in guest-physical space */
+	uint64_t nr_pages;      /* guest RAM frames the physmap covers */
+};
+
+/* Copies the embedded shim image and builds the shim's page tables.
+ * Returns 0, or -1 and a reason in err. */
+int shim_setup_region(const struct shim_setup *s, char *err, size_t errlen);
+
+uint64_t shim_l3_maddr(const struct shim_setup *s);
+uint64_t shim_physmap_l3_maddr(const struct shim_setup *s);
+
+/* The two trampolines LSTAR can hold, one per trap path. */
+void shim_write_trampoline(const struct shim_setup *s, int host_path);
+
+#endif

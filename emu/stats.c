@@ -1,0 +1,81 @@
+/*
+ * --stats output: one `xenlet-stats: key value` line each, so scripts can
+ * read it.  Exits and transitions are the figures that carry over to other
+ * hosts; times are this host's.
+ */
+#include <time.h>
+#include "pv-shim/core/core.h"
+#include "emu/stats.h"
+
+static const char *const exit_names[EXIT_KINDS] = {
+	[EXIT_IO_HYPERCALL] = "io_hypercall", [EXIT_IO_TRAP] = "io_trap",
+	[EXIT_IO_CONSOLE] = "io_console", [EXIT_IO_LOG] = "io_log",
+	[EXIT_IO_STOP] = "io_stop", [EXIT_IO_CALIBRATE] = "io_calibrate",
+	[EXIT_IO_READY] = "io_ready", [EXIT_IO_OTHER] = "io_other",
+	[EXIT_HLT] = "hlt", [EXIT_SHUTDOWN] = "shutdown",
+	[EXIT_INTERNAL_ERROR] = "internal_error", [EXIT_INTR] = "intr",
+	[EXIT_OTHER] = "other",
+};
+
+uint64_t stats_now_ns(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000ULL + (uint64_t)t.tv_nsec;
+}
+
+static uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+uint64_t stats_measure_tsc_khz(void)
+{
+	uint64_t n0 = stats_now_ns(), t0 = rdtsc();
+	struct timespec d = { 0, 20 * 1000 * 1000 };
+	nanosleep(&d, NULL);
+	uint64_t n1 = stats_now_ns(), t1 = rdtsc();
+	return (t1 - t0) * 1000000ULL / (n1 - n0);
+}
+
+void stats_print(FILE *out, const struct launcher_stats *ls,
+		 const struct core_state *st)
+{
+	uint64_t total = 0;
+	for (int i = 0; i < EXIT_KINDS; i++)
+		total += ls->exits[i];
+	fprintf(out, "xenlet-stats: trap_path %s\n",
+		st->trap_path == CORE_PATH_HOST ? "host" : "guest");
+	fprintf(out, "xenlet-stats: tsc_khz %llu\n", (unsigned long long)ls->tsc_khz);
+	if (ls->calib_rounds)
+		fprintf(out, "xenlet-stats: calibrate_ticks guest %llu host %llu "
+			"rounds %u\n", (unsigned long long)ls->calib_guest_ticks,
+			(unsigned long long)ls->calib_host_ticks, ls->calib_rounds);
+	if (ls->guest_entry_ns)
+		fprintf(out, "xenlet-stats: start_to_guest_us %llu\n",
+			(unsigned long long)((ls->guest_entry_ns - ls->start_ns) / 1000));
+	fprintf(out, "xenlet-stats: run_us %llu\n",
+		(unsigned long long)((ls->end_ns - ls->start_ns) / 1000));
+	fprintf(out, "xenlet-stats: vm_exits %llu\n", (unsigned long long)total);
+	for (int i = 0; i < EXIT_KINDS; i++)
+		if (ls->exits[i])
+			fprintf(out, "xenlet-stats: vm_exits.%s %llu\n", exit_names[i],
+				(unsigned long long)ls->exits[i]);
+	fprintf(out, "xenlet-stats: transitions %llu\n",
+		(unsigned long long)st->stats.transitions);
+	uint64_t calls = st->stats.hypercalls_out_of_range;
+	for (int i = 0; i < CORE_NR_HYPERCALLS; i++)
+		calls += st->stats.hypercalls[i];
+	fprintf(out, "xenlet-stats: hypercalls %llu\n", (unsigned long long)calls);
+	for (int i = 0; i < CORE_NR_HYPERCALLS; i++)
+		if (st->stats.hypercalls[i])
+			fprintf(out, "xenlet-stats: hypercall.%s %llu\n",
+				core_hypercall_name((uint64_t)i),
+				(unsigned long long)st->stats.hypercalls[i]);
+	for (int i = 0; i < CORE_NR_VECTORS; i++)
+		if (st->stats.traps[i])
+			fprintf(out, "xenlet-stats: trap.%d %llu\n", i,
+				(unsigned long long)st->stats.traps[i]);
+}

@@ -1,0 +1,31 @@
+/* Counts of VM exits by reason, for --stats and the benchmarks. */
+#ifndef XENLET_STATS_H
+#define XENLET_STATS_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+enum exit_kind {
+	EXIT_IO_HYPERCALL, EXIT_IO_TRAP, EXIT_IO_CONSOLE, EXIT_IO_LOG,
+	EXIT_IO_STOP, EXIT_IO_CALIBRATE, EXIT_IO_READY, EXIT_IO_OTHER,
+	EXIT_HLT, EXIT_SHUTDOWN, EXIT_INTERNAL_ERROR, EXIT_INTR, EXIT_OTHER,
+	EXIT_KINDS
+};
+
+struct launcher_stats {
+	uint64_t exits[EXIT_KINDS];
+	uint64_t start_ns, guest_entry_ns, end_ns;
+	uint64_t tsc_khz;
+	uint64_t calib_guest_ticks, calib_host_ticks;
+	uint32_t calib_rounds;
+};
+
+uint64_t stats_now_ns(void);
+/* Measures the TSC rate against CLOCK_MONOTONIC (about 20 ms). */
+uint64_t stats_measure_tsc_khz(void);
+
+struct core_state;
+void stats_print(FILE *out, const struct launcher_stats *ls,
+		 const struct core_state *st);
+
+#endif

@@ -1,0 +1,88 @@
+/*
+ * Why the domain stopped, said once on stderr, and the exit status for it.
+ * A fault gets one line naming it and the guest RIP (and the last
+ * hypercall the guest was refused, which is usually why it went wrong),
+ * then a register dump.
+ */
+#include <stdio.h>
+#include <sys/ioctl.h>
+#include "pv-shim/core/xen_abi.h"
+#include "emu/domain.h"
+
+static void dump_frame(const struct trap_frame *f)
+{
+	fprintf(stderr,
+		"xenlet:   rip %016llx  rsp %016llx  rflags %08llx\n"
+		"xenlet:   rax %016llx  rbx %016llx  rcx %016llx\n"
+		"xenlet:   rdx %016llx  rsi %016llx  rdi %016llx\n"
+		"xenlet:   rbp %016llx  r8  %016llx  r9  %016llx\n"
+		"xenlet:   r10 %016llx  r11 %016llx  r12 %016llx\n"
+		"xenlet:   r13 %016llx  r14 %016llx  r15 %016llx\n",
+		(unsigned long long)f->rip, (unsigned long long)f->rsp,
+		(unsigned long long)f->rflags, (unsigned long long)f->rax,
+		(unsigned long long)f->rbx, (unsigned long long)f->rcx,
+		(unsigned long long)f->rdx, (unsigned long long)f->rsi,
+		(unsigned long long)f->rdi, (unsigned long long)f->rbp,
+		(unsigned long long)f->r8, (unsigned long long)f->r9,
+		(unsigned long long)f->r10, (unsigned long long)f->r11,
+		(unsigned long long)f->r12, (unsigned long long)f->r13,
+		(unsigned long long)f->r14, (unsigned long long)f->r15);
+}
+
+static void last_refused(const struct core_state *st)
+{
+	if (st->last_enosys)
+		fprintf(stderr, "xenlet:   last unimplemented hypercall: %s (%u) "
+			"from rip %#llx\n", core_hypercall_name(st->last_enosys - 1),
+			st->last_enosys - 1, (unsigned long long)st->last_enosys_rip);
+}
+
+int stop_report(struct domain *d)
+{
+	const struct core_state *st = d->core.st;
+	if (st->stop_reason == CORE_STOP_FAULT) {
+		fprintf(stderr, "xenlet: %s\n", st->stop_message);
+		last_refused(st);
+		dump_frame(&st->stop_frame);
+		return XENLET_EXIT_FAULT;
+	}
+	switch (st->shutdown_code) {
+	case SHUTDOWN_poweroff:
+		return XENLET_EXIT_POWEROFF;
+	case SHUTDOWN_reboot:
+		fprintf(stderr, "xenlet: guest asked to reboot\n");
+		return XENLET_EXIT_REBOOT;
+	case SHUTDOWN_crash:
+		fprintf(stderr, "xenlet: guest crashed (SCHEDOP_shutdown, "
+			"SHUTDOWN_crash)\n");
+		last_refused(st);
+		return XENLET_EXIT_CRASH;
+	default:
+		fprintf(stderr, "xenlet: guest shut down with reason %u, which "
+			"xenlet does not support yet\n", st->shutdown_code);
+		return XENLET_EXIT_CRASH;
+	}
+}
+
+int stop_report_vcpu(struct domain *d, const char *what, int status)
+{
+	fprintf(stderr, "xenlet: %s\n", what);
+	last_refused(d->core.st);
+	struct kvm_regs r;
+	struct kvm_sregs sr;
+	if (ioctl(d->vm.vcpu_fd, KVM_GET_REGS, &r) == 0 &&
+	    ioctl(d->vm.vcpu_fd, KVM_GET_SREGS, &sr) == 0) {
+		struct trap_frame f = {
+			.r15 = r.r15, .r14 = r.r14, .r13 = r.r13, .r12 = r.r12,
+			.r11 = r.r11, .r10 = r.r10, .r9 = r.r9, .r8 = r.r8,
+			.rbp = r.rbp, .rdi = r.rdi, .rsi = r.rsi, .rdx = r.rdx,
+			.rcx = r.rcx, .rbx = r.rbx, .rax = r.rax,
+			.rip = r.rip, .rflags = r.rflags, .rsp = r.rsp,
+		};
+		dump_frame(&f);
+		fprintf(stderr, "xenlet:   cs %04x  cr2 %016llx  cr3 %016llx\n",
+			sr.cs.selector, (unsigned long long)sr.cr2,
+			(unsigned long long)sr.cr3);
+	}
+	return status;
+}

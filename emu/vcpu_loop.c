@@ -1,0 +1,155 @@
+/*
+ * The vCPU loop: one switch on the exit reason, one on the shim's port.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include "pv-shim/shim_abi.h"
+#include "emu/domain.h"
+
+static uint32_t io_value(const struct kvm_run *run)
+{
+	const uint8_t *data = (const uint8_t *)run + run->io.data_offset;
+	uint32_t v = 0;
+	memcpy(&v, data, run->io.size <= 4 ? run->io.size : 4);
+	return v;
+}
+
+/* The shim is set up: fix the trap path, then let it enter the guest. */
+static void on_ready(struct domain *d)
+{
+	struct core_state *st = d->core.st;
+	struct shim_boot_params *bp = (void *)(d->shim.region + SHIM_OFF_BOOT);
+	int host;
+	switch (d->cfg->trap_path) {
+	case TRAP_PATH_HOST:
+		host = 1;
+		break;
+	case TRAP_PATH_GUEST:
+		host = 0;
+		break;
+	default:
+		host = bp->calib_host_ticks < bp->calib_guest_ticks;
+		break;
+	}
+	d->stats.calib_rounds = bp->calibrate ? bp->calibrate_rounds : 0;
+	d->stats.calib_guest_ticks = bp->calib_guest_ticks;
+	d->stats.calib_host_ticks = bp->calib_host_ticks;
+	st->trap_path = host ? CORE_PATH_HOST : CORE_PATH_GUEST;
+	shim_write_trampoline(&d->shim, host);
+	/* Calibration ran real dispatches; the guest's counts start here. */
+	memset(&st->stats, 0, sizeof st->stats);
+	d->stats.guest_entry_ns = stats_now_ns();
+}
+
+static void on_log(struct domain *d, uint32_t len)
+{
+	const char *mb = (const char *)d->shim.region + SHIM_OFF_MAILBOX;
+	fprintf(stderr, "xenlet: %.*s\n", (int)(len < 4095 ? len : 4095), mb);
+}
+
+static void on_console(struct domain *d, uint32_t len)
+{
+	const char *mb = (const char *)d->shim.region + SHIM_OFF_MAILBOX;
+	fwrite(mb, 1, len < 4096 ? len : 4096, stdout);
+	fflush(stdout);
+}
+
+/* Returns -2 to keep running, else an exit status. */
+static int on_io(struct domain *d)
+{
+	struct kvm_run *run = d->vm.run;
+	uint32_t v = io_value(run);
+	int rc;
+	switch (run->io.port) {
+	case SHIM_PORT_HYPERCALL:
+		d->stats.exits[EXIT_IO_HYPERCALL]++;
+		rc = host_trap_hypercall(d);
+		break;
+	case SHIM_PORT_TRAP:
+		d->stats.exits[EXIT_IO_TRAP]++;
+		rc = host_trap_frame(d, v);
+		break;
+	case SHIM_PORT_CONSOLE:
+		d->stats.exits[EXIT_IO_CONSOLE]++;
+		on_console(d, v);
+		return -2;
+	case SHIM_PORT_LOG:
+		d->stats.exits[EXIT_IO_LOG]++;
+		on_log(d, v);
+		return -2;
+	case SHIM_PORT_STOP:
+		d->stats.exits[EXIT_IO_STOP]++;
+		if (v) /* the shim faulted itself */
+			return stop_report_vcpu(d, d->core.st->stop_message,
+						XENLET_EXIT_INTERNAL);
+		return stop_report(d);
+	case SHIM_PORT_CALIBRATE:
+		d->stats.exits[EXIT_IO_CALIBRATE]++;
+		host_trap_calibrate(d);
+		return -2;
+	case SHIM_PORT_READY:
+		d->stats.exits[EXIT_IO_READY]++;
+		on_ready(d);
+		return -2;
+	default:
+		d->stats.exits[EXIT_IO_OTHER]++;
+		/* A guest poking at other ports: Xen would #GP it; ignore. */
+		return -2;
+	}
+	if (rc == 0)
+		return -2;
+	if (rc == 1)
+		return stop_report(d);
+	return stop_report_vcpu(d, "host trap path could not handle an exit",
+				XENLET_EXIT_INTERNAL);
+}
+
+int vcpu_loop_run(struct domain *d)
+{
+	struct kvm_run *run = d->vm.run;
+	for (;;) {
+		if (ioctl(d->vm.vcpu_fd, KVM_RUN, 0) < 0) {
+			if (errno == EINTR || errno == EAGAIN) {
+				d->stats.exits[EXIT_INTR]++;
+				continue;
+			}
+			return stop_report_vcpu(d, strerror(errno), XENLET_EXIT_INTERNAL);
+		}
+		int status = -2;
+		switch (run->exit_reason) {
+		case KVM_EXIT_IO:
+			if (run->io.direction == KVM_EXIT_IO_OUT)
+				status = on_io(d);
+			else
+				d->stats.exits[EXIT_IO_OTHER]++;
+			break;
+		case KVM_EXIT_SHUTDOWN:
+			d->stats.exits[EXIT_SHUTDOWN]++;
+			status = stop_report_vcpu(d, "guest triple fault", XENLET_EXIT_FAULT);
+			break;
+		case KVM_EXIT_HLT:
+			d->stats.exits[EXIT_HLT]++;
+			status = stop_report_vcpu(d, "the shim halted", XENLET_EXIT_INTERNAL);
+			break;
+		case KVM_EXIT_INTERNAL_ERROR:
+			d->stats.exits[EXIT_INTERNAL_ERROR]++;
+			status = stop_report_vcpu(d, "KVM internal error (emulation "
+						      "failure?)", XENLET_EXIT_INTERNAL);
+			break;
+		case KVM_EXIT_INTR:
+			d->stats.exits[EXIT_INTR]++;
+			break;
+		default: {
+			char what[64];
+			d->stats.exits[EXIT_OTHER]++;
+			snprintf(what, sizeof what, "unexpected KVM exit %u", run->exit_reason);
+			status = stop_report_vcpu(d, what, XENLET_EXIT_INTERNAL);
+			break;
+		}
+		}
+		if (status != -2)
+			return status;
+	}
+}
