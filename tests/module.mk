@@ -42,3 +42,8 @@ $(GUEST_LIB_TEST): $(GUEST_DIR)/lib-unit/guest_lib_test.c $(GUEST_LIB_HOST_SRCS)
 	$(CC) $(SAN_CFLAGS) $(CHECK_CFLAGS) -I$(GUEST_DIR)/lib \
 		-o $@ $^ $(CHECK_LIBS) -fsanitize=address,undefined
 UNIT_TESTS += $(GUEST_LIB_TEST)
+
+# ---- Guests booted under ./xenlet in both trap paths.
+INTEGRATION_TESTS += tests/integration/guest-start-info.sh \
+	tests/integration/guest-shutdown-modes.sh
+BENCHES += scripts/bench-hypercall.sh
