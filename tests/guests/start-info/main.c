@@ -21,8 +21,8 @@
 
 const char test_title[] = "start_info, bootstrap layout and page tables, basic hypercalls";
 
-/* Large enough for 256 MiB of guest memory. */
-#define MAX_PAGES (256ul << 20 >> 12)
+/* Enough for 4 GiB of guest memory (8 MiB of bss). */
+#define MAX_PAGES (4ul << 30 >> 12)
 static uint64_t sorted_mfns[MAX_PAGES];
 static uint8_t bss_probe[PAGE_SIZE];
 
