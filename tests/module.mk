@@ -45,5 +45,6 @@ UNIT_TESTS += $(GUEST_LIB_TEST)
 
 # ---- Guests booted under ./xenlet in both trap paths.
 INTEGRATION_TESTS += tests/integration/guest-start-info.sh \
-	tests/integration/guest-shutdown-modes.sh
+	tests/integration/guest-shutdown-modes.sh \
+	tests/integration/guest-hypercall-bench.sh
 BENCHES += scripts/bench-hypercall.sh

@@ -21,6 +21,7 @@
 
 extern char hypercall_page[];
 
+/* nr < HYPERCALL_PAGE_ENTRIES: the page has no entry past that. */
 static inline long hypercall_via_page(unsigned nr, unsigned long a1,
 				      unsigned long a2, unsigned long a3,
 				      unsigned long a4, unsigned long a5)
