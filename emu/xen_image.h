@@ -51,6 +51,15 @@ struct xen_image {
 	unsigned nr_segs;
 	uint64_t virt_kstart;        /* lowest segment start (page aligned down) */
 	uint64_t virt_kend;          /* highest segment end (page aligned up) */
+
+	/* Further notes, decoded for completeness. */
+	bool suspend_cancel;         /* SUSPEND_CANCEL note says 1 */
+	bool bsd_symtab;             /* BSD_SYMTAB "yes": wants its symbols loaded
+					after the kernel (xenlet does not) */
+	bool has_l1_mfn_valid;       /* L1_MFN_VALID: PTE bits (mask, value) */
+	uint64_t l1_mfn_valid_mask, l1_mfn_valid_value;
+	bool has_phys32_entry;       /* the kernel can also boot as PVH */
+	uint64_t phys32_entry;       /* physical */
 };
 
 /*

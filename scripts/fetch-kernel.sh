@@ -1,0 +1,45 @@
+#!/bin/sh
+# fetch-kernel.sh [cloud] — puts Debian 12's current amd64 kernel (a bzImage,
+# XZ payload; "cloud": the cloud flavour, LZ4 payload) at
+# kernels/vmlinuz-<version>-amd64 (…-cloud-amd64) with a stable symlink
+# kernels/vmlinuz-amd64 (vmlinuz-cloud-amd64), and prints its path.
+# Uses apt only (apt-get download + dpkg-deb -x); nothing is installed.
+# Does nothing but print the path when the kernel is already there.
+set -eu
+
+case "${1:-}" in
+"")    meta=linux-image-amd64;       link=vmlinuz-amd64 ;;
+cloud) meta=linux-image-cloud-amd64; link=vmlinuz-cloud-amd64 ;;
+*)     echo "usage: $0 [cloud]" >&2; exit 2 ;;
+esac
+
+cd "$(dirname "$0")/.."
+mkdir -p kernels
+
+# The metapackage depends on exactly one versioned image package.
+pkg=$(apt-cache depends "$meta" 2>/dev/null |
+	sed -n 's/^ *Depends: \(linux-image-[0-9].*\)$/\1/p' | head -1)
+if [ -z "$pkg" ]; then
+	echo "fetch-kernel: cannot find the package $meta depends on (run apt-get update?)" >&2
+	exit 1
+fi
+release=${pkg#linux-image-}
+target=kernels/vmlinuz-$release
+
+if [ ! -s "$target" ]; then
+	tmp=$(mktemp -d)
+	# apt drops privileges to _apt for the download; let it write here.
+	chmod 755 "$tmp"
+	trap 'rm -rf "$tmp"' EXIT
+	(cd "$tmp" && apt-get download -q "$pkg" >&2)
+	deb=$(ls "$tmp"/*.deb)
+	dpkg-deb -x "$deb" "$tmp/root"
+	if [ ! -s "$tmp/root/boot/vmlinuz-$release" ]; then
+		echo "fetch-kernel: $pkg has no boot/vmlinuz-$release" >&2
+		exit 1
+	fi
+	cp "$tmp/root/boot/vmlinuz-$release" "$target.part"
+	mv "$target.part" "$target"
+fi
+ln -sfn "vmlinuz-$release" "kernels/$link"
+echo "$PWD/$target"
