@@ -41,6 +41,16 @@ cmdline="xt.pages=10240 xt.pad=$pad"
 run_xenlet auto "$GUEST" --trap-path auto --memory 40 --cmdline "$cmdline"
 check_run "$cmdline"
 
+# A wrong expectation must fail the guest, and say where: the checks bite.
+run_xenlet wrong-pages "$GUEST" --memory 40 --cmdline "xt.pages=10241"
+expect_rc 3
+if grep -qE '^FAIL tests/guests/start-info/main\.c:[0-9]+: si->nr_pages == want \(0x2800 vs 0x2801\)$' "$OUT" &&
+	grep -qxE 'Test result: FAILURE \(1 of [0-9]+ checks failed\)' "$OUT"; then
+	pass "one failed check, reported with file:line"
+else
+	fail "expected exactly the nr_pages check to fail"
+fi
+
 setup_error() {
 	expect_rc 1
 	if [ -s "$OUT" ]; then

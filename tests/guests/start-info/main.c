@@ -111,7 +111,8 @@ static uint64_t check_ramdisk(const struct start_info *si)
 	require(si->mod_start == kernel_end,
 		"ramdisk at 0x%lx follows the kernel (ends 0x%lx)",
 		si->mod_start, kernel_end);
-	require(page_of(si->mod_start + si->mod_len) <= si->nr_pages,
+	require(si->mod_len <= si->nr_pages * PAGE_SIZE &&
+		page_of(si->mod_start + si->mod_len) <= si->nr_pages,
 		"ramdisk 0x%lx+0x%lx within memory", si->mod_start, si->mod_len);
 	if (cmdline_u64(test_cmdline(), "xt.ramdisk_sum", &want_sum) == CMDLINE_OK)
 		check_eq(posix_cksum((const void *)si->mod_start, si->mod_len),
