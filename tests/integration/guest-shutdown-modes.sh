@@ -35,6 +35,8 @@ for path in guest host; do
 	shutdown_run "$path" reboot syscall 1 2
 	shutdown_run "$path" crash page 3 3
 	shutdown_run "$path" crash syscall 3 3
+	# Any other reason ends the run like a crash.
+	shutdown_run "$path" watchdog page 4 3
 	fault_run "$path" pagefault '#PF' '#PF|page.?fault'
 	fault_run "$path" ud2 '#UD' '#UD|invalid.?opcode|undefined.?opcode'
 	fault_run "$path" gpf '#GP' '#GP|general.?protection'
@@ -45,6 +47,6 @@ shutdown_run auto poweroff page 0 0
 # No action: the guest skips, which still ends in a poweroff.
 run_xenlet no-action "$GUEST" --trap-path host
 expect_rc 0
-expect_result "SKIP (no xt.action=poweroff|reboot|crash|pagefault|ud2|gpf)"
+expect_result "SKIP (no xt.action=poweroff|reboot|crash|watchdog|pagefault|ud2|gpf)"
 
 finish

@@ -2,7 +2,8 @@
  * Ends the run the way the command line asks, to test the launcher's exit
  * codes and fault reports:
  *
- *   xt.action=poweroff|reboot|crash   SCHEDOP_shutdown with that reason
+ *   xt.action=poweroff|reboot|crash|watchdog
+ *                                     SCHEDOP_shutdown with that reason
  *                                     (xt.via=syscall makes the call as a raw
  *                                     syscall instead of through the page)
  *   xt.action=pagefault|ud2|gpf       takes that fault (no trap table is
@@ -88,7 +89,7 @@ void test_main(void)
 
 	if (cmdline_str(test_cmdline(), "xt.action", action, sizeof(action)) !=
 	    CMDLINE_OK)
-		test_skip("no xt.action=poweroff|reboot|crash|pagefault|ud2|gpf");
+		test_skip("no xt.action=poweroff|reboot|crash|watchdog|pagefault|ud2|gpf");
 	if (cmdline_str(test_cmdline(), "xt.via", via, sizeof(via)) == CMDLINE_BAD ||
 	    (strcmp(via, "page") && strcmp(via, "syscall")))
 		test_skip("xt.via must be page or syscall");
@@ -99,6 +100,8 @@ void test_main(void)
 		shut_down(SHUTDOWN_reboot, via);
 	else if (!strcmp(action, "crash"))
 		shut_down(SHUTDOWN_crash, via);
+	else if (!strcmp(action, "watchdog"))
+		shut_down(SHUTDOWN_watchdog, via);
 	else {
 		for (unsigned i = 0; i < sizeof(faults) / sizeof(faults[0]); i++)
 			if (!strcmp(action, faults[i].action))
