@@ -81,7 +81,10 @@ int host_trap_frame(struct domain *d, uint32_t frame_low)
 			return -1;
 		d->core.st->vcpu.cr2 = sr.cr2;
 	}
-	return core_handle_trap(&d->core, f) == CORE_STOP ? 1 : 0;
+	enum core_action a = core_handle_trap(&d->core, f);
+	if (d->plat.failed)
+		return -1;
+	return a == CORE_STOP ? 1 : 0;
 }
 
 /* One round of the start-up measurement (see pv-shim boot.c). */

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -33,7 +34,6 @@
 #define CR4_PAE 0x020
 #define CR4_OSFXSR 0x200
 #define CR4_OSXMMEXCPT 0x400
-#define CR4_FSGSBASE 0x10000
 
 int kvm_vm_create(struct kvm_vm *vm, char *err, size_t errlen)
 {
@@ -89,15 +89,18 @@ static int set_msrs(struct kvm_vm *vm, const struct kvm_vcpu_start *s)
 	return ioctl(vm->vcpu_fd, KVM_SET_MSRS, &m) == 4 ? 0 : -1;
 }
 
+#define CPUID_ENTRIES 128
+
 static int set_cpuid(struct kvm_vm *vm)
 {
-	struct {
-		struct kvm_cpuid2 hdr;
-		struct kvm_cpuid_entry2 e[128];
-	} c = { .hdr = { .nent = 128 } };
-	if (ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, &c) < 0)
+	vm->cpuid = calloc(1, sizeof *vm->cpuid +
+			   CPUID_ENTRIES * sizeof(struct kvm_cpuid_entry2));
+	if (!vm->cpuid)
 		return -1;
-	return ioctl(vm->vcpu_fd, KVM_SET_CPUID2, &c);
+	vm->cpuid->nent = CPUID_ENTRIES;
+	if (ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, vm->cpuid) < 0)
+		return -1;
+	return ioctl(vm->vcpu_fd, KVM_SET_CPUID2, vm->cpuid);
 }
 
 static int set_sregs(struct kvm_vm *vm, const struct kvm_vcpu_start *s)
@@ -122,7 +125,7 @@ static int set_sregs(struct kvm_vm *vm, const struct kvm_vcpu_start *s)
 	};
 	sr.cr0 = CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_WP | CR0_PG;
 	sr.cr3 = s->cr3;
-	sr.cr4 = CR4_PAE | CR4_OSFXSR | CR4_OSXMMEXCPT | CR4_FSGSBASE;
+	sr.cr4 = CR4_PAE | CR4_OSFXSR | CR4_OSXMMEXCPT;
 	sr.efer = EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE;
 	return ioctl(vm->vcpu_fd, KVM_SET_SREGS, &sr);
 }
@@ -164,6 +167,7 @@ void kvm_vm_destroy(struct kvm_vm *vm)
 {
 	if (vm->run)
 		munmap(vm->run, vm->run_size);
+	free(vm->cpuid);
 	if (vm->vcpu_fd >= 0)
 		close(vm->vcpu_fd);
 	if (vm->vm_fd >= 0)

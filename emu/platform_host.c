@@ -1,4 +1,6 @@
 /* Guest RAM straight through the launcher's mapping of the memfd. */
+#include <sys/ioctl.h>
+#include <linux/kvm.h>
 #include "pv-shim/core/core.h"
 #include "pv-shim/core/platform.h"
 #include "emu/platform_host.h"
@@ -22,4 +24,40 @@ void platform_log(struct core *c, const char *line)
 {
 	struct host_platform *p = c->plat;
 	fprintf(p->log, "xenlet: %s\n", line);
+}
+
+void platform_set_segment_base(struct core *c, enum segment_base which,
+			       uint64_t base)
+{
+	struct host_platform *p = c->plat;
+	struct {
+		struct kvm_msrs hdr;
+		struct kvm_msr_entry e;
+	} m = {
+		.hdr = { .nmsrs = 1 },
+		.e = { .index = which == SEGMENT_BASE_FS ? 0xc0000100u : 0xc0000101u,
+		       .data = base },
+	};
+	if (ioctl(p->vcpu_fd, KVM_SET_MSRS, &m) != 1)
+		p->failed = 1;
+}
+
+/* The same table the vCPU was given (KVM_SET_CPUID2), so both trap paths
+ * see one CPU. */
+void platform_cpuid(struct core *c, uint32_t leaf, uint32_t subleaf, uint32_t r[4])
+{
+	struct host_platform *p = c->plat;
+	r[0] = r[1] = r[2] = r[3] = 0;
+	for (unsigned i = 0; p->cpuid && i < p->cpuid->nent; i++) {
+		const struct kvm_cpuid_entry2 *e = &p->cpuid->entries[i];
+		if (e->function != leaf)
+			continue;
+		if ((e->flags & KVM_CPUID_FLAG_SIGNIFCANT_INDEX) && e->index != subleaf)
+			continue;
+		r[0] = e->eax;
+		r[1] = e->ebx;
+		r[2] = e->ecx;
+		r[3] = e->edx;
+		return;
+	}
 }

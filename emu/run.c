@@ -119,7 +119,7 @@ static int setup(struct domain *d, const struct xen_image *img,
 	st->vcpu.kernel_mode = 1;
 	d->plat = (struct host_platform){
 		.ram = d->ram, .ram_bytes = d->ram_bytes,
-		.console = stdout, .log = stderr,
+		.console = stdout, .log = stderr, .vcpu_fd = -1,
 	};
 	d->core = (struct core){ .st = st, .plat = &d->plat };
 
@@ -150,7 +150,11 @@ static int setup(struct domain *d, const struct xen_image *img,
 		.star = ((uint64_t)SHIM_SEL_USER_CS32 << 48) |
 			((uint64_t)SHIM_SEL_KERNEL_CS << 32),
 	};
-	return kvm_vm_create_vcpu(&d->vm, &vs, err, errlen);
+	if (kvm_vm_create_vcpu(&d->vm, &vs, err, errlen))
+		return -1;
+	d->plat.vcpu_fd = d->vm.vcpu_fd;
+	d->plat.cpuid = d->vm.cpuid;
+	return 0;
 }
 
 static void teardown(struct domain *d)

@@ -29,6 +29,19 @@ static void dump_frame(const struct trap_frame *f)
 		(unsigned long long)f->r14, (unsigned long long)f->r15);
 }
 
+/* The top of the guest stack, read through the guest's page tables:
+ * usually enough to find the caller of a faulting function. */
+static void dump_stack(struct domain *d, uint64_t rsp)
+{
+	uint64_t words[8];
+	if (copy_from_guest(&d->core, words, rsp, sizeof words))
+		return;
+	fprintf(stderr, "xenlet:   stack");
+	for (int i = 0; i < 8; i++)
+		fprintf(stderr, " %016llx", (unsigned long long)words[i]);
+	fprintf(stderr, "\n");
+}
+
 static void last_refused(const struct core_state *st)
 {
 	if (st->last_enosys)
@@ -41,9 +54,17 @@ int stop_report(struct domain *d)
 {
 	const struct core_state *st = d->core.st;
 	if (st->stop_reason == CORE_STOP_FAULT) {
-		fprintf(stderr, "xenlet: %s\n", st->stop_message);
-		last_refused(st);
+		/* One line that names the fault, the RIP, and what the guest
+		 * was last refused: usually the reason it faulted. */
+		fprintf(stderr, "xenlet: %s", st->stop_message);
+		if (st->last_enosys)
+			fprintf(stderr, "; last unimplemented hypercall: %s (%u) "
+				"from rip %#llx", core_hypercall_name(st->last_enosys - 1),
+				st->last_enosys - 1,
+				(unsigned long long)st->last_enosys_rip);
+		fprintf(stderr, "\n");
 		dump_frame(&st->stop_frame);
+		dump_stack(d, st->stop_frame.rsp);
 		return XENLET_EXIT_FAULT;
 	}
 	switch (st->shutdown_code) {

@@ -35,6 +35,9 @@ struct core_stats {
 struct core_vcpu {
 	uint64_t cr3;          /* guest kernel top-level table, machine address */
 	uint64_t cr2;          /* of the page fault being handled */
+	uint64_t fs_base;
+	uint64_t gs_base_kernel; /* active while the guest kernel runs */
+	uint64_t gs_base_user;   /* the guest's MSR_SHADOW_GS_BASE */
 	uint8_t kernel_mode;   /* 1 while the guest kernel (not user) runs */
 };
 

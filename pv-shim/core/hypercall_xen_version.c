@@ -1,8 +1,11 @@
 /*
  * HYPERVISOR_xen_version.  xenlet presents itself as Xen 4.17 (the ABI of
  * the headers it is built against) with the x86_64 PV capability only.
- * The feature bitmap carries only what xenlet really implements; bits are
- * added as the features land, so guests never rely on a missing one.
+ *
+ * The feature bitmap is the one Xen 4.17 reports to every PV domU.  Linux
+ * panics at its first hypercall without gnttab_map_avail_bits, so these
+ * are not optional: each bit is a promise about how mmu_update and grant
+ * mapping behave, which those hypercalls must keep when they land.
  */
 #include "pv-shim/core/xen_abi.h"
 #include "pv-shim/core/hypercall.h"
@@ -59,7 +62,11 @@ long hypercall_xen_version(struct core *c, const uint64_t args[5])
 			return -XEN_EFAULT;
 		if (fi.submap_idx >= XENFEAT_NR_SUBMAPS)
 			return -XEN_EINVAL;
-		fi.submap = 0; /* nothing optional is implemented yet */
+		fi.submap = (1U << XENFEAT_memory_op_vnode_supported) |
+			    (1U << XENFEAT_mmu_pt_update_preserve_ad) |
+			    (1U << XENFEAT_highmem_assist) |
+			    (1U << XENFEAT_gnttab_map_avail_bits) |
+			    (1U << XENFEAT_direct_mapped);
 		return copy_to_guest(c, arg, &fi, sizeof fi) ? -XEN_EFAULT : 0;
 	}
 	case XENVER_pagesize:

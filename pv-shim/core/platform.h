@@ -21,4 +21,13 @@ void platform_console_write(struct core *c, const char *buf, size_t len);
 /* One diagnostic line for the launcher's stderr (no trailing newline). */
 void platform_log(struct core *c, const char *line);
 
+enum segment_base { SEGMENT_BASE_FS, SEGMENT_BASE_GS };
+
+/* Sets the FS or GS base the guest runs with from its next instruction. */
+void platform_set_segment_base(struct core *c, enum segment_base which,
+			       uint64_t base);
+
+/* The CPU's own CPUID leaf (as configured for this VM) into r[eax..edx]. */
+void platform_cpuid(struct core *c, uint32_t leaf, uint32_t subleaf, uint32_t r[4]);
+
 #endif

@@ -10,10 +10,12 @@
  * report of what the guest did.
  */
 #include "pv-shim/core/xen_abi.h"
+#include "pv-shim/core/emulate.h"
 #include "pv-shim/core/hypercall.h"
 #include "pv-shim/core/platform.h"
 
 #define X86_VEC_UD 6
+#define X86_VEC_GP 13
 #define X86_VEC_PF 14
 
 /* Flags a guest may keep; IF stays set (guests mask events, not the CPU). */
@@ -82,6 +84,19 @@ enum core_action core_handle_trap(struct core *c, struct trap_frame *f)
 	} else if (via_syscall) {
 		core_stop_fault(c, f, "guest user-mode syscall: no syscall "
 			       "callback registered yet");
+	} else if (f->vector == X86_VEC_UD && st->vcpu.kernel_mode &&
+		   emulate_forced_cpuid(c, f) == 0) {
+		/* emulated; resume after it */
+	} else if (f->vector == X86_VEC_GP && st->vcpu.kernel_mode) {
+		char why[96];
+		why[0] = '\0';
+		if (emulate_privileged(c, f, why, sizeof why)) {
+			char msg[192];
+			core_format(msg, sizeof msg, "guest #GP general protection at "
+				    "rip %#lx: %s (no guest trap handler yet)",
+				    (unsigned long)f->rip, why);
+			core_stop_fault(c, f, msg);
+		}
 	} else {
 		stop_unhandled(c, f);
 	}

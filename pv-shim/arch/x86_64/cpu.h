@@ -23,6 +23,12 @@ static inline uint64_t read_cr2(void)
 	return v;
 }
 
+static inline void write_msr(uint32_t msr, uint64_t value)
+{
+	__asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)value),
+			 "d"((uint32_t)(value >> 32)));
+}
+
 struct __attribute__((packed)) descriptor_pointer {
 	uint16_t limit;
 	uint64_t base;

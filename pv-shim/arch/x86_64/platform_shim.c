@@ -58,3 +58,17 @@ void *memset(void *dst, int c, size_t n)
 	core_memset(dst, c, n);
 	return dst;
 }
+
+void platform_set_segment_base(struct core *c, enum segment_base which,
+			       uint64_t base)
+{
+	(void)c;
+	write_msr(which == SEGMENT_BASE_FS ? 0xc0000100u : 0xc0000101u, base);
+}
+
+void platform_cpuid(struct core *c, uint32_t leaf, uint32_t subleaf, uint32_t r[4])
+{
+	(void)c;
+	__asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3])
+			 : "a"(leaf), "c"(subleaf));
+}
