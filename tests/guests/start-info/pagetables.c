@@ -91,9 +91,11 @@ uint64_t check_pagetables(void)
 	for (; lookup((const uint64_t *)si->pt_base, va, &pte, &rw, &broken);
 	     va += PAGE_SIZE) {
 		unsigned long pfn = (va - VIRT_BASE) / PAGE_SIZE;
-		if (!check_msg(pfn < si->nr_pages, "0x%lx mapped beyond the "
-			       "guest's %lu pages", va, si->nr_pages))
+		if (pfn >= si->nr_pages) {
+			check_msg(false, "0x%lx mapped beyond the guest's %lu pages",
+				  va, si->nr_pages);
 			return 0;
+		}
 		bool is_pt = pfn >= pt_pfn && pfn < pt_pfn + si->nr_pt_frames;
 		if (PTE_MFN(pte) != p2m[pfn] && !wrong_mfn++)
 			first_wrong = va;
