@@ -310,6 +310,7 @@ static const struct {
 } legacy_keys[] = {
 	LEGACY_STRING("GUEST_OS", guest_os),
 	LEGACY_STRING("GUEST_VER", guest_version),
+	LEGACY_STRING("GUEST_VERSION", guest_version),   /* GNU Mach's spelling */
 	LEGACY_STRING("XEN_VER", xen_version),
 	LEGACY_STRING("LOADER", loader),
 	LEGACY_NUMBER("VIRT_BASE", virt_base),

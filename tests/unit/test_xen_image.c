@@ -719,10 +719,11 @@ START_TEST(t_legacy_xen_guest)
 
 	/* The legacy default for the paddr offset is VIRT_BASE, and VIRT_ENTRY
 	 * overrides e_entry. */
-	s.xen_guest = "GUEST_OS=GNU Mach,XEN_VER=xen-3.0,VIRT_BASE=0x40000000,"
-		      "LOADER=generic,VIRT_ENTRY=0x40000100";
+	s.xen_guest = "GUEST_OS=GNU Mach,GUEST_VERSION=1.3,XEN_VER=xen-3.0,"
+		      "VIRT_BASE=0x40000000,LOADER=generic,VIRT_ENTRY=0x40000100";
 	b = build_elf(&s);
 	ck_assert_msg(parse(&b, &img, err) == 0, "%s", err);
+	ck_assert_str_eq(img.guest_version, "1.3");
 	ck_assert_uint_eq(img.paddr_offset, 0x40000000);
 	ck_assert_uint_eq(img.entry, 0x40000100);
 	ck_assert(!img.has_hypercall_page);
