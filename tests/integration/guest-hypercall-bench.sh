@@ -3,6 +3,7 @@
 # keeps working: it must power off with both bench lines, and the
 # launcher's --stats must count exactly the XENVER_version calls it made
 # and name the trap path asked for.
+# shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 require_launcher
 

@@ -2,6 +2,7 @@
 # Boots the shutdown-modes guest in each trap path and checks the launcher's
 # exit status for every way a guest can end, and that a fault report names
 # the fault and the RIP the guest says it will fault at.
+# shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 require_launcher
 

@@ -3,6 +3,7 @@
 # tables, the implemented hypercalls by page and by syscall) in each trap
 # path, without and with a ramdisk, and once with --trap-path auto; then
 # checks the launcher refuses domains it cannot build.
+# shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 require_launcher
 

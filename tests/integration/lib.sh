@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Helpers for integration tests that boot a guest under ./xenlet.  Source
 # it from bash; it moves to the repository root.
 #
@@ -13,12 +14,13 @@ set -u
 
 cd "$(dirname "${BASH_SOURCE[0]}")/../.." || exit 1
 XENLET=${XENLET:-./xenlet}
+# shellcheck disable=SC2034 # for the scripts that source this
 GUESTS=build/tests/guests
 RUN_TIMEOUT=${XENLET_RUN_TIMEOUT:-120}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/xenlet-test.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 failures=0
-RUN= RC= OUT= ERR=
+RUN='' RC='' OUT='' ERR=''
 
 require_launcher() {
 	if [ ! -e /dev/kvm ]; then
