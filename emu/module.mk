@@ -47,3 +47,7 @@ xenlet: $(LAUNCHER_OBJS)
 	$(CC) $(LAUNCHER_OBJS) -o $@ $(LOADER_LIBS)
 
 PROGRAMS += xenlet
+
+# The launcher's own integration tests: refusals, and Debian's real kernel.
+INTEGRATION_TESTS += tests/integration/launcher-errors.sh \
+	tests/integration/real-kernel.sh

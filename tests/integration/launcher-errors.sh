@@ -1,0 +1,36 @@
+#!/bin/bash
+# What `xenlet run` refuses: each a one-line reason and exit status 1,
+# before any guest runs.
+# shellcheck source=tests/integration/lib.sh
+. "$(dirname "$0")/lib.sh"
+require_launcher
+
+GUEST=$GUESTS/start-info.elf
+printf 'not a kernel at all\n' >"$WORK/text"
+head -c 100 "$GUEST" >"$WORK/truncated.elf"
+
+refused() { # NAME ERE ARGS...: exit 1 and one xenlet line matching ERE
+	local name=$1 ere=$2
+	shift 2
+	run_xenlet "$name" "$@"
+	expect_rc 1
+	expect_err_matches "$ere"
+	if [ -s "$OUT" ]; then
+		fail "the guest printed something; nothing should have run"
+	fi
+}
+
+refused no-file 'no such file' "$WORK/missing"
+refused directory 'regular|directory' "$WORK"
+refused not-elf 'not (an )?elf|bzimage|format' "$WORK/text"
+refused truncated 'truncat|short|beyond|outside' "$WORK/truncated.elf"
+refused host-binary 'xen|note' /bin/true
+refused memory-small 'memory' "$GUEST" --memory 4
+refused memory-odd 'memory' "$GUEST" --memory 33
+refused memory-junk 'memory' "$GUEST" --memory 12abc
+refused vcpus 'vcpu' "$GUEST" --vcpus 2
+refused trap-path 'trap-path' "$GUEST" --trap-path sideways
+refused ramdisk-missing 'no such file' "$GUEST" --ramdisk "$WORK/missing"
+long=$(head -c 1100 /dev/zero | tr '\0' x)
+refused cmdline-long 'command line' "$GUEST" --cmdline "$long"
+finish
