@@ -215,8 +215,8 @@ void xs_store_watch_reset(struct xs_store *s, void *watcher);
 
 /*
  * Marks domid introduced and fires @introduceDomain. Only domain 0 may
- * (EACCES); EEXIST if already introduced; EINVAL for domid 0 or > 65535
- * (DOMID_FIRST_RESERVED and up). Creates no node, as xenstored.
+ * (EACCES); EEXIST if already introduced; EINVAL for domid 0 or from
+ * DOMID_FIRST_RESERVED up. Creates no node, as xenstored.
  */
 int xs_store_domain_introduce(struct xs_store *s, unsigned int caller,
 			      unsigned int domid);
