@@ -24,9 +24,10 @@ $(BUILD)/tests/unit/test_xen_image.o: tests/unit/test_xen_image.c
 $(BUILD)/tests/unit/test_xen_image: $(BUILD)/tests/unit/test_xen_image.o $(LOADER_SAN_OBJS)
 	$(CC) -fsanitize=address,undefined $^ -o $@ $(LOADER_LIBS) $(CHECK_LIBS)
 
+# Only sources and objects: the generated .d adds headers to the prerequisites.
 $(BUILD)/fuzz/fuzz-xen-image: tests/fuzz/fuzz_xen_image.c $(LOADER_FUZZ_OBJS)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) $^ -o $@ $(LOADER_LIBS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(filter %.c %.o,$^) -o $@ $(LOADER_LIBS)
 
 UNIT_TESTS += $(BUILD)/tests/unit/test_xen_image
 FUZZERS += $(BUILD)/fuzz/fuzz-xen-image

@@ -340,31 +340,48 @@ static int parse_elf(struct xen_image *img, char *err, size_t errlen)
 	return check_addresses(img, err, errlen);
 }
 
-int xen_image_parse(const uint8_t *buf, size_t len, struct xen_image *img,
-		    char *err, size_t errlen)
+/*
+ * Parses the file in buf.  With take, buf is malloc'd and the image takes it
+ * over (an ELF file is used as is; a bzImage is freed once decompressed),
+ * which saves a copy of a large kernel.
+ */
+static int parse_file(struct xen_image *img, uint8_t *buf, size_t len, bool take,
+		      char *err, size_t errlen)
 {
 	memset(img, 0, sizeof(*img));
 	if (len >= SELFMAG && memcmp(buf, ELFMAG, SELFMAG) == 0) {
-		img->elf = malloc(len);
+		img->elf = take ? buf : malloc(len);
 		if (!img->elf)
 			return fail(err, errlen, "out of memory for a %zu-byte kernel", len);
-		memcpy(img->elf, buf, len);
+		if (!take)
+			memcpy(img->elf, buf, len);
 		img->elf_size = len;
-	} else if (bzimage_detect(buf, len)) {
-		if (bzimage_extract(buf, len, &img->elf, &img->elf_size, err, errlen))
+	} else {
+		int r = bzimage_detect(buf, len)
+			? bzimage_extract(buf, len, &img->elf, &img->elf_size, err, errlen)
+			: fail(err, errlen, "not an ELF file or a bzImage (unrecognised format)");
+
+		if (take)
+			free(buf);
+		if (r)
 			return -1;
 		if (img->elf_size < SELFMAG || memcmp(img->elf, ELFMAG, SELFMAG) != 0) {
 			xen_image_free(img);
 			return fail(err, errlen, "bzImage payload is not an ELF kernel");
 		}
-	} else {
-		return fail(err, errlen, "not an ELF file or a bzImage (unrecognised format)");
 	}
 	if (parse_elf(img, err, errlen)) {
 		xen_image_free(img);
 		return -1;
 	}
 	return 0;
+}
+
+int xen_image_parse(const uint8_t *buf, size_t len, struct xen_image *img,
+		    char *err, size_t errlen)
+{
+	/* Without take, buf is only read. */
+	return parse_file(img, (uint8_t *)buf, len, false, err, errlen);
 }
 
 int xen_image_load_file(const char *path, struct xen_image *img,
@@ -410,8 +427,7 @@ int xen_image_load_file(const char *path, struct xen_image *img,
 		got += (size_t)n;
 	}
 	close(fd);
-	r = xen_image_parse(buf, got, img, err, errlen);
-	free(buf);
+	r = parse_file(img, buf, got, true, err, errlen);
 	if (r && errlen) {
 		char reason[256];
 

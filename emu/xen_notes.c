@@ -122,13 +122,15 @@ int xen_features_parse(const char *s, size_t len,
 	return 0;
 }
 
-static int numeric(const char *what, const uint8_t *desc, uint32_t descsz,
-		   uint64_t *val, char *err, size_t errlen)
+static int number(const char *what, const uint8_t *desc, uint32_t descsz,
+		  uint64_t *val, bool *has, char *err, size_t errlen)
 {
 	if (descsz != 4 && descsz != 8)
 		return fail(err, errlen, "malformed Xen note %s: %u-byte number (want 4 or 8)",
 			    what, descsz);
 	*val = le(desc, descsz);
+	if (has)
+		*has = true;
 	return 0;
 }
 
@@ -170,7 +172,7 @@ static int apply_note(struct xen_notes *n, uint32_t type, const uint8_t *desc,
 		return xen_features_parse(str, descsz, n->features_required,
 					  n->features_supported, err, errlen);
 	case XEN_ELFNOTE_SUPPORTED_FEATURES:
-		if (numeric(what, desc, descsz, &v, err, errlen))
+		if (number(what, desc, descsz, &v, NULL, err, errlen))
 			return -1;
 		n->features_supported[0] |= (uint32_t)v;
 		return 0;
@@ -188,52 +190,37 @@ static int apply_note(struct xen_notes *n, uint32_t type, const uint8_t *desc,
 		}
 		return 0;
 	case XEN_ELFNOTE_ENTRY:
+		return number(what, desc, descsz, &n->entry, &n->has_entry, err, errlen);
 	case XEN_ELFNOTE_HYPERCALL_PAGE:
+		return number(what, desc, descsz, &n->hypercall_page, &n->has_hypercall_page,
+			      err, errlen);
 	case XEN_ELFNOTE_VIRT_BASE:
+		return number(what, desc, descsz, &n->virt_base, &n->has_virt_base, err, errlen);
 	case XEN_ELFNOTE_PADDR_OFFSET:
+		return number(what, desc, descsz, &n->paddr_offset, &n->has_paddr_offset,
+			      err, errlen);
 	case XEN_ELFNOTE_HV_START_LOW:
-	case XEN_ELFNOTE_SUSPEND_CANCEL:
+		return number(what, desc, descsz, &n->hv_start_low, &n->has_hv_start_low,
+			      err, errlen);
 	case XEN_ELFNOTE_INIT_P2M:
-	case XEN_ELFNOTE_MOD_START_PFN:
+		return number(what, desc, descsz, &n->init_p2m, &n->has_init_p2m, err, errlen);
 	case XEN_ELFNOTE_PHYS32_ENTRY:
-		if (numeric(what, desc, descsz, &v, err, errlen))
+		return number(what, desc, descsz, &n->phys32_entry, &n->has_phys32_entry,
+			      err, errlen);
+	case XEN_ELFNOTE_SUSPEND_CANCEL:
+		if (number(what, desc, descsz, &v, NULL, err, errlen))
 			return -1;
-		break;
+		n->suspend_cancel = v != 0;
+		return 0;
+	case XEN_ELFNOTE_MOD_START_PFN:
+		if (number(what, desc, descsz, &v, NULL, err, errlen))
+			return -1;
+		n->mod_start_pfn = v != 0;
+		return 0;
 	default:
 		/* INFO, crash and dump-core notes mean nothing to a loader. */
 		return 0;
 	}
-
-	switch (type) {
-	case XEN_ELFNOTE_ENTRY:
-		n->entry = v, n->has_entry = true;
-		break;
-	case XEN_ELFNOTE_HYPERCALL_PAGE:
-		n->hypercall_page = v, n->has_hypercall_page = true;
-		break;
-	case XEN_ELFNOTE_VIRT_BASE:
-		n->virt_base = v, n->has_virt_base = true;
-		break;
-	case XEN_ELFNOTE_PADDR_OFFSET:
-		n->paddr_offset = v, n->has_paddr_offset = true;
-		break;
-	case XEN_ELFNOTE_HV_START_LOW:
-		n->hv_start_low = v, n->has_hv_start_low = true;
-		break;
-	case XEN_ELFNOTE_SUSPEND_CANCEL:
-		n->suspend_cancel = v != 0;
-		break;
-	case XEN_ELFNOTE_INIT_P2M:
-		n->init_p2m = v, n->has_init_p2m = true;
-		break;
-	case XEN_ELFNOTE_MOD_START_PFN:
-		n->mod_start_pfn = v != 0;
-		break;
-	case XEN_ELFNOTE_PHYS32_ENTRY:
-		n->phys32_entry = v, n->has_phys32_entry = true;
-		break;
-	}
-	return 0;
 }
 
 static size_t align_up(size_t v, size_t align)
