@@ -91,4 +91,4 @@ demo: all
 clean:
 	rm -rf $(BUILD) xenlet
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) -name '*.d' -type f 2>/dev/null)
