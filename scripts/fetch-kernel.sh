@@ -28,8 +28,10 @@ target=kernels/vmlinuz-$release
 
 if [ ! -s "$target" ]; then
 	tmp=$(mktemp -d)
-	# apt drops privileges to _apt for the download; let it write here.
-	chmod 755 "$tmp"
+	# apt downloads as the _apt user when it can; let it write here.
+	if [ "$(id -u)" = 0 ] && id _apt >/dev/null 2>&1; then
+		chown _apt "$tmp"
+	fi
 	trap 'rm -rf "$tmp"' EXIT
 	(cd "$tmp" && apt-get download -q "$pkg" >&2)
 	deb=$(ls "$tmp"/*.deb)
