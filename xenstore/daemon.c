@@ -1,9 +1,9 @@
 #include "xenstore/daemon.h"
 
+#include "xenstore/daemon_log.h"
 #include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -108,7 +108,7 @@ static void drain_eventfd(int fd)
 	uint64_t n;
 
 	if (read(fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
-		fprintf(stderr, "xenstored: eventfd read: %s\n", strerror(errno));
+		xsd_log("eventfd read: %s", strerror(errno));
 }
 
 /* ---- Socket clients ---------------------------------------------------- */
@@ -156,8 +156,7 @@ static void accept_clients(struct xs_daemon *d)
 		if (fd < 0) {
 			if (errno != EAGAIN && errno != EWOULDBLOCK &&
 			    errno != EINTR)
-				fprintf(stderr, "xenstored: accept: %s\n",
-					strerror(errno));
+				xsd_log("accept: %s", strerror(errno));
 			return;
 		}
 		struct client *cl = calloc(1, sizeof(*cl));
@@ -361,8 +360,7 @@ int xs_daemon_run(struct xs_daemon *d)
 			if (errno == EINTR)
 				continue;
 			err = errno;
-			fprintf(stderr, "xenstored: epoll_wait: %s\n",
-				strerror(err));
+			xsd_log("epoll_wait: %s", strerror(err));
 			break;
 		}
 		for (int i = 0; i < n; i++)

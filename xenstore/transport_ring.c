@@ -1,6 +1,6 @@
 #include "xenstore/transport_ring.h"
 
-#include <stdio.h>
+#include "xenstore/daemon_log.h"
 #include <string.h>
 
 static XENSTORE_RING_IDX load_guest_index(const XENSTORE_RING_IDX *idx)
@@ -47,8 +47,7 @@ void ring_port_fini(struct ring_port *p, struct wire_server *srv)
 
 static void ring_fail(struct ring_port *p, uint32_t error, const char *why)
 {
-	fprintf(stderr, "xenstored: dom%u ring stopped: %s\n", p->conn.domid,
-		why);
+	xsd_log("dom%u ring stopped: %s", p->conn.domid, why);
 	p->dead = true;
 	set_page_field(&p->intf->error, error);
 }

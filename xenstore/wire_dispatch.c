@@ -1,10 +1,10 @@
 #include "xenstore/wire_dispatch.h"
 
 #include <inttypes.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "xenstore/daemon_log.h"
 #include "xenstore/wire_ops.h"
 
 /* Privileged: only domain 0 (every socket client) may send it. */
@@ -120,11 +120,10 @@ void wire_process_message(struct wire_server *srv, struct conn *c,
 	int err;
 
 	if (srv->log_requests)
-		fprintf(stderr,
-			"xenstored: dom%u %s(%" PRIu32 ") req %" PRIu32
-			" tx %" PRIu32 " len %" PRIu32 "\n",
-			c->domid, op->name ? op->name : "UNKNOWN", hdr->type,
-			hdr->req_id, hdr->tx_id, hdr->len);
+		xsd_log("dom%u %s(%" PRIu32 ") req %" PRIu32 " tx %" PRIu32
+			" len %" PRIu32,
+			c->domid, op->name, hdr->type, hdr->req_id, hdr->tx_id,
+			hdr->len);
 	err = check_request(srv, c, op, &rq);
 	if (!err)
 		err = op->fn(srv, c, &rq);
@@ -166,9 +165,7 @@ void wire_fire_watch(void *opaque, void *watcher, const char *path,
 
 	(void)opaque;
 	if (!conn_queue_event(c, path, token) && c->events_dropped == 1)
-		fprintf(stderr,
-			"xenstored: dom%u is not reading its watch events; "
-			"dropping them\n",
+		xsd_log("dom%u is not reading its watch events; dropping them",
 			c->domid);
 }
 

@@ -5,6 +5,7 @@
 
 #include "xenstore/wire_ops.h"
 
+#include "xenstore/daemon_log.h"
 struct control_cmd {
 	const char *name;
 	const char *usage;
@@ -22,7 +23,7 @@ static int control_print(struct wire_server *srv, struct conn *c,
 	(void)srv;
 	if (argc != 1)
 		return EINVAL;
-	fprintf(stderr, "xenstored: %s\n", argv[0]);
+	xsd_log("%s", argv[0]);
 	return wire_reply_ok(c, rq);
 }
 
