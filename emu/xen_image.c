@@ -269,7 +269,8 @@ static int place_segments(struct xen_image *img, const struct elf *e, char *err,
 	for (unsigned i = 0; i < e->eh.e_phnum; i++) {
 		Elf64_Phdr ph = phdr(e, i);
 
-		if (ph.p_type == PT_LOAD && ph.p_memsz &&
+		/* Xen skips PT_LOADs without R, W or X, and so do empty ones. */
+		if (ph.p_type == PT_LOAD && (ph.p_flags & (PF_R | PF_W | PF_X)) && ph.p_memsz &&
 		    place_segment(img, e, &ph, err, errlen))
 			return -1;
 	}

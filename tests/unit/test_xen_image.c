@@ -50,6 +50,7 @@ struct note {
 struct seg {
 	uint32_t type;          /* 0: PT_LOAD */
 	uint64_t vaddr, paddr, filesz, memsz;
+	bool no_flags;          /* p_flags 0 (else RWX) */
 };
 
 struct elf_spec {
@@ -165,7 +166,7 @@ static struct buf build_elf(const struct elf_spec *s)
 	for (unsigned i = 0; i < s->nsegs; i++, ph++) {
 		Elf64_Phdr p = {
 			.p_type = s->segs[i].type ? s->segs[i].type : PT_LOAD,
-			.p_flags = PF_R | PF_W | PF_X,
+			.p_flags = s->segs[i].no_flags ? 0 : PF_R | PF_W | PF_X,
 			.p_offset = seg_at[i],
 			.p_vaddr = s->segs[i].vaddr,
 			.p_paddr = s->segs[i].paddr,
@@ -587,6 +588,26 @@ START_TEST(t_numeric_widths)
 }
 END_TEST
 
+/* Program headers Xen does not load: other types, no R/W/X flags, empty. */
+START_TEST(t_ignored_segments)
+{
+	struct elf_spec s = linux_like();
+	struct buf b;
+	struct xen_image img;
+	char err[256];
+
+	/* Each would overlap the text segment if it were loaded. */
+	s.segs[s.nsegs++] = (struct seg){ PT_LOAD, 0, 0x1000000, 0x10, 0x10, true };
+	s.segs[s.nsegs++] = (struct seg){ PT_GNU_STACK, 0, 0x1000000, 0, 0x10, false };
+	s.segs[s.nsegs++] = (struct seg){ PT_LOAD, 0, 0x1000000, 0, 0, false };
+	b = build_elf(&s);
+	ck_assert_msg(parse(&b, &img, err) == 0, "%s", err);
+	check_linux_like(&img);
+	xen_image_free(&img);
+	free(b.p);
+}
+END_TEST
+
 /* PADDR_OFFSET shifts every segment: virt = paddr - offset + base. */
 START_TEST(t_paddr_offset)
 {
@@ -932,7 +953,7 @@ START_TEST(t_bad_segments)
 
 	s = linux_like();
 	for (unsigned i = 4; i < 17; i++)
-		s.segs[s.nsegs++] = (struct seg){ 0, 0, 0x1100000 + i * PAGE, 0x10, 0x10 };
+		s.segs[s.nsegs++] = (struct seg){ 0, 0, 0x1100000 + i * PAGE, 0x10, 0x10, false };
 	expect_fail(&s, "more than 16 loadable segments");
 }
 END_TEST
@@ -1296,6 +1317,7 @@ int main(int argc, char **argv)
 	tcase_add_test(good, t_note_align8);
 	tcase_add_test(good, t_numeric_widths);
 	tcase_add_test(good, t_paddr_offset);
+	tcase_add_test(good, t_ignored_segments);
 	tcase_add_test(good, t_features);
 	tcase_add_test(good, t_hypercall_page_note);
 	tcase_add_test(good, t_legacy_xen_guest);
