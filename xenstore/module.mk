@@ -60,12 +60,14 @@ $(BUILD)/xsd-fuzz/%.o: %.c
 
 XENSTORED := $(BUILD)/xenstore/xenlet-xenstored
 $(XENSTORED): $(BUILD)/xsd/xenstore/xenstored_main.o $(XSD_OBJS) $(XS_STORE_OBJS)
+	@mkdir -p $(@D)
 	$(CC) $(HOST_CFLAGS) -o $@ $^ -pthread
 PROGRAMS += $(XENSTORED)
 
 XSD_UNIT := $(BUILD)/tests/unit/test-xs-wire
 $(XSD_UNIT): $(BUILD)/xsd-san/tests/unit/test_xs_wire.o $(XSD_SAN_OBJS) \
 		$(XS_STORE_SAN_OBJS)
+	@mkdir -p $(@D)
 	$(CC) $(SAN_CFLAGS) -o $@ $^ $(CHECK_LIBS) -fsanitize=address,undefined
 UNIT_TESTS += $(XSD_UNIT)
 
@@ -77,6 +79,7 @@ FUZZERS += $(XSD_FUZZ)
 
 XSD_BENCH := $(BUILD)/xenstore/bench-xs-wire
 $(XSD_BENCH): $(BUILD)/xsd/xenstore/bench_xs_wire.o $(XSD_OBJS) $(XS_STORE_OBJS)
+	@mkdir -p $(@D)
 	$(CC) $(HOST_CFLAGS) -o $@ $^ -pthread
 BENCHES += $(XSD_BENCH)
 
