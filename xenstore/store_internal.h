@@ -135,7 +135,6 @@ struct xs_op {
 struct node *node_new(struct xs_store *s, const char *name, size_t name_len,
 		      const struct xs_store_perm *perms, unsigned int nperms);
 void node_unref(struct xs_store *s, struct node *n);
-struct node *node_child(const struct node *n, const char *name, size_t len);
 struct node *node_lookup(struct node *root, const char *path, size_t len,
 			 struct node **parent);
 int node_own(struct xs_store *s, struct node **slot);
@@ -153,7 +152,6 @@ uint64_t store_next_gen(struct xs_store *s);
 
 /* store_path.c */
 const char *path_last(const char *path);
-size_t path_parent_len(const char *path);
 bool path_is_within(const char *path, const char *ancestor);
 int special_index(const char *path);
 const char *special_name(enum special_path sp);
@@ -165,7 +163,6 @@ bool perm_is_owner(unsigned int domid, const struct xs_store_perm *perms);
 
 /* store_quota.c */
 void quota_init(struct xs_store *s);
-unsigned int owner_nodes(const struct xs_store *s, unsigned int domid);
 void owner_add(struct xs_store *s, unsigned int domid, long nodes);
 int op_count_node(struct xs_op *op, unsigned int owner, long nodes);
 int op_check_node_quota(struct xs_op *op, unsigned int nodes);

@@ -77,7 +77,7 @@ static long child_index(const struct node *n, const char *name, size_t len)
 	return -(long)lo - 1;
 }
 
-struct node *node_child(const struct node *n, const char *name, size_t len)
+static struct node *node_child(const struct node *n, const char *name, size_t len)
 {
 	long i = child_index(n, name, len);
 

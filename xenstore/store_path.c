@@ -91,14 +91,6 @@ const char *path_last(const char *path)
 	return strrchr(path, '/') + 1;
 }
 
-/* Length of the parent's path: "/a/b" -> 2 ("/a"), "/a" -> 1 ("/"). */
-size_t path_parent_len(const char *path)
-{
-	size_t n = (size_t)(strrchr(path, '/') - path);
-
-	return n ? n : 1;
-}
-
 /* True when path equals ancestor or lies below it (both canonical). */
 bool path_is_within(const char *path, const char *ancestor)
 {

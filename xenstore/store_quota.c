@@ -79,7 +79,7 @@ static size_t owner_slot(const struct xs_store *s, unsigned int domid)
 	return lo;
 }
 
-unsigned int owner_nodes(const struct xs_store *s, unsigned int domid)
+static unsigned int owner_nodes(const struct xs_store *s, unsigned int domid)
 {
 	size_t i = owner_slot(s, domid);
 

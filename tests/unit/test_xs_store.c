@@ -598,6 +598,7 @@ int main(void)
 	srunner_add_suite(sr, xs_store_txn_suite());
 	srunner_add_suite(sr, xs_store_watch_suite());
 	srunner_add_suite(sr, xs_store_quota_suite());
+	srunner_add_suite(sr, xs_store_random_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -64,5 +64,6 @@ bool saw_event(const struct recorder *rec, void *watcher, const char *path,
 Suite *xs_store_txn_suite(void);
 Suite *xs_store_watch_suite(void);
 Suite *xs_store_quota_suite(void);
+Suite *xs_store_random_suite(void);
 
 #endif
