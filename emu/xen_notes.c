@@ -68,7 +68,10 @@ static uint64_t le(const uint8_t *p, size_t n)
 	return v;
 }
 
-/* Copies the string up to its first NUL (or len bytes), truncated to fit. */
+/*
+ * Copies the string up to its first NUL (or len bytes), truncated to fit,
+ * with anything unprintable made '?': these strings end up in log lines.
+ */
 static void copy_string(char *dst, size_t dstlen, const char *src, size_t len)
 {
 	const char *nul = memchr(src, '\0', len);
@@ -76,7 +79,8 @@ static void copy_string(char *dst, size_t dstlen, const char *src, size_t len)
 
 	if (n > dstlen - 1)
 		n = dstlen - 1;
-	memcpy(dst, src, n);
+	for (size_t i = 0; i < n; i++)
+		dst[i] = src[i] >= 0x20 && src[i] < 0x7f ? src[i] : '?';
 	dst[n] = '\0';
 }
 
@@ -115,9 +119,12 @@ int xen_features_parse(const char *s, size_t len,
 				break;
 			}
 		}
-		if (!known && must)
-			return fail(err, errlen, "kernel requires unknown Xen feature '%.*s'",
-				    (int)(namelen > 64 ? 64 : namelen), name);
+		if (!known && must) {
+			char shown[48];
+
+			copy_string(shown, sizeof(shown), name, namelen);
+			return fail(err, errlen, "kernel requires unknown Xen feature '%s'", shown);
+		}
 	}
 	return 0;
 }
@@ -267,17 +274,14 @@ static int legacy_number(const char *key, const char *s, size_t len, uint64_t *v
 {
 	char buf[24], *end;
 
-	if (len == 0 || len >= sizeof(buf) || s[0] < '0' || s[0] > '9')
-		return fail(err, errlen, "malformed __xen_guest %s: '%.*s' is not a number",
-			    key, (int)(len > 32 ? 32 : len), s);
-	memcpy(buf, s, len);
-	buf[len] = '\0';
+	copy_string(buf, sizeof(buf), s, len);
 	errno = 0;
-	*val = strtoull(buf, &end, 0);
-	if (errno || *end)
-		return fail(err, errlen, "malformed __xen_guest %s: '%s' is not a number",
-			    key, buf);
-	return 0;
+	if (len > 0 && len < sizeof(buf) && s[0] >= '0' && s[0] <= '9') {
+		*val = strtoull(buf, &end, 0);
+		if (!errno && !*end)
+			return 0;
+	}
+	return fail(err, errlen, "malformed __xen_guest %s: '%s' is not a number", key, buf);
 }
 
 static bool key_is(const char *key, size_t keylen, const char *want)

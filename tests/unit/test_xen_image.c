@@ -670,6 +670,31 @@ START_TEST(t_features)
 }
 END_TEST
 
+/* Strings are cut to their fields and made printable (they reach logs). */
+START_TEST(t_note_strings)
+{
+	struct elf_spec s = linux_like();
+	struct buf b;
+	struct xen_image img;
+	char err[256];
+
+	set_note(&s, NOTE_STR(GUEST_OS, "lin\nux\x01"));
+	set_note(&s, NOTE_STR(GUEST_VERSION, "0123456789abcdef0123456789abcdefXYZ"));
+	/* Without a NUL, the note's size ends the string. */
+	set_note(&s, (struct note){ NULL, XEN_ELFNOTE_XEN_VERSION, "xen-3.0junk", 7 });
+	b = build_elf(&s);
+	ck_assert_msg(parse(&b, &img, err) == 0, "%s", err);
+	ck_assert_str_eq(img.guest_os, "lin?ux?");
+	ck_assert_str_eq(img.guest_version, "0123456789abcdef0123456789abcde");
+	ck_assert_str_eq(img.xen_version, "xen-3.0");
+	xen_image_free(&img);
+	free(b.p);
+
+	set_note(&s, NOTE_STR(FEATURES, "!bad\nname"));
+	expect_fail(&s, "unknown Xen feature 'bad?name'");
+}
+END_TEST
+
 START_TEST(t_unknown_required_feature)
 {
 	struct elf_spec s = linux_like();
@@ -1319,6 +1344,7 @@ int main(int argc, char **argv)
 	tcase_add_test(good, t_paddr_offset);
 	tcase_add_test(good, t_ignored_segments);
 	tcase_add_test(good, t_features);
+	tcase_add_test(good, t_note_strings);
 	tcase_add_test(good, t_hypercall_page_note);
 	tcase_add_test(good, t_legacy_xen_guest);
 	tcase_add_test(good, t_load_file);
