@@ -1,4 +1,5 @@
 /* Guest RAM straight through the launcher's mapping of the memfd. */
+#include <string.h>
 #include <sys/ioctl.h>
 #include <linux/kvm.h>
 #include "pv-shim/core/core.h"
@@ -30,6 +31,8 @@ void platform_set_segment_base(struct core *c, enum segment_base which,
 			       uint64_t base)
 {
 	struct host_platform *p = c->plat;
+	if (p->vcpu_fd < 0)
+		return; /* unit tests: the core's vCPU state is all there is */
 	struct {
 		struct kvm_msrs hdr;
 		struct kvm_msr_entry e;
@@ -60,4 +63,14 @@ void platform_cpuid(struct core *c, uint32_t leaf, uint32_t subleaf, uint32_t r[
 		r[3] = e->edx;
 		return;
 	}
+}
+
+void core_memcpy(void *dst, const void *src, size_t n)
+{
+	memcpy(dst, src, n);
+}
+
+void core_memset(void *dst, int c, size_t n)
+{
+	memset(dst, c, n);
 }

@@ -42,6 +42,9 @@ int copy_to_guest(struct core *c, uint64_t va, const void *src, size_t len);
 size_t core_format(char *buf, size_t size, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* Byte copies come from the platform: libc's in the launcher, one
+ * `rep movsb`/`rep stosb` in the shim, where every CPL0 instruction is
+ * emulated and a byte loop costs a microsecond a byte. */
 void core_memcpy(void *dst, const void *src, size_t n);
 void core_memset(void *dst, int c, size_t n);
 

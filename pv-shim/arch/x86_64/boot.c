@@ -79,11 +79,9 @@ static void setup_idt(void)
  */
 static void calibrate(struct shim_boot_params *bp)
 {
-	struct trap_frame f;
+	struct trap_frame f = { .vector = CORE_VEC_SYSCALL };
 	uint64_t t0 = rdtsc();
 	for (uint32_t i = 0; i < bp->calibrate_rounds; i++) {
-		core_memset(&f, 0, sizeof f);
-		f.vector = CORE_VEC_SYSCALL;
 		f.rax = __HYPERVISOR_xen_version;
 		f.rdi = XENVER_version;
 		core_handle_trap(&shim_core, &f);

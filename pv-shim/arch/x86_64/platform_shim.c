@@ -43,6 +43,18 @@ void platform_log(struct core *c, const char *line)
 	outl(SHIM_PORT_LOG, (uint32_t)n);
 }
 
+/* One string instruction each: the emulator here takes `rep movsb` and
+ * `rep stosb` as single instructions. */
+void core_memcpy(void *dst, const void *src, size_t n)
+{
+	__asm__ volatile("rep movsb" : "+D"(dst), "+S"(src), "+c"(n) : : "memory");
+}
+
+void core_memset(void *dst, int c, size_t n)
+{
+	__asm__ volatile("rep stosb" : "+D"(dst), "+c"(n) : "a"(c) : "memory");
+}
+
 /* gcc may emit calls to these for struct copies and initialisers. */
 void *memcpy(void *dst, const void *src, size_t n);
 void *memset(void *dst, int c, size_t n);
