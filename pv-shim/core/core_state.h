@@ -55,6 +55,7 @@ struct core_state {
 	char stop_message[192];
 
 	uint64_t enosys_logged;        /* bit n: hypercall n already reported */
+	uint32_t enosys_logged_out_of_range; /* one report for all n >= 64 */
 	uint32_t last_enosys;          /* last unimplemented hypercall, +1 */
 	uint64_t last_enosys_rip;
 

@@ -72,21 +72,32 @@ long core_hypercall(struct core *c, uint64_t nr, const uint64_t args[5])
 	return -XEN_ENOSYS;
 }
 
-/* Reports the first call of each unimplemented hypercall number. */
+/*
+ * Reports the first call of each unimplemented hypercall number, and only
+ * the first of all numbers past the table, so a guest cannot flood the
+ * launcher's log.
+ */
 static void note_enosys(struct core *c, uint64_t nr, const struct trap_frame *f)
 {
 	struct core_state *st = c->st;
-	uint64_t bit = nr < 64 ? 1ULL << nr : 0;
-	st->last_enosys = (uint32_t)(nr < 0xffffffffULL ? nr + 1 : 0xffffffffULL);
+	st->last_enosys = (uint32_t)(nr < 0xfffffffeULL ? nr + 1 : 0xffffffffULL);
 	st->last_enosys_rip = f->rcx;
-	if (bit && (st->enosys_logged & bit))
-		return;
-	st->enosys_logged |= bit;
+	if (nr < CORE_NR_HYPERCALLS) {
+		if (st->enosys_logged & (1ULL << nr))
+			return;
+		st->enosys_logged |= 1ULL << nr;
+	} else {
+		if (st->enosys_logged_out_of_range)
+			return;
+		st->enosys_logged_out_of_range = 1;
+	}
 	char line[128];
 	core_format(line, sizeof line,
-		    "hypercall %s (%lu) not implemented: -ENOSYS to guest rip %#lx",
+		    "hypercall %s (%lu) not implemented: -ENOSYS to guest rip %#lx%s",
 		    core_hypercall_name(nr), (unsigned long)nr,
-		    (unsigned long)f->rcx);
+		    (unsigned long)f->rcx,
+		    nr < CORE_NR_HYPERCALLS ? "" : " (further numbers past the "
+		    "table are not reported)");
 	platform_log(c, line);
 }
 
