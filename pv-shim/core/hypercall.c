@@ -91,7 +91,7 @@ static void note_enosys(struct core *c, uint64_t nr, const struct trap_frame *f)
 			return;
 		st->enosys_logged_out_of_range = 1;
 	}
-	char line[128];
+	char line[192];
 	core_format(line, sizeof line,
 		    "hypercall %s (%lu) not implemented: -ENOSYS to guest rip %#lx%s",
 		    core_hypercall_name(nr), (unsigned long)nr,
