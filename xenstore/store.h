@@ -262,8 +262,9 @@ int xs_store_quota_check(const struct xs_store *s, unsigned int domid,
 
 struct xs_store_stats {
 	size_t nodes;		/* live node structures, snapshots included */
-	size_t bytes;		/* heap bytes held by nodes (structs, names,
-				   values, perms, child tables) */
+	size_t bytes;		/* bytes allocated for nodes (structs, names,
+				   values, perms, child tables), without the
+				   allocator's own overhead */
 	size_t watches;
 	size_t transactions;
 };

@@ -160,6 +160,8 @@ const char *special_name(enum special_path sp);
 unsigned int perm_for(unsigned int domid, const struct xs_store_perm *perms,
 		      unsigned int nperms);
 bool perm_is_owner(unsigned int domid, const struct xs_store_perm *perms);
+int perms_check(const struct xs_store *s, unsigned int domid,
+		const struct xs_store_perm *perms, unsigned int n);
 
 /* store_quota.c */
 void quota_init(struct xs_store *s);
@@ -184,8 +186,6 @@ void op_done(struct xs_op *op);
 void op_finish(struct xs_op *op);
 int op_get(struct xs_op *op, const char *path, unsigned int want,
 	   struct node **out);
-int perms_check(const struct xs_store *s, unsigned int domid,
-		const struct xs_store_perm *perms, unsigned int n);
 int tree_write(struct xs_op *op, const char *path, const void *val,
 	       size_t len, bool mkdir_only);
 int tree_rm(struct xs_op *op, const char *path);

@@ -174,6 +174,7 @@ static int build_chain(struct xs_op *op, const char *path, size_t anc_len,
 	return 0;
 }
 
+/* How many nodes writing path creates below its closest ancestor. */
 static unsigned int count_missing(const char *path, size_t anc_len)
 {
 	unsigned int n = 0;
@@ -295,18 +296,6 @@ int tree_rm(struct xs_op *op, const char *path)
 	node_unref(op->s, node_remove_child(op->s, m, path_last(path)));
 	m->gen = store_next_gen(op->s);
 	return 0;
-}
-
-int perms_check(const struct xs_store *s, unsigned int domid,
-		const struct xs_store_perm *perms, unsigned int n)
-{
-	if (!n)
-		return EINVAL;
-	for (unsigned int i = 0; i < n; i++)
-		if (perms[i].perm > XS_STORE_PERM_BOTH ||
-		    perms[i].domid > 65535)
-			return EINVAL;
-	return xs_store_quota_check(s, domid, XS_QUOTA_PERMS, n);
 }
 
 int tree_set_perms(struct xs_op *op, const char *path,

@@ -28,6 +28,19 @@ bool perm_is_owner(unsigned int domid, const struct xs_store_perm *perms)
 	return domid == 0 || perms[0].domid == domid;
 }
 
+/* A permission list a request may set: valid entries, within the quota. */
+int perms_check(const struct xs_store *s, unsigned int domid,
+		const struct xs_store_perm *perms, unsigned int n)
+{
+	if (!n)
+		return EINVAL;
+	for (unsigned int i = 0; i < n; i++)
+		if (perms[i].perm > XS_STORE_PERM_BOTH ||
+		    perms[i].domid > 65535)
+			return EINVAL;
+	return xs_store_quota_check(s, domid, XS_QUOTA_PERMS, n);
+}
+
 static int parse_one(const char *s, struct xs_store_perm *p)
 {
 	const char *letter = *s ? strchr(perm_letters, *s) : NULL;
