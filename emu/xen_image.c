@@ -91,6 +91,8 @@ static int read_notes(const struct elf *e, const char *what, uint64_t off,
 	if (!in_file(off, size, e->len))
 		return fail(err, errlen, "truncated ELF: %s at %#llx+%#llx beyond the file's %#zx bytes",
 			    what, (unsigned long long)off, (unsigned long long)size, e->len);
+	if (size == 0)
+		return 0;
 	if (off % 4)
 		return fail(err, errlen, "malformed ELF: %s at %#llx is misaligned",
 			    what, (unsigned long long)off);
