@@ -7,7 +7,27 @@
  * (and from a signal handler) at any time. xs_daemon_listen,
  * xs_daemon_add_domain and xs_daemon_remove_domain may be called from any
  * thread, before or while the loop runs. A domain's notify callback runs on
- * the loop thread. */
+ * the loop thread with the daemon's lock held: it must only signal (e.g.
+ * inject the event-channel upcall) and never call back into this API.
+ *
+ * Embedding, as the launcher does:
+ *
+ *	struct xs_daemon *xs = xs_daemon_create();
+ *	xs_daemon_listen(xs, "/run/xenlet/xenstore.sock");  // optional
+ *	xs_daemon_start(xs);
+ *	struct xs_domain *dom = xs_daemon_add_domain(xs, 1, ring_page,
+ *						     signal_guest, vm);
+ *	...  guest signals its xenstore event channel: xs_daemon_kick(dom);
+ *	xs_daemon_remove_domain(xs, dom);
+ *	xs_daemon_stop(xs);
+ *	xs_daemon_join(xs);
+ *	xs_daemon_destroy(xs);
+ *
+ * Domain 0 (socket clients) may also send INTRODUCE: that only records the
+ * domain in the store (@introduceDomain fires); the ring of a domain is
+ * served once the launcher passes its page to xs_daemon_add_domain. RELEASE
+ * from domain 0 stops serving the ring; the handle stays valid until
+ * xs_daemon_remove_domain. */
 #ifndef XENSTORE_DAEMON_H
 #define XENSTORE_DAEMON_H
 

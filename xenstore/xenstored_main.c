@@ -76,8 +76,9 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	/* The socket exists before the parent returns, so a caller can
-	 * start the daemon and use it right away. */
-	if (!foreground && daemon(0, 1) != 0) {
+	 * start the daemon and use it right away. The working directory
+	 * stays: a relative socket path is unlinked at exit. */
+	if (!foreground && daemon(1, 1) != 0) {
 		fprintf(stderr, "xenlet-xenstored: daemon: %s\n",
 			strerror(errno));
 		xs_daemon_destroy(the_daemon);
