@@ -38,6 +38,17 @@ $(BUILD)/xenstore/store_bench_memory.o: xenstore/store_bench_memory.c
 	$(CC) $(HOST_CFLAGS) -c $< -o $@
 BENCHES += $(XS_STORE_BENCH)
 
+XS_STORE_FUZZ := $(BUILD)/tests/fuzz/fuzz-xs-store
+XS_STORE_FUZZ_OBJS := $(XS_STORE_SRCS:xenstore/%.c=$(BUILD)/xenstore/fuzz/%.o) \
+	$(BUILD)/xenstore/fuzz/store_fuzz.o
+$(XS_STORE_FUZZ_OBJS): $(BUILD)/xenstore/fuzz/%.o: xenstore/%.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
+$(XS_STORE_FUZZ): $(XS_STORE_FUZZ_OBJS)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^
+FUZZERS += $(XS_STORE_FUZZ)
+
 # ---- Protocol, transports and daemon (wire*, conn, transport_*, daemon,
 # xenstored_main): xenlet-xenstored, its unit test, fuzzer and bench.
 # Link $(XSD_OBJS) + $(XS_STORE_OBJS) to embed the daemon (see daemon.h).
