@@ -48,3 +48,4 @@ INTEGRATION_TESTS += tests/integration/guest-start-info.sh \
 	tests/integration/guest-shutdown-modes.sh \
 	tests/integration/guest-hypercall-bench.sh
 BENCHES += scripts/bench-hypercall.sh
+include tests/unit/unit.mk

@@ -52,6 +52,8 @@ static int guest_va_to_gpa(struct core *c, uint64_t va, int write, uint64_t *gpa
 static int copy_guest(struct core *c, uint64_t va, void *buf, size_t len, int write)
 {
 	uint8_t *p = buf;
+	if (len && va + (len - 1) < va)
+		return -1; /* wraps past 2^64: the walk would go on at address 0 */
 	while (len) {
 		size_t chunk = PAGE_SIZE - (va & (PAGE_SIZE - 1));
 		if (chunk > len)

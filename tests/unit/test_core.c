@@ -1,0 +1,1155 @@
+/*
+ * The hypercall/trap core on a fake guest (tests/unit/fake_guest.h): the
+ * software page walk behind copy_from_guest/copy_to_guest against broken
+ * and hostile page tables, both trap paths into the hypercall dispatcher,
+ * each implemented hypercall with good and bad arguments, the #GP and #UD
+ * emulation, the fault stop, and core_format against the C library.
+ */
+#include <check.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pv-shim/core/xen_abi.h"
+#include "pv-shim/core/core.h"
+#include "pv-shim/shim_abi.h"
+#include "tests/unit/fake_guest.h"
+
+#define KBASE 0xffffffff80000000ULL
+#define KPAGE(i) (KBASE + (uint64_t)(i) * FG_PAGE)
+#define NR_PAGES 128
+#define DATA_PFN 32          /* tables come from pfn 1 up, data from here */
+#define OUTSIDE_PFN 1000     /* a frame the guest does not have */
+
+/* The kernel-area pages, KPAGE(i), and what each one is. */
+enum {
+	P_RW_FIRST = 0, P_RW_LAST = 7, /* user, writable: pfn DATA_PFN + i */
+	P_RO = 8,                      /* user, read-only */
+	P_SUPER = 9,                   /* supervisor only */
+	P_OUTSIDE = 10,                /* leaf names a frame outside RAM */
+	P_ABSENT = 11,                 /* not present */
+	P_AFTER_ABSENT = 12,           /* writable again */
+	NR_KPAGES
+};
+#define PFN_OF(i) (DATA_PFN + (i))
+
+/* Regions each broken at one level above the leaf. */
+#define VA_L2_PS       (KBASE + (2ULL << 20))  /* L2 entry with PS set */
+#define VA_L2_SUPER    (KBASE + (4ULL << 20))  /* L2 entry without US */
+#define VA_L2_RO       (KBASE + (6ULL << 20))  /* L2 entry without RW */
+#define VA_L2_OUTSIDE  (KBASE + (8ULL << 20))  /* L2 entry names no RAM */
+#define VA_L4_SUPER    0x0000100000000000ULL   /* L4 entry without US */
+#define VA_BIG         (KBASE + (16ULL << 20)) /* 17 writable pages */
+#define BIG_PAGES 17
+#define BIG_PFN 64
+/* Addresses around Xen's hole and the ends of the canonical halves, all
+ * mapped so that only the core's address checks can refuse them. */
+#define VA_HOLE_FIRST  0xffff800000000000ULL
+#define VA_HOLE_LAST   0xffff87fffffff000ULL
+#define VA_AFTER_HOLE  0xffff880000000000ULL
+#define VA_LOW_LAST    0x00007ffffffff000ULL
+#define VA_TOP_PAGE    0xfffffffffffff000ULL
+#define PFN_HOLE_FIRST 48
+#define PFN_HOLE_LAST  49
+#define PFN_AFTER_HOLE 50
+#define PFN_ZERO       51
+#define PFN_LOW_LAST   52
+#define PFN_TOP_PAGE   53
+
+#define TRAMPOLINE SHIM_VA(SHIM_OFF_TRAMPOLINE)
+#define RET_RIP 0xffffffff81234567ULL
+
+#define X86_VEC_UD 6
+#define X86_VEC_GP 13
+#define X86_VEC_PF 14
+
+static struct fake_guest g;
+
+static uint8_t pattern(uint64_t pfn, unsigned off)
+{
+	return (uint8_t)(pfn * 31 + off * 7 + (off >> 8));
+}
+
+static void fill_pattern(uint64_t pfn)
+{
+	uint8_t *p = fake_guest_page(&g, pfn);
+	for (unsigned i = 0; i < FG_PAGE; i++)
+		p[i] = pattern(pfn, i);
+}
+
+static void setup(void)
+{
+	fake_guest_init(&g, NR_PAGES);
+	g.st->syscall_trampoline = TRAMPOLINE;
+	for (int i = P_RW_FIRST; i <= P_RW_LAST; i++)
+		fake_guest_map(&g, KPAGE(i), PFN_OF(i), FG_USER_RW);
+	fake_guest_map(&g, KPAGE(P_RO), PFN_OF(P_RO), FG_P | FG_US);
+	fake_guest_map(&g, KPAGE(P_SUPER), PFN_OF(P_SUPER), FG_P | FG_RW);
+	fake_guest_map(&g, KPAGE(P_OUTSIDE), OUTSIDE_PFN, FG_USER_RW);
+	fake_guest_map(&g, KPAGE(P_AFTER_ABSENT), PFN_OF(P_AFTER_ABSENT), FG_USER_RW);
+	for (int i = 0; i < NR_KPAGES; i++)
+		fill_pattern(PFN_OF(i));
+
+	*fake_guest_entry(&g, VA_L2_PS, 1) = FG_USER_RW | FG_PS;
+	fake_guest_map(&g, VA_L2_SUPER, PFN_OF(0), FG_USER_RW);
+	*fake_guest_entry(&g, VA_L2_SUPER, 1) &= ~FG_US;
+	fake_guest_map(&g, VA_L2_RO, PFN_OF(1), FG_USER_RW);
+	*fake_guest_entry(&g, VA_L2_RO, 1) &= ~FG_RW;
+	*fake_guest_entry(&g, VA_L2_OUTSIDE, 1) = (5000 * FG_PAGE) | FG_USER_RW;
+	fake_guest_map(&g, VA_L4_SUPER, PFN_OF(2), FG_USER_RW);
+	*fake_guest_entry(&g, VA_L4_SUPER, 3) &= ~FG_US;
+
+	for (int i = 0; i < BIG_PAGES; i++) {
+		fake_guest_map(&g, VA_BIG + i * FG_PAGE, BIG_PFN + i, FG_USER_RW);
+		fill_pattern(BIG_PFN + i);
+	}
+
+	fake_guest_map(&g, VA_HOLE_FIRST, PFN_HOLE_FIRST, FG_USER_RW);
+	fake_guest_map(&g, VA_HOLE_LAST, PFN_HOLE_LAST, FG_USER_RW);
+	fake_guest_map(&g, VA_AFTER_HOLE, PFN_AFTER_HOLE, FG_USER_RW);
+	fake_guest_map(&g, 0, PFN_ZERO, FG_USER_RW);
+	fake_guest_map(&g, VA_LOW_LAST, PFN_LOW_LAST, FG_USER_RW);
+	fake_guest_map(&g, VA_TOP_PAGE, PFN_TOP_PAGE, FG_USER_RW);
+	ck_assert_uint_lt(g.next_table_pfn, DATA_PFN);
+}
+
+static void teardown(void)
+{
+	fake_guest_free(&g);
+}
+
+/* ---- copy_from_guest / copy_to_guest ---------------------------------- */
+
+static int readable(uint64_t va, size_t len)
+{
+	uint8_t *buf = malloc(len);
+	int rc = copy_from_guest(&g.core, buf, va, len);
+	free(buf);
+	return rc == 0;
+}
+
+static int writable(uint64_t va, size_t len)
+{
+	uint8_t *buf = calloc(1, len);
+	int rc = copy_to_guest(&g.core, va, buf, len);
+	free(buf);
+	return rc == 0;
+}
+
+START_TEST(copy_reads_across_pages)
+{
+	uint8_t buf[3 * FG_PAGE];
+	uint64_t va = KPAGE(2) + 4000;
+	size_t len = 5000;
+	ck_assert_int_eq(copy_from_guest(&g.core, buf, va, len), 0);
+	for (size_t i = 0; i < len; i++) {
+		uint64_t off = (va & (FG_PAGE - 1)) + i;
+		ck_assert_uint_eq(buf[i], pattern(PFN_OF(2 + off / FG_PAGE), off % FG_PAGE));
+	}
+	/* All eight writable pages in one go. */
+	uint8_t *all = malloc(8 * FG_PAGE);
+	ck_assert_int_eq(copy_from_guest(&g.core, all, KPAGE(0), 8 * FG_PAGE), 0);
+	ck_assert_int_eq(memcmp(all, fake_guest_page(&g, PFN_OF(0)), 8 * FG_PAGE), 0);
+	free(all);
+}
+END_TEST
+
+START_TEST(copy_writes_across_pages)
+{
+	uint8_t src[300];
+	for (unsigned i = 0; i < sizeof src; i++)
+		src[i] = (uint8_t)(i ^ 0x5a);
+	uint64_t va = KPAGE(4) - 100;
+	ck_assert_int_eq(copy_to_guest(&g.core, va, src, sizeof src), 0);
+	ck_assert_int_eq(memcmp(fake_guest_page(&g, PFN_OF(3)) + FG_PAGE - 100, src, 100), 0);
+	ck_assert_int_eq(memcmp(fake_guest_page(&g, PFN_OF(4)), src + 100, 200), 0);
+	/* Nothing around it was touched. */
+	ck_assert_uint_eq(fake_guest_page(&g, PFN_OF(3))[FG_PAGE - 101],
+			  pattern(PFN_OF(3), FG_PAGE - 101));
+	ck_assert_uint_eq(fake_guest_page(&g, PFN_OF(4))[200], pattern(PFN_OF(4), 200));
+}
+END_TEST
+
+START_TEST(copy_respects_leaf_permissions)
+{
+	ck_assert(readable(KPAGE(P_RO), FG_PAGE));
+	ck_assert(!writable(KPAGE(P_RO), 1));
+	ck_assert(!writable(KPAGE(P_RO - 1) + FG_PAGE - 8, 16)); /* into it */
+	ck_assert_uint_eq(fake_guest_page(&g, PFN_OF(P_RO))[0], pattern(PFN_OF(P_RO), 0));
+
+	ck_assert(!readable(KPAGE(P_SUPER), 1));
+	ck_assert(!writable(KPAGE(P_SUPER), 1));
+	ck_assert(!readable(KPAGE(P_SUPER) - 8, 16));
+	ck_assert(!readable(KPAGE(P_OUTSIDE), 1));
+	ck_assert(!writable(KPAGE(P_OUTSIDE) + 100, 8));
+	ck_assert(!readable(KPAGE(P_ABSENT), 1));
+	ck_assert(!readable(KPAGE(P_ABSENT) + FG_PAGE - 1, 2));
+	ck_assert(!readable(KPAGE(P_AFTER_ABSENT) - 1, 2));
+	ck_assert(readable(KPAGE(P_AFTER_ABSENT), FG_PAGE));
+}
+END_TEST
+
+START_TEST(copy_respects_upper_levels)
+{
+	ck_assert(!readable(VA_L2_PS, 1));
+	ck_assert(!readable(VA_L2_PS + 0x12345, 4));
+	ck_assert(!writable(VA_L2_PS, 1));
+	ck_assert(!readable(VA_L2_SUPER, 1));
+	ck_assert(readable(VA_L2_RO, 64));
+	ck_assert(!writable(VA_L2_RO, 1));
+	ck_assert(!readable(VA_L2_OUTSIDE, 1));
+	ck_assert(!readable(VA_L4_SUPER, 1));
+	/* With the US bit back the same walk succeeds: the bit was the cause. */
+	*fake_guest_entry(&g, VA_L4_SUPER, 3) |= FG_US;
+	ck_assert(readable(VA_L4_SUPER, 1));
+}
+END_TEST
+
+START_TEST(copy_refuses_xen_hole)
+{
+	ck_assert(!readable(VA_HOLE_FIRST, 1));
+	ck_assert(!writable(VA_HOLE_FIRST, 1));
+	ck_assert(!readable(VA_HOLE_LAST + FG_PAGE - 1, 1));
+	ck_assert(!readable(VA_HOLE_LAST + FG_PAGE - 8, 16)); /* out of it */
+	ck_assert(readable(VA_AFTER_HOLE, FG_PAGE));
+	ck_assert(writable(VA_AFTER_HOLE, 8));
+}
+END_TEST
+
+START_TEST(copy_refuses_non_canonical)
+{
+	/* Both walk through mapped L4 slots (256 and 0) if not refused. */
+	ck_assert(!readable(0x0000800000000000ULL, 1));
+	ck_assert(!readable(0x8000000000000000ULL, 1));
+	ck_assert(!writable(0x0000800000000000ULL, 1));
+	ck_assert(readable(VA_LOW_LAST, FG_PAGE));
+	ck_assert(!readable(VA_LOW_LAST + FG_PAGE - 8, 16));
+	ck_assert(!writable(VA_LOW_LAST + FG_PAGE - 8, 16));
+}
+END_TEST
+
+START_TEST(copy_refuses_wrap_past_top)
+{
+	ck_assert(readable(VA_TOP_PAGE, FG_PAGE));
+	ck_assert(readable(0, FG_PAGE));
+	/* The last page and then page 0: no such range exists. */
+	ck_assert(!readable(0xfffffffffffffff0ULL, 32));
+	ck_assert(!writable(0xfffffffffffffff0ULL, 32));
+	ck_assert_uint_eq(fake_guest_page(&g, PFN_ZERO)[0], 0);
+}
+END_TEST
+
+START_TEST(copy_refuses_bad_cr3)
+{
+	g.st->vcpu.cr3 = OUTSIDE_PFN * FG_PAGE;
+	ck_assert(!readable(KPAGE(0), 1));
+	g.st->vcpu.cr3 = (NR_PAGES * FG_PAGE) - 8; /* last word of RAM */
+	ck_assert(!readable(KPAGE(0), 1));
+}
+END_TEST
+
+/* ---- traps and hypercalls ----------------------------------------------- */
+
+enum path { VIA_HOST, VIA_GUEST };
+
+static struct trap_frame syscall_frame(enum path path, uint64_t nr, uint64_t a0,
+				       uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4)
+{
+	struct trap_frame f = {
+		.r15 = 15, .r14 = 14, .r13 = 13, .r12 = 12, .r9 = 9, .rbp = 0xb0,
+		.rbx = 0xb1, .rax = nr, .rdi = a0, .rsi = a1, .rdx = a2, .r10 = a3,
+		.r8 = a4, .rcx = RET_RIP, .r11 = 0x246, .cs = SHIM_SEL_USER_CS,
+		.ss = SHIM_SEL_USER_DS, .rsp = KPAGE(7) + 0x800, .rflags = 0x202,
+	};
+	f.vector = path == VIA_HOST ? CORE_VEC_SYSCALL : X86_VEC_UD;
+	f.rip = TRAMPOLINE;
+	return f;
+}
+
+/* One hypercall through the guest trap path; returns %rax. */
+static long hc_action(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2,
+		      enum core_action *action)
+{
+	struct trap_frame f = syscall_frame(VIA_GUEST, nr, a0, a1, a2, 0, 0);
+	*action = core_handle_trap(&g.core, &f);
+	ck_assert_uint_eq(f.rip, RET_RIP);
+	return (long)f.rax;
+}
+
+static long hc(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2)
+{
+	enum core_action action;
+	long rc = hc_action(nr, a0, a1, a2, &action);
+	ck_assert_int_eq(action, CORE_RESUME);
+	ck_assert_uint_eq(g.st->stop_reason, CORE_RUNNING);
+	return rc;
+}
+
+static void check_syscall_return(enum path path)
+{
+	uint64_t before_transitions = g.st->stats.transitions;
+	uint64_t before_calls = g.st->stats.hypercalls[__HYPERVISOR_console_io];
+	static const char msg[] = "hello";
+	ck_assert_int_eq(copy_to_guest(&g.core, KPAGE(1), msg, 5), 0);
+
+	struct trap_frame f = syscall_frame(path, __HYPERVISOR_console_io, CONSOLEIO_write,
+					    5, KPAGE(1), 0xdead10, 0xdead08);
+	f.r11 = ~0ULL; /* every flag, including IOPL 3, NT, TF, VM, RF */
+	struct trap_frame want = f;
+	ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_RESUME);
+	ck_assert_int_eq((long)f.rax, 0);
+	size_t len;
+	const char *out = fake_guest_console(&g, &len);
+	ck_assert_uint_eq(len, 5);
+	ck_assert_int_eq(memcmp(out, msg, 5), 0);
+
+	ck_assert_uint_eq(f.rip, RET_RIP);
+	ck_assert_uint_eq(f.rflags & 0x3000, 0);   /* IOPL */
+	ck_assert_uint_eq(f.rflags & 0x4000, 0);   /* NT */
+	ck_assert_uint_eq(f.rflags & 0x100, 0);    /* TF */
+	ck_assert_uint_eq(f.rflags & 0x20000, 0);  /* VM */
+	ck_assert_uint_ne(f.rflags & 0x200, 0);    /* IF */
+	ck_assert_uint_ne(f.rflags & 0x2, 0);      /* reserved, always 1 */
+	ck_assert_uint_ne(f.rflags & 0x1, 0);      /* CF kept */
+	ck_assert_uint_ne(f.rflags & 0x400, 0);    /* DF kept */
+	/* Everything else is as the guest left it. */
+	want.rax = f.rax;
+	want.rip = f.rip;
+	want.rflags = f.rflags;
+	ck_assert_int_eq(memcmp(&f, &want, sizeof f), 0);
+
+	/* Flags from r11 with none set: only the fixed ones come back. */
+	f = syscall_frame(path, __HYPERVISOR_sched_op, SCHEDOP_yield, 0, 0, 0, 0);
+	f.r11 = 0;
+	ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_RESUME);
+	ck_assert_uint_eq(f.rflags, 0x202);
+
+	ck_assert_uint_eq(g.st->stats.hypercalls[__HYPERVISOR_console_io], before_calls + 1);
+	ck_assert_uint_eq(g.st->stats.hypercalls[__HYPERVISOR_sched_op], 1);
+	ck_assert_uint_eq(g.st->stats.transitions,
+			  before_transitions + (path == VIA_GUEST ? 2 : 0));
+}
+
+START_TEST(syscall_host_path)
+{
+	check_syscall_return(VIA_HOST);
+	ck_assert_uint_eq(g.st->stats.traps[X86_VEC_UD], 0);
+}
+END_TEST
+
+START_TEST(syscall_guest_path)
+{
+	check_syscall_return(VIA_GUEST);
+	ck_assert_uint_eq(g.st->stats.traps[X86_VEC_UD], 2);
+}
+END_TEST
+
+START_TEST(syscall_arguments_in_abi_registers)
+{
+	/* sched_op shutdown reads its struct from %rsi; xen_version writes to
+	 * %rsi; console_io takes count in %rsi and the buffer in %rdx.  Junk
+	 * in the unused argument registers changes nothing. */
+	struct sched_shutdown sd = { .reason = SHUTDOWN_reboot };
+	ck_assert_int_eq(copy_to_guest(&g.core, KPAGE(5), &sd, sizeof sd), 0);
+	struct trap_frame f = syscall_frame(VIA_HOST, __HYPERVISOR_sched_op,
+					    SCHEDOP_shutdown, KPAGE(5), ~0ULL, ~0ULL, ~0ULL);
+	ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_STOP);
+	ck_assert_uint_eq(g.st->shutdown_code, SHUTDOWN_reboot);
+	ck_assert_uint_eq(f.rip, RET_RIP);
+	ck_assert_int_eq((long)f.rax, 0);
+}
+END_TEST
+
+START_TEST(syscall_from_user_mode_stops)
+{
+	static const char msg[] = "user";
+	ck_assert_int_eq(copy_to_guest(&g.core, KPAGE(1), msg, 4), 0);
+	g.st->vcpu.kernel_mode = 0;
+	for (int path = VIA_HOST; path <= VIA_GUEST; path++) {
+		g.st->stop_reason = CORE_RUNNING;
+		struct trap_frame f = syscall_frame(path, __HYPERVISOR_console_io,
+						    CONSOLEIO_write, 4, KPAGE(1), 0, 0);
+		ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_STOP);
+		ck_assert_uint_eq(g.st->stop_reason, CORE_STOP_FAULT);
+		ck_assert_ptr_nonnull(strstr(g.st->stop_message, "syscall"));
+		ck_assert_uint_eq(g.st->stop_frame.rip, TRAMPOLINE);
+	}
+	size_t len;
+	fake_guest_console(&g, &len);
+	ck_assert_uint_eq(len, 0);
+	ck_assert_uint_eq(g.st->stats.hypercalls[__HYPERVISOR_console_io], 0);
+}
+END_TEST
+
+START_TEST(ud_next_to_trampoline_is_not_a_syscall)
+{
+	struct trap_frame f = syscall_frame(VIA_GUEST, __HYPERVISOR_sched_op,
+					    SCHEDOP_yield, 0, 0, 0, 0);
+	f.rip = TRAMPOLINE + 1;
+	ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_STOP);
+	ck_assert_uint_eq(g.st->stop_reason, CORE_STOP_FAULT);
+	ck_assert_uint_eq(g.st->stats.hypercalls[__HYPERVISOR_sched_op], 0);
+	ck_assert_ptr_nonnull(strstr(g.st->stop_message, "#UD"));
+}
+END_TEST
+
+/* ---- xen_version --------------------------------------------------------- */
+
+START_TEST(xen_version_numbers)
+{
+	ck_assert_int_eq(hc(__HYPERVISOR_xen_version, XENVER_version, 0, 0), (4 << 16) | 17);
+	ck_assert_int_eq(hc(__HYPERVISOR_xen_version, XENVER_pagesize, 0, 0), 4096);
+	ck_assert_int_eq(hc(__HYPERVISOR_xen_version, XENVER_commandline, KPAGE(0), 0),
+			 -XEN_EPERM);
+	ck_assert_int_eq(hc(__HYPERVISOR_xen_version, XENVER_build_id, KPAGE(0), 0),
+			 -XEN_EPERM);
+	ck_assert_int_eq(hc(__HYPERVISOR_xen_version, 99, KPAGE(0), 0), -XEN_ENOSYS);
+	ck_assert_int_eq(hc(__HYPERVISOR_xen_version, 1ULL << 40, KPAGE(0), 0), -XEN_ENOSYS);
+	/* The hypercall exists: an unknown sub-op is no unimplemented hypercall. */
+	ck_assert_uint_eq(fake_guest_log_lines(&g), 0);
+	ck_assert_uint_eq(g.st->last_enosys, 0);
+}
+END_TEST
+
+/* A fixed-size string field: NUL-terminated, NUL-padded to its size, and
+ * nothing written past it.  Placed across a page boundary. */
+static void check_string_field(unsigned cmd, size_t field, const char *must_contain)
+{
+	uint64_t va = KPAGE(3) - field / 2;
+	uint8_t *host = fake_guest_page(&g, PFN_OF(2)) + FG_PAGE - field / 2;
+	memset(host, 0xaa, field + 16);
+	ck_assert_int_eq(hc(__HYPERVISOR_xen_version, cmd, va, 0), 0);
+	size_t n = strnlen((char *)host, field);
+	ck_assert_uint_gt(n, 0);
+	ck_assert_uint_lt(n, field);
+	for (size_t i = n; i < field; i++)
+		ck_assert_uint_eq(host[i], 0);
+	for (size_t i = field; i < field + 16; i++)
+		ck_assert_uint_eq(host[i], 0xaa);
+	if (must_contain)
+		ck_assert_ptr_nonnull(strstr((char *)host, must_contain));
+
+	/* Unmapped, read-only, or running into either: -EFAULT. */
+	ck_assert_int_eq(hc(__HYPERVISOR_xen_version, cmd, KPAGE(P_ABSENT), 0), -XEN_EFAULT);
+	ck_assert_int_eq(hc(__HYPERVISOR_xen_version, cmd, KPAGE(P_RO), 0), -XEN_EFAULT);
+	ck_assert_int_eq(hc(__HYPERVISOR_xen_version, cmd, KPAGE(P_RO) - field + 1, 0),
+			 -XEN_EFAULT);
+	ck_assert_int_eq(hc(__HYPERVISOR_xen_version, cmd, VA_HOLE_FIRST, 0), -XEN_EFAULT);
+}
+
+START_TEST(xen_version_strings)
+{
+	check_string_field(XENVER_extraversion, sizeof(xen_extraversion_t), NULL);
+	check_string_field(XENVER_capabilities, sizeof(xen_capabilities_info_t),
+			   "xen-3.0-x86_64");
+	check_string_field(XENVER_changeset, sizeof(xen_changeset_info_t), NULL);
+}
+END_TEST
+
+START_TEST(xen_version_structs)
+{
+	struct xen_platform_parameters pp;
+	memset(&pp, 0xaa, sizeof pp);
+	ck_assert_int_eq(copy_to_guest(&g.core, KPAGE(1), &pp, sizeof pp), 0);
+	ck_assert_int_eq(hc(__HYPERVISOR_xen_version, XENVER_platform_parameters,
+			    KPAGE(1), 0), 0);
+	ck_assert_int_eq(copy_from_guest(&g.core, &pp, KPAGE(1), sizeof pp), 0);
+	ck_assert_uint_eq(pp.virt_start, 0xffff800000000000ULL);
+	ck_assert_int_eq(hc(__HYPERVISOR_xen_version, XENVER_platform_parameters,
+			    KPAGE(P_RO), 0), -XEN_EFAULT);
+
+	struct xen_compile_info ci;
+	ck_assert_int_eq(hc(__HYPERVISOR_xen_version, XENVER_compile_info, KPAGE(2), 0), 0);
+	ck_assert_int_eq(copy_from_guest(&g.core, &ci, KPAGE(2), sizeof ci), 0);
+	ck_assert_uint_lt(strnlen(ci.compiler, sizeof ci.compiler), sizeof ci.compiler);
+	ck_assert_uint_lt(strnlen(ci.compile_by, sizeof ci.compile_by), sizeof ci.compile_by);
+	ck_assert_uint_lt(strnlen(ci.compile_domain, sizeof ci.compile_domain),
+			  sizeof ci.compile_domain);
+	ck_assert_uint_lt(strnlen(ci.compile_date, sizeof ci.compile_date),
+			  sizeof ci.compile_date);
+	ck_assert_int_eq(hc(__HYPERVISOR_xen_version, XENVER_compile_info,
+			    KPAGE(P_SUPER), 0), -XEN_EFAULT);
+
+	xen_domain_handle_t h;
+	memset(h, 0xaa, sizeof h);
+	ck_assert_int_eq(copy_to_guest(&g.core, KPAGE(3), h, sizeof h), 0);
+	ck_assert_int_eq(hc(__HYPERVISOR_xen_version, XENVER_guest_handle, KPAGE(3), 0), 0);
+	ck_assert_int_eq(copy_from_guest(&g.core, h, KPAGE(3), sizeof h), 0);
+	for (size_t i = 0; i < sizeof h; i++)
+		ck_assert_uint_eq(h[i], 0);
+	ck_assert_int_eq(hc(__HYPERVISOR_xen_version, XENVER_guest_handle, KPAGE(P_ABSENT), 0),
+			 -XEN_EFAULT);
+}
+END_TEST
+
+START_TEST(xen_version_features)
+{
+	struct xen_feature_info fi = { .submap_idx = 0, .submap = 0 };
+	uint64_t va = KPAGE(2) - 4; /* across a page boundary */
+	ck_assert_int_eq(copy_to_guest(&g.core, va, &fi, sizeof fi), 0);
+	ck_assert_int_eq(hc(__HYPERVISOR_xen_version, XENVER_get_features, va, 0), 0);
+	ck_assert_int_eq(copy_from_guest(&g.core, &fi, va, sizeof fi), 0);
+	ck_assert_uint_eq(fi.submap_idx, 0);
+	ck_assert_uint_ne(fi.submap & (1u << XENFEAT_gnttab_map_avail_bits), 0);
+	/* Nothing promised that PV guests here do not get. */
+	ck_assert_uint_eq(fi.submap & (1u << XENFEAT_auto_translated_physmap), 0);
+	ck_assert_uint_eq(fi.submap & (1u << XENFEAT_hvm_callback_vector), 0);
+
+	for (unsigned idx = 1; idx < 3; idx++) {
+		struct xen_feature_info bad = { .submap_idx = idx == 1 ? 1 : ~0u,
+						.submap = 0x1234 };
+		ck_assert_int_eq(copy_to_guest(&g.core, va, &bad, sizeof bad), 0);
+		ck_assert_int_eq(hc(__HYPERVISOR_xen_version, XENVER_get_features, va, 0),
+				 -XEN_EINVAL);
+		ck_assert_int_eq(copy_from_guest(&g.core, &fi, va, sizeof fi), 0);
+		ck_assert_uint_eq(fi.submap, 0x1234);
+	}
+	ck_assert_int_eq(hc(__HYPERVISOR_xen_version, XENVER_get_features, KPAGE(P_ABSENT), 0),
+			 -XEN_EFAULT);
+	/* Readable but not writable: the answer cannot be given. */
+	memset(fake_guest_page(&g, PFN_OF(P_RO)), 0, sizeof fi);
+	ck_assert_int_eq(hc(__HYPERVISOR_xen_version, XENVER_get_features, KPAGE(P_RO), 0),
+			 -XEN_EFAULT);
+}
+END_TEST
+
+/* ---- console_io ---------------------------------------------------------- */
+
+static void check_console(const uint8_t *want, size_t want_len)
+{
+	size_t len;
+	const char *out = fake_guest_console(&g, &len);
+	ck_assert_uint_eq(len, want_len);
+	if (want_len)
+		ck_assert_int_eq(memcmp(out, want, want_len), 0);
+}
+
+START_TEST(console_write)
+{
+	ck_assert_int_eq(hc(__HYPERVISOR_console_io, CONSOLEIO_write, 0, KPAGE(0)), 0);
+	check_console(NULL, 0);
+	/* 1000 bytes across two page boundaries and several copy chunks. */
+	uint64_t va = KPAGE(2) - 300;
+	uint8_t *want = malloc(1000);
+	ck_assert_int_eq(copy_from_guest(&g.core, want, va, 1000), 0);
+	ck_assert_int_eq(hc(__HYPERVISOR_console_io, CONSOLEIO_write, 1000, va), 0);
+	check_console(want, 1000);
+	/* A read-only page is fine to print from. */
+	ck_assert_int_eq(hc(__HYPERVISOR_console_io, CONSOLEIO_write, 10, KPAGE(P_RO)), 0);
+	ck_assert_uint_eq(g.console_len, 1010);
+	free(want);
+}
+END_TEST
+
+START_TEST(console_write_limit)
+{
+	size_t max = 64 * 1024;
+	uint8_t *want = malloc(max);
+	ck_assert_int_eq(copy_from_guest(&g.core, want, VA_BIG, max), 0);
+	ck_assert_int_eq(hc(__HYPERVISOR_console_io, CONSOLEIO_write, max, VA_BIG), 0);
+	check_console(want, max);
+	ck_assert_int_eq(hc(__HYPERVISOR_console_io, CONSOLEIO_write, max + 1, VA_BIG),
+			 -XEN_EINVAL);
+	ck_assert_int_eq(hc(__HYPERVISOR_console_io, CONSOLEIO_write, 1ULL << 63, VA_BIG),
+			 -XEN_EINVAL);
+	ck_assert_int_eq(hc(__HYPERVISOR_console_io, CONSOLEIO_write, ~0ULL, VA_BIG),
+			 -XEN_EINVAL);
+	check_console(want, max);
+	free(want);
+}
+END_TEST
+
+START_TEST(console_write_bad_buffer)
+{
+	ck_assert_int_eq(hc(__HYPERVISOR_console_io, CONSOLEIO_write, 5, KPAGE(P_ABSENT)),
+			 -XEN_EFAULT);
+	ck_assert_int_eq(hc(__HYPERVISOR_console_io, CONSOLEIO_write, 5, KPAGE(P_SUPER)),
+			 -XEN_EFAULT);
+	ck_assert_int_eq(hc(__HYPERVISOR_console_io, CONSOLEIO_write, 5, VA_HOLE_FIRST),
+			 -XEN_EFAULT);
+	ck_assert_int_eq(hc(__HYPERVISOR_console_io, CONSOLEIO_write, 5,
+			    0x0000800000000000ULL), -XEN_EFAULT);
+	check_console(NULL, 0);
+	/* Running off the end of readable memory: the call fails, and what
+	 * reached the console is the start of the buffer, never other bytes. */
+	uint64_t va = KPAGE(P_SUPER) - 600;
+	ck_assert_int_eq(hc(__HYPERVISOR_console_io, CONSOLEIO_write, 1000, va), -XEN_EFAULT);
+	size_t len;
+	const char *out = fake_guest_console(&g, &len);
+	ck_assert_uint_lt(len, 600);
+	uint8_t want[600];
+	ck_assert_int_eq(copy_from_guest(&g.core, want, va, sizeof want), 0);
+	ck_assert_int_eq(memcmp(out, want, len), 0);
+}
+END_TEST
+
+START_TEST(console_other_commands)
+{
+	ck_assert_int_eq(hc(__HYPERVISOR_console_io, CONSOLEIO_read, 100, KPAGE(0)), 0);
+	ck_assert_uint_eq(fake_guest_page(&g, PFN_OF(0))[0], pattern(PFN_OF(0), 0));
+	ck_assert_int_eq(hc(__HYPERVISOR_console_io, 2, 5, KPAGE(0)), -XEN_ENOSYS);
+	ck_assert_int_eq(hc(__HYPERVISOR_console_io, ~0ULL, 5, KPAGE(0)), -XEN_ENOSYS);
+	check_console(NULL, 0);
+}
+END_TEST
+
+/* ---- sched_op ------------------------------------------------------------ */
+
+START_TEST(sched_yield)
+{
+	ck_assert_int_eq(hc(__HYPERVISOR_sched_op, SCHEDOP_yield, 0, 0), 0);
+	ck_assert_int_eq(hc(__HYPERVISOR_sched_op, 99, 0, 0), -XEN_ENOSYS);
+}
+END_TEST
+
+static const unsigned stop_reasons[] = {
+	SHUTDOWN_poweroff, SHUTDOWN_reboot, SHUTDOWN_crash, SHUTDOWN_watchdog, SHUTDOWN_MAX,
+};
+
+START_TEST(sched_shutdown_stops)
+{
+	unsigned reason = stop_reasons[_i];
+	struct sched_shutdown sd = { .reason = reason };
+	uint64_t va = KPAGE(1) - 2; /* across a page boundary */
+	ck_assert_int_eq(copy_to_guest(&g.core, va, &sd, sizeof sd), 0);
+	enum core_action action;
+	ck_assert_int_eq(hc_action(__HYPERVISOR_sched_op, SCHEDOP_shutdown, va, 0, &action), 0);
+	ck_assert_int_eq(action, CORE_STOP);
+	ck_assert_uint_eq(g.st->stop_reason, CORE_STOP_SHUTDOWN);
+	ck_assert_uint_eq(g.st->shutdown_code, reason);
+}
+END_TEST
+
+START_TEST(sched_shutdown_bad_arguments)
+{
+	static const unsigned bad[] = { SHUTDOWN_MAX + 1, 1000, 0x80000000u, ~0u };
+	for (unsigned i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		struct sched_shutdown sd = { .reason = bad[i] };
+		ck_assert_int_eq(copy_to_guest(&g.core, KPAGE(1), &sd, sizeof sd), 0);
+		ck_assert_int_eq(hc(__HYPERVISOR_sched_op, SCHEDOP_shutdown, KPAGE(1), 0),
+				 -XEN_EINVAL);
+	}
+	ck_assert_int_eq(hc(__HYPERVISOR_sched_op, SCHEDOP_shutdown, KPAGE(P_ABSENT), 0),
+			 -XEN_EFAULT);
+	ck_assert_int_eq(hc(__HYPERVISOR_sched_op, SCHEDOP_shutdown, KPAGE(P_SUPER), 0),
+			 -XEN_EFAULT);
+	ck_assert_int_eq(hc(__HYPERVISOR_sched_op, SCHEDOP_shutdown, KPAGE(P_SUPER) - 2, 0),
+			 -XEN_EFAULT);
+	ck_assert_int_eq(hc(__HYPERVISOR_sched_op, SCHEDOP_shutdown, 0x0000800000000000ULL, 0),
+			 -XEN_EFAULT);
+	ck_assert_uint_eq(g.st->shutdown_code, 0);
+	/* Still running, and the next call works. */
+	ck_assert_int_eq(hc(__HYPERVISOR_sched_op, SCHEDOP_yield, 0, 0), 0);
+}
+END_TEST
+
+/* ---- unimplemented hypercalls -------------------------------------------- */
+
+START_TEST(enosys_logged_once_per_number)
+{
+	static const uint64_t numbers[] = { 12, 63, 0 };
+	for (unsigned i = 0; i < sizeof numbers / sizeof numbers[0]; i++) {
+		uint64_t nr = numbers[i];
+		unsigned lines = fake_guest_log_lines(&g);
+		for (int k = 0; k < 2; k++) {
+			ck_assert_int_eq(hc(nr, 1, 2, 3), -XEN_ENOSYS);
+			ck_assert_uint_eq(g.st->last_enosys, nr + 1);
+			ck_assert_uint_eq(g.st->last_enosys_rip, RET_RIP);
+		}
+		ck_assert_uint_eq(fake_guest_log_lines(&g), lines + 1);
+		ck_assert_uint_eq(g.st->stats.hypercalls[nr], 2);
+		char want[32];
+		snprintf(want, sizeof want, "(%lu)", (unsigned long)nr);
+		ck_assert_ptr_nonnull(strstr(fake_guest_log(&g), want));
+	}
+	ck_assert_ptr_nonnull(strstr(fake_guest_log(&g), "set_trap_table"));
+}
+END_TEST
+
+START_TEST(enosys_out_of_range)
+{
+	static const uint64_t numbers[] = { 64, 1000, 0xffffffffULL, 1ULL << 63, ~0ULL };
+	for (unsigned i = 0; i < sizeof numbers / sizeof numbers[0]; i++) {
+		uint64_t nr = numbers[i];
+		unsigned lines = fake_guest_log_lines(&g);
+		for (int k = 0; k < 2; k++) {
+			ck_assert_int_eq(hc(nr, 1, 2, 3), -XEN_ENOSYS);
+			ck_assert_uint_ne(g.st->last_enosys, 0);
+		}
+		/* A guest cannot flood the launcher's log with one number. */
+		ck_assert_uint_le(fake_guest_log_lines(&g), lines + 1);
+		if (nr < 0xffffffffULL)
+			ck_assert_uint_eq(g.st->last_enosys, nr + 1);
+	}
+	ck_assert_uint_eq(g.st->stats.hypercalls_out_of_range, 10);
+	ck_assert_uint_ge(fake_guest_log_lines(&g), 1);
+	ck_assert_ptr_nonnull(strstr(fake_guest_log(&g), "(64)"));
+	/* Nor with many different ones. */
+	for (uint64_t nr = 2000; nr < 3000; nr++)
+		ck_assert_int_eq(hc(nr, 0, 0, 0), -XEN_ENOSYS);
+	ck_assert_uint_le(fake_guest_log_lines(&g), 5);
+	ck_assert_uint_eq(g.st->last_enosys, 3000);
+}
+END_TEST
+
+/* ---- #GP: wrmsr / rdmsr -------------------------------------------------- */
+
+#define MSR_FS_BASE        0xc0000100u
+#define MSR_GS_BASE        0xc0000101u
+#define MSR_SHADOW_GS_BASE 0xc0000102u
+
+static struct trap_frame insn_frame(unsigned vector, uint64_t rip, const uint8_t *bytes,
+				    size_t n)
+{
+	if (n)
+		ck_assert_int_eq(copy_to_guest(&g.core, rip, bytes, n), 0);
+	struct trap_frame f = {
+		.vector = vector, .rip = rip, .cs = SHIM_SEL_USER_CS,
+		.ss = SHIM_SEL_USER_DS, .rflags = 0x202, .rsp = KPAGE(7),
+		.rbx = 0xb1, .r12 = 12,
+	};
+	return f;
+}
+
+static const uint8_t WRMSR[] = { 0x0f, 0x30 };
+static const uint8_t RDMSR[] = { 0x0f, 0x32 };
+
+static enum core_action wrmsr(uint32_t msr, uint64_t value, struct trap_frame *f)
+{
+	*f = insn_frame(X86_VEC_GP, KPAGE(3) + 100, WRMSR, 2);
+	f->rcx = msr | 0xabcd000000000000ULL;     /* upper half: ignored */
+	f->rax = (value & 0xffffffff) | 0x1111111100000000ULL;
+	f->rdx = (value >> 32) | 0x2222222200000000ULL;
+	return core_handle_trap(&g.core, f);
+}
+
+static uint64_t rdmsr(uint32_t msr)
+{
+	struct trap_frame f = insn_frame(X86_VEC_GP, KPAGE(3) + 200, RDMSR, 2);
+	f.rcx = msr;
+	f.rax = f.rdx = ~0ULL;
+	ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_RESUME);
+	ck_assert_uint_eq(f.rip, KPAGE(3) + 202);
+	ck_assert_uint_eq(f.rax >> 32, 0);
+	ck_assert_uint_eq(f.rdx >> 32, 0);
+	return f.rdx << 32 | f.rax;
+}
+
+START_TEST(wrmsr_segment_bases)
+{
+	static const struct { uint32_t msr; uint64_t value; } w[] = {
+		{ MSR_GS_BASE, 0xffff888012345678ULL },
+		{ MSR_FS_BASE, 0x00007f0012345000ULL },
+		{ MSR_SHADOW_GS_BASE, 0x00007fffffffffffULL },
+		{ MSR_GS_BASE, 0 },
+	};
+	for (unsigned i = 0; i < sizeof w / sizeof w[0]; i++) {
+		struct trap_frame f;
+		ck_assert_int_eq(wrmsr(w[i].msr, w[i].value, &f), CORE_RESUME);
+		ck_assert_uint_eq(f.rip, KPAGE(3) + 102);
+		ck_assert_uint_eq(rdmsr(w[i].msr), w[i].value);
+	}
+	ck_assert_uint_eq(g.st->vcpu.fs_base, 0x00007f0012345000ULL);
+	ck_assert_uint_eq(g.st->vcpu.gs_base_kernel, 0);
+	ck_assert_uint_eq(g.st->vcpu.gs_base_user, 0x00007fffffffffffULL);
+	ck_assert_int_eq(g.plat.failed, 0);
+	ck_assert_uint_eq(g.st->stats.traps[X86_VEC_GP], 8);
+	ck_assert_uint_eq(g.st->stats.transitions, 8);
+}
+END_TEST
+
+START_TEST(wrmsr_refused)
+{
+	static const struct { uint32_t msr; uint64_t value; const char *name; } w[] = {
+		{ MSR_GS_BASE, 0x0000800000000000ULL, "0xc0000101" },
+		{ MSR_FS_BASE, 0xfffe000000000000ULL, "0xc0000100" },
+		{ MSR_SHADOW_GS_BASE, 0x8000000000000000ULL, "0xc0000102" },
+		{ 0x1b, 0xfee00900, "0x1b" },          /* APIC base */
+		{ 0xc0000080, 0x501, "0xc0000080" },   /* EFER */
+		{ 0xc0000082, 0, "0xc0000082" },       /* LSTAR */
+	};
+	for (unsigned i = 0; i < sizeof w / sizeof w[0]; i++) {
+		teardown();
+		setup();
+		g.st->vcpu.fs_base = 0x1000;
+		g.st->vcpu.gs_base_kernel = 0x2000;
+		g.st->vcpu.gs_base_user = 0x3000;
+		struct trap_frame f;
+		ck_assert_int_eq(wrmsr(w[i].msr, w[i].value, &f), CORE_STOP);
+		ck_assert_uint_eq(g.st->stop_reason, CORE_STOP_FAULT);
+		ck_assert_msg(strstr(g.st->stop_message, w[i].name) &&
+			      strstr(g.st->stop_message, "wrmsr"),
+			      "message '%s' names no wrmsr %s", g.st->stop_message, w[i].name);
+		ck_assert_uint_eq(g.st->stop_frame.rip, KPAGE(3) + 100);
+		ck_assert_int_eq(memcmp(&g.st->stop_frame, &f, sizeof f), 0);
+		ck_assert_uint_eq(g.st->vcpu.fs_base, 0x1000);
+		ck_assert_uint_eq(g.st->vcpu.gs_base_kernel, 0x2000);
+		ck_assert_uint_eq(g.st->vcpu.gs_base_user, 0x3000);
+	}
+}
+END_TEST
+
+START_TEST(rdmsr_refused)
+{
+	struct trap_frame f = insn_frame(X86_VEC_GP, KPAGE(3) + 200, RDMSR, 2);
+	f.rcx = 0x10; /* TSC */
+	ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_STOP);
+	ck_assert_ptr_nonnull(strstr(g.st->stop_message, "rdmsr"));
+	ck_assert_ptr_nonnull(strstr(g.st->stop_message, "0x10"));
+}
+END_TEST
+
+START_TEST(gp_elsewhere_stops)
+{
+	static const uint8_t cli[] = { 0xfa, 0x90 };
+	struct trap_frame f = insn_frame(X86_VEC_GP, KPAGE(3) + 300, cli, 2);
+	ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_STOP);
+	ck_assert_ptr_nonnull(strstr(g.st->stop_message, "#GP"));
+	ck_assert_ptr_nonnull(strstr(g.st->stop_message, "fa 90"));
+
+	/* wrmsr's first byte on the last readable byte, the second beyond. */
+	uint64_t places[] = { KPAGE(P_SUPER) - 1, KPAGE(P_ABSENT), 0x0000800000000000ULL };
+	for (unsigned i = 0; i < 3; i++) {
+		teardown();
+		setup();
+		fake_guest_page(&g, PFN_OF(P_RO))[FG_PAGE - 1] = 0x0f;
+		f = insn_frame(X86_VEC_GP, places[i], NULL, 0);
+		f.rcx = MSR_GS_BASE;
+		ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_STOP);
+		ck_assert_ptr_nonnull(strstr(g.st->stop_message, "#GP"));
+		ck_assert_uint_eq(g.st->vcpu.gs_base_kernel, 0);
+	}
+}
+END_TEST
+
+START_TEST(gp_from_user_mode_stops)
+{
+	g.st->vcpu.kernel_mode = 0;
+	struct trap_frame f;
+	ck_assert_int_eq(wrmsr(MSR_GS_BASE, 0x1000, &f), CORE_STOP);
+	ck_assert_uint_eq(g.st->vcpu.gs_base_kernel, 0);
+	ck_assert_uint_eq(g.st->stop_reason, CORE_STOP_FAULT);
+}
+END_TEST
+
+/* ---- #UD: forced-emulation CPUID ----------------------------------------- */
+
+static const uint8_t FORCED_CPUID[] = { 0x0f, 0x0b, 'x', 'e', 'n', 0x0f, 0xa2 };
+static const uint32_t all_leaves[] = {
+	0, 1, 2, 4, 7, 0xd, 0x14, 0x80000000, 0x80000001, 0x80000008,
+};
+#define NR_LEAVES (sizeof all_leaves / sizeof all_leaves[0])
+
+static struct kvm_cpuid2 *all_bits_cpuid(void)
+{
+	struct kvm_cpuid2 *t = calloc(1, sizeof *t + (NR_LEAVES + 1) * sizeof t->entries[0]);
+	ck_assert_ptr_nonnull(t);
+	for (unsigned i = 0; i < NR_LEAVES; i++) {
+		struct kvm_cpuid_entry2 *e = &t->entries[t->nent++];
+		e->function = all_leaves[i];
+		e->eax = e->ebx = e->ecx = e->edx = 0xffffffff;
+		if (all_leaves[i] == 7 || all_leaves[i] == 0xd || all_leaves[i] == 4)
+			e->flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX;
+	}
+	/* Leaf 7 subleaf 1 exists too, all ones. */
+	struct kvm_cpuid_entry2 *e = &t->entries[t->nent++];
+	*e = (struct kvm_cpuid_entry2){ .function = 7, .index = 1,
+		.flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX,
+		.eax = ~0u, .ebx = ~0u, .ecx = ~0u, .edx = ~0u };
+	return t;
+}
+
+static void cpuid(uint64_t leaf, uint64_t subleaf, uint32_t r[4])
+{
+	uint64_t rip = KPAGE(4) + 10;
+	struct trap_frame f = insn_frame(X86_VEC_UD, rip, FORCED_CPUID, sizeof FORCED_CPUID);
+	f.rax = leaf;
+	f.rcx = subleaf;
+	f.rbx = f.rdx = ~0ULL;
+	ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_RESUME);
+	ck_assert_uint_eq(f.rip, rip + 7);
+	ck_assert_uint_eq(f.rax >> 32, 0);
+	ck_assert_uint_eq(f.rbx >> 32, 0);
+	ck_assert_uint_eq(f.rcx >> 32, 0);
+	ck_assert_uint_eq(f.rdx >> 32, 0);
+	r[0] = (uint32_t)f.rax;
+	r[1] = (uint32_t)f.rbx;
+	r[2] = (uint32_t)f.rcx;
+	r[3] = (uint32_t)f.rdx;
+}
+
+START_TEST(forced_cpuid_hypervisor_leaves)
+{
+	uint32_t r[4];
+	cpuid(0x40000000, 0, r);
+	char sig[13] = { 0 };
+	memcpy(sig, &r[1], 4);
+	memcpy(sig + 4, &r[2], 4);
+	memcpy(sig + 8, &r[3], 4);
+	ck_assert_str_eq(sig, "XenVMMXenVMM");
+	ck_assert_uint_ge(r[0], 0x40000002);
+	ck_assert_uint_lt(r[0], 0x40000100);
+	/* The version leaf agrees with XENVER_version. */
+	cpuid(0x40000001, 0, r);
+	ck_assert_uint_eq(r[0], (uint32_t)hc(__HYPERVISOR_xen_version, XENVER_version, 0, 0));
+	/* Upper halves of %rax and %rcx are not part of the leaf. */
+	cpuid(0xffffffff40000000ULL, 0, r);
+	ck_assert_uint_eq(r[1], 0x566e6558);
+	ck_assert_uint_eq(g.st->stats.traps[X86_VEC_UD], 4); /* and one hypercall */
+}
+END_TEST
+
+START_TEST(forced_cpuid_policy)
+{
+	struct kvm_cpuid2 *t = all_bits_cpuid();
+	g.plat.cpuid = t;
+	uint32_t r[4];
+
+	cpuid(0, 0, r);
+	ck_assert_uint_le(r[0], 0xd);
+	ck_assert_uint_ge(r[0], 7);
+
+	cpuid(1, 0, r);
+	ck_assert_uint_ne(r[2] & (1u << 31), 0);     /* hypervisor */
+	ck_assert_uint_eq(r[2] & (1u << 5), 0);      /* VMX */
+	ck_assert_uint_eq(r[2] & (1u << 26), 0);     /* XSAVE */
+	ck_assert_uint_eq(r[2] & (1u << 27), 0);     /* OSXSAVE */
+	ck_assert_uint_eq(r[2] & (1u << 28), 0);     /* AVX */
+	ck_assert_uint_eq(r[2] & (1u << 3), 0);      /* MONITOR */
+	ck_assert_uint_eq(r[2] & (1u << 17), 0);     /* PCID */
+	ck_assert_uint_eq(r[2] & (1u << 21), 0);     /* x2APIC */
+	ck_assert_uint_ne(r[2] & (1u << 0), 0);      /* SSE3 passes */
+	ck_assert_uint_eq(r[3] & (1u << 9), 0);      /* APIC */
+	ck_assert_uint_eq(r[3] & (1u << 12), 0);     /* MTRR */
+	ck_assert_uint_ne(r[3] & (1u << 25), 0);     /* SSE passes */
+	ck_assert_uint_eq(r[1] >> 24, 0);            /* APIC id of vCPU 0 */
+
+	cpuid(7, 0, r);
+	ck_assert_uint_eq(r[0], 0);
+	ck_assert_uint_eq(r[1] & (1u << 0), 0);      /* FSGSBASE */
+	ck_assert_uint_eq(r[1] & (1u << 5), 0);      /* AVX2 */
+	ck_assert_uint_eq(r[1] & (1u << 7), 0);      /* SMEP */
+	ck_assert_uint_eq(r[1] & (1u << 20), 0);     /* SMAP */
+	ck_assert_uint_ne(r[1] & (1u << 3), 0);      /* BMI1 passes */
+	ck_assert_uint_eq(r[2], 0);
+	ck_assert_uint_eq(r[3], 0);
+	cpuid(7, 1, r);
+	ck_assert(!r[0] && !r[1] && !r[2] && !r[3]);
+
+	cpuid(0xd, 0, r);                            /* XSAVE state: hidden */
+	ck_assert(!r[0] && !r[1] && !r[2] && !r[3]);
+	cpuid(0x14, 0, r);
+	ck_assert(!r[0] && !r[1] && !r[2] && !r[3]);
+
+	cpuid(0x80000000, 0, r);
+	ck_assert_uint_le(r[0], 0x80000008);
+	cpuid(0x80000001, 0, r);
+	ck_assert_uint_ne(r[3] & (1u << 29), 0);     /* LM */
+	ck_assert_uint_eq(r[3] & (1u << 27), 0);     /* RDTSCP */
+	ck_assert_uint_eq(r[3] & (1u << 26), 0);     /* 1 GiB pages */
+	ck_assert_uint_eq(r[2] & (1u << 2), 0);      /* SVM */
+	free(t);
+}
+END_TEST
+
+START_TEST(ud_elsewhere_stops)
+{
+	static const uint8_t almost[] = { 0x0f, 0x0b, 'x', 'e', 'm', 0x0f, 0xa2 };
+	struct trap_frame f = insn_frame(X86_VEC_UD, KPAGE(4) + 10, almost, sizeof almost);
+	ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_STOP);
+	ck_assert_uint_eq(g.st->stop_reason, CORE_STOP_FAULT);
+	ck_assert_ptr_nonnull(strstr(g.st->stop_message, "#UD"));
+	ck_assert_uint_eq(g.st->stop_frame.rip, KPAGE(4) + 10);
+
+	/* The prefix cut off by an unreadable page. */
+	teardown();
+	setup();
+	uint64_t rip = KPAGE(P_SUPER) - 4;
+	memcpy(fake_guest_page(&g, PFN_OF(P_RO)) + FG_PAGE - 4, FORCED_CPUID, 4);
+	f = insn_frame(X86_VEC_UD, rip, NULL, 0);
+	ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_STOP);
+	ck_assert_uint_eq(g.st->stop_frame.rip, rip);
+
+	/* Good prefix, but from guest user mode. */
+	teardown();
+	setup();
+	g.st->vcpu.kernel_mode = 0;
+	f = insn_frame(X86_VEC_UD, KPAGE(4), FORCED_CPUID, sizeof FORCED_CPUID);
+	ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_STOP);
+	ck_assert_uint_eq(g.st->stop_frame.rip, KPAGE(4));
+}
+END_TEST
+
+/* ---- exceptions without a handler ---------------------------------------- */
+
+START_TEST(page_fault_stops)
+{
+	struct trap_frame f = insn_frame(X86_VEC_PF, KPAGE(4) + 0x33, NULL, 0);
+	f.error_code = 6;
+	g.st->vcpu.cr2 = 0xdeadbeef000ULL;
+	ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_STOP);
+	ck_assert_uint_eq(g.st->stop_reason, CORE_STOP_FAULT);
+	ck_assert_int_eq(memcmp(&g.st->stop_frame, &f, sizeof f), 0);
+	ck_assert_msg(strstr(g.st->stop_message, "page fault") &&
+		      strstr(g.st->stop_message, "0xdeadbeef000"),
+		      "message: %s", g.st->stop_message);
+	char rip[32];
+	snprintf(rip, sizeof rip, "%#llx", (unsigned long long)f.rip);
+	ck_assert_ptr_nonnull(strstr(g.st->stop_message, rip));
+	ck_assert_uint_eq(g.st->stats.traps[X86_VEC_PF], 1);
+}
+END_TEST
+
+START_TEST(other_vectors_stop)
+{
+	static const uint64_t vectors[] = { 0, 1, 3, 8, 17, 18, 21, 22, 31, 32, 255, 257, ~0ULL };
+	for (unsigned i = 0; i < sizeof vectors / sizeof vectors[0]; i++) {
+		teardown();
+		setup();
+		struct trap_frame f = insn_frame(0, KPAGE(5) + 7, NULL, 0);
+		f.vector = vectors[i];
+		f.error_code = 0x18;
+		ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_STOP);
+		ck_assert_uint_eq(g.st->stop_reason, CORE_STOP_FAULT);
+		ck_assert_int_eq(memcmp(&g.st->stop_frame, &f, sizeof f), 0);
+		ck_assert_uint_gt(strlen(g.st->stop_message), 0);
+		ck_assert_uint_lt(strlen(g.st->stop_message), sizeof g.st->stop_message);
+		char vec[32];
+		snprintf(vec, sizeof vec, "vector %lu", (unsigned long)vectors[i]);
+		ck_assert_msg(strstr(g.st->stop_message, vec), "message: %s",
+			      g.st->stop_message);
+		if (vectors[i] < CORE_NR_VECTORS)
+			ck_assert_uint_eq(g.st->stats.traps[vectors[i]], 1);
+	}
+}
+END_TEST
+
+/* ---- core_format --------------------------------------------------------- */
+
+/* The C library's answer, through a va_list so that the compiler does
+ * not warn about the truncation these tests ask for. */
+static int __attribute__((format(printf, 3, 4)))
+libc_format(char *buf, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(buf, size, fmt, ap);
+	va_end(ap);
+	return n;
+}
+
+/* core_format and the C library agree on the buffer and the length. */
+#define CHECK_FORMAT(size, ...) do { \
+	char want_[512], got_[512]; \
+	memset(got_, 0x55, sizeof got_); \
+	int n_ = libc_format(want_, (size), __VA_ARGS__); \
+	size_t m_ = core_format((size) ? got_ : NULL, (size), __VA_ARGS__); \
+	ck_assert_uint_eq(m_, (size_t)n_); \
+	if ((size) > 0) \
+		ck_assert_str_eq(got_, want_); \
+	if ((size) < sizeof got_) \
+		ck_assert_uint_eq((uint8_t)got_[(size)], 0x55); \
+} while (0)
+
+START_TEST(format_conversions)
+{
+	int x = 0;
+	CHECK_FORMAT(256, "%s|%d|%u|%x|%c|%%", "abc", -42, 4000000000u, 0xbeefu, 'Z');
+	CHECK_FORMAT(256, "%d %d %d", INT_MIN, INT_MAX, 0);
+	CHECK_FORMAT(256, "%ld %ld %lu", LONG_MIN, LONG_MAX, ULONG_MAX);
+	CHECK_FORMAT(256, "%#lx %#x %#llx", 0xffffffff80000000UL, 0x1bu, 0x123456789abcULL);
+	CHECK_FORMAT(256, "%016lx|%08x|%02x|%016lx", 0xabcUL, 0xdeadu, 0xfu, ~0UL);
+	CHECK_FORMAT(256, "%#018lx|%5d|%05d|%5u", 0xffffUL, -42, -42, 7u);
+	CHECK_FORMAT(256, "%p", (void *)&x);
+	CHECK_FORMAT(256, "%lu %llx", 18446744073709551615UL, 0ULL);
+	CHECK_FORMAT(256, "no conversions at all");
+	CHECK_FORMAT(256, "%s", "");
+}
+END_TEST
+
+START_TEST(format_truncates)
+{
+	for (size_t size = 0; size < 40; size++) {
+		CHECK_FORMAT(size, "rip %#lx code %d: %s", 0xffffffff81000000UL, -14,
+			     "a page fault");
+		CHECK_FORMAT(size, "%016lx", 0x1234UL);
+	}
+	char buf[8];
+	ck_assert_uint_eq(core_format(buf, sizeof buf, "hello world"), 11);
+	ck_assert_str_eq(buf, "hello w");
+	ck_assert_uint_eq(core_format(buf, 1, "hello"), 5);
+	ck_assert_str_eq(buf, "");
+}
+END_TEST
+
+START_TEST(format_hostile)
+{
+	char buf[64];
+	/* A NULL string, and formats that end in the middle of a conversion. */
+	const char *volatile nothing = NULL;
+	core_format(buf, sizeof buf, "%s", nothing);
+	ck_assert_str_eq(buf, "(null)");
+	static const char *const odd[] = { "%", "x%", "%#", "%0", "%5", "%l", "%#08l" };
+	for (unsigned i = 0; i < sizeof odd / sizeof odd[0]; i++) {
+		size_t n = core_format(buf, sizeof buf, odd[i], 0);
+		ck_assert_uint_eq(n, strlen(buf));
+		ck_assert_uint_lt(n, sizeof buf);
+	}
+	/* A width far larger than the buffer. */
+	size_t n = core_format(buf, sizeof buf, "%999x|", 1u);
+	ck_assert_uint_eq(n, 1000);
+	ck_assert_uint_eq(strlen(buf), sizeof buf - 1);
+}
+END_TEST
+
+static Suite *core_suite(void)
+{
+	Suite *s = suite_create("core");
+	struct { const char *name; const TTest *tests[16]; } cases[] = {
+		{ "guest_access", { copy_reads_across_pages, copy_writes_across_pages,
+			copy_respects_leaf_permissions, copy_respects_upper_levels,
+			copy_refuses_xen_hole, copy_refuses_non_canonical,
+			copy_refuses_wrap_past_top, copy_refuses_bad_cr3 } },
+		{ "syscall", { syscall_host_path, syscall_guest_path,
+			syscall_arguments_in_abi_registers, syscall_from_user_mode_stops,
+			ud_next_to_trampoline_is_not_a_syscall } },
+		{ "xen_version", { xen_version_numbers, xen_version_strings,
+			xen_version_structs, xen_version_features } },
+		{ "console_io", { console_write, console_write_limit,
+			console_write_bad_buffer, console_other_commands } },
+		{ "sched_op", { sched_yield, sched_shutdown_bad_arguments } },
+		{ "enosys", { enosys_logged_once_per_number, enosys_out_of_range } },
+		{ "gp", { wrmsr_segment_bases, wrmsr_refused, rdmsr_refused,
+			gp_elsewhere_stops, gp_from_user_mode_stops } },
+		{ "ud", { forced_cpuid_hypervisor_leaves, forced_cpuid_policy,
+			ud_elsewhere_stops } },
+		{ "faults", { page_fault_stops, other_vectors_stop } },
+	};
+	for (unsigned i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		TCase *tc = tcase_create(cases[i].name);
+		tcase_add_checked_fixture(tc, setup, teardown);
+		for (unsigned k = 0; cases[i].tests[k]; k++)
+			tcase_add_test(tc, cases[i].tests[k]);
+		if (!strcmp(cases[i].name, "sched_op"))
+			tcase_add_loop_test(tc, sched_shutdown_stops, 0,
+					    sizeof stop_reasons / sizeof stop_reasons[0]);
+		suite_add_tcase(s, tc);
+	}
+	TCase *fmt = tcase_create("format");
+	tcase_add_test(fmt, format_conversions);
+	tcase_add_test(fmt, format_truncates);
+	tcase_add_test(fmt, format_hostile);
+	suite_add_tcase(s, fmt);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(core_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

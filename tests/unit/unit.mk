@@ -1,0 +1,13 @@
+# Unit tests of the hypercall/trap core and the domain builder, linked
+# with the sanitized core, the launcher's platform and the loader.
+
+CORE_TEST_OBJS := $(CORE_SAN_OBJS) $(BUILD)/san/emu/platform_host.o \
+	$(BUILD)/san/emu/domain_layout.o $(BUILD)/san/emu/domain_build.o \
+	$(BUILD)/san/tests/unit/fake_guest.o $(LOADER_SAN_OBJS)
+CORE_UNIT_TESTS := $(BUILD)/tests/unit/test_core
+
+$(CORE_UNIT_TESTS): $(BUILD)/tests/unit/%: $(BUILD)/san/tests/unit/%.o $(CORE_TEST_OBJS)
+	@mkdir -p $(@D)
+	$(CC) -fsanitize=address,undefined $^ -o $@ $(LOADER_LIBS) $(CHECK_LIBS)
+
+UNIT_TESTS += $(CORE_UNIT_TESTS)
