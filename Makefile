@@ -57,8 +57,8 @@ $(BUILD)/san/%.o: %.c
 	$(CC) $(SAN_CFLAGS) $(CHECK_CFLAGS) -c $< -o $@
 
 include pv-shim/module.mk
-include emu/module.mk
 include xenstore/module.mk
+include emu/module.mk
 include backends/module.mk
 include tests/module.mk
 

@@ -14,6 +14,7 @@ struct xenlet_config {
 	uint64_t memory_mib;
 	unsigned vcpus;
 	enum trap_path_choice trap_path;
+	const char *xenstore_socket; /* NULL: the daemon has no socket */
 	bool stats;
 };
 
@@ -27,6 +28,7 @@ enum xenlet_exit {
 	XENLET_EXIT_CRASH = 3,      /* the guest said it crashed (or suspend etc.) */
 	XENLET_EXIT_FAULT = 4,      /* a guest fault or triple fault */
 	XENLET_EXIT_INTERNAL = 5,   /* KVM or shim failure */
+	/* stopped by SIGINT or SIGTERM: 128 + the signal, as shells report */
 };
 
 int xenlet_run(const struct xenlet_config *cfg);

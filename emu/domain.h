@@ -4,6 +4,7 @@
 
 #include "pv-shim/core/core.h"
 #include "emu/config.h"
+#include "emu/dom0_xenstore.h"
 #include "emu/kvm_vm.h"
 #include "emu/platform_host.h"
 #include "emu/shim_setup.h"
@@ -19,6 +20,7 @@ struct domain {
 	struct host_platform plat;
 	struct core core;            /* core.st points into the shim region */
 	struct launcher_stats stats;
+	struct dom0_xenstore xenstore;
 };
 
 /* Runs the vCPU until the domain stops; returns the xenlet exit status. */

@@ -29,12 +29,22 @@ void hypercall_page_write(uint8_t *page)
 		0x51, 0x41, 0x53, 0xb8, 0, 0, 0, 0, 0x0f, 0x05,
 		0x41, 0x5b, 0x59, 0xc3,
 	};
+	/*
+	 * iret is jumped to, not called, with the guest's iret frame and a
+	 * flags word on the stack: push %rcx; push %r11; push %rax completes
+	 * Xen's struct iret_context.  It does not return.
+	 */
+	static const uint8_t iret[] = {
+		0x51, 0x41, 0x53, 0x50, 0xb8, __HYPERVISOR_iret, 0, 0, 0, 0x0f, 0x05,
+	};
 	memset(page, 0xcc, PAGE_SIZE); /* int3 between entries */
 	for (unsigned n = 0; n < PAGE_SIZE / 32; n++) {
 		uint8_t *e = page + n * 32;
 		memcpy(e, entry, sizeof entry);
 		memcpy(e + 4, &n, 4);
 	}
+	memset(page + __HYPERVISOR_iret * 32, 0xcc, 32);
+	memcpy(page + __HYPERVISOR_iret * 32, iret, sizeof iret);
 }
 
 static uint64_t *table_at(uint8_t *ram, uint64_t pfn)

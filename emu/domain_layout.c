@@ -9,6 +9,9 @@
 
 #define MAPPING_ALIGN (4ULL << 20)
 #define MAPPING_SLACK (512ULL << 10)
+/* Xen's hole: the hypervisor's L4 slots, the shim's among them. */
+#define XEN_HOLE_START 0xffff800000000000ULL
+#define XEN_HOLE_END   0xffff880000000000ULL
 
 static uint64_t pages_for(uint64_t bytes)
 {
@@ -19,6 +22,20 @@ static uint64_t pages_for(uint64_t bytes)
 static unsigned tables_for(uint64_t start, uint64_t end, unsigned shift)
 {
 	return (unsigned)(((end - 1) >> shift) - (start >> shift) + 1);
+}
+
+static bool is_canonical(uint64_t va)
+{
+	return (va >> 47) == 0 || (va >> 47) == 0x1ffff;
+}
+
+/* [start, end) lies in one canonical half and outside Xen's hole, so the
+ * guest's L4 entries and the hypervisor's never share a slot. */
+static bool guest_range(uint64_t start, uint64_t end)
+{
+	return is_canonical(start) && is_canonical(end - 1) &&
+	       (start >> 47) == ((end - 1) >> 47) &&
+	       (end <= XEN_HOLE_START || start >= XEN_HOLE_END);
 }
 
 static uint64_t mapping_end(uint64_t virt_base, uint64_t alloc_end_pfn)
@@ -80,6 +97,13 @@ int domain_layout_compute(const struct domain_layout_input *in,
 		if (need <= nr_pt)
 			break;
 		nr_pt = need;
+	}
+	if (!guest_range(in->virt_base, mapped_end)) {
+		snprintf(err, errlen, "bootstrap mapping [%#llx, %#llx) is not canonical "
+			 "or overlaps the hypervisor's area [%#llx, %#llx)",
+			 (unsigned long long)in->virt_base, (unsigned long long)mapped_end,
+			 XEN_HOLE_START, XEN_HOLE_END);
+		return -1;
 	}
 	l->nr_pt_frames = 1 + l->nr_l3 + l->nr_l2 + l->nr_l1;
 	l->stack_pfn = l->pt_pfn + l->nr_pt_frames;

@@ -20,8 +20,10 @@ static void run_usage(FILE *out)
 		"                        guest (in the shim), host (in the launcher)\n"
 		"                        or auto (measured at start-up; default)\n"
 		"  --stats               print transitions and VM exits at exit\n"
+		"  --xenstore-socket P   serve the embedded xenstore to dom0 tools\n"
+		"                        (xenstore-ls etc. with XENSTORED_PATH=P)\n"
 		"exit status: 0 poweroff, 1 set-up error, 2 reboot, 3 guest crash,\n"
-		"             4 guest fault, 5 internal error\n",
+		"             4 guest fault, 5 internal error, 128+N signal N\n",
 		XENLET_DEFAULT_MEMORY_MIB);
 }
 
@@ -44,6 +46,7 @@ static int cmd_run(int argc, char **argv)
 		{ "vcpus", required_argument, NULL, 'v' },
 		{ "trap-path", required_argument, NULL, 't' },
 		{ "stats", no_argument, NULL, 's' },
+		{ "xenstore-socket", required_argument, NULL, 'x' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -99,6 +102,9 @@ static int cmd_run(int argc, char **argv)
 			break;
 		case 's':
 			cfg.stats = true;
+			break;
+		case 'x':
+			cfg.xenstore_socket = optarg;
 			break;
 		case 'h':
 			run_usage(stdout);

@@ -36,19 +36,21 @@ FUZZERS += $(BUILD)/fuzz/fuzz-xen-image
 # ---- the launcher: ./xenlet ------------------------------------------------
 LAUNCHER_SRCS := emu/main.c emu/run.c emu/kvm_vm.c emu/vcpu_loop.c \
 	emu/host_trap.c emu/platform_host.c emu/stats.c emu/stop_report.c \
-	emu/domain_layout.c emu/domain_build.c emu/shim_setup.c
+	emu/domain_layout.c emu/domain_build.c emu/shim_setup.c \
+	emu/dom0_xenstore.c
 LAUNCHER_OBJS := $(patsubst %.c,$(BUILD)/host/%.o,$(LAUNCHER_SRCS) $(LOADER_SRCS)) \
-	$(CORE_HOST_OBJS) $(BUILD)/host/emu/shim_blob.o
+	$(CORE_HOST_OBJS) $(BUILD)/host/emu/shim_blob.o $(XSD_OBJS) $(XS_STORE_OBJS)
 
 $(BUILD)/host/emu/shim_blob.o: emu/shim_blob.S $(BUILD)/shim/shim.bin
 	@mkdir -p $(dir $@)
 	$(CC) -c $< -o $@
 
 xenlet: $(LAUNCHER_OBJS)
-	$(CC) $(LAUNCHER_OBJS) -o $@ $(LOADER_LIBS)
+	$(CC) $(LAUNCHER_OBJS) -o $@ $(LOADER_LIBS) -pthread
 
 PROGRAMS += xenlet
 
 # The launcher's own integration tests: refusals, and Debian's real kernel.
 INTEGRATION_TESTS += tests/integration/launcher-errors.sh \
 	tests/integration/real-kernel.sh
+INTEGRATION_TESTS += tests/integration/xenstore-embedded.sh

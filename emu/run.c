@@ -16,6 +16,7 @@
 #include "emu/xen_image.h"
 
 #define CALIBRATE_ROUNDS 4
+#define XENLET_GUEST_DOMID 1
 #define STORE_EVTCHN 1
 #define CONSOLE_EVTCHN 2
 #define RAMDISK_MAX (1ULL << 32)
@@ -154,11 +155,23 @@ static int setup(struct domain *d, const struct xen_image *img,
 		return -1;
 	d->plat.vcpu_fd = d->vm.vcpu_fd;
 	d->plat.cpuid = d->vm.cpuid;
-	return 0;
+
+	const struct domain_layout *l = &br.layout;
+	struct dom0_xenstore_config xc = {
+		.domid = XENLET_GUEST_DOMID,
+		.name = "xenlet-guest",
+		.memory_kib = d->ram_bytes >> 10,
+		.ring_page = d->ram + (l->xenstore_pfn << PAGE_SHIFT),
+		.ring_mfn = l->xenstore_pfn, .ring_evtchn = STORE_EVTCHN,
+		.console_mfn = l->console_pfn, .console_evtchn = CONSOLE_EVTCHN,
+		.socket_path = cfg->xenstore_socket,
+	};
+	return dom0_xenstore_start(&d->xenstore, &xc, err, errlen);
 }
 
 static void teardown(struct domain *d)
 {
+	dom0_xenstore_stop(&d->xenstore);
 	kvm_vm_destroy(&d->vm);
 	if (d->ram)
 		munmap(d->ram, d->ram_bytes);
@@ -195,6 +208,9 @@ int xenlet_run(const struct xenlet_config *cfg)
 	if (cfg->stats) {
 		d.stats.tsc_khz = stats_measure_tsc_khz();
 		stats_print(stderr, &d.stats, d.core.st);
+		fprintf(stderr, "xenlet-stats: xenstore_notifications %llu\n",
+			(unsigned long long)__atomic_load_n(&d.xenstore.notifications,
+							    __ATOMIC_RELAXED));
 	}
 	teardown(&d);
 	return status;

@@ -2,6 +2,7 @@
  * The vCPU loop: one switch on the exit reason, one on the shim's port.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -106,10 +107,40 @@ static int on_io(struct domain *d)
 				XENLET_EXIT_INTERNAL);
 }
 
+/*
+ * SIGINT and SIGTERM stop the domain cleanly (the embedded xenstore removes
+ * its socket, guest memory is unmapped).  The handler sets immediate_exit,
+ * which makes KVM_RUN return EINTR even if the signal arrived just before
+ * the vCPU entered the guest.
+ */
+static volatile sig_atomic_t stop_signal;
+static struct kvm_run *volatile signal_run;
+
+static void on_stop_signal(int sig)
+{
+	stop_signal = sig;
+	if (signal_run)
+		signal_run->immediate_exit = 1;
+}
+
+static void catch_stop_signals(struct kvm_run *run)
+{
+	struct sigaction sa = { .sa_handler = on_stop_signal };
+	sigemptyset(&sa.sa_mask);
+	signal_run = run;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
 int vcpu_loop_run(struct domain *d)
 {
 	struct kvm_run *run = d->vm.run;
+	catch_stop_signals(run);
 	for (;;) {
+		if (stop_signal) {
+			fprintf(stderr, "xenlet: stopped by signal %d\n", (int)stop_signal);
+			return 128 + stop_signal;
+		}
 		if (ioctl(d->vm.vcpu_fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
 				d->stats.exits[EXIT_INTR]++;

@@ -266,6 +266,20 @@ struct xs_domain *xs_daemon_add_domain(struct xs_daemon *d, unsigned int domid,
 	return dom;
 }
 
+int xs_daemon_write_dom0(struct xs_daemon *d, const char *path,
+			 const char *value, const struct xs_store_perm *perms,
+			 unsigned int n)
+{
+	pthread_mutex_lock(&d->lock);
+	int err = xs_store_write(d->srv.store, 0, 0, path, value, strlen(value));
+	if (!err && n)
+		err = xs_store_set_perms(d->srv.store, 0, 0, path, perms, n);
+	pthread_mutex_unlock(&d->lock);
+	/* Watch events it fired wait in connections the loop must flush. */
+	wake_loop(d->wake_fd);
+	return err;
+}
+
 void xs_daemon_kick(struct xs_domain *dom)
 {
 	wake_loop(dom->kick_fd);

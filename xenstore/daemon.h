@@ -60,6 +60,14 @@ void xs_daemon_kick(struct xs_domain *dom);
  * unless a RELEASE already did). The handle is invalid afterwards. */
 void xs_daemon_remove_domain(struct xs_daemon *d, struct xs_domain *dom);
 
+/* Writes path = value as domain 0 (the toolstack populating a domain's
+ * entries), creating parents, then gives it perms (n entries) unless n is
+ * 0. Any thread. 0 or a positive errno. */
+struct xs_store_perm;
+int xs_daemon_write_dom0(struct xs_daemon *d, const char *path,
+			 const char *value, const struct xs_store_perm *perms,
+			 unsigned int n);
+
 /* Runs the loop in the calling thread until xs_daemon_stop. 0, or a
  * positive errno if the loop itself failed. */
 int xs_daemon_run(struct xs_daemon *d);

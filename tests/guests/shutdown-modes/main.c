@@ -8,6 +8,8 @@
  *                                     syscall instead of through the page)
  *   xt.action=pagefault|ud2|gpf       takes that fault (no trap table is
  *                                     registered, so the run must end)
+ *   xt.action=yield                   yields forever: a guest that only
+ *                                     ends when the launcher is stopped
  *
  * Before a fault it prints "shutdown-modes: expect <fault> at rip=0x..." so
  * the runner can check the launcher reports the same RIP.
@@ -78,6 +80,18 @@ static void shut_down(unsigned reason, const char *via)
 	check_msg(false, "SCHEDOP_shutdown returned %ld", rc);
 }
 
+static void yield_forever(void)
+{
+	printk("shutdown-modes: yielding until stopped\n");
+	for (;;) {
+		long rc = HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
+		if (rc) {
+			check_msg(false, "SCHEDOP_yield returned %ld", rc);
+			return;
+		}
+	}
+}
+
 void test_main(void)
 {
 	char action[16], via[16] = "page";
@@ -89,7 +103,7 @@ void test_main(void)
 
 	if (cmdline_str(test_cmdline(), "xt.action", action, sizeof(action)) !=
 	    CMDLINE_OK)
-		test_skip("no xt.action=poweroff|reboot|crash|watchdog|pagefault|ud2|gpf");
+		test_skip("no xt.action=poweroff|reboot|crash|watchdog|pagefault|ud2|gpf|yield");
 	if (cmdline_str(test_cmdline(), "xt.via", via, sizeof(via)) == CMDLINE_BAD ||
 	    (strcmp(via, "page") && strcmp(via, "syscall")))
 		test_skip("xt.via must be page or syscall");
@@ -102,6 +116,8 @@ void test_main(void)
 		shut_down(SHUTDOWN_crash, via);
 	else if (!strcmp(action, "watchdog"))
 		shut_down(SHUTDOWN_watchdog, via);
+	else if (!strcmp(action, "yield"))
+		yield_forever();
 	else {
 		for (unsigned i = 0; i < sizeof(faults) / sizeof(faults[0]); i++)
 			if (!strcmp(action, faults[i].action))
