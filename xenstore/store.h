@@ -198,8 +198,9 @@ void xs_store_tx_end_owner(struct xs_store *s, void *owner);
  * has XS_QUOTA_WATCHES watches.
  *
  * A watch fires for changes (write, mkdir creating, rm, set_perms) of its
- * node or any descendant, and when an ancestor is removed. It does not fire
- * when domid cannot read the changed node (for rm: the node as it was).
+ * node or any descendant, and when an ancestor is removed. As in xenstored
+ * it fires only if domid can read the changed node or its parent (for rm:
+ * as they were; for set_perms: under the old or the new perms).
  * Special watches fire on domain introduce/release, to watchers that can
  * read the special path's permissions (only domain 0 by default).
  */
