@@ -54,3 +54,4 @@ PROGRAMS += xenlet
 INTEGRATION_TESTS += tests/integration/launcher-errors.sh \
 	tests/integration/real-kernel.sh
 INTEGRATION_TESTS += tests/integration/xenstore-embedded.sh
+INTEGRATION_TESTS += tests/integration/trap-path-auto.sh
