@@ -55,3 +55,15 @@ INTEGRATION_TESTS += tests/integration/launcher-errors.sh \
 	tests/integration/real-kernel.sh
 INTEGRATION_TESTS += tests/integration/xenstore-embedded.sh
 INTEGRATION_TESTS += tests/integration/trap-path-auto.sh
+
+# The launcher built with ASan/UBSan, for integration runs that look for
+# memory errors and leaks in the launcher itself on real guests.
+LAUNCHER_SAN_OBJS := $(patsubst %.c,$(BUILD)/san/%.o,$(LAUNCHER_SRCS)) \
+	$(LOADER_SAN_OBJS) $(CORE_SAN_OBJS) $(BUILD)/host/emu/shim_blob.o \
+	$(XSD_SAN_OBJS) $(XS_STORE_SAN_OBJS)
+XENLET_SAN := $(BUILD)/xenlet-san
+$(XENLET_SAN): $(LAUNCHER_SAN_OBJS)
+	$(CC) -fsanitize=address,undefined $(LAUNCHER_SAN_OBJS) -o $@ \
+		$(LOADER_LIBS) -pthread
+PROGRAMS += $(XENLET_SAN)
+INTEGRATION_TESTS += tests/integration/launcher-sanitized.sh
