@@ -179,6 +179,27 @@ START_TEST(layout_small_and_odd)
 }
 END_TEST
 
+START_TEST(layout_sweep)
+{
+	/* Kernel ends page by page over a 4 MiB boundary and a half, so the
+	 * bootstrap region ends at every distance from the next boundary; in a
+	 * 4 GiB guest its p2m needs several L1 tables, so the table count
+	 * moves the end too. */
+	static const uint64_t mems[] = { 8192, 1ULL << 20 };
+	for (unsigned m = 0; m < 2; m++)
+		for (uint64_t kend = 16 * MiB; kend <= 20 * MiB + 512 * 1024;
+		     kend += PAGE_SIZE) {
+			struct domain_layout_input in = {
+				LINUX_BASE, LINUX_BASE + 2 * MiB, LINUX_BASE + kend,
+				mems[m], 0, false,
+			};
+			struct domain_layout l;
+			char err[160];
+			ck_assert_msg(layout(&in, &l, err, sizeof err) == 0, "%s", err);
+		}
+}
+END_TEST
+
 START_TEST(layout_exact_fit)
 {
 	/* The smallest memory that fits, found by search, fits exactly. */
@@ -686,6 +707,7 @@ int main(void)
 	tcase_add_test(tc, layout_debian_kernel);
 	tcase_add_test(tc, layout_ramdisk_mapped_and_not);
 	tcase_add_test(tc, layout_small_and_odd);
+	tcase_add_test(tc, layout_sweep);
 	tcase_add_loop_test(tc, layout_exact_fit, 0, 2);
 	tcase_add_test(tc, layout_refuses);
 	tcase_add_test(tc, layout_refuses_address_space_edges);
