@@ -18,6 +18,8 @@ long hypercall_console_io(struct core *c, const uint64_t args[5])
 	case CONSOLEIO_write: {
 		if (count > CONSOLE_WRITE_MAX)
 			return -XEN_EINVAL;
+		if (count && buffer + (count - 1) < buffer)
+			return -XEN_EFAULT; /* copied in chunks: check the whole */
 		char chunk[128];
 		while (count) {
 			size_t n = count < sizeof chunk ? count : sizeof chunk;

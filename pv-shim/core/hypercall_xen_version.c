@@ -18,6 +18,8 @@
 static long put_string(struct core *c, uint64_t va, const char *s, size_t field)
 {
 	char buf[64];
+	if (va + (field - 1) < va)
+		return -XEN_EFAULT; /* copied in chunks: check the whole */
 	for (size_t off = 0; off < field; off += sizeof buf) {
 		size_t n = field - off < sizeof buf ? field - off : sizeof buf;
 		core_memset(buf, 0, sizeof buf);

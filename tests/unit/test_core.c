@@ -448,6 +448,19 @@ START_TEST(xen_version_strings)
 }
 END_TEST
 
+START_TEST(xen_version_string_wrapping)
+{
+	/* A field that starts in the last page and would end past 2^64. */
+	memset(fake_guest_page(&g, PFN_ZERO), 0xaa, FG_PAGE);
+	uint64_t va = 0xfffffffffffffe00ULL;
+	ck_assert_int_eq(hc(__HYPERVISOR_xen_version, XENVER_capabilities, va, 0),
+			 -XEN_EFAULT);
+	for (unsigned i = 0; i < FG_PAGE; i++)
+		if (fake_guest_page(&g, PFN_ZERO)[i] != 0xaa)
+			ck_abort_msg("byte %u at address 0 written", i);
+}
+END_TEST
+
 START_TEST(xen_version_structs)
 {
 	struct xen_platform_parameters pp;
@@ -582,6 +595,20 @@ START_TEST(console_write_bad_buffer)
 	uint8_t want[600];
 	ck_assert_int_eq(copy_from_guest(&g.core, want, va, sizeof want), 0);
 	ck_assert_int_eq(memcmp(out, want, len), 0);
+}
+END_TEST
+
+START_TEST(console_write_wrapping_buffer)
+{
+	/* Each chunk is a valid range, the buffer as a whole wraps past 2^64:
+	 * nothing from address 0 may be printed as if it followed. */
+	memset(fake_guest_page(&g, PFN_ZERO), '0', FG_PAGE);
+	memset(fake_guest_page(&g, PFN_TOP_PAGE), 'T', FG_PAGE);
+	ck_assert_int_eq(hc(__HYPERVISOR_console_io, CONSOLEIO_write, 256,
+			    0xffffffffffffff80ULL), -XEN_EFAULT);
+	size_t len;
+	const char *out = fake_guest_console(&g, &len);
+	ck_assert_ptr_null(memchr(out, '0', len));
 }
 END_TEST
 
@@ -1116,9 +1143,11 @@ static Suite *core_suite(void)
 			syscall_arguments_in_abi_registers, syscall_from_user_mode_stops,
 			ud_next_to_trampoline_is_not_a_syscall } },
 		{ "xen_version", { xen_version_numbers, xen_version_strings,
-			xen_version_structs, xen_version_features } },
+			xen_version_string_wrapping, xen_version_structs,
+			xen_version_features } },
 		{ "console_io", { console_write, console_write_limit,
-			console_write_bad_buffer, console_other_commands } },
+			console_write_bad_buffer, console_write_wrapping_buffer,
+			console_other_commands } },
 		{ "sched_op", { sched_yield, sched_shutdown_bad_arguments } },
 		{ "enosys", { enosys_logged_once_per_number, enosys_out_of_range } },
 		{ "gp", { wrmsr_segment_bases, wrmsr_refused, rdmsr_refused,
