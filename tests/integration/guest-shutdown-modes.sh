@@ -48,6 +48,6 @@ shutdown_run auto poweroff page 0 0
 # No action: the guest skips, which still ends in a poweroff.
 run_xenlet no-action "$GUEST" --trap-path host
 expect_rc 0
-expect_result "SKIP (no xt.action=poweroff|reboot|crash|watchdog|pagefault|ud2|gpf)"
+expect_result "SKIP (no xt.action=poweroff|reboot|crash|watchdog|pagefault|ud2|gpf|yield)"
 
 finish
