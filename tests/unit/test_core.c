@@ -721,6 +721,28 @@ START_TEST(enosys_out_of_range)
 }
 END_TEST
 
+START_TEST(hypercall_direct)
+{
+	/* core_hypercall runs the handler alone: not counted, not reported. */
+	uint64_t args[5] = { XENVER_version, 0, 0, 0, 0 };
+	ck_assert_int_eq(core_hypercall(&g.core, __HYPERVISOR_xen_version, args),
+			 (4 << 16) | 17);
+	ck_assert_int_eq(core_hypercall(&g.core, __HYPERVISOR_mmu_update, args), -XEN_ENOSYS);
+	ck_assert_int_eq(core_hypercall(&g.core, 1ULL << 40, args), -XEN_ENOSYS);
+	ck_assert_uint_eq(g.st->stats.hypercalls[__HYPERVISOR_xen_version], 0);
+	ck_assert_uint_eq(g.st->stats.hypercalls_out_of_range, 0);
+	ck_assert_uint_eq(g.st->last_enosys, 0);
+	ck_assert_uint_eq(fake_guest_log_lines(&g), 0);
+
+	ck_assert_str_eq(core_hypercall_name(__HYPERVISOR_sched_op), "sched_op");
+	ck_assert_str_eq(core_hypercall_name(__HYPERVISOR_set_trap_table), "set_trap_table");
+	ck_assert_str_eq(core_hypercall_name(__HYPERVISOR_mmuext_op), "mmuext_op");
+	ck_assert_str_eq(core_hypercall_name(CORE_NR_HYPERCALLS - 1), "unknown");
+	ck_assert_str_eq(core_hypercall_name(CORE_NR_HYPERCALLS), "unknown");
+	ck_assert_str_eq(core_hypercall_name(~0ULL), "unknown");
+}
+END_TEST
+
 /* ---- #GP: wrmsr / rdmsr -------------------------------------------------- */
 
 #define MSR_FS_BASE        0xc0000100u
@@ -1149,7 +1171,8 @@ static Suite *core_suite(void)
 			console_write_bad_buffer, console_write_wrapping_buffer,
 			console_other_commands } },
 		{ "sched_op", { sched_yield, sched_shutdown_bad_arguments } },
-		{ "enosys", { enosys_logged_once_per_number, enosys_out_of_range } },
+		{ "enosys", { enosys_logged_once_per_number, enosys_out_of_range,
+			hypercall_direct } },
 		{ "gp", { wrmsr_segment_bases, wrmsr_refused, rdmsr_refused,
 			gp_elsewhere_stops, gp_from_user_mode_stops } },
 		{ "ud", { forced_cpuid_hypervisor_leaves, forced_cpuid_policy,
