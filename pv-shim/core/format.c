@@ -73,11 +73,15 @@ size_t core_format(char *buf, size_t size, const char *fmt, ...)
 		switch (*p) {
 		case 's': {
 			const char *s = va_arg(ap, const char *);
+			if (!s)
+				s = "(null)";
 			int n = 0;
-			for (const char *q = s ? s : "(null)"; *q; q++, n++)
-				put(&o, *q);
-			for (; n < width; n++)
+			while (s[n])
+				n++;
+			for (; n < width; width--) /* right-justified, as printf */
 				put(&o, ' ');
+			while (*s)
+				put(&o, *s++);
 			break;
 		}
 		case 'c':
