@@ -54,9 +54,21 @@ int host_trap_hypercall(struct domain *d)
 	f.vector = CORE_VEC_SYSCALL;
 	f.rip = trampoline;
 	enum core_action a = core_handle_trap(&d->core, &f);
+	if (d->plat.failed)
+		return -1;
 	if (a == CORE_STOP)
 		return 1;
 	frame_to_regs(&f, &regs);
+	struct shim_cpu_ops *q = d->plat.cpu_ops;
+	if (q->count) {
+		/* Page-table work only guest code can make KVM see: return
+		 * through the trampoline's ud2, where the shim applies it and
+		 * then goes on to where the hypercall returns. */
+		q->resume = 1;
+		q->resume_rip = regs.rip;
+		q->resume_rflags = regs.rflags;
+		regs.rip = trampoline + SHIM_TRAMPOLINE_DETOUR;
+	}
 	if (ioctl(d->vm.vcpu_fd, KVM_SET_REGS, &regs) < 0)
 		return -1;
 	return 0;

@@ -4,6 +4,7 @@
 #include <linux/kvm.h>
 #include "pv-shim/core/core.h"
 #include "pv-shim/core/platform.h"
+#include "pv-shim/shim_abi.h"
 #include "emu/platform_host.h"
 
 void *platform_guest_ram(struct core *c, uint64_t gpa, size_t len)
@@ -73,4 +74,57 @@ void core_memcpy(void *dst, const void *src, size_t n)
 void core_memset(void *dst, int c, size_t n)
 {
 	memset(dst, c, n);
+}
+
+static void queue_cpu_op(struct host_platform *p, uint64_t kind, uint64_t addr,
+			 uint64_t value)
+{
+	struct shim_cpu_ops *q = p->cpu_ops;
+	if (!q)
+		return;
+	if (q->count >= SHIM_CPU_OPS_MAX) {
+		/* The core checks platform_cpu_ops_room() first: a full queue
+		 * here is a core bug, and dropping a store would be worse. */
+		p->failed = 1;
+		return;
+	}
+	q->op[q->count] = (struct shim_cpu_op){ kind, addr, value };
+	q->count++;
+}
+
+void platform_write_pte(struct core *c, uint64_t maddr, uint64_t value)
+{
+	struct host_platform *p = c->plat;
+	uint64_t *pte = platform_guest_ram(c, maddr & ~7ULL, 8);
+	if (!pte) {
+		p->failed = 1;
+		return;
+	}
+	*pte = value; /* the core's own later reads see it at once */
+	queue_cpu_op(p, SHIM_CPU_OP_WRITE_PTE, maddr & ~7ULL, value);
+}
+
+void platform_invlpg(struct core *c, uint64_t va)
+{
+	queue_cpu_op(c->plat, SHIM_CPU_OP_INVLPG, va, 0);
+}
+
+void platform_flush_tlb(struct core *c)
+{
+	queue_cpu_op(c->plat, SHIM_CPU_OP_FLUSH_TLB, 0, 0);
+}
+
+void platform_load_cr3(struct core *c, uint64_t cr3)
+{
+	struct host_platform *p = c->plat;
+	p->cr3 = cr3;
+	queue_cpu_op(p, SHIM_CPU_OP_LOAD_CR3, 0, cr3);
+}
+
+size_t platform_cpu_ops_room(struct core *c)
+{
+	struct host_platform *p = c->plat;
+	if (!p->cpu_ops)
+		return (size_t)-1;
+	return SHIM_CPU_OPS_MAX - p->cpu_ops->count;
 }

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <linux/kvm.h>
 
+struct shim_cpu_ops;
+
 struct host_platform {
 	uint8_t *ram;          /* guest RAM mapping */
 	uint64_t ram_bytes;
@@ -13,6 +15,10 @@ struct host_platform {
 	FILE *log;             /* launcher diagnostics */
 	int vcpu_fd;           /* -1 in unit tests: no CPU to update */
 	const struct kvm_cpuid2 *cpuid; /* the vCPU's CPUID table */
+	/* Where page-table stores and TLB/CR3 operations are queued for the
+	 * shim (shim_abi.h); NULL in unit tests, where RAM is all there is. */
+	struct shim_cpu_ops *cpu_ops;
+	uint64_t cr3;          /* unit tests: the last CR3 loaded */
 	int failed;            /* a KVM call failed: stop as internal error */
 };
 

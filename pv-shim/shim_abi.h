@@ -20,6 +20,8 @@
  *   0x110000   128 KiB  core state                     RW, supervisor
  *   0x130000   32 KiB   trap stack (TSS rsp0)          RW, supervisor
  *   0x138000   16 KiB   fault stack (IST1: #DF/#NMI/#MC) RW, supervisor
+ *   0x140000   64 KiB   CPU operations the launcher     RW, supervisor
+ *                       queued for the shim to apply
  *   0x200000   2 MiB    shim page tables               not mapped
  *
  * Guest RAM is also mapped, supervisor-only, at SHIM_PHYSMAP_BASE (slot 258)
@@ -28,7 +30,14 @@
 #ifndef XENLET_SHIM_ABI_H
 #define XENLET_SHIM_ABI_H
 
-#define SHIM_VIRT_BASE      0xffff808000000000ULL /* PML4 slot 257 */
+/* Constants the trap stubs use too: no C suffix in assembly. */
+#ifdef __ASSEMBLER__
+#define SHIM_UL(x) x
+#else
+#define SHIM_UL(x) x##ULL
+#endif
+
+#define SHIM_VIRT_BASE      SHIM_UL(0xffff808000000000) /* PML4 slot 257 */
 #define SHIM_PHYSMAP_BASE   0xffff810000000000ULL /* PML4 slot 258 */
 #define SHIM_L4_SLOT        257
 #define SHIM_PHYSMAP_SLOT   258
@@ -49,6 +58,8 @@
 #define SHIM_STACK_SIZE     0x8000ULL
 #define SHIM_OFF_IST        0x138000ULL
 #define SHIM_IST_SIZE       0x4000ULL
+#define SHIM_OFF_CPU_OPS    SHIM_UL(0x140000)
+#define SHIM_CPU_OPS_SIZE   0x10000ULL
 #define SHIM_OFF_PGTABLES   0x200000ULL
 #define SHIM_PGTABLES_SIZE  0x200000ULL
 
@@ -90,6 +101,40 @@
 
 #ifndef __ASSEMBLER__
 #include <stdint.h>
+
+/*
+ * Page-table stores, TLB flushes and CR3 loads the core asked for while it
+ * ran in the launcher.  KVM on these hosts only takes notice of page-table
+ * stores guest code makes, so the launcher queues them here (having made
+ * the same stores to RAM for its own view) and the shim's CPL0 code applies
+ * them before the guest runs again: after the trap stub's `out` returns, or,
+ * for a hypercall that came straight from the CPL3 trampoline, from the #UD
+ * the launcher sends it to at SHIM_TRAMPOLINE_DETOUR, after which the shim
+ * returns to resume_rip/resume_rflags.
+ */
+enum shim_cpu_op_kind {
+	SHIM_CPU_OP_WRITE_PTE = 1, /* addr: machine address, value: entry */
+	SHIM_CPU_OP_INVLPG,        /* addr: virtual address */
+	SHIM_CPU_OP_FLUSH_TLB,
+	SHIM_CPU_OP_LOAD_CR3,      /* value: new CR3 */
+};
+
+struct shim_cpu_op {
+	uint64_t kind, addr, value;
+};
+
+struct shim_cpu_ops {
+	uint32_t count;
+	uint32_t resume;           /* 1: return to resume_rip/resume_rflags */
+	uint64_t resume_rip, resume_rflags;
+	struct shim_cpu_op op[];
+};
+
+#define SHIM_CPU_OPS_MAX \
+	((SHIM_CPU_OPS_SIZE - sizeof(struct shim_cpu_ops)) / sizeof(struct shim_cpu_op))
+
+/* Offset in the trampoline page of the `ud2` that leads to the detour. */
+#define SHIM_TRAMPOLINE_DETOUR 2
 
 /* Filled by the launcher before the vCPU first runs. */
 struct shim_boot_params {

@@ -27,6 +27,21 @@ enum segment_base { SEGMENT_BASE_FS, SEGMENT_BASE_GS };
 void platform_set_segment_base(struct core *c, enum segment_base which,
 			       uint64_t base);
 
+/*
+ * Page-table stores, TLB flushes and CR3 loads, in order.  Inside the shim
+ * they happen at once.  In the launcher the store also lands in RAM at once
+ * (the core's later reads see it), and all of them are queued for the shim
+ * to repeat at CPL0 before the guest runs again, because KVM on these hosts
+ * only notices page-table stores made by guest code (shim_abi.h).
+ * platform_cpu_ops_room() is how many more may be asked for before the
+ * guest must run; a hypercall with more work makes a continuation.
+ */
+void platform_write_pte(struct core *c, uint64_t maddr, uint64_t value);
+void platform_invlpg(struct core *c, uint64_t va);
+void platform_flush_tlb(struct core *c);
+void platform_load_cr3(struct core *c, uint64_t cr3);
+size_t platform_cpu_ops_room(struct core *c);
+
 /* The CPU's own CPUID leaf (as configured for this VM) into r[eax..edx]. */
 void platform_cpuid(struct core *c, uint32_t leaf, uint32_t subleaf, uint32_t r[4]);
 

@@ -29,6 +29,23 @@ static inline void write_msr(uint32_t msr, uint64_t value)
 			 "d"((uint32_t)(value >> 32)));
 }
 
+static inline uint64_t read_cr3(void)
+{
+	uint64_t v;
+	__asm__ volatile("mov %%cr3, %0" : "=r"(v));
+	return v;
+}
+
+static inline void write_cr3(uint64_t v)
+{
+	__asm__ volatile("mov %0, %%cr3" : : "r"(v) : "memory");
+}
+
+static inline void invlpg(uint64_t va)
+{
+	__asm__ volatile("invlpg (%0)" : : "r"(va) : "memory");
+}
+
 struct __attribute__((packed)) descriptor_pointer {
 	uint16_t limit;
 	uint64_t base;

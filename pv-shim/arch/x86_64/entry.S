@@ -7,8 +7,9 @@
  *   reaches trap_common with the same struct trap_frame layout.
  * trap_common: guest path -> shim_trap() runs the core here; host path ->
  *   one `out` hands the frame's address to the launcher, which runs the
- *   core on it in place.  Either way the (possibly rewritten) frame is then
- *   restored and `iretq` returns to it.
+ *   core on it in place, then the page-table stores and TLB operations it
+ *   queued are applied here.  Either way the (possibly rewritten) frame is
+ *   then restored and `iretq` returns to it.
  * trap_return: also how the shim first enters the guest kernel.
  */
 #include "pv-shim/shim_abi.h"
@@ -87,8 +88,23 @@ trap_common:
 	movq %rsp, %rdi
 	call shim_trap
 	jmp trap_return
-1:	movl %esp, %eax
+	/* Host path: a #UD at the trampoline's detour only asks for queued
+	 * operations (shim_abi.h); anything else goes to the launcher, which
+	 * may queue operations for after its `out`. */
+1:	movabsq $(SHIM_VIRT_BASE + SHIM_OFF_CPU_OPS), %rax
+	cmpl $0, (%rax)
+	je 2f
+	movq %rsp, %rdi
+	call shim_apply_cpu_ops
+	testl %eax, %eax
+	jnz trap_return
+2:	movl %esp, %eax
 	outl %eax, $SHIM_PORT_TRAP
+	movabsq $(SHIM_VIRT_BASE + SHIM_OFF_CPU_OPS), %rax
+	cmpl $0, (%rax)
+	je trap_return
+	movq %rsp, %rdi
+	call shim_apply_cpu_ops
 
 	.globl trap_return
 trap_return:

@@ -9,5 +9,7 @@ extern volatile uint8_t shim_host_path;
 
 void shim_boot(void) __attribute__((noreturn));
 void shim_trap(struct trap_frame *f);
+/* Host trap path: applies what the launcher queued (shim_abi.h). */
+int shim_apply_cpu_ops(struct trap_frame *f);
 
 #endif

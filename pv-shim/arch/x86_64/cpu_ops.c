@@ -1,0 +1,84 @@
+/*
+ * Page-table stores and TLB/CR3 operations at CPL0.  The core running in
+ * the shim asks for them one at a time (platform_*); the core running in
+ * the launcher leaves them queued in struct shim_cpu_ops and the trap stub
+ * calls shim_apply_cpu_ops() before returning to the guest.  Either way the
+ * stores are made by guest code, which is what KVM here needs to see.
+ */
+#include "pv-shim/shim_abi.h"
+#include "pv-shim/core/core.h"
+#include "pv-shim/core/platform.h"
+#include "pv-shim/arch/x86_64/cpu.h"
+#include "pv-shim/arch/x86_64/shim.h"
+
+static void store_pte(struct core *c, uint64_t maddr, uint64_t value)
+{
+	volatile uint64_t *pte = platform_guest_ram(c, maddr & ~7ULL, 8);
+	if (pte)
+		*pte = value;
+}
+
+static void apply(struct core *c, uint64_t kind, uint64_t addr, uint64_t value)
+{
+	switch (kind) {
+	case SHIM_CPU_OP_WRITE_PTE:
+		store_pte(c, addr, value);
+		break;
+	case SHIM_CPU_OP_INVLPG:
+		invlpg(addr);
+		break;
+	case SHIM_CPU_OP_FLUSH_TLB:
+		write_cr3(read_cr3());
+		break;
+	case SHIM_CPU_OP_LOAD_CR3:
+		write_cr3(value);
+		break;
+	}
+}
+
+void platform_write_pte(struct core *c, uint64_t maddr, uint64_t value)
+{
+	apply(c, SHIM_CPU_OP_WRITE_PTE, maddr, value);
+}
+
+void platform_invlpg(struct core *c, uint64_t va)
+{
+	apply(c, SHIM_CPU_OP_INVLPG, va, 0);
+}
+
+void platform_flush_tlb(struct core *c)
+{
+	apply(c, SHIM_CPU_OP_FLUSH_TLB, 0, 0);
+}
+
+void platform_load_cr3(struct core *c, uint64_t cr3)
+{
+	apply(c, SHIM_CPU_OP_LOAD_CR3, 0, cr3);
+}
+
+size_t platform_cpu_ops_room(struct core *c)
+{
+	(void)c;
+	return (size_t)-1; /* nothing is queued in here */
+}
+
+/* Returns 1 if f was the detour #UD and now returns where the hypercall
+ * should have. */
+int shim_apply_cpu_ops(struct trap_frame *f)
+{
+	struct shim_cpu_ops *q = (struct shim_cpu_ops *)SHIM_VA(SHIM_OFF_CPU_OPS);
+	uint32_t n = q->count;
+	if (n > SHIM_CPU_OPS_MAX)
+		n = SHIM_CPU_OPS_MAX;
+	for (uint32_t i = 0; i < n; i++)
+		apply(&shim_core, q->op[i].kind, q->op[i].addr, q->op[i].value);
+	q->count = 0;
+	if (q->resume && f->vector == 6 &&
+	    f->rip == shim_core.st->syscall_trampoline + SHIM_TRAMPOLINE_DETOUR) {
+		q->resume = 0;
+		f->rip = q->resume_rip;
+		f->rflags = q->resume_rflags;
+		return 1;
+	}
+	return 0;
+}
