@@ -128,3 +128,9 @@ size_t platform_cpu_ops_room(struct core *c)
 		return (size_t)-1;
 	return SHIM_CPU_OPS_MAX - p->cpu_ops->count;
 }
+
+void *platform_shim_page(struct core *c, uint64_t offset)
+{
+	struct host_platform *p = c->plat;
+	return p->shim_region + offset;
+}

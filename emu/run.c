@@ -122,6 +122,7 @@ static int setup(struct domain *d, const struct xen_image *img,
 		.ram = d->ram, .ram_bytes = d->ram_bytes,
 		.console = stdout, .log = stderr, .vcpu_fd = -1,
 		.cpu_ops = (struct shim_cpu_ops *)(d->shim.region + SHIM_OFF_CPU_OPS),
+		.shim_region = d->shim.region,
 	};
 	d->core = (struct core){ .st = st, .plat = &d->plat };
 

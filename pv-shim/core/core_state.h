@@ -34,6 +34,7 @@ struct core_stats {
 
 struct core_vcpu {
 	uint64_t cr3;          /* guest kernel top-level table, machine address */
+	uint64_t user_cr3;     /* MMUEXT_NEW_USER_BASEPTR's table, 0 if none */
 	uint64_t cr2;          /* of the page fault being handled */
 	uint64_t fs_base;
 	uint64_t gs_base_kernel; /* active while the guest kernel runs */

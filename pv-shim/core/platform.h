@@ -15,6 +15,9 @@ struct core;
  * guest RAM.  len never crosses a page. */
 void *platform_guest_ram(struct core *c, uint64_t gpa, size_t len);
 
+/* A pointer to a page of the shim region (offset as in shim_abi.h). */
+void *platform_shim_page(struct core *c, uint64_t offset);
+
 /* The guest's console output (already copied out of guest memory). */
 void platform_console_write(struct core *c, const char *buf, size_t len);
 

@@ -84,3 +84,9 @@ void platform_cpuid(struct core *c, uint32_t leaf, uint32_t subleaf, uint32_t r[
 	__asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3])
 			 : "a"(leaf), "c"(subleaf));
 }
+
+void *platform_shim_page(struct core *c, uint64_t offset)
+{
+	(void)c;
+	return (void *)SHIM_VA(offset);
+}
