@@ -1,7 +1,7 @@
+#include "emu/set_error.h"
 #include "emu/bzimage.h"
 
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,19 +28,6 @@
 /* Caps liblzma's dictionary; the kernel's XZ uses 32 MiB or less. */
 #define XZ_MEMLIMIT ((uint64_t)256 << 20)
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 static uint32_t le32(const uint8_t *p)
 {
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
@@ -64,7 +51,7 @@ static int reserve(struct out *o, size_t want, char *err, size_t errlen)
 	if (o->cap >= BZIMAGE_MAX_OUTPUT) {
 		if (o->cap > o->len)
 			return 0;
-		return fail(err, errlen, "bzImage: decompressed kernel exceeds %zu MiB",
+		return set_error(err, errlen, "bzImage: decompressed kernel exceeds %zu MiB",
 			    BZIMAGE_MAX_OUTPUT >> 20);
 	}
 	while (cap - o->len < want && cap < BZIMAGE_MAX_OUTPUT)
@@ -73,7 +60,7 @@ static int reserve(struct out *o, size_t want, char *err, size_t errlen)
 		cap = BZIMAGE_MAX_OUTPUT;
 	p = realloc(o->p, cap);
 	if (!p)
-		return fail(err, errlen, "bzImage: out of memory for a %zu MiB kernel", cap >> 20);
+		return set_error(err, errlen, "bzImage: out of memory for a %zu MiB kernel", cap >> 20);
 	o->p = p;
 	o->cap = cap;
 	return 0;
@@ -85,7 +72,7 @@ static int unxz(const uint8_t *in, size_t inlen, struct out *o, char *err, size_
 	lzma_ret r;
 
 	if (lzma_stream_decoder(&s, XZ_MEMLIMIT, 0) != LZMA_OK)
-		return fail(err, errlen, "bzImage: cannot start the XZ decoder");
+		return set_error(err, errlen, "bzImage: cannot start the XZ decoder");
 	s.next_in = in;
 	s.avail_in = inlen;
 	do {
@@ -101,17 +88,17 @@ static int unxz(const uint8_t *in, size_t inlen, struct out *o, char *err, size_
 		lzma_end(&s);
 		return 0;
 	case LZMA_BUF_ERROR:
-		fail(err, errlen, "bzImage: XZ payload truncated");
+		set_error(err, errlen, "bzImage: XZ payload truncated");
 		break;
 	case LZMA_MEMLIMIT_ERROR:
-		fail(err, errlen, "bzImage: XZ payload needs more than %llu MiB to decode",
+		set_error(err, errlen, "bzImage: XZ payload needs more than %llu MiB to decode",
 		     (unsigned long long)(XZ_MEMLIMIT >> 20));
 		break;
 	case LZMA_MEM_ERROR:
-		fail(err, errlen, "bzImage: out of memory decoding XZ");
+		set_error(err, errlen, "bzImage: out of memory decoding XZ");
 		break;
 	default:
-		fail(err, errlen, "bzImage: corrupt XZ payload (liblzma error %d)", (int)r);
+		set_error(err, errlen, "bzImage: corrupt XZ payload (liblzma error %d)", (int)r);
 		break;
 	}
 out:
@@ -127,7 +114,7 @@ static int gunzip(const uint8_t *in, size_t inlen, struct out *o, char *err, siz
 	memset(&z, 0, sizeof(z));
 	/* 16 + window bits: expect (and check) the gzip header and trailer. */
 	if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK)
-		return fail(err, errlen, "bzImage: cannot start the gzip decoder");
+		return set_error(err, errlen, "bzImage: cannot start the gzip decoder");
 	z.next_in = (Bytef *)in;
 	z.avail_in = (uInt)inlen;   /* payload_length is 32-bit */
 	do {
@@ -146,11 +133,11 @@ static int gunzip(const uint8_t *in, size_t inlen, struct out *o, char *err, siz
 		return 0;
 	}
 	if (r == Z_BUF_ERROR)
-		fail(err, errlen, "bzImage: gzip payload truncated");
+		set_error(err, errlen, "bzImage: gzip payload truncated");
 	else if (r == Z_MEM_ERROR)
-		fail(err, errlen, "bzImage: out of memory decoding gzip");
+		set_error(err, errlen, "bzImage: out of memory decoding gzip");
 	else
-		fail(err, errlen, "bzImage: corrupt gzip payload (%s)", z.msg ? z.msg : "zlib error");
+		set_error(err, errlen, "bzImage: corrupt gzip payload (%s)", z.msg ? z.msg : "zlib error");
 out:
 	inflateEnd(&z);
 	return -1;
@@ -162,7 +149,7 @@ static int unzstd(const uint8_t *in, size_t inlen, struct out *o, char *err, siz
 	ZSTD_inBuffer ib = { in, inlen, 0 };
 
 	if (!d)
-		return fail(err, errlen, "bzImage: cannot start the zstd decoder");
+		return set_error(err, errlen, "bzImage: cannot start the zstd decoder");
 	for (;;) {
 		ZSTD_outBuffer ob;
 		size_t r;
@@ -173,7 +160,7 @@ static int unzstd(const uint8_t *in, size_t inlen, struct out *o, char *err, siz
 		r = ZSTD_decompressStream(d, &ob, &ib);
 		o->len = ob.pos;
 		if (ZSTD_isError(r)) {
-			fail(err, errlen, "bzImage: corrupt zstd payload (%s)", ZSTD_getErrorName(r));
+			set_error(err, errlen, "bzImage: corrupt zstd payload (%s)", ZSTD_getErrorName(r));
 			break;
 		}
 		if (r == 0) {
@@ -182,7 +169,7 @@ static int unzstd(const uint8_t *in, size_t inlen, struct out *o, char *err, siz
 		}
 		/* Room left and nothing more to read: the frame is cut short. */
 		if (ob.pos < ob.size && ib.pos == ib.size) {
-			fail(err, errlen, "bzImage: zstd payload truncated");
+			set_error(err, errlen, "bzImage: zstd payload truncated");
 			break;
 		}
 	}
@@ -200,16 +187,16 @@ static int unlz4(const uint8_t *in, size_t inlen, struct out *o, char *err, size
 		int r;
 
 		if (inlen - pos < 4)
-			return fail(err, errlen, "bzImage: LZ4 payload truncated in a block header");
+			return set_error(err, errlen, "bzImage: LZ4 payload truncated in a block header");
 		block = le32(in + pos);
 		pos += 4;
 		if (block == LZ4_LEGACY_MAGIC)   /* concatenated frames */
 			continue;
 		if (block > (size_t)LZ4_compressBound((int)LZ4_LEGACY_BLOCK))
-			return fail(err, errlen, "bzImage: corrupt LZ4 payload (block of %zu bytes)",
+			return set_error(err, errlen, "bzImage: corrupt LZ4 payload (block of %zu bytes)",
 				    block);
 		if (block > inlen - pos)
-			return fail(err, errlen, "bzImage: LZ4 payload truncated");
+			return set_error(err, errlen, "bzImage: LZ4 payload truncated");
 		if (reserve(o, LZ4_LEGACY_BLOCK, err, errlen))
 			return -1;
 		room = o->cap - o->len;
@@ -218,10 +205,10 @@ static int unlz4(const uint8_t *in, size_t inlen, struct out *o, char *err, size
 		r = LZ4_decompress_safe((const char *)in + pos, (char *)o->p + o->len,
 					(int)block, (int)room);
 		if (r < 0 && room < LZ4_LEGACY_BLOCK)
-			return fail(err, errlen, "bzImage: corrupt LZ4 payload or kernel over %zu MiB",
+			return set_error(err, errlen, "bzImage: corrupt LZ4 payload or kernel over %zu MiB",
 				    BZIMAGE_MAX_OUTPUT >> 20);
 		if (r < 0)
-			return fail(err, errlen, "bzImage: corrupt LZ4 payload (block at %zu)", pos);
+			return set_error(err, errlen, "bzImage: corrupt LZ4 payload (block at %zu)", pos);
 		o->len += (size_t)r;
 		pos += block;
 	}
@@ -262,26 +249,26 @@ int bzimage_extract(const uint8_t *buf, size_t len, uint8_t **out, size_t *outle
 	*out = NULL;
 	*outlen = 0;
 	if (!bzimage_detect(buf, len))
-		return fail(err, errlen, "not a bzImage (no HdrS signature)");
+		return set_error(err, errlen, "not a bzImage (no HdrS signature)");
 	if (len < HDR_END)
-		return fail(err, errlen, "bzImage: truncated setup header (%zu bytes)", len);
+		return set_error(err, errlen, "bzImage: truncated setup header (%zu bytes)", len);
 	if (buf[HDR_BOOT_FLAG] != 0x55 || buf[HDR_BOOT_FLAG + 1] != 0xaa)
-		return fail(err, errlen, "not a bzImage (no 0xAA55 boot flag)");
+		return set_error(err, errlen, "not a bzImage (no 0xAA55 boot flag)");
 	version = buf[HDR_VERSION] | buf[HDR_VERSION + 1] << 8;
 	if (version < 0x208)
-		return fail(err, errlen,
+		return set_error(err, errlen,
 			    "bzImage: boot protocol %u.%02u is too old (2.08 gives the payload's place)",
 			    version >> 8, version & 0xff);
 	setup = ((size_t)(buf[HDR_SETUP_SECTS] ? buf[HDR_SETUP_SECTS] : 4) + 1) * 512;
 	start = setup + le32(buf + HDR_PAYLOAD_OFFSET);
 	plen = le32(buf + HDR_PAYLOAD_LENGTH);
 	if (start > len || plen > len - start)
-		return fail(err, errlen,
+		return set_error(err, errlen,
 			    "bzImage: truncated: payload [%#zx, +%#zx) beyond the file's %#zx bytes",
 			    start, plen, len);
 	/* The payload ends with the decompressed size; the data needs a magic. */
 	if (plen < 4 + 4)
-		return fail(err, errlen, "bzImage: payload of %zu bytes is too short", plen);
+		return set_error(err, errlen, "bzImage: payload of %zu bytes is too short", plen);
 	buf += start;
 	want = le32(buf + plen - 4);
 	plen -= 4;
@@ -291,11 +278,11 @@ int bzimage_extract(const uint8_t *buf, size_t len, uint8_t **out, size_t *outle
 		    memcmp(buf, formats[i].magic, formats[i].magiclen) == 0)
 			break;
 	if (i == sizeof(formats) / sizeof(formats[0]))
-		return fail(err, errlen,
+		return set_error(err, errlen,
 			    "bzImage: unrecognised payload compression (magic %02x %02x %02x %02x)",
 			    buf[0], buf[1], buf[2], buf[3]);
 	if (!formats[i].fn)
-		return fail(err, errlen, "bzImage: %s-compressed kernels are not supported "
+		return set_error(err, errlen, "bzImage: %s-compressed kernels are not supported "
 			    "(XZ, gzip, zstd and LZ4 are)", formats[i].name);
 
 	/* Start with the size the trailer promises; grow if it lied. */
@@ -307,7 +294,7 @@ int bzimage_extract(const uint8_t *buf, size_t len, uint8_t **out, size_t *outle
 	}
 	if (o.len != want) {
 		free(o.p);
-		return fail(err, errlen,
+		return set_error(err, errlen,
 			    "bzImage: %s payload gave %zu bytes but the image says %u "
 			    "(truncated or corrupt)", formats[i].name, o.len, want);
 	}

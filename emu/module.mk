@@ -2,7 +2,7 @@
 
 # ---- Xen PV kernel loader: ELF64, bzImage, Xen notes --------------------
 # The integrator links LOADER_SRCS with LOADER_LIBS into ./xenlet.
-LOADER_SRCS := emu/xen_image.c emu/bzimage.c emu/xen_notes.c
+LOADER_SRCS := emu/xen_image.c emu/bzimage.c emu/xen_notes.c emu/set_error.c
 LOADER_LIBS := -llzma -lz -lzstd -llz4
 
 LOADER_SAN_OBJS := $(patsubst emu/%.c,$(BUILD)/emu/loader-san/%.o,$(LOADER_SRCS))

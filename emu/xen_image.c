@@ -1,9 +1,9 @@
+#include "emu/set_error.h"
 #include "emu/xen_image.h"
 
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,19 +14,6 @@
 #include "emu/xen_notes.h"
 
 #define PAGE_SIZE 4096ull
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 /* True if [off, off+size) lies inside a file of len bytes. */
 static bool in_file(uint64_t off, uint64_t size, size_t len)
@@ -49,28 +36,28 @@ struct elf {
 static int read_ehdr(struct elf *e, char *err, size_t errlen)
 {
 	if (e->len < EI_NIDENT)
-		return fail(err, errlen, "truncated ELF header (%zu bytes)", e->len);
+		return set_error(err, errlen, "truncated ELF header (%zu bytes)", e->len);
 	if (e->buf[EI_CLASS] == ELFCLASS32)
-		return fail(err, errlen, "32-bit kernel: 32-bit PAE PV guests are not supported yet");
+		return set_error(err, errlen, "32-bit kernel: 32-bit PAE PV guests are not supported yet");
 	if (e->buf[EI_CLASS] != ELFCLASS64)
-		return fail(err, errlen, "bad ELF class %u", e->buf[EI_CLASS]);
+		return set_error(err, errlen, "bad ELF class %u", e->buf[EI_CLASS]);
 	if (e->len < sizeof(e->eh))
-		return fail(err, errlen, "truncated ELF header (%zu bytes)", e->len);
+		return set_error(err, errlen, "truncated ELF header (%zu bytes)", e->len);
 	memcpy(&e->eh, e->buf, sizeof(e->eh));
 	if (e->eh.e_ident[EI_DATA] != ELFDATA2LSB)
-		return fail(err, errlen, "big-endian ELF: not an x86_64 kernel");
+		return set_error(err, errlen, "big-endian ELF: not an x86_64 kernel");
 	if (e->eh.e_machine == EM_386)
-		return fail(err, errlen, "i386 kernel: 32-bit PAE PV guests are not supported yet");
+		return set_error(err, errlen, "i386 kernel: 32-bit PAE PV guests are not supported yet");
 	if (e->eh.e_machine != EM_X86_64)
-		return fail(err, errlen, "not an x86_64 kernel (ELF machine %u)", e->eh.e_machine);
+		return set_error(err, errlen, "not an x86_64 kernel (ELF machine %u)", e->eh.e_machine);
 	if (e->eh.e_type != ET_EXEC)
-		return fail(err, errlen, "not an executable ELF (type %u)", e->eh.e_type);
+		return set_error(err, errlen, "not an executable ELF (type %u)", e->eh.e_type);
 	if (e->eh.e_phnum == 0)
-		return fail(err, errlen, "ELF has no program headers");
+		return set_error(err, errlen, "ELF has no program headers");
 	if (e->eh.e_phentsize != sizeof(Elf64_Phdr))
-		return fail(err, errlen, "bad ELF program header size %u", e->eh.e_phentsize);
+		return set_error(err, errlen, "bad ELF program header size %u", e->eh.e_phentsize);
 	if (!in_file(e->eh.e_phoff, (uint64_t)e->eh.e_phnum * sizeof(Elf64_Phdr), e->len))
-		return fail(err, errlen, "truncated ELF: %u program headers at %#llx beyond the file's %#zx bytes",
+		return set_error(err, errlen, "truncated ELF: %u program headers at %#llx beyond the file's %#zx bytes",
 			    e->eh.e_phnum, (unsigned long long)e->eh.e_phoff, e->len);
 	return 0;
 }
@@ -89,12 +76,12 @@ static int read_notes(const struct elf *e, const char *what, uint64_t off,
 		      char *err, size_t errlen)
 {
 	if (!in_file(off, size, e->len))
-		return fail(err, errlen, "truncated ELF: %s at %#llx+%#llx beyond the file's %#zx bytes",
+		return set_error(err, errlen, "truncated ELF: %s at %#llx+%#llx beyond the file's %#zx bytes",
 			    what, (unsigned long long)off, (unsigned long long)size, e->len);
 	if (size == 0)
 		return 0;
 	if (off % 4)
-		return fail(err, errlen, "malformed ELF: %s at %#llx is misaligned",
+		return set_error(err, errlen, "malformed ELF: %s at %#llx is misaligned",
 			    what, (unsigned long long)off);
 	return xen_notes_parse(e->buf + off, size, align == 8 ? 8 : 4, n, err, errlen);
 }
@@ -126,9 +113,9 @@ static int notes_from_sections(const struct elf *e, struct xen_notes *n,
 	if (eh->e_shoff == 0 || eh->e_shnum == 0)
 		return 0;
 	if (eh->e_shentsize != sizeof(Elf64_Shdr))
-		return fail(err, errlen, "bad ELF section header size %u", eh->e_shentsize);
+		return set_error(err, errlen, "bad ELF section header size %u", eh->e_shentsize);
 	if (!in_file(eh->e_shoff, (uint64_t)eh->e_shnum * sizeof(sh), e->len))
-		return fail(err, errlen, "truncated ELF: %u section headers at %#llx beyond the file's %#zx bytes",
+		return set_error(err, errlen, "truncated ELF: %u section headers at %#llx beyond the file's %#zx bytes",
 			    eh->e_shnum, (unsigned long long)eh->e_shoff, e->len);
 	for (unsigned i = 0; i < eh->e_shnum; i++) {
 		memcpy(&sh, e->buf + eh->e_shoff + (size_t)i * sizeof(sh), sizeof(sh));
@@ -142,7 +129,7 @@ static int notes_from_sections(const struct elf *e, struct xen_notes *n,
 
 	memcpy(&strtab, e->buf + eh->e_shoff + (size_t)eh->e_shstrndx * sizeof(sh), sizeof(sh));
 	if (!in_file(strtab.sh_offset, strtab.sh_size, e->len))
-		return fail(err, errlen, "truncated ELF: section names beyond the end of the file");
+		return set_error(err, errlen, "truncated ELF: section names beyond the end of the file");
 	for (unsigned i = 0; i < eh->e_shnum; i++) {
 		static const char want[] = "__xen_guest";
 
@@ -152,7 +139,7 @@ static int notes_from_sections(const struct elf *e, struct xen_notes *n,
 		    memcmp(e->buf + strtab.sh_offset + sh.sh_name, want, sizeof(want)) != 0)
 			continue;
 		if (!in_file(sh.sh_offset, sh.sh_size, e->len))
-			return fail(err, errlen, "truncated ELF: __xen_guest beyond the end of the file");
+			return set_error(err, errlen, "truncated ELF: __xen_guest beyond the end of the file");
 		return xen_notes_parse_legacy((const char *)e->buf + sh.sh_offset, sh.sh_size,
 					      n, err, errlen);
 	}
@@ -163,14 +150,14 @@ static int notes_from_sections(const struct elf *e, struct xen_notes *n,
 static int check_notes(const struct xen_notes *n, char *err, size_t errlen)
 {
 	if (n->has_phys32_entry && !n->has_entry)
-		return fail(err, errlen, "PVH-only kernel (PHYS32_ENTRY but no ENTRY note): not a PV kernel");
+		return set_error(err, errlen, "PVH-only kernel (PHYS32_ENTRY but no ENTRY note): not a PV kernel");
 	if (strncmp(n->loader, "generic", 7) != 0 && strncmp(n->guest_os, "linux", 5) != 0)
-		return fail(err, errlen, "kernel is for neither the generic loader nor Linux "
+		return set_error(err, errlen, "kernel is for neither the generic loader nor Linux "
 			    "(LOADER '%s', GUEST_OS '%s')", n->loader, n->guest_os);
 	if (strncmp(n->xen_version, "xen-3.0", 7) != 0)
-		return fail(err, errlen, "kernel is built for Xen '%s', not xen-3.0", n->xen_version);
+		return set_error(err, errlen, "kernel is built for Xen '%s', not xen-3.0", n->xen_version);
 	if (n->virt_base % PAGE_SIZE)
-		return fail(err, errlen, "VIRT_BASE %#llx is not page aligned",
+		return set_error(err, errlen, "VIRT_BASE %#llx is not page aligned",
 			    (unsigned long long)n->virt_base);
 	return 0;
 }
@@ -215,29 +202,29 @@ static int place_segment(struct xen_image *img, const struct elf *e, const Elf64
 	uint64_t virt, last;
 
 	if (!in_file(ph->p_offset, ph->p_filesz, e->len))
-		return fail(err, errlen, "truncated ELF: segment at file offset %#llx+%#llx beyond the file's %#zx bytes",
+		return set_error(err, errlen, "truncated ELF: segment at file offset %#llx+%#llx beyond the file's %#zx bytes",
 			    (unsigned long long)ph->p_offset, (unsigned long long)ph->p_filesz, e->len);
 	if (ph->p_filesz > ph->p_memsz)
-		return fail(err, errlen, "malformed ELF: segment at paddr %#llx has more file (%#llx) than memory (%#llx)",
+		return set_error(err, errlen, "malformed ELF: segment at paddr %#llx has more file (%#llx) than memory (%#llx)",
 			    (unsigned long long)ph->p_paddr, (unsigned long long)ph->p_filesz,
 			    (unsigned long long)ph->p_memsz);
 	if (ph->p_paddr < img->paddr_offset)
-		return fail(err, errlen, "segment at paddr %#llx lies below PADDR_OFFSET %#llx (before VIRT_BASE)",
+		return set_error(err, errlen, "segment at paddr %#llx lies below PADDR_OFFSET %#llx (before VIRT_BASE)",
 			    (unsigned long long)ph->p_paddr, (unsigned long long)img->paddr_offset);
 	virt = ph->p_paddr - img->paddr_offset;
 	/* A page of room is kept below 2^64 so that the end rounds up safely. */
 	if (img->virt_base > UINT64_MAX - PAGE_SIZE ||
 	    virt > UINT64_MAX - PAGE_SIZE - img->virt_base ||
 	    ph->p_memsz > UINT64_MAX - PAGE_SIZE - (virt + img->virt_base))
-		return fail(err, errlen, "segment at paddr %#llx size %#llx wraps the address space",
+		return set_error(err, errlen, "segment at paddr %#llx size %#llx wraps the address space",
 			    (unsigned long long)ph->p_paddr, (unsigned long long)ph->p_memsz);
 	virt += img->virt_base;
 	last = virt + ph->p_memsz - 1;
 	if (!canonical(virt) || !canonical(last) || (virt >> 47) != (last >> 47))
-		return fail(err, errlen, "segment [%#llx, %#llx] is not in canonical address space",
+		return set_error(err, errlen, "segment [%#llx, %#llx] is not in canonical address space",
 			    (unsigned long long)virt, (unsigned long long)last);
 	if (img->nr_segs == XEN_IMAGE_MAX_SEGMENTS)
-		return fail(err, errlen, "more than %d loadable segments", XEN_IMAGE_MAX_SEGMENTS);
+		return set_error(err, errlen, "more than %d loadable segments", XEN_IMAGE_MAX_SEGMENTS);
 	s = &img->seg[img->nr_segs++];
 	s->virt = virt;
 	s->file_offset = ph->p_offset;
@@ -277,13 +264,13 @@ static int place_segments(struct xen_image *img, const struct elf *e, char *err,
 			return -1;
 	}
 	if (img->nr_segs == 0)
-		return fail(err, errlen, "ELF has no loadable segment");
+		return set_error(err, errlen, "ELF has no loadable segment");
 	qsort(img->seg, img->nr_segs, sizeof(img->seg[0]), by_virt);
 	for (unsigned i = 1; i < img->nr_segs; i++) {
 		const struct xen_image_segment *p = &img->seg[i - 1], *s = &img->seg[i];
 
 		if (s->virt - p->virt < p->mem_size)
-			return fail(err, errlen, "segments overlap: [%#llx, +%#llx) and [%#llx, +%#llx)",
+			return set_error(err, errlen, "segments overlap: [%#llx, +%#llx) and [%#llx, +%#llx)",
 				    (unsigned long long)p->virt, (unsigned long long)p->mem_size,
 				    (unsigned long long)s->virt, (unsigned long long)s->mem_size);
 	}
@@ -300,25 +287,25 @@ static int place_segments(struct xen_image *img, const struct elf *e, char *err,
 static int check_addresses(struct xen_image *img, char *err, size_t errlen)
 {
 	if (!segment_holding(img, img->entry, 1))
-		return fail(err, errlen, "entry point %#llx is not inside a loaded segment",
+		return set_error(err, errlen, "entry point %#llx is not inside a loaded segment",
 			    (unsigned long long)img->entry);
 	if (img->has_hypercall_page) {
 		if (img->legacy_xen_guest) {
 			/* The legacy value is a page number from VIRT_BASE. */
 			if (img->hypercall_page > (UINT64_MAX - img->virt_base) / PAGE_SIZE)
-				return fail(err, errlen, "HYPERCALL_PAGE %#llx is out of range",
+				return set_error(err, errlen, "HYPERCALL_PAGE %#llx is out of range",
 					    (unsigned long long)img->hypercall_page);
 			img->hypercall_page = img->virt_base + img->hypercall_page * PAGE_SIZE;
 		}
 		if (img->hypercall_page % PAGE_SIZE ||
 		    !segment_holding(img, img->hypercall_page, PAGE_SIZE))
-			return fail(err, errlen, "hypercall page %#llx is not an aligned page inside a loaded segment",
+			return set_error(err, errlen, "hypercall page %#llx is not an aligned page inside a loaded segment",
 				    (unsigned long long)img->hypercall_page);
 	}
 	if (img->has_init_p2m &&
 	    (img->init_p2m % PAGE_SIZE || !canonical(img->init_p2m) ||
 	     (img->init_p2m >= img->virt_kstart && img->init_p2m < img->virt_kend)))
-		return fail(err, errlen, "INIT_P2M %#llx is not an aligned canonical address outside the kernel",
+		return set_error(err, errlen, "INIT_P2M %#llx is not an aligned canonical address outside the kernel",
 			    (unsigned long long)img->init_p2m);
 	return 0;
 }
@@ -334,7 +321,7 @@ static int parse_elf(struct xen_image *img, char *err, size_t errlen)
 	if (n.count == 0 && notes_from_sections(&e, &n, err, errlen))
 		return -1;
 	if (n.count == 0)
-		return fail(err, errlen, "no Xen ELF notes or __xen_guest section: not a Xen PV kernel");
+		return set_error(err, errlen, "no Xen ELF notes or __xen_guest section: not a Xen PV kernel");
 	if (check_notes(&n, err, errlen))
 		return -1;
 	take_notes(img, &n, e.eh.e_entry);
@@ -355,14 +342,14 @@ static int parse_file(struct xen_image *img, uint8_t *buf, size_t len, bool take
 	if (len >= SELFMAG && memcmp(buf, ELFMAG, SELFMAG) == 0) {
 		img->elf = take ? buf : malloc(len);
 		if (!img->elf)
-			return fail(err, errlen, "out of memory for a %zu-byte kernel", len);
+			return set_error(err, errlen, "out of memory for a %zu-byte kernel", len);
 		if (!take)
 			memcpy(img->elf, buf, len);
 		img->elf_size = len;
 	} else {
 		int r = bzimage_detect(buf, len)
 			? bzimage_extract(buf, len, &img->elf, &img->elf_size, err, errlen)
-			: fail(err, errlen, "not an ELF file or a bzImage (unrecognised format)");
+			: set_error(err, errlen, "not an ELF file or a bzImage (unrecognised format)");
 
 		if (take)
 			free(buf);
@@ -370,7 +357,7 @@ static int parse_file(struct xen_image *img, uint8_t *buf, size_t len, bool take
 			return -1;
 		if (img->elf_size < SELFMAG || memcmp(img->elf, ELFMAG, SELFMAG) != 0) {
 			xen_image_free(img);
-			return fail(err, errlen, "bzImage payload is not an ELF kernel");
+			return set_error(err, errlen, "bzImage payload is not an ELF kernel");
 		}
 	}
 	if (parse_elf(img, err, errlen)) {
@@ -398,22 +385,22 @@ int xen_image_load_file(const char *path, struct xen_image *img,
 	memset(img, 0, sizeof(*img));
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return fail(err, errlen, "%s: %s", path, strerror(errno));
+		return set_error(err, errlen, "%s: %s", path, strerror(errno));
 	if (fstat(fd, &st) < 0) {
 		r = errno;
 		close(fd);
-		return fail(err, errlen, "%s: %s", path, strerror(r));
+		return set_error(err, errlen, "%s: %s", path, strerror(r));
 	}
 	if (!S_ISREG(st.st_mode) || st.st_size == 0 || (uint64_t)st.st_size > BZIMAGE_MAX_OUTPUT) {
 		close(fd);
-		return fail(err, errlen, "%s: not a kernel file (%s, %lld bytes)", path,
+		return set_error(err, errlen, "%s: not a kernel file (%s, %lld bytes)", path,
 			    S_ISREG(st.st_mode) ? "regular file" : "not a regular file",
 			    (long long)st.st_size);
 	}
 	buf = malloc((size_t)st.st_size);
 	if (!buf) {
 		close(fd);
-		return fail(err, errlen, "%s: out of memory", path);
+		return set_error(err, errlen, "%s: out of memory", path);
 	}
 	while (got < (size_t)st.st_size) {
 		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
@@ -424,7 +411,7 @@ int xen_image_load_file(const char *path, struct xen_image *img,
 			r = n < 0 ? errno : 0;
 			close(fd);
 			free(buf);
-			return fail(err, errlen, "%s: %s", path,
+			return set_error(err, errlen, "%s: %s", path,
 				    r ? strerror(r) : "file shrank while being read");
 		}
 		got += (size_t)n;
@@ -446,7 +433,7 @@ int xen_image_check_fits(const struct xen_image *img, uint64_t mem_bytes,
 	uint64_t need = img->virt_kend - img->virt_base;
 
 	if (need > mem_bytes)
-		return fail(err, errlen, "kernel needs %llu KiB of guest memory (VIRT_BASE to %#llx), "
+		return set_error(err, errlen, "kernel needs %llu KiB of guest memory (VIRT_BASE to %#llx), "
 			    "guest has %llu KiB", (unsigned long long)(need >> 10),
 			    (unsigned long long)img->virt_kend, (unsigned long long)(mem_bytes >> 10));
 	return 0;

@@ -1,7 +1,7 @@
+#include "emu/set_error.h"
 #include "emu/xen_notes.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,19 +45,6 @@ static const char *const note_names[XEN_ELFNOTE_MAX + 1] = {
 	NOTE(SUPPORTED_FEATURES), NOTE(PHYS32_ENTRY),
 };
 #undef NOTE
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 static uint64_t le(const uint8_t *p, size_t n)
 {
@@ -123,7 +110,7 @@ int xen_features_parse(const char *s, size_t len,
 			char shown[48];
 
 			copy_string(shown, sizeof(shown), name, namelen);
-			return fail(err, errlen, "kernel requires unknown Xen feature '%s'", shown);
+			return set_error(err, errlen, "kernel requires unknown Xen feature '%s'", shown);
 		}
 	}
 	return 0;
@@ -133,7 +120,7 @@ static int number(const char *what, const uint8_t *desc, uint32_t descsz,
 		  uint64_t *val, bool *has, char *err, size_t errlen)
 {
 	if (descsz != 4 && descsz != 8)
-		return fail(err, errlen, "malformed Xen note %s: %u-byte number (want 4 or 8)",
+		return set_error(err, errlen, "malformed Xen note %s: %u-byte number (want 4 or 8)",
 			    what, descsz);
 	*val = le(desc, descsz);
 	if (has)
@@ -186,7 +173,7 @@ static int apply_note(struct xen_notes *n, uint32_t type, const uint8_t *desc,
 	case XEN_ELFNOTE_L1_MFN_VALID:
 		/* A (mask, value) pair; more pairs may follow, only the first counts. */
 		if (descsz < 8 || descsz % 8)
-			return fail(err, errlen, "malformed Xen note L1_MFN_VALID: %u bytes",
+			return set_error(err, errlen, "malformed Xen note L1_MFN_VALID: %u bytes",
 				    descsz);
 		{
 			size_t w = descsz >= 16 ? 8 : 4;
@@ -241,14 +228,14 @@ int xen_notes_parse(const uint8_t *buf, size_t len, size_t align,
 	size_t off = 0;
 
 	if (align != 4 && align != 8)
-		return fail(err, errlen, "malformed notes: alignment %zu (want 4 or 8)", align);
+		return set_error(err, errlen, "malformed notes: alignment %zu (want 4 or 8)", align);
 	while (off < len) {
 		size_t left = len - off;
 		uint32_t namesz, descsz, type;
 		size_t desc_at, next;
 
 		if (left < 12)
-			return fail(err, errlen, "malformed note at offset %zu: truncated header",
+			return set_error(err, errlen, "malformed note at offset %zu: truncated header",
 				    off);
 		namesz = (uint32_t)le(buf + off, 4);
 		descsz = (uint32_t)le(buf + off + 4, 4);
@@ -256,7 +243,7 @@ int xen_notes_parse(const uint8_t *buf, size_t len, size_t align,
 		/* 32-bit sizes cannot overflow these size_t sums. */
 		desc_at = align_up(12 + (size_t)namesz, align);
 		if (desc_at > left || (size_t)descsz > left - desc_at)
-			return fail(err, errlen,
+			return set_error(err, errlen,
 				    "malformed note at offset %zu: name %u + desc %u bytes overrun the %zu left",
 				    off, namesz, descsz, left);
 		if (namesz == 4 && memcmp(buf + off + 12, "Xen", 4) == 0 &&
@@ -281,7 +268,7 @@ static int legacy_number(const char *key, const char *s, size_t len, uint64_t *v
 		if (!errno && !*end)
 			return 0;
 	}
-	return fail(err, errlen, "malformed __xen_guest %s: '%s' is not a number", key, buf);
+	return set_error(err, errlen, "malformed __xen_guest %s: '%s' is not a number", key, buf);
 }
 
 static bool key_is(const char *key, size_t keylen, const char *want)
