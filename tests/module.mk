@@ -49,3 +49,4 @@ INTEGRATION_TESTS += tests/integration/guest-start-info.sh \
 	tests/integration/guest-hypercall-bench.sh
 BENCHES += scripts/bench-hypercall.sh
 include tests/unit/unit.mk
+include tests/fuzz/fuzz.mk

@@ -1,0 +1,532 @@
+/*
+ * libFuzzer target: the hypercall/trap core (core_handle_trap) against a
+ * hostile PV guest, whose registers and memory, page tables included, are
+ * all fuzz bytes.
+ *
+ * Guest RAM is 32 pages holding a valid 4-level page-table skeleton first
+ * (so walks reach real pages), which the input then patches (so PTEs are
+ * hostile too).  Pointer arguments and RIP are usually picked from a table
+ * of interesting guest addresses, so hypercalls really parse guest memory.
+ *
+ * Input layout (missing bytes read as zero):
+ *   byte 0        calls per input (1 + b % 3); bit 7: take CR3 from bytes 1..8
+ *   bytes 1..8    raw CR3
+ *   per call      9 selector bytes (vector, mode, rax, rdi, rsi, rdx, r10,
+ *                 r8, rip), then a raw struct trap_frame (176 bytes)
+ *   rest          RAM patches: u16 qword index, u8 length, that many bytes
+ *
+ * After each call the target checks, independently of the core's code, what
+ * the PV ABI promises; any violation aborts so libFuzzer reports it:
+ *   - the action and stop_reason agree and stop_reason is a known value;
+ *   - a hypercall resumes at the old RCX with IF set, IOPL/NT/VM clear, and
+ *     changes no register but RAX, RIP and RFLAGS;
+ *   - #GP/#UD emulation advances RIP by the instruction it emulated and
+ *     touches only that instruction's output registers; CPUID never shows
+ *     features a PV guest cannot use;
+ *   - until guest trap handlers exist, only #UD/#GP emulation and kernel
+ *     hypercalls resume: every other trap stops the domain;
+ *   - guest RAM changes only on pages a user write walk reaches (so never
+ *     read-only or supervisor pages) and the core touches only pages a user
+ *     read walk reaches, unless page tables were changed on purpose (PTE
+ *     stores through the platform, a new CR3), when reach is not comparable;
+ *   - the platform never failed (e.g. the core overran the CPU-op queue);
+ *   - nothing outside guest RAM is touched (poisoned guard pages, ASan).
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sanitizer/asan_interface.h>
+
+#include "pv-shim/core/xen_abi.h"
+#include "pv-shim/core/core.h"
+#include "pv-shim/core/platform.h"
+#include "pv-shim/shim_abi.h"
+#include "emu/platform_host.h"
+
+#define PAGE 4096ULL
+#define NR_PAGES 32
+#define RAM_BYTES (NR_PAGES * PAGE)
+#define MAX_CALLS 3
+#define NR_SELECTORS 9
+
+#define PTE_P    0x001ULL
+#define PTE_RW   0x002ULL
+#define PTE_US   0x004ULL
+#define PTE_PS   0x080ULL
+#define PTE_ADDR 0x000ffffffffff000ULL
+#define PTE_USER_RW (PTE_P | PTE_RW | PTE_US)
+/* L4 slots of Xen's reserved hole [0xffff800000000000, 0xffff880000000000). */
+#define HOLE_FIRST_SLOT 256
+#define HOLE_LAST_SLOT  271
+
+#define VEC_UD 6
+#define VEC_GP 13
+#define VEC_PF 14
+#define RFLAGS_FIXED1 0x2ULL
+#define RFLAGS_IF     0x200ULL
+#define RFLAGS_IOPL   0x3000ULL
+#define RFLAGS_NT     0x4000ULL
+#define RFLAGS_VM     0x20000ULL
+
+/* Guest-physical layout of the skeleton (page numbers). */
+enum {
+	PG_L4, PG_L3_LOW, PG_L3_HIGH, PG_L2_LOW, PG_L2_HIGH, PG_L1_LOW,
+	PG_L1_HIGH, PG_CODE,
+	PG_RW_FIRST = 8,    /* 8..15 user, writable */
+	PG_RO_FIRST = 16,   /* 16..19 user, read-only */
+	PG_SUP_FIRST = 20,  /* 20..23 supervisor, writable */
+	PG_ABSENT_FIRST = 24, /* 24..25 not present */
+	PG_RW2_FIRST = 26,  /* 26..31 user, writable */
+};
+
+/* Guest-virtual layout: the same 32 pages mapped low and high, plus
+ * regions each broken at one level above the leaf. */
+#define VA_LOW        0x0000000000400000ULL /* L4 0, L3 0, L2 2 */
+#define VA_L2_OUTSIDE 0x0000000000200000ULL /* L2 1 names no RAM */
+#define VA_L2_PS      0x0000000000600000ULL /* L2 3 has PS set */
+#define VA_L2_SUPER   0x0000000000800000ULL /* L2 4 without US */
+#define VA_L2_RO      0x0000000000a00000ULL /* L2 5 without RW */
+#define VA_HIGH       0xffffffff80000000ULL /* L4 511, L3 510, L2 0 */
+#define VA_HOLE       0xffff80ff80000000ULL /* L4 257 -> the high tables */
+#define TRAMPOLINE    SHIM_VA(SHIM_OFF_TRAMPOLINE)
+#define CODE_VA       (VA_LOW + PG_CODE * PAGE)
+
+/* Instructions in the code page, at the offsets the seeds use. */
+#define CODE_WRMSR 0
+#define CODE_RDMSR 2
+#define CODE_FORCED_CPUID 4
+#define CODE_UD2 11
+static const uint8_t forced_cpuid[7] = { 0x0f, 0x0b, 'x', 'e', 'n', 0x0f, 0xa2 };
+
+/* Targets for pointer selectors; each gets a fuzz offset within 4 KiB. */
+static const uint64_t targets[] = {
+	CODE_VA,
+	VA_LOW + PG_RW_FIRST * PAGE, VA_LOW + (PG_RW_FIRST + 1) * PAGE,
+	VA_LOW + (PG_RO_FIRST - 1) * PAGE, /* last writable before read-only */
+	VA_LOW + PG_RO_FIRST * PAGE, VA_LOW + PG_SUP_FIRST * PAGE,
+	VA_LOW + PG_ABSENT_FIRST * PAGE, VA_LOW + PG_RW2_FIRST * PAGE,
+	VA_LOW + PG_L1_LOW * PAGE,         /* a page table, read-only */
+	VA_LOW + NR_PAGES * PAGE,          /* leaf just past RAM */
+	VA_LOW + (NR_PAGES + 1) * PAGE,    /* leaf at the top of the address bits */
+	VA_HIGH + PG_RW_FIRST * PAGE, VA_HIGH + PG_RO_FIRST * PAGE,
+	VA_HIGH + PG_SUP_FIRST * PAGE,
+	VA_L2_OUTSIDE, VA_L2_PS, VA_L2_SUPER + PG_RW_FIRST * PAGE,
+	VA_L2_RO + PG_RW_FIRST * PAGE, VA_HOLE + PG_RW_FIRST * PAGE,
+	0x0000800000000000ULL,             /* first non-canonical */
+	0xfffffffffffff000ULL,             /* last page: copies may wrap */
+	0, TRAMPOLINE,
+};
+#define NR_TARGETS (sizeof targets / sizeof targets[0])
+
+struct call {
+	uint8_t sel[NR_SELECTORS];
+	struct trap_frame raw;
+};
+enum { SEL_VECTOR, SEL_MODE, SEL_RAX, SEL_RDI, SEL_RSI, SEL_RDX, SEL_R10,
+       SEL_R8, SEL_RIP };
+
+struct input {
+	const uint8_t *p;
+	size_t n;
+};
+
+static void take(struct input *in, void *dst, size_t len)
+{
+	size_t have = in->n < len ? in->n : len;
+	memcpy(dst, in->p, have);
+	memset((uint8_t *)dst + have, 0, len - have);
+	in->p += have;
+	in->n -= have;
+}
+
+static uint8_t *ram;            /* exactly RAM_BYTES, guard pages around */
+static uint8_t ram_before[RAM_BYTES];
+static struct core_state *st;
+static struct host_platform plat;
+static struct shim_cpu_ops *cpu_ops; /* in the shim region, as in xenlet */
+static struct core core;
+static uint32_t touched;        /* pages the core asked the platform for */
+static unsigned call_no;
+
+#define CHECK(cond, ...) do {                                            \
+	if (!(cond)) {                                                   \
+		fprintf(stderr, "fuzz-core: call %u: ", call_no);        \
+		fprintf(stderr, __VA_ARGS__);                            \
+		fputc('\n', stderr);                                     \
+		abort();                                                 \
+	}                                                                \
+} while (0)
+
+/* Linked with --wrap=platform_guest_ram: records which pages the core
+ * reached, so reads can be checked as well as writes. */
+void *__real_platform_guest_ram(struct core *c, uint64_t gpa, size_t len);
+void *__wrap_platform_guest_ram(struct core *c, uint64_t gpa, size_t len)
+{
+	void *p = __real_platform_guest_ram(c, gpa, len);
+	if (p && len)
+		for (uint64_t pg = gpa / PAGE; pg <= (gpa + len - 1) / PAGE; pg++)
+			touched |= 1u << pg;
+	return p;
+}
+
+/* A host CPUID table with every bit set, so any feature the PV policy
+ * fails to mask reaches the guest and is caught. */
+static struct kvm_cpuid2 *all_ones_cpuid(void)
+{
+	static const struct { uint32_t leaf, index, flags; } leaves[] = {
+		{ 0, 0, 0 }, { 1, 0, 0 }, { 2, 0, 0 },
+		{ 4, 0, KVM_CPUID_FLAG_SIGNIFCANT_INDEX },
+		{ 4, 1, KVM_CPUID_FLAG_SIGNIFCANT_INDEX },
+		{ 7, 0, KVM_CPUID_FLAG_SIGNIFCANT_INDEX },
+		{ 7, 1, KVM_CPUID_FLAG_SIGNIFCANT_INDEX },
+		{ 0xd, 0, KVM_CPUID_FLAG_SIGNIFCANT_INDEX },
+		{ 0xd, 1, KVM_CPUID_FLAG_SIGNIFCANT_INDEX },
+		{ 0x40000000, 0, 0 }, { 0x40000001, 0, 0 },
+		{ 0x80000000, 0, 0 }, { 0x80000001, 0, 0 },
+		{ 0x80000008, 0, 0 },
+	};
+	size_t n = sizeof leaves / sizeof leaves[0];
+	struct kvm_cpuid2 *t = calloc(1, sizeof *t + n * sizeof t->entries[0]);
+	if (!t)
+		abort();
+	t->nent = n;
+	for (size_t i = 0; i < n; i++) {
+		struct kvm_cpuid_entry2 *e = &t->entries[i];
+		e->function = leaves[i].leaf;
+		e->index = leaves[i].index;
+		e->flags = leaves[i].flags;
+		e->eax = e->ebx = e->ecx = e->edx = 0xffffffffu;
+	}
+	return t;
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	uint8_t *block = aligned_alloc(PAGE, RAM_BYTES + 2 * PAGE);
+	uint8_t *shim = calloc(1, SHIM_REGION_SIZE);
+	FILE *null = fopen("/dev/null", "w");
+	st = malloc(sizeof *st);
+	if (!block || !shim || !null || !st)
+		abort();
+	cpu_ops = (struct shim_cpu_ops *)(shim + SHIM_OFF_CPU_OPS);
+	ASAN_POISON_MEMORY_REGION(block, PAGE);
+	ASAN_POISON_MEMORY_REGION(block + PAGE + RAM_BYTES, PAGE);
+	ram = block + PAGE;
+	plat = (struct host_platform){
+		.ram = ram, .ram_bytes = RAM_BYTES, .console = null, .log = null,
+		.vcpu_fd = -1, .cpuid = all_ones_cpuid(), .cpu_ops = cpu_ops,
+		.shim_region = shim,
+	};
+	core = (struct core){ .st = st, .plat = &plat };
+	return 0;
+}
+
+static void set_pte(unsigned table, unsigned idx, uint64_t frame, uint64_t flags)
+{
+	uint64_t e = frame * PAGE | flags;
+	memcpy(ram + table * PAGE + idx * 8, &e, 8);
+}
+
+static uint64_t leaf_flags(unsigned pg)
+{
+	if (pg < PG_RW_FIRST || (pg >= PG_RO_FIRST && pg < PG_SUP_FIRST))
+		return PTE_P | PTE_US;          /* tables and code too, as in PV */
+	if (pg >= PG_SUP_FIRST && pg < PG_ABSENT_FIRST)
+		return PTE_P | PTE_RW;
+	if (pg >= PG_ABSENT_FIRST && pg < PG_RW2_FIRST)
+		return PTE_RW | PTE_US;
+	return PTE_USER_RW;
+}
+
+static void build_skeleton(void)
+{
+	memset(ram, 0, RAM_BYTES);
+	set_pte(PG_L4, 0, PG_L3_LOW, PTE_USER_RW);
+	set_pte(PG_L4, 511, PG_L3_HIGH, PTE_USER_RW);
+	set_pte(PG_L4, 257, PG_L3_HIGH, PTE_USER_RW); /* valid, but in the hole */
+	set_pte(PG_L3_LOW, 0, PG_L2_LOW, PTE_USER_RW);
+	set_pte(PG_L3_HIGH, 510, PG_L2_HIGH, PTE_USER_RW);
+	set_pte(PG_L2_LOW, 1, 0x100000, PTE_USER_RW);
+	set_pte(PG_L2_LOW, 2, PG_L1_LOW, PTE_USER_RW);
+	set_pte(PG_L2_LOW, 3, PG_RW_FIRST, PTE_USER_RW | PTE_PS);
+	set_pte(PG_L2_LOW, 4, PG_L1_LOW, PTE_P | PTE_RW);
+	set_pte(PG_L2_LOW, 5, PG_L1_LOW, PTE_P | PTE_US);
+	set_pte(PG_L2_HIGH, 0, PG_L1_HIGH, PTE_USER_RW);
+	for (unsigned pg = 0; pg < NR_PAGES; pg++) {
+		set_pte(PG_L1_LOW, pg, pg, leaf_flags(pg));
+		set_pte(PG_L1_HIGH, pg, pg, leaf_flags(pg));
+	}
+	set_pte(PG_L1_LOW, NR_PAGES, NR_PAGES, PTE_USER_RW);
+	set_pte(PG_L1_LOW, NR_PAGES + 1, PTE_ADDR / PAGE, PTE_USER_RW);
+
+	uint8_t *code = ram + PG_CODE * PAGE;
+	memcpy(code + CODE_WRMSR, "\x0f\x30", 2);
+	memcpy(code + CODE_RDMSR, "\x0f\x32", 2);
+	memcpy(code + CODE_FORCED_CPUID, forced_cpuid, sizeof forced_cpuid);
+	memcpy(code + CODE_UD2, "\x0f\x0b", 2);
+	/* The same sequence across the end of the page, into a writable one. */
+	memcpy(code + PAGE - 3, forced_cpuid, sizeof forced_cpuid);
+}
+
+static void apply_patches(struct input *in)
+{
+	while (in->n >= 3) {
+		uint16_t qword;
+		uint8_t len;
+		take(in, &qword, sizeof qword);
+		take(in, &len, 1);
+		uint64_t off = (qword % (RAM_BYTES / 8)) * 8;
+		size_t avail = len < in->n ? len : in->n;
+		memcpy(ram + off, in->p, avail < RAM_BYTES - off ? avail : RAM_BYTES - off);
+		in->p += avail;
+		in->n -= avail;
+	}
+}
+
+/*
+ * The leaf pages (returned) and table pages (*tables) a user-mode walk
+ * from cr3 can reach, as the PV ABI defines
+ * it: every level present and user, writable too for writes, no PS above
+ * the leaf, nothing in the hole, only frames that are guest RAM.  Computed
+ * level by level over sets of pages, so hostile tables that loop or alias
+ * cost no more than well-formed ones.
+ */
+static uint32_t user_reach(uint64_t cr3, int write, uint32_t *tables)
+{
+	uint64_t need = write ? PTE_USER_RW : PTE_P | PTE_US;
+	uint64_t top = (cr3 & PTE_ADDR) / PAGE;
+	uint32_t level_set = top < NR_PAGES ? 1u << top : 0;
+	*tables = 0;
+	for (int level = 3; level >= 0; level--) {
+		uint32_t next = 0;
+		*tables |= level_set;
+		for (unsigned pg = 0; pg < NR_PAGES; pg++) {
+			if (!(level_set & (1u << pg)))
+				continue;
+			for (unsigned idx = 0; idx < 512; idx++) {
+				if (level == 3 && idx >= HOLE_FIRST_SLOT &&
+				    idx <= HOLE_LAST_SLOT)
+					continue;
+				uint64_t e;
+				memcpy(&e, ram + pg * PAGE + idx * 8, 8);
+				if ((e & need) != need || (level > 0 && (e & PTE_PS)))
+					continue;
+				uint64_t frame = (e & PTE_ADDR) / PAGE;
+				if (frame < NR_PAGES)
+					next |= 1u << frame;
+			}
+		}
+		level_set = next;
+	}
+	return level_set;
+}
+
+static uint32_t changed_pages(void)
+{
+	uint32_t changed = 0;
+	for (unsigned pg = 0; pg < NR_PAGES; pg++)
+		if (memcmp(ram + pg * PAGE, ram_before + pg * PAGE, PAGE))
+			changed |= 1u << pg;
+	return changed;
+}
+
+/* Register value from a selector: small number, guest pointer, or raw. */
+static uint64_t pick(uint8_t sel, uint64_t raw)
+{
+	if (sel < 0x40)
+		return sel;
+	if (sel < 0xc0)
+		return targets[(sel - 0x40) % NR_TARGETS] + (raw & 0xfff);
+	return raw;
+}
+
+static struct trap_frame make_frame(const struct call *k)
+{
+	struct trap_frame f = k->raw;
+	const uint8_t *s = k->sel;
+	uint8_t rax = s[SEL_RAX];
+	if (rax >= 0x40 && rax < 0xc0)
+		f.rax = rax < 0x80 ? __HYPERVISOR_xen_version
+		      : rax < 0xa0 ? __HYPERVISOR_console_io : __HYPERVISOR_sched_op;
+	else if (rax < 0x40)
+		f.rax = rax;
+	f.rdi = pick(s[SEL_RDI], f.rdi);
+	f.rsi = pick(s[SEL_RSI], f.rsi);
+	f.rdx = pick(s[SEL_RDX], f.rdx);
+	f.r10 = pick(s[SEL_R10], f.r10);
+	f.r8 = pick(s[SEL_R8], f.r8);
+	f.rip = s[SEL_RIP] < 0x40 ? CODE_VA + s[SEL_RIP] : pick(s[SEL_RIP], f.rip);
+	uint8_t v = s[SEL_VECTOR];
+	switch (v % 8) {
+	case 0: f.vector = VEC_UD; f.rip = TRAMPOLINE; break;
+	case 1: f.vector = VEC_UD; break;
+	case 2: f.vector = VEC_GP; break;
+	case 3: f.vector = VEC_PF; break;
+	case 4:
+	case 5: f.vector = CORE_VEC_SYSCALL; break;
+	case 6: f.vector = v >> 3; break;
+	default: break; /* the raw frame's vector */
+	}
+	return f;
+}
+
+static int is_canonical(uint64_t va)
+{
+	return (va >> 47) == 0 || (va >> 47) == 0x1ffff;
+}
+
+#define BIT(n) (1u << (n))
+/* CPUID bits a PV kernel at CPL3 must never be offered: XSAVE state and
+ * AVX, privileged control, the APIC, unemulated MSRs, superpages. */
+#define NEVER_1_ECX (BIT(3) | BIT(5) | BIT(6) | BIT(17) | BIT(21) | BIT(24) | \
+		     BIT(26) | BIT(27) | BIT(28) | BIT(29))
+#define NEVER_1_EDX (BIT(3) | BIT(7) | BIT(9) | BIT(12) | BIT(14))
+#define NEVER_7_EBX (BIT(0) | BIT(5) | BIT(7) | BIT(10) | BIT(16) | BIT(20))
+#define NEVER_7_EDX (BIT(26) | BIT(27) | BIT(29) | BIT(31))
+#define NEVER_EXT1_EDX BIT(26)
+
+static void check_cpuid(uint32_t leaf, uint32_t subleaf, const struct trap_frame *f)
+{
+	uint32_t b = (uint32_t)f->rbx, c = (uint32_t)f->rcx, d = (uint32_t)f->rdx;
+	CHECK(f->rax >> 32 == 0 && f->rbx >> 32 == 0 && f->rcx >> 32 == 0 &&
+	      f->rdx >> 32 == 0, "cpuid result wider than 32 bits");
+	if (leaf == 1) {
+		CHECK(c & BIT(31), "cpuid 1: hypervisor bit clear");
+		CHECK(!(c & NEVER_1_ECX) && !(d & NEVER_1_EDX),
+		      "cpuid 1: forbidden features ecx %#x edx %#x", c, d);
+		CHECK(b >> 24 == 0, "cpuid 1: APIC id %u", b >> 24);
+	} else if (leaf == 7 && subleaf == 0) {
+		CHECK(!(b & NEVER_7_EBX) && !(d & NEVER_7_EDX),
+		      "cpuid 7: forbidden features ebx %#x edx %#x", b, d);
+	} else if (leaf == 0x80000001) {
+		CHECK(!(d & NEVER_EXT1_EDX), "cpuid 0x80000001: 1 GiB pages");
+	} else if (leaf == 0x40000000) {
+		CHECK(b == 0x566e6558 && c == 0x65584d4d && d == 0x4d4d566e,
+		      "cpuid 0x40000000: not XenVMMXenVMM");
+	}
+}
+
+/* Runs one trap and checks what the ABI promises about its outcome. */
+static enum core_action run_call(const struct call *k)
+{
+	struct trap_frame f = make_frame(k), before = f;
+	st->vcpu.kernel_mode = k->sel[SEL_MODE] % 4 != 0;
+	int syscall = f.vector == CORE_VEC_SYSCALL ||
+		      (f.vector == VEC_UD && f.rip == TRAMPOLINE);
+	int hypercall = syscall && st->vcpu.kernel_mode;
+	uint32_t rtables, wtables;
+	uint32_t rleaves = user_reach(st->vcpu.cr3, 0, &rtables);
+	uint32_t wleaves = user_reach(st->vcpu.cr3, 1, &wtables);
+	memcpy(ram_before, ram, RAM_BYTES);
+	touched = 0;
+	uint64_t cr3 = st->vcpu.cr3, user_cr3 = st->vcpu.user_cr3;
+	cpu_ops->count = 0; /* the shim drains the queue after every trap */
+	cpu_ops->resume = 0;
+	plat.failed = 0;
+
+	enum core_action act = core_handle_trap(&core, &f);
+
+	CHECK(!plat.failed, "a platform call failed");
+	CHECK(st->stop_reason <= CORE_STOP_FAULT, "stop_reason %u", st->stop_reason);
+	CHECK((act == CORE_RESUME) == (st->stop_reason == CORE_RUNNING),
+	      "action %d with stop_reason %u", act, st->stop_reason);
+	CHECK(memchr(st->stop_message, '\0', sizeof st->stop_message),
+	      "stop message not terminated");
+	if (st->stop_reason == CORE_STOP_FAULT)
+		CHECK(!memcmp(&st->stop_frame, &before, sizeof before),
+		      "stop frame is not the faulting frame");
+	CHECK(is_canonical(st->vcpu.fs_base) && is_canonical(st->vcpu.gs_base_kernel) &&
+	      is_canonical(st->vcpu.gs_base_user), "non-canonical segment base");
+
+	struct trap_frame expect = f;
+	if (hypercall) {
+		CHECK(f.rip == before.rcx, "hypercall returned to %#lx, not rcx %#lx",
+		      (unsigned long)f.rip, (unsigned long)before.rcx);
+		CHECK((f.rflags & (RFLAGS_IF | RFLAGS_FIXED1)) == (RFLAGS_IF | RFLAGS_FIXED1),
+		      "hypercall returned with rflags %#lx", (unsigned long)f.rflags);
+		CHECK(!(f.rflags & (RFLAGS_IOPL | RFLAGS_NT | RFLAGS_VM)),
+		      "hypercall returned with rflags %#lx", (unsigned long)f.rflags);
+		if (before.rax >= CORE_NR_HYPERCALLS)
+			CHECK(f.rax == (uint64_t)-XEN_ENOSYS, "hypercall %#lx gave %ld",
+			      (unsigned long)before.rax, (long)f.rax);
+		if (st->stop_reason != CORE_RUNNING)
+			CHECK(st->stop_reason == CORE_STOP_SHUTDOWN &&
+			      before.rax == __HYPERVISOR_sched_op &&
+			      st->shutdown_code <= SHUTDOWN_MAX,
+			      "hypercall %lu stopped the domain (reason %u code %u)",
+			      (unsigned long)before.rax, st->stop_reason,
+			      st->shutdown_code);
+		expect.rax = before.rax;
+		expect.rip = before.rip;
+		expect.rflags = before.rflags;
+	} else if (act == CORE_RESUME) {
+		CHECK(st->vcpu.kernel_mode && (f.vector == VEC_UD || f.vector == VEC_GP),
+		      "vector %lu (kernel mode %u) resumed, yet the core has no "
+		      "guest trap handlers to deliver it to",
+		      (unsigned long)f.vector, st->vcpu.kernel_mode);
+		unsigned len = f.vector == VEC_UD ? sizeof forced_cpuid : 2;
+		CHECK(f.rip == before.rip + len, "emulation moved rip by %ld",
+		      (long)(f.rip - before.rip));
+		if (f.vector == VEC_UD) {
+			check_cpuid((uint32_t)before.rax, (uint32_t)before.rcx, &f);
+			expect.rbx = before.rbx;
+			expect.rcx = before.rcx;
+		}
+		expect.rax = before.rax;
+		expect.rdx = before.rdx;
+		expect.rip = before.rip;
+	}
+	CHECK(!memcmp(&expect, &before, sizeof before),
+	      "trap changed registers it may not");
+
+	/* Page tables may change on purpose: PTE stores and CR3 loads through
+	 * the platform, or a copy to a user-writable page table, after which
+	 * the rest of the call may reach other pages. */
+	uint32_t changed = changed_pages();
+	int tables_moved = st->vcpu.cr3 != cr3 || st->vcpu.user_cr3 != user_cr3 ||
+			   (changed & wleaves & rtables);
+	for (uint32_t i = 0; i < cpu_ops->count; i++)
+		if (cpu_ops->op[i].kind == SHIM_CPU_OP_WRITE_PTE ||
+		    cpu_ops->op[i].kind == SHIM_CPU_OP_LOAD_CR3)
+			tables_moved = 1;
+	if (!tables_moved) {
+		CHECK(!(changed & ~wleaves), "wrote pages %#x no user write reaches "
+		      "(writable: %#x)", changed & ~wleaves, wleaves);
+		CHECK(!(touched & ~(rtables | rleaves)), "touched pages %#x no user "
+		      "walk reaches", touched & ~(rtables | rleaves));
+	}
+	return act;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct input in = { data, size };
+	uint8_t head;
+	uint64_t raw_cr3;
+	struct call calls[MAX_CALLS];
+	take(&in, &head, 1);
+	take(&in, &raw_cr3, sizeof raw_cr3);
+	unsigned ncalls = 1 + (head & 0x7f) % MAX_CALLS;
+	for (unsigned i = 0; i < ncalls; i++) {
+		take(&in, calls[i].sel, NR_SELECTORS);
+		take(&in, &calls[i].raw, sizeof calls[i].raw);
+	}
+	build_skeleton();
+	apply_patches(&in);
+
+	memset(st, 0, sizeof *st);
+	st->magic = CORE_STATE_MAGIC;
+	st->trap_path = CORE_PATH_HOST;
+	st->nr_pages = NR_PAGES;
+	st->shared_info_mfn = NR_PAGES; /* not guest RAM, as in xenlet */
+	st->syscall_trampoline = TRAMPOLINE;
+	st->vcpu.cr3 = head & 0x80 ? raw_cr3 : PG_L4 * PAGE;
+
+	for (call_no = 0; call_no < ncalls; call_no++)
+		if (run_call(&calls[call_no]) == CORE_STOP)
+			break;
+	return 0;
+}
