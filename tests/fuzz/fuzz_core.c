@@ -15,6 +15,13 @@
  *                 r8, rip), then a raw struct trap_frame (176 bytes)
  *   rest          RAM patches: u16 qword index, u8 length, that many bytes
  *
+ * A register selector below 0x40 gives that small number (for RIP: that
+ * offset into the code page), below 0xc0 one of the target addresses plus
+ * the raw register's low 12 bits, else the raw register; RAX's 0x40..0xbf
+ * pick xen_version, console_io or sched_op.  The vector selector's low 3
+ * bits pick #UD at the trampoline, #UD, #GP, #PF, syscall (twice), vector
+ * b >> 3 or the raw vector; mode % 4 != 0 is guest kernel mode.
+ *
  * After each call the target checks, independently of the core's code, what
  * the PV ABI promises; any violation aborts so libFuzzer reports it:
  *   - the action and stop_reason agree and stop_reason is a known value;
@@ -92,7 +99,7 @@ enum {
 #define TRAMPOLINE    SHIM_VA(SHIM_OFF_TRAMPOLINE)
 #define CODE_VA       (VA_LOW + PG_CODE * PAGE)
 
-/* Instructions in the code page, at the offsets the seeds use. */
+/* Instructions in the code page (offsets a RIP selector names directly). */
 #define CODE_WRMSR 0
 #define CODE_RDMSR 2
 #define CODE_FORCED_CPUID 4
@@ -287,12 +294,12 @@ static void apply_patches(struct input *in)
 }
 
 /*
- * The leaf pages (returned) and table pages (*tables) a user-mode walk
- * from cr3 can reach, as the PV ABI defines
- * it: every level present and user, writable too for writes, no PS above
- * the leaf, nothing in the hole, only frames that are guest RAM.  Computed
- * level by level over sets of pages, so hostile tables that loop or alias
- * cost no more than well-formed ones.
+ * The leaf pages (returned) and table pages (*tables) that a user-mode
+ * walk from cr3 can reach, as the PV ABI defines it: every level present
+ * and user, writable too for writes, no PS above the leaf, nothing in the
+ * hole, only frames that are guest RAM.  Computed level by level over sets
+ * of pages, so hostile tables that loop or alias cost no more than
+ * well-formed ones.
  */
 static uint32_t user_reach(uint64_t cr3, int write, uint32_t *tables)
 {
@@ -381,11 +388,16 @@ static int is_canonical(uint64_t va)
 #define BIT(n) (1u << (n))
 /* CPUID bits a PV kernel at CPL3 must never be offered: XSAVE state and
  * AVX, privileged control, the APIC, unemulated MSRs, superpages. */
+/* MONITOR VMX SMX PCID x2APIC TSC-deadline XSAVE OSXSAVE AVX F16C */
 #define NEVER_1_ECX (BIT(3) | BIT(5) | BIT(6) | BIT(17) | BIT(21) | BIT(24) | \
 		     BIT(26) | BIT(27) | BIT(28) | BIT(29))
+/* PSE MCE APIC MTRR MCA */
 #define NEVER_1_EDX (BIT(3) | BIT(7) | BIT(9) | BIT(12) | BIT(14))
+/* FSGSBASE AVX2 SMEP INVPCID AVX512F SMAP */
 #define NEVER_7_EBX (BIT(0) | BIT(5) | BIT(7) | BIT(10) | BIT(16) | BIT(20))
+/* IBRS/IBPB STIBP ARCH_CAPABILITIES SSBD */
 #define NEVER_7_EDX (BIT(26) | BIT(27) | BIT(29) | BIT(31))
+/* 1 GiB pages */
 #define NEVER_EXT1_EDX BIT(26)
 
 static void check_cpuid(uint32_t leaf, uint32_t subleaf, const struct trap_frame *f)
