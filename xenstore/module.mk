@@ -20,7 +20,7 @@ $(XS_STORE_SAN_OBJS): $(BUILD)/xenstore/san/%.o: xenstore/%.c
 XS_STORE_TEST := $(BUILD)/tests/unit/test-xs-store
 XS_STORE_TEST_OBJS := $(addprefix $(BUILD)/tests/unit/xs_store/,test_xs_store.o \
 	test_xs_store_txn.o test_xs_store_watch.o test_xs_store_quota.o \
-	test_xs_store_random.o)
+	test_xs_store_random.o test_xs_store_target.o)
 
 $(XS_STORE_TEST_OBJS): $(BUILD)/tests/unit/xs_store/%.o: tests/unit/%.c
 	@mkdir -p $(@D)

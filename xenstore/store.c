@@ -221,7 +221,7 @@ int xs_store_get_perms(struct xs_store *s, unsigned int domid, uint32_t txid,
 			return rc;
 		src = s->special_perms[sp];
 		count = s->special_nperms[sp];
-		if (!(perm_for(domid, src, count) & XS_STORE_PERM_READ))
+		if (!(perm_for(s, domid, src, count) & XS_STORE_PERM_READ))
 			return EACCES;
 	} else {
 		struct xs_op op;
@@ -255,9 +255,9 @@ static int set_special_perms(struct xs_store *s, unsigned int domid,
 		rc = special_lookup(s, domid, txid, path, &sp);
 	if (rc)
 		return rc;
-	if (!perm_is_owner(domid, s->special_perms[sp]) ||
-	    !(perm_for(domid, s->special_perms[sp], s->special_nperms[sp]) &
-	      XS_STORE_PERM_WRITE))
+	if (!perm_is_owner(s, domid, s->special_perms[sp]) ||
+	    !(perm_for(s, domid, s->special_perms[sp],
+		       s->special_nperms[sp]) & XS_STORE_PERM_WRITE))
 		return EACCES;
 	if (!quota_exempt(domid) &&
 	    perms[0].domid != s->special_perms[sp][0].domid)

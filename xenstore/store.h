@@ -200,7 +200,8 @@ void xs_store_tx_end_owner(struct xs_store *s, void *owner);
  * A watch fires for changes (write, mkdir creating, rm, set_perms) of its
  * node or any descendant, and when an ancestor is removed. As in xenstored
  * it fires only if domid can read the changed node or its parent (for rm:
- * as they were; for set_perms: under the old or the new perms).
+ * as they were; for set_perms: under the old or the new perms), "read"
+ * counting domid's SET_TARGET target as xs_store_set_target says.
  * Special watches fire on domain introduce/release, to watchers that can
  * read the special path's permissions (only domain 0 by default).
  */
@@ -228,6 +229,19 @@ int xs_store_domain_introduce(struct xs_store *s, unsigned int caller,
  */
 int xs_store_domain_release(struct xs_store *s, unsigned int caller,
 			    unsigned int domid);
+/*
+ * Lets domid (a device-model stub domain) act, for node permissions, also
+ * as target, as xenstored's SET_TARGET: it has owner rights on nodes target
+ * owns, and the first entry after the owner's naming either domid or target
+ * decides its access. The same rule filters its watch events. Nodes it
+ * creates are owned by, and count against the quota of, domid itself (as
+ * xenstored: the creator). A second call replaces the target; releasing
+ * either domain ends the relation. Only domain 0 (EACCES); ENOENT unless
+ * both are introduced (domain 0 always is). domid == target is accepted
+ * and changes nothing, as in xenstored.
+ */
+int xs_store_set_target(struct xs_store *s, unsigned int caller,
+			unsigned int domid, unsigned int target);
 /* Domain 0 always counts as introduced. */
 bool xs_store_domain_is_introduced(const struct xs_store *s,
 				   unsigned int domid);

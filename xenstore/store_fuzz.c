@@ -2,9 +2,9 @@
  * libFuzzer target for the store engine: the input is a sequence of
  * requests from several domains (paths, values and wire-form permissions
  * taken from the input, valid or not), transactions, watches, domain
- * introductions and quota changes. Besides the sanitizers it checks that
- * each domain's node count matches the tree after every request and that
- * removing everything gives back every node.
+ * introductions, SET_TARGET and quota changes. Besides the sanitizers it
+ * checks that each domain's node count matches the tree after every
+ * request and that removing everything gives back every node.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -134,7 +134,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	xs_store_stats(s, &initial);
 	while (in.left) {
-		unsigned int op = take(&in) % 16, who = take(&in) % 4;
+		unsigned int op = take(&in) % 17, who = take(&in) % 4;
 		unsigned int domid = domids[who];
 		uint32_t txid = take(&in) % 2 ? txids[who] : 0;
 		char path[64], token[8], *out = NULL;
@@ -210,6 +210,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 15:
 			xs_store_quota_set(s, (enum xs_quota)(vlen % XS_QUOTA_COUNT),
 					   take(&in) % 8 + 1);
+			break;
+		case 16:
+			xs_store_set_target(s, domid, vlen % 5, take(&in) % 5);
 			break;
 		}
 		free(out);

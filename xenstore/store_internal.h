@@ -92,6 +92,9 @@ struct xs_store {
 	struct xs_store_perm *special_perms[SPECIAL_COUNT];
 	unsigned int special_nperms[SPECIAL_COUNT];
 	uint8_t introduced[DOMID_FIRST_RESERVED / 8];
+	/* 1 + the domain whose node permissions domain d also has
+	 * (SET_TARGET), 0 for none: 0 is a valid target, as in xenstored. */
+	uint16_t target_of[DOMID_FIRST_RESERVED];
 	size_t live_nodes;
 	size_t node_bytes;
 };
@@ -156,10 +159,14 @@ bool path_is_within(const char *path, const char *ancestor);
 int special_index(const char *path);
 const char *special_name(enum special_path sp);
 
+/* store_domain.c */
+unsigned int domain_acts_also_as(const struct xs_store *s, unsigned int domid);
+
 /* store_perms.c */
-unsigned int perm_for(unsigned int domid, const struct xs_store_perm *perms,
-		      unsigned int nperms);
-bool perm_is_owner(unsigned int domid, const struct xs_store_perm *perms);
+unsigned int perm_for(const struct xs_store *s, unsigned int domid,
+		      const struct xs_store_perm *perms, unsigned int nperms);
+bool perm_is_owner(const struct xs_store *s, unsigned int domid,
+		   const struct xs_store_perm *perms);
 int perms_check(const struct xs_store *s, unsigned int domid,
 		const struct xs_store_perm *perms, unsigned int n);
 

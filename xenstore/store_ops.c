@@ -94,6 +94,7 @@ int op_get(struct xs_op *op, const char *path, unsigned int want,
 	   struct node **out)
 {
 	struct node *n, *anc;
+	unsigned int have;
 	size_t anc_len;
 	int rc = op_access(op, path, strlen(path));
 
@@ -101,7 +102,8 @@ int op_get(struct xs_op *op, const char *path, unsigned int want,
 		return rc;
 	n = node_lookup(*op->rootp, path, strlen(path), NULL);
 	if (n) {
-		if ((perm_for(op->domid, n->perms, n->nperms) & want) != want)
+		have = perm_for(op->s, op->domid, n->perms, n->nperms);
+		if ((have & want) != want)
 			return EACCES;
 		*out = n;
 		return 0;
@@ -109,8 +111,8 @@ int op_get(struct xs_op *op, const char *path, unsigned int want,
 	rc = nearest_ancestor(op, path, &anc, &anc_len);
 	if (rc)
 		return rc;
-	return (perm_for(op->domid, anc->perms, anc->nperms) & want) == want ?
-	       ENOENT : EACCES;
+	have = perm_for(op->s, op->domid, anc->perms, anc->nperms);
+	return (have & want) == want ? ENOENT : EACCES;
 }
 
 static int write_existing(struct xs_op *op, const char *path, struct node *n,
@@ -196,7 +198,7 @@ static int create(struct xs_op *op, const char *path, const void *val,
 	rc = nearest_ancestor(op, path, &anc, &anc_len);
 	if (rc)
 		return rc;
-	if (!(perm_for(op->domid, anc->perms, anc->nperms) &
+	if (!(perm_for(op->s, op->domid, anc->perms, anc->nperms) &
 	      XS_STORE_PERM_WRITE))
 		return EACCES;
 	missing = count_missing(path, anc_len);
@@ -309,7 +311,7 @@ int tree_set_perms(struct xs_op *op, const char *path,
 		rc = op_get(op, path, XS_STORE_PERM_WRITE, &node);
 	if (rc)
 		return rc;
-	if (!perm_is_owner(op->domid, node->perms))
+	if (!perm_is_owner(op->s, op->domid, node->perms))
 		return EACCES;
 	if (!quota_exempt(op->domid) && perms[0].domid != node->perms[0].domid)
 		return EPERM;

@@ -9,23 +9,30 @@
 static const char perm_letters[] = "nrwb";	/* indexed by XS_STORE_PERM_* */
 
 /*
- * Domain 0 and the owner may do anything; a domain listed after the owner
- * gets its entry; everybody else gets the owner entry's perm.
+ * As xenstored, where a domain given a target by SET_TARGET matches both
+ * its own domid and the target's: domain 0 and the owner may do anything;
+ * otherwise the first entry after the owner's that matches decides (so
+ * "n0,r5,w7" gives a domain 7 acting also as 5 read only); everybody else
+ * gets the owner entry's perm.
  */
-unsigned int perm_for(unsigned int domid, const struct xs_store_perm *perms,
-		      unsigned int nperms)
+unsigned int perm_for(const struct xs_store *s, unsigned int domid,
+		      const struct xs_store_perm *perms, unsigned int nperms)
 {
-	if (perm_is_owner(domid, perms))
+	unsigned int also = domain_acts_also_as(s, domid);
+
+	if (perm_is_owner(s, domid, perms))
 		return XS_STORE_PERM_BOTH;
 	for (unsigned int i = 1; i < nperms; i++)
-		if (perms[i].domid == domid)
+		if (perms[i].domid == domid || perms[i].domid == also)
 			return perms[i].perm;
 	return perms[0].perm;
 }
 
-bool perm_is_owner(unsigned int domid, const struct xs_store_perm *perms)
+bool perm_is_owner(const struct xs_store *s, unsigned int domid,
+		   const struct xs_store_perm *perms)
 {
-	return domid == 0 || perms[0].domid == domid;
+	return domid == 0 || perms[0].domid == domid ||
+	       perms[0].domid == domain_acts_also_as(s, domid);
 }
 
 /* A permission list a request may set: valid entries, within the quota. */

@@ -109,14 +109,15 @@ void watch_free_all(struct xs_store *s)
 
 /*
  * As xenstored: the watcher must be able to read the node or its parent,
- * or, when permissions changed, have been able to read it before.
+ * or, when permissions changed, have been able to read it before. "Read"
+ * is perm_for's, so a watcher's SET_TARGET target counts here too.
  */
-static bool may_see(unsigned int domid, const struct perm_set *sets,
-		    unsigned int nsets)
+static bool may_see(const struct xs_store *s, unsigned int domid,
+		    const struct perm_set *sets, unsigned int nsets)
 {
 	for (unsigned int i = 0; i < nsets; i++)
-		if (sets[i].n &&
-		    (perm_for(domid, sets[i].p, sets[i].n) & XS_STORE_PERM_READ))
+		if (sets[i].n && (perm_for(s, domid, sets[i].p, sets[i].n) &
+				  XS_STORE_PERM_READ))
 			return true;
 	return false;
 }
@@ -156,7 +157,7 @@ int watch_collect_change(struct xs_op *op, const char *path,
 		int rc;
 
 		if (is_special(w) || !path_is_within(path, w->path) ||
-		    !may_see(w->domid, sets, nsets))
+		    !may_see(op->s, w->domid, sets, nsets))
 			continue;
 		rc = add_event(op, w, path);
 		if (rc)
@@ -197,7 +198,7 @@ int watch_collect_rm(struct xs_op *op, const char *path, struct node *n,
 			{ target->perms, target->nperms },
 			{ target_parent->perms, target_parent->nperms },
 		};
-		if (!may_see(w->domid, sets, 2))
+		if (!may_see(op->s, w->domid, sets, 2))
 			continue;
 		rc = add_event(op, w, target == n ? path : w->path);
 		if (rc)
@@ -217,7 +218,8 @@ int watch_collect_special(struct xs_op *op, enum special_path sp)
 		struct watch *w = op->s->watches[i];
 		int rc;
 
-		if (strcmp(w->path, name) || !may_see(w->domid, &set, 1))
+		if (strcmp(w->path, name) ||
+		    !may_see(op->s, w->domid, &set, 1))
 			continue;
 		rc = add_event(op, w, name);
 		if (rc)

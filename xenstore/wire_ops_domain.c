@@ -97,23 +97,17 @@ int wire_op_resume(struct wire_server *srv, struct conn *c,
 	return wire_reply_ok(c, rq);
 }
 
-/* SET_TARGET <domid> <tdomid> would let domid act as tdomid's owner (a
- * device-model stub domain). The store engine has no notion of a target,
- * so after checking the request the answer is ENOSYS rather than an OK
- * that grants nothing. */
+/* SET_TARGET <domid> <tdomid>: domid (a device-model stub domain) gets
+ * tdomid's node permissions besides its own, until either is released. */
 int wire_op_set_target(struct wire_server *srv, struct conn *c,
 		       const struct wire_req *rq)
 {
 	unsigned int domid, target;
 	int err = wire_parse_domid(rq->args.strings[0], &domid);
 
-	(void)c;
 	if (!err)
 		err = wire_parse_domid(rq->args.strings[1], &target);
-	if (err)
-		return err;
-	if (!xs_store_domain_is_introduced(srv->store, domid) ||
-	    !xs_store_domain_is_introduced(srv->store, target))
-		return ENOENT;
-	return ENOSYS;
+	if (!err)
+		err = xs_store_set_target(srv->store, c->domid, domid, target);
+	return err ? err : wire_reply_ok(c, rq);
 }

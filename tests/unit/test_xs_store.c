@@ -1,7 +1,8 @@
 /*
  * The xenstore store engine: the node tree, paths and permissions. The
- * other test_xs_store_*.c files cover transactions, watches and quotas;
- * this one holds the shared helpers and main().
+ * other test_xs_store_*.c files cover transactions, watches, quotas,
+ * random sequences and SET_TARGET; this one holds the shared helpers and
+ * main().
  */
 #include <errno.h>
 #include <stdio.h>
@@ -599,6 +600,7 @@ int main(void)
 	srunner_add_suite(sr, xs_store_watch_suite());
 	srunner_add_suite(sr, xs_store_quota_suite());
 	srunner_add_suite(sr, xs_store_random_suite());
+	srunner_add_suite(sr, xs_store_target_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -65,5 +65,6 @@ Suite *xs_store_txn_suite(void);
 Suite *xs_store_watch_suite(void);
 Suite *xs_store_quota_suite(void);
 Suite *xs_store_random_suite(void);
+Suite *xs_store_target_suite(void);
 
 #endif

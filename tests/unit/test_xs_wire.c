@@ -594,6 +594,59 @@ START_TEST(permissions_round_trip)
 }
 END_TEST
 
+/* A device-model stub domain (5) given its guest (6) as target reaches the
+ * guest's home, until the guest is released. */
+START_TEST(set_target_round_trip)
+{
+	struct conn dom0, stub;
+	struct reply r;
+
+	new_conn(&dom0, 0);
+	new_conn(&stub, 5);
+	expect_ok(REQ(&dom0, XS_INTRODUCE, 0, "5\0" "100\0" "3\0"),
+		  XS_INTRODUCE);
+	expect_error(REQ(&dom0, XS_SET_TARGET, 0, "5\0" "6\0"), "ENOENT");
+	expect_error(REQ(&dom0, XS_SET_TARGET, 0, "6\0" "5\0"), "ENOENT");
+	expect_ok(REQ(&dom0, XS_INTRODUCE, 0, "6\0" "101\0" "4\0"),
+		  XS_INTRODUCE);
+	make_guest_home(&dom0, 6);
+	write_node(&dom0, "/local/domain/6/name", "guest");
+	expect_error(REQ(&stub, XS_READ, 0, "/local/domain/6/name\0"),
+		     "EACCES");
+
+	expect_error(REQ(&dom0, XS_SET_TARGET, 0, "5\0" "x6\0"), "EINVAL");
+	expect_error(REQ(&dom0, XS_SET_TARGET, 0, "5\0" "65536\0"), "EINVAL");
+	expect_error(REQ(&dom0, XS_SET_TARGET, 0, "5\0"), "EINVAL");
+	expect_error(REQ(&stub, XS_SET_TARGET, 0, "5\0" "6\0"), "EACCES");
+	expect_ok(REQ(&dom0, XS_SET_TARGET, 0, "5\0" "6\0"), XS_SET_TARGET);
+
+	r = REQ(&stub, XS_READ, 0, "/local/domain/6/name\0");
+	ck_assert_uint_eq(r.hdr.type, XS_READ);
+	ck_assert_str_eq(r.payload, "guest");
+	write_node(&stub, "/local/domain/6/device-model/state", "running");
+	r = REQ(&dom0, XS_GET_PERMS, 0, "/local/domain/6/device-model/state\0");
+	ck_assert_str_eq(r.payload, "n5");
+	/* The stub's watch on the guest's home now passes the filter. */
+	send_raw(&stub, XS_WATCH, 0, "/local/domain/6\0dm\0", 19);
+	ck_assert(pop(&stub, &r));
+	expect_ok(r, XS_WATCH);
+	ck_assert(pop(&stub, &r));
+	write_node(&dom0, "/local/domain/6/name", "renamed");
+	ck_assert(pop(&stub, &r));
+	ck_assert_uint_eq(r.hdr.type, XS_WATCH_EVENT);
+	ck_assert_int_eq(memcmp(r.payload, "/local/domain/6/name\0dm\0", 24),
+			 0);
+
+	expect_ok(REQ(&dom0, XS_RELEASE, 0, "6\0"), XS_RELEASE);
+	expect_error(REQ(&stub, XS_READ, 0, "/local/domain/6/name\0"),
+		     "EACCES");
+	write_node(&dom0, "/local/domain/6/name", "gone");
+	ck_assert(!pop(&stub, &r));
+	drop_conn(&stub);
+	drop_conn(&dom0);
+}
+END_TEST
+
 START_TEST(control_commands)
 {
 	struct conn c;
@@ -1055,6 +1108,7 @@ static Suite *wire_suite(void)
 	tcase_add_test(t, relative_paths_and_watches);
 	tcase_add_test(t, directory_and_parts);
 	tcase_add_test(t, permissions_round_trip);
+	tcase_add_test(t, set_target_round_trip);
 	tcase_add_test(t, control_commands);
 	tcase_add_test(t, consume_oversize_breaks_connection);
 	suite_add_tcase(s, t);
