@@ -9,6 +9,7 @@
 
 #include <stdint.h>
 #include "pv-shim/core/trap_frame.h"
+#include "pv-shim/core/traps_state.h"
 
 #define CORE_STATE_MAGIC 0x65726f63u /* "core" */
 #define CORE_NR_HYPERCALLS 64        /* Xen's table size; higher is -ENOSYS */
@@ -49,6 +50,7 @@ struct core_state {
 	uint64_t shared_info_mfn;
 	uint64_t syscall_trampoline;   /* virtual address LSTAR points at */
 	struct core_vcpu vcpu;
+	struct traps_state traps;      /* virtual IDT, callbacks (traps_state.h) */
 
 	uint32_t stop_reason;          /* enum core_stop_reason */
 	uint32_t shutdown_code;        /* SHUTDOWN_* */

@@ -11,6 +11,12 @@ static hypercall_fn *const handlers[CORE_NR_HYPERCALLS] = {
 	[__HYPERVISOR_console_io] = hypercall_console_io,
 	[__HYPERVISOR_xen_version] = hypercall_xen_version,
 	[__HYPERVISOR_sched_op] = hypercall_sched_op,
+	[__HYPERVISOR_set_trap_table] = hypercall_set_trap_table,
+	[__HYPERVISOR_stack_switch] = hypercall_stack_switch,
+	[__HYPERVISOR_set_callbacks] = hypercall_set_callbacks,
+	[__HYPERVISOR_callback_op] = hypercall_callback_op,
+	[__HYPERVISOR_set_segment_base] = hypercall_set_segment_base,
+	[__HYPERVISOR_vm_assist] = hypercall_vm_assist,
 };
 
 static const char *const names[CORE_NR_HYPERCALLS] = {

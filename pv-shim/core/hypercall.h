@@ -9,6 +9,14 @@ typedef long hypercall_fn(struct core *c, const uint64_t args[5]);
 hypercall_fn hypercall_console_io;
 hypercall_fn hypercall_xen_version;
 hypercall_fn hypercall_sched_op;
+/* Traps and guest kernel entry points (traps_*.c); iret is in trap.c's
+ * dispatch, since it rewrites the whole frame. */
+hypercall_fn hypercall_set_trap_table;
+hypercall_fn hypercall_stack_switch;
+hypercall_fn hypercall_set_callbacks;
+hypercall_fn hypercall_callback_op;
+hypercall_fn hypercall_set_segment_base;
+hypercall_fn hypercall_vm_assist;
 
 /* Runs the hypercall a guest-kernel `syscall` made; result in f->rax. */
 void hypercall_from_syscall(struct core *c, struct trap_frame *f);

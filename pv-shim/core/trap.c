@@ -1,22 +1,41 @@
 /*
  * The one entry point for every guest trap, wherever the core runs.
  *
- * A trap is either the guest's `syscall` (a hypercall from guest kernel
- * mode) or a CPU exception taken at CPL3.  On these machines `syscall`
- * does not raise CPL: it jumps to LSTAR at CPL3, where the trampoline
- * either executes `ud2` (guest path: #UD whose RIP is the trampoline) or
- * an `out` straight to the launcher (host path: CORE_VEC_SYSCALL).  No
- * trap table exists yet, so any other exception ends the domain with a
+ * A trap is either the guest's `syscall` or a CPU exception taken at CPL3.
+ * On these machines `syscall` does not raise CPL: it jumps to LSTAR at
+ * CPL3, where the trampoline either executes `ud2` (guest path: #UD whose
+ * RIP is the trampoline) or an `out` straight to the launcher (host path:
+ * CORE_VEC_SYSCALL).  From guest kernel mode it is a hypercall (iret among
+ * them); from guest user mode it goes to the guest's syscall callback.
+ *
+ * Exceptions are first offered to what Xen emulates (forced CPUID on #UD,
+ * privileged instructions on #GP), then bounced to the guest's handler
+ * (traps_bounce.c).  A vector the guest has no handler for, and the ones
+ * Xen never bounces (#DF, NMI, #MC, reserved), end the domain with a
  * report of what the guest did.
+ *
+ * Software interrupts: the shim's IDT gates are DPL 0 and cover vectors
+ * 0-31 only, so `int3` and `int $n` at CPL3 raise #GP with the vector in
+ * the error code, before the instruction (this host's KVM raises #UD for
+ * `int $n` past the IDT's limit instead; the instruction says which).  As
+ * Xen does, the guest's handler gets them only when its gate's DPL allows
+ * the mode the guest was in (user: 3, kernel: 1 or more); otherwise the
+ * guest gets the #GP an `int` through a DPL 0 gate raises.
  */
 #include "pv-shim/core/xen_abi.h"
 #include "pv-shim/core/emulate.h"
 #include "pv-shim/core/hypercall.h"
 #include "pv-shim/core/platform.h"
+#include "pv-shim/core/traps.h"
 
+#define X86_VEC_BP 3
 #define X86_VEC_UD 6
+#define X86_VEC_NM 7
 #define X86_VEC_GP 13
 #define X86_VEC_PF 14
+
+/* Error code of a #GP raised by an IDT gate: selector index, IDT bit. */
+#define GP_ERROR_IDT(err) (((err) & 3) == 2)
 
 /* Flags a guest may keep; IF stays set (guests mask events, not the CPU). */
 #define RFLAGS_GUEST_MASK 0x00240cd5ULL /* CF PF AF ZF SF DF OF AC ID */
@@ -32,6 +51,10 @@ static const char *const vector_names[CORE_NR_VECTORS] = {
 	"#XM SIMD error", "#VE virtualization", "#CP control protection",
 };
 
+/* The exceptions Xen bounces to a PV guest, and which carry an error code. */
+#define BOUNCED_VECTORS  0x000b7cfbu /* 0 1 3-7 10-14 16 17 19 */
+#define ERROR_CODE_VECTORS 0x00027c00u /* 10-14 17 */
+
 void core_stop_fault(struct core *c, const struct trap_frame *f,
 		     const char *message)
 {
@@ -41,7 +64,7 @@ void core_stop_fault(struct core *c, const struct trap_frame *f,
 	core_format(st->stop_message, sizeof st->stop_message, "%s", message);
 }
 
-static void stop_unhandled(struct core *c, const struct trap_frame *f)
+static void stop_unhandled(struct core *c, const struct trap_frame *f, const char *why)
 {
 	char msg[192];
 	const char *name = f->vector < CORE_NR_VECTORS && vector_names[f->vector]
@@ -49,16 +72,104 @@ static void stop_unhandled(struct core *c, const struct trap_frame *f)
 	if (f->vector == X86_VEC_PF)
 		core_format(msg, sizeof msg,
 			    "guest %s at rip %#lx: address %#lx, error code %#lx "
-			    "(no guest trap handler yet)", name,
+			    "(no guest handler for it)", name,
 			    (unsigned long)f->rip, (unsigned long)c->st->vcpu.cr2,
 			    (unsigned long)f->error_code);
+	else if (why)
+		core_format(msg, sizeof msg, "guest %s at rip %#lx: %s (no guest "
+			    "handler for it)", name, (unsigned long)f->rip, why);
 	else
 		core_format(msg, sizeof msg,
 			    "guest %s (vector %lu) at rip %#lx, error code %#lx "
-			    "(no guest trap handler yet)", name,
+			    "(no guest handler for it)", name,
 			    (unsigned long)f->vector, (unsigned long)f->rip,
 			    (unsigned long)f->error_code);
 	core_stop_fault(c, f, msg);
+}
+
+/* To the guest's handler for f's vector, or the end of the domain. */
+static void deliver_or_stop(struct core *c, struct trap_frame *f, const char *why)
+{
+	int has_error = (ERROR_CODE_VECTORS >> f->vector) & 1;
+	if (traps_deliver(c, f, 0, (unsigned)f->vector, has_error, f->error_code))
+		stop_unhandled(c, f, why);
+}
+
+/* Length of the `int3` or `int $vector` at rip, 0 if it is not one. */
+static unsigned soft_int_length(struct core *c, uint64_t rip, unsigned vector)
+{
+	uint8_t insn[2];
+	if (copy_from_guest(c, insn, rip, 1))
+		return 0;
+	if (insn[0] == 0xcc)
+		return vector == X86_VEC_BP;
+	if (insn[0] != 0xcd || copy_from_guest(c, insn + 1, rip + 1, 1))
+		return 0;
+	return insn[1] == vector ? 2 : 0;
+}
+
+/*
+ * `int3` or `int $vector` at f->rip: to the guest's handler, after the
+ * instruction, if its gate allows the guest's mode; else the #GP the
+ * instruction raises through a DPL 0 gate.
+ */
+static void software_interrupt(struct core *c, struct trap_frame *f, unsigned vector)
+{
+	const struct traps_gate *g = &c->st->traps.gate[vector];
+	unsigned dpl = g->flags & TRAPS_GATE_DPL;
+	unsigned len = soft_int_length(c, f->rip, vector);
+	if (len && g->address && dpl >= (c->st->vcpu.kernel_mode ? 1u : 3u)) {
+		const struct bounce_from after = { f->rip + len, f->rflags, f->rsp };
+		traps_deliver(c, f, &after, vector, 0, 0);
+		return;
+	}
+	if (traps_deliver(c, f, 0, X86_VEC_GP, 1, ((uint64_t)vector << 3) | 2)) {
+		char why[64];
+		core_format(why, sizeof why, "int $%#x not allowed by the guest's "
+			    "trap table", vector);
+		stop_unhandled(c, f, why);
+	}
+}
+
+/* This host's KVM raises #UD, not #GP, for `int $n` at CPL3 (see
+ * kvm-on-these-machines.md); hardware never does. */
+static int int_n_at(struct core *c, uint64_t rip, unsigned *vector)
+{
+	uint8_t insn[2];
+	if (copy_from_guest(c, insn, rip, 2) || insn[0] != 0xcd)
+		return 0;
+	*vector = insn[1];
+	return 1;
+}
+
+static void exception(struct core *c, struct trap_frame *f)
+{
+	struct core_state *st = c->st;
+	char why[96];
+	unsigned vector;
+	why[0] = '\0';
+	switch (f->vector) {
+	case X86_VEC_UD:
+		if (st->vcpu.kernel_mode && emulate_forced_cpuid(c, f) == 0)
+			return;
+		if (int_n_at(c, f->rip, &vector)) {
+			software_interrupt(c, f, vector);
+			return;
+		}
+		break;
+	case X86_VEC_GP:
+		if (GP_ERROR_IDT(f->error_code)) {
+			software_interrupt(c, f, (unsigned)(f->error_code >> 3) & 0xff);
+			return;
+		}
+		if (st->vcpu.kernel_mode && emulate_privileged(c, f, why, sizeof why) == 0)
+			return;
+		break;
+	}
+	if (f->vector < CORE_NR_VECTORS && ((BOUNCED_VECTORS >> f->vector) & 1))
+		deliver_or_stop(c, f, why[0] ? why : 0);
+	else
+		stop_unhandled(c, f, 0);
 }
 
 static void return_from_syscall(struct trap_frame *f)
@@ -78,27 +189,16 @@ enum core_action core_handle_trap(struct core *c, struct trap_frame *f)
 	if (f->vector < CORE_NR_VECTORS)
 		st->stats.traps[f->vector]++;
 
-	if (via_syscall && st->vcpu.kernel_mode) {
+	if (via_syscall && st->vcpu.kernel_mode && f->rax == __HYPERVISOR_iret) {
+		st->stats.hypercalls[__HYPERVISOR_iret]++;
+		traps_iret(c, f);
+	} else if (via_syscall && st->vcpu.kernel_mode) {
 		hypercall_from_syscall(c, f);
 		return_from_syscall(f);
 	} else if (via_syscall) {
-		core_stop_fault(c, f, "guest user-mode syscall: no syscall "
-			       "callback registered yet");
-	} else if (f->vector == X86_VEC_UD && st->vcpu.kernel_mode &&
-		   emulate_forced_cpuid(c, f) == 0) {
-		/* emulated; resume after it */
-	} else if (f->vector == X86_VEC_GP && st->vcpu.kernel_mode) {
-		char why[96];
-		why[0] = '\0';
-		if (emulate_privileged(c, f, why, sizeof why)) {
-			char msg[192];
-			core_format(msg, sizeof msg, "guest #GP general protection at "
-				    "rip %#lx: %s (no guest trap handler yet)",
-				    (unsigned long)f->rip, why);
-			core_stop_fault(c, f, msg);
-		}
+		traps_user_syscall(c, f);
 	} else {
-		stop_unhandled(c, f);
+		exception(c, f);
 	}
 	return st->stop_reason == CORE_RUNNING ? CORE_RESUME : CORE_STOP;
 }

@@ -30,8 +30,12 @@
  *   - #GP/#UD emulation advances RIP by the instruction it emulated and
  *     touches only that instruction's output registers; CPUID never shows
  *     features a PV guest cannot use;
- *   - until guest trap handlers exist, only #UD/#GP emulation and kernel
- *     hypercalls resume: every other trap stops the domain;
+ *   - an iret hypercall resumes only at a canonical rip and rsp, with IF
+ *     set and IOPL/NT/VM clear;
+ *   - any other trap resumes only through #UD/#GP emulation or at an entry
+ *     point the guest registered (a trap-table gate, a callback), with
+ *     only rip, rsp, rflags, cs and ss changed, IF set and TF/IOPL/NT/VM
+ *     clear: everything else stops the domain;
  *   - guest RAM changes only on pages a user write walk reaches (so never
  *     read-only or supervisor pages) and the core touches only pages a user
  *     read walk reaches, unless page tables were changed on purpose (PTE
@@ -48,6 +52,7 @@
 #include "pv-shim/core/xen_abi.h"
 #include "pv-shim/core/core.h"
 #include "pv-shim/core/platform.h"
+#include "pv-shim/core/traps_state.h"
 #include "pv-shim/shim_abi.h"
 #include "emu/platform_host.h"
 
@@ -71,6 +76,7 @@
 #define VEC_GP 13
 #define VEC_PF 14
 #define RFLAGS_FIXED1 0x2ULL
+#define RFLAGS_TF     0x100ULL
 #define RFLAGS_IF     0x200ULL
 #define RFLAGS_IOPL   0x3000ULL
 #define RFLAGS_NT     0x4000ULL
@@ -421,6 +427,25 @@ static void check_cpuid(uint32_t leaf, uint32_t subleaf, const struct trap_frame
 	}
 }
 
+/* A guest kernel entry point the core may have bounced a trap to. */
+static int is_entry_point(uint64_t rip)
+{
+	const struct traps_state *t = &st->traps;
+	if (!rip)
+		return 0;
+	for (unsigned v = 0; v < TRAPS_NR_GATES; v++)
+		if (t->gate[v].address == rip)
+			return 1;
+	return rip == t->syscall.address || rip == t->failsafe.address;
+}
+
+static void check_resume_flags(const struct trap_frame *f, uint64_t never)
+{
+	CHECK((f->rflags & (RFLAGS_IF | RFLAGS_FIXED1)) == (RFLAGS_IF | RFLAGS_FIXED1),
+	      "resumed with rflags %#lx", (unsigned long)f->rflags);
+	CHECK(!(f->rflags & never), "resumed with rflags %#lx", (unsigned long)f->rflags);
+}
+
 /* Runs one trap and checks what the ABI promises about its outcome. */
 static enum core_action run_call(const struct call *k)
 {
@@ -454,7 +479,16 @@ static enum core_action run_call(const struct call *k)
 	      is_canonical(st->vcpu.gs_base_user), "non-canonical segment base");
 
 	struct trap_frame expect = f;
-	if (hypercall) {
+	if (hypercall && before.rax == __HYPERVISOR_iret) {
+		/* iret restores every register from the guest's frame. */
+		if (act == CORE_RESUME) {
+			CHECK(is_canonical(f.rip) && is_canonical(f.rsp),
+			      "iret to rip %#lx rsp %#lx", (unsigned long)f.rip,
+			      (unsigned long)f.rsp);
+			check_resume_flags(&f, RFLAGS_IOPL | RFLAGS_NT | RFLAGS_VM);
+		}
+		expect = before;
+	} else if (hypercall) {
 		CHECK(f.rip == before.rcx, "hypercall returned to %#lx, not rcx %#lx",
 		      (unsigned long)f.rip, (unsigned long)before.rcx);
 		CHECK((f.rflags & (RFLAGS_IF | RFLAGS_FIXED1)) == (RFLAGS_IF | RFLAGS_FIXED1),
@@ -474,6 +508,15 @@ static enum core_action run_call(const struct call *k)
 		expect.rax = before.rax;
 		expect.rip = before.rip;
 		expect.rflags = before.rflags;
+	} else if (act == CORE_RESUME && is_entry_point(f.rip)) {
+		/* Bounced to the guest: a new stack, its handler, flags. */
+		check_resume_flags(&f, RFLAGS_TF | RFLAGS_IOPL | RFLAGS_NT | RFLAGS_VM);
+		CHECK(f.rsp % 8 == 0, "bounce frame at rsp %#lx", (unsigned long)f.rsp);
+		expect.rip = before.rip;
+		expect.rsp = before.rsp;
+		expect.rflags = before.rflags;
+		expect.cs = before.cs;
+		expect.ss = before.ss;
 	} else if (act == CORE_RESUME) {
 		CHECK(st->vcpu.kernel_mode && (f.vector == VEC_UD || f.vector == VEC_GP),
 		      "vector %lu (kernel mode %u) resumed, yet the core has no "

@@ -1,0 +1,70 @@
+/*
+ * Guest traps as Xen delivers them to an x86_64 PV kernel: exceptions
+ * bounced to the handlers of its virtual IDT on its kernel stack, the iret
+ * hypercall back, and the switch between the guest's kernel and user mode
+ * on the way.  The hypercalls that set all this up are in hypercall.h.
+ */
+#ifndef XENLET_CORE_TRAPS_H
+#define XENLET_CORE_TRAPS_H
+
+#include "pv-shim/core/core.h"
+
+/* Selectors Xen shows the guest in the frames it builds (xen-x86_64.h):
+ * the kernel's CS with RPL 0 means "was in guest kernel mode". */
+#define TRAPS_CS_KERNEL_FRAME 0xe030u /* FLAT_KERNEL_CS with RPL cleared */
+#define TRAPS_CS_USER_FRAME   0xe033u /* FLAT_USER_CS64 */
+#define TRAPS_SS_FRAME        0xe02bu /* FLAT_KERNEL_SS == FLAT_USER_SS64 */
+
+/* Xen's hole, which no guest stack or handler may be in. */
+#define TRAPS_HOLE_START 0xffff800000000000ULL
+#define TRAPS_HOLE_END   0xffff880000000000ULL
+
+/* A guest address the guest may run or keep a stack at: canonical and
+ * outside the hole. */
+int traps_guest_address_ok(uint64_t va);
+
+enum bounce_flags {
+	BOUNCE_ERROR_CODE  = 1, /* push an error code */
+	BOUNCE_MASK_EVENTS = 2, /* set evtchn_upcall_mask on entry */
+};
+
+/* The guest context being interrupted (it is not always f's own). */
+struct bounce_from {
+	uint64_t rip, rflags, rsp;
+};
+
+/*
+ * Builds Xen's bounce frame { rcx, r11, [error code], rip, cs, rflags,
+ * rsp, ss } on the guest kernel stack (switching to kernel mode and the
+ * stack_switch stack when the guest was in user mode) and points f at
+ * handler.  0 on success; -1 if the frame could not be written, with
+ * nothing changed.
+ */
+int traps_bounce(struct core *c, struct trap_frame *f, const struct bounce_from *from,
+		 uint64_t handler, unsigned flags, uint64_t error_code);
+
+/*
+ * Delivers exception or software interrupt vector to the guest's handler,
+ * interrupting the context from (NULL: f's own rip, rflags, rsp).  On a
+ * bad guest stack, the failsafe callback or a stop (with f as it came).
+ * Returns -1, nothing done, when the guest has no handler for vector.
+ */
+int traps_deliver(struct core *c, struct trap_frame *f, const struct bounce_from *from,
+		  unsigned vector, int has_error, uint64_t error_code);
+
+/* A `syscall` from guest user mode: to the guest's syscall callback. */
+void traps_user_syscall(struct core *c, struct trap_frame *f);
+
+/* HYPERVISOR_iret: f is the hypercall's frame; rewrites all of it. */
+void traps_iret(struct core *c, struct trap_frame *f);
+
+/* For #NM: clears the real CR0.TS; returns 1 if the guest's virtual TS
+ * was set (the guest gets the #NM), clearing it as Xen does. */
+int traps_fpu_fault(struct core *c);
+
+/* Guest mode switches, as Xen's toggle_guest_mode: page tables, GS base.
+ * 0, or -1 with a stop if the switch is impossible. */
+int traps_enter_kernel(struct core *c, const struct trap_frame *f);
+int traps_enter_user(struct core *c, const struct trap_frame *f);
+
+#endif

@@ -1,0 +1,190 @@
+/*
+ * Bouncing a trap to the guest kernel, as Xen's create_bounce_frame does
+ * for an x86_64 PV guest.  On the guest kernel stack (the current one if
+ * the guest was in kernel mode, else the one stack_switch named, after the
+ * switch to kernel mode), 16-byte aligned, from the lowest address up:
+ *
+ *   rcx, r11, [ds, es, fs, gs (failsafe only)], [error code], rip, cs,
+ *   rflags, rsp, ss
+ *
+ * cs is FLAT_KERNEL_CS with RPL 0 when the guest was in kernel mode and
+ * FLAT_USER_CS64 (RPL 3) when it was in user mode, with the event upcall
+ * mask as it was before the trap in bits 32-39; rflags.IF shows that mask
+ * inverted (guests mask events, not the CPU, whose IF stays set).  The
+ * handler runs with TF, NT, RF, AC cleared, on the new stack.
+ */
+#include "pv-shim/core/xen_abi.h"
+#include "pv-shim/core/traps.h"
+#include "pv-shim/core/platform.h"
+#include "pv-shim/core/shared_info.h"
+#include "pv-shim/shim_abi.h"
+
+#define RFLAGS_TF   0x00000100ULL
+#define RFLAGS_IF   0x00000200ULL
+#define RFLAGS_DF   0x00000400ULL
+#define RFLAGS_IOPL 0x00003000ULL
+#define RFLAGS_NT   0x00004000ULL
+#define RFLAGS_RF   0x00010000ULL
+#define RFLAGS_VM   0x00020000ULL
+#define RFLAGS_AC   0x00040000ULL
+#define RFLAGS_RESERVED1 0x2ULL
+
+#define X86_VEC_UD 6
+#define X86_VEC_PF 14
+#define PFEC_USER  0x4ULL
+
+#define FRAME_MAX_WORDS 12
+
+static struct vcpu_info *vcpu_info(struct core *c)
+{
+	return &core_shared_info(c)->vcpu_info[0];
+}
+
+/* Where a trap from guest user mode lands: stack_switch's stack, or until
+ * the guest calls it the stack it was started on, as Xen's toolstack sets
+ * kernel_sp. */
+static uint64_t kernel_stack(struct core *c)
+{
+	const struct traps_state *t = &c->st->traps;
+	if (t->kernel_sp_set)
+		return t->kernel_sp;
+	const struct shim_boot_params *bp = platform_shim_page(c, SHIM_OFF_BOOT);
+	return bp->guest_stack;
+}
+
+/* The stack a bounce goes on: the interrupted one in kernel mode. */
+static uint64_t bounce_stack(struct core *c, const struct bounce_from *from)
+{
+	return c->st->vcpu.kernel_mode ? from->rsp : kernel_stack(c);
+}
+
+static int bounce_on(struct core *c, struct trap_frame *f, const struct bounce_from *from,
+		     uint64_t handler, unsigned flags, uint64_t error_code,
+		     uint64_t stack, int failsafe)
+{
+	struct core_state *st = c->st;
+	int was_kernel = st->vcpu.kernel_mode;
+	uint64_t sp = stack & ~0xfULL;
+	if (!traps_guest_address_ok(sp))
+		return -1;
+
+	struct vcpu_info *vi = vcpu_info(c);
+	uint8_t saved_mask = vi->evtchn_upcall_mask;
+	uint64_t cs = was_kernel ? TRAPS_CS_KERNEL_FRAME : TRAPS_CS_USER_FRAME;
+
+	uint64_t w[FRAME_MAX_WORDS];
+	unsigned n = 0;
+	w[n++] = f->rcx;
+	w[n++] = f->r11;
+	if (failsafe) {
+		/* ds, es, fs, gs: CPL3 runs on the host's selectors here,
+		 * never the guest's, so there is no guest value to show. */
+		for (int i = 0; i < 4; i++)
+			w[n++] = 0;
+	}
+	if (flags & BOUNCE_ERROR_CODE)
+		w[n++] = error_code & 0xffffffffULL;
+	w[n++] = from->rip;
+	w[n++] = cs | ((uint64_t)saved_mask << 32);
+	w[n++] = (from->rflags & ~(RFLAGS_IF | RFLAGS_IOPL)) | (saved_mask ? 0 : RFLAGS_IF);
+	w[n++] = from->rsp;
+	w[n++] = TRAPS_SS_FRAME;
+
+	uint64_t base = sp - n * 8;
+	if (base > sp || copy_to_guest(c, base, w, n * 8))
+		return -1;
+
+	if (!was_kernel && traps_enter_kernel(c, f))
+		return 0; /* stopped: nothing more to do */
+	if (flags & BOUNCE_MASK_EVENTS)
+		vi->evtchn_upcall_mask = 1;
+	f->rip = handler;
+	f->rsp = base;
+	f->rflags = (from->rflags & ~(RFLAGS_TF | RFLAGS_NT | RFLAGS_RF | RFLAGS_AC |
+				      RFLAGS_VM | RFLAGS_IOPL)) | RFLAGS_IF | RFLAGS_RESERVED1;
+	f->cs = SHIM_SEL_USER_CS;
+	f->ss = SHIM_SEL_USER_DS;
+	return 0;
+}
+
+int traps_bounce(struct core *c, struct trap_frame *f, const struct bounce_from *from,
+		 uint64_t handler, unsigned flags, uint64_t error_code)
+{
+	return bounce_on(c, f, from, handler, flags, error_code, bounce_stack(c, from), 0);
+}
+
+/*
+ * The frame could not be written: the guest's stack is bad.  Xen would
+ * crash the domain; a guest that registered a failsafe callback gets it
+ * instead, with Xen's failsafe frame on its stack_switch stack.
+ */
+static void bad_stack(struct core *c, struct trap_frame *f, const struct bounce_from *from,
+		      const char *what)
+{
+	const struct traps_callback *fs = &c->st->traps.failsafe;
+	uint64_t bad = bounce_stack(c, from);
+	if (fs->address &&
+	    bounce_on(c, f, from, fs->address, fs->mask_events ? BOUNCE_MASK_EVENTS : 0,
+		      0, kernel_stack(c), 1) == 0)
+		return;
+	char msg[192];
+	core_format(msg, sizeof msg, "guest stack %#lx unwritable delivering %s "
+		    "at rip %#lx%s", (unsigned long)bad, what, (unsigned long)from->rip,
+		    fs->address ? " (and for the failsafe callback)" : "");
+	core_stop_fault(c, f, msg);
+}
+
+static int deliver_from(struct core *c, struct trap_frame *f, const struct bounce_from *from,
+			unsigned vector, int has_error, uint64_t error_code)
+{
+	const struct traps_gate *g = &c->st->traps.gate[vector % TRAPS_NR_GATES];
+	if (vector >= TRAPS_NR_GATES || !g->address)
+		return -1;
+	unsigned flags = (has_error ? BOUNCE_ERROR_CODE : 0) |
+		((g->flags & TRAPS_GATE_MASK_EVENTS) ? BOUNCE_MASK_EVENTS : 0);
+	if (vector == X86_VEC_PF && has_error) { /* not `int $14` */
+		/* The CPU saw CPL3 either way; the guest must see which of
+		 * its modes faulted, and cr2 in its vcpu_info. */
+		error_code &= ~PFEC_USER;
+		if (!c->st->vcpu.kernel_mode)
+			error_code |= PFEC_USER;
+		vcpu_info(c)->arch.cr2 = c->st->vcpu.cr2;
+	}
+	if (bounce_on(c, f, from, g->address, flags, error_code, bounce_stack(c, from), 0)) {
+		char what[32];
+		core_format(what, sizeof what, "vector %u", vector);
+		bad_stack(c, f, from, what);
+	}
+	return 0;
+}
+
+int traps_deliver(struct core *c, struct trap_frame *f, const struct bounce_from *from,
+		  unsigned vector, int has_error, uint64_t error_code)
+{
+	const struct bounce_from own = { f->rip, f->rflags, f->rsp };
+	return deliver_from(c, f, from ? from : &own, vector, has_error, error_code);
+}
+
+/*
+ * `syscall` from guest user mode goes to the syscall callback as if the
+ * CPU had trapped after the instruction (rip from rcx, rflags from r11),
+ * with DF also cleared.  With no callback Xen raises #UD at the syscall.
+ */
+void traps_user_syscall(struct core *c, struct trap_frame *f)
+{
+	const struct traps_callback *cb = &c->st->traps.syscall;
+	struct bounce_from from = { f->rcx, f->r11, f->rsp };
+	if (!cb->address) {
+		from.rip -= 2;
+		if (deliver_from(c, f, &from, X86_VEC_UD, 0, 0))
+			core_stop_fault(c, f, "guest user-mode syscall: no syscall "
+				       "callback and no #UD handler registered");
+		return;
+	}
+	if (bounce_on(c, f, &from, cb->address, cb->mask_events ? BOUNCE_MASK_EVENTS : 0,
+		      0, kernel_stack(c), 0)) {
+		bad_stack(c, f, &from, "a user-mode syscall");
+		return;
+	}
+	f->rflags &= ~RFLAGS_DF;
+}

@@ -1,0 +1,71 @@
+/*
+ * HYPERVISOR_iret, the x86_64 PV guest's way back from a bounced trap.
+ * The hypercall page's iret entry pushed rcx, r11 and rax over the frame
+ * the guest built, so at the hypercall's %rsp lies Xen's struct
+ * iret_context { rax, r11, rcx, flags, rip, cs, rflags, rsp, ss }.
+ *
+ * As in Xen: an RPL-3 cs means the guest kernel returns to its user mode
+ * (page tables and GS base switch); IF in the saved rflags says whether
+ * events are unmasked; with VGCF_in_syscall the return is the sysret one
+ * (rcx and r11 come back as rip and rflags), otherwise rcx and r11 are
+ * restored; rax is restored either way.  A frame the core cannot read or
+ * that names an address the guest cannot run at ends the domain, as Xen
+ * crashes it.
+ */
+#include "pv-shim/core/xen_abi.h"
+#include "pv-shim/core/traps.h"
+#include "pv-shim/core/shared_info.h"
+#include "pv-shim/shim_abi.h"
+
+#define RFLAGS_IF 0x200ULL
+/* What a guest may set: CF PF AF ZF SF TF DF OF RF AC ID (no IOPL, NT, VM:
+ * IF the CPU keeps set, it stands for the event mask). */
+#define RFLAGS_IRET_MASK 0x00250fd5ULL
+#define RFLAGS_FIXED     0x00000202ULL
+
+static int is_compat_cs(uint64_t cs)
+{
+	uint16_t sel = (uint16_t)cs & ~3;
+	return sel == (FLAT_USER_CS32 & ~3) || sel == (SHIM_SEL_USER_CS32 & ~3);
+}
+
+void traps_iret(struct core *c, struct trap_frame *f)
+{
+	struct iret_context ic;
+	char msg[160];
+	if (copy_from_guest(c, &ic, f->rsp, sizeof ic)) {
+		core_format(msg, sizeof msg, "guest iret: frame at rsp %#lx unreadable",
+			    (unsigned long)f->rsp);
+		core_stop_fault(c, f, msg);
+		return;
+	}
+	if (!traps_guest_address_ok(ic.rip) || !traps_guest_address_ok(ic.rsp)) {
+		core_format(msg, sizeof msg, "guest iret to rip %#lx rsp %#lx: not a "
+			    "guest address", (unsigned long)ic.rip, (unsigned long)ic.rsp);
+		core_stop_fault(c, f, msg);
+		return;
+	}
+	if (is_compat_cs(ic.cs)) {
+		core_format(msg, sizeof msg, "guest iret to 32-bit cs %#lx: compat "
+			    "mode is not supported", (unsigned long)ic.cs);
+		core_stop_fault(c, f, msg);
+		return;
+	}
+	if ((ic.cs & 3) == 3 && c->st->vcpu.kernel_mode && traps_enter_user(c, f))
+		return;
+
+	f->rip = ic.rip;
+	f->rsp = ic.rsp;
+	f->rflags = (ic.rflags & RFLAGS_IRET_MASK) | RFLAGS_FIXED;
+	f->cs = SHIM_SEL_USER_CS;
+	f->ss = SHIM_SEL_USER_DS;
+	f->rax = ic.rax;
+	if (ic.flags & VGCF_in_syscall) {
+		f->rcx = f->rip;
+		f->r11 = f->rflags;
+	} else {
+		f->rcx = ic.rcx;
+		f->r11 = ic.r11;
+	}
+	core_shared_info(c)->vcpu_info[0].evtchn_upcall_mask = !(ic.rflags & RFLAGS_IF);
+}

@@ -1,0 +1,54 @@
+/*
+ * The guest's kernel/user split.  Both run at CPL3; what tells them apart
+ * is the top-level page table (the kernel's, or the one the guest gave as
+ * MMUEXT_NEW_USER_BASEPTR) and the GS base (Xen swaps the kernel's and the
+ * user's as swapgs would).  The core keeps both GS bases in the vCPU state,
+ * which the guest changes only through the core, so the switch loads the
+ * other one rather than reading the CPU.
+ */
+#include "pv-shim/core/traps.h"
+#include "pv-shim/core/platform.h"
+
+int traps_guest_address_ok(uint64_t va)
+{
+	uint64_t top = va >> 47;
+	if (top != 0 && top != 0x1ffff)
+		return 0;
+	return va < TRAPS_HOLE_START || va >= TRAPS_HOLE_END;
+}
+
+static int switch_tables(struct core *c, const struct trap_frame *f, uint64_t cr3)
+{
+	if (platform_cpu_ops_room(c) < 1) {
+		core_stop_fault(c, f, "guest mode switch: no room left for the CR3 "
+			       "load in this exit (core bug)");
+		return -1;
+	}
+	platform_load_cr3(c, cr3);
+	return 0;
+}
+
+int traps_enter_kernel(struct core *c, const struct trap_frame *f)
+{
+	struct core_vcpu *v = &c->st->vcpu;
+	if (switch_tables(c, f, v->cr3))
+		return -1;
+	platform_set_segment_base(c, SEGMENT_BASE_GS, v->gs_base_kernel);
+	v->kernel_mode = 1;
+	return 0;
+}
+
+int traps_enter_user(struct core *c, const struct trap_frame *f)
+{
+	struct core_vcpu *v = &c->st->vcpu;
+	if (!v->user_cr3) {
+		core_stop_fault(c, f, "guest iret to user mode without user page "
+			       "tables (MMUEXT_NEW_USER_BASEPTR)");
+		return -1;
+	}
+	if (switch_tables(c, f, v->user_cr3))
+		return -1;
+	platform_set_segment_base(c, SEGMENT_BASE_GS, v->gs_base_user);
+	v->kernel_mode = 0;
+	return 0;
+}

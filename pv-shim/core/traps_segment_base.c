@@ -1,0 +1,49 @@
+/*
+ * HYPERVISOR_set_segment_base: the x86_64 PV kernel's way to set FS and
+ * the two GS bases, which it cannot write at CPL3 (no FSGSBASE for PV).
+ * The vCPU state keeps all three; the active GS base is the kernel's while
+ * the guest kernel runs, and the mode switch loads the other.
+ *
+ * SEGBASE_GS_USER_SEL loads a selector into the user's GS, whose base then
+ * comes from the guest's descriptor.  CPL3 here always runs on the host's
+ * selectors, and the guest's GDT is not known to the core (no set_gdt yet),
+ * so the user GS base becomes 0: what a null selector gives, and the base
+ * of every flat data segment.  A TLS descriptor with a non-zero base is the
+ * case this gets wrong.
+ */
+#include "pv-shim/core/xen_abi.h"
+#include "pv-shim/core/hypercall.h"
+#include "pv-shim/core/platform.h"
+
+static int is_canonical(uint64_t va)
+{
+	uint64_t top = va >> 47;
+	return top == 0 || top == 0x1ffff;
+}
+
+long hypercall_set_segment_base(struct core *c, const uint64_t args[5])
+{
+	struct core_vcpu *v = &c->st->vcpu;
+	uint64_t base = args[1];
+	if (args[0] == SEGBASE_GS_USER_SEL) {
+		v->gs_base_user = 0;
+		return 0;
+	}
+	if (!is_canonical(base))
+		return -XEN_EINVAL;
+	switch (args[0]) {
+	case SEGBASE_FS:
+		v->fs_base = base;
+		platform_set_segment_base(c, SEGMENT_BASE_FS, base);
+		return 0;
+	case SEGBASE_GS_USER:
+		v->gs_base_user = base;
+		return 0;
+	case SEGBASE_GS_KERNEL:
+		v->gs_base_kernel = base;
+		platform_set_segment_base(c, SEGMENT_BASE_GS, base);
+		return 0;
+	default:
+		return -XEN_EINVAL;
+	}
+}

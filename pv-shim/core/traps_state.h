@@ -1,0 +1,40 @@
+/*
+ * What the guest told the core about its traps and kernel entry points:
+ * the virtual IDT (set_trap_table), the kernel stack (stack_switch), the
+ * callbacks (set_callbacks, callback_op), the virtual CR0.TS bit
+ * (fpu_taskswitch) and the VM assists it turned on.  Numbers and guest
+ * addresses only: it lives in struct core_state.
+ */
+#ifndef XENLET_CORE_TRAPS_STATE_H
+#define XENLET_CORE_TRAPS_STATE_H
+
+#include <stdint.h>
+
+#define TRAPS_NR_GATES 256
+
+/* One virtual IDT entry; address 0 means no handler. */
+struct traps_gate {
+	uint64_t address;
+	uint8_t flags;          /* bits 0-1: DPL; bit 2: mask events on entry */
+	uint8_t pad[7];
+};
+
+#define TRAPS_GATE_DPL         3u
+#define TRAPS_GATE_MASK_EVENTS 4u
+
+struct traps_callback {
+	uint64_t address;       /* 0: not registered */
+	uint32_t mask_events;   /* CALLBACKF_mask_events was given */
+	uint32_t pad;
+};
+
+struct traps_state {
+	struct traps_gate gate[TRAPS_NR_GATES];
+	uint64_t kernel_ss, kernel_sp;  /* from stack_switch */
+	uint32_t kernel_sp_set;         /* 0: the boot stack is the kernel's */
+	uint32_t cr0_ts;                /* virtual CR0.TS (fpu_taskswitch) */
+	struct traps_callback event, failsafe, syscall; /* NMI: gate[2] */
+	uint64_t vm_assist;             /* bit n: VMASST_TYPE n enabled */
+};
+
+#endif

@@ -1,0 +1,201 @@
+/*
+ * The traps guest's assembly: handlers that record the bounce frame Xen's
+ * ABI puts on the guest kernel stack and iret back through the hypercall
+ * page, a probe that faults with every register set to a known value, and
+ * the trip to guest user mode and back.
+ */
+#include <stdint.h>
+#include <xen/xen.h>
+
+#include "traps-guest.h"
+
+#define STR(x) STR_(x)
+#define STR_(x) #x
+#define IRET_ENTRY "hypercall_page + " STR(__HYPERVISOR_iret) " * 32"
+
+struct trap_record records[MAX_RECORDS];
+unsigned nr_records;
+uint64_t resume_at;
+int nested_int3_in_ud;
+uint64_t probe_in[NR_REGS], probe_out[NR_REGS];
+uint64_t probe_rsp_before, probe_rsp_after, probe_rflags_after;
+uint64_t probe_target, probe_zero;
+uint64_t user_stack_top, kernel_gs_read, user_saved_rsp;
+uint64_t syscall_frame[7], syscall_frame_addr, syscall_rbx;
+
+/* What trap_common leaves on the stack for trap_record. */
+struct trap_stack {
+	uint64_t r15, r14, r13, r12, r11, r10, r9, r8, rbp, rdi, rsi, rdx, rcx,
+		rbx, rax;
+	uint64_t has_error, vector;
+	uint64_t frame[];        /* the bounce frame, rcx first */
+};
+
+void trap_record(struct trap_stack *s);
+void nested_int3(void);
+
+static unsigned depth;
+
+void trap_record(struct trap_stack *s)
+{
+	static struct trap_record overflow;
+	struct trap_record *r = nr_records < MAX_RECORDS ? &records[nr_records++] : &overflow;
+	const uint64_t *w = s->frame;
+	unsigned i = 0;
+
+	depth++;
+	r->vector = s->vector;
+	r->has_error = s->has_error;
+	r->frame_addr = (uint64_t)w;
+	r->depth = depth;
+	r->rcx = w[i++];
+	r->r11 = w[i++];
+	r->error = s->has_error ? w[i++] : 0;
+	unsigned rip_slot = i;
+	r->rip = w[i++];
+	r->cs = w[i++];
+	r->rflags = w[i++];
+	r->rsp = w[i++];
+	r->ss = w[i++];
+	if (s->vector == 6 && nested_int3_in_ud)
+		nested_int3();
+	if (depth == 1)
+		s->frame[rip_slot] = resume_at;
+	depth--;
+}
+
+__asm__(
+	".pushsection .text\n"
+	".macro STUB name, vec, err\n"
+	".global \\name\n"
+	"\\name:\n"
+	"	pushq $\\vec\n"
+	"	pushq $\\err\n"
+	"	jmp trap_common\n"
+	".endm\n"
+	"STUB handler_de, 0, 0\n"
+	"STUB handler_bp, 3, 0\n"
+	"STUB handler_ud, 6, 0\n"
+	"STUB handler_gp, 13, 1\n"
+	"STUB handler_pf, 14, 1\n"
+	"STUB handler_int80, 0x80, 0\n"
+	"STUB handler_int81, 0x81, 0\n"
+
+	/* Saves every register on the stack (struct trap_stack), records,
+	 * restores them, drops the error code and irets with flags 0. */
+	"trap_common:\n"
+	"	pushq %rax; pushq %rbx; pushq %rcx; pushq %rdx; pushq %rsi\n"
+	"	pushq %rdi; pushq %rbp; pushq %r8; pushq %r9; pushq %r10\n"
+	"	pushq %r11; pushq %r12; pushq %r13; pushq %r14; pushq %r15\n"
+	"	movq %rsp, %rdi\n"
+	"	movq %rsp, %rbp\n"
+	"	andq $-16, %rsp\n"
+	"	call trap_record\n"
+	"	movq %rbp, %rsp\n"
+	"	popq %r15; popq %r14; popq %r13; popq %r12; popq %r11\n"
+	"	popq %r10; popq %r9; popq %r8; popq %rbp; popq %rdi\n"
+	"	popq %rsi; popq %rdx; popq %rcx; popq %rbx; popq %rax\n"
+	"	cmpq $0, (%rsp)\n"
+	"	leaq 16(%rsp), %rsp\n"
+	"	popq %rcx\n"
+	"	popq %r11\n"
+	"	jz 1f\n"
+	"	leaq 8(%rsp), %rsp\n"
+	"1:	pushq $0\n"
+	"	jmp " IRET_ENTRY "\n"
+
+	"nested_int3:\n"
+	".global nested_int3_insn\n"
+	"nested_int3_insn: int3\n"
+	"	ret\n"
+
+	".global probe, probe_resume\n"
+	"probe:\n"
+	"	pushq %rbx; pushq %rbp; pushq %r12; pushq %r13; pushq %r14; pushq %r15\n"
+	"	movq %rdi, probe_target(%rip)\n"
+	"	movq %rsp, probe_rsp_before(%rip)\n"
+	"	movq probe_in+0*8(%rip), %rax\n"
+	"	movq probe_in+1*8(%rip), %rbx\n"
+	"	movq probe_in+2*8(%rip), %rcx\n"
+	"	movq probe_in+3*8(%rip), %rdx\n"
+	"	movq probe_in+4*8(%rip), %rsi\n"
+	"	movq probe_in+5*8(%rip), %rdi\n"
+	"	movq probe_in+6*8(%rip), %rbp\n"
+	"	movq probe_in+7*8(%rip), %r8\n"
+	"	movq probe_in+8*8(%rip), %r9\n"
+	"	movq probe_in+9*8(%rip), %r10\n"
+	"	movq probe_in+10*8(%rip), %r11\n"
+	"	movq probe_in+11*8(%rip), %r12\n"
+	"	movq probe_in+12*8(%rip), %r13\n"
+	"	movq probe_in+13*8(%rip), %r14\n"
+	"	movq probe_in+14*8(%rip), %r15\n"
+	"	jmp *probe_target(%rip)\n"
+	"probe_resume:\n"
+	"	movq %rax, probe_out+0*8(%rip)\n"
+	"	movq %rbx, probe_out+1*8(%rip)\n"
+	"	movq %rcx, probe_out+2*8(%rip)\n"
+	"	movq %rdx, probe_out+3*8(%rip)\n"
+	"	movq %rsi, probe_out+4*8(%rip)\n"
+	"	movq %rdi, probe_out+5*8(%rip)\n"
+	"	movq %rbp, probe_out+6*8(%rip)\n"
+	"	movq %r8, probe_out+7*8(%rip)\n"
+	"	movq %r9, probe_out+8*8(%rip)\n"
+	"	movq %r10, probe_out+9*8(%rip)\n"
+	"	movq %r11, probe_out+10*8(%rip)\n"
+	"	movq %r12, probe_out+11*8(%rip)\n"
+	"	movq %r13, probe_out+12*8(%rip)\n"
+	"	movq %r14, probe_out+13*8(%rip)\n"
+	"	movq %r15, probe_out+14*8(%rip)\n"
+	"	movq %rsp, probe_rsp_after(%rip)\n"
+	"	pushfq\n"
+	"	popq probe_rflags_after(%rip)\n"
+	"	movq probe_rsp_before(%rip), %rsp\n"
+	"	popq %r15; popq %r14; popq %r13; popq %r12; popq %rbp; popq %rbx\n"
+	"	ret\n"
+
+	".global snip_de, snip_ud, snip_gp, snip_pf, snip_int3, snip_int80, snip_int81\n"
+	"snip_de: divq probe_zero(%rip)\n"
+	"snip_ud: ud2\n"
+	"snip_gp: cli\n"
+	"snip_pf: movl $1, " STR(PF_ADDRESS) "\n"
+	"snip_int3: int3\n"
+	"snip_int80: int $0x80\n"
+	"snip_int81: int $0x81\n"
+
+	/* To guest user mode with Xen's iret frame (flags, rip, cs, rflags,
+	 * rsp, ss; cs with RPL 3 asks for user mode). */
+	".global user_enter, user_code, user_after_ud, user_after_syscall, syscall_entry\n"
+	"user_enter:\n"
+	"	pushq %rbx; pushq %rbp; pushq %r12; pushq %r13; pushq %r14; pushq %r15\n"
+	"	movq %rsp, user_saved_rsp(%rip)\n"
+	"	pushq $0x2b\n"
+	"	pushq user_stack_top(%rip)\n"
+	"	pushq $0x202\n"
+	"	pushq $0x33\n"
+	"	leaq user_code(%rip), %rax\n"
+	"	pushq %rax\n"
+	"	pushq $0\n"
+	"	jmp " IRET_ENTRY "\n"
+	"user_code: ud2\n"
+	"user_after_ud:\n"
+	"	movq %gs:0, %rbx\n"
+	"	syscall\n"
+	"user_after_syscall: ud2\n"
+	/* The syscall callback: { rcx, r11, rip, cs, rflags, rsp, ss } on
+	 * the stack_switch stack, in guest kernel mode. */
+	"syscall_entry:\n"
+	"	movq %rbx, syscall_rbx(%rip)\n"
+	"	movq %rsp, syscall_frame_addr(%rip)\n"
+	"	movq 0*8(%rsp), %rax; movq %rax, syscall_frame+0*8(%rip)\n"
+	"	movq 1*8(%rsp), %rax; movq %rax, syscall_frame+1*8(%rip)\n"
+	"	movq 2*8(%rsp), %rax; movq %rax, syscall_frame+2*8(%rip)\n"
+	"	movq 3*8(%rsp), %rax; movq %rax, syscall_frame+3*8(%rip)\n"
+	"	movq 4*8(%rsp), %rax; movq %rax, syscall_frame+4*8(%rip)\n"
+	"	movq 5*8(%rsp), %rax; movq %rax, syscall_frame+5*8(%rip)\n"
+	"	movq 6*8(%rsp), %rax; movq %rax, syscall_frame+6*8(%rip)\n"
+	"	movq %gs:0, %rax\n"
+	"	movq %rax, kernel_gs_read(%rip)\n"
+	"	movq user_saved_rsp(%rip), %rsp\n"
+	"	popq %r15; popq %r14; popq %r13; popq %r12; popq %rbp; popq %rbx\n"
+	"	ret\n"
+	".popsection\n");

@@ -1,0 +1,54 @@
+/* Shared by the traps guest's handlers (stubs.c) and its tests (main.c). */
+#ifndef TRAPS_GUEST_H
+#define TRAPS_GUEST_H
+
+#include <stdint.h>
+
+/* General registers in the order probe_in/probe_out hold them. */
+enum { R_RAX, R_RBX, R_RCX, R_RDX, R_RSI, R_RDI, R_RBP, R_R8, R_R9, R_R10,
+       R_R11, R_R12, R_R13, R_R14, R_R15, NR_REGS };
+
+/* What a handler saw: the bounce frame's words and where it lay. */
+struct trap_record {
+	uint64_t vector, has_error;
+	uint64_t frame_addr;          /* lowest word: rcx */
+	uint64_t rcx, r11, error, rip, cs, rflags, rsp, ss;
+	uint64_t depth;               /* 1: taken inside another handler */
+};
+
+#define MAX_RECORDS 16
+extern struct trap_record records[MAX_RECORDS];
+extern unsigned nr_records;
+
+/* Where every handler at depth 0 makes the guest resume. */
+extern uint64_t resume_at;
+/* 1: the #UD handler takes an int3 of its own before returning. */
+extern int nested_int3_in_ud;
+
+/* Handler entry points for the trap table. */
+extern const char handler_de[], handler_bp[], handler_ud[], handler_gp[],
+	handler_pf[], handler_int80[], handler_int81[];
+
+/* Loads every register from probe_in, jumps to code; whatever handler
+ * runs resumes at probe_resume, which stores them into probe_out. */
+extern uint64_t probe_in[NR_REGS], probe_out[NR_REGS];
+extern uint64_t probe_rsp_before, probe_rsp_after, probe_rflags_after;
+void probe(const void *code);
+extern const char probe_resume[];
+
+/* The instructions probe() runs; each is one faulting instruction. */
+extern const char snip_de[], snip_ud[], snip_gp[], snip_pf[], snip_int3[],
+	snip_int80[], snip_int81[];
+extern const char nested_int3_insn[];
+
+/* Guest user mode: user_enter() irets to user_code on user_stack_top and
+ * returns when the syscall callback (syscall_entry) has run. */
+extern const char user_code[], user_after_ud[], user_after_syscall[],
+	syscall_entry[];
+extern uint64_t user_stack_top, user_gs_read, kernel_gs_read;
+extern uint64_t syscall_frame[7], syscall_frame_addr, syscall_rbx;
+void user_enter(void);
+
+#define PF_ADDRESS 0xdead000
+
+#endif

@@ -1,0 +1,33 @@
+#!/bin/bash
+# Boots the traps guest in each trap path: trap table, exception bounces
+# with Xen's frame, iret, software interrupts and their DPL, guest user
+# mode and back; then a vector without a handler must still end the run
+# with a report naming it and the RIP the guest says it faults at.
+# shellcheck source=tests/integration/lib.sh
+. "$(dirname "$0")/lib.sh"
+require_launcher
+
+GUEST=$GUESTS/traps.elf
+
+for path in guest host; do
+	run_xenlet "$path" "$GUEST" --trap-path "$path"
+	expect_rc 0
+	expect_result "SUCCESS"
+	# User mode needs MMUEXT_NEW_USER_BASEPTR; the guest says if it had it.
+	if grep -q '^traps: guest user mode not tested' "$OUT"; then
+		echo "note [$path]: $(grep '^traps: guest user mode not tested' "$OUT")"
+	else
+		expect_out_line "traps: guest user mode round trip done"
+	fi
+
+	run_xenlet "$path-unhandled" "$GUEST" --trap-path "$path" --cmdline "xt.step=unhandled"
+	expect_rc 4
+	rip=$(sed -n 's/^traps: expect #DE at rip=0x\([0-9a-f]*\)$/\1/p' "$OUT")
+	if [ -z "$rip" ]; then
+		fail "the guest did not print where it would fault"
+	else
+		expect_err_matches '#DE|divide error' "$rip"
+	fi
+done
+
+finish
