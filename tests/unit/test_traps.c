@@ -1,0 +1,773 @@
+/*
+ * Guest traps on a fake guest (tests/unit/fake_guest.h): the virtual IDT
+ * and its checks, Xen's x86_64 bounce frame word by word (kernel and user
+ * mode, with and without error code, alignment, the saved event mask, the
+ * flags the handler runs with), #PF's cr2 and error code, software
+ * interrupts against their gate's DPL, bad stacks and the failsafe
+ * callback, the iret hypercall restoring each register and mode, user-mode
+ * syscalls, and the callback, segment-base and vm_assist hypercalls.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pv-shim/core/xen_abi.h"
+#include <xen/callback.h>
+#include "pv-shim/core/core.h"
+#include "pv-shim/core/shared_info.h"
+#include "pv-shim/shim_abi.h"
+#include "tests/unit/fake_guest.h"
+
+#define KBASE 0xffffffff80000000ULL
+#define KPAGE(i) (KBASE + (uint64_t)(i) * FG_PAGE)
+#define NR_PAGES 96
+#define DATA_PFN 32
+#define NR_RW 16            /* KPAGE(0..15): user, writable */
+#define P_RO 16             /* KPAGE(16): user, read-only */
+#define P_ABSENT 17         /* KPAGE(17): not mapped */
+#define TRAMPOLINE SHIM_VA(SHIM_OFF_TRAMPOLINE)
+
+#define STACK_TOP   KPAGE(4)        /* a kernel stack: KPAGE(2..3) */
+#define KSTACK_TOP  KPAGE(8)        /* stack_switch's: KPAGE(6..7) */
+#define BOOT_STACK  KPAGE(12)       /* the start-of-day stack */
+#define TABLE_VA    KPAGE(0)
+#define H(v)        (KBASE + 0x100000 + (uint64_t)(v) * 0x10) /* handlers */
+#define USER_CR3    (40 * FG_PAGE)
+
+#define VEC_DE 0
+#define VEC_BP 3
+#define VEC_UD 6
+#define VEC_GP 13
+#define VEC_PF 14
+#define RF_IF  0x200ULL
+#define RF_TF  0x100ULL
+#define RF_DF  0x400ULL
+#define RF_NT  0x4000ULL
+#define RF_RF  0x10000ULL
+#define RF_AC  0x40000ULL
+#define RF_IOPL 0x3000ULL
+
+static struct fake_guest g;
+static uint8_t *shim;
+
+static struct vcpu_info *vi(void)
+{
+	return &core_shared_info(&g.core)->vcpu_info[0];
+}
+
+static void setup(void)
+{
+	fake_guest_init(&g, NR_PAGES);
+	shim = calloc(1, SHIM_OFF_MAILBOX);
+	ck_assert_ptr_nonnull(shim);
+	g.plat.shim_region = shim;
+	((struct shim_boot_params *)(shim + SHIM_OFF_BOOT))->guest_stack = BOOT_STACK;
+	g.st->syscall_trampoline = TRAMPOLINE;
+	for (int i = 0; i < NR_RW; i++)
+		fake_guest_map(&g, KPAGE(i), DATA_PFN + i, FG_USER_RW);
+	fake_guest_map(&g, KPAGE(P_RO), DATA_PFN + P_RO, FG_P | FG_US);
+	g.st->vcpu.user_cr3 = USER_CR3;
+	ck_assert_uint_lt(g.next_table_pfn, DATA_PFN);
+}
+
+static void teardown(void)
+{
+	fake_guest_free(&g);
+	free(shim);
+}
+
+static long hcall(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2)
+{
+	const uint64_t args[5] = { a0, a1, a2, 0, 0 };
+	return core_hypercall(&g.core, nr, args);
+}
+
+static void put(uint64_t va, const void *p, size_t n)
+{
+	ck_assert_int_eq(copy_to_guest(&g.core, va, p, n), 0);
+}
+
+static uint64_t word(uint64_t va)
+{
+	uint64_t w;
+	ck_assert_int_eq(copy_from_guest(&g.core, &w, va, 8), 0);
+	return w;
+}
+
+/* Installs one gate (through set_trap_table, as a guest would). */
+static void gate(uint8_t vector, uint8_t flags)
+{
+	struct trap_info t[2] = { { vector, flags, FLAT_KERNEL_CS, H(vector) }, { 0 } };
+	put(TABLE_VA, t, sizeof t);
+	ck_assert_int_eq(hcall(__HYPERVISOR_set_trap_table, TABLE_VA, 0, 0), 0);
+}
+
+static struct trap_frame exc(uint64_t vector, uint64_t error, uint64_t rsp)
+{
+	struct trap_frame f = {
+		.r15 = 15, .r14 = 14, .r13 = 13, .r12 = 12, .r11 = 0x11, .r10 = 10,
+		.r9 = 9, .r8 = 8, .rbp = 0xbb, .rdi = 0xd1, .rsi = 0x51, .rdx = 0xd0,
+		.rcx = 0xc0, .rbx = 0xb0, .rax = 0xa0, .vector = vector,
+		.error_code = error, .rip = KBASE + 0x2345, .cs = SHIM_SEL_USER_CS,
+		.rflags = 0x202 | RF_TF | RF_NT | RF_RF | RF_AC | 0x1 /* CF */,
+		.rsp = rsp, .ss = SHIM_SEL_USER_DS,
+	};
+	return f;
+}
+
+/* Checks f was sent to H(vector) with a frame of n words below rsp (in
+ * the current mode's stack), everything but rip/rsp/rflags unchanged. */
+static uint64_t check_bounced(const struct trap_frame *f, const struct trap_frame *before,
+			      unsigned vector, unsigned n, uint64_t stack)
+{
+	uint64_t base = (stack & ~0xfULL) - n * 8;
+	ck_assert_uint_eq(f->rip, H(vector));
+	ck_assert_uint_eq(f->rsp, base);
+	ck_assert_uint_eq(f->rflags & (RF_TF | RF_NT | RF_RF | RF_AC | RF_IOPL), 0);
+	ck_assert_uint_eq(f->rflags & (RF_IF | 2), RF_IF | 2);
+	ck_assert_uint_eq(f->rflags & 1, before->rflags & 1);
+	struct trap_frame same = *f;
+	same.rip = before->rip;
+	same.rsp = before->rsp;
+	same.rflags = before->rflags;
+	ck_assert_int_eq(memcmp(&same, before, sizeof same), 0);
+	ck_assert_uint_eq(word(base), before->rcx);
+	ck_assert_uint_eq(word(base + 8), before->r11);
+	return base;
+}
+
+/* ---- set_trap_table ------------------------------------------------------ */
+
+START_TEST(table_stores_gates)
+{
+	struct trap_info t[] = {
+		{ 0, 0, 0x1234, H(0) }, { 14, 0xff, 0, H(14) }, { 0x80, 3, 0, H(0x80) },
+		{ 255, 4, 0, H(255) }, { 0, 0, 0, 0 },
+	};
+	put(TABLE_VA, t, sizeof t);
+	ck_assert_int_eq(hcall(__HYPERVISOR_set_trap_table, TABLE_VA, 0, 0), 0);
+	const struct traps_gate *gt = g.st->traps.gate;
+	ck_assert_uint_eq(gt[0].address, H(0));
+	ck_assert_uint_eq(gt[14].address, H(14));
+	ck_assert_uint_eq(gt[14].flags, 7);     /* DPL and the event bit only */
+	ck_assert_uint_eq(gt[0x80].flags, 3);
+	ck_assert_uint_eq(gt[255].flags, 4);
+	ck_assert_uint_eq(gt[1].address, 0);
+	/* A later table adds to it; a null one clears it. */
+	gate(1, 0);
+	ck_assert_uint_eq(gt[0].address, H(0));
+	ck_assert_uint_eq(gt[1].address, H(1));
+	ck_assert_int_eq(hcall(__HYPERVISOR_set_trap_table, 0, 0, 0), 0);
+	for (int v = 0; v < TRAPS_NR_GATES; v++)
+		ck_assert_uint_eq(gt[v].address, 0);
+}
+END_TEST
+
+START_TEST(table_refuses)
+{
+	static const uint64_t bad[] = {
+		0x0000800000000000ULL, 0xffff7fffffffffffULL, /* not canonical */
+		0xffff800000000000ULL, 0xffff87ffffffffffULL, /* Xen's hole */
+	};
+	for (unsigned i = 0; i < 4; i++) {
+		struct trap_info t[] = { { 1, 0, 0, H(1) }, { 2, 0, 0, bad[i] },
+					 { 3, 0, 0, H(3) }, { 0 } };
+		put(TABLE_VA, t, sizeof t);
+		ck_assert_int_eq(hcall(__HYPERVISOR_set_trap_table, TABLE_VA, 0, 0),
+				 -XEN_EINVAL);
+		ck_assert_uint_eq(g.st->traps.gate[1].address, H(1)); /* kept */
+		ck_assert_uint_eq(g.st->traps.gate[2].address, 0);
+		ck_assert_uint_eq(g.st->traps.gate[3].address, 0);
+	}
+	/* The first address past the hole is fine. */
+	struct trap_info ok[] = { { 2, 0, 0, 0xffff880000000000ULL }, { 0 } };
+	put(TABLE_VA, ok, sizeof ok);
+	ck_assert_int_eq(hcall(__HYPERVISOR_set_trap_table, TABLE_VA, 0, 0), 0);
+
+	/* Unreadable: the list itself, or its end running into a hole. */
+	ck_assert_int_eq(hcall(__HYPERVISOR_set_trap_table, KPAGE(P_ABSENT), 0, 0),
+			 -XEN_EFAULT);
+	struct trap_info last = { 9, 0, 0, H(9) };
+	memcpy(fake_guest_page(&g, DATA_PFN + P_RO) + FG_PAGE - sizeof last, &last,
+	       sizeof last);
+	ck_assert_int_eq(hcall(__HYPERVISOR_set_trap_table, KPAGE(P_ABSENT) - sizeof last,
+			       0, 0), -XEN_EFAULT);
+	ck_assert_uint_eq(g.st->traps.gate[9].address, H(9));
+}
+END_TEST
+
+START_TEST(table_one_entry_per_vector)
+{
+	struct trap_info t[257];
+	for (int v = 0; v < 256; v++)
+		t[v] = (struct trap_info){ (uint8_t)v, 0, 0, H(v) };
+	t[256] = (struct trap_info){ 0 };
+	put(KPAGE(1), t, sizeof t);
+	ck_assert_int_eq(hcall(__HYPERVISOR_set_trap_table, KPAGE(1), 0, 0), 0);
+	ck_assert_uint_eq(g.st->traps.gate[255].address, H(255));
+	t[256] = (struct trap_info){ 7, 0, 0, H(7) };
+	put(KPAGE(1), t, sizeof t);
+	ck_assert_int_eq(hcall(__HYPERVISOR_set_trap_table, KPAGE(1), 0, 0), -XEN_E2BIG);
+}
+END_TEST
+
+/* ---- the bounce frame ---------------------------------------------------- */
+
+/* From kernel mode, for every alignment of the interrupted stack. */
+START_TEST(bounce_kernel_frame)
+{
+	gate(VEC_DE, 0);
+	gate(VEC_GP, 0);
+	for (unsigned k = 0; k < 32; k++) {
+		int with_error = k & 1;
+		uint64_t rsp = STACK_TOP - 0x200 + k * 3;
+		unsigned vector = with_error ? VEC_GP : VEC_DE;
+		struct trap_frame f = exc(vector, with_error ? 0x1238 : 0, rsp), before = f;
+		ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_RESUME);
+		unsigned n = with_error ? 8 : 7;
+		uint64_t base = check_bounced(&f, &before, vector, n, rsp);
+		unsigned i = 2;
+		if (with_error)
+			ck_assert_uint_eq(word(base + 8 * i++), 0x1238);
+		ck_assert_uint_eq(word(base + 8 * i++), before.rip);
+		ck_assert_uint_eq(word(base + 8 * i++), 0xe030);  /* RPL 0: kernel */
+		ck_assert_uint_eq(word(base + 8 * i++), (before.rflags & ~RF_IOPL) | RF_IF);
+		ck_assert_uint_eq(word(base + 8 * i++), rsp);
+		ck_assert_uint_eq(word(base + 8 * i++), 0xe02b);
+		ck_assert_uint_eq(g.st->vcpu.kernel_mode, 1);
+		ck_assert_uint_eq(vi()->evtchn_upcall_mask, 0);
+	}
+	ck_assert_uint_eq(g.st->stats.traps[VEC_GP], 16);
+}
+END_TEST
+
+/* The saved mask rides in cs bits 32-39 and as rflags.IF; a gate with
+ * bit 2 masks events for the handler. */
+START_TEST(bounce_event_mask)
+{
+	gate(VEC_DE, 4);
+	gate(VEC_BP, 3);
+	for (int masked = 0; masked < 2; masked++) {
+		vi()->evtchn_upcall_mask = (uint8_t)masked;
+		struct trap_frame f = exc(VEC_DE, 0, STACK_TOP), before = f;
+		ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_RESUME);
+		uint64_t base = check_bounced(&f, &before, VEC_DE, 7, STACK_TOP);
+		ck_assert_uint_eq(word(base + 24), 0xe030 | ((uint64_t)masked << 32));
+		ck_assert_uint_eq(word(base + 32) & RF_IF, masked ? 0 : RF_IF);
+		ck_assert_uint_eq(vi()->evtchn_upcall_mask, 1);
+	}
+	vi()->evtchn_upcall_mask = 0;
+	struct trap_frame f = exc(VEC_BP, 0, STACK_TOP);
+	ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_RESUME);
+	ck_assert_uint_eq(vi()->evtchn_upcall_mask, 0);
+}
+END_TEST
+
+START_TEST(bounce_page_fault)
+{
+	gate(VEC_PF, 0);
+	static const uint64_t errors[] = { 0x6, 0x7, 0x15, 0x2 };
+	for (int user = 0; user < 2; user++)
+		for (unsigned i = 0; i < 4; i++) {
+			g.st->vcpu.kernel_mode = !user;
+			g.st->vcpu.cr2 = 0xdead000 + i;
+			struct trap_frame f = exc(VEC_PF, errors[i], STACK_TOP);
+			ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_RESUME);
+			ck_assert_uint_eq(vi()->arch.cr2, 0xdead000 + i);
+			uint64_t want = (errors[i] & ~4ULL) | (user ? 4 : 0);
+			ck_assert_uint_eq(word(f.rsp + 16), want);
+			ck_assert_uint_eq(g.st->vcpu.kernel_mode, 1);
+		}
+}
+END_TEST
+
+/* From user mode: onto stack_switch's stack (the boot stack before it),
+ * kernel mode and its page tables, cs shows user mode. */
+START_TEST(bounce_from_user_mode)
+{
+	gate(VEC_UD, 0);
+	g.st->vcpu.cr3 = 0;
+	for (int switched = 0; switched < 2; switched++) {
+		if (switched)
+			ck_assert_int_eq(hcall(__HYPERVISOR_stack_switch, FLAT_KERNEL_SS,
+					       KSTACK_TOP + 8, 0), 0);
+		g.st->vcpu.kernel_mode = 0;
+		g.plat.cr3 = USER_CR3;
+		uint64_t user_rsp = 0x00007ffffffff123ULL;
+		struct trap_frame f = exc(VEC_UD, 0, user_rsp), before = f;
+		ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_RESUME);
+		uint64_t stack = switched ? KSTACK_TOP + 8 : BOOT_STACK;
+		uint64_t base = check_bounced(&f, &before, VEC_UD, 7, stack);
+		ck_assert_uint_eq(word(base + 16), before.rip);
+		ck_assert_uint_eq(word(base + 24), 0xe033);         /* RPL 3: user */
+		ck_assert_uint_eq(word(base + 40), user_rsp);
+		ck_assert_uint_eq(g.st->vcpu.kernel_mode, 1);
+		ck_assert_uint_eq(g.plat.cr3, g.st->vcpu.cr3);
+	}
+	ck_assert_uint_eq(g.st->traps.kernel_ss, FLAT_KERNEL_SS);
+}
+END_TEST
+
+START_TEST(bounce_bad_stack_stops)
+{
+	gate(VEC_DE, 0);
+	static const uint64_t stacks[] = {
+		KPAGE(P_RO) + 0x800, KPAGE(P_ABSENT) + 0x800, 0xffff800000100000ULL,
+		0x0000800000000040ULL, 0x30,
+	};
+	for (unsigned i = 0; i < 5; i++) {
+		teardown();
+		setup();
+		gate(VEC_DE, 0);
+		struct trap_frame f = exc(VEC_DE, 0, stacks[i]), before = f;
+		ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_STOP);
+		ck_assert_int_eq(memcmp(&g.st->stop_frame, &before, sizeof before), 0);
+		ck_assert_msg(strstr(g.st->stop_message, "unwritable"), "%s",
+			      g.st->stop_message);
+		ck_assert_uint_eq(g.st->vcpu.kernel_mode, 1);
+	}
+}
+END_TEST
+
+/* A registered failsafe callback gets Xen's failsafe frame (rcx, r11, ds,
+ * es, fs, gs, rip, cs, rflags, rsp, ss) on the stack_switch stack. */
+START_TEST(bounce_bad_stack_failsafe)
+{
+	gate(VEC_DE, 0);
+	struct callback_register cb = { CALLBACKTYPE_failsafe, CALLBACKF_mask_events, H(300) };
+	put(KPAGE(1), &cb, sizeof cb);
+	ck_assert_int_eq(hcall(__HYPERVISOR_callback_op, CALLBACKOP_register, KPAGE(1), 0), 0);
+	ck_assert_int_eq(hcall(__HYPERVISOR_stack_switch, 0, KSTACK_TOP, 0), 0);
+	struct trap_frame f = exc(VEC_DE, 0, KPAGE(P_RO) + 0x800), before = f;
+	ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_RESUME);
+	uint64_t base = KSTACK_TOP - 11 * 8;
+	ck_assert_uint_eq(f.rip, H(300));
+	ck_assert_uint_eq(f.rsp, base);
+	ck_assert_uint_eq(word(base), before.rcx);
+	ck_assert_uint_eq(word(base + 8), before.r11);
+	for (int i = 2; i < 6; i++)
+		ck_assert_uint_eq(word(base + 8 * i), 0);
+	ck_assert_uint_eq(word(base + 48), before.rip);
+	ck_assert_uint_eq(word(base + 56), 0xe030);
+	ck_assert_uint_eq(word(base + 72), before.rsp);
+	ck_assert_uint_eq(vi()->evtchn_upcall_mask, 1);
+
+	/* The failsafe stack bad too: the domain ends. */
+	ck_assert_int_eq(hcall(__HYPERVISOR_stack_switch, 0, KPAGE(P_ABSENT) + 64, 0), 0);
+	f = exc(VEC_DE, 0, KPAGE(P_RO) + 0x800);
+	ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_STOP);
+	ck_assert_ptr_nonnull(strstr(g.st->stop_message, "failsafe"));
+}
+END_TEST
+
+START_TEST(no_handler_stops)
+{
+	gate(VEC_GP, 0);
+	static const unsigned vectors[] = { 0, 1, 3, 4, 5, 6, 7, 10, 11, 12, 14, 16, 17, 19 };
+	for (unsigned i = 0; i < sizeof vectors / sizeof vectors[0]; i++) {
+		struct trap_frame f = exc(vectors[i], 0, STACK_TOP), before = f;
+		g.st->stop_reason = CORE_RUNNING;
+		ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_STOP);
+		ck_assert_int_eq(memcmp(&g.st->stop_frame, &before, sizeof before), 0);
+	}
+	/* Xen never bounces NMI, #DF, #MC or reserved vectors, handler or not. */
+	static const unsigned never[] = { 2, 8, 18, 20, 31 };
+	for (unsigned i = 0; i < 5; i++) {
+		gate((uint8_t)never[i], 0);
+		struct trap_frame f = exc(never[i], 0, STACK_TOP);
+		g.st->stop_reason = CORE_RUNNING;
+		ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_STOP);
+	}
+}
+END_TEST
+
+/* ---- software interrupts -------------------------------------------------- */
+
+static struct trap_frame soft_int(uint64_t vector, const uint8_t *insn, size_t n,
+				  uint64_t error)
+{
+	struct trap_frame f = exc(vector, error, STACK_TOP);
+	put(f.rip, insn, n);
+	return f;
+}
+
+START_TEST(soft_int_dpl)
+{
+	static const uint8_t int80[] = { 0xcd, 0x80 }, int3[] = { 0xcc };
+	struct trap_info t[] = { { 0x80, 3, 0, H(0x80) }, { 0x81, 1, 0, H(0x81) },
+				 { 0x82, 0, 0, H(0x82) }, { 3, 3, 0, H(3) },
+				 { 13, 0, 0, H(13) }, { 0 } };
+	put(TABLE_VA, t, sizeof t);
+	ck_assert_int_eq(hcall(__HYPERVISOR_set_trap_table, TABLE_VA, 0, 0), 0);
+
+	/* #GP naming the IDT entry (hardware) or #UD at `int` (this KVM). */
+	for (int via_ud = 0; via_ud < 2; via_ud++)
+		for (int user = 0; user < 2; user++)
+			for (unsigned v = 0x80; v <= 0x82; v++) {
+				uint8_t insn[2] = { 0xcd, (uint8_t)v };
+				g.st->vcpu.kernel_mode = !user;
+				struct trap_frame f = via_ud ? soft_int(VEC_UD, insn, 2, 0)
+					: soft_int(VEC_GP, insn, 2, (v << 3) | 2);
+				struct trap_frame before = f;
+				ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_RESUME);
+				int allowed = v == 0x80 || (v == 0x81 && !user);
+				uint64_t stack = user ? BOOT_STACK : STACK_TOP;
+				if (allowed) {
+					before.rip += 2;
+					uint64_t base = check_bounced(&f, &before, v, 7, stack);
+					ck_assert_uint_eq(word(base + 16), before.rip);
+				} else {
+					uint64_t base = check_bounced(&f, &before, 13, 8, stack);
+					ck_assert_uint_eq(word(base + 16), (v << 3) | 2);
+					ck_assert_uint_eq(word(base + 24), before.rip);
+				}
+			}
+	/* int3 through a DPL 0 IDT gate. */
+	g.st->vcpu.kernel_mode = 1;
+	struct trap_frame f = soft_int(VEC_GP, int3, 1, (3 << 3) | 2), before = f;
+	ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_RESUME);
+	before.rip += 1;
+	check_bounced(&f, &before, 3, 7, STACK_TOP);
+	ck_assert_uint_eq(word(f.rsp + 16), before.rip);
+
+	/* The error code names a vector the instruction does not: plain #GP. */
+	f = soft_int(VEC_GP, int80, 2, (0x81 << 3) | 2);
+	before = f;
+	ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_RESUME);
+	check_bounced(&f, &before, 13, 8, STACK_TOP);
+}
+END_TEST
+
+START_TEST(soft_int_without_gp_handler_stops)
+{
+	static const uint8_t int81[] = { 0xcd, 0x81 };
+	gate(0x81, 0);
+	struct trap_frame f = soft_int(VEC_UD, int81, 2, 0), before = f;
+	ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_STOP);
+	ck_assert_int_eq(memcmp(&g.st->stop_frame, &before, sizeof before), 0);
+	ck_assert_ptr_nonnull(strstr(g.st->stop_message, "0x81"));
+}
+END_TEST
+
+/* ---- iret ------------------------------------------------------------------ */
+
+/* The hypercall page's iret entry: iret_context at rsp, then `syscall`. */
+static struct trap_frame iret_call(const struct iret_context *ic, uint64_t rsp, int via_host)
+{
+	put(rsp, ic, sizeof *ic);
+	struct trap_frame f = {
+		.r15 = 15, .r14 = 14, .r13 = 13, .r12 = 12, .r10 = 10, .r9 = 9,
+		.r8 = 8, .rbp = 0xbb, .rdi = 0xd1, .rsi = 0x51, .rdx = 0xd0,
+		.rbx = 0xb0, .rax = __HYPERVISOR_iret, .rcx = KBASE + 0x777,
+		.r11 = 0x246, .rsp = rsp, .rip = TRAMPOLINE, .rflags = 0x202,
+		.cs = SHIM_SEL_USER_CS, .ss = SHIM_SEL_USER_DS,
+		.vector = via_host ? 256 : VEC_UD,
+	};
+	return f;
+}
+
+START_TEST(iret_restores_registers)
+{
+	for (int via_host = 0; via_host < 2; via_host++)
+		for (int masked = 0; masked < 2; masked++) {
+			struct iret_context ic = {
+				.rax = 0xaaaa, .r11 = 0x1111, .rcx = 0xcccc, .flags = 0,
+				.rip = KBASE + 0x4000, .cs = 0xe030,
+				.rflags = (masked ? 0 : RF_IF) | RF_IOPL | RF_NT | 0x8d5 | RF_TF,
+				.rsp = STACK_TOP - 0x40, .ss = 0xe02b,
+			};
+			vi()->evtchn_upcall_mask = (uint8_t)!masked;
+			struct trap_frame f = iret_call(&ic, STACK_TOP - 0x100, via_host);
+			struct trap_frame before = f;
+			ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_RESUME);
+			ck_assert_uint_eq(f.rax, 0xaaaa);
+			ck_assert_uint_eq(f.rcx, 0xcccc);
+			ck_assert_uint_eq(f.r11, 0x1111);
+			ck_assert_uint_eq(f.rip, KBASE + 0x4000);
+			ck_assert_uint_eq(f.rsp, STACK_TOP - 0x40);
+			ck_assert_uint_eq(f.rflags, 0x8d5 | RF_TF | RF_IF | 2);
+			ck_assert_uint_eq(f.cs, SHIM_SEL_USER_CS);
+			ck_assert_uint_eq(f.ss, SHIM_SEL_USER_DS);
+			ck_assert_uint_eq(vi()->evtchn_upcall_mask, masked);
+			ck_assert_uint_eq(g.st->vcpu.kernel_mode, 1);
+			struct trap_frame same = f;
+			same.rax = before.rax; same.rcx = before.rcx; same.r11 = before.r11;
+			same.rip = before.rip; same.rsp = before.rsp;
+			same.rflags = before.rflags; same.vector = before.vector;
+			ck_assert_int_eq(memcmp(&same, &before, sizeof same), 0);
+		}
+	ck_assert_uint_eq(g.st->stats.hypercalls[__HYPERVISOR_iret], 4);
+}
+END_TEST
+
+START_TEST(iret_in_syscall)
+{
+	struct iret_context ic = {
+		.rax = 5, .r11 = 0x1111, .rcx = 0xcccc, .flags = VGCF_in_syscall,
+		.rip = KBASE + 0x4000, .cs = 0xe030, .rflags = 0x246,
+		.rsp = STACK_TOP - 0x40, .ss = 0xe02b,
+	};
+	struct trap_frame f = iret_call(&ic, STACK_TOP - 0x100, 0);
+	ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_RESUME);
+	ck_assert_uint_eq(f.rcx, KBASE + 0x4000);
+	ck_assert_uint_eq(f.r11, f.rflags);
+	ck_assert_uint_eq(f.rax, 5);
+}
+END_TEST
+
+/* RPL 3 in the saved cs: to guest user mode (its page tables), even with
+ * a Linux selector; then a trap from there comes back to kernel mode. */
+START_TEST(iret_to_user_mode)
+{
+	static const uint64_t user_cs[] = { 0xe033, 0x33 };
+	gate(VEC_UD, 0);
+	ck_assert_int_eq(hcall(__HYPERVISOR_stack_switch, 0, KSTACK_TOP, 0), 0);
+	for (unsigned i = 0; i < 2; i++) {
+		struct iret_context ic = {
+			.rip = 0x400000, .cs = user_cs[i], .rflags = 0x202,
+			.rsp = 0x7fff0000, .ss = 0x2b,
+		};
+		struct trap_frame f = iret_call(&ic, STACK_TOP - 0x100, (int)i);
+		ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_RESUME);
+		ck_assert_uint_eq(g.st->vcpu.kernel_mode, 0);
+		ck_assert_uint_eq(g.plat.cr3, USER_CR3);
+		ck_assert_uint_eq(f.rip, 0x400000);
+		f = exc(VEC_UD, 0, 0x7fff0000);
+		ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_RESUME);
+		ck_assert_uint_eq(g.st->vcpu.kernel_mode, 1);
+		ck_assert_uint_eq(g.plat.cr3, g.st->vcpu.cr3);
+		ck_assert_uint_eq(f.rsp, KSTACK_TOP - 7 * 8);
+	}
+	/* RPL 0 from kernel mode stays in kernel mode. */
+	g.plat.cr3 = 0x999000;
+	struct iret_context ic = { .rip = KBASE, .cs = 0x10, .rflags = 0x202,
+				   .rsp = STACK_TOP, .ss = 0x18 };
+	struct trap_frame f = iret_call(&ic, STACK_TOP - 0x100, 0);
+	ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_RESUME);
+	ck_assert_uint_eq(g.st->vcpu.kernel_mode, 1);
+	ck_assert_uint_eq(g.plat.cr3, 0x999000); /* no switch */
+}
+END_TEST
+
+START_TEST(iret_refused)
+{
+	struct iret_context good = { .rip = KBASE, .cs = 0xe033, .rflags = 0x202,
+				     .rsp = 0x7fff0000, .ss = 0x2b };
+	/* User mode without user page tables. */
+	g.st->vcpu.user_cr3 = 0;
+	struct trap_frame f = iret_call(&good, STACK_TOP - 0x100, 0), before = f;
+	ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_STOP);
+	ck_assert_int_eq(memcmp(&g.st->stop_frame, &before, sizeof before), 0);
+	ck_assert_ptr_nonnull(strstr(g.st->stop_message, "user page tables"));
+	ck_assert_uint_eq(g.st->vcpu.kernel_mode, 1);
+
+	struct iret_context bad[] = { good, good, good, good };
+	bad[0].rip = 0x0000800000000000ULL;
+	bad[1].rsp = 0xffff800000001000ULL;
+	bad[2].cs = 0xe023;       /* compat mode */
+	bad[3].cs = 0x23;
+	for (unsigned i = 0; i < 4; i++) {
+		teardown();
+		setup();
+		f = iret_call(&bad[i], STACK_TOP - 0x100, 0);
+		ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_STOP);
+		ck_assert_uint_eq(g.st->vcpu.kernel_mode, 1);
+	}
+	/* The frame runs from a read-only page into an unmapped one. */
+	teardown();
+	setup();
+	f = iret_call(&good, STACK_TOP - 0x100, 0);
+	memcpy(fake_guest_page(&g, DATA_PFN + P_RO) + FG_PAGE - 0x20, &good, 0x20);
+	f.rsp = KPAGE(P_ABSENT) - 0x20;
+	ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_STOP);
+	ck_assert_ptr_nonnull(strstr(g.st->stop_message, "unreadable"));
+}
+END_TEST
+
+/* ---- syscall from guest user mode ------------------------------------------- */
+
+static struct trap_frame user_syscall(int via_host)
+{
+	g.st->vcpu.kernel_mode = 0;
+	struct trap_frame f = {
+		.rax = 39, .rdi = 1, .rcx = 0x401002, .r11 = 0x246 | RF_DF | RF_TF,
+		.rsp = 0x7fff1000, .rip = TRAMPOLINE, .rflags = 0x202,
+		.cs = SHIM_SEL_USER_CS, .ss = SHIM_SEL_USER_DS,
+		.vector = via_host ? 256 : VEC_UD,
+	};
+	return f;
+}
+
+START_TEST(user_syscall_callback)
+{
+	struct callback_register cb = { CALLBACKTYPE_syscall, CALLBACKF_mask_events, H(400) };
+	put(KPAGE(1), &cb, sizeof cb);
+	ck_assert_int_eq(hcall(__HYPERVISOR_callback_op, CALLBACKOP_register, KPAGE(1), 0), 0);
+	ck_assert_int_eq(hcall(__HYPERVISOR_stack_switch, 0, KSTACK_TOP, 0), 0);
+	for (int via_host = 0; via_host < 2; via_host++) {
+		vi()->evtchn_upcall_mask = 0;
+		g.plat.cr3 = USER_CR3;
+		struct trap_frame f = user_syscall(via_host), before = f;
+		ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_RESUME);
+		uint64_t base = KSTACK_TOP - 7 * 8;
+		ck_assert_uint_eq(f.rip, H(400));
+		ck_assert_uint_eq(f.rsp, base);
+		ck_assert_uint_eq(f.rflags & (RF_DF | RF_TF), 0);
+		ck_assert_uint_eq(f.rax, 39);
+		ck_assert_uint_eq(word(base), before.rcx);
+		ck_assert_uint_eq(word(base + 8), before.r11);
+		ck_assert_uint_eq(word(base + 16), 0x401002);
+		ck_assert_uint_eq(word(base + 24), 0xe033);
+		ck_assert_uint_eq(word(base + 32), (before.r11 | RF_IF));
+		ck_assert_uint_eq(word(base + 40), 0x7fff1000);
+		ck_assert_uint_eq(word(base + 48), 0xe02b);
+		ck_assert_uint_eq(vi()->evtchn_upcall_mask, 1);
+		ck_assert_uint_eq(g.st->vcpu.kernel_mode, 1);
+		ck_assert_uint_eq(g.plat.cr3, g.st->vcpu.cr3);
+	}
+}
+END_TEST
+
+/* No syscall callback: #UD at the syscall instruction, as Xen does. */
+START_TEST(user_syscall_without_callback)
+{
+	struct trap_frame f = user_syscall(0), before = f;
+	ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_STOP);
+	ck_assert_int_eq(memcmp(&g.st->stop_frame, &before, sizeof before), 0);
+	teardown();
+	setup();
+	gate(VEC_UD, 0);
+	f = user_syscall(1);
+	ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_RESUME);
+	ck_assert_uint_eq(f.rip, H(VEC_UD));
+	ck_assert_uint_eq(word(f.rsp + 16), 0x401000);
+}
+END_TEST
+
+/* ---- callbacks, segment bases, vm_assist ------------------------------------- */
+
+static long reg_cb(uint16_t type, uint16_t flags, uint64_t address)
+{
+	struct callback_register cb = { type, flags, address };
+	put(KPAGE(1), &cb, sizeof cb);
+	return hcall(__HYPERVISOR_callback_op, CALLBACKOP_register, KPAGE(1), 0);
+}
+
+static long unreg_cb(uint16_t type)
+{
+	struct callback_unregister u = { type, 0 };
+	put(KPAGE(1), &u, sizeof u);
+	return hcall(__HYPERVISOR_callback_op, CALLBACKOP_unregister, KPAGE(1), 0);
+}
+
+START_TEST(callbacks)
+{
+	const struct traps_state *t = &g.st->traps;
+	ck_assert_int_eq(reg_cb(CALLBACKTYPE_event, 0, H(1)), 0);
+	ck_assert_int_eq(reg_cb(CALLBACKTYPE_failsafe, CALLBACKF_mask_events, H(2)), 0);
+	ck_assert_int_eq(reg_cb(CALLBACKTYPE_syscall, 0, H(3)), 0);
+	ck_assert_int_eq(reg_cb(CALLBACKTYPE_nmi, 0, H(4)), 0);
+	ck_assert_uint_eq(t->event.address, H(1));
+	ck_assert_uint_eq(t->failsafe.address, H(2));
+	ck_assert_uint_eq(t->failsafe.mask_events, 1);
+	ck_assert_uint_eq(t->syscall.address, H(3));
+	ck_assert_uint_eq(t->syscall.mask_events, 0);
+	ck_assert_uint_eq(t->gate[2].address, H(4));
+	ck_assert_uint_eq(t->gate[2].flags, 4);
+	ck_assert_int_eq(reg_cb(CALLBACKTYPE_syscall32, 0, H(5)), -XEN_ENOSYS);
+	ck_assert_int_eq(reg_cb(CALLBACKTYPE_sysenter, 0, H(5)), -XEN_ENOSYS);
+	ck_assert_int_eq(reg_cb(99, 0, H(5)), -XEN_ENOSYS);
+	ck_assert_int_eq(reg_cb(CALLBACKTYPE_event, 0, 0xffff800000000000ULL), -XEN_EINVAL);
+	ck_assert_int_eq(reg_cb(CALLBACKTYPE_event, 0, 0x0000800000000000ULL), -XEN_EINVAL);
+	ck_assert_uint_eq(t->event.address, H(1));
+	ck_assert_int_eq(unreg_cb(CALLBACKTYPE_event), -XEN_EINVAL);
+	ck_assert_int_eq(unreg_cb(CALLBACKTYPE_syscall), -XEN_EINVAL);
+	ck_assert_int_eq(unreg_cb(99), -XEN_ENOSYS);
+	ck_assert_int_eq(unreg_cb(CALLBACKTYPE_nmi), 0);
+	ck_assert_uint_eq(t->gate[2].address, 0);
+	ck_assert_int_eq(hcall(__HYPERVISOR_callback_op, 2, KPAGE(1), 0), -XEN_ENOSYS);
+	ck_assert_int_eq(hcall(__HYPERVISOR_callback_op, CALLBACKOP_register,
+			       KPAGE(P_ABSENT), 0), -XEN_EFAULT);
+
+	/* set_callbacks: all three, without flags; a bad one is skipped. */
+	ck_assert_int_eq(hcall(__HYPERVISOR_set_callbacks, H(7), 0xffff800000000000ULL,
+			       H(9)), 0);
+	ck_assert_uint_eq(t->event.address, H(7));
+	ck_assert_uint_eq(t->failsafe.address, H(2));
+	ck_assert_uint_eq(t->syscall.address, H(9));
+	ck_assert_uint_eq(t->syscall.mask_events, 0);
+}
+END_TEST
+
+START_TEST(segment_bases)
+{
+	const struct core_vcpu *v = &g.st->vcpu;
+	ck_assert_int_eq(hcall(__HYPERVISOR_set_segment_base, SEGBASE_FS, 0x1000, 0), 0);
+	ck_assert_int_eq(hcall(__HYPERVISOR_set_segment_base, SEGBASE_GS_USER, 0x2000, 0), 0);
+	ck_assert_int_eq(hcall(__HYPERVISOR_set_segment_base, SEGBASE_GS_KERNEL, KBASE, 0), 0);
+	ck_assert_uint_eq(v->fs_base, 0x1000);
+	ck_assert_uint_eq(v->gs_base_user, 0x2000);
+	ck_assert_uint_eq(v->gs_base_kernel, KBASE);
+	for (uint64_t which = 0; which < 3; which++)
+		ck_assert_int_eq(hcall(__HYPERVISOR_set_segment_base, which,
+				       0x0000800000000000ULL, 0), -XEN_EINVAL);
+	ck_assert_uint_eq(v->fs_base, 0x1000);
+	ck_assert_uint_eq(v->gs_base_user, 0x2000);
+	ck_assert_int_eq(hcall(__HYPERVISOR_set_segment_base, SEGBASE_GS_USER_SEL, 0x2b, 0), 0);
+	ck_assert_uint_eq(v->gs_base_user, 0);
+	ck_assert_uint_eq(v->gs_base_kernel, KBASE);
+	ck_assert_int_eq(hcall(__HYPERVISOR_set_segment_base, 4, 0, 0), -XEN_EINVAL);
+}
+END_TEST
+
+START_TEST(vm_assists)
+{
+	static const unsigned ok[] = { 0, 1, 2, 3, 4, 5, 32 };
+	for (unsigned i = 0; i < 7; i++) {
+		ck_assert_int_eq(hcall(__HYPERVISOR_vm_assist, VMASST_CMD_enable, ok[i], 0), 0);
+		ck_assert_uint_ne(g.st->traps.vm_assist & (1ULL << ok[i]), 0);
+	}
+	ck_assert_int_eq(hcall(__HYPERVISOR_vm_assist, VMASST_CMD_disable, 2, 0), 0);
+	ck_assert_uint_eq(g.st->traps.vm_assist & 4, 0);
+	static const uint64_t bad[] = { 6, 31, 33, 63, 64, 1ULL << 40 };
+	for (unsigned i = 0; i < 6; i++)
+		ck_assert_int_eq(hcall(__HYPERVISOR_vm_assist, VMASST_CMD_enable, bad[i], 0),
+				 -XEN_EINVAL);
+	ck_assert_int_eq(hcall(__HYPERVISOR_vm_assist, 2, 1, 0), -XEN_ENOSYS);
+}
+END_TEST
+
+static Suite *traps_suite(void)
+{
+	Suite *s = suite_create("traps");
+	const struct { const char *name; const TTest *tests[8]; } cases[] = {
+		{ "trap_table", { table_stores_gates, table_refuses,
+				  table_one_entry_per_vector } },
+		{ "bounce", { bounce_kernel_frame, bounce_event_mask, bounce_page_fault,
+			      bounce_from_user_mode, bounce_bad_stack_stops,
+			      bounce_bad_stack_failsafe, no_handler_stops } },
+		{ "soft_int", { soft_int_dpl, soft_int_without_gp_handler_stops } },
+		{ "iret", { iret_restores_registers, iret_in_syscall, iret_to_user_mode,
+			    iret_refused } },
+		{ "user_syscall", { user_syscall_callback, user_syscall_without_callback } },
+		{ "hypercalls", { callbacks, segment_bases, vm_assists } },
+	};
+	for (unsigned i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		TCase *tc = tcase_create(cases[i].name);
+		tcase_add_checked_fixture(tc, setup, teardown);
+		for (unsigned k = 0; k < 8 && cases[i].tests[k]; k++)
+			tcase_add_test(tc, cases[i].tests[k]);
+		suite_add_tcase(s, tc);
+	}
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(traps_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
