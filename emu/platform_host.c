@@ -46,6 +46,27 @@ void platform_set_segment_base(struct core *c, enum segment_base which,
 		p->failed = 1;
 }
 
+/* KVM_SET_SREGS takes a new CR0 between exits, at CPL3 (a hypercall's
+ * exit) as at the trap stub's CPL0 `out`. */
+void platform_set_cr0_ts(struct core *c, int set)
+{
+	struct host_platform *p = c->plat;
+	p->cr0_ts = set;
+	if (p->vcpu_fd < 0)
+		return;
+	struct kvm_sregs sr;
+	if (ioctl(p->vcpu_fd, KVM_GET_SREGS, &sr) < 0) {
+		p->failed = 1;
+		return;
+	}
+	uint64_t cr0 = set ? sr.cr0 | 8 : sr.cr0 & ~8ULL;
+	if (cr0 == sr.cr0)
+		return;
+	sr.cr0 = cr0;
+	if (ioctl(p->vcpu_fd, KVM_SET_SREGS, &sr) < 0)
+		p->failed = 1;
+}
+
 /* The same table the vCPU was given (KVM_SET_CPUID2), so both trap paths
  * see one CPU. */
 void platform_cpuid(struct core *c, uint32_t leaf, uint32_t subleaf, uint32_t r[4])

@@ -19,6 +19,7 @@ struct host_platform {
 	 * shim (shim_abi.h); NULL in unit tests, where RAM is all there is. */
 	struct shim_cpu_ops *cpu_ops;
 	uint64_t cr3;          /* unit tests: the last CR3 loaded */
+	int cr0_ts;            /* the CR0.TS last asked for */
 	uint8_t *shim_region;  /* the shim region (unit tests: a buffer) */
 	int failed;            /* a KVM call failed: stop as internal error */
 };

@@ -45,6 +45,10 @@ void platform_flush_tlb(struct core *c);
 void platform_load_cr3(struct core *c, uint64_t cr3);
 size_t platform_cpu_ops_room(struct core *c);
 
+/* Sets or clears CR0.TS, so that the guest's next x87/SSE instruction
+ * raises #NM (the guest's virtual CR0.TS, fpu_taskswitch). */
+void platform_set_cr0_ts(struct core *c, int set);
+
 /* The CPU's own CPUID leaf (as configured for this VM) into r[eax..edx]. */
 void platform_cpuid(struct core *c, uint32_t leaf, uint32_t subleaf, uint32_t r[4]);
 

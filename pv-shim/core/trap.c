@@ -157,6 +157,10 @@ static void exception(struct core *c, struct trap_frame *f)
 			return;
 		}
 		break;
+	case X86_VEC_NM:
+		if (!traps_fpu_fault(c))
+			return; /* only the real CR0.TS: run the instruction again */
+		break;
 	case X86_VEC_GP:
 		if (GP_ERROR_IDT(f->error_code)) {
 			software_interrupt(c, f, (unsigned)(f->error_code >> 3) & 0xff);

@@ -35,7 +35,8 @@
  *   - any other trap resumes only through #UD/#GP emulation or at an entry
  *     point the guest registered (a trap-table gate, a callback), with
  *     only rip, rsp, rflags, cs and ss changed, IF set and TF/IOPL/NT/VM
- *     clear: everything else stops the domain;
+ *     clear, or (an #NM the guest did not ask for) with nothing changed:
+ *     everything else stops the domain;
  *   - guest RAM changes only on pages a user write walk reaches (so never
  *     read-only or supervisor pages) and the core touches only pages a user
  *     read walk reaches, unless page tables were changed on purpose (PTE
@@ -73,6 +74,7 @@
 #define HOLE_LAST_SLOT  271
 
 #define VEC_UD 6
+#define VEC_NM 7
 #define VEC_GP 13
 #define VEC_PF 14
 #define RFLAGS_FIXED1 0x2ULL
@@ -517,6 +519,9 @@ static enum core_action run_call(const struct call *k)
 		expect.rflags = before.rflags;
 		expect.cs = before.cs;
 		expect.ss = before.ss;
+	} else if (act == CORE_RESUME && f.vector == VEC_NM) {
+		/* An #NM the guest's virtual CR0.TS did not ask for: the
+		 * instruction runs again, nothing changed. */
 	} else if (act == CORE_RESUME) {
 		CHECK(st->vcpu.kernel_mode && (f.vector == VEC_UD || f.vector == VEC_GP),
 		      "vector %lu (kernel mode %u) resumed, yet the core has no "

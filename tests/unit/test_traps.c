@@ -364,7 +364,7 @@ END_TEST
 START_TEST(no_handler_stops)
 {
 	gate(VEC_GP, 0);
-	static const unsigned vectors[] = { 0, 1, 3, 4, 5, 6, 7, 10, 11, 12, 14, 16, 17, 19 };
+	static const unsigned vectors[] = { 0, 1, 3, 4, 5, 6, 10, 11, 12, 14, 16, 17, 19 };
 	for (unsigned i = 0; i < sizeof vectors / sizeof vectors[0]; i++) {
 		struct trap_frame f = exc(vectors[i], 0, STACK_TOP), before = f;
 		g.st->stop_reason = CORE_RUNNING;
@@ -738,6 +738,49 @@ START_TEST(vm_assists)
 }
 END_TEST
 
+/* ---- virtual CR0.TS ------------------------------------------------------- */
+
+START_TEST(fpu_taskswitch)
+{
+	gate(7, 0);
+	ck_assert_int_eq(hcall(__HYPERVISOR_fpu_taskswitch, 1, 0, 0), 0);
+	ck_assert_int_eq(g.plat.cr0_ts, 1);
+	ck_assert_uint_eq(g.st->traps.cr0_ts, 1);
+	/* The #NM it causes: real TS cleared, the guest's handler, once. */
+	struct trap_frame f = exc(7, 0, STACK_TOP), before = f;
+	ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_RESUME);
+	check_bounced(&f, &before, 7, 7, STACK_TOP);
+	ck_assert_int_eq(g.plat.cr0_ts, 0);
+	ck_assert_uint_eq(g.st->traps.cr0_ts, 0);
+	/* An #NM the guest did not ask for: the instruction runs again. */
+	g.plat.cr0_ts = 1;
+	f = exc(7, 0, STACK_TOP);
+	before = f;
+	ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_RESUME);
+	ck_assert_int_eq(memcmp(&f, &before, sizeof f), 0);
+	ck_assert_int_eq(g.plat.cr0_ts, 0);
+	/* Set then cleared: nothing for the guest. */
+	ck_assert_int_eq(hcall(__HYPERVISOR_fpu_taskswitch, 1, 0, 0), 0);
+	ck_assert_int_eq(hcall(__HYPERVISOR_fpu_taskswitch, 0, 0, 0), 0);
+	ck_assert_int_eq(g.plat.cr0_ts, 0);
+	ck_assert_uint_eq(g.st->traps.cr0_ts, 0);
+	/* Any non-zero int sets it, as in Xen; the upper half is not part of it. */
+	ck_assert_int_eq(hcall(__HYPERVISOR_fpu_taskswitch, 0x100000000ULL, 0, 0), 0);
+	ck_assert_uint_eq(g.st->traps.cr0_ts, 0);
+	ck_assert_int_eq(hcall(__HYPERVISOR_fpu_taskswitch, 0x80000000ULL, 0, 0), 0);
+	ck_assert_uint_eq(g.st->traps.cr0_ts, 1);
+}
+END_TEST
+
+START_TEST(fpu_fault_without_handler_stops)
+{
+	ck_assert_int_eq(hcall(__HYPERVISOR_fpu_taskswitch, 1, 0, 0), 0);
+	struct trap_frame f = exc(7, 0, STACK_TOP);
+	ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_STOP);
+	ck_assert_ptr_nonnull(strstr(g.st->stop_message, "#NM"));
+}
+END_TEST
+
 static Suite *traps_suite(void)
 {
 	Suite *s = suite_create("traps");
@@ -752,6 +795,7 @@ static Suite *traps_suite(void)
 			    iret_refused } },
 		{ "user_syscall", { user_syscall_callback, user_syscall_without_callback } },
 		{ "hypercalls", { callbacks, segment_bases, vm_assists } },
+		{ "fpu", { fpu_taskswitch, fpu_fault_without_handler_stops } },
 	};
 	for (unsigned i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		TCase *tc = tcase_create(cases[i].name);

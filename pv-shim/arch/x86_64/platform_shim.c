@@ -78,6 +78,15 @@ void platform_set_segment_base(struct core *c, enum segment_base which,
 	write_msr(which == SEGMENT_BASE_FS ? 0xc0000100u : 0xc0000101u, base);
 }
 
+void platform_set_cr0_ts(struct core *c, int set)
+{
+	(void)c;
+	uint64_t cr0;
+	__asm__ volatile("mov %%cr0, %0" : "=r"(cr0));
+	cr0 = set ? cr0 | 8 : cr0 & ~8ULL;
+	__asm__ volatile("mov %0, %%cr0" : : "r"(cr0) : "memory");
+}
+
 void platform_cpuid(struct core *c, uint32_t leaf, uint32_t subleaf, uint32_t r[4])
 {
 	(void)c;

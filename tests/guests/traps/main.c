@@ -33,6 +33,7 @@ static const struct trap_info table[] = {
 	{ 0, 0, FLAT_KERNEL_CS, (unsigned long)handler_de },
 	{ 3, 3, FLAT_KERNEL_CS, (unsigned long)handler_bp },
 	{ 6, GATE_MASK_EVENTS, FLAT_KERNEL_CS, (unsigned long)handler_ud },
+	{ 7, 0, FLAT_KERNEL_CS, (unsigned long)handler_nm },
 	{ 13, 0, FLAT_KERNEL_CS, (unsigned long)handler_gp },
 	{ 14, 0, FLAT_KERNEL_CS, (unsigned long)handler_pf },
 	{ 0x80, 3, FLAT_KERNEL_CS, (unsigned long)handler_int80 },
@@ -180,6 +181,43 @@ static void test_nested_masked(void)
 	expect_trap("#DE after the nested one", snip_de, 0, 0, 0, (uint64_t)snip_de);
 }
 
+static long fpu_taskswitch(int set)
+{
+	return hypercall_via_page(__HYPERVISOR_fpu_taskswitch, (unsigned long)set, 0, 0, 0, 0);
+}
+
+/*
+ * A virtual CR0.TS makes the next SSE instruction raise #NM, once.  The
+ * core sets the real CR0.TS for it; on hosts whose KVM runs CPL3 code
+ * natively without the guest's CR0 (kvm-on-these-machines.md) no #NM
+ * comes, and the guest says so instead.
+ */
+static void test_fpu_taskswitch(void)
+{
+	check_eq(fpu_taskswitch(1), 0);
+	nr_records = 0;
+	resume_at = (uint64_t)probe_resume;
+	probe(snip_nm);
+	if (nr_records == 0) {
+		printk("traps: fpu_taskswitch: no #NM at CPL3 with CR0.TS set on "
+		       "this host\n");
+		check_eq(fpu_taskswitch(0), 0);
+		return;
+	}
+	check_eq(records[0].vector, 7);
+	check_eq(records[0].rip, (uint64_t)snip_nm);
+	nr_records = 0;
+	probe(snip_fpu_ok);
+	check_msg(nr_records == 0, "SSE after the #NM: %u traps", nr_records);
+
+	check_eq(fpu_taskswitch(1), 0);
+	check_eq(fpu_taskswitch(0), 0);
+	nr_records = 0;
+	probe(snip_fpu_ok);
+	check_msg(nr_records == 0, "SSE after fpu_taskswitch(0): %u traps", nr_records);
+	printk("traps: fpu_taskswitch: #NM delivered once\n");
+}
+
 static void test_user_mode(void)
 {
 	uint64_t l4_pfn = (boot_start_info->pt_base - 0xffffffff80000000UL) >> 12;
@@ -265,5 +303,6 @@ void test_main(void)
 	test_exceptions(si);
 	test_software_interrupts();
 	test_nested_masked();
+	test_fpu_taskswitch();
 	test_user_mode();
 }

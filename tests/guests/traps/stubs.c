@@ -76,6 +76,7 @@ __asm__(
 	"STUB handler_de, 0, 0\n"
 	"STUB handler_bp, 3, 0\n"
 	"STUB handler_ud, 6, 0\n"
+	"STUB handler_nm, 7, 0\n"
 	"STUB handler_gp, 13, 1\n"
 	"STUB handler_pf, 14, 1\n"
 	"STUB handler_int80, 0x80, 0\n"
@@ -161,6 +162,10 @@ __asm__(
 	"snip_int3: int3\n"
 	"snip_int80: int $0x80\n"
 	"snip_int81: int $0x81\n"
+	".global snip_nm, snip_fpu_ok\n"
+	"snip_nm: movaps %xmm0, %xmm1\n"
+	"snip_fpu_ok: movaps %xmm1, %xmm0\n"
+	"	jmp probe_resume\n"
 
 	/* To guest user mode with Xen's iret frame (flags, rip, cs, rflags,
 	 * rsp, ss; cs with RPL 3 asks for user mode). */
