@@ -103,6 +103,18 @@ static void queue_cpu_op(struct host_platform *p, uint64_t kind, uint64_t addr,
 	struct shim_cpu_ops *q = p->cpu_ops;
 	if (!q)
 		return;
+	/* Stores to one page in a row (a table being validated) become one
+	 * restore of that page: RAM already holds every value. */
+	if (kind == SHIM_CPU_OP_WRITE_PTE && q->count) {
+		struct shim_cpu_op *last = &q->op[q->count - 1];
+		if ((last->kind == SHIM_CPU_OP_WRITE_PTE ||
+		     last->kind == SHIM_CPU_OP_RESTORE_PAGE) &&
+		    (last->addr & ~0xfffULL) == (addr & ~0xfffULL)) {
+			*last = (struct shim_cpu_op){ SHIM_CPU_OP_RESTORE_PAGE,
+						      addr & ~0xfffULL, 0 };
+			return;
+		}
+	}
 	if (q->count >= SHIM_CPU_OPS_MAX) {
 		/* The core checks platform_cpu_ops_room() first: a full queue
 		 * here is a core bug, and dropping a store would be worse. */

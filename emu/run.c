@@ -85,7 +85,8 @@ static int setup(struct domain *d, const struct xen_image *img,
 		return -1;
 	d->ram = map_memfd("xenlet-guest-ram", d->ram_bytes, &d->ram_fd);
 	int shim_fd = -1;
-	d->shim.region = map_memfd("xenlet-shim", SHIM_REGION_SIZE, &shim_fd);
+	d->shim.nr_pages = nr_pages;
+	d->shim.region = map_memfd("xenlet-shim", shim_region_size(nr_pages), &shim_fd);
 	if (shim_fd >= 0)
 		close(shim_fd); /* the mapping keeps it; nothing else needs it */
 	if (!d->ram || !d->shim.region) {
@@ -94,7 +95,6 @@ static int setup(struct domain *d, const struct xen_image *img,
 		return -1;
 	}
 	d->shim.region_gpa = (d->ram_bytes + (1ULL << 30) - 1) & ~((1ULL << 30) - 1);
-	d->shim.nr_pages = nr_pages;
 	if (shim_setup_region(&d->shim, err, errlen))
 		return -1;
 
@@ -126,6 +126,16 @@ static int setup(struct domain *d, const struct xen_image *img,
 	};
 	d->core = (struct core){ .st = st, .plat = &d->plat };
 
+	/* The frame table for the builder's tables: stored before the vCPU
+	 * first runs, so nothing needs queueing for the shim. */
+	struct host_platform boot_plat = d->plat;
+	boot_plat.cpu_ops = NULL;
+	struct core boot_core = { .st = st, .plat = &boot_plat };
+	if (mm_domain_init(&boot_core, br.l4_maddr, shim_m2p_l4e(&d->shim))) {
+		snprintf(err, errlen, "the bootstrap page tables do not validate");
+		return -1;
+	}
+
 	struct shim_boot_params *bp = (void *)(d->shim.region + SHIM_OFF_BOOT);
 	*bp = (struct shim_boot_params){
 		.magic = SHIM_BOOT_MAGIC,
@@ -141,7 +151,7 @@ static int setup(struct domain *d, const struct xen_image *img,
 	if (kvm_vm_create(&d->vm, err, errlen) ||
 	    kvm_vm_add_memory(&d->vm, 0, 0, d->ram, d->ram_bytes, err, errlen) ||
 	    kvm_vm_add_memory(&d->vm, 1, d->shim.region_gpa, d->shim.region,
-			      SHIM_REGION_SIZE, err, errlen))
+			      shim_region_size(nr_pages), err, errlen))
 		return -1;
 	struct kvm_vcpu_start vs = {
 		.rip = SHIM_VIRT_BASE,
@@ -180,7 +190,7 @@ static void teardown(struct domain *d)
 	if (d->ram_fd >= 0)
 		close(d->ram_fd);
 	if (d->shim.region)
-		munmap(d->shim.region, SHIM_REGION_SIZE);
+		munmap(d->shim.region, shim_region_size(d->shim.nr_pages));
 }
 
 int xenlet_run(const struct xenlet_config *cfg)

@@ -1,8 +1,10 @@
 /*
  * The shim region: image, data pages and the shim's page tables, which
- * map it at SHIM_VIRT_BASE (slot 257) and guest RAM at SHIM_PHYSMAP_BASE
- * (slot 258).  Only the trampoline page is user-accessible: it is where the
- * guest's `syscall` lands, still at CPL3, on these hosts.
+ * map it at SHIM_VIRT_BASE (slot 257), guest RAM at SHIM_PHYSMAP_BASE
+ * (slot 258) and the M2P table read-only at SHIM_M2P_BASE (slot 259).
+ * Only the trampoline page and the M2P table are user-accessible: the
+ * guest's `syscall` lands in the trampoline, still at CPL3, on these hosts,
+ * and the guest kernel (at CPL3 too) reads the M2P table directly.
  */
 #include <stdio.h>
 #include <string.h>
@@ -28,6 +30,11 @@ extern const uint8_t shim_blob[], shim_blob_end[];
 #define PT_PHYSMAP_L3  4
 #define PT_PHYSMAP_L2  5 /* one per GiB of guest RAM */
 #define PT_PAGES       (SHIM_PGTABLES_SIZE / PAGE_SIZE)
+#define PT_M2P_L3      (PT_PAGES - 2)
+#define PT_M2P_L2      (PT_PAGES - 1)
+#define PHYSMAP_MAX_GIB (PT_M2P_L3 - PT_PHYSMAP_L2)
+/* Slot 257's one L2 maps the whole region: at most 1 GiB. */
+#define REGION_MAX     (512 * SHIM_BIG_PAGE)
 
 static uint64_t *pt_page(const struct shim_setup *s, unsigned n)
 {
@@ -49,6 +56,11 @@ uint64_t shim_physmap_l3_maddr(const struct shim_setup *s)
 	return pt_maddr(s, PT_PHYSMAP_L3);
 }
 
+uint64_t shim_m2p_l4e(const struct shim_setup *s)
+{
+	return pt_maddr(s, PT_M2P_L3) | PTE_P | PTE_RW | PTE_US | PTE_A;
+}
+
 static uint64_t region_page_flags(uint64_t off)
 {
 	if (off < SHIM_IMAGE_MAX)
@@ -66,9 +78,10 @@ int shim_setup_region(const struct shim_setup *s, char *err, size_t errlen)
 		return -1;
 	}
 	uint64_t gib = (s->nr_pages * PAGE_SIZE + (1ULL << 30) - 1) >> 30;
-	if (gib > PT_PAGES - PT_PHYSMAP_L2) {
+	if (gib > PHYSMAP_MAX_GIB || shim_region_size(s->nr_pages) > REGION_MAX) {
 		snprintf(err, errlen, "guest memory above %llu GiB is not supported",
-			 (unsigned long long)(PT_PAGES - PT_PHYSMAP_L2));
+			 (unsigned long long)((REGION_MAX - SHIM_OFF_FRAMES) /
+					      (SHIM_FRAME_SIZE + SHIM_M2P_ENTRY_SIZE) >> 18));
 		return -1;
 	}
 	memcpy(s->region, shim_blob, image);
@@ -80,6 +93,23 @@ int shim_setup_region(const struct shim_setup *s, char *err, size_t errlen)
 	uint64_t *l1 = pt_page(s, PT_SHIM_L1); /* the two L1s are adjacent */
 	for (uint64_t off = 0; off < SHIM_OFF_PGTABLES; off += PAGE_SIZE)
 		l1[off / PAGE_SIZE] = (s->region_gpa + off) | region_page_flags(off);
+
+	/* Frame table and M2P table, for the core: supervisor, 2 MiB pages. */
+	const uint64_t big = PTE_P | PTE_RW | PTE_A | PTE_D | PTE_PS | PTE_NX;
+	for (uint64_t off = SHIM_OFF_FRAMES; off < shim_region_size(s->nr_pages);
+	     off += SHIM_BIG_PAGE)
+		pt_page(s, PT_SHIM_L2)[off / SHIM_BIG_PAGE] = (s->region_gpa + off) | big;
+
+	/* The M2P table again, read-only for the guest, at SHIM_M2P_BASE;
+	 * frames past guest RAM translate to nothing. */
+	uint64_t m2p = shim_off_m2p(s->nr_pages), m2p_size = shim_m2p_size(s->nr_pages);
+	memset(s->region + m2p, 0xff, m2p_size);
+	for (uint64_t pfn = 0; pfn < s->nr_pages; pfn++)
+		((uint64_t *)(s->region + m2p))[pfn] = pfn;
+	pt_page(s, PT_M2P_L3)[0] = pt_maddr(s, PT_M2P_L2) | upper;
+	for (uint64_t off = 0; off < m2p_size; off += SHIM_BIG_PAGE)
+		pt_page(s, PT_M2P_L2)[off / SHIM_BIG_PAGE] = (s->region_gpa + m2p + off) |
+			PTE_P | PTE_US | PTE_A | PTE_PS | PTE_NX;
 
 	/* Guest RAM, supervisor only, in 2 MiB pages. */
 	for (uint64_t g = 0; g < gib; g++) {

@@ -11,12 +11,15 @@ struct shim_setup {
 	uint64_t nr_pages;      /* guest RAM frames the physmap covers */
 };
 
-/* Copies the embedded shim image and builds the shim's page tables.
+/* Copies the embedded shim image, builds the shim's page tables and fills
+ * the M2P table (the region is shim_region_size(nr_pages) bytes).
  * Returns 0, or -1 and a reason in err. */
 int shim_setup_region(const struct shim_setup *s, char *err, size_t errlen);
 
 uint64_t shim_l3_maddr(const struct shim_setup *s);
 uint64_t shim_physmap_l3_maddr(const struct shim_setup *s);
+/* The L4 entry for SHIM_M2P_SLOT, installed in every guest top-level table. */
+uint64_t shim_m2p_l4e(const struct shim_setup *s);
 
 /* The two trampolines LSTAR can hold, one per trap path. */
 void shim_write_trampoline(const struct shim_setup *s, int host_path);

@@ -23,9 +23,16 @@
  *   0x140000   64 KiB   CPU operations the launcher     RW, supervisor
  *                       queued for the shim to apply
  *   0x200000   2 MiB    shim page tables               not mapped
+ *   0x400000   varies   frame table: struct mm_frame   RW, supervisor
+ *                       per guest frame (2 MiB multiple)
+ *   after it   varies   M2P table: 8 bytes per frame   RW, supervisor; and
+ *                       (2 MiB multiple)               read-only, user at
+ *                                                      SHIM_M2P_BASE (259)
  *
- * Guest RAM is also mapped, supervisor-only, at SHIM_PHYSMAP_BASE (slot 258)
- * so the core can reach any guest frame when it runs inside the guest.
+ * The first 4 MiB are fixed; the frame table and the M2P table grow with
+ * guest RAM (shim_region_size()), mapped in 2 MiB pages.  Guest RAM is also
+ * mapped, supervisor-only, at SHIM_PHYSMAP_BASE (slot 258) so the core can
+ * reach any guest frame when it runs inside the guest.
  */
 #ifndef XENLET_SHIM_ABI_H
 #define XENLET_SHIM_ABI_H
@@ -42,8 +49,11 @@
 #define SHIM_L4_SLOT        257
 #define SHIM_PHYSMAP_SLOT   258
 #define SHIM_PHYSMAP_MAX    (512ULL << 30)        /* one L4 slot */
+/* The guest's read-only machine-to-phys table (XENMEM_machphys_mapping). */
+#define SHIM_M2P_BASE       0xffff818000000000ULL /* PML4 slot 259 */
+#define SHIM_M2P_SLOT       259
 
-#define SHIM_REGION_SIZE    0x400000ULL
+#define SHIM_REGION_SIZE    0x400000ULL /* the fixed part */
 #define SHIM_IMAGE_MAX      0x100000ULL
 #define SHIM_OFF_BOOT       0x100000ULL
 #define SHIM_OFF_TRAMPOLINE 0x101000ULL
@@ -62,8 +72,40 @@
 #define SHIM_CPU_OPS_SIZE   0x10000ULL
 #define SHIM_OFF_PGTABLES   0x200000ULL
 #define SHIM_PGTABLES_SIZE  0x200000ULL
+#define SHIM_OFF_FRAMES     0x400000ULL
+#define SHIM_FRAME_SIZE     8ULL        /* sizeof(struct mm_frame) */
+#define SHIM_M2P_ENTRY_SIZE 8ULL
+#define SHIM_BIG_PAGE       0x200000ULL
 
 #define SHIM_VA(off)        (SHIM_VIRT_BASE + (off))
+
+#ifndef __ASSEMBLER__
+static inline unsigned long long shim_big_pages(unsigned long long bytes)
+{
+	return (bytes + SHIM_BIG_PAGE - 1) & ~(SHIM_BIG_PAGE - 1);
+}
+
+/* The frame table and M2P sizes for nr_pages of guest RAM. */
+static inline unsigned long long shim_frames_size(unsigned long long nr_pages)
+{
+	return shim_big_pages(nr_pages * SHIM_FRAME_SIZE);
+}
+
+static inline unsigned long long shim_off_m2p(unsigned long long nr_pages)
+{
+	return SHIM_OFF_FRAMES + shim_frames_size(nr_pages);
+}
+
+static inline unsigned long long shim_m2p_size(unsigned long long nr_pages)
+{
+	return shim_big_pages(nr_pages * SHIM_M2P_ENTRY_SIZE);
+}
+
+static inline unsigned long long shim_region_size(unsigned long long nr_pages)
+{
+	return shim_off_m2p(nr_pages) + shim_m2p_size(nr_pages);
+}
+#endif
 
 /* GDT layout (Linux's, so the selectors CPL3 code runs on here match). */
 #define SHIM_SEL_KERNEL_CS  0x10
@@ -117,6 +159,10 @@ enum shim_cpu_op_kind {
 	SHIM_CPU_OP_INVLPG,        /* addr: virtual address */
 	SHIM_CPU_OP_FLUSH_TLB,
 	SHIM_CPU_OP_LOAD_CR3,      /* value: new CR3 */
+	/* addr: machine address of a page-table page whose entries were
+	 * stored in RAM; the shim stores each again as it is (the launcher
+	 * turns runs of stores to one page into this) */
+	SHIM_CPU_OP_RESTORE_PAGE,
 };
 
 struct shim_cpu_op {

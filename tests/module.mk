@@ -47,6 +47,7 @@ UNIT_TESTS += $(GUEST_LIB_TEST)
 INTEGRATION_TESTS += tests/integration/guest-start-info.sh \
 	tests/integration/guest-shutdown-modes.sh \
 	tests/integration/guest-hypercall-bench.sh
+INTEGRATION_TESTS += tests/integration/guest-mmu.sh
 INTEGRATION_TESTS += tests/integration/guest-traps.sh
 BENCHES += scripts/bench-hypercall.sh
 include tests/unit/unit.mk

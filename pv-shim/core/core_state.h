@@ -9,6 +9,7 @@
 
 #include <stdint.h>
 #include "pv-shim/core/trap_frame.h"
+#include "pv-shim/core/mm.h"
 #include "pv-shim/core/traps_state.h"
 
 #define CORE_STATE_MAGIC 0x65726f63u /* "core" */
@@ -63,6 +64,7 @@ struct core_state {
 	uint64_t last_enosys_rip;
 
 	struct core_stats stats;
+	struct mm_state mm;            /* frame table, M2P, continuations */
 };
 
 #endif

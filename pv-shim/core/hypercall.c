@@ -11,6 +11,11 @@ static hypercall_fn *const handlers[CORE_NR_HYPERCALLS] = {
 	[__HYPERVISOR_console_io] = hypercall_console_io,
 	[__HYPERVISOR_xen_version] = hypercall_xen_version,
 	[__HYPERVISOR_sched_op] = hypercall_sched_op,
+	[__HYPERVISOR_mmu_update] = hypercall_mmu_update,
+	[__HYPERVISOR_update_va_mapping] = hypercall_update_va_mapping,
+	[__HYPERVISOR_mmuext_op] = hypercall_mmuext_op,
+	[__HYPERVISOR_memory_op] = hypercall_memory_op,
+	[__HYPERVISOR_multicall] = hypercall_multicall,
 	[__HYPERVISOR_set_trap_table] = hypercall_set_trap_table,
 	[__HYPERVISOR_stack_switch] = hypercall_stack_switch,
 	[__HYPERVISOR_set_callbacks] = hypercall_set_callbacks,
@@ -122,6 +127,18 @@ void hypercall_from_syscall(struct core *c, struct trap_frame *f)
 	else
 		c->st->stats.hypercalls_out_of_range++;
 	long rc = core_hypercall(c, nr, args);
+	struct mm_state *mm = &c->st->mm;
+	if (mm->continuation) {
+		/* Re-execute the 2-byte `syscall` with what is left to do. */
+		mm->continuation = 0;
+		f->rdi = mm->continuation_args[0];
+		f->rsi = mm->continuation_args[1];
+		f->rdx = mm->continuation_args[2];
+		f->r10 = mm->continuation_args[3];
+		f->r8 = mm->continuation_args[4];
+		f->rcx -= 2;
+		return; /* %rax still holds nr */
+	}
 	if (rc == -XEN_ENOSYS && !(nr < CORE_NR_HYPERCALLS && handlers[nr]))
 		note_enosys(c, nr, f);
 	f->rax = (uint64_t)rc;

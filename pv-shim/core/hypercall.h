@@ -9,6 +9,11 @@ typedef long hypercall_fn(struct core *c, const uint64_t args[5]);
 hypercall_fn hypercall_console_io;
 hypercall_fn hypercall_xen_version;
 hypercall_fn hypercall_sched_op;
+hypercall_fn hypercall_mmu_update;
+hypercall_fn hypercall_update_va_mapping;
+hypercall_fn hypercall_mmuext_op;
+hypercall_fn hypercall_memory_op;
+hypercall_fn hypercall_multicall;
 /* Traps and guest kernel entry points (traps_*.c); iret is in trap.c's
  * dispatch, since it rewrites the whole frame. */
 hypercall_fn hypercall_set_trap_table;

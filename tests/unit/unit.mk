@@ -4,7 +4,8 @@
 CORE_TEST_OBJS := $(CORE_SAN_OBJS) $(BUILD)/san/emu/platform_host.o \
 	$(BUILD)/san/emu/domain_layout.o $(BUILD)/san/emu/domain_build.o \
 	$(BUILD)/san/tests/unit/fake_guest.o $(LOADER_SAN_OBJS)
-CORE_UNIT_TESTS := $(BUILD)/tests/unit/test_core $(BUILD)/tests/unit/test_domain_build
+CORE_UNIT_TESTS := $(BUILD)/tests/unit/test_core $(BUILD)/tests/unit/test_domain_build \
+	$(BUILD)/tests/unit/test_mm
 CORE_UNIT_TESTS += $(BUILD)/tests/unit/test_traps
 
 $(CORE_UNIT_TESTS): $(BUILD)/tests/unit/%: $(BUILD)/san/tests/unit/%.o $(CORE_TEST_OBJS)

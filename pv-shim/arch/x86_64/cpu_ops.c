@@ -18,6 +18,14 @@ static void store_pte(struct core *c, uint64_t maddr, uint64_t value)
 		*pte = value;
 }
 
+/* Stores every entry of a table page again, as it is in RAM. */
+static void restore_page(struct core *c, uint64_t maddr)
+{
+	volatile uint64_t *pte = platform_guest_ram(c, maddr & ~0xfffULL, 4096);
+	for (unsigned i = 0; pte && i < 512; i++)
+		pte[i] = pte[i];
+}
+
 static void apply(struct core *c, uint64_t kind, uint64_t addr, uint64_t value)
 {
 	switch (kind) {
@@ -32,6 +40,9 @@ static void apply(struct core *c, uint64_t kind, uint64_t addr, uint64_t value)
 		break;
 	case SHIM_CPU_OP_LOAD_CR3:
 		write_cr3(value);
+		break;
+	case SHIM_CPU_OP_RESTORE_PAGE:
+		restore_page(c, addr);
 		break;
 	}
 }

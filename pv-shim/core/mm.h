@@ -1,0 +1,89 @@
+/*
+ * The x86_64 PV memory model, as Xen keeps it for a PV guest: the guest
+ * owns its page tables, but may change them only through hypercalls, and
+ * every frame has one type at a time — a page table of some level, or
+ * writable data — with a count of the references that hold it there.  A
+ * frame with writable mappings cannot become a page table, a page table
+ * cannot be mapped writable, and no table is in use unvalidated.
+ *
+ * The frame table lives in the shim region (SHIM_OFF_FRAMES), one struct
+ * mm_frame per guest frame; the M2P table follows it.  Both are reached
+ * through platform_shim_page(), which returns a pointer into one
+ * contiguous mapping of the region in the shim and in the launcher.
+ */
+#ifndef XENLET_CORE_MM_H
+#define XENLET_CORE_MM_H
+
+#include <stdint.h>
+
+struct core;
+
+enum mm_type {
+	MM_TYPE_NONE = 0,
+	MM_TYPE_WRITABLE,
+	MM_TYPE_L1, MM_TYPE_L2, MM_TYPE_L3, MM_TYPE_L4,
+};
+
+#define MM_FRAME_VALIDATED 0x01 /* every entry checked and referenced */
+#define MM_FRAME_PINNED    0x02 /* MMUEXT_PIN_*: holds one type reference */
+
+struct mm_frame {
+	uint32_t type_count;
+	uint8_t type;    /* enum mm_type; NONE whenever type_count is 0 */
+	uint8_t flags;
+	uint16_t pad;
+};
+
+/* Part of struct core_state. */
+struct mm_state {
+	uint64_t nr_frames;       /* 0: no frame table (unit tests of others) */
+	uint64_t m2p_offset;      /* in the shim region */
+	uint64_t m2p_entries;
+	uint64_t xen_l4e[3];      /* slots 257, 258, 259 of every guest L4 */
+	/* A hypercall that must continue later: the guest re-executes its
+	 * `syscall` with these arguments (hypercall_from_syscall). */
+	uint32_t continuation;
+	/* 1 while a multicall runs a sub-call after others: the CPU-ops
+	 * queue may hold their work, so running out of room is no reason
+	 * to fail (the guest runs, the queue drains, the call continues). */
+	uint32_t queued_before;
+	uint64_t continuation_args[5];
+};
+
+/*
+ * Sets up the frame table for the domain the builder made: every frame
+ * untyped, then the bootstrap L4 at l4_maddr validated (its hypervisor
+ * slots rewritten, m2p_l4e in slot 259), pinned, and referenced as the
+ * vCPU's table, as Xen's toolstack leaves a PV domain.  Returns 0 or a
+ * negative Xen errno.
+ */
+int mm_domain_init(struct core *c, uint64_t l4_maddr, uint64_t m2p_l4e);
+
+/* The frame table entry for pfn, or 0 outside guest RAM / without one. */
+struct mm_frame *mm_frame(struct core *c, uint64_t pfn);
+
+/*
+ * Type references (Xen's get_page_type/put_page_type): taking the first
+ * reference of a page-table type validates the frame as that level.
+ * Returns 0 or -XEN_EINVAL (wrong type, frame being validated, not RAM)
+ * or a validation error.
+ */
+int mm_get_type(struct core *c, uint64_t pfn, enum mm_type type);
+void mm_put_type(struct core *c, uint64_t pfn);
+
+/*
+ * Replaces entry idx of validated table pfn (of level type) by val, after
+ * checking and referencing what val points to and dropping what the old
+ * entry held.  preserve_ad keeps the A/D bits the entry has now.
+ */
+int mm_mod_entry(struct core *c, uint64_t pfn, enum mm_type type,
+		 unsigned idx, uint64_t val, int preserve_ad);
+
+/* Asks for the current hypercall to be re-executed with args. */
+void mm_continue(struct core *c, const uint64_t args[5]);
+
+/* Internal: a table write found no room in the CPU-ops queue; the
+ * operation was undone and must be retried after the guest runs. */
+#define MM_ENOROOM 0x10000
+
+#endif

@@ -1,0 +1,162 @@
+/*
+ * mmuext_op: pinning tables, switching the vCPU's tables, TLB flushes,
+ * and page copies/clears, with Xen's checks and errors for a PV domU.
+ */
+#include "pv-shim/core/xen_abi.h"
+#include "pv-shim/core/core.h"
+#include "pv-shim/core/hypercall.h"
+#include "pv-shim/core/mm.h"
+#include "pv-shim/core/mm_batch.h"
+#include "pv-shim/core/mm_pte.h"
+#include "pv-shim/core/platform.h"
+
+/* Xen's bound on MMUEXT_SET_LDT's entry count. */
+#define LDT_MAX_ENTRIES 8192
+
+static int pin(struct core *c, uint64_t pfn, enum mm_type type)
+{
+	struct mm_frame *f = mm_frame(c, pfn);
+	if (!f || (f->flags & MM_FRAME_PINNED))
+		return -XEN_EINVAL;
+	int rc = mm_get_type(c, pfn, type);
+	if (rc)
+		return rc;
+	f->flags |= MM_FRAME_PINNED;
+	return 0;
+}
+
+static int unpin(struct core *c, uint64_t pfn)
+{
+	struct mm_frame *f = mm_frame(c, pfn);
+	if (!f || !(f->flags & MM_FRAME_PINNED))
+		return -XEN_EINVAL;
+	f->flags &= (uint8_t)~MM_FRAME_PINNED;
+	mm_put_type(c, pfn);
+	return 0;
+}
+
+/* NEW_BASEPTR / NEW_USER_BASEPTR: the new table is referenced before the
+ * old one is let go, so switching to the same table keeps it. */
+static int new_baseptr(struct core *c, uint64_t pfn, int user)
+{
+	struct core_vcpu *v = &c->st->vcpu;
+	uint64_t *slot = user ? &v->user_cr3 : &v->cr3;
+	if (user && pfn == 0) {
+		if (*slot)
+			mm_put_type(c, *slot >> 12);
+		*slot = 0;
+		return 0;
+	}
+	if (!user && v->kernel_mode && platform_cpu_ops_room(c) < 1)
+		return MM_ENOROOM;
+	int rc = mm_get_type(c, pfn, MM_TYPE_L4);
+	if (rc)
+		return rc;
+	uint64_t old = *slot;
+	*slot = pfn << 12;
+	if (!user && v->kernel_mode)
+		platform_load_cr3(c, *slot);
+	/* The kernel table is always held (mm_domain_init); a user table
+	 * of 0 is none, as Xen's NEW_USER_BASEPTR has it. */
+	if (!user || old)
+		mm_put_type(c, old >> 12);
+	return 0;
+}
+
+static int is_canonical(uint64_t va)
+{
+	uint64_t top = va >> 47;
+	return top == 0 || top == 0x1ffff;
+}
+
+/* COPY_PAGE / CLEAR_PAGE: the destination must be able to be writable
+ * (not a page table), the source any frame of guest RAM. */
+static int copy_or_clear(struct core *c, uint64_t dst, uint64_t src, int clear)
+{
+	void *d = platform_guest_ram(c, dst * MM_PAGE_SIZE, MM_PAGE_SIZE);
+	const void *s = clear ? 0 : platform_guest_ram(c, src * MM_PAGE_SIZE, MM_PAGE_SIZE);
+	if (!d || (!clear && !s) || !mm_frame(c, dst))
+		return -XEN_EINVAL;
+	if (mm_get_type(c, dst, MM_TYPE_WRITABLE))
+		return -XEN_EINVAL;
+	if (clear)
+		core_memset(d, 0, MM_PAGE_SIZE);
+	else if (d != s)
+		core_memcpy(d, s, MM_PAGE_SIZE);
+	mm_put_type(c, dst);
+	return 0;
+}
+
+static int one_op(struct core *c, uint64_t va)
+{
+	struct mmuext_op op;
+	if (copy_from_guest(c, &op, va, sizeof op))
+		return -XEN_EFAULT;
+	uint64_t mfn = op.arg1.mfn;
+	switch (op.cmd) {
+	case MMUEXT_PIN_L1_TABLE:
+		return pin(c, mfn, MM_TYPE_L1);
+	case MMUEXT_PIN_L2_TABLE:
+		return pin(c, mfn, MM_TYPE_L2);
+	case MMUEXT_PIN_L3_TABLE:
+		return pin(c, mfn, MM_TYPE_L3);
+	case MMUEXT_PIN_L4_TABLE:
+		return pin(c, mfn, MM_TYPE_L4);
+	case MMUEXT_UNPIN_TABLE:
+		return unpin(c, mfn);
+	case MMUEXT_NEW_BASEPTR:
+		return new_baseptr(c, mfn, 0);
+	case MMUEXT_NEW_USER_BASEPTR:
+		return new_baseptr(c, mfn, 1);
+	case MMUEXT_TLB_FLUSH_MULTI:
+	case MMUEXT_INVLPG_MULTI:
+		if (mm_read_vcpumask(c, (uint64_t)(uintptr_t)op.arg2.vcpumask.p))
+			return -XEN_EFAULT;
+		/* one vCPU: the same as local */
+		if (op.cmd == MMUEXT_INVLPG_MULTI)
+			goto invlpg;
+		/* fallthrough */
+	case MMUEXT_TLB_FLUSH_LOCAL:
+	case MMUEXT_TLB_FLUSH_ALL:
+		platform_flush_tlb(c);
+		return 0;
+	case MMUEXT_INVLPG_LOCAL:
+	case MMUEXT_INVLPG_ALL:
+	invlpg:
+		/* invlpg of a non-canonical address would fault at CPL0 */
+		if (is_canonical(op.arg1.linear_addr))
+			platform_invlpg(c, op.arg1.linear_addr);
+		return 0;
+	case MMUEXT_FLUSH_CACHE:
+		/* Xen lets only domains with device access flush caches. */
+		return -XEN_EACCES;
+	case MMUEXT_SET_LDT:
+		if ((op.arg1.linear_addr & (MM_PAGE_SIZE - 1)) ||
+		    !is_canonical(op.arg1.linear_addr) ||
+		    op.arg2.nr_ents > LDT_MAX_ENTRIES)
+			return -XEN_EINVAL;
+		/* No LDT is loaded here: only the empty one can be honoured. */
+		return op.arg2.nr_ents == 0 ? 0 : -XEN_ENOSYS;
+	case MMUEXT_COPY_PAGE:
+		return copy_or_clear(c, mfn, op.arg2.src_mfn, 0);
+	case MMUEXT_CLEAR_PAGE:
+		return copy_or_clear(c, mfn, 0, 1);
+	default:
+		return -XEN_ENOSYS;
+	}
+}
+
+/* mmuext_op(ops, count, pdone, foreigndom) */
+long hypercall_mmuext_op(struct core *c, const uint64_t args[5])
+{
+	if (!c->st->mm.nr_frames)
+		return -XEN_ENOSYS;
+	struct mm_batch b;
+	mm_batch_start(c, &b, args, sizeof(struct mmuext_op));
+	long rc = 0;
+	if (!mm_foreign_ok(args[3]))
+		rc = -XEN_ESRCH;
+	while (!rc && mm_batch_next(c, &b))
+		rc = mm_batch_result(c, &b, one_op(c, b.ptr));
+	return mm_batch_end(c, &b, rc);
+}

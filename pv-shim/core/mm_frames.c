@@ -1,0 +1,235 @@
+/*
+ * The frame table and type references: validation of a table when it
+ * first becomes one, devalidation when its last reference goes, and the
+ * checked replacement of one entry (Xen's get/put_page_type,
+ * alloc/free_lN_table and mod_lN_entry for a 64-bit PV guest).
+ */
+#include "pv-shim/core/xen_abi.h"
+#include "pv-shim/core/core.h"
+#include "pv-shim/core/mm.h"
+#include "pv-shim/core/mm_pte.h"
+#include "pv-shim/core/platform.h"
+#include "pv-shim/shim_abi.h"
+
+struct mm_frame *mm_frame(struct core *c, uint64_t pfn)
+{
+	struct mm_state *mm = &c->st->mm;
+	if (pfn >= mm->nr_frames)
+		return 0;
+	return (struct mm_frame *)platform_shim_page(c, SHIM_OFF_FRAMES) + pfn;
+}
+
+static volatile uint64_t *table_of(struct core *c, uint64_t pfn)
+{
+	return platform_guest_ram(c, pfn * MM_PAGE_SIZE, MM_PAGE_SIZE);
+}
+
+static int is_table(enum mm_type type)
+{
+	return type >= MM_TYPE_L1 && type <= MM_TYPE_L4;
+}
+
+static int is_guest_slot(enum mm_type type, unsigned idx)
+{
+	return type != MM_TYPE_L4 || idx < MM_XEN_FIRST_SLOT || idx > MM_XEN_LAST_SLOT;
+}
+
+/* What the hypervisor keeps in slot idx (256-271) of every guest L4. */
+static uint64_t xen_slot_value(struct core *c, unsigned idx)
+{
+	if (idx >= SHIM_L4_SLOT && idx <= SHIM_M2P_SLOT)
+		return c->st->mm.xen_l4e[idx - SHIM_L4_SLOT];
+	return 0;
+}
+
+/*
+ * 64-bit PV kernels run at CPL3, so their mappings must be user
+ * mappings: Xen adds _PAGE_USER to every present entry it accepts.
+ */
+static uint64_t adjust(uint64_t e)
+{
+	return (e & MM_PTE_P) ? e | MM_PTE_US : e;
+}
+
+/* Takes what a present entry e of a table of level type refers to. */
+static int get_entry_ref(struct core *c, enum mm_type type, uint64_t e)
+{
+	uint64_t pfn = mm_pte_pfn(e);
+	if (type == MM_TYPE_L1) {
+		if (e & MM_L1_DISALLOWED)
+			return -XEN_EINVAL;
+		if (pfn < c->st->mm.nr_frames) {
+			if ((e & MM_PTE_RW) && mm_get_type(c, pfn, MM_TYPE_WRITABLE))
+				return -XEN_EBUSY;
+			return 0;
+		}
+		/* shared_info is the domain's own page, outside its RAM */
+		return pfn == c->st->shared_info_mfn ? 0 : -XEN_EPERM;
+	}
+	if (e & MM_UPPER_DISALLOWED)
+		return -XEN_EINVAL;
+	if (pfn >= c->st->mm.nr_frames)
+		return -XEN_EINVAL;
+	return mm_get_type(c, pfn, (enum mm_type)(type - 1));
+}
+
+static void put_entry_ref(struct core *c, enum mm_type type, uint64_t e)
+{
+	uint64_t pfn = mm_pte_pfn(e);
+	if (pfn >= c->st->mm.nr_frames)
+		return;
+	if (type != MM_TYPE_L1 || (e & MM_PTE_RW))
+		mm_put_type(c, pfn);
+}
+
+static void put_entries(struct core *c, volatile uint64_t *t, enum mm_type type,
+			unsigned end)
+{
+	for (unsigned i = 0; i < end; i++) {
+		uint64_t e = t[i];
+		if (is_guest_slot(type, i) && (e & MM_PTE_P))
+			put_entry_ref(c, type, e);
+	}
+}
+
+/* The entry as the hardware must see it once the table is validated. */
+static uint64_t validated_entry(struct core *c, enum mm_type type, unsigned i,
+				uint64_t e)
+{
+	return is_guest_slot(type, i) ? adjust(e) : xen_slot_value(c, i);
+}
+
+static int validate(struct core *c, uint64_t pfn, enum mm_type type)
+{
+	volatile uint64_t *t = table_of(c, pfn);
+	uint64_t base = pfn * MM_PAGE_SIZE;
+	for (unsigned i = 0; i < MM_ENTRIES; i++) {
+		uint64_t e = t[i];
+		if (!is_guest_slot(type, i) || !(e & MM_PTE_P))
+			continue;
+		int rc = get_entry_ref(c, type, e);
+		if (rc) {
+			put_entries(c, t, type, i);
+			return rc;
+		}
+	}
+	size_t writes = 0;
+	for (unsigned i = 0; i < MM_ENTRIES; i++)
+		writes += validated_entry(c, type, i, t[i]) != t[i];
+	if (writes > platform_cpu_ops_room(c)) {
+		put_entries(c, t, type, MM_ENTRIES);
+		return MM_ENOROOM;
+	}
+	/* One pass in address order: the launcher sends the shim one
+	 * restore of the page instead of a store per entry. */
+	for (unsigned i = 0; i < MM_ENTRIES; i++) {
+		uint64_t e = t[i], v = validated_entry(c, type, i, e);
+		if (v != e)
+			platform_write_pte(c, base + i * 8, v);
+	}
+	return 0;
+}
+
+int mm_get_type(struct core *c, uint64_t pfn, enum mm_type type)
+{
+	struct mm_frame *f = mm_frame(c, pfn);
+	if (!f)
+		return -XEN_EINVAL;
+	if (f->type_count == 0) {
+		f->type = (uint8_t)type;
+		f->flags = 0;
+		f->type_count = 1;
+		if (is_table(type)) {
+			int rc = validate(c, pfn, type);
+			if (rc) {
+				f->type = MM_TYPE_NONE;
+				f->type_count = 0;
+				return rc;
+			}
+			f->flags = MM_FRAME_VALIDATED;
+		}
+		return 0;
+	}
+	/* A table still being validated is reached again only through a
+	 * cycle (or a linear mapping): refused, as any type change is. */
+	if (f->type != type || (is_table(type) && !(f->flags & MM_FRAME_VALIDATED)) ||
+	    f->type_count == UINT32_MAX)
+		return -XEN_EINVAL;
+	f->type_count++;
+	return 0;
+}
+
+void mm_put_type(struct core *c, uint64_t pfn)
+{
+	struct mm_frame *f = mm_frame(c, pfn);
+	if (!f || f->type_count == 0)
+		return;
+	if (--f->type_count)
+		return;
+	if (is_table(f->type) && (f->flags & MM_FRAME_VALIDATED)) {
+		f->flags = 0;
+		put_entries(c, table_of(c, pfn), f->type, MM_ENTRIES);
+	}
+	f->type = MM_TYPE_NONE;
+	f->flags = 0;
+}
+
+int mm_mod_entry(struct core *c, uint64_t pfn, enum mm_type type,
+		 unsigned idx, uint64_t val, int preserve_ad)
+{
+	if (idx >= MM_ENTRIES || !is_guest_slot(type, idx))
+		return -XEN_EINVAL;
+	volatile uint64_t *t = table_of(c, pfn);
+	uint64_t old = t[idx];
+	if (preserve_ad && (old & MM_PTE_P))
+		val |= old & (MM_PTE_A | MM_PTE_D);
+	/* The new reference first: replacing an entry by itself must not
+	 * let the count touch zero in between. */
+	if (val & MM_PTE_P) {
+		int rc = get_entry_ref(c, type, val);
+		if (rc)
+			return rc;
+	}
+	if (platform_cpu_ops_room(c) < 1) {
+		if (val & MM_PTE_P)
+			put_entry_ref(c, type, val);
+		return MM_ENOROOM;
+	}
+	platform_write_pte(c, pfn * MM_PAGE_SIZE + idx * 8, adjust(val));
+	if (old & MM_PTE_P)
+		put_entry_ref(c, type, old);
+	return 0;
+}
+
+int mm_domain_init(struct core *c, uint64_t l4_maddr, uint64_t m2p_l4e)
+{
+	struct core_state *st = c->st;
+	struct mm_state *mm = &st->mm;
+	uint64_t l4 = l4_maddr >> 12;
+	volatile uint64_t *t = table_of(c, l4);
+	if (!t)
+		return -XEN_EINVAL;
+	mm->nr_frames = st->nr_pages;
+	mm->m2p_offset = shim_off_m2p(st->nr_pages);
+	mm->m2p_entries = shim_m2p_size(st->nr_pages) / SHIM_M2P_ENTRY_SIZE;
+	/* The builder's entries for the shim and its physmap, as they are. */
+	mm->xen_l4e[0] = t[SHIM_L4_SLOT];
+	mm->xen_l4e[1] = t[SHIM_PHYSMAP_SLOT];
+	mm->xen_l4e[2] = m2p_l4e;
+	core_memset(mm_frame(c, 0), 0, st->nr_pages * sizeof(struct mm_frame));
+	/* The toolstack pins the top-level table; the vCPU holds another. */
+	int rc = mm_get_type(c, l4, MM_TYPE_L4);
+	if (rc)
+		return rc;
+	mm_frame(c, l4)->flags |= MM_FRAME_PINNED;
+	mm_frame(c, l4)->type_count++;
+	st->vcpu.cr3 = l4_maddr;
+	return 0;
+}
+
+void mm_continue(struct core *c, const uint64_t args[5])
+{
+	struct mm_state *mm = &c->st->mm;
+	mm->continuation = 1;
+	core_memcpy(mm->continuation_args, args, sizeof mm->continuation_args);
+}

@@ -1,0 +1,78 @@
+/*
+ * memory_op: what a PV Linux asks before its allocator runs — where the
+ * M2P table is, the memory map (one RAM region, as Xen gives a domU the
+ * toolstack set no map for) and the reservation sizes.  Ballooning and
+ * physmap changes are not supported: -ENOSYS.
+ */
+#include "pv-shim/core/xen_abi.h"
+#include <xen/memory.h>
+#include "pv-shim/core/core.h"
+#include "pv-shim/core/hypercall.h"
+#include "pv-shim/core/mm.h"
+#include "pv-shim/shim_abi.h"
+
+#define E820_RAM 1
+#define MEMOP_CMD_MASK 0x3f /* the rest carries Xen's continuation */
+
+/* The BIOS layout the buffer holds: 20 bytes, packed. */
+struct e820_entry {
+	uint64_t addr, size;
+	uint32_t type;
+} __attribute__((packed));
+
+static long machphys_mapping(struct core *c, uint64_t arg)
+{
+	const struct mm_state *mm = &c->st->mm;
+	struct xen_machphys_mapping m = {
+		.v_start = SHIM_M2P_BASE,
+		.v_end = SHIM_M2P_BASE + mm->m2p_entries * SHIM_M2P_ENTRY_SIZE,
+		.max_mfn = mm->m2p_entries - 1,
+	};
+	return copy_to_guest(c, arg, &m, sizeof m) ? -XEN_EFAULT : 0;
+}
+
+static long memory_map(struct core *c, uint64_t arg)
+{
+	struct xen_memory_map map;
+	if (copy_from_guest(c, &map, arg, sizeof map))
+		return -XEN_EFAULT;
+	if (map.nr_entries < 1)
+		return -XEN_EINVAL;
+	struct e820_entry ram = {
+		.addr = 0, .size = c->st->nr_pages << 12, .type = E820_RAM,
+	};
+	if (copy_to_guest(c, (uint64_t)(uintptr_t)map.buffer.p, &ram, sizeof ram))
+		return -XEN_EFAULT;
+	map.nr_entries = 1;
+	return copy_to_guest(c, arg, &map, sizeof map) ? -XEN_EFAULT : 0;
+}
+
+static long reservation(struct core *c, uint64_t arg)
+{
+	domid_t domid;
+	if (copy_from_guest(c, &domid, arg, sizeof domid))
+		return -XEN_EFAULT;
+	if (domid != DOMID_SELF)
+		return -XEN_ESRCH;
+	return (long)c->st->nr_pages;
+}
+
+/* memory_op(cmd, arg) */
+long hypercall_memory_op(struct core *c, const uint64_t args[5])
+{
+	if (!c->st->mm.nr_frames)
+		return -XEN_ENOSYS;
+	switch (args[0] & MEMOP_CMD_MASK) {
+	case XENMEM_machphys_mapping:
+		return machphys_mapping(c, args[1]);
+	case XENMEM_memory_map:
+		return memory_map(c, args[1]);
+	case XENMEM_current_reservation:
+	case XENMEM_maximum_reservation:
+		return reservation(c, args[1]);
+	case XENMEM_maximum_ram_page:
+		return (long)c->st->nr_pages;
+	default:
+		return -XEN_ENOSYS;
+	}
+}

@@ -1,0 +1,228 @@
+/*
+ * The PV MMU from inside a guest: builds a second address space in its
+ * own memory, pins it, switches to it with NEW_BASEPTR, remaps a virtual
+ * address with update_va_mapping and with mmu_update and reads the new
+ * frame each time (on these hosts a store the guest did not make itself
+ * would leave the old translation in place), reads the M2P table, and
+ * checks that illegal updates fail with Xen's errors.  Finally it switches
+ * back, unpins, and maps the old tables writable again.
+ */
+#include <stdint.h>
+#include <xen/errno.h>
+#include <xen/memory.h>
+#include <xen/xen.h>
+
+#include "hypercall.h"
+#include "libc.h"
+#include "test.h"
+
+const char test_title[] = "PV MMU: pin, NEW_BASEPTR, update_va_mapping, mmu_update, M2P";
+
+#define PAGE_SIZE 4096ul
+#define VIRT_BASE 0xffffffff80000000ul
+#define PTE_P  0x001ul
+#define PTE_RW 0x002ul
+#define PTE_US 0x004ul
+#define PTE_A  0x020ul
+#define PTE_D  0x040ul
+#define PTE_PCD 0x010ul
+#define PTE_PS 0x080ul
+#define PTE_ADDR 0x000ffffffffff000ul
+
+/* A virtual address only the new tables map: PML4 slot 1. */
+#define TEST_VA 0x0000008000000000ul
+#define TEST_SLOT 1
+
+enum { L4, L3, L2, L1, NR_TABLES };
+static uint64_t tables[NR_TABLES][512] __attribute__((aligned(4096)));
+static uint8_t frame_a[PAGE_SIZE] __attribute__((aligned(4096)));
+static uint8_t frame_b[PAGE_SIZE] __attribute__((aligned(4096)));
+
+static uint64_t pfn_of(const void *p)
+{
+	return ((uint64_t)(uintptr_t)p - VIRT_BASE) / PAGE_SIZE;
+}
+
+static long mmu_update(uint64_t ptr, uint64_t val, unsigned *done)
+{
+	struct mmu_update u = { ptr, val };
+	return hypercall_via_syscall(__HYPERVISOR_mmu_update, (unsigned long)&u, 1,
+				     (unsigned long)done, DOMID_SELF, 0);
+}
+
+static long mmuext(unsigned cmd, uint64_t arg1)
+{
+	struct mmuext_op op = { .cmd = cmd, .arg1.mfn = arg1 };
+	return hypercall_via_syscall(__HYPERVISOR_mmuext_op, (unsigned long)&op, 1,
+				     0, DOMID_SELF, 0);
+}
+
+static long update_va(const void *va, uint64_t val, unsigned long flags)
+{
+	return hypercall_via_page(__HYPERVISOR_update_va_mapping,
+				  (unsigned long)(uintptr_t)va, val, flags, 0, 0);
+}
+
+static uint8_t read_test_va(void)
+{
+	return *(volatile uint8_t *)TEST_VA;
+}
+
+/* The kernel's own mappings of the tables: read-only while they are. */
+static long protect_tables(uint64_t flags)
+{
+	for (int t = 0; t < NR_TABLES; t++) {
+		long rc = update_va(tables[t], (pfn_of(tables[t]) << 12) | flags,
+				    UVMF_INVLPG | UVMF_LOCAL);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+static void build_tables(void)
+{
+	const uint64_t *boot_l4 = (const uint64_t *)boot_start_info->pt_base;
+	memcpy(tables[L4], boot_l4, PAGE_SIZE); /* the kernel stays mapped */
+	tables[L4][TEST_SLOT] = (pfn_of(tables[L3]) << 12) | PTE_P | PTE_RW;
+	tables[L3][0] = (pfn_of(tables[L2]) << 12) | PTE_P | PTE_RW;
+	tables[L2][0] = (pfn_of(tables[L1]) << 12) | PTE_P | PTE_RW;
+	tables[L1][0] = (pfn_of(frame_a) << 12) | PTE_P | PTE_RW;
+	memset(frame_a, 0xaa, PAGE_SIZE);
+	memset(frame_b, 0xbb, PAGE_SIZE);
+}
+
+static void check_refusals(uint64_t l1_maddr, uint64_t l4_maddr)
+{
+	unsigned done = 99;
+	/* a page table mapped writable, by either hypercall */
+	check_eq(update_va(tables[L2], (pfn_of(tables[L2]) << 12) | PTE_P | PTE_RW, 0),
+		 -XEN_EBUSY);
+	check_eq(mmu_update(l1_maddr + 8, (pfn_of(tables[L4]) << 12) | PTE_P | PTE_RW,
+			    &done), -XEN_EBUSY);
+	check_eq(done, 0);
+	/* frames that are not the guest's; cache attributes; superpages */
+	check_eq(mmu_update(l1_maddr + 8, (boot_start_info->nr_pages << 12) | PTE_P, 0),
+		 -XEN_EPERM);
+	check_eq(mmu_update(l1_maddr + 8, (pfn_of(frame_b) << 12) | PTE_P | PTE_PCD, 0),
+		 -XEN_EINVAL);
+	uint64_t l2_maddr = pfn_of(tables[L2]) << 12;
+	check_eq(mmu_update(l2_maddr + 8, (pfn_of(frame_b) << 12) | PTE_P | PTE_PS, 0),
+		 -XEN_EINVAL);
+	/* an L2 entry to data, an L4 entry to itself, a hypervisor slot */
+	check_eq(mmu_update(l2_maddr + 8, (pfn_of(frame_b) << 12) | PTE_P, 0), -XEN_EINVAL);
+	check_eq(mmu_update(l4_maddr + 2 * 8, l4_maddr | PTE_P, 0), -XEN_EINVAL);
+	check_eq(mmu_update(l4_maddr + 256 * 8, 0, 0), -XEN_EINVAL);
+	check_eq(mmu_update(l4_maddr + 259 * 8, 0, 0), -XEN_EINVAL);
+	/* a pinned table cannot be pinned again; unknown commands; others */
+	check_eq(mmuext(MMUEXT_PIN_L4_TABLE, l4_maddr >> 12), -XEN_EINVAL);
+	check_eq(mmuext(77, 0), -XEN_ENOSYS);
+	struct mmuext_op op = { .cmd = MMUEXT_TLB_FLUSH_LOCAL };
+	check_eq(hypercall_via_syscall(__HYPERVISOR_mmuext_op, (unsigned long)&op, 1,
+				       0, 0, 0), -XEN_ESRCH);
+	check_eq(hypercall_via_syscall(__HYPERVISOR_mmu_update, 0x1000, 1, 0,
+				       DOMID_SELF, 0), -XEN_EFAULT);
+	/* a batch stops at its first error and says how far it got */
+	struct mmu_update two[2] = {
+		{ l1_maddr + 16, (pfn_of(frame_b) << 12) | PTE_P },
+		{ l1_maddr + 24, (pfn_of(tables[L3]) << 12) | PTE_P | PTE_RW },
+	};
+	check_eq(hypercall_via_syscall(__HYPERVISOR_mmu_update, (unsigned long)two, 2,
+				       (unsigned long)&done, DOMID_SELF, 0), -XEN_EBUSY);
+	check_eq(done, 1);
+	check_eq(mmu_update(l1_maddr + 16, 0, 0), 0);
+}
+
+static void check_m2p(void)
+{
+	struct xen_machphys_mapping m;
+	require(hypercall_via_syscall(__HYPERVISOR_memory_op, XENMEM_machphys_mapping,
+				      (unsigned long)&m, 0, 0, 0) == 0,
+		"XENMEM_machphys_mapping");
+	const volatile uint64_t *m2p = (const volatile uint64_t *)m.v_start;
+	check(m.max_mfn + 1 >= boot_start_info->nr_pages);
+	check_eq(m.v_end - m.v_start, (m.max_mfn + 1) * 8);
+	const uint64_t *p2m = (const uint64_t *)boot_start_info->mfn_list;
+	for (uint64_t pfn = 0; pfn < boot_start_info->nr_pages; pfn += 97)
+		check_eq(m2p[p2m[pfn]], pfn);
+	if (m.max_mfn >= boot_start_info->nr_pages)
+		check_eq(m2p[m.max_mfn], ~0ul);
+	uint64_t mfn = pfn_of(frame_b);
+	check_eq(mmu_update((mfn << 12) | MMU_MACHPHYS_UPDATE, 12345, 0), 0);
+	check_eq(m2p[mfn], 12345);
+	check_eq(mmu_update((mfn << 12) | MMU_MACHPHYS_UPDATE, mfn, 0), 0);
+	check_eq(m2p[mfn], mfn);
+	check_eq(mmu_update((m.max_mfn + 1) << 12 | MMU_MACHPHYS_UPDATE, 0, 0), -XEN_EINVAL);
+}
+
+static void check_memory_op(void)
+{
+	struct { uint64_t addr, size; uint32_t type; } __attribute__((packed)) e820[4];
+	struct xen_memory_map map = { .nr_entries = 4 };
+	set_xen_guest_handle(map.buffer, e820);
+	check_eq(hypercall_via_syscall(__HYPERVISOR_memory_op, XENMEM_memory_map,
+				       (unsigned long)&map, 0, 0, 0), 0);
+	check_eq(map.nr_entries, 1);
+	check_eq(e820[0].addr, 0);
+	check_eq(e820[0].size, boot_start_info->nr_pages << 12);
+	check_eq(e820[0].type, 1);
+	domid_t self = DOMID_SELF;
+	check_eq(hypercall_via_syscall(__HYPERVISOR_memory_op, XENMEM_current_reservation,
+				       (unsigned long)&self, 0, 0, 0),
+		 boot_start_info->nr_pages);
+}
+
+void test_main(void)
+{
+	const uint64_t boot_l4_mfn = pfn_of((const void *)boot_start_info->pt_base);
+	build_tables();
+	uint64_t l4_maddr = pfn_of(tables[L4]) << 12, l1_maddr = pfn_of(tables[L1]) << 12;
+
+	/* Still mapped writable: cannot become a table. */
+	check_eq(mmuext(MMUEXT_PIN_L1_TABLE, l1_maddr >> 12), -XEN_EINVAL);
+	require(protect_tables(PTE_P) == 0, "tables mapped read-only");
+	require(mmuext(MMUEXT_PIN_L4_TABLE, l4_maddr >> 12) == 0, "PIN_L4_TABLE");
+	/* USER added to what the guest wrote: the kernel runs at CPL3 */
+	check_eq(tables[L1][0] & PTE_US, PTE_US);
+	check_eq(tables[L4][TEST_SLOT] & PTE_US, PTE_US);
+
+	require(mmuext(MMUEXT_NEW_BASEPTR, l4_maddr >> 12) == 0, "NEW_BASEPTR");
+	printk("mmu: running on the new tables\n");
+	check_eq(read_test_va(), 0xaa);
+
+	/* update_va_mapping: the new frame must show at once */
+	check_eq(update_va((void *)TEST_VA, (pfn_of(frame_b) << 12) | PTE_P | PTE_RW,
+			   UVMF_INVLPG | UVMF_LOCAL), 0);
+	check_eq(read_test_va(), 0xbb);
+	*(volatile uint8_t *)(TEST_VA + 5) = 0x5b;
+	check_eq(frame_b[5], 0x5b);
+
+	/* mmu_update, then an explicit flush */
+	unsigned done = 0;
+	check_eq(mmu_update(l1_maddr, (pfn_of(frame_a) << 12) | PTE_P | PTE_RW, &done), 0);
+	check_eq(done, 1);
+	check_eq(mmuext(MMUEXT_INVLPG_LOCAL, TEST_VA), 0);
+	check_eq(read_test_va(), 0xaa);
+
+	/* PRESERVE_AD keeps the bits the CPU set */
+	(void)read_test_va();
+	*(volatile uint8_t *)TEST_VA = 0xa1;
+	uint64_t before = tables[L1][0];
+	check_eq(mmu_update(l1_maddr | MMU_PT_UPDATE_PRESERVE_AD,
+			    (pfn_of(frame_a) << 12) | PTE_P | PTE_RW, 0), 0);
+	check_eq(tables[L1][0] & (PTE_A | PTE_D), before & (PTE_A | PTE_D));
+	check_eq(mmuext(MMUEXT_TLB_FLUSH_LOCAL, 0), 0);
+	check_eq(read_test_va(), 0xa1);
+
+	check_refusals(l1_maddr, l4_maddr);
+	check_m2p();
+	check_memory_op();
+
+	/* Back to the builder's tables; the new ones, unpinned, are data. */
+	require(mmuext(MMUEXT_NEW_BASEPTR, boot_l4_mfn) == 0, "NEW_BASEPTR back");
+	check_eq(mmuext(MMUEXT_UNPIN_TABLE, l4_maddr >> 12), 0);
+	check_eq(mmuext(MMUEXT_UNPIN_TABLE, l4_maddr >> 12), -XEN_EINVAL);
+	check_eq(protect_tables(PTE_P | PTE_RW), 0);
+	tables[L1][3] = 0x1234000; /* writable again */
+	check_eq(tables[L1][3], 0x1234000);
+}

@@ -1,0 +1,21 @@
+#!/bin/bash
+# Boots the mmu guest (its own page tables pinned and switched to, remaps
+# by update_va_mapping and mmu_update read back at once, the M2P table,
+# Xen's errors for illegal updates) in each trap path, with guest memory
+# small and large enough for a frame table and M2P of several 2 MiB pages.
+# shellcheck source=tests/integration/lib.sh
+. "$(dirname "$0")/lib.sh"
+require_launcher
+
+GUEST=$GUESTS/mmu.elf
+
+for path in guest host; do
+	for mib in 40 1100; do
+		run_xenlet "$path-$mib" "$GUEST" --trap-path "$path" --memory "$mib"
+		expect_rc 0
+		expect_result SUCCESS
+		expect_out_line "mmu: running on the new tables"
+	done
+done
+
+finish

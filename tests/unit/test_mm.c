@@ -1,0 +1,753 @@
+/*
+ * The PV memory model on a fake guest: the frame table the bootstrap
+ * tables leave, the validation rules (flags, frames, types, hypervisor
+ * slots, self references), reference counts through updates, pins and
+ * base-pointer switches, PRESERVE_AD, continuations when the CPU-ops
+ * queue is nearly full, hostile arguments, and memory_op.
+ */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pv-shim/core/xen_abi.h"
+#include <xen/memory.h>
+#include "pv-shim/core/core.h"
+#include "pv-shim/core/mm.h"
+#include "pv-shim/shim_abi.h"
+#include "tests/unit/fake_guest.h"
+
+#define NR_PAGES 64
+#define KBASE 0xffffffff80000000ULL
+#define KPAGE(i) (KBASE + (uint64_t)(i) * FG_PAGE)
+#define DATA0 16          /* KPAGE(i) maps pfn DATA0 + i, writable */
+#define NR_DATA 16
+#define TABLES_VA 32      /* KPAGE(TABLES_VA + k) maps table pfn k read-only */
+#define SPARE 40          /* pfns 40.. are unmapped: new tables */
+#define SHARED_MFN (NR_PAGES + 10)
+#define XEN_SHIM_L4E 0x1234567003ULL
+#define XEN_PHYSMAP_L4E 0x2234567003ULL
+#define M2P_L4E 0x3234567007ULL
+#define RET_RIP 0xffffffff81234567ULL
+#define TRAMPOLINE 0xffff808000101000ULL
+#define A_D (FG_A | FG_D)
+#define FG_A 0x20ULL
+#define FG_D 0x40ULL
+
+static struct fake_guest g;
+static uint8_t *shim;
+
+static struct mm_frame *frame(uint64_t pfn)
+{
+	return mm_frame(&g.core, pfn);
+}
+
+static uint64_t *table(uint64_t pfn)
+{
+	return (uint64_t *)fake_guest_page(&g, pfn);
+}
+
+static void setup(void)
+{
+	fake_guest_init(&g, NR_PAGES);
+	shim = calloc(1, shim_region_size(NR_PAGES));
+	ck_assert_ptr_nonnull(shim);
+	g.plat.shim_region = shim;
+	g.st->shared_info_mfn = SHARED_MFN;
+	for (int i = 0; i < NR_DATA; i++)
+		fake_guest_map(&g, KPAGE(i), DATA0 + i, FG_USER_RW);
+	for (int k = 0; k < 4; k++)
+		fake_guest_map(&g, KPAGE(TABLES_VA + k), k, FG_P | FG_US);
+	ck_assert_uint_eq(g.next_table_pfn, 4); /* L4 0, L3 1, L2 2, L1 3 */
+	table(0)[SHIM_L4_SLOT] = XEN_SHIM_L4E;
+	table(0)[SHIM_PHYSMAP_SLOT] = XEN_PHYSMAP_L4E;
+	table(0)[260] = 0x5003; /* a stray hypervisor slot: cleared */
+	ck_assert_int_eq(mm_domain_init(&g.core, 0, M2P_L4E), 0);
+}
+
+static void teardown(void)
+{
+	free(g.plat.cpu_ops);
+	fake_guest_free(&g);
+	free(shim);
+}
+
+static struct trap_frame frame_for(uint64_t nr, uint64_t a0, uint64_t a1,
+				   uint64_t a2, uint64_t a3)
+{
+	struct trap_frame f = {
+		.rax = nr, .rdi = a0, .rsi = a1, .rdx = a2, .r10 = a3,
+		.rcx = RET_RIP, .r11 = 0x246, .cs = SHIM_SEL_USER_CS,
+		.ss = SHIM_SEL_USER_DS, .rsp = KPAGE(15), .rflags = 0x202,
+		.vector = 256, .rip = TRAMPOLINE,
+	};
+	return f;
+}
+
+static long hc4(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3)
+{
+	struct trap_frame f = frame_for(nr, a0, a1, a2, a3);
+	ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_RESUME);
+	ck_assert_uint_eq(f.rip, RET_RIP); /* no continuation */
+	return (long)f.rax;
+}
+
+/* Requests at KPAGE(0), pdone at KPAGE(1). */
+static uint32_t *pdone(void)
+{
+	return (uint32_t *)fake_guest_page(&g, DATA0 + 1);
+}
+
+static long mmu(const struct mmu_update *r, unsigned n)
+{
+	memcpy(fake_guest_page(&g, DATA0), r, n * sizeof *r);
+	*pdone() = 0xdead;
+	return hc4(__HYPERVISOR_mmu_update, KPAGE(0), n, KPAGE(1), DOMID_SELF);
+}
+
+static long mmu1(uint64_t ptr, uint64_t val)
+{
+	struct mmu_update r = { ptr, val };
+	return mmu(&r, 1);
+}
+
+static long ext(const struct mmuext_op *op, unsigned n)
+{
+	memcpy(fake_guest_page(&g, DATA0), op, n * sizeof *op);
+	*pdone() = 0xdead;
+	return hc4(__HYPERVISOR_mmuext_op, KPAGE(0), n, KPAGE(1), DOMID_SELF);
+}
+
+static long ext1(unsigned cmd, uint64_t arg1)
+{
+	struct mmuext_op op = { .cmd = cmd, .arg1.mfn = arg1 };
+	return ext(&op, 1);
+}
+
+/* The machine address of the L1 entry for KPAGE(i). */
+static uint64_t l1e_ptr(unsigned i)
+{
+	return 3 * FG_PAGE + ((KPAGE(i) >> 12) & 511) * 8;
+}
+
+/* ---- the bootstrap tables ------------------------------------------------ */
+
+START_TEST(bootstrap_validated)
+{
+	ck_assert_uint_eq(frame(0)->type, MM_TYPE_L4);
+	ck_assert_uint_eq(frame(0)->type_count, 2); /* pin + the vCPU */
+	ck_assert_uint_eq(frame(0)->flags, MM_FRAME_VALIDATED | MM_FRAME_PINNED);
+	ck_assert_uint_eq(frame(1)->type, MM_TYPE_L3);
+	ck_assert_uint_eq(frame(2)->type, MM_TYPE_L2);
+	ck_assert_uint_eq(frame(3)->type, MM_TYPE_L1);
+	ck_assert_uint_eq(frame(3)->type_count, 1);
+	for (int i = 0; i < NR_DATA; i++) {
+		ck_assert_uint_eq(frame(DATA0 + i)->type, MM_TYPE_WRITABLE);
+		ck_assert_uint_eq(frame(DATA0 + i)->type_count, 1);
+	}
+	ck_assert_uint_eq(frame(SPARE)->type, MM_TYPE_NONE);
+	ck_assert_ptr_null(frame(NR_PAGES));
+	ck_assert_uint_eq(table(0)[SHIM_L4_SLOT], XEN_SHIM_L4E);
+	ck_assert_uint_eq(table(0)[SHIM_PHYSMAP_SLOT], XEN_PHYSMAP_L4E);
+	ck_assert_uint_eq(table(0)[SHIM_M2P_SLOT], M2P_L4E);
+	ck_assert_uint_eq(table(0)[260], 0);
+	ck_assert_uint_eq(g.st->vcpu.cr3, 0);
+}
+END_TEST
+
+START_TEST(bootstrap_refused)
+{
+	/* A bootstrap that maps its own L1 writable cannot be validated. */
+	struct fake_guest h;
+	fake_guest_init(&h, NR_PAGES);
+	uint8_t *s = calloc(1, shim_region_size(NR_PAGES));
+	h.plat.shim_region = s;
+	fake_guest_map(&h, KPAGE(0), 3, FG_USER_RW);
+	ck_assert_uint_eq(h.next_table_pfn, 4);
+	ck_assert_int_eq(mm_domain_init(&h.core, 0, M2P_L4E), -XEN_EBUSY);
+	for (int pfn = 0; pfn < 4; pfn++) {
+		ck_assert_uint_eq(mm_frame(&h.core, (uint64_t)pfn)->type, MM_TYPE_NONE);
+		ck_assert_uint_eq(mm_frame(&h.core, (uint64_t)pfn)->type_count, 0);
+	}
+	fake_guest_free(&h);
+	free(s);
+}
+END_TEST
+
+/* ---- L1 updates ---------------------------------------------------------- */
+
+START_TEST(l1_remap_moves_references)
+{
+	ck_assert_int_eq(mmu1(l1e_ptr(5), ((uint64_t)SPARE << 12) | FG_P | FG_RW), 0);
+	ck_assert_uint_eq(*pdone(), 1);
+	/* USER added: the guest kernel runs at CPL3 */
+	ck_assert_uint_eq(table(3)[(KPAGE(5) >> 12) & 511],
+			  ((uint64_t)SPARE << 12) | FG_P | FG_RW | FG_US);
+	ck_assert_uint_eq(frame(SPARE)->type, MM_TYPE_WRITABLE);
+	ck_assert_uint_eq(frame(DATA0 + 5)->type, MM_TYPE_NONE);
+	/* read-only mappings take no type */
+	ck_assert_int_eq(mmu1(l1e_ptr(5), ((uint64_t)SPARE << 12) | FG_P), 0);
+	ck_assert_uint_eq(frame(SPARE)->type, MM_TYPE_NONE);
+	/* and may map a page table */
+	ck_assert_int_eq(mmu1(l1e_ptr(5), (2ULL << 12) | FG_P), 0);
+	/* not-present entries hold nothing */
+	ck_assert_int_eq(mmu1(l1e_ptr(5), 0x0000deadbeef000ULL), 0);
+	ck_assert_uint_eq(table(3)[(KPAGE(5) >> 12) & 511], 0x0000deadbeef000ULL);
+}
+END_TEST
+
+START_TEST(l1_refusals)
+{
+	uint64_t ptr = l1e_ptr(6), old = table(3)[(KPAGE(6) >> 12) & 511];
+	/* a page table mapped writable, at any level */
+	for (uint64_t pfn = 0; pfn < 4; pfn++)
+		ck_assert_int_eq(mmu1(ptr, (pfn << 12) | FG_P | FG_RW), -XEN_EBUSY);
+	ck_assert_uint_eq(*pdone(), 0);
+	/* frames that are not the guest's */
+	ck_assert_int_eq(mmu1(ptr, ((uint64_t)NR_PAGES << 12) | FG_P), -XEN_EPERM);
+	ck_assert_int_eq(mmu1(ptr, 0x000ffffffffff000ULL | FG_P), -XEN_EPERM);
+	/* but its shared_info page is */
+	ck_assert_int_eq(mmu1(ptr, ((uint64_t)SHARED_MFN << 12) | FG_P | FG_RW), 0);
+	ck_assert_int_eq(mmu1(ptr, old), 0);
+	/* cache attributes and PAT: a domU without devices gets none */
+	static const uint64_t bad[] = { 0x8, 0x10, 0x80 };
+	for (unsigned i = 0; i < 3; i++)
+		ck_assert_int_eq(mmu1(ptr, ((uint64_t)SPARE << 12) | FG_P | bad[i]),
+				 -XEN_EINVAL);
+	/* global, NX and software bits are fine in an L1 */
+	ck_assert_int_eq(mmu1(ptr, ((uint64_t)SPARE << 12) | FG_P | 0x100 | 0xe00 |
+			      0xfff0000000000000ULL), 0);
+	ck_assert_int_eq(mmu1(ptr, old), 0);
+	ck_assert_uint_eq(table(3)[(KPAGE(6) >> 12) & 511], old);
+}
+END_TEST
+
+START_TEST(preserve_ad)
+{
+	uint64_t idx = (KPAGE(7) >> 12) & 511;
+	table(3)[idx] |= A_D; /* as the CPU would set them */
+	uint64_t val = ((uint64_t)(DATA0 + 7) << 12) | FG_P | FG_RW | FG_US;
+	struct mmu_update r = { l1e_ptr(7) | MMU_PT_UPDATE_PRESERVE_AD, val };
+	ck_assert_int_eq(mmu(&r, 1), 0);
+	ck_assert_uint_eq(table(3)[idx], val | A_D);
+	ck_assert_int_eq(mmu1(l1e_ptr(7), val), 0);
+	ck_assert_uint_eq(table(3)[idx], val);
+	ck_assert_uint_eq(frame(DATA0 + 7)->type_count, 1);
+}
+END_TEST
+
+START_TEST(batch_stops_at_first_error)
+{
+	struct mmu_update r[4] = {
+		{ l1e_ptr(8), ((uint64_t)SPARE << 12) | FG_P | FG_RW },
+		{ l1e_ptr(9), ((uint64_t)SPARE << 12) | FG_P | FG_RW },
+		{ l1e_ptr(10), (1ULL << 12) | FG_P | FG_RW },       /* an L3 */
+		{ l1e_ptr(11), ((uint64_t)SPARE << 12) | FG_P },
+	};
+	ck_assert_int_eq(mmu(r, 4), -XEN_EBUSY);
+	ck_assert_uint_eq(*pdone(), 2);
+	ck_assert_uint_eq(frame(SPARE)->type_count, 2);
+	/* a frame mapped writable cannot become a table */
+	ck_assert_int_eq(ext1(MMUEXT_PIN_L1_TABLE, SPARE), -XEN_EINVAL);
+	ck_assert_uint_eq(frame(SPARE)->type, MM_TYPE_WRITABLE);
+}
+END_TEST
+
+/* ---- upper levels -------------------------------------------------------- */
+
+START_TEST(upper_refusals)
+{
+	uint64_t l2e = 2 * FG_PAGE + ((KBASE >> 21) & 511) * 8;
+	uint64_t cur = table(2)[(KBASE >> 21) & 511];
+	/* no superpages, no cache attributes, no global */
+	ck_assert_int_eq(mmu1(l2e, cur | 0x80), -XEN_EINVAL);
+	ck_assert_int_eq(mmu1(l2e, cur | 0x10), -XEN_EINVAL);
+	ck_assert_int_eq(mmu1(l2e, cur | 0x100), -XEN_EINVAL);
+	/* an L2 entry must point at an L1: not at data, tables of other
+	 * levels, itself (linear), or outside RAM */
+	ck_assert_int_eq(mmu1(l2e + 8, (2ULL << 12) | FG_P), -XEN_EINVAL);
+	ck_assert_int_eq(mmu1(l2e + 8, (1ULL << 12) | FG_P), -XEN_EINVAL);
+	ck_assert_int_eq(mmu1(l2e + 8, ((uint64_t)NR_PAGES << 12) | FG_P), -XEN_EINVAL);
+	/* a frame with writable mappings cannot be an L1 */
+	ck_assert_int_eq(mmu1(l2e + 8, ((uint64_t)DATA0 << 12) | FG_P), -XEN_EINVAL);
+	/* the hypervisor's L4 slots */
+	for (unsigned slot = 256; slot <= 271; slot++)
+		ck_assert_int_eq(mmu1(slot * 8, 0), -XEN_EINVAL);
+	/* L4 pointing at itself: linear page tables are refused */
+	ck_assert_int_eq(mmu1(5 * 8, FG_P), -XEN_EINVAL);
+	ck_assert_uint_eq(table(0)[5], 0);
+	ck_assert_uint_eq(frame(0)->type_count, 2);
+	ck_assert_uint_eq(table(2)[(KBASE >> 21) & 511], cur);
+}
+END_TEST
+
+START_TEST(new_l2_entry_validates_l1)
+{
+	uint64_t l1 = SPARE, l2e = 2 * FG_PAGE + (((KBASE >> 21) & 511) + 1) * 8;
+	/* kernel-style entries without USER, one writable data mapping */
+	table(l1)[0] = ((uint64_t)(SPARE + 1) << 12) | FG_P | FG_RW;
+	table(l1)[1] = ((uint64_t)(SPARE + 2) << 12) | FG_P;
+	ck_assert_int_eq(mmu1(l2e, (l1 << 12) | FG_P | FG_RW), 0);
+	ck_assert_uint_eq(frame(l1)->type, MM_TYPE_L1);
+	ck_assert_uint_eq(frame(l1)->flags, MM_FRAME_VALIDATED);
+	ck_assert_uint_eq(table(l1)[0] & FG_US, FG_US);
+	ck_assert_uint_eq(table(l1)[1] & FG_US, FG_US);
+	ck_assert_uint_eq(table(2)[((KBASE >> 21) & 511) + 1] & FG_US, FG_US);
+	ck_assert_uint_eq(frame(SPARE + 1)->type, MM_TYPE_WRITABLE);
+	/* the L1 can no longer be mapped writable ... */
+	ck_assert_int_eq(mmu1(l1e_ptr(12), (l1 << 12) | FG_P | FG_RW), -XEN_EBUSY);
+	/* ... until its last reference goes: then it is data again */
+	ck_assert_int_eq(mmu1(l2e, 0), 0);
+	ck_assert_uint_eq(frame(l1)->type, MM_TYPE_NONE);
+	ck_assert_uint_eq(frame(SPARE + 1)->type, MM_TYPE_NONE);
+	ck_assert_int_eq(mmu1(l1e_ptr(12), (l1 << 12) | FG_P | FG_RW), 0);
+}
+END_TEST
+
+START_TEST(invalid_child_unwinds)
+{
+	uint64_t l1 = SPARE, l2e = 2 * FG_PAGE + (((KBASE >> 21) & 511) + 1) * 8;
+	table(l1)[0] = ((uint64_t)(SPARE + 1) << 12) | FG_P | FG_RW;
+	table(l1)[1] = ((uint64_t)(SPARE + 2) << 12) | FG_P | FG_RW;
+	table(l1)[2] = (3ULL << 12) | FG_P | FG_RW; /* the L1 in use: writable */
+	ck_assert_int_eq(mmu1(l2e, (l1 << 12) | FG_P), -XEN_EBUSY);
+	for (uint64_t pfn = SPARE; pfn < SPARE + 3; pfn++) {
+		ck_assert_uint_eq(frame(pfn)->type, MM_TYPE_NONE);
+		ck_assert_uint_eq(frame(pfn)->type_count, 0);
+	}
+	ck_assert_uint_eq(frame(3)->type_count, 1);
+	ck_assert_uint_eq(table(l1)[0] & FG_US, 0); /* nothing written */
+}
+END_TEST
+
+/* A complete second address space in spare frames: L4 SPARE, L3 +1,
+ * L2 +2, L1 +3, mapping KPAGE(0) and KPAGE(1) as the first does (the
+ * request array and pdone) and KPAGE(2) to data frame +4 (0x77 bytes). */
+static void build_second_tables(void)
+{
+	uint64_t l4 = SPARE;
+	memset(fake_guest_page(&g, SPARE + 4), 0x77, FG_PAGE);
+	table(l4)[(KBASE >> 39) & 511] = ((uint64_t)(SPARE + 1) << 12) | FG_P | FG_RW;
+	table(SPARE + 1)[(KBASE >> 30) & 511] = ((uint64_t)(SPARE + 2) << 12) | FG_P | FG_RW;
+	table(SPARE + 2)[(KBASE >> 21) & 511] = ((uint64_t)(SPARE + 3) << 12) | FG_P | FG_RW;
+	table(SPARE + 3)[0] = ((uint64_t)DATA0 << 12) | FG_P | FG_RW;
+	table(SPARE + 3)[1] = ((uint64_t)(DATA0 + 1) << 12) | FG_P | FG_RW;
+	table(SPARE + 3)[2] = ((uint64_t)(SPARE + 4) << 12) | FG_P | FG_RW;
+	table(l4)[256] = 0x1003;  /* guest garbage in hypervisor slots */
+	table(l4)[SHIM_L4_SLOT] = 0x2003;
+}
+
+START_TEST(pin_switch_unpin)
+{
+	build_second_tables();
+	ck_assert_int_eq(ext1(MMUEXT_PIN_L4_TABLE, SPARE), 0);
+	ck_assert_uint_eq(*pdone(), 1);
+	ck_assert_uint_eq(frame(SPARE)->flags, MM_FRAME_VALIDATED | MM_FRAME_PINNED);
+	ck_assert_uint_eq(frame(SPARE)->type_count, 1);
+	for (int k = 1; k < 4; k++)
+		ck_assert_uint_eq(frame(SPARE + k)->type, MM_TYPE_L4 - k);
+	ck_assert_uint_eq(table(SPARE)[256], 0);
+	ck_assert_uint_eq(table(SPARE)[SHIM_L4_SLOT], XEN_SHIM_L4E);
+	ck_assert_uint_eq(table(SPARE)[SHIM_PHYSMAP_SLOT], XEN_PHYSMAP_L4E);
+	ck_assert_uint_eq(table(SPARE)[SHIM_M2P_SLOT], M2P_L4E);
+	/* pinned twice, or as another level */
+	ck_assert_int_eq(ext1(MMUEXT_PIN_L4_TABLE, SPARE), -XEN_EINVAL);
+	ck_assert_int_eq(ext1(MMUEXT_PIN_L3_TABLE, SPARE + 2), -XEN_EINVAL);
+
+	ck_assert_int_eq(ext1(MMUEXT_NEW_BASEPTR, SPARE), 0);
+	ck_assert_uint_eq(g.st->vcpu.cr3, (uint64_t)SPARE << 12);
+	ck_assert_uint_eq(g.plat.cr3, (uint64_t)SPARE << 12);
+	ck_assert_uint_eq(frame(SPARE)->type_count, 2);
+	ck_assert_uint_eq(frame(0)->type_count, 1);
+	/* the guest's view is the new one */
+	uint8_t byte;
+	ck_assert_int_eq(copy_from_guest(&g.core, &byte, KPAGE(2), 1), 0);
+	ck_assert_uint_eq(byte, 0x77);
+
+	/* in use, unpinned: it stays; the old one unpinned goes */
+	ck_assert_int_eq(ext1(MMUEXT_UNPIN_TABLE, SPARE), 0);
+	ck_assert_uint_eq(frame(SPARE)->type, MM_TYPE_L4);
+	ck_assert_int_eq(ext1(MMUEXT_UNPIN_TABLE, SPARE), -XEN_EINVAL);
+	ck_assert_int_eq(ext1(MMUEXT_UNPIN_TABLE, 0), 0);
+	for (uint64_t pfn = 0; pfn < 4; pfn++)
+		ck_assert_uint_eq(frame(pfn)->type, MM_TYPE_NONE);
+	ck_assert_uint_eq(frame(DATA0 + 5)->type, MM_TYPE_NONE);
+	ck_assert_uint_eq(frame(DATA0)->type_count, 1);
+	/* not a table / not RAM / not validatable as an L4 */
+	ck_assert_int_eq(ext1(MMUEXT_NEW_BASEPTR, NR_PAGES), -XEN_EINVAL);
+	ck_assert_int_eq(ext1(MMUEXT_NEW_BASEPTR, SPARE + 1), -XEN_EINVAL);
+	ck_assert_uint_eq(g.st->vcpu.cr3, (uint64_t)SPARE << 12);
+}
+END_TEST
+
+START_TEST(user_baseptr)
+{
+	build_second_tables();
+	ck_assert_int_eq(ext1(MMUEXT_NEW_USER_BASEPTR, SPARE), 0);
+	ck_assert_uint_eq(g.st->vcpu.user_cr3, (uint64_t)SPARE << 12);
+	ck_assert_uint_eq(frame(SPARE)->type, MM_TYPE_L4);
+	ck_assert_uint_eq(g.plat.cr3, 0); /* kernel mode: not loaded */
+	ck_assert_int_eq(ext1(MMUEXT_NEW_USER_BASEPTR, 0), 0);
+	ck_assert_uint_eq(g.st->vcpu.user_cr3, 0);
+	ck_assert_uint_eq(frame(SPARE)->type, MM_TYPE_NONE);
+}
+END_TEST
+
+START_TEST(update_va_mapping_remaps)
+{
+	memset(fake_guest_page(&g, SPARE), 0x5a, FG_PAGE);
+	uint64_t val = ((uint64_t)SPARE << 12) | FG_P | FG_RW;
+	ck_assert_int_eq(hc4(__HYPERVISOR_update_va_mapping, KPAGE(3), val,
+			     UVMF_INVLPG | UVMF_ALL, 0), 0);
+	uint8_t byte;
+	ck_assert_int_eq(copy_from_guest(&g.core, &byte, KPAGE(3) + 9, 1), 0);
+	ck_assert_uint_eq(byte, 0x5a);
+	ck_assert_uint_eq(frame(DATA0 + 3)->type, MM_TYPE_NONE);
+	/* refusals: hypervisor hole, non-canonical, no L1, table writable */
+	ck_assert_int_eq(hc4(__HYPERVISOR_update_va_mapping, SHIM_VIRT_BASE, val, 0, 0),
+			 -XEN_EINVAL);
+	ck_assert_int_eq(hc4(__HYPERVISOR_update_va_mapping, 1ULL << 47, val, 0, 0),
+			 -XEN_EINVAL);
+	ck_assert_int_eq(hc4(__HYPERVISOR_update_va_mapping, 0x1000, val, 0, 0),
+			 -XEN_EINVAL);
+	ck_assert_int_eq(hc4(__HYPERVISOR_update_va_mapping, KPAGE(3),
+			     FG_P | FG_RW, 0, 0), -XEN_EBUSY);
+	/* a bad vCPU mask pointer: the update is made, the flush refused */
+	ck_assert_int_eq(hc4(__HYPERVISOR_update_va_mapping, KPAGE(3),
+			     ((uint64_t)DATA0 + 3) << 12 | FG_P | FG_RW,
+			     UVMF_TLB_FLUSH | 0x1000, 0), -XEN_EFAULT);
+	ck_assert_uint_eq(frame(DATA0 + 3)->type, MM_TYPE_WRITABLE);
+}
+END_TEST
+
+START_TEST(hostile_arguments)
+{
+	/* unreadable request arrays, huge counts */
+	ck_assert_int_eq(hc4(__HYPERVISOR_mmu_update, 0x1000, 1, 0, DOMID_SELF), -XEN_EFAULT);
+	ck_assert_int_eq(hc4(__HYPERVISOR_mmu_update, KPAGE(NR_DATA - 1) + FG_PAGE - 8,
+			     0x7fffffff, 0, DOMID_SELF), -XEN_EFAULT);
+	ck_assert_int_eq(hc4(__HYPERVISOR_mmuext_op, ~0ULL - 4, 1, 0, DOMID_SELF),
+			 -XEN_EFAULT);
+	/* pdone unwritable: the work is still done */
+	memset(fake_guest_page(&g, DATA0), 0, FG_PAGE);
+	ck_assert_int_eq(hc4(__HYPERVISOR_mmu_update, KPAGE(0), 0, 0x1000, DOMID_SELF), 0);
+	/* other domains */
+	ck_assert_int_eq(hc4(__HYPERVISOR_mmu_update, KPAGE(0), 1, 0, 0), -XEN_ESRCH);
+	ck_assert_int_eq(hc4(__HYPERVISOR_mmu_update, KPAGE(0), 1, 0, 1), -XEN_ESRCH);
+	ck_assert_int_eq(hc4(__HYPERVISOR_mmuext_op, KPAGE(0), 1, 0, DOMID_IO), -XEN_ESRCH);
+	/* unknown commands; pointers outside RAM */
+	ck_assert_int_eq(mmu1(l1e_ptr(4) | 3, 0), -XEN_ENOSYS);
+	ck_assert_int_eq(mmu1(l1e_ptr(4) | 4, 0), -XEN_ENOSYS);
+	ck_assert_int_eq(mmu1((uint64_t)NR_PAGES << 12, 0), -XEN_EINVAL);
+	ck_assert_int_eq(mmu1(~7ULL, 0), -XEN_EINVAL);
+	ck_assert_int_eq(ext1(99, 0), -XEN_ENOSYS);
+	ck_assert_int_eq(ext1(MMUEXT_PIN_L1_TABLE, ~0ULL), -XEN_EINVAL);
+	ck_assert_int_eq(ext1(MMUEXT_UNPIN_TABLE, ~0ULL), -XEN_EINVAL);
+	ck_assert_int_eq(ext1(MMUEXT_FLUSH_CACHE, 0), -XEN_EACCES);
+	/* a plain store into a data page is allowed */
+	ck_assert_int_eq(mmu1(((uint64_t)(DATA0 + 9) << 12) + 16, 0x1122), 0);
+	ck_assert_uint_eq(((uint64_t *)fake_guest_page(&g, DATA0 + 9))[2], 0x1122);
+	/* flush and invlpg, including a non-canonical address */
+	struct mmuext_op ops[3] = {
+		{ .cmd = MMUEXT_TLB_FLUSH_ALL },
+		{ .cmd = MMUEXT_INVLPG_LOCAL, .arg1.linear_addr = 1ULL << 63 },
+		{ .cmd = MMUEXT_SET_LDT, .arg1.linear_addr = 0, .arg2.nr_ents = 0 },
+	};
+	ck_assert_int_eq(ext(ops, 3), 0);
+	ck_assert_uint_eq(*pdone(), 3);
+	struct mmuext_op ldt = { .cmd = MMUEXT_SET_LDT, .arg1.linear_addr = 0x1001 };
+	ck_assert_int_eq(ext(&ldt, 1), -XEN_EINVAL);
+	ldt.arg1.linear_addr = 0;
+	ldt.arg2.nr_ents = 8193;
+	ck_assert_int_eq(ext(&ldt, 1), -XEN_EINVAL);
+}
+END_TEST
+
+START_TEST(copy_and_clear_page)
+{
+	memset(fake_guest_page(&g, DATA0 + 2), 0x42, FG_PAGE);
+	struct mmuext_op op = { .cmd = MMUEXT_COPY_PAGE, .arg1.mfn = SPARE,
+				.arg2.src_mfn = DATA0 + 2 };
+	ck_assert_int_eq(ext(&op, 1), 0);
+	ck_assert_uint_eq(fake_guest_page(&g, SPARE)[4095], 0x42);
+	ck_assert_uint_eq(frame(SPARE)->type, MM_TYPE_NONE);
+	op.arg1.mfn = 3; /* a page table: not writable */
+	ck_assert_int_eq(ext(&op, 1), -XEN_EINVAL);
+	op.arg1.mfn = SPARE;
+	op.arg2.src_mfn = NR_PAGES;
+	ck_assert_int_eq(ext(&op, 1), -XEN_EINVAL);
+	ck_assert_int_eq(ext1(MMUEXT_CLEAR_PAGE, SPARE), 0);
+	ck_assert_uint_eq(fake_guest_page(&g, SPARE)[4095], 0);
+	ck_assert_int_eq(ext1(MMUEXT_CLEAR_PAGE, 2), -XEN_EINVAL);
+}
+END_TEST
+
+START_TEST(machphys_update)
+{
+	uint64_t *m2p = (uint64_t *)(shim + shim_off_m2p(NR_PAGES));
+	struct mmu_update r = { ((uint64_t)7 << 12) | MMU_MACHPHYS_UPDATE, 1234 };
+	ck_assert_int_eq(mmu(&r, 1), 0);
+	ck_assert_uint_eq(m2p[7], 1234);
+	r.ptr = ((uint64_t)NR_PAGES << 12) | MMU_MACHPHYS_UPDATE;
+	ck_assert_int_eq(mmu(&r, 1), -XEN_EINVAL);
+}
+END_TEST
+
+/* ---- continuations ------------------------------------------------------- */
+
+static void queue_with_room(size_t room)
+{
+	g.plat.cpu_ops = calloc(1, SHIM_CPU_OPS_SIZE);
+	g.plat.cpu_ops->count = (uint32_t)(SHIM_CPU_OPS_MAX - room);
+}
+
+START_TEST(continuation_when_queue_fills)
+{
+	queue_with_room(4);
+	struct mmu_update r[6];
+	for (unsigned i = 0; i < 6; i++) {
+		/* different pages: no two stores merge in the queue */
+		r[i].ptr = ((uint64_t)(DATA0 + 4 + i) << 12) | MMU_NORMAL_PT_UPDATE;
+		r[i].val = i;
+	}
+	for (unsigned i = 0; i < 3; i++) {
+		r[i].ptr = (i == 0 ? 3 : 0) * FG_PAGE; /* table stores: queued */
+		r[i].val = i == 0 ? table(3)[0] : 0;
+	}
+	r[1].ptr = 3 * FG_PAGE + 20 * 8;
+	r[1].val = ((uint64_t)SPARE << 12) | FG_P;
+	r[2].ptr = 0 * FG_PAGE + 8;
+	r[2].val = 0;
+	memcpy(fake_guest_page(&g, DATA0), r, sizeof r);
+	*pdone() = 0;
+	struct trap_frame f = frame_for(__HYPERVISOR_mmu_update, KPAGE(0), 6,
+					KPAGE(1), DOMID_SELF);
+	ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_RESUME);
+	/* room 4, a reserve of 4 kept: one request done, then continue */
+	ck_assert_uint_eq(f.rip, RET_RIP - 2);
+	ck_assert_uint_eq(f.rax, __HYPERVISOR_mmu_update);
+	ck_assert_uint_eq(f.rdi, KPAGE(0) + 16);
+	ck_assert_uint_eq(f.rsi, 5 | 0x80000000u);
+	ck_assert_uint_eq(f.rdx, KPAGE(1));
+	ck_assert_uint_eq(f.r10, DOMID_SELF);
+	ck_assert_uint_eq(*pdone(), 1);
+	/* the guest ran, the queue drained: the rest completes */
+	g.plat.cpu_ops->count = 0;
+	f.rip = TRAMPOLINE;
+	f.rcx = RET_RIP;
+	f.vector = 256;
+	ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_RESUME);
+	ck_assert_uint_eq(f.rip, RET_RIP);
+	ck_assert_uint_eq(f.rax, 0);
+	ck_assert_uint_eq(*pdone(), 6);
+	ck_assert_uint_eq(table(3)[20], ((uint64_t)SPARE << 12) | FG_P | FG_US);
+	ck_assert_uint_eq(((uint64_t *)fake_guest_page(&g, DATA0 + 9))[0], 5);
+}
+END_TEST
+
+START_TEST(validation_without_room_is_undone)
+{
+	/* An L1 whose validation needs more stores than the queue holds. */
+	uint64_t l1 = SPARE;
+	for (unsigned i = 0; i < 8; i++)
+		table(l1)[i * 64] = ((uint64_t)(SPARE + 1) << 12) | FG_P;
+	queue_with_room(7);
+	ck_assert_int_eq(ext1(MMUEXT_PIN_L1_TABLE, l1), -XEN_ENOMEM);
+	ck_assert_uint_eq(frame(l1)->type, MM_TYPE_NONE);
+	ck_assert_uint_eq(g.plat.cpu_ops->count, SHIM_CPU_OPS_MAX - 7);
+	/* after an op that fits, the pin continues rather than fails */
+	struct mmuext_op ops[2] = {
+		{ .cmd = MMUEXT_TLB_FLUSH_LOCAL },
+		{ .cmd = MMUEXT_PIN_L1_TABLE, .arg1.mfn = l1 },
+	};
+	g.plat.cpu_ops->count = (uint32_t)(SHIM_CPU_OPS_MAX - 8);
+	memcpy(fake_guest_page(&g, DATA0), ops, sizeof ops);
+	struct trap_frame f = frame_for(__HYPERVISOR_mmuext_op, KPAGE(0), 2, 0, DOMID_SELF);
+	ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_RESUME);
+	ck_assert_uint_eq(f.rip, RET_RIP - 2);
+	ck_assert_uint_eq(f.rsi, 1 | 0x80000000u);
+	ck_assert_uint_eq(frame(l1)->type, MM_TYPE_NONE);
+	/* with a drained queue it validates; the launcher's queue merged
+	 * the eight stores into one restore of the page */
+	g.plat.cpu_ops->count = 0;
+	f.rip = TRAMPOLINE;
+	f.rcx = RET_RIP;
+	ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_RESUME);
+	ck_assert_uint_eq(f.rax, 0);
+	ck_assert_uint_eq(frame(l1)->type, MM_TYPE_L1);
+	ck_assert_uint_eq(g.plat.cpu_ops->count, 1);
+	ck_assert_uint_eq(g.plat.cpu_ops->op[0].kind, SHIM_CPU_OP_RESTORE_PAGE);
+	ck_assert_uint_eq(g.plat.cpu_ops->op[0].addr, l1 << 12);
+}
+END_TEST
+
+/* ---- multicall ----------------------------------------------------------- */
+
+static struct multicall_entry *mc_entries(void)
+{
+	return (struct multicall_entry *)fake_guest_page(&g, DATA0 + 2);
+}
+
+START_TEST(multicall_results)
+{
+	struct multicall_entry *e = mc_entries();
+	e[0] = (struct multicall_entry){ .op = __HYPERVISOR_update_va_mapping,
+		.args = { KPAGE(3), ((uint64_t)SPARE << 12) | FG_P | FG_RW, UVMF_INVLPG } };
+	e[1] = (struct multicall_entry){ .op = __HYPERVISOR_update_va_mapping,
+		.args = { KPAGE(4), FG_P | FG_RW } };       /* the L4, writable */
+	e[2] = (struct multicall_entry){ .op = 999 };
+	e[3] = (struct multicall_entry){ .op = __HYPERVISOR_multicall,
+		.args = { KPAGE(2), 1 } };
+	e[4] = (struct multicall_entry){ .op = __HYPERVISOR_xen_version };
+	for (int i = 0; i < 5; i++)
+		e[i].result = 0xdead;
+	ck_assert_int_eq(hc4(__HYPERVISOR_multicall, KPAGE(2), 5, 0, 0), 0);
+	ck_assert_int_eq((long)e[0].result, 0);
+	ck_assert_int_eq((long)e[1].result, -XEN_EBUSY);
+	ck_assert_int_eq((long)e[2].result, -XEN_ENOSYS);
+	ck_assert_int_eq((long)e[3].result, -XEN_EINVAL);
+	ck_assert_int_eq((long)e[4].result, (4 << 16) | 17);
+	ck_assert_uint_eq(frame(SPARE)->type, MM_TYPE_WRITABLE);
+	/* an unreadable list, or one running off the mapped pages */
+	ck_assert_int_eq(hc4(__HYPERVISOR_multicall, 0x1000, 1, 0, 0), -XEN_EFAULT);
+	ck_assert_int_eq(hc4(__HYPERVISOR_multicall, KPAGE(NR_DATA - 1), 0xffffffff, 0, 0),
+			 -XEN_EFAULT);
+	ck_assert_int_eq(hc4(__HYPERVISOR_multicall, KPAGE(2), 0, 0, 0), 0);
+}
+END_TEST
+
+START_TEST(multicall_continues_a_sub_call)
+{
+	queue_with_room(5);
+	struct multicall_entry *e = mc_entries();
+	/* two remaps (2 ops each), then an mmu_update of two L1 entries:
+	 * the queue fills inside the mmu_update, after its first request */
+	e[0] = (struct multicall_entry){ .op = __HYPERVISOR_update_va_mapping,
+		.args = { KPAGE(3), ((uint64_t)SPARE << 12) | FG_P | FG_RW, UVMF_INVLPG } };
+	e[1] = (struct multicall_entry){ .op = __HYPERVISOR_update_va_mapping,
+		.args = { KPAGE(4), ((uint64_t)(SPARE + 1) << 12) | FG_P, UVMF_INVLPG } };
+	struct mmu_update r[2] = {
+		{ l1e_ptr(20), ((uint64_t)(SPARE + 2) << 12) | FG_P },
+		{ l1e_ptr(21), ((uint64_t)(SPARE + 3) << 12) | FG_P },
+	};
+	/* the requests through KPAGE(5): KPAGE(3) is remapped by e[0] */
+	memcpy(fake_guest_page(&g, DATA0 + 5), r, sizeof r);
+	e[2] = (struct multicall_entry){ .op = __HYPERVISOR_mmu_update,
+		.args = { KPAGE(5), 2, 0, DOMID_SELF } };
+	struct trap_frame f = frame_for(__HYPERVISOR_multicall, KPAGE(2), 3, 0, 0);
+	ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_RESUME);
+	ck_assert_uint_eq(f.rip, RET_RIP - 2);
+	ck_assert_uint_eq(f.rax, __HYPERVISOR_multicall);
+	ck_assert_uint_eq(f.rdi, KPAGE(2) + 2 * sizeof *e);
+	ck_assert_uint_eq(f.rsi, 1);
+	ck_assert_int_eq((long)e[0].result, 0);
+	ck_assert_int_eq((long)e[1].result, 0);
+	/* the sub-call's own continuation, stored in its entry */
+	ck_assert_uint_eq(e[2].args[0], KPAGE(5) + sizeof r[0]);
+	ck_assert_uint_eq(e[2].args[1], 1 | 0x80000000u);
+	ck_assert_uint_eq(table(3)[20] >> 12, SPARE + 2);
+	ck_assert_uint_eq(table(3)[21], 0);
+	/* drained: the rest runs */
+	g.plat.cpu_ops->count = 0;
+	f.rip = TRAMPOLINE;
+	f.rcx = RET_RIP;
+	ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_RESUME);
+	ck_assert_uint_eq(f.rip, RET_RIP);
+	ck_assert_int_eq((long)f.rax, 0);
+	ck_assert_int_eq((long)e[2].result, 0);
+	ck_assert_uint_eq(table(3)[20] >> 12, SPARE + 2);
+	ck_assert_uint_eq(table(3)[21] >> 12, SPARE + 3);
+}
+END_TEST
+
+/* ---- memory_op ----------------------------------------------------------- */
+
+START_TEST(memory_op_basics)
+{
+	struct xen_machphys_mapping *m = (void *)fake_guest_page(&g, DATA0 + 2);
+	ck_assert_int_eq(hc4(__HYPERVISOR_memory_op, XENMEM_machphys_mapping,
+			     KPAGE(2), 0, 0), 0);
+	uint64_t entries = shim_m2p_size(NR_PAGES) / 8;
+	ck_assert_uint_eq(m->v_start, SHIM_M2P_BASE);
+	ck_assert_uint_eq(m->v_end, SHIM_M2P_BASE + entries * 8);
+	ck_assert_uint_eq(m->max_mfn, entries - 1);
+
+	struct xen_memory_map *map = (void *)fake_guest_page(&g, DATA0 + 3);
+	map->nr_entries = 8;
+	map->buffer.p = (void *)(uintptr_t)KPAGE(4);
+	ck_assert_int_eq(hc4(__HYPERVISOR_memory_op, XENMEM_memory_map, KPAGE(3), 0, 0), 0);
+	ck_assert_uint_eq(map->nr_entries, 1);
+	uint64_t *e = (uint64_t *)fake_guest_page(&g, DATA0 + 4);
+	ck_assert_uint_eq(e[0], 0);
+	ck_assert_uint_eq(e[1], NR_PAGES * FG_PAGE);
+	ck_assert_uint_eq(*(uint32_t *)&e[2], 1);
+	map->nr_entries = 0;
+	ck_assert_int_eq(hc4(__HYPERVISOR_memory_op, XENMEM_memory_map, KPAGE(3), 0, 0),
+			 -XEN_EINVAL);
+	map->nr_entries = 1;
+	map->buffer.p = (void *)0x1000;
+	ck_assert_int_eq(hc4(__HYPERVISOR_memory_op, XENMEM_memory_map, KPAGE(3), 0, 0),
+			 -XEN_EFAULT);
+
+	domid_t *dom = (void *)fake_guest_page(&g, DATA0 + 5);
+	*dom = DOMID_SELF;
+	ck_assert_int_eq(hc4(__HYPERVISOR_memory_op, XENMEM_current_reservation,
+			     KPAGE(5), 0, 0), NR_PAGES);
+	ck_assert_int_eq(hc4(__HYPERVISOR_memory_op, XENMEM_maximum_reservation,
+			     KPAGE(5), 0, 0), NR_PAGES);
+	*dom = 3;
+	ck_assert_int_eq(hc4(__HYPERVISOR_memory_op, XENMEM_maximum_reservation,
+			     KPAGE(5), 0, 0), -XEN_ESRCH);
+	ck_assert_int_eq(hc4(__HYPERVISOR_memory_op, XENMEM_maximum_ram_page, 0, 0, 0),
+			 NR_PAGES);
+	ck_assert_int_eq(hc4(__HYPERVISOR_memory_op, XENMEM_machphys_mapping, 0x1000, 0, 0),
+			 -XEN_EFAULT);
+	ck_assert_int_eq(hc4(__HYPERVISOR_memory_op, XENMEM_populate_physmap, 0, 0, 0),
+			 -XEN_ENOSYS);
+}
+END_TEST
+
+START_TEST(without_frame_table)
+{
+	/* The core without a frame table (other unit tests, fuzzing). */
+	g.st->mm.nr_frames = 0;
+	ck_assert_int_eq(mmu1(l1e_ptr(1), 0), -XEN_ENOSYS);
+	ck_assert_int_eq(ext1(MMUEXT_TLB_FLUSH_LOCAL, 0), -XEN_ENOSYS);
+	ck_assert_int_eq(hc4(__HYPERVISOR_update_va_mapping, KPAGE(1), 0, 0, 0), -XEN_ENOSYS);
+	ck_assert_int_eq(hc4(__HYPERVISOR_memory_op, XENMEM_maximum_ram_page, 0, 0, 0),
+			 -XEN_ENOSYS);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("mm");
+	TCase *t = tcase_create("mm");
+	tcase_add_checked_fixture(t, setup, teardown);
+	tcase_add_test(t, bootstrap_validated);
+	tcase_add_test(t, bootstrap_refused);
+	tcase_add_test(t, l1_remap_moves_references);
+	tcase_add_test(t, l1_refusals);
+	tcase_add_test(t, preserve_ad);
+	tcase_add_test(t, batch_stops_at_first_error);
+	tcase_add_test(t, upper_refusals);
+	tcase_add_test(t, new_l2_entry_validates_l1);
+	tcase_add_test(t, invalid_child_unwinds);
+	tcase_add_test(t, pin_switch_unpin);
+	tcase_add_test(t, user_baseptr);
+	tcase_add_test(t, update_va_mapping_remaps);
+	tcase_add_test(t, hostile_arguments);
+	tcase_add_test(t, copy_and_clear_page);
+	tcase_add_test(t, machphys_update);
+	tcase_add_test(t, continuation_when_queue_fills);
+	tcase_add_test(t, validation_without_room_is_undone);
+	tcase_add_test(t, multicall_results);
+	tcase_add_test(t, multicall_continues_a_sub_call);
+	tcase_add_test(t, memory_op_basics);
+	tcase_add_test(t, without_frame_table);
+	suite_add_tcase(s, t);
+	SRunner *r = srunner_create(s);
+	srunner_run_all(r, CK_NORMAL);
+	int failed = srunner_ntests_failed(r);
+	srunner_free(r);
+	return failed ? 1 : 0;
+}
