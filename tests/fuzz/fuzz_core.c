@@ -9,7 +9,9 @@
  * of interesting guest addresses, so hypercalls really parse guest memory.
  *
  * Input layout (missing bytes read as zero):
- *   byte 0        calls per input (1 + b % 3); bit 7: take CR3 from bytes 1..8
+ *   byte 0        calls per input (1 + (b & 0x3f) % 3); bit 6: the PV MMU is
+ *                 on (mm_domain_init over the skeleton, as the launcher
+ *                 does); else bit 7: take CR3 from bytes 1..8
  *   bytes 1..8    raw CR3
  *   per call      9 selector bytes (vector, mode, rax, rdi, rsi, rdx, r10,
  *                 r8, rip), then a raw struct trap_frame (176 bytes)
@@ -26,7 +28,8 @@
  * the PV ABI promises; any violation aborts so libFuzzer reports it:
  *   - the action and stop_reason agree and stop_reason is a known value;
  *   - a hypercall resumes at the old RCX with IF set, IOPL/NT/VM clear, and
- *     changes no register but RAX, RIP and RFLAGS;
+ *     changes no register but RAX, RIP and RFLAGS; a continued one resumes
+ *     at its own `syscall` (RCX - 2) with RAX kept and new arguments;
  *   - #GP/#UD emulation advances RIP by the instruction it emulated and
  *     touches only that instruction's output registers; CPUID never shows
  *     features a PV guest cannot use;
@@ -54,6 +57,7 @@
 #include "pv-shim/core/core.h"
 #include "pv-shim/core/platform.h"
 #include "pv-shim/core/traps_state.h"
+#include "pv-shim/core/mm.h"
 #include "pv-shim/shim_abi.h"
 #include "emu/platform_host.h"
 
@@ -105,6 +109,8 @@ enum {
 #define VA_HIGH       0xffffffff80000000ULL /* L4 511, L3 510, L2 0 */
 #define VA_HOLE       0xffff80ff80000000ULL /* L4 257 -> the high tables */
 #define TRAMPOLINE    SHIM_VA(SHIM_OFF_TRAMPOLINE)
+/* The M2P's L4 entry names the shim's own tables, outside guest RAM. */
+#define M2P_L4E       ((NR_PAGES + 0x100ULL) * PAGE | PTE_USER_RW)
 #define CODE_VA       (VA_LOW + PG_CODE * PAGE)
 
 /* Instructions in the code page (offsets a RIP selector names directly). */
@@ -221,7 +227,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argc;
 	(void)argv;
 	uint8_t *block = aligned_alloc(PAGE, RAM_BYTES + 2 * PAGE);
-	uint8_t *shim = calloc(1, SHIM_REGION_SIZE);
+	uint8_t *shim = calloc(1, shim_region_size(NR_PAGES));
 	FILE *null = fopen("/dev/null", "w");
 	st = malloc(sizeof *st);
 	if (!block || !shim || !null || !st)
@@ -256,7 +262,9 @@ static uint64_t leaf_flags(unsigned pg)
 	return PTE_USER_RW;
 }
 
-static void build_skeleton(void)
+/* With the PV MMU on, only tables Xen's validation accepts: the entries
+ * naming frames outside RAM and the superpage are left out. */
+static void build_skeleton(int mm)
 {
 	memset(ram, 0, RAM_BYTES);
 	set_pte(PG_L4, 0, PG_L3_LOW, PTE_USER_RW);
@@ -264,9 +272,13 @@ static void build_skeleton(void)
 	set_pte(PG_L4, 257, PG_L3_HIGH, PTE_USER_RW); /* valid, but in the hole */
 	set_pte(PG_L3_LOW, 0, PG_L2_LOW, PTE_USER_RW);
 	set_pte(PG_L3_HIGH, 510, PG_L2_HIGH, PTE_USER_RW);
-	set_pte(PG_L2_LOW, 1, 0x100000, PTE_USER_RW);
+	if (!mm) {
+		set_pte(PG_L2_LOW, 1, 0x100000, PTE_USER_RW);
+		set_pte(PG_L2_LOW, 3, PG_RW_FIRST, PTE_USER_RW | PTE_PS);
+		set_pte(PG_L1_LOW, NR_PAGES, NR_PAGES, PTE_USER_RW);
+		set_pte(PG_L1_LOW, NR_PAGES + 1, PTE_ADDR / PAGE, PTE_USER_RW);
+	}
 	set_pte(PG_L2_LOW, 2, PG_L1_LOW, PTE_USER_RW);
-	set_pte(PG_L2_LOW, 3, PG_RW_FIRST, PTE_USER_RW | PTE_PS);
 	set_pte(PG_L2_LOW, 4, PG_L1_LOW, PTE_P | PTE_RW);
 	set_pte(PG_L2_LOW, 5, PG_L1_LOW, PTE_P | PTE_US);
 	set_pte(PG_L2_HIGH, 0, PG_L1_HIGH, PTE_USER_RW);
@@ -274,8 +286,6 @@ static void build_skeleton(void)
 		set_pte(PG_L1_LOW, pg, pg, leaf_flags(pg));
 		set_pte(PG_L1_HIGH, pg, pg, leaf_flags(pg));
 	}
-	set_pte(PG_L1_LOW, NR_PAGES, NR_PAGES, PTE_USER_RW);
-	set_pte(PG_L1_LOW, NR_PAGES + 1, PTE_ADDR / PAGE, PTE_USER_RW);
 
 	uint8_t *code = ram + PG_CODE * PAGE;
 	memcpy(code + CODE_WRMSR, "\x0f\x30", 2);
@@ -490,6 +500,21 @@ static enum core_action run_call(const struct call *k)
 			check_resume_flags(&f, RFLAGS_IOPL | RFLAGS_NT | RFLAGS_VM);
 		}
 		expect = before;
+	} else if (hypercall && f.rip == before.rcx - 2) {
+		/* Continued: the guest re-executes its `syscall`. */
+		CHECK(f.rax == before.rax && f.rcx == before.rcx - 2,
+		      "hypercall %lu continued with rax %#lx rcx %#lx",
+		      (unsigned long)before.rax, (unsigned long)f.rax,
+		      (unsigned long)f.rcx);
+		check_resume_flags(&f, RFLAGS_IOPL | RFLAGS_NT | RFLAGS_VM);
+		expect.rdi = before.rdi;
+		expect.rsi = before.rsi;
+		expect.rdx = before.rdx;
+		expect.r10 = before.r10;
+		expect.r8 = before.r8;
+		expect.rcx = before.rcx;
+		expect.rip = before.rip;
+		expect.rflags = before.rflags;
 	} else if (hypercall) {
 		CHECK(f.rip == before.rcx, "hypercall returned to %#lx, not rcx %#lx",
 		      (unsigned long)f.rip, (unsigned long)before.rcx);
@@ -524,8 +549,8 @@ static enum core_action run_call(const struct call *k)
 		 * instruction runs again, nothing changed. */
 	} else if (act == CORE_RESUME) {
 		CHECK(st->vcpu.kernel_mode && (f.vector == VEC_UD || f.vector == VEC_GP),
-		      "vector %lu (kernel mode %u) resumed, yet the core has no "
-		      "guest trap handlers to deliver it to",
+		      "vector %lu (kernel mode %u) resumed without emulation or "
+		      "a guest entry point",
 		      (unsigned long)f.vector, st->vcpu.kernel_mode);
 		unsigned len = f.vector == VEC_UD ? sizeof forced_cpuid : 2;
 		CHECK(f.rip == before.rip + len, "emulation moved rip by %ld",
@@ -572,12 +597,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct call calls[MAX_CALLS];
 	take(&in, &head, 1);
 	take(&in, &raw_cr3, sizeof raw_cr3);
-	unsigned ncalls = 1 + (head & 0x7f) % MAX_CALLS;
+	unsigned ncalls = 1 + (head & 0x3f) % MAX_CALLS;
+	int mm = head & 0x40;
 	for (unsigned i = 0; i < ncalls; i++) {
 		take(&in, calls[i].sel, NR_SELECTORS);
 		take(&in, &calls[i].raw, sizeof calls[i].raw);
 	}
-	build_skeleton();
+	build_skeleton(mm);
 	apply_patches(&in);
 
 	memset(st, 0, sizeof *st);
@@ -586,7 +612,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	st->nr_pages = NR_PAGES;
 	st->shared_info_mfn = NR_PAGES; /* not guest RAM, as in xenlet */
 	st->syscall_trampoline = TRAMPOLINE;
-	st->vcpu.cr3 = head & 0x80 ? raw_cr3 : PG_L4 * PAGE;
+	st->vcpu.cr3 = head & 0x80 && !mm ? raw_cr3 : PG_L4 * PAGE;
+	if (mm) {
+		memset(plat.shim_region + shim_off_m2p(NR_PAGES), 0,
+		       NR_PAGES * SHIM_M2P_ENTRY_SIZE);
+		/* Tables the domain builder would refuse: no domain to fuzz. */
+		if (mm_domain_init(&core, PG_L4 * PAGE, M2P_L4E))
+			return 0;
+	}
 
 	for (call_no = 0; call_no < ncalls; call_no++)
 		if (run_call(&calls[call_no]) == CORE_STOP)
