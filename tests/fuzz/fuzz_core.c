@@ -43,7 +43,9 @@
  *   - guest RAM changes only on pages a user write walk reaches (so never
  *     read-only or supervisor pages) and the core touches only pages a user
  *     read walk reaches, unless page tables were changed on purpose (PTE
- *     stores through the platform, a new CR3), when reach is not comparable;
+ *     stores through the platform, a new CR3), when reach is not comparable,
+ *     or the PV MMU is on, when the guest names its own frames by number
+ *     (mmu_update, mmuext_op copy/clear) and ASan alone checks the bounds;
  *   - the platform never failed (e.g. the core overran the CPU-op queue);
  *   - nothing outside guest RAM is touched (poisoned guard pages, ASan).
  */
@@ -574,7 +576,7 @@ static enum core_action run_call(const struct call *k)
 	 * from vcpu.cr3 reaches, so bounces from user mode stay checked. */
 	uint32_t changed = changed_pages();
 	int tables_moved = st->vcpu.cr3 != cr3 || st->vcpu.user_cr3 != user_cr3 ||
-			   (changed & wleaves & rtables);
+			   (changed & wleaves & rtables) || st->mm.nr_frames;
 	for (uint32_t i = 0; i < cpu_ops->count; i++)
 		if (cpu_ops->op[i].kind != SHIM_CPU_OP_LOAD_CR3 &&
 		    cpu_ops->op[i].kind != SHIM_CPU_OP_INVLPG &&
