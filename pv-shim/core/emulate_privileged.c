@@ -3,6 +3,11 @@
  * raise #GP at CPL3 and Xen emulates the ones the PV ABI allows; Linux's
  * very first instruction after setting its stack is `wrmsr` of GS_BASE.
  *
+ * `mov` from CR0, CR2, CR3 and CR4 reads the guest's view, as Xen's
+ * emulation gives it: CR0 as a PV kernel runs with, TS being its virtual
+ * one (fpu_taskswitch); CR2 of the last page fault; CR3 its kernel table;
+ * CR4 with PAE and the FXSR/SSE bits.
+ *
  * The instruction bytes are copied out of guest memory once and decoded
  * from that copy.  Segment bases are kept in the vCPU state (the guest can
  * read them back) and applied through the platform, which owns the CPU.
@@ -65,6 +70,68 @@ static int read_msr(struct core *c, uint32_t msr, uint64_t *value)
 	}
 }
 
+#define GUEST_CR0 0x80050033ULL /* PG AM WP NE ET MP PE */
+#define GUEST_CR4 0x00000620ULL /* OSXMMEXCPT OSFXSR PAE */
+#define CR0_TS    0x8ULL
+
+static int read_cr(struct core *c, unsigned cr, uint64_t *value)
+{
+	const struct core_state *st = c->st;
+	switch (cr) {
+	case 0:
+		*value = GUEST_CR0 | (st->traps.cr0_ts ? CR0_TS : 0);
+		return 0;
+	case 2:
+		*value = st->vcpu.cr2;
+		return 0;
+	case 3:
+		*value = st->vcpu.cr3;
+		return 0;
+	case 4:
+		*value = GUEST_CR4;
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+/* General register n as ModRM/REX number it (rax, rcx, rdx, rbx, rsp, ...). */
+static uint64_t *gpr(struct trap_frame *f, unsigned n)
+{
+	uint64_t *const regs[16] = {
+		&f->rax, &f->rcx, &f->rdx, &f->rbx, &f->rsp, &f->rbp, &f->rsi, &f->rdi,
+		&f->r8, &f->r9, &f->r10, &f->r11, &f->r12, &f->r13, &f->r14, &f->r15,
+	};
+	return regs[n & 15];
+}
+
+/* `[REX] 0f 20 /r`: mov from a control register; returns its length, or
+ * 0 (why says it) if it is not one the guest may read. */
+static unsigned mov_from_cr(struct core *c, struct trap_frame *f, const uint8_t insn[2],
+			    char *why, size_t whylen)
+{
+	uint8_t b[4] = { insn[0], insn[1], 0, 0 };
+	unsigned rex = (b[0] & 0xf0) == 0x40 ? b[0] : 0, at = rex ? 1 : 0;
+	if (copy_from_guest(c, b + 2, f->rip + 2, rex ? 2 : 1)) {
+		core_format(why, whylen, "instruction bytes unreadable");
+		return 0;
+	}
+	if (b[at] != 0x0f || b[at + 1] != 0x20 || (b[at + 2] & 0xc0) != 0xc0) {
+		core_format(why, whylen, "instruction %02x %02x %02x not emulated",
+			    b[0], b[1], b[2]);
+		return 0;
+	}
+	unsigned cr = ((b[at + 2] >> 3) & 7) | ((rex & 4) ? 8 : 0);
+	unsigned reg = (b[at + 2] & 7) | ((rex & 1) ? 8 : 0);
+	uint64_t value;
+	if (read_cr(c, cr, &value)) {
+		core_format(why, whylen, "mov from cr%u not emulated", cr);
+		return 0;
+	}
+	*gpr(f, reg) = value;
+	return at + 3;
+}
+
 int emulate_privileged(struct core *c, struct trap_frame *f, char *why, size_t whylen)
 {
 	uint8_t insn[2];
@@ -91,6 +158,12 @@ int emulate_privileged(struct core *c, struct trap_frame *f, char *why, size_t w
 		}
 		f->rax = value & 0xffffffffULL;
 		f->rdx = value >> 32;
+	} else if ((insn[0] == 0x0f && insn[1] == 0x20) || (insn[0] & 0xf0) == 0x40) {
+		unsigned len = mov_from_cr(c, f, insn, why, whylen);
+		if (!len)
+			return -1;
+		f->rip += len;
+		return 0;
 	} else {
 		core_format(why, whylen, "instruction %02x %02x not emulated",
 			    insn[0], insn[1]);

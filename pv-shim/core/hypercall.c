@@ -23,6 +23,7 @@ static hypercall_fn *const handlers[CORE_NR_HYPERCALLS] = {
 	[__HYPERVISOR_set_segment_base] = hypercall_set_segment_base,
 	[__HYPERVISOR_vm_assist] = hypercall_vm_assist,
 	[__HYPERVISOR_fpu_taskswitch] = hypercall_fpu_taskswitch,
+	[__HYPERVISOR_set_gdt] = hypercall_set_gdt,
 };
 
 static const char *const names[CORE_NR_HYPERCALLS] = {

@@ -23,6 +23,7 @@
  * guest gets the #GP an `int` through a DPL 0 gate raises.
  */
 #include "pv-shim/core/xen_abi.h"
+#include <xen/vcpu.h>
 #include "pv-shim/core/emulate.h"
 #include "pv-shim/core/hypercall.h"
 #include "pv-shim/core/platform.h"
@@ -176,6 +177,25 @@ static void exception(struct core *c, struct trap_frame *f)
 		stop_unhandled(c, f, 0);
 }
 
+/*
+ * VCPUOP_down of the only vCPU: the guest has halted for good (Linux does
+ * it at the end of a panic, with events off).  Xen would shut the domain
+ * down as a poweroff; the run ends here as a guest fault instead, so a
+ * panicked kernel is not taken for a clean poweroff.  The other vcpu_op
+ * commands are not implemented yet.
+ */
+static int last_vcpu_down(struct core *c, struct trap_frame *f)
+{
+	if (f->rax != __HYPERVISOR_vcpu_op || f->rdi != VCPUOP_down || f->rsi != 0)
+		return 0;
+	c->st->stats.hypercalls[__HYPERVISOR_vcpu_op]++;
+	char msg[128];
+	core_format(msg, sizeof msg, "guest took its only vCPU down (VCPUOP_down) "
+		    "at rip %#lx: it has halted for good", (unsigned long)f->rcx);
+	core_stop_fault(c, f, msg);
+	return 1;
+}
+
 static void return_from_syscall(struct trap_frame *f)
 {
 	f->rip = f->rcx;
@@ -196,6 +216,8 @@ enum core_action core_handle_trap(struct core *c, struct trap_frame *f)
 	if (via_syscall && st->vcpu.kernel_mode && f->rax == __HYPERVISOR_iret) {
 		st->stats.hypercalls[__HYPERVISOR_iret]++;
 		traps_iret(c, f);
+	} else if (via_syscall && st->vcpu.kernel_mode && last_vcpu_down(c, f)) {
+		/* stopped */
 	} else if (via_syscall && st->vcpu.kernel_mode) {
 		hypercall_from_syscall(c, f);
 		return_from_syscall(f);

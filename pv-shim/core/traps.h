@@ -62,6 +62,10 @@ void traps_iret(struct core *c, struct trap_frame *f);
  * was set (the guest gets the #NM), clearing it as Xen does. */
 int traps_fpu_fault(struct core *c);
 
+/* The base of the data segment selector names in the guest's GDT (0 for
+ * null, LDT or absent ones). */
+uint64_t traps_gdt_base(struct core *c, uint16_t selector);
+
 /* Guest mode switches, as Xen's toggle_guest_mode: page tables, GS base.
  * 0, or -1 with a stop if the switch is impossible. */
 int traps_enter_kernel(struct core *c, const struct trap_frame *f);

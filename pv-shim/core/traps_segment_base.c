@@ -5,15 +5,15 @@
  * the guest kernel runs, and the mode switch loads the other.
  *
  * SEGBASE_GS_USER_SEL loads a selector into the user's GS, whose base then
- * comes from the guest's descriptor.  CPL3 here always runs on the host's
- * selectors, and the guest's GDT is not known to the core (no set_gdt yet),
- * so the user GS base becomes 0: what a null selector gives, and the base
- * of every flat data segment.  A TLS descriptor with a non-zero base is the
- * case this gets wrong.
+ * comes from the descriptor: the guest's GDT (set_gdt) for its selectors,
+ * 0 for a null one, Xen's flat ones above the guest's table, and LDT ones
+ * (no LDT here).  CPL3 runs on the host's selectors, so only the base
+ * matters.
  */
 #include "pv-shim/core/xen_abi.h"
 #include "pv-shim/core/hypercall.h"
 #include "pv-shim/core/platform.h"
+#include "pv-shim/core/traps.h"
 
 static int is_canonical(uint64_t va)
 {
@@ -26,7 +26,7 @@ long hypercall_set_segment_base(struct core *c, const uint64_t args[5])
 	struct core_vcpu *v = &c->st->vcpu;
 	uint64_t base = args[1];
 	if (args[0] == SEGBASE_GS_USER_SEL) {
-		v->gs_base_user = 0;
+		v->gs_base_user = traps_gdt_base(c, (uint16_t)base);
 		return 0;
 	}
 	if (!is_canonical(base))

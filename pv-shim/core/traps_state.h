@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #define TRAPS_NR_GATES 256
+#define TRAPS_GDT_FRAMES 14     /* FIRST_RESERVED_GDT_PAGE: Xen's own above */
 
 /* One virtual IDT entry; address 0 means no handler. */
 struct traps_gate {
@@ -35,6 +36,8 @@ struct traps_state {
 	uint32_t cr0_ts;                /* virtual CR0.TS (fpu_taskswitch) */
 	struct traps_callback event, failsafe, syscall; /* NMI: gate[2] */
 	uint64_t vm_assist;             /* bit n: VMASST_TYPE n enabled */
+	uint64_t gdt_frames[TRAPS_GDT_FRAMES]; /* set_gdt's frames */
+	uint32_t gdt_entries;           /* 0: no guest GDT */
 };
 
 #endif

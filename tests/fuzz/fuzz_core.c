@@ -527,10 +527,14 @@ static enum core_action run_call(const struct call *k)
 		if (before.rax >= CORE_NR_HYPERCALLS)
 			CHECK(f.rax == (uint64_t)-XEN_ENOSYS, "hypercall %#lx gave %ld",
 			      (unsigned long)before.rax, (long)f.rax);
+		/* Only a shutdown, or the only vCPU taken down, ends the run. */
 		if (st->stop_reason != CORE_RUNNING)
-			CHECK(st->stop_reason == CORE_STOP_SHUTDOWN &&
-			      before.rax == __HYPERVISOR_sched_op &&
-			      st->shutdown_code <= SHUTDOWN_MAX,
+			CHECK((st->stop_reason == CORE_STOP_SHUTDOWN &&
+			       before.rax == __HYPERVISOR_sched_op &&
+			       st->shutdown_code <= SHUTDOWN_MAX) ||
+			      (st->stop_reason == CORE_STOP_FAULT &&
+			       before.rax == __HYPERVISOR_vcpu_op && before.rdi == 2 &&
+			       before.rsi == 0),
 			      "hypercall %lu stopped the domain (reason %u code %u)",
 			      (unsigned long)before.rax, st->stop_reason,
 			      st->shutdown_code);
@@ -554,10 +558,25 @@ static enum core_action run_call(const struct call *k)
 		      "vector %lu (kernel mode %u) resumed without emulation or "
 		      "a guest entry point",
 		      (unsigned long)f.vector, st->vcpu.kernel_mode);
-		unsigned len = f.vector == VEC_UD ? sizeof forced_cpuid : 2;
-		CHECK(f.rip == before.rip + len, "emulation moved rip by %ld",
-		      (long)(f.rip - before.rip));
-		if (f.vector == VEC_UD) {
+		/* wrmsr/rdmsr: 2 bytes, rax and rdx; mov from a control
+		 * register ([REX] 0f 20 /r): 3 or 4 bytes, one register. */
+		uint64_t moved = f.rip - before.rip;
+		if (f.vector == VEC_UD)
+			CHECK(moved == sizeof forced_cpuid, "emulation moved rip by %ld",
+			      (long)moved);
+		else
+			CHECK(moved >= 2 && moved <= 4, "emulation moved rip by %ld",
+			      (long)moved);
+		if (f.vector == VEC_GP && moved > 2) {
+			const uint64_t *a = (const uint64_t *)&f, *b = (const uint64_t *)&before;
+			unsigned changed = 0;
+			for (unsigned i = 0; i < 15; i++) /* r15 ... rax */
+				changed += a[i] != b[i];
+			CHECK(changed <= 1, "mov from cr changed %u registers", changed);
+			memcpy(&expect, &before, 15 * sizeof(uint64_t));
+			expect.rsp = before.rsp;
+			expect.rip = before.rip;
+		} else if (f.vector == VEC_UD) {
 			check_cpuid((uint32_t)before.rax, (uint32_t)before.rcx, &f);
 			expect.rbx = before.rbx;
 			expect.rcx = before.rcx;

@@ -721,6 +721,69 @@ START_TEST(segment_bases)
 }
 END_TEST
 
+/* A data descriptor with a base, present, DPL 3. */
+static uint64_t data_desc(uint32_t base)
+{
+	return 0x00cff2000000ffffULL | ((uint64_t)(base & 0xffffff) << 16) |
+	       ((uint64_t)(base >> 24) << 56);
+}
+
+START_TEST(set_gdt)
+{
+	uint64_t gdt[24] = {
+		0, 0x00cf9b000000ffffULL, 0x00af9b000000ffffULL, 0x00cf93000000ffffULL,
+		0x00cffb000000ffffULL, 0x00cff3000000ffffULL, 0x00affb000000ffffULL,
+		0, 0, 0, 0, 0, data_desc(0x12345678), data_desc(0xfedcba98),
+		0x0000000000000000ULL, 0x00008c0000100000ULL, /* call gate to 0x10 */
+	};
+	gdt[20] = 0x0000890000000067ULL; /* a TSS, past the entries given */
+	uint64_t frame = DATA_PFN + 5;
+	put(KPAGE(5), gdt, sizeof gdt);
+	put(KPAGE(1), &frame, sizeof frame);
+	ck_assert_int_eq(hcall(__HYPERVISOR_set_gdt, KPAGE(1), 16, 0), 0);
+	ck_assert_uint_eq(g.st->traps.gdt_entries, 16);
+	ck_assert_uint_eq(g.st->traps.gdt_frames[0], frame);
+
+	/* The user GS base from a selector. */
+	static const struct { uint16_t sel; uint64_t base; } sels[] = {
+		{ 12 * 8 + 3, 0x12345678 }, { 13 * 8 + 3, 0xfedcba98 }, { 0x2b, 0 },
+		{ 0, 0 }, { 3, 0 }, { 0xe02b, 0 }, { 12 * 8 + 4 + 3, 0 } /* LDT */,
+		{ 16 * 8 + 3, 0 } /* past the table */, { 15 * 8, 0 } /* a gate */,
+	};
+	for (unsigned i = 0; i < sizeof sels / sizeof sels[0]; i++) {
+		g.st->vcpu.gs_base_user = 0x5555;
+		ck_assert_int_eq(hcall(__HYPERVISOR_set_segment_base, SEGBASE_GS_USER_SEL,
+				       0xffff0000u | sels[i].sel, 0), 0);
+		ck_assert_uint_eq(g.st->vcpu.gs_base_user, sels[i].base);
+	}
+
+	/* Refused, the old table kept: a TSS in it, a gate to a null
+	 * selector, too many entries, a frame not the guest's, no list. */
+	ck_assert_int_eq(hcall(__HYPERVISOR_set_gdt, KPAGE(1), 21, 0), -XEN_EINVAL);
+	gdt[15] = 0x0000ec0000000000ULL | 0x00030000ULL; /* gate to selector 3 */
+	put(KPAGE(5), gdt, sizeof gdt);
+	ck_assert_int_eq(hcall(__HYPERVISOR_set_gdt, KPAGE(1), 16, 0), -XEN_EINVAL);
+	ck_assert_int_eq(hcall(__HYPERVISOR_set_gdt, KPAGE(1), 14 * 512 + 1, 0), -XEN_EINVAL);
+	uint64_t outside = NR_PAGES;
+	put(KPAGE(1), &outside, sizeof outside);
+	ck_assert_int_eq(hcall(__HYPERVISOR_set_gdt, KPAGE(1), 1, 0), -XEN_EINVAL);
+	ck_assert_int_eq(hcall(__HYPERVISOR_set_gdt, KPAGE(P_ABSENT), 1, 0), -XEN_EFAULT);
+	ck_assert_uint_eq(g.st->traps.gdt_entries, 16);
+	ck_assert_uint_eq(g.st->traps.gdt_frames[0], frame);
+
+	/* All 14 frames' worth. */
+	uint64_t frames[14];
+	for (int i = 0; i < 14; i++)
+		frames[i] = DATA_PFN + 6 + i % 4; /* zeroed pages: all not present */
+	put(KPAGE(1), frames, sizeof frames);
+	ck_assert_int_eq(hcall(__HYPERVISOR_set_gdt, KPAGE(1), 14 * 512, 0), 0);
+	ck_assert_uint_eq(g.st->traps.gdt_frames[13], DATA_PFN + 7);
+	/* An empty table. */
+	ck_assert_int_eq(hcall(__HYPERVISOR_set_gdt, KPAGE(P_ABSENT), 0, 0), 0);
+	ck_assert_uint_eq(g.st->traps.gdt_entries, 0);
+}
+END_TEST
+
 START_TEST(vm_assists)
 {
 	static const unsigned ok[] = { 0, 1, 2, 3, 4, 5, 32 };
@@ -781,6 +844,100 @@ START_TEST(fpu_fault_without_handler_stops)
 }
 END_TEST
 
+/* ---- mov from control registers, VCPUOP_down ------------------------------ */
+
+static struct trap_frame priv_insn(const uint8_t *insn, size_t n)
+{
+	struct trap_frame f = exc(VEC_GP, 0, STACK_TOP);
+	put(f.rip, insn, n);
+	return f;
+}
+
+START_TEST(mov_from_cr)
+{
+	static const struct { uint8_t insn[4]; unsigned len; } cases[] = {
+		{ { 0x0f, 0x20, 0xc0 }, 3 },       /* cr0 -> rax */
+		{ { 0x0f, 0x20, 0xd3 }, 3 },       /* cr2 -> rbx */
+		{ { 0x41, 0x0f, 0x20, 0xdc }, 4 }, /* cr3 -> r12 */
+		{ { 0x0f, 0x20, 0xe1 }, 3 },       /* cr4 -> rcx */
+		{ { 0x48, 0x0f, 0x20, 0xc4 }, 4 }, /* cr0 -> rsp, REX.W */
+	};
+	g.st->vcpu.cr2 = 0xdead123;
+	for (int ts = 0; ts < 2; ts++) {
+		ck_assert_int_eq(hcall(__HYPERVISOR_fpu_taskswitch, (uint64_t)ts, 0, 0), 0);
+		const uint64_t want[] = { 0x80050033 | (ts ? 8 : 0), 0xdead123, g.st->vcpu.cr3, 0x620,
+					  0x80050033 | (ts ? 8 : 0) };
+		for (unsigned i = 0; i < 5; i++) {
+			struct trap_frame f = priv_insn(cases[i].insn, cases[i].len), before = f;
+			ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_RESUME);
+			ck_assert_uint_eq(f.rip, before.rip + cases[i].len);
+			uint64_t *dst[] = { &f.rax, &f.rbx, &f.r12, &f.rcx, &f.rsp };
+			uint64_t *src[] = { &before.rax, &before.rbx, &before.r12, &before.rcx,
+					    &before.rsp };
+			ck_assert_uint_eq(*dst[i], want[i]);
+			*dst[i] = *src[i];
+			f.rip = before.rip;
+			ck_assert_int_eq(memcmp(&f, &before, sizeof f), 0);
+		}
+	}
+}
+END_TEST
+
+START_TEST(mov_from_cr_refused)
+{
+	static const uint8_t cr8[] = { 0x44, 0x0f, 0x20, 0xc0 }, cr5[] = { 0x0f, 0x20, 0xe8 },
+		mem[] = { 0x0f, 0x20, 0x00 }, rex_other[] = { 0x48, 0x0f, 0x21, 0xc0 };
+	const uint8_t *bad[] = { cr8, cr5, mem, rex_other };
+	const size_t len[] = { 4, 3, 3, 4 };
+	for (unsigned i = 0; i < 4; i++) {
+		struct trap_frame f = priv_insn(bad[i], len[i]);
+		ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_STOP);
+		ck_assert_ptr_nonnull(strstr(g.st->stop_message, "#GP"));
+		g.st->stop_reason = CORE_RUNNING;
+	}
+	/* From guest user mode: the guest's own #GP. */
+	gate(VEC_GP, 0);
+	g.st->vcpu.kernel_mode = 0;
+	static const uint8_t cr0[] = { 0x0f, 0x20, 0xc0 };
+	struct trap_frame f = priv_insn(cr0, 3), before = f;
+	ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_RESUME);
+	check_bounced(&f, &before, VEC_GP, 8, BOOT_STACK);
+	/* The third byte on an unmapped page. */
+	memcpy(fake_guest_page(&g, DATA_PFN + P_RO) + FG_PAGE - 2, cr0, 2);
+	g.st->vcpu.kernel_mode = 1;
+	ck_assert_int_eq(hcall(__HYPERVISOR_set_trap_table, 0, 0, 0), 0);
+	f = exc(VEC_GP, 0, STACK_TOP);
+	f.rip = KPAGE(P_ABSENT) - 2;
+	ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_STOP);
+	ck_assert_ptr_nonnull(strstr(g.st->stop_message, "unreadable"));
+}
+END_TEST
+
+/* The only vCPU taken down ends the run with a report; other vcpu_op
+ * calls are not implemented yet. */
+START_TEST(last_vcpu_down)
+{
+	struct trap_frame f = {
+		.rax = __HYPERVISOR_vcpu_op, .rdi = 1 /* VCPUOP_up */, .rsi = 0,
+		.rcx = KBASE + 0x99, .r11 = 0x246, .rsp = STACK_TOP, .rip = TRAMPOLINE,
+		.cs = SHIM_SEL_USER_CS, .ss = SHIM_SEL_USER_DS, .vector = VEC_UD,
+	};
+	struct trap_frame up = f;
+	ck_assert_int_eq(core_handle_trap(&g.core, &up), CORE_RESUME);
+	ck_assert_int_eq((long)up.rax, -XEN_ENOSYS);
+	f.rdi = 2; /* VCPUOP_down */
+	f.rsi = 1; /* another vCPU: there is none */
+	struct trap_frame other = f;
+	ck_assert_int_eq(core_handle_trap(&g.core, &other), CORE_RESUME);
+	f.rsi = 0;
+	struct trap_frame before = f;
+	ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_STOP);
+	ck_assert_int_eq(memcmp(&g.st->stop_frame, &before, sizeof before), 0);
+	ck_assert_ptr_nonnull(strstr(g.st->stop_message, "VCPUOP_down"));
+	ck_assert_ptr_nonnull(strstr(g.st->stop_message, "0xffffffff80000099"));
+}
+END_TEST
+
 static Suite *traps_suite(void)
 {
 	Suite *s = suite_create("traps");
@@ -794,8 +951,9 @@ static Suite *traps_suite(void)
 		{ "iret", { iret_restores_registers, iret_in_syscall, iret_to_user_mode,
 			    iret_refused } },
 		{ "user_syscall", { user_syscall_callback, user_syscall_without_callback } },
-		{ "hypercalls", { callbacks, segment_bases, vm_assists } },
+		{ "hypercalls", { callbacks, segment_bases, vm_assists, set_gdt } },
 		{ "fpu", { fpu_taskswitch, fpu_fault_without_handler_stops } },
+		{ "privileged", { mov_from_cr, mov_from_cr_refused, last_vcpu_down } },
 	};
 	for (unsigned i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		TCase *tc = tcase_create(cases[i].name);
