@@ -544,6 +544,34 @@ START_TEST(continuation_when_queue_fills)
 }
 END_TEST
 
+START_TEST(long_batch_continues)
+{
+	/* 600 flushes: one call does 512, then continues with the rest */
+	struct mmuext_op *ops = (struct mmuext_op *)fake_guest_page(&g, DATA0 + 4);
+	enum { N = 600 };
+	for (int i = 0; i < N; i++) {
+		struct mmuext_op op = { .cmd = MMUEXT_INVLPG_LOCAL,
+					.arg1.linear_addr = KPAGE(i % NR_DATA) };
+		memcpy((uint8_t *)ops + i * sizeof op, &op, sizeof op);
+	}
+	ck_assert_uint_le(N * sizeof *ops, 4 * FG_PAGE); /* KPAGE(4..7) */
+	*pdone() = 0;
+	struct trap_frame f = frame_for(__HYPERVISOR_mmuext_op, KPAGE(4), N,
+					KPAGE(1), DOMID_SELF);
+	ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_RESUME);
+	ck_assert_uint_eq(f.rip, RET_RIP - 2);
+	ck_assert_uint_eq(f.rdi, KPAGE(4) + 512 * sizeof *ops);
+	ck_assert_uint_eq(f.rsi, (N - 512) | 0x80000000u);
+	ck_assert_uint_eq(*pdone(), 512);
+	f.rip = TRAMPOLINE;
+	f.rcx = RET_RIP;
+	ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_RESUME);
+	ck_assert_uint_eq(f.rip, RET_RIP);
+	ck_assert_uint_eq(f.rax, 0);
+	ck_assert_uint_eq(*pdone(), N);
+}
+END_TEST
+
 START_TEST(validation_without_room_is_undone)
 {
 	/* An L1 whose validation needs more stores than the queue holds. */
@@ -739,6 +767,7 @@ int main(void)
 	tcase_add_test(t, copy_and_clear_page);
 	tcase_add_test(t, machphys_update);
 	tcase_add_test(t, continuation_when_queue_fills);
+	tcase_add_test(t, long_batch_continues);
 	tcase_add_test(t, validation_without_room_is_undone);
 	tcase_add_test(t, multicall_results);
 	tcase_add_test(t, multicall_continues_a_sub_call);
