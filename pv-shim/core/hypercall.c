@@ -24,6 +24,7 @@ static hypercall_fn *const handlers[CORE_NR_HYPERCALLS] = {
 	[__HYPERVISOR_vm_assist] = hypercall_vm_assist,
 	[__HYPERVISOR_fpu_taskswitch] = hypercall_fpu_taskswitch,
 	[__HYPERVISOR_set_gdt] = hypercall_set_gdt,
+	[__HYPERVISOR_update_descriptor] = hypercall_update_descriptor,
 };
 
 static const char *const names[CORE_NR_HYPERCALLS] = {

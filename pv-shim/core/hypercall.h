@@ -24,6 +24,7 @@ hypercall_fn hypercall_set_segment_base;
 hypercall_fn hypercall_vm_assist;
 hypercall_fn hypercall_fpu_taskswitch;
 hypercall_fn hypercall_set_gdt;
+hypercall_fn hypercall_update_descriptor;
 
 /* Runs the hypercall a guest-kernel `syscall` made; result in f->rax. */
 void hypercall_from_syscall(struct core *c, struct trap_frame *f);

@@ -1,5 +1,6 @@
 /*
- * HYPERVISOR_set_gdt: the guest's own GDT, frames of descriptors.  CPL3
+ * HYPERVISOR_set_gdt and update_descriptor: the guest's own GDT, frames of
+ * descriptors.  CPL3
  * code here always runs on the host's selectors (kvm-on-these-machines.md),
  * so the CPU never loads a guest descriptor: the core checks the table as
  * Xen does, so a guest gets the answers Xen gives, and keeps it to read
@@ -13,9 +14,14 @@
  * the core's frame table has no such type yet, so a guest may keep
  * writing its GDT, which changes nothing the CPU uses here.  Xen's in-place
  * DPL fix-up of the guest's copy is not done, for the same reason.
+ *
+ * update_descriptor(maddr, desc) writes one checked descriptor into any
+ * guest frame it could map writable (never a page table), as Xen does;
+ * Linux writes its TLS entries this way.
  */
 #include "pv-shim/core/xen_abi.h"
 #include "pv-shim/core/hypercall.h"
+#include "pv-shim/core/mm.h"
 #include "pv-shim/core/platform.h"
 #include "pv-shim/core/traps.h"
 
@@ -65,6 +71,21 @@ long hypercall_set_gdt(struct core *c, const uint64_t args[5])
 	core_memcpy(t->gdt_frames, frames, nr * sizeof frames[0]);
 	t->gdt_entries = (uint32_t)entries;
 	return 0;
+}
+
+/* update_descriptor(maddr, desc) */
+long hypercall_update_descriptor(struct core *c, const uint64_t args[5])
+{
+	uint64_t maddr = args[0], desc = args[1], pfn = maddr >> 12;
+	if ((maddr & 7) || !descriptor_ok(desc) || pfn >= c->st->nr_pages)
+		return -XEN_EINVAL;
+	if (mm_get_type(c, pfn, MM_TYPE_WRITABLE))
+		return -XEN_EINVAL;
+	volatile uint64_t *slot = platform_guest_ram(c, maddr, 8);
+	if (slot)
+		*slot = desc;
+	mm_put_type(c, pfn);
+	return slot ? 0 : -XEN_EINVAL;
 }
 
 uint64_t traps_gdt_base(struct core *c, uint16_t selector)

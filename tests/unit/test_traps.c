@@ -16,6 +16,7 @@
 #include <xen/callback.h>
 #include "pv-shim/core/core.h"
 #include "pv-shim/core/shared_info.h"
+#include "pv-shim/core/mm.h"
 #include "pv-shim/shim_abi.h"
 #include "tests/unit/fake_guest.h"
 
@@ -784,6 +785,35 @@ START_TEST(set_gdt)
 }
 END_TEST
 
+/* Into any frame the guest could map writable, never a page table. */
+START_TEST(update_descriptor)
+{
+	uint8_t *big = calloc(1, shim_region_size(NR_PAGES));
+	ck_assert_ptr_nonnull(big);
+	memcpy(big, shim, SHIM_OFF_MAILBOX);
+	free(shim);
+	shim = big;
+	g.plat.shim_region = shim;
+	g.st->mm.nr_frames = NR_PAGES; /* a frame table, every frame untyped */
+	uint64_t frame = DATA_PFN + 5, at = frame * FG_PAGE + 12 * 8;
+	ck_assert_int_eq(hcall(__HYPERVISOR_update_descriptor, at, data_desc(0x1234), 0), 0);
+	ck_assert_uint_eq(word(KPAGE(5) + 12 * 8), data_desc(0x1234));
+	ck_assert_uint_eq(mm_frame(&g.core, frame)->type_count, 0);
+	/* Refused: misaligned, a TSS, outside RAM, a page table. */
+	ck_assert_int_eq(hcall(__HYPERVISOR_update_descriptor, at + 4, 0, 0), -XEN_EINVAL);
+	ck_assert_int_eq(hcall(__HYPERVISOR_update_descriptor, at, 0x0000890000000067ULL, 0),
+			 -XEN_EINVAL);
+	ck_assert_int_eq(hcall(__HYPERVISOR_update_descriptor, NR_PAGES * FG_PAGE, 0, 0),
+			 -XEN_EINVAL);
+	struct mm_frame *table = mm_frame(&g.core, frame);
+	table->type = MM_TYPE_L1;
+	table->type_count = 1;
+	ck_assert_int_eq(hcall(__HYPERVISOR_update_descriptor, at, 0, 0), -XEN_EINVAL);
+	ck_assert_uint_eq(word(KPAGE(5) + 12 * 8), data_desc(0x1234));
+	ck_assert_uint_eq(table->type_count, 1);
+}
+END_TEST
+
 START_TEST(vm_assists)
 {
 	static const unsigned ok[] = { 0, 1, 2, 3, 4, 5, 32 };
@@ -951,7 +981,8 @@ static Suite *traps_suite(void)
 		{ "iret", { iret_restores_registers, iret_in_syscall, iret_to_user_mode,
 			    iret_refused } },
 		{ "user_syscall", { user_syscall_callback, user_syscall_without_callback } },
-		{ "hypercalls", { callbacks, segment_bases, vm_assists, set_gdt } },
+		{ "hypercalls", { callbacks, segment_bases, vm_assists, set_gdt,
+				  update_descriptor } },
 		{ "fpu", { fpu_taskswitch, fpu_fault_without_handler_stops } },
 		{ "privileged", { mov_from_cr, mov_from_cr_refused, last_vcpu_down } },
 	};

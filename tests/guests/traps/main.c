@@ -5,6 +5,8 @@
  * with events masked, and (when the guest can have user page tables) a
  * trip to guest user mode and back through an exception and a syscall.
  *
+ * It also gives the guest a GDT of its own (set_gdt, update_descriptor).
+ *
  *   (no option)        all of the above
  *   xt.step=unhandled  clears the trap table and divides by zero: the run
  *                      must end (it prints "traps: expect #DE at rip=0x..."
@@ -44,6 +46,7 @@ static const struct trap_info table[] = {
 static uint8_t kernel_stack[16384] __attribute__((aligned(16)));
 static uint8_t user_stack[8192] __attribute__((aligned(16)));
 static uint8_t shared_info_va[4096] __attribute__((aligned(4096)));
+static uint64_t gdt_page[512] __attribute__((aligned(4096)));
 static uint64_t kernel_gs_word = 0x6b65726e656c4753ULL;
 static uint64_t user_gs_word = 0x7573657247530000ULL;
 
@@ -271,6 +274,43 @@ static void test_user_mode(void)
 	printk("traps: guest user mode round trip done\n");
 }
 
+static unsigned long mfn_of(const void *va)
+{
+	uint64_t pfn = ((uint64_t)va - 0xffffffff80000000UL) >> 12;
+	return ((unsigned long *)boot_start_info->mfn_list)[pfn];
+}
+
+/* A GDT of the guest's own, read-only as Xen wants it, one descriptor
+ * rewritten through the hypervisor. */
+static void test_gdt(void)
+{
+	static const uint64_t linux_like[8] = {
+		0, 0x00cf9b000000ffffULL, 0x00af9b000000ffffULL, 0x00cf93000000ffffULL,
+		0x00cffb000000ffffULL, 0x00cff3000000ffffULL, 0x00affb000000ffffULL, 0,
+	};
+	const uint64_t tls = 0x00cff3000000ffffULL | (0x345678ULL << 16) | (0x12ULL << 56);
+	memcpy(gdt_page, linux_like, sizeof linux_like);
+	unsigned long mfn = mfn_of(gdt_page);
+	check_eq(hypercall_via_page(__HYPERVISOR_update_va_mapping, (unsigned long)gdt_page,
+				    ((uint64_t)mfn << 12) | 0x25 /* P US A */, UVMF_INVLPG,
+				    0, 0), 0);
+	check_eq(hypercall_via_page(__HYPERVISOR_set_gdt, (unsigned long)&mfn, 16, 0, 0, 0), 0);
+	check_eq(hypercall_via_page(__HYPERVISOR_set_gdt, (unsigned long)&mfn, 14 * 512 + 1,
+				    0, 0, 0), -XEN_EINVAL);
+
+	uint64_t at = ((uint64_t)mfn << 12) + 12 * 8;
+	check_eq(hypercall_via_page(__HYPERVISOR_update_descriptor, at, tls, 0, 0, 0), 0);
+	check_eq(gdt_page[12], tls);
+	check_eq(hypercall_via_page(__HYPERVISOR_update_descriptor, at + 4, tls, 0, 0, 0),
+		 -XEN_EINVAL);
+	check_eq(hypercall_via_page(__HYPERVISOR_update_descriptor, at,
+				    0x0000890000000067ULL /* a TSS */, 0, 0, 0), -XEN_EINVAL);
+	uint64_t l4 = (uint64_t)mfn_of((const void *)boot_start_info->pt_base) << 12;
+	check_eq(hypercall_via_page(__HYPERVISOR_update_descriptor, l4 + 8 * 300, 0, 0, 0, 0),
+		 -XEN_EINVAL);
+	check_eq(gdt_page[12], tls);
+}
+
 static void unhandled(void)
 {
 	check_eq(set_trap_table(0), 0);
@@ -304,5 +344,6 @@ void test_main(void)
 	test_software_interrupts();
 	test_nested_masked();
 	test_fpu_taskswitch();
+	test_gdt();
 	test_user_mode();
 }
