@@ -25,6 +25,8 @@ static hypercall_fn *const handlers[CORE_NR_HYPERCALLS] = {
 	[__HYPERVISOR_fpu_taskswitch] = hypercall_fpu_taskswitch,
 	[__HYPERVISOR_set_gdt] = hypercall_set_gdt,
 	[__HYPERVISOR_update_descriptor] = hypercall_update_descriptor,
+	[__HYPERVISOR_set_debugreg] = hypercall_set_debugreg,
+	[__HYPERVISOR_get_debugreg] = hypercall_get_debugreg,
 };
 
 static const char *const names[CORE_NR_HYPERCALLS] = {

@@ -25,6 +25,8 @@ hypercall_fn hypercall_vm_assist;
 hypercall_fn hypercall_fpu_taskswitch;
 hypercall_fn hypercall_set_gdt;
 hypercall_fn hypercall_update_descriptor;
+hypercall_fn hypercall_set_debugreg;
+hypercall_fn hypercall_get_debugreg;
 
 /* Runs the hypercall a guest-kernel `syscall` made; result in f->rax. */
 void hypercall_from_syscall(struct core *c, struct trap_frame *f);

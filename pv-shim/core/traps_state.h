@@ -38,6 +38,8 @@ struct traps_state {
 	uint64_t vm_assist;             /* bit n: VMASST_TYPE n enabled */
 	uint64_t gdt_frames[TRAPS_GDT_FRAMES]; /* set_gdt's frames */
 	uint32_t gdt_entries;           /* 0: no guest GDT */
+	uint32_t debugregs_set;         /* 0: dr6/dr7 still at reset values */
+	uint64_t dr[4], dr6, dr7;       /* the guest's debug registers */
 };
 
 #endif

@@ -814,6 +814,51 @@ START_TEST(update_descriptor)
 }
 END_TEST
 
+static long dr_get(int reg)
+{
+	return hcall(__HYPERVISOR_get_debugreg, (uint64_t)reg, 0, 0);
+}
+
+static long dr_set(int reg, uint64_t value)
+{
+	return hcall(__HYPERVISOR_set_debugreg, (uint64_t)reg, value, 0);
+}
+
+START_TEST(debug_registers)
+{
+	ck_assert_int_eq(dr_get(6), 0xffff0ff0);
+	ck_assert_int_eq(dr_get(7), 0x400);
+	ck_assert_int_eq(dr_get(4), 0xffff0ff0);
+	for (int r = 0; r < 4; r++) {
+		ck_assert_int_eq(dr_get(r), 0);
+		ck_assert_int_eq(dr_set(r, KBASE + (uint64_t)r), 0);
+		ck_assert_int_eq(dr_get(r), (long)(KBASE + (uint64_t)r));
+		ck_assert_int_eq(dr_set(r, 0xffff800000000000ULL), -XEN_EPERM);
+		ck_assert_int_eq(dr_set(r, 0x0000800000000000ULL), -XEN_EPERM);
+		ck_assert_int_eq(dr_get(r), (long)(KBASE + (uint64_t)r));
+	}
+	/* Reserved bits forced; DR4/DR5 alias DR6/DR7. */
+	ck_assert_int_eq(dr_set(6, 0xffffffffffffffffULL), 0);
+	ck_assert_int_eq(dr_get(6), 0xffffefff);
+	ck_assert_int_eq(dr_set(4, 0), 0);
+	ck_assert_int_eq(dr_get(6), 0xffff0ff0);
+	ck_assert_int_eq(dr_set(7, 0x0000000f000d0003ULL | 0xd800), 0);
+	ck_assert_int_eq(dr_get(7), 0x000d0403);
+	ck_assert_int_eq(dr_get(5), 0x000d0403);
+	/* GD, or an enabled I/O breakpoint: refused, DR7 kept. */
+	ck_assert_int_eq(dr_set(7, 0x2000), -XEN_EPERM);
+	ck_assert_int_eq(dr_set(5, 0x00200004), -XEN_EPERM); /* bp 1 enabled, R/W=2 */
+	ck_assert_int_eq(dr_set(7, 0x00200000), 0);           /* same, not enabled */
+	ck_assert_int_eq(dr_get(7), 0x00200400);
+	ck_assert_int_eq(dr_set(8, 0), -XEN_ENODEV);
+	ck_assert_int_eq(dr_get(8), -XEN_ENODEV);
+	ck_assert_int_eq(dr_get(-1), -XEN_ENODEV);
+	/* The register is an int: the upper half is not part of it. */
+	ck_assert_int_eq(hcall(__HYPERVISOR_set_debugreg, 0x100000000ULL, KBASE, 0), 0);
+	ck_assert_int_eq(dr_get(0), (long)KBASE);
+}
+END_TEST
+
 START_TEST(vm_assists)
 {
 	static const unsigned ok[] = { 0, 1, 2, 3, 4, 5, 32 };
@@ -982,7 +1027,7 @@ static Suite *traps_suite(void)
 			    iret_refused } },
 		{ "user_syscall", { user_syscall_callback, user_syscall_without_callback } },
 		{ "hypercalls", { callbacks, segment_bases, vm_assists, set_gdt,
-				  update_descriptor } },
+				  update_descriptor, debug_registers } },
 		{ "fpu", { fpu_taskswitch, fpu_fault_without_handler_stops } },
 		{ "privileged", { mov_from_cr, mov_from_cr_refused, last_vcpu_down } },
 	};
