@@ -33,6 +33,7 @@ const char test_title[] = "trap table, exception bounces, iret, guest user mode"
 
 static const struct trap_info table[] = {
 	{ 0, 0, FLAT_KERNEL_CS, (unsigned long)handler_de },
+	{ 1, 0, FLAT_KERNEL_CS, (unsigned long)handler_db },
 	{ 3, 3, FLAT_KERNEL_CS, (unsigned long)handler_bp },
 	{ 6, GATE_MASK_EVENTS, FLAT_KERNEL_CS, (unsigned long)handler_ud },
 	{ 7, 0, FLAT_KERNEL_CS, (unsigned long)handler_nm },
@@ -153,6 +154,20 @@ static void test_exceptions(struct shared_info *si)
 	expect_trap("#PF", snip_pf, 14, 1, 2 /* write, kernel mode */, (uint64_t)snip_pf);
 	if (si)
 		check_eq(si->vcpu_info[0].arch.cr2, PF_ADDRESS);
+}
+
+/* TF set by the guest: one #DB after the next instruction, the handler
+ * itself not single-stepped (the bounce clears TF), the frame's rflags
+ * showing TF. */
+static void test_single_step(void)
+{
+	const struct trap_record *r = run_probe("#DB (single step)", snip_db);
+	check_msg(nr_records == 1, "single step: %u handlers ran", nr_records);
+	check_eq(r->vector, 1);
+	check_eq(r->rip, (uint64_t)snip_db_after);
+	check_msg(r->rflags & 0x100, "single step: frame rflags 0x%lx", r->rflags);
+	check_msg(!(probe_rflags_after & 0x100), "TF still set after the iret: 0x%lx",
+		  probe_rflags_after);
 }
 
 static void test_software_interrupts(void)
@@ -342,6 +357,7 @@ void test_main(void)
 	test_table_refused();
 	test_exceptions(si);
 	test_software_interrupts();
+	test_single_step();
 	test_nested_masked();
 	test_fpu_taskswitch();
 	test_gdt();

@@ -59,6 +59,8 @@ void trap_record(struct trap_stack *s)
 	r->ss = w[i++];
 	if (s->vector == 6 && nested_int3_in_ud)
 		nested_int3();
+	if (s->vector == 1)
+		s->frame[rip_slot + 2] &= ~0x100ULL; /* single-stepped once: TF off */
 	if (depth == 1)
 		s->frame[rip_slot] = resume_at;
 	depth--;
@@ -74,6 +76,7 @@ __asm__(
 	"	jmp trap_common\n"
 	".endm\n"
 	"STUB handler_de, 0, 0\n"
+	"STUB handler_db, 1, 0\n"
 	"STUB handler_bp, 3, 0\n"
 	"STUB handler_ud, 6, 0\n"
 	"STUB handler_nm, 7, 0\n"
@@ -162,6 +165,12 @@ __asm__(
 	"snip_int3: int3\n"
 	"snip_int80: int $0x80\n"
 	"snip_int81: int $0x81\n"
+	".global snip_db, snip_db_after\n"
+	"snip_db: pushfq\n"
+	"	orq $0x100, (%rsp)\n"
+	"	popfq\n"
+	"	nop\n"
+	"snip_db_after: nop\n"
 	".global snip_nm, snip_fpu_ok\n"
 	"snip_nm: movaps %xmm0, %xmm1\n"
 	"snip_fpu_ok: movaps %xmm1, %xmm0\n"

@@ -26,7 +26,7 @@ extern uint64_t resume_at;
 extern int nested_int3_in_ud;
 
 /* Handler entry points for the trap table. */
-extern const char handler_de[], handler_bp[], handler_ud[], handler_nm[], handler_gp[],
+extern const char handler_db[], handler_de[], handler_bp[], handler_ud[], handler_nm[], handler_gp[],
 	handler_pf[], handler_int80[], handler_int81[];
 
 /* Loads every register from probe_in, jumps to code; whatever handler
@@ -38,7 +38,8 @@ extern const char probe_resume[];
 
 /* The instructions probe() runs; each is one faulting instruction. */
 extern const char snip_de[], snip_ud[], snip_gp[], snip_pf[], snip_int3[],
-	snip_int80[], snip_int81[], snip_nm[], snip_fpu_ok[];
+	snip_int80[], snip_int81[], snip_nm[], snip_fpu_ok[], snip_db[],
+	snip_db_after[];
 extern const char nested_int3_insn[];
 
 /* Guest user mode: user_enter() irets to user_code on user_stack_top and
