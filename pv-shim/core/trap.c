@@ -8,6 +8,10 @@
  * CORE_VEC_SYSCALL).  From guest kernel mode it is a hypercall (iret among
  * them); from guest user mode it goes to the guest's syscall callback.
  *
+ * On every way back to the guest, a pending, unmasked event upcall goes to
+ * the guest's event callback first, as in Xen (Linux makes a hypercall to
+ * have its pending events delivered).
+ *
  * Exceptions are first offered to what Xen emulates (forced CPUID on #UD,
  * privileged instructions on #GP), then bounced to the guest's handler
  * (traps_bounce.c).  A vector the guest has no handler for, and the ones
@@ -226,5 +230,7 @@ enum core_action core_handle_trap(struct core *c, struct trap_frame *f)
 	} else {
 		exception(c, f);
 	}
+	if (st->stop_reason == CORE_RUNNING)
+		traps_event_upcall(c, f);
 	return st->stop_reason == CORE_RUNNING ? CORE_RESUME : CORE_STOP;
 }

@@ -55,6 +55,11 @@ int traps_deliver(struct core *c, struct trap_frame *f, const struct bounce_from
 /* A `syscall` from guest user mode: to the guest's syscall callback. */
 void traps_user_syscall(struct core *c, struct trap_frame *f);
 
+/* On the way back to the guest, as Xen's test_guest_events: an event
+ * upcall pending and not masked in vcpu_info goes to the event callback
+ * (events masked) if the guest registered one. */
+void traps_event_upcall(struct core *c, struct trap_frame *f);
+
 /* HYPERVISOR_iret: f is the hypercall's frame; rewrites all of it. */
 void traps_iret(struct core *c, struct trap_frame *f);
 

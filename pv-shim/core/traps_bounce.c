@@ -165,6 +165,18 @@ int traps_deliver(struct core *c, struct trap_frame *f, const struct bounce_from
 	return deliver_from(c, f, from ? from : &own, vector, has_error, error_code);
 }
 
+void traps_event_upcall(struct core *c, struct trap_frame *f)
+{
+	const struct traps_callback *cb = &c->st->traps.event;
+	struct vcpu_info *v = vcpu_info(c);
+	if (!cb->address || !v->evtchn_upcall_pending || v->evtchn_upcall_mask)
+		return;
+	const struct bounce_from from = { f->rip, f->rflags, f->rsp };
+	if (bounce_on(c, f, &from, cb->address, BOUNCE_MASK_EVENTS, 0,
+		      bounce_stack(c, &from), 0))
+		bad_stack(c, f, &from, "an event upcall");
+}
+
 /*
  * `syscall` from guest user mode goes to the syscall callback as if the
  * CPU had trapped after the instruction (rip from rcx, rflags from r11),

@@ -450,7 +450,8 @@ static int is_entry_point(uint64_t rip)
 	for (unsigned v = 0; v < TRAPS_NR_GATES; v++)
 		if (t->gate[v].address == rip)
 			return 1;
-	return rip == t->syscall.address || rip == t->failsafe.address;
+	return rip == t->syscall.address || rip == t->failsafe.address ||
+	       rip == t->event.address;
 }
 
 static void check_resume_flags(const struct trap_frame *f, uint64_t never)

@@ -876,6 +876,76 @@ START_TEST(vm_assists)
 }
 END_TEST
 
+/* ---- event upcalls --------------------------------------------------------- */
+
+static struct trap_frame xen_version_call(void)
+{
+	struct trap_frame f = {
+		.rax = __HYPERVISOR_xen_version, .rdi = XENVER_version,
+		.rcx = KBASE + 0x321, .r11 = 0x246, .rsp = STACK_TOP - 0x18,
+		.rip = TRAMPOLINE, .rflags = 0x202, .cs = SHIM_SEL_USER_CS,
+		.ss = SHIM_SEL_USER_DS, .vector = 256,
+	};
+	return f;
+}
+
+START_TEST(event_upcall)
+{
+	struct trap_frame f = xen_version_call();
+	ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_RESUME);
+	uint64_t version = f.rax;
+
+	/* Pending but no callback, masked, or not pending: a plain return. */
+	vi()->evtchn_upcall_pending = 1;
+	f = xen_version_call();
+	ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_RESUME);
+	ck_assert_uint_eq(f.rip, KBASE + 0x321);
+	ck_assert_int_eq(reg_cb(CALLBACKTYPE_event, 0, H(500)), 0); /* flags ignored */
+	vi()->evtchn_upcall_mask = 1;
+	f = xen_version_call();
+	ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_RESUME);
+	ck_assert_uint_eq(f.rip, KBASE + 0x321);
+	vi()->evtchn_upcall_mask = 0;
+	vi()->evtchn_upcall_pending = 0;
+	f = xen_version_call();
+	ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_RESUME);
+	ck_assert_uint_eq(f.rip, KBASE + 0x321);
+
+	/* Pending and unmasked: the callback, events masked, interrupting
+	 * the hypercall's return with its result in rax. */
+	vi()->evtchn_upcall_pending = 1;
+	f = xen_version_call();
+	ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_RESUME);
+	uint64_t base = (STACK_TOP - 0x20) - 7 * 8;
+	ck_assert_uint_eq(f.rip, H(500));
+	ck_assert_uint_eq(f.rsp, base);
+	ck_assert_uint_eq(f.rax, version);
+	ck_assert_uint_eq(word(base + 16), KBASE + 0x321);
+	ck_assert_uint_eq(word(base + 24), 0xe030);
+	ck_assert_uint_eq(word(base + 32) & RF_IF, RF_IF);
+	ck_assert_uint_eq(word(base + 40), STACK_TOP - 0x18);
+	ck_assert_uint_eq(vi()->evtchn_upcall_mask, 1);
+
+	/* The iret that unmasks with an event still pending: straight back
+	 * into the callback. */
+	struct iret_context ic = { .rax = 7, .rip = KBASE + 0x321, .cs = 0xe030,
+				   .rflags = 0x202, .rsp = STACK_TOP - 0x18, .ss = 0xe02b };
+	f = iret_call(&ic, STACK_TOP - 0x200, 1);
+	ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_RESUME);
+	ck_assert_uint_eq(f.rip, H(500));
+	ck_assert_uint_eq(f.rax, 7);
+	ck_assert_uint_eq(vi()->evtchn_upcall_mask, 1);
+	/* An exception's bounce is not disturbed: the upcall comes after, on
+	 * top of it, once the handler's frame is in place. */
+	vi()->evtchn_upcall_mask = 0;
+	gate(VEC_DE, 0);
+	f = exc(VEC_DE, 0, STACK_TOP);
+	ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_RESUME);
+	ck_assert_uint_eq(f.rip, H(500));
+	ck_assert_uint_eq(word(f.rsp + 16), H(VEC_DE));
+}
+END_TEST
+
 /* ---- virtual CR0.TS ------------------------------------------------------- */
 
 START_TEST(fpu_taskswitch)
@@ -1029,6 +1099,7 @@ static Suite *traps_suite(void)
 		{ "hypercalls", { callbacks, segment_bases, vm_assists, set_gdt,
 				  update_descriptor, debug_registers } },
 		{ "fpu", { fpu_taskswitch, fpu_fault_without_handler_stops } },
+		{ "events", { event_upcall } },
 		{ "privileged", { mov_from_cr, mov_from_cr_refused, last_vcpu_down } },
 	};
 	for (unsigned i = 0; i < sizeof cases / sizeof cases[0]; i++) {

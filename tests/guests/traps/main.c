@@ -326,6 +326,41 @@ static void test_gdt(void)
 	check_eq(gdt_page[12], tls);
 }
 
+/* An event upcall pending and unmasked goes to the event callback on the
+ * way back from any hypercall, as Linux relies on to flush its events. */
+static void test_event_upcall(struct shared_info *si)
+{
+	if (!si)
+		return;
+	struct vcpu_info *vi = &si->vcpu_info[0];
+	struct callback_register cb = {
+		.type = CALLBACKTYPE_event, .address = (unsigned long)handler_event,
+	};
+	check_eq(hypercall_via_page(__HYPERVISOR_callback_op, CALLBACKOP_register,
+				    (unsigned long)&cb, 0, 0, 0), 0);
+	long version = HYPERVISOR_xen_version(XENVER_version, 0);
+	upcall_pending = &vi->evtchn_upcall_pending;
+	resume_at = 0;
+
+	nr_records = 0;
+	vi->evtchn_upcall_mask = 1;
+	vi->evtchn_upcall_pending = 1;
+	check_eq(HYPERVISOR_xen_version(XENVER_version, 0), version);
+	check_msg(nr_records == 0, "masked: %u upcalls", nr_records);
+
+	vi->evtchn_upcall_mask = 0;
+	check_eq(HYPERVISOR_xen_version(XENVER_version, 0), version);
+	require(nr_records == 1, "unmasked: %u upcalls", nr_records);
+	const struct trap_record *r = &records[0];
+	check_eq(r->vector, EVENT_VECTOR);
+	check_eq(r->cs, KERNEL_FRAME_CS);         /* mask 0 when it came */
+	check(r->rflags & RFLAGS_IF);
+	check_eq(vi->evtchn_upcall_pending, 0);
+	check_eq(vi->evtchn_upcall_mask, 0);      /* the iret unmasked again */
+	upcall_pending = 0;
+	printk("traps: event upcall delivered\n");
+}
+
 static void unhandled(void)
 {
 	check_eq(set_trap_table(0), 0);
@@ -361,5 +396,6 @@ void test_main(void)
 	test_nested_masked();
 	test_fpu_taskswitch();
 	test_gdt();
+	test_event_upcall(si);
 	test_user_mode();
 }

@@ -16,6 +16,7 @@
 struct trap_record records[MAX_RECORDS];
 unsigned nr_records;
 uint64_t resume_at;
+volatile uint8_t *upcall_pending;
 int nested_int3_in_ud;
 uint64_t probe_in[NR_REGS], probe_out[NR_REGS];
 uint64_t probe_rsp_before, probe_rsp_after, probe_rflags_after;
@@ -61,7 +62,9 @@ void trap_record(struct trap_stack *s)
 		nested_int3();
 	if (s->vector == 1)
 		s->frame[rip_slot + 2] &= ~0x100ULL; /* single-stepped once: TF off */
-	if (depth == 1)
+	if (s->vector == EVENT_VECTOR && upcall_pending)
+		*upcall_pending = 0; /* as Linux's upcall handler does first */
+	if (depth == 1 && resume_at)
 		s->frame[rip_slot] = resume_at;
 	depth--;
 }
@@ -84,6 +87,7 @@ __asm__(
 	"STUB handler_pf, 14, 1\n"
 	"STUB handler_int80, 0x80, 0\n"
 	"STUB handler_int81, 0x81, 0\n"
+	"STUB handler_event, 0x200, 0\n"
 
 	/* Saves every register on the stack (struct trap_stack), records,
 	 * restores them, drops the error code and irets with flags 0. */

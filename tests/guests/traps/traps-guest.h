@@ -20,14 +20,17 @@ struct trap_record {
 extern struct trap_record records[MAX_RECORDS];
 extern unsigned nr_records;
 
-/* Where every handler at depth 0 makes the guest resume. */
+/* Where every handler at depth 1 makes the guest resume (0: where it was). */
 extern uint64_t resume_at;
+/* The event upcall handler clears this (vcpu_info's pending byte). */
+#define EVENT_VECTOR 0x200
+extern volatile uint8_t *upcall_pending;
 /* 1: the #UD handler takes an int3 of its own before returning. */
 extern int nested_int3_in_ud;
 
 /* Handler entry points for the trap table. */
 extern const char handler_db[], handler_de[], handler_bp[], handler_ud[], handler_nm[], handler_gp[],
-	handler_pf[], handler_int80[], handler_int81[];
+	handler_pf[], handler_int80[], handler_int81[], handler_event[];
 
 /* Loads every register from probe_in, jumps to code; whatever handler
  * runs resumes at probe_resume, which stores them into probe_out. */
