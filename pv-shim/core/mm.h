@@ -48,6 +48,9 @@ struct mm_state {
 	 * to fail (the guest runs, the queue drains, the call continues). */
 	uint32_t queued_before;
 	uint64_t continuation_args[5];
+	/* Sub-operations refused with -ENOSYS, each reported once (bit n:
+	 * command n; bit 63 also stands for every command past 62). */
+	uint64_t enosys_memory_op, enosys_mmuext_op;
 };
 
 /*
@@ -81,6 +84,10 @@ int mm_mod_entry(struct core *c, uint64_t pfn, enum mm_type type,
 
 /* Asks for the current hypercall to be re-executed with args. */
 void mm_continue(struct core *c, const uint64_t args[5]);
+
+/* Reports the first -ENOSYS of each sub-operation to the launcher's log. */
+void mm_note_enosys(struct core *c, uint64_t *seen, const char *hypercall,
+		    uint64_t cmd);
 
 /* Internal: a table write found no room in the CPU-ops queue; the
  * operation was undone and must be retried after the guest runs. */

@@ -142,6 +142,7 @@ static int one_op(struct core *c, uint64_t va)
 	case MMUEXT_CLEAR_PAGE:
 		return copy_or_clear(c, mfn, 0, 1);
 	default:
+		mm_note_enosys(c, &c->st->mm.enosys_mmuext_op, "mmuext_op", op.cmd);
 		return -XEN_ENOSYS;
 	}
 }

@@ -227,6 +227,19 @@ int mm_domain_init(struct core *c, uint64_t l4_maddr, uint64_t m2p_l4e)
 	return 0;
 }
 
+void mm_note_enosys(struct core *c, uint64_t *seen, const char *hypercall,
+		    uint64_t cmd)
+{
+	uint64_t bit = 1ULL << (cmd < 63 ? cmd : 63);
+	if (*seen & bit)
+		return;
+	*seen |= bit;
+	char line[96];
+	core_format(line, sizeof line, "%s sub-operation %lu not implemented: -ENOSYS",
+		    hypercall, (unsigned long)cmd);
+	platform_log(c, line);
+}
+
 void mm_continue(struct core *c, const uint64_t args[5])
 {
 	struct mm_state *mm = &c->st->mm;

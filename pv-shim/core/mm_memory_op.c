@@ -73,6 +73,8 @@ long hypercall_memory_op(struct core *c, const uint64_t args[5])
 	case XENMEM_maximum_ram_page:
 		return (long)c->st->nr_pages;
 	default:
+		mm_note_enosys(c, &c->st->mm.enosys_memory_op, "memory_op",
+			       args[0] & MEMOP_CMD_MASK);
 		return -XEN_ENOSYS;
 	}
 }

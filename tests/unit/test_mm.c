@@ -440,6 +440,13 @@ START_TEST(hostile_arguments)
 	ck_assert_int_eq(mmu1((uint64_t)NR_PAGES << 12, 0), -XEN_EINVAL);
 	ck_assert_int_eq(mmu1(~7ULL, 0), -XEN_EINVAL);
 	ck_assert_int_eq(ext1(99, 0), -XEN_ENOSYS);
+	ck_assert_int_eq(ext1(~0u, 0), -XEN_ENOSYS);
+	ck_assert_int_eq(ext1(200, 0), -XEN_ENOSYS); /* past 62: one report for all */
+	ck_assert_int_eq(ext1(40, 0), -XEN_ENOSYS);
+	ck_assert_int_eq(ext1(40, 0), -XEN_ENOSYS);
+	ck_assert_ptr_nonnull(strstr(fake_guest_log(&g), "mmuext_op sub-operation 99 "));
+	ck_assert_ptr_nonnull(strstr(fake_guest_log(&g), "mmuext_op sub-operation 40 "));
+	ck_assert_uint_eq(fake_guest_log_lines(&g), 2);
 	ck_assert_int_eq(ext1(MMUEXT_PIN_L1_TABLE, ~0ULL), -XEN_EINVAL);
 	ck_assert_int_eq(ext1(MMUEXT_UNPIN_TABLE, ~0ULL), -XEN_EINVAL);
 	ck_assert_int_eq(ext1(MMUEXT_FLUSH_CACHE, 0), -XEN_EACCES);
@@ -729,8 +736,18 @@ START_TEST(memory_op_basics)
 			 NR_PAGES);
 	ck_assert_int_eq(hc4(__HYPERVISOR_memory_op, XENMEM_machphys_mapping, 0x1000, 0, 0),
 			 -XEN_EFAULT);
-	ck_assert_int_eq(hc4(__HYPERVISOR_memory_op, XENMEM_populate_physmap, 0, 0, 0),
-			 -XEN_ENOSYS);
+	/* refused sub-operations are reported once each */
+	unsigned lines = fake_guest_log_lines(&g);
+	for (int k = 0; k < 2; k++) {
+		ck_assert_int_eq(hc4(__HYPERVISOR_memory_op, XENMEM_populate_physmap,
+				     0, 0, 0), -XEN_ENOSYS);
+		ck_assert_int_eq(hc4(__HYPERVISOR_memory_op, XENMEM_populate_physmap |
+				     (5 << 6), 0, 0, 0), -XEN_ENOSYS);
+		ck_assert_int_eq(hc4(__HYPERVISOR_memory_op, XENMEM_decrease_reservation,
+				     0, 0, 0), -XEN_ENOSYS);
+	}
+	ck_assert_uint_eq(fake_guest_log_lines(&g), lines + 2);
+	ck_assert_ptr_nonnull(strstr(fake_guest_log(&g), "memory_op sub-operation 6 "));
 }
 END_TEST
 
