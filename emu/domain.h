@@ -21,6 +21,9 @@ struct domain {
 	struct core core;            /* core.st points into the shim region */
 	struct launcher_stats stats;
 	struct dom0_xenstore xenstore;
+	void *console_ring;          /* the guest's xencons_interface page */
+	int console_ring_bad;        /* its indexes were impossible: ignored */
+	uint32_t store_evtchn, console_evtchn; /* ports bound to dom0 */
 };
 
 /* Runs the vCPU until the domain stops; returns the xenlet exit status. */
@@ -31,6 +34,12 @@ int vcpu_loop_run(struct domain *d);
 int host_trap_hypercall(struct domain *d);
 int host_trap_frame(struct domain *d, uint32_t frame_low);
 void host_trap_calibrate(struct domain *d);
+
+/* dom0's backends (dom0_backends.c): the guest sent on port; the console
+ * ring read (at each console send and when the domain stops). */
+void dom0_notify_backend(struct domain *d, uint32_t port);
+void dom0_notify_backend_cb(void *opaque, uint32_t port);
+void dom0_console_drain(struct domain *d);
 
 /* Prints why the domain stopped and returns the exit status for it. */
 int stop_report(struct domain *d);

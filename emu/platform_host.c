@@ -22,6 +22,13 @@ void platform_console_write(struct core *c, const char *buf, size_t len)
 	fflush(p->console);
 }
 
+void platform_notify_backend(struct core *c, uint32_t port)
+{
+	struct host_platform *p = c->plat;
+	if (p->notify_backend)
+		p->notify_backend(p->notify_opaque, port);
+}
+
 void platform_log(struct core *c, const char *line)
 {
 	struct host_platform *p = c->plat;

@@ -22,6 +22,9 @@ struct host_platform {
 	int cr0_ts;            /* the CR0.TS last asked for */
 	uint8_t *shim_region;  /* the shim region (unit tests: a buffer) */
 	int failed;            /* a KVM call failed: stop as internal error */
+	/* A send on a port bound to dom0 (unit tests: NULL, or a recorder). */
+	void (*notify_backend)(void *opaque, uint32_t port);
+	void *notify_opaque;
 };
 
 #endif

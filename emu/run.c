@@ -125,6 +125,12 @@ static int setup(struct domain *d, const struct xen_image *img,
 		.shim_region = d->shim.region,
 	};
 	d->core = (struct core){ .st = st, .plat = &d->plat };
+	d->plat.notify_backend = dom0_notify_backend_cb;
+	d->plat.notify_opaque = d;
+	d->store_evtchn = STORE_EVTCHN;
+	d->console_evtchn = CONSOLE_EVTCHN;
+	d->console_ring = d->ram + (br.layout.console_pfn << PAGE_SHIFT);
+	evtchn_domain_init(&d->core, XENLET_GUEST_DOMID, STORE_EVTCHN, CONSOLE_EVTCHN);
 
 	/* The frame table for the builder's tables: stored before the vCPU
 	 * first runs, so nothing needs queueing for the shim. */
@@ -216,6 +222,7 @@ int xenlet_run(const struct xenlet_config *cfg)
 	ramdisk = NULL;
 	xen_image_free(&img); /* copied into guest RAM */
 	status = vcpu_loop_run(&d);
+	dom0_console_drain(&d); /* what a dying guest wrote without a send */
 	d.stats.end_ns = stats_now_ns();
 	if (cfg->stats) {
 		d.stats.tsc_khz = stats_measure_tsc_khz();

@@ -12,6 +12,7 @@ static const char *const exit_names[EXIT_KINDS] = {
 	[EXIT_IO_CONSOLE] = "io_console", [EXIT_IO_LOG] = "io_log",
 	[EXIT_IO_STOP] = "io_stop", [EXIT_IO_CALIBRATE] = "io_calibrate",
 	[EXIT_IO_READY] = "io_ready", [EXIT_IO_OTHER] = "io_other",
+	[EXIT_IO_NOTIFY] = "io_notify",
 	[EXIT_HLT] = "hlt", [EXIT_SHUTDOWN] = "shutdown",
 	[EXIT_INTERNAL_ERROR] = "internal_error", [EXIT_INTR] = "intr",
 	[EXIT_OTHER] = "other",

@@ -127,6 +127,7 @@ static inline unsigned long long shim_region_size(unsigned long long nr_pages)
 #define SHIM_PORT_STOP      0xe4  /* core state says why */
 #define SHIM_PORT_CALIBRATE 0xe5  /* start-up measurement, see boot.c */
 #define SHIM_PORT_READY     0xe6  /* shim set up; about to enter the guest */
+#define SHIM_PORT_NOTIFY    0xe7  /* value = event channel port for dom0 */
 
 /*
  * The TSS carries an I/O permission bitmap covering ports 0 to 0xef, all

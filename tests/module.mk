@@ -49,6 +49,7 @@ INTEGRATION_TESTS += tests/integration/guest-start-info.sh \
 	tests/integration/guest-hypercall-bench.sh
 INTEGRATION_TESTS += tests/integration/guest-mmu.sh
 INTEGRATION_TESTS += tests/integration/guest-traps.sh
+INTEGRATION_TESTS += tests/integration/guest-events.sh
 BENCHES += scripts/bench-hypercall.sh
 include tests/unit/unit.mk
 include tests/fuzz/fuzz.mk

@@ -11,6 +11,7 @@
 #include "pv-shim/core/trap_frame.h"
 #include "pv-shim/core/mm.h"
 #include "pv-shim/core/traps_state.h"
+#include "pv-shim/core/evtchn.h"
 
 #define CORE_STATE_MAGIC 0x65726f63u /* "core" */
 #define CORE_NR_HYPERCALLS 64        /* Xen's table size; higher is -ENOSYS */
@@ -65,6 +66,7 @@ struct core_state {
 
 	struct core_stats stats;
 	struct mm_state mm;            /* frame table, M2P, continuations */
+	struct evtchn_state evtchn;    /* event channel ports (evtchn.h) */
 };
 
 #endif

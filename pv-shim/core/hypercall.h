@@ -27,6 +27,8 @@ hypercall_fn hypercall_set_gdt;
 hypercall_fn hypercall_update_descriptor;
 hypercall_fn hypercall_set_debugreg;
 hypercall_fn hypercall_get_debugreg;
+/* Event channels (evtchn.c). */
+hypercall_fn hypercall_event_channel_op;
 
 /* Runs the hypercall a guest-kernel `syscall` made; result in f->rax. */
 void hypercall_from_syscall(struct core *c, struct trap_frame *f);

@@ -21,6 +21,10 @@ void *platform_shim_page(struct core *c, uint64_t offset);
 /* The guest's console output (already copied out of guest memory). */
 void platform_console_write(struct core *c, const char *buf, size_t len);
 
+/* The guest sent on port, bound to one of dom0's backends (the launcher's
+ * console or xenstore). */
+void platform_notify_backend(struct core *c, uint32_t port);
+
 /* One diagnostic line for the launcher's stderr (no trailing newline). */
 void platform_log(struct core *c, const char *line);
 

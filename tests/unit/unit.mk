@@ -7,9 +7,17 @@ CORE_TEST_OBJS := $(CORE_SAN_OBJS) $(BUILD)/san/emu/platform_host.o \
 CORE_UNIT_TESTS := $(BUILD)/tests/unit/test_core $(BUILD)/tests/unit/test_domain_build \
 	$(BUILD)/tests/unit/test_mm
 CORE_UNIT_TESTS += $(BUILD)/tests/unit/test_traps
+CORE_UNIT_TESTS += $(BUILD)/tests/unit/test_evtchn
 
 $(CORE_UNIT_TESTS): $(BUILD)/tests/unit/%: $(BUILD)/san/tests/unit/%.o $(CORE_TEST_OBJS)
 	@mkdir -p $(@D)
 	$(CC) -fsanitize=address,undefined $^ -o $@ $(LOADER_LIBS) $(CHECK_LIBS)
 
 UNIT_TESTS += $(CORE_UNIT_TESTS)
+
+# dom0's console daemon: its ring reader alone.
+$(BUILD)/tests/unit/test_console_backend: $(BUILD)/san/tests/unit/test_console_backend.o \
+		$(BUILD)/san/emu/console_backend.o
+	@mkdir -p $(@D)
+	$(CC) -fsanitize=address,undefined $^ -o $@ $(CHECK_LIBS)
+UNIT_TESTS += $(BUILD)/tests/unit/test_console_backend

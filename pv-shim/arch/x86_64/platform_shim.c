@@ -31,6 +31,12 @@ void platform_console_write(struct core *c, const char *buf, size_t len)
 	}
 }
 
+void platform_notify_backend(struct core *c, uint32_t port)
+{
+	(void)c;
+	outl(SHIM_PORT_NOTIFY, port);
+}
+
 void platform_log(struct core *c, const char *line)
 {
 	(void)c;

@@ -1,0 +1,337 @@
+/*
+ * HYPERVISOR_event_channel_op with the 2-level ABI (FIFO is not offered:
+ * init_control and expand_array say -ENOSYS, so guests stay on 2-level).
+ * One vCPU: every port notifies vCPU 0.  dom0 is the launcher: a send on a
+ * port bound to dom0 goes to its backend through the platform.
+ */
+#include "pv-shim/core/xen_abi.h"
+#include <xen/event_channel.h>
+#include "pv-shim/core/hypercall.h"
+#include "pv-shim/core/evtchn.h"
+#include "pv-shim/core/platform.h"
+#include "pv-shim/core/shared_info.h"
+
+#define BITS_PER_WORD 64
+
+_Static_assert(EVTCHN_NR_VIRQS == NR_VIRQS, "virq table size");
+_Static_assert(EVTCHN_NR_PORTS <= sizeof(xen_ulong_t) * 8 * sizeof(xen_ulong_t) * 8,
+	       "the 2-level bitmaps hold every port");
+
+void evtchn_domain_init(struct core *c, uint16_t domid, uint32_t store_port,
+			uint32_t console_port)
+{
+	struct evtchn_state *ev = &c->st->evtchn;
+	core_memset(ev, 0, sizeof *ev);
+	ev->domid = domid;
+	const uint32_t backends[] = { store_port, console_port };
+	for (unsigned i = 0; i < 2; i++) {
+		if (backends[i] == 0 || backends[i] >= EVTCHN_NR_PORTS)
+			continue;
+		struct evtchn_port *p = &ev->port[backends[i]];
+		p->state = EVTCHN_INTERDOMAIN;
+		p->remote_dom = EVTCHN_DOM0;
+		p->remote_port = backends[i];
+	}
+}
+
+static struct evtchn_port *port_of(struct core *c, uint64_t port)
+{
+	if (port == 0 || port >= EVTCHN_NR_PORTS)
+		return 0;
+	return &c->st->evtchn.port[port];
+}
+
+int evtchn_set_pending(struct core *c, uint32_t port)
+{
+	if (port == 0 || port >= EVTCHN_NR_PORTS)
+		return 0;
+	struct shared_info *s = core_shared_info(c);
+	struct vcpu_info *v = &s->vcpu_info[0];
+	unsigned word = port / BITS_PER_WORD;
+	uint64_t bit = 1ULL << (port % BITS_PER_WORD);
+	/* The guest changes these words under us (it runs, or, in the
+	 * launcher, another thread raises events): atomic or only. */
+	if (__atomic_fetch_or(&s->evtchn_pending[word], bit, __ATOMIC_SEQ_CST) & bit)
+		return 0;
+	if (__atomic_load_n(&s->evtchn_mask[word], __ATOMIC_SEQ_CST) & bit)
+		return 0;
+	if (__atomic_fetch_or(&v->evtchn_pending_sel, 1ULL << word,
+			      __ATOMIC_SEQ_CST) & (1ULL << word))
+		return 0;
+	__atomic_store_n(&v->evtchn_upcall_pending, 1, __ATOMIC_SEQ_CST);
+	return 1;
+}
+
+int evtchn_raise_virq(struct core *c, unsigned virq)
+{
+	if (virq >= EVTCHN_NR_VIRQS)
+		return 0;
+	uint16_t port = c->st->evtchn.virq_port[virq];
+	return port ? evtchn_set_pending(c, port) : 0;
+}
+
+static void clear_pending(struct core *c, uint32_t port)
+{
+	struct shared_info *s = core_shared_info(c);
+	__atomic_fetch_and(&s->evtchn_pending[port / BITS_PER_WORD],
+			   ~(1ULL << (port % BITS_PER_WORD)), __ATOMIC_SEQ_CST);
+}
+
+static uint32_t free_port(struct core *c)
+{
+	for (uint32_t p = 1; p < EVTCHN_NR_PORTS; p++)
+		if (c->st->evtchn.port[p].state == EVTCHN_FREE)
+			return p;
+	return 0;
+}
+
+static int is_self(struct core *c, uint16_t dom)
+{
+	return dom == DOMID_SELF || dom == c->st->evtchn.domid;
+}
+
+static long do_send(struct core *c, uint32_t port)
+{
+	struct evtchn_port *p = port_of(c, port);
+	if (!p)
+		return -XEN_EINVAL;
+	switch (p->state) {
+	case EVTCHN_INTERDOMAIN:
+		if (p->remote_dom == EVTCHN_DOM0)
+			platform_notify_backend(c, port);
+		else
+			evtchn_set_pending(c, p->remote_port);
+		return 0;
+	case EVTCHN_IPI:
+		evtchn_set_pending(c, port);
+		return 0;
+	case EVTCHN_UNBOUND:
+		return 0; /* nobody listens yet: dropped, as Xen does */
+	default:
+		return -XEN_EINVAL;
+	}
+}
+
+static void do_close_port(struct core *c, uint32_t port)
+{
+	struct evtchn_state *ev = &c->st->evtchn;
+	struct evtchn_port *p = &ev->port[port];
+	if (p->state == EVTCHN_VIRQ && p->virq < EVTCHN_NR_VIRQS)
+		ev->virq_port[p->virq] = 0;
+	if (p->state == EVTCHN_INTERDOMAIN && p->remote_dom != EVTCHN_DOM0 &&
+	    p->remote_port != port) {
+		/* A loopback pair: the other end waits for a new partner. */
+		struct evtchn_port *r = port_of(c, p->remote_port);
+		if (r && r->state == EVTCHN_INTERDOMAIN) {
+			r->state = EVTCHN_UNBOUND;
+			r->remote_port = 0;
+		}
+	}
+	core_memset(p, 0, sizeof *p);
+	clear_pending(c, port);
+}
+
+static long do_status(struct core *c, struct evtchn_status *s)
+{
+	if (!is_self(c, s->dom))
+		return -XEN_ESRCH;
+	struct evtchn_port *p = port_of(c, s->port);
+	if (!p)
+		return -XEN_EINVAL;
+	s->vcpu = p->vcpu;
+	core_memset(&s->u, 0, sizeof s->u);
+	switch (p->state) {
+	case EVTCHN_UNBOUND:
+		s->status = EVTCHNSTAT_unbound;
+		s->u.unbound.dom = p->remote_dom;
+		break;
+	case EVTCHN_INTERDOMAIN:
+		s->status = EVTCHNSTAT_interdomain;
+		s->u.interdomain.dom = p->remote_dom;
+		s->u.interdomain.port = p->remote_port;
+		break;
+	case EVTCHN_VIRQ:
+		s->status = EVTCHNSTAT_virq;
+		s->u.virq = p->virq;
+		break;
+	case EVTCHN_IPI:
+		s->status = EVTCHNSTAT_ipi;
+		break;
+	default:
+		s->status = EVTCHNSTAT_closed;
+		break;
+	}
+	return 0;
+}
+
+static long do_unmask(struct core *c, uint32_t port)
+{
+	if (!port_of(c, port))
+		return -XEN_EINVAL;
+	struct shared_info *s = core_shared_info(c);
+	struct vcpu_info *v = &s->vcpu_info[0];
+	unsigned word = port / BITS_PER_WORD;
+	uint64_t bit = 1ULL << (port % BITS_PER_WORD);
+	__atomic_fetch_and(&s->evtchn_mask[word], ~bit, __ATOMIC_SEQ_CST);
+	if ((__atomic_load_n(&s->evtchn_pending[word], __ATOMIC_SEQ_CST) & bit) &&
+	    !(__atomic_fetch_or(&v->evtchn_pending_sel, 1ULL << word,
+				__ATOMIC_SEQ_CST) & (1ULL << word)))
+		__atomic_store_n(&v->evtchn_upcall_pending, 1, __ATOMIC_SEQ_CST);
+	return 0;
+}
+
+/* Copies the argument in, runs op on the copy, copies it back if asked. */
+#define WITH_ARG(type, body, copy_back)                                     \
+	do {                                                                \
+		type a;                                                     \
+		if (copy_from_guest(c, &a, arg, sizeof a))                  \
+			return -XEN_EFAULT;                                 \
+		long rc_ = (body);                                          \
+		if (rc_ == 0 && (copy_back) &&                              \
+		    copy_to_guest(c, arg, &a, sizeof a))                    \
+			return -XEN_EFAULT;                                 \
+		return rc_;                                                 \
+	} while (0)
+
+static long do_alloc_unbound(struct core *c, struct evtchn_alloc_unbound *a)
+{
+	if (!is_self(c, a->dom))
+		return -XEN_EPERM; /* only dom0 allocates for others */
+	uint16_t remote = a->remote_dom == DOMID_SELF ? c->st->evtchn.domid
+						       : a->remote_dom;
+	if (remote != EVTCHN_DOM0 && remote != c->st->evtchn.domid)
+		return -XEN_ESRCH;
+	uint32_t port = free_port(c);
+	if (!port)
+		return -XEN_ENOSPC;
+	struct evtchn_port *p = &c->st->evtchn.port[port];
+	p->state = EVTCHN_UNBOUND;
+	p->remote_dom = remote;
+	a->port = port;
+	return 0;
+}
+
+/* Only this domain's own unbound ports can be bound to (a loopback):
+ * dom0's backends offer this domain no unbound ports. */
+static long do_bind_interdomain(struct core *c, struct evtchn_bind_interdomain *b)
+{
+	if (!is_self(c, b->remote_dom))
+		return -XEN_EINVAL;
+	struct evtchn_port *r = port_of(c, b->remote_port);
+	if (!r || r->state != EVTCHN_UNBOUND || r->remote_dom != c->st->evtchn.domid)
+		return -XEN_EINVAL;
+	uint32_t port = free_port(c);
+	if (!port)
+		return -XEN_ENOSPC;
+	struct evtchn_port *p = &c->st->evtchn.port[port];
+	p->state = EVTCHN_INTERDOMAIN;
+	p->remote_dom = c->st->evtchn.domid;
+	p->remote_port = b->remote_port;
+	r->state = EVTCHN_INTERDOMAIN;
+	r->remote_port = port;
+	b->local_port = port;
+	return 0;
+}
+
+static long do_bind_virq(struct core *c, struct evtchn_bind_virq *b)
+{
+	if (b->virq >= EVTCHN_NR_VIRQS)
+		return -XEN_EINVAL;
+	if (b->vcpu != 0)
+		return -XEN_ENOENT;
+	struct evtchn_state *ev = &c->st->evtchn;
+	if (ev->virq_port[b->virq])
+		return -XEN_EEXIST;
+	uint32_t port = free_port(c);
+	if (!port)
+		return -XEN_ENOSPC;
+	ev->port[port].state = EVTCHN_VIRQ;
+	ev->port[port].virq = (uint16_t)b->virq;
+	ev->virq_port[b->virq] = (uint16_t)port;
+	b->port = port;
+	return 0;
+}
+
+static long do_bind_ipi(struct core *c, struct evtchn_bind_ipi *b)
+{
+	if (b->vcpu != 0)
+		return -XEN_ENOENT;
+	uint32_t port = free_port(c);
+	if (!port)
+		return -XEN_ENOSPC;
+	c->st->evtchn.port[port].state = EVTCHN_IPI;
+	b->port = port;
+	return 0;
+}
+
+static long do_bind_vcpu(struct core *c, const struct evtchn_bind_vcpu *b)
+{
+	struct evtchn_port *p = port_of(c, b->port);
+	if (!p)
+		return -XEN_EINVAL;
+	if (b->vcpu != 0)
+		return -XEN_ENOENT;
+	switch (p->state) {
+	case EVTCHN_UNBOUND:
+	case EVTCHN_INTERDOMAIN:
+		return 0;
+	case EVTCHN_VIRQ:
+		/* Per-vCPU virqs stay where they were bound (Xen's rule). */
+		return p->virq == VIRQ_TIMER || p->virq == VIRQ_DEBUG ||
+		       p->virq == VIRQ_XENOPROF || p->virq == VIRQ_XENPMU
+		       ? -XEN_EINVAL : 0;
+	default:
+		return -XEN_EINVAL;
+	}
+}
+
+static long do_close(struct core *c, uint32_t port)
+{
+	struct evtchn_port *p = port_of(c, port);
+	if (!p)
+		return -XEN_EINVAL;
+	if (p->state != EVTCHN_FREE)
+		do_close_port(c, port);
+	return 0;
+}
+
+static long do_reset(struct core *c, const struct evtchn_reset *r)
+{
+	if (!is_self(c, r->dom))
+		return -XEN_EPERM;
+	for (uint32_t p = 1; p < EVTCHN_NR_PORTS; p++)
+		if (c->st->evtchn.port[p].state != EVTCHN_FREE)
+			do_close_port(c, p);
+	return 0;
+}
+
+long hypercall_event_channel_op(struct core *c, const uint64_t args[5])
+{
+	uint64_t cmd = args[0], arg = args[1];
+	switch (cmd) {
+	case EVTCHNOP_send:
+		WITH_ARG(struct evtchn_send, do_send(c, a.port), 0);
+	case EVTCHNOP_status:
+		WITH_ARG(struct evtchn_status, do_status(c, &a), 1);
+	case EVTCHNOP_close:
+		WITH_ARG(struct evtchn_close, do_close(c, a.port), 0);
+	case EVTCHNOP_unmask:
+		WITH_ARG(struct evtchn_unmask, do_unmask(c, a.port), 0);
+	case EVTCHNOP_alloc_unbound:
+		WITH_ARG(struct evtchn_alloc_unbound, do_alloc_unbound(c, &a), 1);
+	case EVTCHNOP_bind_interdomain:
+		WITH_ARG(struct evtchn_bind_interdomain, do_bind_interdomain(c, &a), 1);
+	case EVTCHNOP_bind_virq:
+		WITH_ARG(struct evtchn_bind_virq, do_bind_virq(c, &a), 1);
+	case EVTCHNOP_bind_ipi:
+		WITH_ARG(struct evtchn_bind_ipi, do_bind_ipi(c, &a), 1);
+	case EVTCHNOP_bind_vcpu:
+		WITH_ARG(struct evtchn_bind_vcpu, do_bind_vcpu(c, &a), 0);
+	case EVTCHNOP_reset:
+		WITH_ARG(struct evtchn_reset, do_reset(c, &a), 0);
+	default:
+		/* bind_pirq (no physical IRQs), set_priority and FIFO's
+		 * init_control and expand_array: not offered. */
+		return -XEN_ENOSYS;
+	}
+}

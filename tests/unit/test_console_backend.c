@@ -1,0 +1,103 @@
+/*
+ * The console daemon's read of the guest's ring: wrapping indexes, a full
+ * ring, an empty one, and indexes a hostile guest made up.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xen/xen.h>
+#include <xen/io/console.h>
+#include "emu/console_backend.h"
+
+static struct xencons_interface ring;
+static char *text;
+static size_t text_len;
+static FILE *out;
+
+static void setup(void)
+{
+	memset(&ring, 0, sizeof ring);
+	out = open_memstream(&text, &text_len);
+	ck_assert_ptr_nonnull(out);
+}
+
+static void teardown(void)
+{
+	fclose(out);
+	free(text);
+}
+
+/* The guest's side: append s at out_prod. */
+static void produce(const char *s)
+{
+	for (size_t i = 0; s[i]; i++)
+		ring.out[MASK_XENCONS_IDX(ring.out_prod + i, ring.out)] = s[i];
+	ring.out_prod += (XENCONS_RING_IDX)strlen(s);
+}
+
+START_TEST(drains_and_advances)
+{
+	produce("hello ");
+	produce("world\n");
+	ck_assert_int_eq(console_backend_drain(&ring, out), 12);
+	fflush(out);
+	ck_assert_str_eq(text, "hello world\n");
+	ck_assert_uint_eq(ring.out_cons, 12);
+	ck_assert_int_eq(console_backend_drain(&ring, out), 0);
+	ck_assert_uint_eq(ring.in_cons + ring.in_prod, 0); /* input untouched */
+}
+END_TEST
+
+START_TEST(wraps_around_the_ring_and_the_index)
+{
+	/* Indexes near 2^32: the unsigned difference still counts right. */
+	ring.out_cons = ring.out_prod = 0xfffffff0u;
+	char big[sizeof ring.out + 1];
+	memset(big, 'x', sizeof ring.out);
+	big[sizeof ring.out] = 0;
+	big[0] = 'A';
+	big[sizeof ring.out - 1] = 'Z';
+	produce(big);
+	ck_assert_int_eq(console_backend_drain(&ring, out), (long)sizeof ring.out);
+	fflush(out);
+	ck_assert_uint_eq(text_len, sizeof ring.out);
+	ck_assert_int_eq(text[0], 'A');
+	ck_assert_int_eq(text[sizeof ring.out - 1], 'Z');
+	ck_assert_uint_eq(ring.out_cons, (XENCONS_RING_IDX)(0xfffffff0u + sizeof ring.out));
+}
+END_TEST
+
+START_TEST(impossible_indexes_are_refused)
+{
+	ring.out_cons = 10;
+	ring.out_prod = 10 + sizeof ring.out + 1;
+	ck_assert_int_eq(console_backend_drain(&ring, out), -1);
+	ck_assert_uint_eq(ring.out_cons, 10);
+	ring.out_prod = 9; /* behind the consumer: 2^32 - 1 bytes */
+	ck_assert_int_eq(console_backend_drain(&ring, out), -1);
+	fflush(out);
+	ck_assert_uint_eq(text_len, 0);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("console_backend");
+	TCase *t = tcase_create("ring");
+	tcase_add_checked_fixture(t, setup, teardown);
+	tcase_add_test(t, drains_and_advances);
+	tcase_add_test(t, wraps_around_the_ring_and_the_index);
+	tcase_add_test(t, impossible_indexes_are_refused);
+	suite_add_tcase(s, t);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *r = srunner_create(suite());
+	srunner_run_all(r, CK_NORMAL);
+	int failed = srunner_ntests_failed(r);
+	srunner_free(r);
+	return failed ? 1 : 0;
+}
