@@ -8,6 +8,12 @@
  * advances past it (0), or says in why what it could not do (-1). */
 int emulate_privileged(struct core *c, struct trap_frame *f, char *why, size_t whylen);
 
+/* Port I/O at f->rip (in/out, imm8 or dx forms): > 0, its length, when
+ * emulated; 0 when it is no such instruction; -1 (why says it) when the
+ * guest may not do port I/O. */
+int emulate_port_io(struct core *c, struct trap_frame *f, const uint8_t insn[2],
+		    char *why, size_t whylen);
+
 /* For a #UD from the guest kernel: if f->rip holds Xen's forced-emulation
  * CPUID, emulates it under the PV policy and advances (0); else -1. */
 int emulate_forced_cpuid(struct core *c, struct trap_frame *f);

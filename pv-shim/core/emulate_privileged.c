@@ -165,8 +165,14 @@ int emulate_privileged(struct core *c, struct trap_frame *f, char *why, size_t w
 		f->rip += len;
 		return 0;
 	} else {
-		core_format(why, whylen, "instruction %02x %02x not emulated",
-			    insn[0], insn[1]);
+		int len = emulate_port_io(c, f, insn, why, whylen);
+		if (len > 0) {
+			f->rip += (unsigned)len;
+			return 0;
+		}
+		if (len == 0)
+			core_format(why, whylen, "instruction %02x %02x not emulated",
+				    insn[0], insn[1]);
 		return -1;
 	}
 	f->rip += 2;

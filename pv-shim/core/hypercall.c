@@ -27,6 +27,7 @@ static hypercall_fn *const handlers[CORE_NR_HYPERCALLS] = {
 	[__HYPERVISOR_update_descriptor] = hypercall_update_descriptor,
 	[__HYPERVISOR_set_debugreg] = hypercall_set_debugreg,
 	[__HYPERVISOR_get_debugreg] = hypercall_get_debugreg,
+	[__HYPERVISOR_physdev_op] = hypercall_physdev_op,
 	[__HYPERVISOR_event_channel_op] = hypercall_event_channel_op,
 };
 

@@ -27,6 +27,7 @@ hypercall_fn hypercall_set_gdt;
 hypercall_fn hypercall_update_descriptor;
 hypercall_fn hypercall_set_debugreg;
 hypercall_fn hypercall_get_debugreg;
+hypercall_fn hypercall_physdev_op;
 /* Event channels (evtchn.c). */
 hypercall_fn hypercall_event_channel_op;
 

@@ -40,6 +40,8 @@ struct traps_state {
 	uint32_t gdt_entries;           /* 0: no guest GDT */
 	uint32_t debugregs_set;         /* 0: dr6/dr7 still at reset values */
 	uint64_t dr[4], dr6, dr7;       /* the guest's debug registers */
+	uint32_t iopl;                  /* PHYSDEVOP_set_iopl: 0-3 */
+	uint32_t physdev_logged;        /* bit n: sub-op n reported -ENOSYS */
 };
 
 #endif

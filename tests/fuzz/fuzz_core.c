@@ -560,15 +560,16 @@ static enum core_action run_call(const struct call *k)
 		      "a guest entry point",
 		      (unsigned long)f.vector, st->vcpu.kernel_mode);
 		/* wrmsr/rdmsr: 2 bytes, rax and rdx; mov from a control
-		 * register ([REX] 0f 20 /r): 3 or 4 bytes, one register. */
+		 * register ([REX] 0f 20 /r): 3 or 4 bytes, one register;
+		 * port I/O ([66] in/out): 1 to 3 bytes, rax at most. */
 		uint64_t moved = f.rip - before.rip;
 		if (f.vector == VEC_UD)
 			CHECK(moved == sizeof forced_cpuid, "emulation moved rip by %ld",
 			      (long)moved);
 		else
-			CHECK(moved >= 2 && moved <= 4, "emulation moved rip by %ld",
+			CHECK(moved >= 1 && moved <= 4, "emulation moved rip by %ld",
 			      (long)moved);
-		if (f.vector == VEC_GP && moved > 2) {
+		if (f.vector == VEC_GP && moved != 2) {
 			const uint64_t *a = (const uint64_t *)&f, *b = (const uint64_t *)&before;
 			unsigned changed = 0;
 			for (unsigned i = 0; i < 15; i++) /* r15 ... rax */

@@ -14,6 +14,7 @@
 
 #include "pv-shim/core/xen_abi.h"
 #include <xen/callback.h>
+#include <xen/physdev.h>
 #include "pv-shim/core/core.h"
 #include "pv-shim/core/shared_info.h"
 #include "pv-shim/core/mm.h"
@@ -1058,6 +1059,61 @@ START_TEST(mov_from_cr_refused)
 }
 END_TEST
 
+static long set_iopl(uint32_t iopl)
+{
+	struct physdev_set_iopl s = { iopl };
+	put(KPAGE(1), &s, sizeof s);
+	return hcall(__HYPERVISOR_physdev_op, PHYSDEVOP_set_iopl, KPAGE(1), 0);
+}
+
+START_TEST(port_io)
+{
+	static const struct { uint8_t insn[3]; unsigned len; int in; uint64_t rax; } io[] = {
+		{ { 0xec }, 1, 1, 0x11223344556677ffULL },          /* in  %dx, %al */
+		{ { 0x66, 0xed }, 2, 1, 0x112233445566ffffULL },    /* in  %dx, %ax */
+		{ { 0xed }, 1, 1, 0xffffffffULL },                  /* in  %dx, %eax */
+		{ { 0xe4, 0x60 }, 2, 1, 0x11223344556677ffULL },    /* in  $0x60, %al */
+		{ { 0x66, 0xe5, 0x60 }, 3, 1, 0x112233445566ffffULL },
+		{ { 0xe5, 0x60 }, 2, 1, 0xffffffffULL },
+		{ { 0xee }, 1, 0, 0 }, { { 0x66, 0xef }, 2, 0, 0 }, { { 0xef }, 1, 0, 0 },
+		{ { 0xe6, 0x80 }, 2, 0, 0 }, { { 0x66, 0xe7, 0x80 }, 3, 0, 0 },
+		{ { 0xe7, 0x80 }, 2, 0, 0 },
+	};
+	/* Without I/O privilege: a #GP the guest does not handle. */
+	struct trap_frame f = priv_insn(io[0].insn, io[0].len);
+	ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_STOP);
+	ck_assert_ptr_nonnull(strstr(g.st->stop_message, "I/O privilege"));
+	g.st->stop_reason = CORE_RUNNING;
+
+	ck_assert_int_eq(set_iopl(4), -XEN_EINVAL);
+	ck_assert_int_eq(set_iopl(1), 0);
+	for (unsigned i = 0; i < sizeof io / sizeof io[0]; i++) {
+		f = priv_insn(io[i].insn, io[i].len);
+		f.rax = 0x1122334455667788ULL;
+		struct trap_frame before = f;
+		ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_RESUME);
+		ck_assert_uint_eq(f.rip, before.rip + io[i].len);
+		ck_assert_uint_eq(f.rax, io[i].in ? io[i].rax : before.rax);
+		f.rip = before.rip;
+		f.rax = before.rax;
+		ck_assert_int_eq(memcmp(&f, &before, sizeof f), 0);
+	}
+	/* String forms are not emulated. */
+	static const uint8_t outsb[] = { 0x6e, 0x90 };
+	f = priv_insn(outsb, 2);
+	ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_STOP);
+	/* Other physdev ops: -ENOSYS, reported once each. */
+	unsigned lines = fake_guest_log_lines(&g);
+	for (int k = 0; k < 2; k++)
+		ck_assert_int_eq(hcall(__HYPERVISOR_physdev_op, PHYSDEVOP_eoi, KPAGE(1), 0),
+				 -XEN_ENOSYS);
+	ck_assert_uint_eq(fake_guest_log_lines(&g), lines + 1);
+	ck_assert_int_eq(hcall(__HYPERVISOR_physdev_op, PHYSDEVOP_set_iopl, KPAGE(P_ABSENT), 0),
+			 -XEN_EFAULT);
+	ck_assert_int_eq(hcall(__HYPERVISOR_physdev_op, 1ULL << 40, 0, 0), -XEN_ENOSYS);
+}
+END_TEST
+
 /* The only vCPU taken down ends the run with a report; other vcpu_op
  * calls are not implemented yet. */
 START_TEST(last_vcpu_down)
@@ -1100,7 +1156,7 @@ static Suite *traps_suite(void)
 				  update_descriptor, debug_registers } },
 		{ "fpu", { fpu_taskswitch, fpu_fault_without_handler_stops } },
 		{ "events", { event_upcall } },
-		{ "privileged", { mov_from_cr, mov_from_cr_refused, last_vcpu_down } },
+		{ "privileged", { mov_from_cr, mov_from_cr_refused, last_vcpu_down, port_io } },
 	};
 	for (unsigned i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		TCase *tc = tcase_create(cases[i].name);

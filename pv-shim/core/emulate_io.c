@@ -1,0 +1,39 @@
+/*
+ * Port I/O from the guest kernel, as Xen emulates it for a domU: allowed
+ * once the kernel raised its I/O privilege (PHYSDEVOP_set_iopl, which
+ * Linux does at start of day; the kernel runs at ring 3 of Xen's guest
+ * rings, 1 here, so IOPL 1 or more), and then to ports the domain was
+ * given none of: reads return all ones, writes are dropped.  Linux's early
+ * PCI probe relies on that.  `in`/`out` with an imm8 or %dx port, 8, 16
+ * or 32 bits; the string forms are not emulated.
+ */
+#include "pv-shim/core/emulate.h"
+
+#define PREFIX_OPSIZE 0x66
+
+int emulate_port_io(struct core *c, struct trap_frame *f, const uint8_t insn[2],
+		    char *why, size_t whylen)
+{
+	unsigned at = insn[0] == PREFIX_OPSIZE ? 1 : 0;
+	uint8_t op = insn[at];
+	int imm8 = (op & 0xfc) == 0xe4; /* e4-e7 */
+	int dx = (op & 0xfc) == 0xec;   /* ec-ef */
+	if (!imm8 && !dx)
+		return 0;
+	if (c->st->traps.iopl < (c->st->vcpu.kernel_mode ? 1u : 3u)) {
+		core_format(why, whylen, "port I/O at I/O privilege %u (no "
+			    "PHYSDEVOP_set_iopl)", c->st->traps.iopl);
+		return -1;
+	}
+	int is_in = !(op & 2);
+	unsigned bytes = !(op & 1) ? 1 : at ? 2 : 4;
+	if (is_in) {
+		if (bytes == 4)
+			f->rax = 0xffffffffULL;       /* a 32-bit write zero-extends */
+		else if (bytes == 2)
+			f->rax |= 0xffffULL;
+		else
+			f->rax |= 0xffULL;
+	}
+	return (int)(at + 1 + (imm8 ? 1 : 0));
+}
