@@ -2,12 +2,14 @@
  * multicall: a batch of hypercalls, as PV Linux issues its page-table
  * updates (xen_mc_flush).  Each entry's result is written back into the
  * entry; a sub-call that must continue later (mm_continue) has its new
- * arguments written back too, and the multicall continues from it.
+ * arguments written back too, and the multicall continues from it.  A
+ * long batch continues too, after MM_BATCH_MAX entries, as Xen preempts.
  */
 #include "pv-shim/core/xen_abi.h"
 #include "pv-shim/core/core.h"
 #include "pv-shim/core/hypercall.h"
 #include "pv-shim/core/mm.h"
+#include "pv-shim/core/mm_batch.h"
 
 /* multicall(call_list, nr_calls) */
 long hypercall_multicall(struct core *c, const uint64_t args[5])
@@ -17,6 +19,11 @@ long hypercall_multicall(struct core *c, const uint64_t args[5])
 	uint32_t nr = (uint32_t)args[1];
 	for (uint32_t i = 0; i < nr; i++) {
 		uint64_t va = list + (uint64_t)i * sizeof(struct multicall_entry);
+		if (i == MM_BATCH_MAX) {
+			const uint64_t rest[5] = { va, nr - i, 0, 0, 0 };
+			mm_continue(c, rest);
+			return 0;
+		}
 		struct multicall_entry e;
 		if (copy_from_guest(c, &e, va, sizeof e))
 			return -XEN_EFAULT;

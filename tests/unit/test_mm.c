@@ -650,6 +650,30 @@ START_TEST(multicall_results)
 }
 END_TEST
 
+START_TEST(multicall_long_batch_continues)
+{
+	/* 600 entries over KPAGE(4..13): 512 run, then the call continues */
+	enum { N = 600 };
+	struct multicall_entry *e = (struct multicall_entry *)fake_guest_page(&g, DATA0 + 4);
+	ck_assert_uint_le(N * sizeof *e, 10 * FG_PAGE);
+	for (int i = 0; i < N; i++)
+		e[i] = (struct multicall_entry){ .op = __HYPERVISOR_xen_version,
+						 .result = 0xdead };
+	struct trap_frame f = frame_for(__HYPERVISOR_multicall, KPAGE(4), N, 0, 0);
+	ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_RESUME);
+	ck_assert_uint_eq(f.rip, RET_RIP - 2);
+	ck_assert_uint_eq(f.rdi, KPAGE(4) + 512 * sizeof *e);
+	ck_assert_uint_eq(f.rsi, N - 512);
+	ck_assert_int_eq((long)e[511].result, (4 << 16) | 17);
+	ck_assert_uint_eq(e[512].result, 0xdead);
+	f.rip = TRAMPOLINE;
+	f.rcx = RET_RIP;
+	ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_RESUME);
+	ck_assert_uint_eq(f.rip, RET_RIP);
+	ck_assert_int_eq((long)e[N - 1].result, (4 << 16) | 17);
+}
+END_TEST
+
 START_TEST(multicall_continues_a_sub_call)
 {
 	queue_with_room(5);
@@ -787,6 +811,7 @@ int main(void)
 	tcase_add_test(t, long_batch_continues);
 	tcase_add_test(t, validation_without_room_is_undone);
 	tcase_add_test(t, multicall_results);
+	tcase_add_test(t, multicall_long_batch_continues);
 	tcase_add_test(t, multicall_continues_a_sub_call);
 	tcase_add_test(t, memory_op_basics);
 	tcase_add_test(t, without_frame_table);
