@@ -113,15 +113,15 @@ static int validate(struct core *c, uint64_t pfn, enum mm_type type)
 			return rc;
 		}
 	}
-	size_t writes = 0;
-	for (unsigned i = 0; i < MM_ENTRIES; i++)
-		writes += validated_entry(c, type, i, t[i]) != t[i];
-	if (writes > platform_cpu_ops_room(c)) {
+	int writes = 0;
+	for (unsigned i = 0; i < MM_ENTRIES && !writes; i++)
+		writes = validated_entry(c, type, i, t[i]) != t[i];
+	/* One pass in address order: stores to one page in a row take one
+	 * place in the queue (platform.h). */
+	if (writes && platform_cpu_ops_room(c) < 1) {
 		put_entries(c, t, type, MM_ENTRIES);
 		return MM_ENOROOM;
 	}
-	/* One pass in address order: the launcher sends the shim one
-	 * restore of the page instead of a store per entry. */
 	for (unsigned i = 0; i < MM_ENTRIES; i++) {
 		uint64_t e = t[i], v = validated_entry(c, type, i, e);
 		if (v != e)

@@ -41,7 +41,9 @@ void platform_set_segment_base(struct core *c, enum segment_base which,
  * to repeat at CPL0 before the guest runs again, because KVM on these hosts
  * only notices page-table stores made by guest code (shim_abi.h).
  * platform_cpu_ops_room() is how many more may be asked for before the
- * guest must run; a hypercall with more work makes a continuation.
+ * guest must run; a hypercall with more work makes a continuation.  Stores
+ * to one page made one after another take one place together (the shim
+ * stores that page's entries again, as RAM holds them).
  */
 void platform_write_pte(struct core *c, uint64_t maddr, uint64_t value);
 void platform_invlpg(struct core *c, uint64_t va);

@@ -581,37 +581,50 @@ END_TEST
 
 START_TEST(validation_without_room_is_undone)
 {
-	/* An L1 whose validation needs more stores than the queue holds. */
-	uint64_t l1 = SPARE;
-	for (unsigned i = 0; i < 8; i++)
-		table(l1)[i * 64] = ((uint64_t)(SPARE + 1) << 12) | FG_P;
-	queue_with_room(7);
-	ck_assert_int_eq(ext1(MMUEXT_PIN_L1_TABLE, l1), -XEN_ENOMEM);
-	ck_assert_uint_eq(frame(l1)->type, MM_TYPE_NONE);
-	ck_assert_uint_eq(g.plat.cpu_ops->count, SHIM_CPU_OPS_MAX - 7);
-	/* after an op that fits, the pin continues rather than fails */
+	/* An L4 tree of five fresh tables, each needing stores (no USER
+	 * yet; the L4 has stray hypervisor slots): five queue places, one
+	 * per table, since stores to one page in a row share a place. */
+	build_second_tables();
+	table(SPARE + 2)[1] = ((uint64_t)(SPARE + 5) << 12) | FG_P | FG_RW;
+	table(SPARE + 5)[7] = ((uint64_t)(SPARE + 6) << 12) | FG_P;
+	queue_with_room(0);
+	ck_assert_int_eq(ext1(MMUEXT_PIN_L4_TABLE, SPARE), -XEN_ENOMEM);
+	ck_assert_uint_eq(g.plat.cpu_ops->count, SHIM_CPU_OPS_MAX);
+
+	/* A flush first (one place), then the pin runs out of room on its
+	 * last table: all of it is undone, and the call continues there. */
 	struct mmuext_op ops[2] = {
 		{ .cmd = MMUEXT_TLB_FLUSH_LOCAL },
-		{ .cmd = MMUEXT_PIN_L1_TABLE, .arg1.mfn = l1 },
+		{ .cmd = MMUEXT_PIN_L4_TABLE, .arg1.mfn = SPARE },
 	};
-	g.plat.cpu_ops->count = (uint32_t)(SHIM_CPU_OPS_MAX - 8);
+	g.plat.cpu_ops->count = (uint32_t)(SHIM_CPU_OPS_MAX - 5);
 	memcpy(fake_guest_page(&g, DATA0), ops, sizeof ops);
 	struct trap_frame f = frame_for(__HYPERVISOR_mmuext_op, KPAGE(0), 2, 0, DOMID_SELF);
 	ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_RESUME);
 	ck_assert_uint_eq(f.rip, RET_RIP - 2);
+	ck_assert_uint_eq(f.rdi, KPAGE(0) + sizeof ops[0]);
 	ck_assert_uint_eq(f.rsi, 1 | 0x80000000u);
-	ck_assert_uint_eq(frame(l1)->type, MM_TYPE_NONE);
-	/* with a drained queue it validates; the launcher's queue merged
-	 * the eight stores into one restore of the page */
+	for (uint64_t pfn = SPARE; pfn <= SPARE + 5; pfn++) {
+		ck_assert_uint_eq(frame(pfn)->type, MM_TYPE_NONE);
+		ck_assert_uint_eq(frame(pfn)->type_count, 0);
+	}
+	ck_assert_uint_eq(frame(DATA0)->type_count, 1);
+
+	/* drained: the pin completes; the four tables validated before
+	 * keep their stores, so only the L4's remain: one restore */
 	g.plat.cpu_ops->count = 0;
 	f.rip = TRAMPOLINE;
 	f.rcx = RET_RIP;
 	ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_RESUME);
+	ck_assert_uint_eq(f.rip, RET_RIP);
 	ck_assert_uint_eq(f.rax, 0);
-	ck_assert_uint_eq(frame(l1)->type, MM_TYPE_L1);
+	ck_assert_uint_eq(frame(SPARE)->flags, MM_FRAME_VALIDATED | MM_FRAME_PINNED);
+	ck_assert_uint_eq(frame(SPARE + 5)->type, MM_TYPE_L1);
 	ck_assert_uint_eq(g.plat.cpu_ops->count, 1);
 	ck_assert_uint_eq(g.plat.cpu_ops->op[0].kind, SHIM_CPU_OP_RESTORE_PAGE);
-	ck_assert_uint_eq(g.plat.cpu_ops->op[0].addr, l1 << 12);
+	ck_assert_uint_eq(g.plat.cpu_ops->op[0].addr, (uint64_t)SPARE << 12);
+	ck_assert_uint_eq(table(SPARE)[256], 0);
+	ck_assert_uint_eq(table(SPARE + 5)[7] & FG_US, FG_US);
 }
 END_TEST
 
