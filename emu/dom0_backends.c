@@ -2,18 +2,38 @@
  * dom0's side of the guest's event channels to its backends: a send on the
  * console port makes the console daemon read the ring; one on the xenstore
  * port kicks the xenstore daemon.  Ports are the ones the builder put in
- * start_info (run.c).
+ * start_info (run.c).  The other way, the backends raise the guest's end.
  */
 #include <stdio.h>
 #include "xenstore/daemon.h"
 #include "emu/console_backend.h"
 #include "emu/domain.h"
 
+/* A backend's event to the guest, as dom0 sends one on its end of the
+ * channel: pending the 2-level way (atomic on shared memory, so any thread
+ * may), and the vCPU woken if it sleeps in SCHEDOP_block. */
+static void signal_guest(struct domain *d, uint32_t port)
+{
+	if (d->core.st->evtchn.port[port].state != EVTCHN_INTERDOMAIN)
+		return; /* the guest closed its end */
+	if (evtchn_set_pending(&d->core, port))
+		vcpu_clock_wake(d);
+}
+
+void dom0_signal_store_cb(void *opaque)
+{
+	struct domain *d = opaque;
+	signal_guest(d, d->store_evtchn);
+}
+
 void dom0_console_drain(struct domain *d)
 {
 	if (!d->console_ring || d->console_ring_bad)
 		return;
-	if (console_backend_drain(d->console_ring, stdout) < 0) {
+	long n = console_backend_drain(d->console_ring, stdout);
+	if (n > 0)
+		signal_guest(d, d->console_evtchn); /* room again, as xenconsoled */
+	if (n < 0) {
 		/* xenconsoled gives up on such a ring too; say so once. */
 		d->console_ring_bad = 1;
 		fprintf(stderr, "xenlet: the guest's console ring indexes are "

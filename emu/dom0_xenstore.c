@@ -5,9 +5,9 @@
  * tools look for, with libxl's permissions (the guest reads its home and
  * writes only the directories meant for it).
  *
- * The guest's side of the ring needs its event channel, which xenlet does
- * not provide yet: the daemon serves the ring page and counts the
- * notifications it would send; dom0 tools use the Unix socket meanwhile.
+ * The daemon serves the ring page; its notifications raise the guest's
+ * xenstore event channel (signal_guest), and the guest's sends on it kick
+ * the daemon (dom0_backends.c).
  */
 #include <errno.h>
 #include <signal.h>
@@ -22,6 +22,8 @@ static void count_notification(void *opaque)
 {
 	struct dom0_xenstore *x = opaque;
 	__atomic_add_fetch(&x->notifications, 1, __ATOMIC_RELAXED);
+	if (x->signal_guest)
+		x->signal_guest(x->signal_opaque);
 }
 
 struct entry {
@@ -148,6 +150,8 @@ int dom0_xenstore_start(struct dom0_xenstore *x, const struct dom0_xenstore_conf
 		snprintf(err, errlen, "xenstore thread: %s", strerror(e));
 		goto fail;
 	}
+	x->signal_guest = c->signal_guest;
+	x->signal_opaque = c->signal_opaque;
 	x->guest = xs_daemon_add_domain(x->daemon, c->domid, c->ring_page,
 					count_notification, x);
 	if (!x->guest) {

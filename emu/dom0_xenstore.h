@@ -12,6 +12,9 @@ struct dom0_xenstore {
 	struct xs_daemon *daemon;
 	struct xs_domain *guest;
 	uint64_t notifications;     /* the daemon signalled the guest */
+	/* Raises the guest's xenstore event (from the daemon's thread). */
+	void (*signal_guest)(void *opaque);
+	void *signal_opaque;
 };
 
 struct dom0_xenstore_config {
@@ -24,6 +27,8 @@ struct dom0_xenstore_config {
 	uint64_t console_mfn;
 	uint32_t console_evtchn;
 	const char *socket_path;    /* NULL: no socket for dom0 tools */
+	void (*signal_guest)(void *opaque); /* NULL: notifications only counted */
+	void *signal_opaque;
 };
 
 /* Starts the daemon in its own thread, introduces the guest with its

@@ -24,6 +24,7 @@ struct domain {
 	void *console_ring;          /* the guest's xencons_interface page */
 	int console_ring_bad;        /* its indexes were impossible: ignored */
 	uint32_t store_evtchn, console_evtchn; /* ports bound to dom0 */
+	int wake_fd;                 /* eventfd: wakes a blocked vCPU */
 };
 
 /* Runs the vCPU until the domain stops; returns the xenlet exit status. */
@@ -40,6 +41,13 @@ void host_trap_calibrate(struct domain *d);
 void dom0_notify_backend(struct domain *d, uint32_t port);
 void dom0_notify_backend_cb(void *opaque, uint32_t port);
 void dom0_console_drain(struct domain *d);
+void dom0_signal_store_cb(void *opaque); /* the xenstore daemon's notify */
+
+/* The vCPU's clock (vcpu_clock.c): the guest TSC and the core's time
+ * base, once the vCPU exists; SCHEDOP_block's sleep; waking it. */
+int vcpu_clock_start(struct domain *d, char *err, size_t errlen);
+void vcpu_clock_block(void *opaque);
+void vcpu_clock_wake(struct domain *d);
 
 /* Prints why the domain stopped and returns the exit status for it. */
 int stop_report(struct domain *d);

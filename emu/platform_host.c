@@ -29,6 +29,21 @@ void platform_notify_backend(struct core *c, uint32_t port)
 		p->notify_backend(p->notify_opaque, port);
 }
 
+uint64_t platform_read_tsc(struct core *c)
+{
+	struct host_platform *p = c->plat;
+	if (p->fake_tsc)
+		return *p->fake_tsc;
+	return __builtin_ia32_rdtsc() + (uint64_t)p->tsc_offset;
+}
+
+void platform_block(struct core *c)
+{
+	struct host_platform *p = c->plat;
+	if (p->block)
+		p->block(p->notify_opaque);
+}
+
 void platform_log(struct core *c, const char *line)
 {
 	struct host_platform *p = c->plat;

@@ -25,6 +25,11 @@ struct host_platform {
 	/* A send on a port bound to dom0 (unit tests: NULL, or a recorder). */
 	void (*notify_backend)(void *opaque, uint32_t port);
 	void *notify_opaque;
+	/* SCHEDOP_block's sleep (opaque: notify_opaque); NULL: no sleep. */
+	void (*block)(void *opaque);
+	/* The guest's TSC is the host's plus this; unit tests set fake_tsc. */
+	int64_t tsc_offset;
+	const uint64_t *fake_tsc;
 };
 
 #endif

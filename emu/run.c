@@ -173,6 +173,8 @@ static int setup(struct domain *d, const struct xen_image *img,
 		return -1;
 	d->plat.vcpu_fd = d->vm.vcpu_fd;
 	d->plat.cpuid = d->vm.cpuid;
+	if (vcpu_clock_start(d, err, errlen))
+		return -1;
 
 	const struct domain_layout *l = &br.layout;
 	struct dom0_xenstore_config xc = {
@@ -183,6 +185,7 @@ static int setup(struct domain *d, const struct xen_image *img,
 		.ring_mfn = l->xenstore_pfn, .ring_evtchn = STORE_EVTCHN,
 		.console_mfn = l->console_pfn, .console_evtchn = CONSOLE_EVTCHN,
 		.socket_path = cfg->xenstore_socket,
+		.signal_guest = dom0_signal_store_cb, .signal_opaque = d,
 	};
 	return dom0_xenstore_start(&d->xenstore, &xc, err, errlen);
 }
@@ -195,13 +198,15 @@ static void teardown(struct domain *d)
 		munmap(d->ram, d->ram_bytes);
 	if (d->ram_fd >= 0)
 		close(d->ram_fd);
+	if (d->wake_fd >= 0)
+		close(d->wake_fd);
 	if (d->shim.region)
 		munmap(d->shim.region, shim_region_size(d->shim.nr_pages));
 }
 
 int xenlet_run(const struct xenlet_config *cfg)
 {
-	struct domain d = { .cfg = cfg, .ram_fd = -1 };
+	struct domain d = { .cfg = cfg, .ram_fd = -1, .wake_fd = -1 };
 	d.stats.start_ns = stats_now_ns();
 	char err[256] = "";
 	struct xen_image img;

@@ -12,7 +12,7 @@ static const char *const exit_names[EXIT_KINDS] = {
 	[EXIT_IO_CONSOLE] = "io_console", [EXIT_IO_LOG] = "io_log",
 	[EXIT_IO_STOP] = "io_stop", [EXIT_IO_CALIBRATE] = "io_calibrate",
 	[EXIT_IO_READY] = "io_ready", [EXIT_IO_OTHER] = "io_other",
-	[EXIT_IO_NOTIFY] = "io_notify",
+	[EXIT_IO_NOTIFY] = "io_notify", [EXIT_IO_BLOCK] = "io_block",
 	[EXIT_HLT] = "hlt", [EXIT_SHUTDOWN] = "shutdown",
 	[EXIT_INTERNAL_ERROR] = "internal_error", [EXIT_INTR] = "intr",
 	[EXIT_OTHER] = "other",
@@ -59,6 +59,7 @@ void stats_print(FILE *out, const struct launcher_stats *ls,
 			(unsigned long long)((ls->guest_entry_ns - ls->start_ns) / 1000));
 	fprintf(out, "xenlet-stats: run_us %llu\n",
 		(unsigned long long)((ls->end_ns - ls->start_ns) / 1000));
+	fprintf(out, "xenlet-stats: vcpu_blocks %llu\n", (unsigned long long)ls->blocks);
 	fprintf(out, "xenlet-stats: vm_exits %llu\n", (unsigned long long)total);
 	for (int i = 0; i < EXIT_KINDS; i++)
 		if (ls->exits[i])

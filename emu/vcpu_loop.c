@@ -94,6 +94,10 @@ static int on_io(struct domain *d)
 		d->stats.exits[EXIT_IO_NOTIFY]++;
 		dom0_notify_backend(d, v);
 		return -2;
+	case SHIM_PORT_BLOCK:
+		d->stats.exits[EXIT_IO_BLOCK]++;
+		vcpu_clock_block(d);
+		return -2;
 	case SHIM_PORT_READY:
 		d->stats.exits[EXIT_IO_READY]++;
 		on_ready(d);

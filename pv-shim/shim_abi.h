@@ -128,6 +128,7 @@ static inline unsigned long long shim_region_size(unsigned long long nr_pages)
 #define SHIM_PORT_CALIBRATE 0xe5  /* start-up measurement, see boot.c */
 #define SHIM_PORT_READY     0xe6  /* shim set up; about to enter the guest */
 #define SHIM_PORT_NOTIFY    0xe7  /* value = event channel port for dom0 */
+#define SHIM_PORT_BLOCK     0xe8  /* the vCPU sleeps (SCHEDOP_block/poll) */
 
 /*
  * The TSS carries an I/O permission bitmap covering ports 0 to 0xef, all

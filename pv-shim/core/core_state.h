@@ -12,6 +12,7 @@
 #include "pv-shim/core/mm.h"
 #include "pv-shim/core/traps_state.h"
 #include "pv-shim/core/evtchn.h"
+#include "pv-shim/core/vtime.h"
 
 #define CORE_STATE_MAGIC 0x65726f63u /* "core" */
 #define CORE_NR_HYPERCALLS 64        /* Xen's table size; higher is -ENOSYS */
@@ -67,6 +68,7 @@ struct core_state {
 	struct core_stats stats;
 	struct mm_state mm;            /* frame table, M2P, continuations */
 	struct evtchn_state evtchn;    /* event channel ports (evtchn.h) */
+	struct vtime_state vtime;      /* time, timers, vcpu_info place (vtime.h) */
 };
 
 #endif

@@ -10,6 +10,7 @@
 #include "pv-shim/core/evtchn.h"
 #include "pv-shim/core/platform.h"
 #include "pv-shim/core/shared_info.h"
+#include "pv-shim/core/vtime.h"
 
 #define BITS_PER_WORD 64
 
@@ -23,6 +24,9 @@ void evtchn_domain_init(struct core *c, uint16_t domid, uint32_t store_port,
 	struct evtchn_state *ev = &c->st->evtchn;
 	core_memset(ev, 0, sizeof *ev);
 	ev->domid = domid;
+	/* A vCPU starts with event delivery masked: the guest unmasks it
+	 * once it can take an upcall. */
+	core_shared_info(c)->vcpu_info[0].evtchn_upcall_mask = 1;
 	const uint32_t backends[] = { store_port, console_port };
 	for (unsigned i = 0; i < 2; i++) {
 		if (backends[i] == 0 || backends[i] >= EVTCHN_NR_PORTS)
@@ -46,7 +50,7 @@ int evtchn_set_pending(struct core *c, uint32_t port)
 	if (port == 0 || port >= EVTCHN_NR_PORTS)
 		return 0;
 	struct shared_info *s = core_shared_info(c);
-	struct vcpu_info *v = &s->vcpu_info[0];
+	struct vcpu_info *v = core_vcpu_info(c);
 	unsigned word = port / BITS_PER_WORD;
 	uint64_t bit = 1ULL << (port % BITS_PER_WORD);
 	/* The guest changes these words under us (it runs, or, in the
@@ -169,7 +173,7 @@ static long do_unmask(struct core *c, uint32_t port)
 	if (!port_of(c, port))
 		return -XEN_EINVAL;
 	struct shared_info *s = core_shared_info(c);
-	struct vcpu_info *v = &s->vcpu_info[0];
+	struct vcpu_info *v = core_vcpu_info(c);
 	unsigned word = port / BITS_PER_WORD;
 	uint64_t bit = 1ULL << (port % BITS_PER_WORD);
 	__atomic_fetch_and(&s->evtchn_mask[word], ~bit, __ATOMIC_SEQ_CST);

@@ -38,7 +38,8 @@ struct evtchn_state {
 struct core;
 
 /* Ports the toolstack leaves bound to dom0's backends (xenstore, console):
- * interdomain with dom0, so a send reaches the launcher's backend. */
+ * interdomain with dom0, so a send reaches the launcher's backend; vCPU 0
+ * starts with events masked. */
 void evtchn_domain_init(struct core *c, uint16_t domid, uint32_t store_port,
 			uint32_t console_port);
 

@@ -29,6 +29,8 @@ static hypercall_fn *const handlers[CORE_NR_HYPERCALLS] = {
 	[__HYPERVISOR_get_debugreg] = hypercall_get_debugreg,
 	[__HYPERVISOR_physdev_op] = hypercall_physdev_op,
 	[__HYPERVISOR_event_channel_op] = hypercall_event_channel_op,
+	[__HYPERVISOR_vcpu_op] = hypercall_vcpu_op,
+	[__HYPERVISOR_set_timer_op] = hypercall_set_timer_op,
 };
 
 static const char *const names[CORE_NR_HYPERCALLS] = {

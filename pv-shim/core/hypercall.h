@@ -30,6 +30,9 @@ hypercall_fn hypercall_get_debugreg;
 hypercall_fn hypercall_physdev_op;
 /* Event channels (evtchn.c). */
 hypercall_fn hypercall_event_channel_op;
+/* vCPU 0: timers, vcpu_info and runstate placement (hypercall_vcpu_op.c). */
+hypercall_fn hypercall_vcpu_op;
+hypercall_fn hypercall_set_timer_op;
 
 /* Runs the hypercall a guest-kernel `syscall` made; result in f->rax. */
 void hypercall_from_syscall(struct core *c, struct trap_frame *f);

@@ -1,6 +1,7 @@
 /* HYPERVISOR_sched_op: yield and shutdown for now (one vCPU, no events). */
 #include "pv-shim/core/xen_abi.h"
 #include "pv-shim/core/hypercall.h"
+#include "pv-shim/core/sched_block.h"
 
 long hypercall_sched_op(struct core *c, const uint64_t args[5])
 {
@@ -8,6 +9,10 @@ long hypercall_sched_op(struct core *c, const uint64_t args[5])
 	switch (cmd) {
 	case SCHEDOP_yield:
 		return 0; /* the only vCPU keeps running */
+	case SCHEDOP_block:
+		return sched_block(c);
+	case SCHEDOP_poll:
+		return sched_poll(c, arg);
 	case SCHEDOP_shutdown: {
 		struct sched_shutdown sd;
 		if (copy_from_guest(c, &sd, arg, sizeof sd))

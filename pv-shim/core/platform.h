@@ -25,6 +25,14 @@ void platform_console_write(struct core *c, const char *buf, size_t len);
  * console or xenstore). */
 void platform_notify_backend(struct core *c, uint32_t port);
 
+/* The guest's TSC now (what rdtsc gives guest code). */
+uint64_t platform_read_tsc(struct core *c);
+
+/* The vCPU sleeps until the core's next timer deadline
+ * (vtime_next_deadline), an event from a backend, or a reason for the
+ * launcher to take control; it may return early. */
+void platform_block(struct core *c);
+
 /* One diagnostic line for the launcher's stderr (no trailing newline). */
 void platform_log(struct core *c, const char *line);
 

@@ -230,7 +230,9 @@ enum core_action core_handle_trap(struct core *c, struct trap_frame *f)
 	} else {
 		exception(c, f);
 	}
-	if (st->stop_reason == CORE_RUNNING)
+	if (st->stop_reason == CORE_RUNNING) {
+		vtime_poll_timers(c); /* a timer due fires at the next way out */
 		traps_event_upcall(c, f);
+	}
 	return st->stop_reason == CORE_RUNNING ? CORE_RESUME : CORE_STOP;
 }

@@ -37,7 +37,7 @@
 
 static struct vcpu_info *vcpu_info(struct core *c)
 {
-	return &core_shared_info(c)->vcpu_info[0];
+	return core_vcpu_info(c); /* where VCPUOP_register_vcpu_info put it */
 }
 
 /* Where a trap from guest user mode lands: stack_switch's stack, or until

@@ -67,5 +67,5 @@ void traps_iret(struct core *c, struct trap_frame *f)
 		f->rcx = ic.rcx;
 		f->r11 = ic.r11;
 	}
-	core_shared_info(c)->vcpu_info[0].evtchn_upcall_mask = !(ic.rflags & RFLAGS_IF);
+	core_vcpu_info(c)->evtchn_upcall_mask = !(ic.rflags & RFLAGS_IF);
 }

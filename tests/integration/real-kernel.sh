@@ -2,8 +2,9 @@
 # Boots Debian 12's own linux-image-amd64 (a bzImage with an XZ payload,
 # fetched from Debian's archive) in each trap path.  It runs until it needs
 # something xenlet does not build yet; the launcher must then stop with one
-# line naming the fault or hypercall and the guest RIP, and a non-zero,
-# non-internal exit status.  Asserts it got at least past its first
+# line naming the fault or hypercall and the guest RIP (or the kernel's own
+# crash shutdown after its panic message), and a non-zero, non-internal
+# exit status.  The kernel's boot messages must reach stdout.  Asserts it got at least past its first
 # hypercalls (answered xen_version, a wrmsr and CPUID emulated).
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -27,10 +28,12 @@ for path in guest host; do
 	else
 		pass "guest stopped with status $RC"
 	fi
-	# The stop is said in one line, with the RIP.
-	stops=$(grep -cE '^xenlet: guest .*rip 0x[0-9a-f]+' "$ERR")
+	# The stop is said in one line, with the RIP, or the kernel panicked
+	# and said why itself.
+	stop_re='^xenlet: guest .*rip 0x[0-9a-f]+|^xenlet: guest crashed \(SCHEDOP_shutdown'
+	stops=$(grep -cE "$stop_re" "$ERR")
 	if [ "$stops" = 1 ]; then
-		pass "one line names the stop: $(grep -E '^xenlet: guest .*rip 0x' "$ERR" | cut -c1-160)"
+		pass "one line names the stop: $(grep -E "$stop_re" "$ERR" | cut -c1-160)"
 	else
 		fail "$stops lines name the stop and its RIP, expected 1"
 	fi
@@ -43,6 +46,11 @@ for path in guest host; do
 	[ "$(stat_of hypercalls)" -ge 3 ] &&
 		pass "$(stat_of hypercalls) hypercalls made" || fail "fewer than 3 hypercalls"
 	expect_err_matches "^xenlet-stats: trap_path $path$"
+	expect_out_has "Linux version"
+	if grep -q '^xenlet: guest crashed' "$ERR"; then
+		expect_out_has "Kernel panic"
+	fi
+	grep -E 'Kernel panic|^\[ *[0-9.]+\] RIP:' "$OUT" | head -2 | sed "s/^/note [$path]: /"
 done
 
 # Not enough memory for this kernel: refused before any VM exists.

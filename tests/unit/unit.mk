@@ -7,7 +7,7 @@ CORE_TEST_OBJS := $(CORE_SAN_OBJS) $(BUILD)/san/emu/platform_host.o \
 CORE_UNIT_TESTS := $(BUILD)/tests/unit/test_core $(BUILD)/tests/unit/test_domain_build \
 	$(BUILD)/tests/unit/test_mm
 CORE_UNIT_TESTS += $(BUILD)/tests/unit/test_traps
-CORE_UNIT_TESTS += $(BUILD)/tests/unit/test_evtchn
+CORE_UNIT_TESTS += $(BUILD)/tests/unit/test_evtchn $(BUILD)/tests/unit/test_time
 
 $(CORE_UNIT_TESTS): $(BUILD)/tests/unit/%: $(BUILD)/san/tests/unit/%.o $(CORE_TEST_OBJS)
 	@mkdir -p $(@D)

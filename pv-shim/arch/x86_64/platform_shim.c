@@ -37,6 +37,20 @@ void platform_notify_backend(struct core *c, uint32_t port)
 	outl(SHIM_PORT_NOTIFY, port);
 }
 
+uint64_t platform_read_tsc(struct core *c)
+{
+	(void)c;
+	uint32_t lo, hi;
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+void platform_block(struct core *c)
+{
+	(void)c;
+	outl(SHIM_PORT_BLOCK, 0);
+}
+
 void platform_log(struct core *c, const char *line)
 {
 	(void)c;

@@ -4,10 +4,13 @@
  * console daemon must have consumed them when the send returns), and the
  * 2-level event channel operations a kernel makes (status, alloc_unbound,
  * bind_virq, bind_ipi, send, unmask, close) with what they leave in
- * shared_info.  With xt.step=unsent it leaves bytes in the ring without a
+ * shared_info, then time: vcpu_time_info read as pvclock (monotonic), a
+ * set_timer_op deadline waking SCHEDOP_block with VIRQ_TIMER delivered to
+ * the event callback.  With xt.step=unsent it leaves bytes in the ring without a
  * send and powers off: the launcher must still print them.
  */
 #include <stdint.h>
+#include <xen/callback.h>
 #include <xen/errno.h>
 #include <xen/event_channel.h>
 #include <xen/io/console.h>
@@ -22,9 +25,13 @@ const char test_title[] = "console ring and event channels";
 #define VIRT_BASE 0xffffffff80000000UL
 #define PAGE_SIZE 4096UL
 
+#define STR(x) STR_(x)
+#define STR_(x) #x
+
 static struct xencons_interface *ring;
 static struct shared_info *shared;
 static char step[16];
+static uint32_t timer_port;
 
 static long evtchn_op(int cmd, void *arg)
 {
@@ -83,10 +90,11 @@ static int pending(uint32_t port)
 	return (shared->evtchn_pending[port / 64] >> (port % 64)) & 1;
 }
 
-static void channel_ops(void)
+/* start_info gives shared_info's machine address: map it over a page of
+ * our own bss, as a kernel maps it into its fixmap; then mask every port,
+ * as a kernel does before it binds any. */
+static void map_shared_info(void)
 {
-	/* start_info gives shared_info's machine address: map it over a page
-	 * of our own bss, as a kernel maps it into its fixmap. */
 	static uint8_t window[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
 	long rc = hypercall_via_syscall(__HYPERVISOR_update_va_mapping,
 					(unsigned long)window,
@@ -94,6 +102,18 @@ static void channel_ops(void)
 					UVMF_INVLPG, 0, 0);
 	require(rc == 0, "update_va_mapping of shared_info: %ld", rc);
 	shared = (void *)window;
+	for (unsigned i = 0; i < sizeof shared->evtchn_mask / sizeof shared->evtchn_mask[0]; i++)
+		shared->evtchn_mask[i] = ~0UL;
+}
+
+static void unmask(uint32_t port)
+{
+	struct evtchn_unmask um = { .port = port };
+	check_eq(evtchn_op(EVTCHNOP_unmask, &um), 0);
+}
+
+static void channel_ops(void)
+{
 	struct evtchn_status st = { .dom = DOMID_SELF, .port = 2 };
 	check_eq(evtchn_op(EVTCHNOP_status, &st), 0);
 	check_eq(st.status, EVTCHNSTAT_interdomain);
@@ -104,6 +124,7 @@ static void channel_ops(void)
 	struct evtchn_bind_virq bv = { .virq = VIRQ_TIMER, .vcpu = 0 };
 	check_eq(evtchn_op(EVTCHNOP_bind_virq, &bv), 0);
 	check(bv.port > 2);
+	timer_port = bv.port;
 	check_eq(evtchn_op(EVTCHNOP_bind_virq, &bv), -XEN_EEXIST);
 
 	/* An IPI to ourselves, masked: pending but no upcall until unmask. */
@@ -138,9 +159,131 @@ static void channel_ops(void)
 	check_eq(evtchn_op(EVTCHNOP_init_control, &au), -XEN_ENOSYS);
 }
 
+/* The event callback: saves the registers, records, and irets through
+ * the hypercall page with the frame Xen's upcall left (rcx, r11, rip, cs,
+ * rflags, rsp, ss; flags 0 pushed for the iret). */
+void event_entry(void);
+void event_record(void);
+__asm__(".pushsection .text\n"
+	".global event_entry\n"
+	"event_entry:\n"
+	"	pushq %rax; pushq %rdx; pushq %rsi; pushq %rdi\n"
+	"	pushq %r8; pushq %r9; pushq %r10; pushq %rbp\n"
+	"	movq %rsp, %rbp\n"
+	"	andq $-16, %rsp\n"
+	"	call event_record\n"
+	"	movq %rbp, %rsp\n"
+	"	popq %rbp; popq %r10; popq %r9; popq %r8\n"
+	"	popq %rdi; popq %rsi; popq %rdx; popq %rax\n"
+	"	popq %rcx\n"
+	"	popq %r11\n"
+	"	pushq $0\n"
+	"	jmp hypercall_page + " STR(__HYPERVISOR_iret) " * 32\n"
+	".popsection\n");
+
+static volatile unsigned upcalls;
+static volatile uint64_t ports_seen;
+
+/* As Linux's 2-level handler: take the selector, then each pending,
+ * unmasked port of its words, clearing what it took. */
+void event_record(void)
+{
+	struct vcpu_info *v = &shared->vcpu_info[0];
+	upcalls++;
+	v->evtchn_upcall_pending = 0;
+	uint64_t sel = __atomic_exchange_n(&v->evtchn_pending_sel, 0, __ATOMIC_SEQ_CST);
+	if (sel & 1) {
+		uint64_t p = shared->evtchn_pending[0] & ~shared->evtchn_mask[0];
+		__atomic_fetch_and(&shared->evtchn_pending[0], ~p, __ATOMIC_SEQ_CST);
+		ports_seen |= p;
+	}
+}
+
+static inline uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+/* Xen system time the way a PV kernel reads it (pvclock). */
+static uint64_t system_time(void)
+{
+	const volatile struct vcpu_time_info *t = &shared->vcpu_info[0].time;
+	for (;;) {
+		uint32_t v = t->version;
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		uint64_t delta = rdtsc() - t->tsc_timestamp;
+		int8_t shift = t->tsc_shift;
+		delta = shift < 0 ? delta >> -shift : delta << shift;
+		uint64_t ns = t->system_time +
+			(uint64_t)(((unsigned __int128)delta * t->tsc_to_system_mul) >> 32);
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		if (!(v & 1) && v == t->version)
+			return ns;
+	}
+}
+
+static void timer_and_block(void)
+{
+	struct callback_register cb = {
+		.type = CALLBACKTYPE_event, .address = (unsigned long)event_entry,
+	};
+	check_eq(hypercall_via_syscall(__HYPERVISOR_callback_op, CALLBACKOP_register,
+				       (unsigned long)&cb, 0, 0, 0), 0);
+	struct vcpu_info *v = &shared->vcpu_info[0];
+	check(v->time.tsc_to_system_mul != 0);
+	check_eq(v->time.version % 2, 0);
+	check(shared->wc_sec > 1600000000u); /* the wallclock is today's */
+
+	uint64_t t0 = system_time(), prev = t0;
+	for (int i = 0; i < 1000; i++) {
+		uint64_t t = system_time();
+		check_msg(t >= prev, "system time went back: %lu after %lu", t, prev);
+		prev = t;
+	}
+
+	/* Masked while we arm the timer, as a kernel would be. */
+	v->evtchn_upcall_mask = 1;
+	unmask(timer_port);
+	upcalls = 0;
+	ports_seen = 0;
+	uint64_t deadline = system_time() + 5000000; /* 5 ms */
+	check_eq(hypercall_via_syscall(__HYPERVISOR_set_timer_op, deadline, 0, 0, 0, 0), 0);
+	/* SCHEDOP_block unmasks, sleeps until the timer, and the upcall runs
+	 * on the way back. */
+	long rc = HYPERVISOR_sched_op(SCHEDOP_block, 0);
+	uint64_t woke = system_time();
+	check_eq(rc, 0);
+	check_msg(upcalls == 1, "%u upcalls after the block", upcalls);
+	check_msg(ports_seen & (1UL << timer_port), "VIRQ_TIMER's port %u not seen "
+		  "(ports 0x%lx)", timer_port, ports_seen);
+	check_msg(woke >= deadline, "woke %ld ns before the deadline",
+		  (long)(deadline - woke));
+	check(woke >= prev);
+	printk("events: VIRQ_TIMER woke SCHEDOP_block after %lu us\n",
+	       (unsigned long)((woke - (deadline - 5000000)) / 1000));
+
+	/* No timer and an event pending: block returns at once. */
+	v->evtchn_upcall_mask = 1;
+	check_eq(hypercall_via_syscall(__HYPERVISOR_set_timer_op, 0, 0, 0, 0, 0), 0);
+	struct evtchn_bind_ipi bi = { .vcpu = 0 };
+	check_eq(evtchn_op(EVTCHNOP_bind_ipi, &bi), 0);
+	unmask(bi.port);
+	check_eq(send(bi.port), 0);
+	rc = HYPERVISOR_sched_op(SCHEDOP_block, 0);
+	check_eq(rc, 0);
+	check_eq(upcalls, 2);
+	check(ports_seen & (1UL << bi.port));
+}
+
 void test_main(void)
 {
+	map_shared_info();
 	console_ring();
+	/* The console daemon signalled room at each send (port 2 pending,
+	 * masked); a send on the store port kicked the daemon. */
+	check(shared->evtchn_pending[0] & (1UL << 2));
 	if (cmdline_str(test_cmdline(), "xt.step", step, sizeof step) == CMDLINE_OK &&
 	    strcmp(step, "unsent") == 0) {
 		/* No send, no result line: the launcher must read the ring
@@ -150,4 +293,5 @@ void test_main(void)
 		HYPERVISOR_sched_op(SCHEDOP_shutdown, &sd);
 	}
 	channel_ops();
+	timer_and_block();
 }

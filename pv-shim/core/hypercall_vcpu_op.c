@@ -1,0 +1,134 @@
+/*
+ * HYPERVISOR_vcpu_op and set_timer_op for the domain's one vCPU (0), as
+ * xen/common/domain.c: its timers, where its vcpu_info and runstate live.
+ * VCPUOP_down of vCPU 0 never gets here: trap.c ends the run on it.
+ */
+#include "pv-shim/core/xen_abi.h"
+#include <xen/vcpu.h>
+#include "pv-shim/core/hypercall.h"
+#include "pv-shim/core/evtchn.h"
+#include "pv-shim/core/mm.h"
+#include "pv-shim/core/platform.h"
+#include "pv-shim/core/shared_info.h"
+#include "pv-shim/core/traps.h"
+#include "pv-shim/core/vtime.h"
+
+#define PAGE_SIZE 4096ULL
+#define MIN_PERIOD_NS 1000000ULL /* Xen refuses periodic timers under 1 ms */
+
+/* A deadline already past fires at once, as Xen's timer would. */
+static void set_singleshot(struct core *c, uint64_t deadline_ns)
+{
+	c->st->vtime.singleshot_ns = deadline_ns ? deadline_ns : 1;
+	vtime_poll_timers(c);
+}
+
+long hypercall_set_timer_op(struct core *c, const uint64_t args[5])
+{
+	if (args[0] == 0)
+		c->st->vtime.singleshot_ns = 0;
+	else
+		set_singleshot(c, args[0]);
+	return 0;
+}
+
+static long register_vcpu_info(struct core *c, uint64_t arg)
+{
+	struct vcpu_register_vcpu_info r;
+	if (copy_from_guest(c, &r, arg, sizeof r))
+		return -XEN_EFAULT;
+	struct vtime_state *t = &c->st->vtime;
+	if (t->vcpu_info_gpa)
+		return -XEN_EINVAL; /* once only, as Xen */
+	if (r.offset > PAGE_SIZE - sizeof(struct vcpu_info))
+		return -XEN_ENXIO;
+	if (r.mfn >= c->st->nr_pages)
+		return -XEN_EINVAL;
+	uint64_t gpa = (r.mfn << 12) + r.offset;
+	struct vcpu_info *nv = platform_guest_ram(c, gpa, sizeof *nv);
+	if (!nv)
+		return -XEN_EINVAL;
+	/* Xen holds a writable type reference: the page can never become a
+	 * page table while the core writes into it. */
+	if (c->st->mm.nr_frames && mm_get_type(c, r.mfn, MM_TYPE_WRITABLE))
+		return -XEN_EINVAL;
+	core_memcpy(nv, &core_shared_info(c)->vcpu_info[0], sizeof *nv);
+	t->vcpu_info_gpa = gpa;
+	/* The guest rescans every selector word once, as after Xen's move. */
+	__atomic_store_n(&nv->evtchn_pending_sel, ~0ULL, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&nv->evtchn_upcall_pending, 1, __ATOMIC_SEQ_CST);
+	vtime_update(c);
+	return 0;
+}
+
+static long register_runstate(struct core *c, uint64_t arg)
+{
+	struct vcpu_register_runstate_memory_area a;
+	if (copy_from_guest(c, &a, arg, sizeof a))
+		return -XEN_EFAULT;
+	uint64_t end = a.addr.p + sizeof(struct vcpu_runstate_info) - 1;
+	if (a.addr.p && (end < a.addr.p || !traps_guest_address_ok(a.addr.p) ||
+			 !traps_guest_address_ok(end)))
+		return -XEN_EFAULT;
+	c->st->vtime.runstate_va = a.addr.p;
+	vtime_update(c);
+	return 0;
+}
+
+static long get_runstate(struct core *c, uint64_t arg)
+{
+	struct vcpu_runstate_info r = { .state = RUNSTATE_running };
+	r.time[RUNSTATE_running] = vtime_now_ns(c);
+	return copy_to_guest(c, arg, &r, sizeof r) ? -XEN_EFAULT : 0;
+}
+
+long hypercall_vcpu_op(struct core *c, const uint64_t args[5])
+{
+	uint64_t cmd = args[0], arg = args[2];
+	if ((uint32_t)args[1] != 0)
+		return -XEN_ENOENT; /* the domain has one vCPU */
+	struct vtime_state *t = &c->st->vtime;
+	switch (cmd) {
+	case VCPUOP_initialise:
+		return -XEN_EEXIST;
+	case VCPUOP_up:
+		return 0;
+	case VCPUOP_is_up:
+		return 1;
+	case VCPUOP_get_runstate_info:
+		return get_runstate(c, arg);
+	case VCPUOP_register_runstate_memory_area:
+		return register_runstate(c, arg);
+	case VCPUOP_register_vcpu_info:
+		return register_vcpu_info(c, arg);
+	case VCPUOP_set_periodic_timer: {
+		struct vcpu_set_periodic_timer p;
+		if (copy_from_guest(c, &p, arg, sizeof p))
+			return -XEN_EFAULT;
+		if (p.period_ns < MIN_PERIOD_NS)
+			return -XEN_EINVAL;
+		t->period_ns = p.period_ns;
+		t->periodic_next_ns = vtime_now_ns(c) + p.period_ns;
+		return 0;
+	}
+	case VCPUOP_stop_periodic_timer:
+		t->period_ns = 0;
+		return 0;
+	case VCPUOP_set_singleshot_timer: {
+		struct vcpu_set_singleshot_timer s;
+		if (copy_from_guest(c, &s, arg, sizeof s))
+			return -XEN_EFAULT;
+		if ((s.flags & VCPU_SSHOTTMR_future) && s.timeout_abs_ns < vtime_now_ns(c))
+			return -XEN_ETIME;
+		set_singleshot(c, s.timeout_abs_ns);
+		return 0;
+	}
+	case VCPUOP_stop_singleshot_timer:
+		t->singleshot_ns = 0;
+		return 0;
+	default:
+		/* get_physid, send_nmi, register_vcpu_time_memory_area and
+		 * the rest: not offered. */
+		return -XEN_ENOSYS;
+	}
+}

@@ -1,0 +1,66 @@
+/*
+ * SCHEDOP_block and SCHEDOP_poll: the vCPU sleeps in the launcher (no
+ * busy loop) until an event or its next timer, as xen/common/sched/core.c.
+ * One sleep per call: a return with nothing pending is allowed (guests
+ * loop), and lets the launcher take a stop signal.
+ */
+#include "pv-shim/core/xen_abi.h"
+#include <xen/event_channel.h>
+#include "pv-shim/core/core.h"
+#include "pv-shim/core/evtchn.h"
+#include "pv-shim/core/platform.h"
+#include "pv-shim/core/sched_block.h"
+#include "pv-shim/core/shared_info.h"
+#include "pv-shim/core/vtime.h"
+
+#define POLL_MAX_PORTS 128 /* Xen's limit too */
+
+long sched_block(struct core *c)
+{
+	struct vcpu_info *v = core_vcpu_info(c);
+	/* Blocking enables event delivery, else nothing could wake it. */
+	__atomic_store_n(&v->evtchn_upcall_mask, 0, __ATOMIC_SEQ_CST);
+	vtime_poll_timers(c);
+	if (!__atomic_load_n(&v->evtchn_upcall_pending, __ATOMIC_SEQ_CST)) {
+		platform_block(c);
+		vtime_poll_timers(c);
+	}
+	vtime_update(c);
+	return 0;
+}
+
+static int any_pending(struct core *c, const evtchn_port_t *ports, unsigned n)
+{
+	const struct shared_info *s = core_shared_info(c);
+	for (unsigned i = 0; i < n; i++)
+		if ((__atomic_load_n(&s->evtchn_pending[ports[i] / 64], __ATOMIC_SEQ_CST) >>
+		     (ports[i] % 64)) & 1)
+			return 1;
+	return 0;
+}
+
+long sched_poll(struct core *c, uint64_t arg)
+{
+	struct sched_poll p;
+	if (copy_from_guest(c, &p, arg, sizeof p))
+		return -XEN_EFAULT;
+	if (p.nr_ports > POLL_MAX_PORTS)
+		return -XEN_EINVAL;
+	evtchn_port_t ports[POLL_MAX_PORTS];
+	uint64_t va = (uint64_t)(uintptr_t)p.ports.p;
+	if (p.nr_ports && copy_from_guest(c, ports, va, p.nr_ports * sizeof ports[0]))
+		return -XEN_EFAULT;
+	for (unsigned i = 0; i < p.nr_ports; i++)
+		if (ports[i] >= EVTCHN_NR_PORTS)
+			return -XEN_EINVAL;
+	vtime_poll_timers(c);
+	if (any_pending(c, ports, p.nr_ports))
+		return 0;
+	struct vtime_state *t = &c->st->vtime;
+	t->poll_deadline_ns = p.timeout;
+	if (!p.timeout || p.timeout > vtime_now_ns(c))
+		platform_block(c);
+	t->poll_deadline_ns = 0;
+	vtime_poll_timers(c);
+	return 0;
+}

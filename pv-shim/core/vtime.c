@@ -1,0 +1,159 @@
+/*
+ * Xen system time for vCPU 0, as xen/arch/x86/time.c publishes it: the
+ * guest extrapolates from (tsc_timestamp, system_time) with its own TSC,
+ * so the core only has to write a fresh pair now and then (at timers,
+ * blocks and on request), under the odd/even version protocol.
+ */
+#include "pv-shim/core/xen_abi.h"
+#include <xen/vcpu.h>
+#include "pv-shim/core/core.h"
+#include "pv-shim/core/evtchn.h"
+#include "pv-shim/core/platform.h"
+#include "pv-shim/core/shared_info.h"
+#include "pv-shim/core/vtime.h"
+
+#define NS_PER_SEC 1000000000ULL
+
+void vtime_scale(uint64_t tsc_khz, uint32_t *mul, int32_t *shift)
+{
+	uint64_t hz = tsc_khz * 1000;
+	int32_t s = 0;
+	if (hz == 0) {
+		*mul = 0;
+		*shift = 0;
+		return;
+	}
+	/* Bring hz into (1e9, 2e9] so that 1e9/hz, as a 0.32 fraction,
+	 * fits 32 bits with full precision. */
+	while (hz > 2 * NS_PER_SEC) {
+		hz >>= 1;
+		s--;
+	}
+	while (hz <= NS_PER_SEC) {
+		hz <<= 1;
+		s++;
+	}
+	*mul = (uint32_t)((NS_PER_SEC << 32) / hz);
+	*shift = s;
+}
+
+void vtime_init(struct core *c, uint64_t tsc_khz, uint64_t tsc_now,
+		uint64_t wall_sec, uint32_t wall_nsec)
+{
+	struct vtime_state *t = &c->st->vtime;
+	vtime_scale(tsc_khz, &t->tsc_mul, &t->tsc_shift);
+	t->tsc_start = tsc_now;
+	t->wc_start_sec = wall_sec;
+	t->wc_start_nsec = wall_nsec;
+	vtime_update(c);
+}
+
+static uint64_t scale_delta(uint64_t delta, uint32_t mul, int32_t shift)
+{
+	if (shift < 0)
+		delta >>= -shift;
+	else
+		delta <<= shift;
+	return (uint64_t)(((unsigned __int128)delta * mul) >> 32);
+}
+
+uint64_t vtime_now_ns(struct core *c)
+{
+	const struct vtime_state *t = &c->st->vtime;
+	if (!t->tsc_mul)
+		return 0;
+	uint64_t tsc = platform_read_tsc(c);
+	return tsc > t->tsc_start ? scale_delta(tsc - t->tsc_start, t->tsc_mul,
+						t->tsc_shift) : 0;
+}
+
+struct vcpu_info *core_vcpu_info(struct core *c)
+{
+	uint64_t gpa = c->st->vtime.vcpu_info_gpa;
+	if (gpa) {
+		/* Checked when registered: within one RAM page. */
+		struct vcpu_info *v = platform_guest_ram(c, gpa, sizeof *v);
+		if (v)
+			return v;
+	}
+	return &core_shared_info(c)->vcpu_info[0];
+}
+
+static void write_runstate(struct core *c, uint64_t now)
+{
+	struct vtime_state *t = &c->st->vtime;
+	if (!t->runstate_va)
+		return;
+	/* One vCPU that always runs when the guest can look: all of its
+	 * time is "running". */
+	struct vcpu_runstate_info r = { .state = RUNSTATE_running,
+					.state_entry_time = 0 };
+	r.time[RUNSTATE_running] = now;
+	/* A bad address is the guest's problem, as in Xen: not an error. */
+	copy_to_guest(c, t->runstate_va, &r, sizeof r);
+}
+
+void vtime_update(struct core *c)
+{
+	struct vtime_state *t = &c->st->vtime;
+	struct shared_info *s = core_shared_info(c);
+	struct vcpu_time_info *ti = &core_vcpu_info(c)->time;
+	uint64_t tsc = t->tsc_mul ? platform_read_tsc(c) : 0;
+	uint64_t now = tsc > t->tsc_start ? scale_delta(tsc - t->tsc_start, t->tsc_mul,
+							t->tsc_shift) : 0;
+
+	/* Odd while the fields change; readers retry on odd or on change. */
+	uint32_t v = (ti->version + 1) | 1;
+	__atomic_store_n(&ti->version, v, __ATOMIC_SEQ_CST);
+	ti->tsc_timestamp = tsc;
+	ti->system_time = now;
+	ti->tsc_to_system_mul = t->tsc_mul;
+	ti->tsc_shift = (int8_t)t->tsc_shift;
+	ti->flags = XEN_PVCLOCK_TSC_STABLE_BIT;
+	__atomic_store_n(&ti->version, v + 1, __ATOMIC_SEQ_CST);
+
+	/* The wallclock is the time at system time 0; it does not move. */
+	uint32_t wv = (s->wc_version + 1) | 1;
+	__atomic_store_n(&s->wc_version, wv, __ATOMIC_SEQ_CST);
+	s->wc_sec = (uint32_t)t->wc_start_sec;
+	s->xen_wc_sec_hi = (uint32_t)(t->wc_start_sec >> 32);
+	s->wc_nsec = t->wc_start_nsec;
+	__atomic_store_n(&s->wc_version, wv + 1, __ATOMIC_SEQ_CST);
+
+	write_runstate(c, now);
+}
+
+uint64_t vtime_next_deadline(struct core *c)
+{
+	const struct vtime_state *t = &c->st->vtime;
+	uint64_t d = t->singleshot_ns;
+	if (t->period_ns && (!d || t->periodic_next_ns < d))
+		d = t->periodic_next_ns;
+	if (t->poll_deadline_ns && (!d || t->poll_deadline_ns < d))
+		d = t->poll_deadline_ns;
+	return d;
+}
+
+int vtime_poll_timers(struct core *c)
+{
+	struct vtime_state *t = &c->st->vtime;
+	if (!t->singleshot_ns && !t->period_ns)
+		return 0;
+	uint64_t now = vtime_now_ns(c);
+	int due = 0;
+	if (t->singleshot_ns && t->singleshot_ns <= now) {
+		t->singleshot_ns = 0;
+		due = 1;
+	}
+	if (t->period_ns && t->periodic_next_ns <= now) {
+		/* Missed periods are not replayed: one event, next in the
+		 * future (Xen's periodic timer does the same). */
+		uint64_t late = now - t->periodic_next_ns;
+		t->periodic_next_ns += (late / t->period_ns + 1) * t->period_ns;
+		due = 1;
+	}
+	if (!due)
+		return 0;
+	vtime_update(c);
+	return evtchn_raise_virq(c, VIRQ_TIMER);
+}

@@ -1,0 +1,57 @@
+/*
+ * vCPU 0's time and placement: Xen system time (ns since the domain
+ * started, from the guest's TSC), the vcpu_time_info and wallclock the
+ * guest reads, its one-shot and periodic timers (VIRQ_TIMER), where its
+ * vcpu_info lives (VCPUOP_register_vcpu_info) and its runstate area.
+ */
+#ifndef XENLET_CORE_VTIME_H
+#define XENLET_CORE_VTIME_H
+
+#include <stdint.h>
+
+struct vtime_state {
+	/* TSC -> ns: ((tsc - tsc_start) shifted by tsc_shift) * tsc_mul >> 32
+	 * (the vcpu_time_info scale).  0 mul: time not set up (unit tests of
+	 * others), system time stays 0. */
+	uint64_t tsc_start;
+	uint32_t tsc_mul;
+	int32_t tsc_shift;
+	uint64_t wc_start_sec;     /* wallclock at system time 0 */
+	uint32_t wc_start_nsec;
+	uint32_t pad;
+	uint64_t vcpu_info_gpa;    /* 0: vcpu_info[0] of shared_info */
+	uint64_t runstate_va;      /* 0: none registered */
+	uint64_t singleshot_ns;    /* absolute system time; 0: stopped */
+	uint64_t period_ns;        /* 0: no periodic timer */
+	uint64_t periodic_next_ns;
+	uint64_t poll_deadline_ns; /* SCHEDOP_poll's timeout while it sleeps */
+};
+
+struct core;
+struct vcpu_info;
+
+/* Sets the clock (the launcher, once, before the vCPU runs): the guest's
+ * TSC rate and its TSC now, and the wallclock time now. */
+void vtime_init(struct core *c, uint64_t tsc_khz, uint64_t tsc_now,
+		uint64_t wall_sec, uint32_t wall_nsec);
+
+/* Computes mul and shift for a TSC of tsc_khz (hosted code: divides). */
+void vtime_scale(uint64_t tsc_khz, uint32_t *mul, int32_t *shift);
+
+/* System time now, ns. */
+uint64_t vtime_now_ns(struct core *c);
+
+/* vCPU 0's vcpu_info wherever the guest put it. */
+struct vcpu_info *core_vcpu_info(struct core *c);
+
+/* Writes vcpu_time_info, the wallclock and the runstate area afresh. */
+void vtime_update(struct core *c);
+
+/* The earliest timer deadline (system time ns), or 0 if none is set. */
+uint64_t vtime_next_deadline(struct core *c);
+
+/* Raises VIRQ_TIMER for each timer that is due (and rearms the periodic
+ * one).  Returns 1 if an upcall became pending. */
+int vtime_poll_timers(struct core *c);
+
+#endif
