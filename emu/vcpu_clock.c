@@ -80,6 +80,9 @@ void vcpu_clock_block(void *opaque)
 	if (read(d->wake_fd, &n, sizeof n) < 0) {
 		/* EAGAIN: nothing to clear. */
 	}
+	/* A stop signal sets immediate_exit before it writes the eventfd. */
+	if (__atomic_load_n(&d->vm.run->immediate_exit, __ATOMIC_SEQ_CST))
+		return;
 	if (__atomic_load_n(&core_vcpu_info(&d->core)->evtchn_upcall_pending,
 			    __ATOMIC_SEQ_CST))
 		return;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <unistd.h>
 #include "pv-shim/shim_abi.h"
 #include "emu/domain.h"
 
@@ -123,19 +124,27 @@ static int on_io(struct domain *d)
  */
 static volatile sig_atomic_t stop_signal;
 static struct kvm_run *volatile signal_run;
+static volatile int signal_wake_fd = -1; /* a vCPU in SCHEDOP_block wakes */
 
 static void on_stop_signal(int sig)
 {
 	stop_signal = sig;
 	if (signal_run)
 		signal_run->immediate_exit = 1;
+	if (signal_wake_fd >= 0) {
+		uint64_t one = 1;
+		if (write(signal_wake_fd, &one, sizeof one) < 0) {
+			/* Full counter: a wake is due anyway. */
+		}
+	}
 }
 
-static void catch_stop_signals(struct kvm_run *run)
+static void catch_stop_signals(struct kvm_run *run, int wake_fd)
 {
 	struct sigaction sa = { .sa_handler = on_stop_signal };
 	sigemptyset(&sa.sa_mask);
 	signal_run = run;
+	signal_wake_fd = wake_fd;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 }
@@ -143,7 +152,7 @@ static void catch_stop_signals(struct kvm_run *run)
 int vcpu_loop_run(struct domain *d)
 {
 	struct kvm_run *run = d->vm.run;
-	catch_stop_signals(run);
+	catch_stop_signals(run, d->wake_fd);
 	for (;;) {
 		if (stop_signal) {
 			fprintf(stderr, "xenlet: stopped by signal %d\n", (int)stop_signal);

@@ -26,6 +26,41 @@ for path in guest host; do
 	run_xenlet "$path-unsent" "$GUEST" --trap-path "$path" --cmdline "xt.step=unsent"
 	expect_rc 0
 	expect_out_line "events: written without a send"
+
+	# Blocked with nothing to wake it: sleeping, not spinning, and a
+	# SIGINT still ends the run at once.
+	RUN=$path-block
+	OUT=$WORK/$RUN.out
+	ERR=$WORK/$RUN.err
+	"$XENLET" run "$GUEST" --trap-path "$path" --cmdline "xt.step=block-forever" \
+		>"$OUT" 2>"$ERR" &
+	pid=$!
+	for _ in $(seq 50); do
+		grep -q "events: blocking forever" "$OUT" && break
+		sleep 0.1
+	done
+	sleep 0.5
+	cpu=$(awk '{ print $14 + $15 }' "/proc/$pid/stat" 2>/dev/null || echo 0)
+	sleep 1
+	cpu2=$(awk '{ print $14 + $15 }' "/proc/$pid/stat" 2>/dev/null || echo 0)
+	kill -INT "$pid"
+	for _ in $(seq 50); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		kill -KILL "$pid"
+		fail "SIGINT did not end a run blocked in SCHEDOP_block within 5 s"
+	fi
+	wait "$pid"
+	RC=$?
+	expect_rc 130
+	# clock ticks (1/100 s) used in one second of blocking
+	if [ $((cpu2 - cpu)) -le 10 ]; then
+		pass "blocked vCPU used $((cpu2 - cpu)) ticks of CPU in 1 s"
+	else
+		fail "blocked vCPU used $((cpu2 - cpu)) ticks of CPU in 1 s: it spins"
+	fi
 done
 
 finish

@@ -7,7 +7,8 @@
  * shared_info, then time: vcpu_time_info read as pvclock (monotonic), a
  * set_timer_op deadline waking SCHEDOP_block with VIRQ_TIMER delivered to
  * the event callback.  With xt.step=unsent it leaves bytes in the ring without a
- * send and powers off: the launcher must still print them.
+ * send and powers off: the launcher must still print them.  With
+ * xt.step=block-forever it sleeps in SCHEDOP_block with nothing to wake it.
  */
 #include <stdint.h>
 #include <xen/callback.h>
@@ -291,6 +292,12 @@ void test_main(void)
 		ring_write("events: written without a send\n", 0);
 		struct sched_shutdown sd = { .reason = SHUTDOWN_poweroff };
 		HYPERVISOR_sched_op(SCHEDOP_shutdown, &sd);
+	}
+	if (strcmp(step, "block-forever") == 0) {
+		/* No timer, every port masked: only a stop signal ends this. */
+		printk("events: blocking forever\n");
+		for (;;)
+			HYPERVISOR_sched_op(SCHEDOP_block, 0);
 	}
 	channel_ops();
 	timer_and_block();
