@@ -30,6 +30,7 @@
 #include <xen/vcpu.h>
 #include "pv-shim/core/emulate.h"
 #include "pv-shim/core/hypercall.h"
+#include "pv-shim/core/mm_ptwr.h"
 #include "pv-shim/core/platform.h"
 #include "pv-shim/core/traps.h"
 
@@ -173,6 +174,10 @@ static void exception(struct core *c, struct trap_frame *f)
 		}
 		if (st->vcpu.kernel_mode && emulate_privileged(c, f, why, sizeof why) == 0)
 			return;
+		break;
+	case X86_VEC_PF:
+		if (mm_ptwr_fault(c, f) == 0)
+			return; /* a store to an L1 entry, made as Xen makes it */
 		break;
 	}
 	if (f->vector < CORE_NR_VECTORS && ((BOUNCED_VECTORS >> f->vector) & 1))

@@ -172,6 +172,47 @@ static void check_memory_op(void)
 		 boot_start_info->nr_pages);
 }
 
+/*
+ * The kernel's own stores to an entry of its pinned, read-only L1, as
+ * Linux makes them natively (Xen emulates them on the write fault): mov,
+ * xchg, and lock cmpxchg failing then succeeding.  Each new mapping is
+ * read back after an INVLPG.  Leaves entry 0 mapping frame_a.
+ */
+static void check_direct_stores(void)
+{
+	volatile uint64_t *e = &tables[L1][0];
+	const uint64_t to_a = (pfn_of(frame_a) << 12) | PTE_P | PTE_RW;
+	const uint64_t to_b = (pfn_of(frame_b) << 12) | PTE_P | PTE_RW;
+
+	__asm__ volatile("movq %1, (%0)" : : "r"(e), "r"(to_b) : "memory");
+	check_eq(*e & PTE_ADDR, to_b & PTE_ADDR);
+	check_eq(mmuext(MMUEXT_INVLPG_LOCAL, TEST_VA), 0);
+	check_eq(read_test_va(), 0xbb);
+
+	uint64_t old = to_a;
+	__asm__ volatile("xchgq %0, (%1)" : "+r"(old) : "r"(e) : "memory");
+	check_eq(old & PTE_ADDR, to_b & PTE_ADDR);
+	check_eq(mmuext(MMUEXT_INVLPG_LOCAL, TEST_VA), 0);
+	check_eq(read_test_va(), 0xa1);
+
+	uint64_t expect = to_b; /* wrong: the entry maps frame_a */
+	uint8_t zf;
+	__asm__ volatile("lock cmpxchgq %3, (%2); setz %1"
+			 : "+a"(expect), "=q"(zf) : "r"(e), "r"(to_b) : "memory", "cc");
+	check_eq(zf, 0);
+	check_eq(expect, *e);
+	check_eq(read_test_va(), 0xa1);
+	__asm__ volatile("lock cmpxchgq %3, (%2); setz %1"
+			 : "+a"(expect), "=q"(zf) : "r"(e), "r"(to_b) : "memory", "cc");
+	check_eq(zf, 1);
+	check_eq(mmuext(MMUEXT_INVLPG_LOCAL, TEST_VA), 0);
+	check_eq(read_test_va(), 0xbb);
+
+	__asm__ volatile("movq %1, (%0)" : : "r"(e), "r"(to_a) : "memory");
+	check_eq(mmuext(MMUEXT_INVLPG_LOCAL, TEST_VA), 0);
+	check_eq(read_test_va(), 0xa1);
+}
+
 void test_main(void)
 {
 	const uint64_t boot_l4_mfn = pfn_of((const void *)boot_start_info->pt_base);
@@ -214,6 +255,7 @@ void test_main(void)
 	check_eq(mmuext(MMUEXT_TLB_FLUSH_LOCAL, 0), 0);
 	check_eq(read_test_va(), 0xa1);
 
+	check_direct_stores();
 	check_refusals(l1_maddr, l4_maddr);
 	check_m2p();
 	check_memory_op();
