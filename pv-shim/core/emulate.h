@@ -14,6 +14,10 @@ int emulate_privileged(struct core *c, struct trap_frame *f, char *why, size_t w
 int emulate_port_io(struct core *c, struct trap_frame *f, const uint8_t insn[2],
 		    char *why, size_t whylen);
 
+/* cli/sti at f->rip: 1 (its length) when they may run, as no-ops; 0 when
+ * it is neither; -1 (why says it) without the I/O privilege. */
+int emulate_cli_sti(struct core *c, const uint8_t insn[2], char *why, size_t whylen);
+
 /* For a #UD from the guest kernel: if f->rip holds Xen's forced-emulation
  * CPUID, emulates it under the PV policy and advances (0); else -1. */
 int emulate_forced_cpuid(struct core *c, struct trap_frame *f);

@@ -165,7 +165,9 @@ int emulate_privileged(struct core *c, struct trap_frame *f, char *why, size_t w
 		f->rip += len;
 		return 0;
 	} else {
-		int len = emulate_port_io(c, f, insn, why, whylen);
+		int len = emulate_cli_sti(c, insn, why, whylen);
+		if (len == 0)
+			len = emulate_port_io(c, f, insn, why, whylen);
 		if (len > 0) {
 			f->rip += (unsigned)len;
 			return 0;
