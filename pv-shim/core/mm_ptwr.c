@@ -8,8 +8,12 @@
  * Only the forms Linux uses on entries are decoded: mov r -> m (89),
  * mov imm32 -> m (C7 /0), xchg (87) and lock cmpxchg (0F B1), with 8-byte
  * operands (REX.W) or 4-byte ones (half an entry, merged with the other
- * half as Xen merges a naturally aligned partial store).  Anything else is
- * the guest's #PF, as it would be without emulation.
+ * half as Xen merges a naturally aligned partial store), and the byte
+ * and/or with an immediate (80 /4, 80 /1) that Linux's clear_bit/set_bit
+ * make of ptep_set_wrprotect (fork write-protects every PTE this way).
+ * A lock prefix, or the ds prefix Linux patches over it on one CPU, is
+ * accepted.  Anything else is the guest's #PF, as it would be without
+ * emulation.
  */
 #include "pv-shim/core/xen_abi.h"
 #include "pv-shim/core/core.h"
@@ -27,14 +31,14 @@
 
 #define MAX_INSN 15
 
-enum op { OP_MOV, OP_MOV_IMM, OP_XCHG, OP_CMPXCHG };
+enum op { OP_MOV, OP_MOV_IMM, OP_XCHG, OP_CMPXCHG, OP_AND_IMM8, OP_OR_IMM8 };
 
 struct insn {
 	enum op op;
-	unsigned size;   /* 4 or 8 */
+	unsigned size;   /* 1, 4 or 8 */
 	unsigned reg;    /* ModRM.reg with REX.R: the register operand */
 	unsigned len;
-	uint64_t imm;    /* OP_MOV_IMM, sign-extended to the operand size */
+	uint64_t imm;    /* OP_MOV_IMM sign-extended; the and/or byte */
 };
 
 /* Length of a ModRM memory operand at b (ModRM, SIB, displacement), 0 if
@@ -58,10 +62,9 @@ static int decode(const uint8_t *b, struct insn *in)
 {
 	unsigned i = 0, rex = 0;
 	int lock = 0;
-	if (b[i] == 0xf0) {
-		lock = 1;
-		i++;
-	}
+	for (; b[i] == 0xf0 || b[i] == 0x3e; i++)
+		if (b[i] == 0xf0)
+			lock = 1;
 	if ((b[i] & 0xf0) == 0x40)
 		rex = b[i++];
 	in->size = rex & 8 ? 8 : 4;
@@ -81,11 +84,20 @@ static int decode(const uint8_t *b, struct insn *in)
 			return -1;
 		in->op = OP_CMPXCHG;
 		break;
+	case 0x80:
+		if (((b[i + 1] >> 3) & 7) == 4)
+			in->op = OP_AND_IMM8;
+		else if (((b[i + 1] >> 3) & 7) == 1)
+			in->op = OP_OR_IMM8;
+		else
+			return -1;
+		in->size = 1;
+		break;
 	default:
 		return -1;
 	}
 	i++;
-	if (lock && in->op != OP_XCHG && in->op != OP_CMPXCHG)
+	if (lock && (in->op == OP_MOV || in->op == OP_MOV_IMM))
 		return -1; /* #UD on hardware: not a store to emulate */
 	in->reg = ((b[i] >> 3) & 7) | (rex & 4 ? 8 : 0);
 	if (in->op == OP_MOV_IMM && (b[i] & 0x38))
@@ -99,6 +111,8 @@ static int decode(const uint8_t *b, struct insn *in)
 					(uint32_t)b[i + 2] << 16 | (uint32_t)b[i + 3] << 24);
 		in->imm = (uint64_t)(int64_t)imm;
 		i += 4;
+	} else if (in->op == OP_AND_IMM8 || in->op == OP_OR_IMM8) {
+		in->imm = b[i++];
 	}
 	in->len = i;
 	return 0;
@@ -130,6 +144,23 @@ static uint64_t readonly_frame_of(struct core *c, uint64_t va)
 		table = mm_pte_pfn(entry);
 	}
 	return entry & MM_PTE_RW ? ~0ULL : table;
+}
+
+/* The flags and/or leave for result r of size bytes: SF ZF PF, CF OF clear
+ * (AF is undefined; left clear). */
+static uint64_t logic_flags(uint64_t r, unsigned size)
+{
+	uint64_t fl = 0;
+	unsigned parity = 1;
+	for (unsigned i = 0; i < 8; i++)
+		parity ^= (r >> i) & 1;
+	if (parity)
+		fl |= 0x004;
+	if (!r)
+		fl |= 0x040;
+	if ((r >> (size * 8 - 1)) & 1)
+		fl |= 0x080;
+	return fl;
 }
 
 /* The flags cmp sets for a - b (what cmpxchg leaves), at size bytes. */
@@ -193,11 +224,16 @@ int mm_ptwr_fault(struct core *c, struct trap_frame *f)
 	if (!t)
 		return -1;
 	uint64_t old = t[idx];
-	unsigned shift = (unsigned)(cr2 & 4) * 8;
-	uint64_t mask = in.size == 8 ? ~0ULL : 0xffffffffULL << shift;
+	unsigned shift = (unsigned)(cr2 & 7) * 8;
+	uint64_t width = in.size == 8 ? ~0ULL : (1ULL << (in.size * 8)) - 1;
+	uint64_t mask = width << shift;
 	uint64_t old_part = (old & mask) >> shift;
-	uint64_t src = in.op == OP_MOV_IMM ? in.imm : *reg(f, in.reg);
-	uint64_t part = in.size == 8 ? src : src & 0xffffffffULL;
+	uint64_t src = in.op == OP_MOV_IMM || in.op == OP_AND_IMM8 ||
+		       in.op == OP_OR_IMM8 ? in.imm : *reg(f, in.reg);
+	uint64_t part = src & width;
+	int logic = in.op == OP_AND_IMM8 || in.op == OP_OR_IMM8;
+	if (logic)
+		part = in.op == OP_AND_IMM8 ? old_part & part : old_part | part;
 
 	if (in.op == OP_CMPXCHG) {
 		uint64_t expect = in.size == 8 ? f->rax : f->rax & 0xffffffffULL;
@@ -217,6 +253,8 @@ int mm_ptwr_fault(struct core *c, struct trap_frame *f)
 		return -1;
 	if (in.op == OP_XCHG)
 		*reg(f, in.reg) = old_part;
+	if (logic)
+		f->rflags = (f->rflags & ~RFLAGS_ARITH) | logic_flags(part, 1);
 	f->rip += in.len;
 	return 0;
 }

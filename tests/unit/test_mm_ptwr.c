@@ -202,6 +202,35 @@ START_TEST(four_byte_stores_merge)
 }
 END_TEST
 
+START_TEST(byte_and_or_as_clear_bit_and_set_bit)
+{
+	uint64_t old = target();
+	ck_assert_uint_ne(old & 2, 0);
+	/* ds andb $0xfd,(%r12): clear_bit(_PAGE_BIT_RW) with Linux's lock
+	 * prefix patched to ds on one CPU, as ptep_set_wrprotect in fork */
+	static const uint8_t and8[] = { 0x3e, 0x41, 0x80, 0x24, 0x24, 0xfd };
+	struct trap_frame f = { .r12 = target_va(0), .rflags = 0x202 };
+	emulated(fault(&f, and8, sizeof and8, target_va(0), PF_KERNEL_WRITE), &f, 6);
+	ck_assert_uint_eq(target(), old & ~2ULL);
+	ck_assert_uint_eq(f.rflags & 0x40, 0); /* result not zero: ZF clear */
+	/* lock orb $0x02,(%rax) puts it back */
+	static const uint8_t or8[] = { 0xf0, 0x80, 0x08, 0x02 };
+	struct trap_frame f2 = { .rax = target_va(0) };
+	emulated(fault(&f2, or8, sizeof or8, target_va(0), PF_KERNEL_WRITE), &f2, 4);
+	ck_assert_uint_eq(target(), old);
+	/* the byte at offset 1 of the entry: orb $0x08,1(%rax) sets bit 11 (an
+	 * available bit Xen allows), so only that byte changes */
+	static const uint8_t or8_hi[] = { 0x80, 0x48, 0x01, 0x08 };
+	struct trap_frame f3 = { .rax = target_va(0) };
+	emulated(fault(&f3, or8_hi, sizeof or8_hi, target_va(1), PF_KERNEL_WRITE), &f3, 4);
+	ck_assert_uint_eq(target(), old | 0x800);
+	/* adcb (80 /2) is not a PTE store Linux makes: the guest's #PF */
+	static const uint8_t adc8[] = { 0x80, 0x10, 0x01 };
+	struct trap_frame f4 = { .rax = target_va(0) };
+	bounced(fault(&f4, adc8, sizeof adc8, target_va(0), PF_KERNEL_WRITE), old | 0x800);
+}
+END_TEST
+
 START_TEST(misaligned_is_the_guests_fault)
 {
 	uint64_t old = target();
@@ -327,6 +356,7 @@ int main(void)
 	tcase_add_test(t, xchg_returns_old_entry);
 	tcase_add_test(t, cmpxchg_success_and_failure);
 	tcase_add_test(t, four_byte_stores_merge);
+	tcase_add_test(t, byte_and_or_as_clear_bit_and_set_bit);
 	tcase_add_test(t, misaligned_is_the_guests_fault);
 	tcase_add_test(t, only_l1_frames);
 	tcase_add_test(t, refused_entry_is_the_guests_fault);
