@@ -852,11 +852,31 @@ END_TEST
 
 START_TEST(gp_elsewhere_stops)
 {
-	static const uint8_t cli[] = { 0xfa, 0x90 };
-	struct trap_frame f = insn_frame(X86_VEC_GP, KPAGE(3) + 300, cli, 2);
+	static const uint8_t hlt[] = { 0xf4, 0x90 };
+	struct trap_frame f = insn_frame(X86_VEC_GP, KPAGE(3) + 300, hlt, 2);
 	ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_STOP);
 	ck_assert_ptr_nonnull(strstr(g.st->stop_message, "#GP"));
-	ck_assert_ptr_nonnull(strstr(g.st->stop_message, "fa 90"));
+	ck_assert_ptr_nonnull(strstr(g.st->stop_message, "f4 90"));
+
+	/* cli without I/O privilege (no PHYSDEVOP_set_iopl) stays a #GP */
+	g.st->stop_reason = CORE_RUNNING;
+	static const uint8_t cli[] = { 0xfa, 0x90 };
+	f = insn_frame(X86_VEC_GP, KPAGE(3) + 300, cli, 2);
+	ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_STOP);
+	ck_assert_ptr_nonnull(strstr(g.st->stop_message, "cli at I/O privilege 0"));
+
+	/* with it, cli and sti are no-ops, as Xen runs them */
+	g.st->stop_reason = CORE_RUNNING;
+	g.st->traps.iopl = 1;
+	static const uint8_t sti[] = { 0xfb, 0x90 };
+	for (int i = 0; i < 2; i++) {
+		f = insn_frame(X86_VEC_GP, KPAGE(3) + 300, i ? sti : cli, 2);
+		uint64_t rip = f.rip, rflags = f.rflags;
+		ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_RESUME);
+		ck_assert_uint_eq(f.rip, rip + 1);
+		ck_assert_uint_eq(f.rflags, rflags);
+	}
+	g.st->traps.iopl = 0;
 
 	/* wrmsr's first byte on the last readable byte, the second beyond. */
 	uint64_t places[] = { KPAGE(P_SUPER) - 1, KPAGE(P_ABSENT), 0x0000800000000000ULL };
