@@ -40,7 +40,7 @@ for path in host guest; do
 	expect_rc 0
 	expect_out_has "Linux version 6."
 	expect_out_has "Run /init as init process"
-	expect_out_line "xenlet-initramfs: hello from user space, kernel $(basename "$(readlink -f "$KERNEL")" | sed 's/^vmlinuz-//')"
+	expect_out_has "xenlet-initramfs: hello from user space, kernel $(basename "$(readlink -f "$KERNEL")" | sed 's/^vmlinuz-//')"
 	expect_out_has "xenlet-initramfs: 1 cpu"
 	expect_err_matches "^xenlet-stats: trap_path $path$"
 	at_least hypercall.mmu_update 100 "page tables built through mmu_update"
