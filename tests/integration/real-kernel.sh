@@ -47,9 +47,8 @@ for path in host guest; do
 	at_least hypercall.iret 100 "returns through the iret hypercall"
 	at_least trap.14 1 "page faults taken"
 	at_least hypercall.sched_op 1 "the idle vCPU went to the scheduler"
-	# In the guest path every shim instruction is emulated, so the next
-	# timer is always due by the time the kernel blocks: no sleep there.
-	[ "$path" = host ] && at_least vcpu_blocks 1 "the idle vCPU slept"
+	# Whether it then sleeps depends on timing (its next timer is often
+	# due by the time it blocks, always in the guest path): not asserted.
 	grep -E '^xenlet-stats: (run_us|vm_exits|transitions|hypercalls) ' "$ERR" |
 		sed "s/^/note [$path]: /"
 done
