@@ -46,9 +46,8 @@ for path in host guest; do
 	at_least hypercall.mmu_update 100 "page tables built through mmu_update"
 	at_least hypercall.iret 100 "returns through the iret hypercall"
 	at_least trap.14 1 "page faults taken"
-	at_least hypercall.sched_op 1 "the idle vCPU went to the scheduler"
-	# Whether it then sleeps depends on timing (its next timer is often
-	# due by the time it blocks, always in the guest path): not asserted.
+	at_least hypercall.event_channel_op 10 "event channels used (xenstore, console, timer)"
+	at_least hypercall.vcpu_op 10 "vCPU timers and info used"
 	grep -E '^xenlet-stats: (run_us|vm_exits|transitions|hypercalls) ' "$ERR" |
 		sed "s/^/note [$path]: /"
 done
