@@ -21,6 +21,13 @@ enum core_action {
 	CORE_STOP,   /* the domain is finished; st->stop_reason says why */
 };
 
+/* x86-64 canonical address: bits 63..47 all equal. */
+static inline int core_is_canonical(uint64_t va)
+{
+	uint64_t top = va >> 47;
+	return top == 0 || top == 0x1ffff;
+}
+
 /* Handles one guest trap or hypercall described by f, updating f. */
 enum core_action core_handle_trap(struct core *c, struct trap_frame *f);
 

@@ -20,30 +20,24 @@
 #define MSR_GS_BASE        0xc0000101u
 #define MSR_SHADOW_GS_BASE 0xc0000102u
 
-static int is_canonical(uint64_t va)
-{
-	uint64_t top = va >> 47;
-	return top == 0 || top == 0x1ffff;
-}
-
 static int write_msr(struct core *c, uint32_t msr, uint64_t value)
 {
 	struct core_vcpu *v = &c->st->vcpu;
 	switch (msr) {
 	case MSR_FS_BASE:
-		if (!is_canonical(value))
+		if (!core_is_canonical(value))
 			return -1;
 		v->fs_base = value;
 		platform_set_segment_base(c, SEGMENT_BASE_FS, value);
 		return 0;
 	case MSR_GS_BASE:
-		if (!is_canonical(value))
+		if (!core_is_canonical(value))
 			return -1;
 		v->gs_base_kernel = value;
 		platform_set_segment_base(c, SEGMENT_BASE_GS, value);
 		return 0;
 	case MSR_SHADOW_GS_BASE:
-		if (!is_canonical(value))
+		if (!core_is_canonical(value))
 			return -1;
 		v->gs_base_user = value; /* takes effect in guest user mode */
 		return 0;

@@ -21,15 +21,9 @@
 #define HOLE_START 0xffff800000000000ULL
 #define HOLE_END   0xffff880000000000ULL
 
-static int is_canonical(uint64_t va)
-{
-	uint64_t top = va >> 47;
-	return top == 0 || top == 0x1ffff;
-}
-
 static int guest_va_to_gpa(struct core *c, uint64_t va, int write, uint64_t *gpa)
 {
-	if (!is_canonical(va) || (va >= HOLE_START && va < HOLE_END))
+	if (!core_is_canonical(va) || (va >= HOLE_START && va < HOLE_END))
 		return -1;
 	uint64_t table = c->st->vcpu.cr3 & PTE_ADDR;
 	for (int level = 3; level >= 0; level--) {

@@ -63,12 +63,6 @@ static int new_baseptr(struct core *c, uint64_t pfn, int user)
 	return 0;
 }
 
-static int is_canonical(uint64_t va)
-{
-	uint64_t top = va >> 47;
-	return top == 0 || top == 0x1ffff;
-}
-
 /* COPY_PAGE / CLEAR_PAGE: the destination must be able to be writable
  * (not a page table), the source any frame of guest RAM. */
 static int copy_or_clear(struct core *c, uint64_t dst, uint64_t src, int clear)
@@ -124,7 +118,7 @@ static int one_op(struct core *c, uint64_t va)
 	case MMUEXT_INVLPG_ALL:
 	invlpg:
 		/* invlpg of a non-canonical address would fault at CPL0 */
-		if (is_canonical(op.arg1.linear_addr))
+		if (core_is_canonical(op.arg1.linear_addr))
 			platform_invlpg(c, op.arg1.linear_addr);
 		return 0;
 	case MMUEXT_FLUSH_CACHE:
@@ -132,7 +126,7 @@ static int one_op(struct core *c, uint64_t va)
 		return -XEN_EACCES;
 	case MMUEXT_SET_LDT:
 		if ((op.arg1.linear_addr & (MM_PAGE_SIZE - 1)) ||
-		    !is_canonical(op.arg1.linear_addr) ||
+		    !core_is_canonical(op.arg1.linear_addr) ||
 		    op.arg2.nr_ents > LDT_MAX_ENTRIES)
 			return -XEN_EINVAL;
 		/* No LDT is loaded here: only the empty one can be honoured. */

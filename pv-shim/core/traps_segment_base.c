@@ -15,12 +15,6 @@
 #include "pv-shim/core/platform.h"
 #include "pv-shim/core/traps.h"
 
-static int is_canonical(uint64_t va)
-{
-	uint64_t top = va >> 47;
-	return top == 0 || top == 0x1ffff;
-}
-
 long hypercall_set_segment_base(struct core *c, const uint64_t args[5])
 {
 	struct core_vcpu *v = &c->st->vcpu;
@@ -29,7 +23,7 @@ long hypercall_set_segment_base(struct core *c, const uint64_t args[5])
 		v->gs_base_user = traps_gdt_base(c, (uint16_t)base);
 		return 0;
 	}
-	if (!is_canonical(base))
+	if (!core_is_canonical(base))
 		return -XEN_EINVAL;
 	switch (args[0]) {
 	case SEGBASE_FS:
