@@ -33,6 +33,8 @@ int vcpu_loop_run(struct domain *d);
 /* Host trap path: handle the exits that carry a trap to the launcher.
  * Return 0 to resume, 1 when the domain has stopped, -1 on internal error. */
 int host_trap_hypercall(struct domain *d);
+/* An `in` from the hypercall port: only stray guest code does that. */
+int host_trap_port_in(struct domain *d);
 int host_trap_frame(struct domain *d, uint32_t frame_low);
 void host_trap_calibrate(struct domain *d);
 

@@ -36,66 +36,152 @@ static void frame_to_regs(const struct trap_frame *f, struct kvm_regs *r)
 	r->rip = f->rip; r->rflags = f->rflags; r->rsp = f->rsp;
 }
 
+/* Back to the guest with regs: through the trampoline's ud2 when the
+ * core queued page-table work only guest code can make KVM see, where the
+ * shim applies it and then goes on to regs.rip. */
+static int resume_guest(struct domain *d, struct kvm_regs *regs)
+{
+	if (host_cpu_ops_pending(&d->plat)) {
+		struct shim_cpu_ops *q = d->plat.cpu_ops;
+		q->resume = 1;
+		q->resume_rip = regs->rip;
+		q->resume_rflags = regs->rflags;
+		regs->rip = d->core.layout.syscall_trampoline + SHIM_TRAMPOLINE_DETOUR;
+	}
+	return ioctl(d->vm.vcpu_fd, KVM_SET_REGS, regs) < 0 ? -1 : 0;
+}
+
+/* Runs the core on f, a trap that reached the launcher without CPL0 code,
+ * and resumes the guest where the core says. */
+static int handle_at_cpl3(struct domain *d, struct trap_frame *f, struct kvm_regs *regs)
+{
+	enum core_action a = core_handle_trap(&d->core, f);
+	if (d->plat.failed)
+		return -1;
+	if (a == CORE_STOP)
+		return 1;
+	frame_to_regs(f, regs);
+	return resume_guest(d, regs);
+}
+
+/*
+ * The guest's own `in` or `out` on the port the TSS opens to CPL3 for the
+ * trampoline, from anywhere else: in the guest kernel or one of its user
+ * processes.  Everywhere else (the guest trap path, and Xen) the CPU
+ * raises #GP at the instruction, so the core gets that #GP here: the
+ * guest kernel's handler, or its port I/O emulation with I/O privilege.
+ *
+ * KVM reports an `in` with RIP at the instruction and finishes it on the
+ * next KVM_RUN, an `out` with RIP already past it.  The pending `in` is
+ * finished now (immediate_exit: KVM_RUN completes it and returns at once)
+ * so no stale completion lands on the frame the core makes; the `out`'s
+ * start is found from the bytes before it: `[66] e6/e7 e0`, or `[66]
+ * ee/ef` with DX = e0 (prefixes other than 66 are not looked for: such a
+ * guest gets its #GP reported a few bytes into the instruction).
+ */
+static int port_insn_start(struct domain *d, const struct kvm_regs *r, int size,
+			   uint64_t *start)
+{
+	uint8_t b[3];
+	for (int i = 0; i < 3; i++) {
+		struct kvm_translation t = { .linear_address = r->rip - 3 + i };
+		if (ioctl(d->vm.vcpu_fd, KVM_TRANSLATE, &t) < 0 || !t.valid ||
+		    t.physical_address >= d->ram_bytes)
+			return -1;
+		b[i] = d->ram[t.physical_address];
+	}
+	uint64_t at;
+	if ((b[1] == 0xe6 || b[1] == 0xe7) && b[2] == SHIM_PORT_HYPERCALL)
+		at = r->rip - 2;
+	else if ((b[2] == 0xee || b[2] == 0xef) && (r->rdx & 0xffff) == SHIM_PORT_HYPERCALL)
+		at = r->rip - 1;
+	else
+		return -1;
+	if (size == 2)
+		at--; /* the operand-size prefix */
+	*start = at;
+	return 0;
+}
+
+static int stray_io(struct domain *d, struct kvm_regs *regs, int is_out)
+{
+	struct kvm_run *run = d->vm.run;
+	int size = run->io.size, string = run->io.count != 1;
+	uint64_t rip_at_exit = regs->rip;
+	host_cpu_ops_restart(&d->plat);
+	run->immediate_exit = 1;
+	int rc = ioctl(d->vm.vcpu_fd, KVM_RUN, 0);
+	run->immediate_exit = 0;
+	struct trap_frame f;
+	regs_to_frame(regs, &f); /* as before the instruction: rax too */
+	if (rc == 0 || string) {
+		/* A string instruction KVM split into several exits. */
+		core_stop_fault(&d->core, &f, "guest string I/O to the hypercall "
+				"port outside the syscall trampoline");
+		return 1;
+	}
+	uint64_t start = rip_at_exit;
+	if (is_out && port_insn_start(d, regs, size, &start)) {
+		core_stop_fault(&d->core, &f, "guest I/O to the hypercall port "
+				"outside the syscall trampoline, not decodable");
+		return 1;
+	}
+	f.rip = start;
+	f.vector = 13;
+	f.error_code = 0;
+	return handle_at_cpl3(d, &f, regs);
+}
+
 int host_trap_hypercall(struct domain *d)
 {
 	struct kvm_regs regs;
 	if (ioctl(d->vm.vcpu_fd, KVM_GET_REGS, &regs) < 0)
 		return -1;
-	uint64_t trampoline = d->core.st->syscall_trampoline;
+	host_cpu_ops_restart(&d->plat);
+	uint64_t trampoline = d->core.layout.syscall_trampoline;
+	if (regs.rip != trampoline + 2)
+		return stray_io(d, &regs, 1);
 	struct trap_frame f;
 	regs_to_frame(&regs, &f);
-	if (regs.rip != trampoline + 2) {
-		/* The port is open to CPL3 for the trampoline's sake; anyone
-		 * else using it is a guest fault (Xen would raise #GP). */
-		core_stop_fault(&d->core, &f, "guest I/O to the hypercall port "
-				"outside the syscall trampoline");
-		return 1;
-	}
 	f.vector = CORE_VEC_SYSCALL;
 	f.rip = trampoline;
-	enum core_action a = core_handle_trap(&d->core, &f);
-	if (d->plat.failed)
+	return handle_at_cpl3(d, &f, &regs);
+}
+
+int host_trap_port_in(struct domain *d)
+{
+	struct kvm_regs regs;
+	if (ioctl(d->vm.vcpu_fd, KVM_GET_REGS, &regs) < 0)
 		return -1;
-	if (a == CORE_STOP)
-		return 1;
-	frame_to_regs(&f, &regs);
-	struct shim_cpu_ops *q = d->plat.cpu_ops;
-	if (q->count) {
-		/* Page-table work only guest code can make KVM see: return
-		 * through the trampoline's ud2, where the shim applies it and
-		 * then goes on to where the hypercall returns. */
-		q->resume = 1;
-		q->resume_rip = regs.rip;
-		q->resume_rflags = regs.rflags;
-		regs.rip = trampoline + SHIM_TRAMPOLINE_DETOUR;
-	}
-	if (ioctl(d->vm.vcpu_fd, KVM_SET_REGS, &regs) < 0)
-		return -1;
-	return 0;
+	return stray_io(d, &regs, 0);
 }
 
 int host_trap_frame(struct domain *d, uint32_t frame_low)
 {
 	/* The stub passes the low half of a trap-stack address; accept only
-	 * a whole frame inside the trap stacks. */
+	 * a whole frame inside the trap stacks, and work on a copy of it:
+	 * the core reads every field more than once. */
 	uint64_t off = frame_low;
 	if (off < SHIM_OFF_STACK ||
 	    off + sizeof(struct trap_frame) > SHIM_OFF_IST + SHIM_IST_SIZE)
 		return -1;
-	struct trap_frame *f = (struct trap_frame *)(d->shim.region + off);
-	if ((f->cs & 3) == 0) {
-		core_stop_fault(&d->core, f, "fault inside the shim (CPL0)");
+	host_cpu_ops_restart(&d->plat);
+	struct trap_frame f;
+	memcpy(&f, d->shim.region + off, sizeof f);
+	if ((f.cs & 3) == 0) {
+		core_stop_fault(&d->core, &f, "fault inside the shim (CPL0)");
 		return -1;
 	}
-	if (f->vector == 14) {
+	if (f.vector == 14) {
 		struct kvm_sregs sr;
 		if (ioctl(d->vm.vcpu_fd, KVM_GET_SREGS, &sr) < 0)
 			return -1;
 		d->core.st->vcpu.cr2 = sr.cr2;
 	}
-	enum core_action a = core_handle_trap(&d->core, f);
+	enum core_action a = core_handle_trap(&d->core, &f);
 	if (d->plat.failed)
 		return -1;
+	memcpy(d->shim.region + off, &f, sizeof f);
 	return a == CORE_STOP ? 1 : 0;
 }
 

@@ -127,24 +127,44 @@ static void queue_cpu_op(struct host_platform *p, uint64_t kind, uint64_t addr,
 		return;
 	/* Stores to one page in a row (a table being validated) become one
 	 * restore of that page: RAM already holds every value. */
-	if (kind == SHIM_CPU_OP_WRITE_PTE && q->count) {
-		struct shim_cpu_op *last = &q->op[q->count - 1];
-		if ((last->kind == SHIM_CPU_OP_WRITE_PTE ||
-		     last->kind == SHIM_CPU_OP_RESTORE_PAGE) &&
-		    (last->addr & ~0xfffULL) == (addr & ~0xfffULL)) {
-			*last = (struct shim_cpu_op){ SHIM_CPU_OP_RESTORE_PAGE,
-						      addr & ~0xfffULL, 0 };
-			return;
-		}
+	uint64_t page = addr & ~0xfffULL;
+	if (kind == SHIM_CPU_OP_WRITE_PTE && p->cpu_ops_count &&
+	    (p->cpu_ops_last_kind == SHIM_CPU_OP_WRITE_PTE ||
+	     p->cpu_ops_last_kind == SHIM_CPU_OP_RESTORE_PAGE) &&
+	    p->cpu_ops_last_addr == page) {
+		q->op[p->cpu_ops_count - 1] =
+			(struct shim_cpu_op){ SHIM_CPU_OP_RESTORE_PAGE, page, 0 };
+		p->cpu_ops_last_kind = SHIM_CPU_OP_RESTORE_PAGE;
+		return;
 	}
-	if (q->count >= SHIM_CPU_OPS_MAX) {
+	if (p->cpu_ops_count >= SHIM_CPU_OPS_MAX) {
 		/* The core checks platform_cpu_ops_room() first: a full queue
 		 * here is a core bug, and dropping a store would be worse. */
 		p->failed = 1;
 		return;
 	}
-	q->op[q->count] = (struct shim_cpu_op){ kind, addr, value };
-	q->count++;
+	q->op[p->cpu_ops_count] = (struct shim_cpu_op){ kind, addr, value };
+	p->cpu_ops_count++;
+	p->cpu_ops_last_kind = kind;
+	p->cpu_ops_last_addr = page;
+	q->count = p->cpu_ops_count;
+}
+
+void host_cpu_ops_restart(struct host_platform *p)
+{
+	p->cpu_ops_count = 0;
+	p->cpu_ops_flush = 0;
+	p->cpu_ops_last_kind = 0;
+	if (p->cpu_ops) {
+		p->cpu_ops->count = 0;
+		p->cpu_ops->flush_tlb = 0;
+		p->cpu_ops->resume = 0;
+	}
+}
+
+int host_cpu_ops_pending(const struct host_platform *p)
+{
+	return p->cpu_ops_count || p->cpu_ops_flush;
 }
 
 void platform_write_pte(struct core *c, uint64_t maddr, uint64_t value)
@@ -164,9 +184,14 @@ void platform_invlpg(struct core *c, uint64_t va)
 	queue_cpu_op(c->plat, SHIM_CPU_OP_INVLPG, va, 0);
 }
 
+/* A whole flush may come after every store queued with it (the guest runs
+ * only after all of them), so it is a flag, not a place in the queue. */
 void platform_flush_tlb(struct core *c)
 {
-	queue_cpu_op(c->plat, SHIM_CPU_OP_FLUSH_TLB, 0, 0);
+	struct host_platform *p = c->plat;
+	p->cpu_ops_flush = 1;
+	if (p->cpu_ops)
+		p->cpu_ops->flush_tlb = 1;
 }
 
 void platform_load_cr3(struct core *c, uint64_t cr3)
@@ -181,7 +206,7 @@ size_t platform_cpu_ops_room(struct core *c)
 	struct host_platform *p = c->plat;
 	if (!p->cpu_ops)
 		return (size_t)-1;
-	return SHIM_CPU_OPS_MAX - p->cpu_ops->count;
+	return SHIM_CPU_OPS_MAX - p->cpu_ops_count;
 }
 
 void *platform_shim_page(struct core *c, uint64_t offset)

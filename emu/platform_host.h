@@ -18,6 +18,12 @@ struct host_platform {
 	/* Where page-table stores and TLB/CR3 operations are queued for the
 	 * shim (shim_abi.h); NULL in unit tests, where RAM is all there is. */
 	struct shim_cpu_ops *cpu_ops;
+	/* The queue's length, whether a TLB flush is due, and the last entry,
+	 * as the launcher wrote them: it writes that page and never reads it
+	 * back, so nothing the guest could plant there steers its stores. */
+	uint32_t cpu_ops_count;
+	int cpu_ops_flush;
+	uint64_t cpu_ops_last_kind, cpu_ops_last_addr;
 	uint64_t cr3;          /* unit tests: the last CR3 loaded */
 	int cr0_ts;            /* the CR0.TS last asked for */
 	uint8_t *shim_region;  /* the shim region (unit tests: a buffer) */
@@ -31,5 +37,14 @@ struct host_platform {
 	int64_t tsc_offset;
 	const uint64_t *fake_tsc;
 };
+
+/* A new exit: the shim applied whatever was queued before it (it does so
+ * before its trap stub's `out`, and at the hypercall detour before any
+ * guest instruction), so the queue starts empty. */
+void host_cpu_ops_restart(struct host_platform *p);
+
+/* Whether this exit queued anything the shim must apply before the guest
+ * runs again. */
+int host_cpu_ops_pending(const struct host_platform *p);
 
 #endif

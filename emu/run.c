@@ -113,9 +113,6 @@ static int setup(struct domain *d, const struct xen_image *img,
 	struct core_state *st = (struct core_state *)(d->shim.region + SHIM_OFF_CORE);
 	_Static_assert(sizeof(struct core_state) <= SHIM_CORE_SIZE, "core state");
 	st->magic = CORE_STATE_MAGIC;
-	st->nr_pages = nr_pages;
-	st->shared_info_mfn = (d->shim.region_gpa + SHIM_OFF_SHARED) >> PAGE_SHIFT;
-	st->syscall_trampoline = SHIM_VA(SHIM_OFF_TRAMPOLINE);
 	st->vcpu.cr3 = br.l4_maddr;
 	st->vcpu.kernel_mode = 1;
 	d->plat = (struct host_platform){
@@ -124,7 +121,14 @@ static int setup(struct domain *d, const struct xen_image *img,
 		.cpu_ops = (struct shim_cpu_ops *)(d->shim.region + SHIM_OFF_CPU_OPS),
 		.shim_region = d->shim.region,
 	};
-	d->core = (struct core){ .st = st, .plat = &d->plat };
+	d->core = (struct core){
+		.st = st, .plat = &d->plat,
+		.layout = {
+			.nr_pages = nr_pages,
+			.shared_info_mfn = (d->shim.region_gpa + SHIM_OFF_SHARED) >> PAGE_SHIFT,
+			.syscall_trampoline = SHIM_VA(SHIM_OFF_TRAMPOLINE),
+		},
+	};
 	d->plat.notify_backend = dom0_notify_backend_cb;
 	d->plat.notify_opaque = d;
 	d->store_evtchn = STORE_EVTCHN;
@@ -136,9 +140,17 @@ static int setup(struct domain *d, const struct xen_image *img,
 	 * first runs, so nothing needs queueing for the shim. */
 	struct host_platform boot_plat = d->plat;
 	boot_plat.cpu_ops = NULL;
-	struct core boot_core = { .st = st, .plat = &boot_plat };
+	struct core boot_core = d->core;
+	boot_core.plat = &boot_plat;
 	if (mm_domain_init(&boot_core, br.l4_maddr, shim_m2p_l4e(&d->shim))) {
 		snprintf(err, errlen, "the bootstrap page tables do not validate");
+		return -1;
+	}
+	/* The xenstore daemon and the console backend write these two for
+	 * the domain's life: held writable, they never become page tables. */
+	if (mm_hold_for_dom0(&boot_core, br.layout.xenstore_pfn) ||
+	    mm_hold_for_dom0(&boot_core, br.layout.console_pfn)) {
+		snprintf(err, errlen, "the xenstore or console ring is not plain RAM");
 		return -1;
 	}
 
@@ -150,6 +162,7 @@ static int setup(struct domain *d, const struct xen_image *img,
 		.guest_entry = br.entry, .guest_stack = br.stack,
 		.guest_start_info = br.start_info_va,
 		.guest_rflags = 0x202, /* IF: the guest masks events, not the CPU */
+		.nr_pages = nr_pages, .shared_info_mfn = d->core.layout.shared_info_mfn,
 	};
 	/* Until READY fixes the path, LSTAR leads nowhere useful: ud2. */
 	shim_write_trampoline(&d->shim, 0);

@@ -76,6 +76,8 @@ void stats_print(FILE *out, const struct launcher_stats *ls,
 			fprintf(out, "xenlet-stats: hypercall.%s %llu\n",
 				core_hypercall_name((uint64_t)i),
 				(unsigned long long)st->stats.hypercalls[i]);
+	fprintf(out, "xenlet-stats: retype_flushes %llu\n",
+		(unsigned long long)st->stats.retype_flushes);
 	for (int i = 0; i < CORE_NR_VECTORS; i++)
 		if (st->stats.traps[i])
 			fprintf(out, "xenlet-stats: trap.%d %llu\n", i,

@@ -58,6 +58,17 @@ static void on_console(struct domain *d, uint32_t len)
 	fflush(stdout);
 }
 
+/* A host_trap_* result as on_io's: -2 to keep running, else a status. */
+static int trap_status(struct domain *d, int rc)
+{
+	if (rc == 0)
+		return -2;
+	if (rc == 1)
+		return stop_report(d);
+	return stop_report_vcpu(d, "host trap path could not handle an exit",
+				XENLET_EXIT_INTERNAL);
+}
+
 /* Returns -2 to keep running, else an exit status. */
 static int on_io(struct domain *d)
 {
@@ -108,12 +119,17 @@ static int on_io(struct domain *d)
 		/* A guest poking at other ports: Xen would #GP it; ignore. */
 		return -2;
 	}
-	if (rc == 0)
+	return trap_status(d, rc);
+}
+
+/* The shim never reads a port; CPL3 code can reach only the hypercall
+ * port (the TSS bitmap denies the rest). */
+static int on_io_in(struct domain *d)
+{
+	d->stats.exits[EXIT_IO_OTHER]++;
+	if (d->vm.run->io.port != SHIM_PORT_HYPERCALL)
 		return -2;
-	if (rc == 1)
-		return stop_report(d);
-	return stop_report_vcpu(d, "host trap path could not handle an exit",
-				XENLET_EXIT_INTERNAL);
+	return trap_status(d, host_trap_port_in(d));
 }
 
 /*
@@ -171,7 +187,7 @@ int vcpu_loop_run(struct domain *d)
 			if (run->io.direction == KVM_EXIT_IO_OUT)
 				status = on_io(d);
 			else
-				d->stats.exits[EXIT_IO_OTHER]++;
+				status = on_io_in(d);
 			break;
 		case KVM_EXIT_SHUTDOWN:
 			d->stats.exits[EXIT_SHUTDOWN]++;

@@ -159,8 +159,7 @@ static inline unsigned long long shim_region_size(unsigned long long nr_pages)
 enum shim_cpu_op_kind {
 	SHIM_CPU_OP_WRITE_PTE = 1, /* addr: machine address, value: entry */
 	SHIM_CPU_OP_INVLPG,        /* addr: virtual address */
-	SHIM_CPU_OP_FLUSH_TLB,
-	SHIM_CPU_OP_LOAD_CR3,      /* value: new CR3 */
+	SHIM_CPU_OP_LOAD_CR3 = 4,  /* value: new CR3 */
 	/* addr: machine address of a page-table page whose entries were
 	 * stored in RAM; the shim stores each again as it is (the launcher
 	 * turns runs of stores to one page into this) */
@@ -171,9 +170,17 @@ struct shim_cpu_op {
 	uint64_t kind, addr, value;
 };
 
+/*
+ * The launcher only ever writes this page: it keeps the count (and the
+ * last operation, for merging) in its own memory, so nothing the guest
+ * could have planted here changes what or where it writes.  The shim reads
+ * the first 8 bytes as one word: anything to do after a trap.
+ */
 struct shim_cpu_ops {
 	uint32_t count;
+	uint32_t flush_tlb;        /* 1: flush the whole TLB after op[] */
 	uint32_t resume;           /* 1: return to resume_rip/resume_rflags */
+	uint32_t pad;
 	uint64_t resume_rip, resume_rflags;
 	struct shim_cpu_op op[];
 };
@@ -192,6 +199,9 @@ struct shim_boot_params {
 	uint64_t guest_stack;      /* initial %rsp */
 	uint64_t guest_start_info; /* initial %rsi */
 	uint64_t guest_rflags;
+	/* The shim's struct core_layout (the trampoline is at a fixed place). */
+	uint64_t nr_pages;
+	uint64_t shared_info_mfn;
 	uint32_t calibrate_rounds;
 	uint32_t pad;
 	/* Written by the shim during calibration: TSC ticks for the rounds. */

@@ -11,9 +11,24 @@
 #include <stdint.h>
 #include "pv-shim/core/core_state.h"
 
+/*
+ * What the core takes as given about the domain: fixed when it was built
+ * and kept by whoever runs the core in memory of its own (the launcher's
+ * struct domain, the shim's image), never read back from struct
+ * core_state.  The core state sits in memory the guest could reach if any
+ * check failed, so every bound that keeps the launcher inside guest RAM
+ * and the shim region comes from here (docs/threat-model.md).
+ */
+struct core_layout {
+	uint64_t nr_pages;           /* guest RAM: mfn == pfn, [0, nr_pages) */
+	uint64_t shared_info_mfn;    /* outside guest RAM, in the shim region */
+	uint64_t syscall_trampoline; /* virtual address LSTAR points at */
+};
+
 struct core {
 	struct core_state *st;
 	void *plat;             /* the platform's own context */
+	struct core_layout layout;
 };
 
 enum core_action {

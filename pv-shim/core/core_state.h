@@ -34,6 +34,7 @@ struct core_stats {
 	uint64_t traps[CORE_NR_VECTORS];
 	uint64_t hypercalls[CORE_NR_HYPERCALLS];
 	uint64_t hypercalls_out_of_range;
+	uint64_t retype_flushes; /* TLB flushes a type change needed */
 };
 
 struct core_vcpu {
@@ -49,9 +50,6 @@ struct core_vcpu {
 struct core_state {
 	uint32_t magic;
 	uint32_t trap_path;            /* enum core_trap_path */
-	uint64_t nr_pages;             /* guest RAM: mfn == pfn, [0, nr_pages) */
-	uint64_t shared_info_mfn;
-	uint64_t syscall_trampoline;   /* virtual address LSTAR points at */
 	struct core_vcpu vcpu;
 	struct traps_state traps;      /* virtual IDT, callbacks (traps_state.h) */
 

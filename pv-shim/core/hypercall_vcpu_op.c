@@ -42,7 +42,7 @@ static long register_vcpu_info(struct core *c, uint64_t arg)
 		return -XEN_EINVAL; /* once only, as Xen */
 	if (r.offset > PAGE_SIZE - sizeof(struct vcpu_info))
 		return -XEN_ENXIO;
-	if (r.mfn >= c->st->nr_pages)
+	if (r.mfn >= c->layout.nr_pages)
 		return -XEN_EINVAL;
 	uint64_t gpa = (r.mfn << 12) + r.offset;
 	struct vcpu_info *nv = platform_guest_ram(c, gpa, sizeof *nv);
@@ -50,7 +50,7 @@ static long register_vcpu_info(struct core *c, uint64_t arg)
 		return -XEN_EINVAL;
 	/* Xen holds a writable type reference: the page can never become a
 	 * page table while the core writes into it. */
-	if (c->st->mm.nr_frames && mm_get_type(c, r.mfn, MM_TYPE_WRITABLE))
+	if (c->st->mm.active && mm_get_type(c, r.mfn, MM_TYPE_WRITABLE))
 		return -XEN_EINVAL;
 	core_memcpy(nv, &core_shared_info(c)->vcpu_info[0], sizeof *nv);
 	t->vcpu_info_gpa = gpa;

@@ -31,14 +31,19 @@ struct mm_frame {
 	uint32_t type_count;
 	uint8_t type;    /* enum mm_type; NONE whenever type_count is 0 */
 	uint8_t flags;
-	uint16_t pad;
+	/* Set when type_count last fell to 0 (mm_tlb.c): the type it had,
+	 * and the TLB clock's low byte then. */
+	uint8_t last_type;
+	uint8_t tlb_stamp;
 };
 
 /* Part of struct core_state. */
 struct mm_state {
-	uint64_t nr_frames;       /* 0: no frame table (unit tests of others) */
-	uint64_t m2p_offset;      /* in the shim region */
-	uint64_t m2p_entries;
+	/* 1 once mm_domain_init ran (unit tests of other parts run without a
+	 * frame table).  Its size is the layout's nr_pages, never a number
+	 * kept here. */
+	uint32_t active;
+	uint32_t tlb_clock;       /* TLB flushes and CR3 loads so far (mm_tlb.c) */
 	uint64_t xen_l4e[3];      /* slots 257, 258, 259 of every guest L4 */
 	/* A hypercall that must continue later: the guest re-executes its
 	 * `syscall` with these arguments (hypercall_from_syscall). */
@@ -81,6 +86,24 @@ void mm_put_type(struct core *c, uint64_t pfn);
  */
 int mm_mod_entry(struct core *c, uint64_t pfn, enum mm_type type,
 		 unsigned idx, uint64_t val, int preserve_ad);
+
+/*
+ * dom0 (the launcher's daemons and backends) writes frame pfn for as long
+ * as the domain lives: it holds a writable type reference, as xenstored's
+ * and xenconsoled's foreign mappings do under Xen, so the frame can never
+ * become a page table.  Returns 0 or -XEN_EINVAL (not RAM, typed otherwise).
+ */
+int mm_hold_for_dom0(struct core *c, uint64_t pfn);
+
+/* A whole TLB flush and a CR3 load, as the core asks for them: both
+ * through here, so type changes know whether a flush came since (mm_tlb.c). */
+void mm_flush_tlb(struct core *c);
+void mm_load_cr3(struct core *c, uint64_t cr3);
+
+/* For mm_frames.c: a frame lost its last type reference; a frame with no
+ * type reference is about to take type (flushed first if need be). */
+void mm_tlb_released(struct core *c, struct mm_frame *f);
+void mm_tlb_retyping(struct core *c, struct mm_frame *f, enum mm_type type);
 
 /* Asks for the current hypercall to be re-executed with args. */
 void mm_continue(struct core *c, const uint64_t args[5]);

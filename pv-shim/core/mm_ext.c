@@ -55,7 +55,7 @@ static int new_baseptr(struct core *c, uint64_t pfn, int user)
 	uint64_t old = *slot;
 	*slot = pfn << 12;
 	if (!user && v->kernel_mode)
-		platform_load_cr3(c, *slot);
+		mm_load_cr3(c, *slot);
 	/* The kernel table is always held (mm_domain_init); a user table
 	 * of 0 is none, as Xen's NEW_USER_BASEPTR has it. */
 	if (!user || old)
@@ -112,7 +112,7 @@ static int one_op(struct core *c, uint64_t va)
 		/* fallthrough */
 	case MMUEXT_TLB_FLUSH_LOCAL:
 	case MMUEXT_TLB_FLUSH_ALL:
-		platform_flush_tlb(c);
+		mm_flush_tlb(c);
 		return 0;
 	case MMUEXT_INVLPG_LOCAL:
 	case MMUEXT_INVLPG_ALL:
@@ -144,7 +144,7 @@ static int one_op(struct core *c, uint64_t va)
 /* mmuext_op(ops, count, pdone, foreigndom) */
 long hypercall_mmuext_op(struct core *c, const uint64_t args[5])
 {
-	if (!c->st->mm.nr_frames)
+	if (!c->st->mm.active)
 		return -XEN_ENOSYS;
 	struct mm_batch b;
 	mm_batch_start(c, &b, args, sizeof(struct mmuext_op));

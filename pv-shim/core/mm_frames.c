@@ -13,8 +13,7 @@
 
 struct mm_frame *mm_frame(struct core *c, uint64_t pfn)
 {
-	struct mm_state *mm = &c->st->mm;
-	if (pfn >= mm->nr_frames)
+	if (!c->st->mm.active || pfn >= c->layout.nr_pages)
 		return 0;
 	return (struct mm_frame *)platform_shim_page(c, SHIM_OFF_FRAMES) + pfn;
 }
@@ -58,17 +57,17 @@ static int get_entry_ref(struct core *c, enum mm_type type, uint64_t e)
 	if (type == MM_TYPE_L1) {
 		if (e & MM_L1_DISALLOWED)
 			return -XEN_EINVAL;
-		if (pfn < c->st->mm.nr_frames) {
+		if (pfn < c->layout.nr_pages) {
 			if ((e & MM_PTE_RW) && mm_get_type(c, pfn, MM_TYPE_WRITABLE))
 				return -XEN_EBUSY;
 			return 0;
 		}
 		/* shared_info is the domain's own page, outside its RAM */
-		return pfn == c->st->shared_info_mfn ? 0 : -XEN_EPERM;
+		return pfn == c->layout.shared_info_mfn ? 0 : -XEN_EPERM;
 	}
 	if (e & MM_UPPER_DISALLOWED)
 		return -XEN_EINVAL;
-	if (pfn >= c->st->mm.nr_frames)
+	if (pfn >= c->layout.nr_pages)
 		return -XEN_EINVAL;
 	return mm_get_type(c, pfn, (enum mm_type)(type - 1));
 }
@@ -76,7 +75,7 @@ static int get_entry_ref(struct core *c, enum mm_type type, uint64_t e)
 static void put_entry_ref(struct core *c, enum mm_type type, uint64_t e)
 {
 	uint64_t pfn = mm_pte_pfn(e);
-	if (pfn >= c->st->mm.nr_frames)
+	if (pfn >= c->layout.nr_pages)
 		return;
 	if (type != MM_TYPE_L1 || (e & MM_PTE_RW))
 		mm_put_type(c, pfn);
@@ -136,6 +135,7 @@ int mm_get_type(struct core *c, uint64_t pfn, enum mm_type type)
 	if (!f)
 		return -XEN_EINVAL;
 	if (f->type_count == 0) {
+		mm_tlb_retyping(c, f, type);
 		f->type = (uint8_t)type;
 		f->flags = 0;
 		f->type_count = 1;
@@ -170,6 +170,7 @@ void mm_put_type(struct core *c, uint64_t pfn)
 		f->flags = 0;
 		put_entries(c, table_of(c, pfn), f->type, MM_ENTRIES);
 	}
+	mm_tlb_released(c, f);
 	f->type = MM_TYPE_NONE;
 	f->flags = 0;
 }
@@ -209,14 +210,12 @@ int mm_domain_init(struct core *c, uint64_t l4_maddr, uint64_t m2p_l4e)
 	volatile uint64_t *t = table_of(c, l4);
 	if (!t)
 		return -XEN_EINVAL;
-	mm->nr_frames = st->nr_pages;
-	mm->m2p_offset = shim_off_m2p(st->nr_pages);
-	mm->m2p_entries = shim_m2p_size(st->nr_pages) / SHIM_M2P_ENTRY_SIZE;
+	mm->active = 1;
 	/* The builder's entries for the shim and its physmap, as they are. */
 	mm->xen_l4e[0] = t[SHIM_L4_SLOT];
 	mm->xen_l4e[1] = t[SHIM_PHYSMAP_SLOT];
 	mm->xen_l4e[2] = m2p_l4e;
-	core_memset(mm_frame(c, 0), 0, st->nr_pages * sizeof(struct mm_frame));
+	core_memset(mm_frame(c, 0), 0, c->layout.nr_pages * sizeof(struct mm_frame));
 	/* The toolstack pins the top-level table; the vCPU holds another. */
 	int rc = mm_get_type(c, l4, MM_TYPE_L4);
 	if (rc)
@@ -225,6 +224,11 @@ int mm_domain_init(struct core *c, uint64_t l4_maddr, uint64_t m2p_l4e)
 	mm_frame(c, l4)->type_count++;
 	st->vcpu.cr3 = l4_maddr;
 	return 0;
+}
+
+int mm_hold_for_dom0(struct core *c, uint64_t pfn)
+{
+	return mm_get_type(c, pfn, MM_TYPE_WRITABLE);
 }
 
 void mm_note_enosys(struct core *c, uint64_t *seen, const char *hypercall,

@@ -22,11 +22,11 @@ struct e820_entry {
 
 static long machphys_mapping(struct core *c, uint64_t arg)
 {
-	const struct mm_state *mm = &c->st->mm;
+	uint64_t entries = shim_m2p_size(c->layout.nr_pages) / SHIM_M2P_ENTRY_SIZE;
 	struct xen_machphys_mapping m = {
 		.v_start = SHIM_M2P_BASE,
-		.v_end = SHIM_M2P_BASE + mm->m2p_entries * SHIM_M2P_ENTRY_SIZE,
-		.max_mfn = mm->m2p_entries - 1,
+		.v_end = SHIM_M2P_BASE + entries * SHIM_M2P_ENTRY_SIZE,
+		.max_mfn = entries - 1,
 	};
 	return copy_to_guest(c, arg, &m, sizeof m) ? -XEN_EFAULT : 0;
 }
@@ -39,7 +39,7 @@ static long memory_map(struct core *c, uint64_t arg)
 	if (map.nr_entries < 1)
 		return -XEN_EINVAL;
 	struct e820_entry ram = {
-		.addr = 0, .size = c->st->nr_pages << 12, .type = E820_RAM,
+		.addr = 0, .size = c->layout.nr_pages << 12, .type = E820_RAM,
 	};
 	if (copy_to_guest(c, (uint64_t)(uintptr_t)map.buffer.p, &ram, sizeof ram))
 		return -XEN_EFAULT;
@@ -54,13 +54,13 @@ static long reservation(struct core *c, uint64_t arg)
 		return -XEN_EFAULT;
 	if (domid != DOMID_SELF)
 		return -XEN_ESRCH;
-	return (long)c->st->nr_pages;
+	return (long)c->layout.nr_pages;
 }
 
 /* memory_op(cmd, arg) */
 long hypercall_memory_op(struct core *c, const uint64_t args[5])
 {
-	if (!c->st->mm.nr_frames)
+	if (!c->st->mm.active)
 		return -XEN_ENOSYS;
 	switch (args[0] & MEMOP_CMD_MASK) {
 	case XENMEM_machphys_mapping:
@@ -71,7 +71,7 @@ long hypercall_memory_op(struct core *c, const uint64_t args[5])
 	case XENMEM_maximum_reservation:
 		return reservation(c, args[1]);
 	case XENMEM_maximum_ram_page:
-		return (long)c->st->nr_pages;
+		return (long)c->layout.nr_pages;
 	default:
 		mm_note_enosys(c, &c->st->mm.enosys_memory_op, "memory_op",
 			       args[0] & MEMOP_CMD_MASK);

@@ -194,7 +194,7 @@ int mm_ptwr_fault(struct core *c, struct trap_frame *f)
 	struct core_state *st = c->st;
 	uint64_t cr2 = st->vcpu.cr2;
 	/* The guest kernel runs at CPL3: the hardware's U bit says nothing. */
-	if (!st->mm.nr_frames || !st->vcpu.kernel_mode ||
+	if (!st->mm.active || !st->vcpu.kernel_mode ||
 	    (f->error_code & (PFEC_PRESENT | PFEC_WRITE | PFEC_RSVD | PFEC_FETCH))
 	    != (PFEC_PRESENT | PFEC_WRITE))
 		return -1;

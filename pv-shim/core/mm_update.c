@@ -39,10 +39,9 @@ static int update_entry(struct core *c, uint64_t ptr, uint64_t val, int preserve
 
 static int machphys_update(struct core *c, uint64_t mfn, uint64_t pfn)
 {
-	struct mm_state *mm = &c->st->mm;
-	if (mfn >= mm->nr_frames)
+	if (!c->st->mm.active || mfn >= c->layout.nr_pages)
 		return -XEN_EINVAL;
-	((uint64_t *)platform_shim_page(c, mm->m2p_offset))[mfn] = pfn;
+	((uint64_t *)platform_shim_page(c, shim_off_m2p(c->layout.nr_pages)))[mfn] = pfn;
 	return 0;
 }
 
@@ -66,7 +65,7 @@ static int one_update(struct core *c, uint64_t va)
 /* mmu_update(reqs, count, pdone, foreigndom) */
 long hypercall_mmu_update(struct core *c, const uint64_t args[5])
 {
-	if (!c->st->mm.nr_frames)
+	if (!c->st->mm.active)
 		return -XEN_ENOSYS;
 	struct mm_batch b;
 	mm_batch_start(c, &b, args, sizeof(struct mmu_update));
@@ -114,7 +113,7 @@ int mm_read_vcpumask(struct core *c, uint64_t va)
 long hypercall_update_va_mapping(struct core *c, const uint64_t args[5])
 {
 	uint64_t va = args[0], val = args[1], flags = args[2];
-	if (!c->st->mm.nr_frames)
+	if (!c->st->mm.active)
 		return -XEN_ENOSYS;
 	if (!is_guest_va(va))
 		return -XEN_EINVAL;
@@ -140,7 +139,7 @@ long hypercall_update_va_mapping(struct core *c, const uint64_t args[5])
 	/* One vCPU: local, all and any set of vCPUs are the same flush. */
 	switch (flags & UVMF_FLUSHTYPE_MASK) {
 	case UVMF_TLB_FLUSH:
-		platform_flush_tlb(c);
+		mm_flush_tlb(c);
 		break;
 	case UVMF_INVLPG:
 		platform_invlpg(c, va);

@@ -215,7 +215,7 @@ enum core_action core_handle_trap(struct core *c, struct trap_frame *f)
 {
 	struct core_state *st = c->st;
 	int via_syscall = f->vector == CORE_VEC_SYSCALL ||
-		(f->vector == X86_VEC_UD && f->rip == st->syscall_trampoline);
+		(f->vector == X86_VEC_UD && f->rip == c->layout.syscall_trampoline);
 
 	if (f->vector != CORE_VEC_SYSCALL)
 		st->stats.transitions++;

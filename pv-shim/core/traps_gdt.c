@@ -40,7 +40,7 @@ static int descriptor_ok(uint64_t d)
 
 static int frame_ok(struct core *c, uint64_t mfn, unsigned entries)
 {
-	if (mfn >= c->st->nr_pages)
+	if (mfn >= c->layout.nr_pages)
 		return 0;
 	const volatile uint64_t *desc = platform_guest_ram(c, mfn << 12, 4096);
 	if (!desc)
@@ -77,7 +77,7 @@ long hypercall_set_gdt(struct core *c, const uint64_t args[5])
 long hypercall_update_descriptor(struct core *c, const uint64_t args[5])
 {
 	uint64_t maddr = args[0], desc = args[1], pfn = maddr >> 12;
-	if ((maddr & 7) || !descriptor_ok(desc) || pfn >= c->st->nr_pages)
+	if ((maddr & 7) || !descriptor_ok(desc) || pfn >= c->layout.nr_pages)
 		return -XEN_EINVAL;
 	if (mm_get_type(c, pfn, MM_TYPE_WRITABLE))
 		return -XEN_EINVAL;

@@ -8,6 +8,7 @@
  */
 #include "pv-shim/core/traps.h"
 #include "pv-shim/core/platform.h"
+#include "pv-shim/core/mm.h"
 
 int traps_guest_address_ok(uint64_t va)
 {
@@ -24,7 +25,7 @@ static int switch_tables(struct core *c, const struct trap_frame *f, uint64_t cr
 			       "load in this exit (core bug)");
 		return -1;
 	}
-	platform_load_cr3(c, cr3);
+	mm_load_cr3(c, cr3);
 	return 0;
 }
 

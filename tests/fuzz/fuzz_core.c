@@ -243,7 +243,14 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		.vcpu_fd = -1, .cpuid = all_ones_cpuid(), .cpu_ops = cpu_ops,
 		.shim_region = shim,
 	};
-	core = (struct core){ .st = st, .plat = &plat };
+	core = (struct core){
+		.st = st, .plat = &plat,
+		.layout = {
+			.nr_pages = NR_PAGES,
+			.shared_info_mfn = NR_PAGES, /* not guest RAM, as in xenlet */
+			.syscall_trampoline = TRAMPOLINE,
+		},
+	};
 	return 0;
 }
 
@@ -475,8 +482,7 @@ static enum core_action run_call(const struct call *k)
 	memcpy(ram_before, ram, RAM_BYTES);
 	touched = 0;
 	uint64_t cr3 = st->vcpu.cr3, user_cr3 = st->vcpu.user_cr3;
-	cpu_ops->count = 0; /* the shim drains the queue after every trap */
-	cpu_ops->resume = 0;
+	host_cpu_ops_restart(&plat); /* the shim drains the queue after every trap */
 	plat.failed = 0;
 
 	enum core_action act = core_handle_trap(&core, &f);
@@ -597,11 +603,10 @@ static enum core_action run_call(const struct call *k)
 	 * from vcpu.cr3 reaches, so bounces from user mode stay checked. */
 	uint32_t changed = changed_pages();
 	int tables_moved = st->vcpu.cr3 != cr3 || st->vcpu.user_cr3 != user_cr3 ||
-			   (changed & wleaves & rtables) || st->mm.nr_frames;
-	for (uint32_t i = 0; i < cpu_ops->count; i++)
+			   (changed & wleaves & rtables) || st->mm.active;
+	for (uint32_t i = 0; i < plat.cpu_ops_count; i++)
 		if (cpu_ops->op[i].kind != SHIM_CPU_OP_LOAD_CR3 &&
-		    cpu_ops->op[i].kind != SHIM_CPU_OP_INVLPG &&
-		    cpu_ops->op[i].kind != SHIM_CPU_OP_FLUSH_TLB)
+		    cpu_ops->op[i].kind != SHIM_CPU_OP_INVLPG)
 			tables_moved = 1;
 	if (!tables_moved) {
 		CHECK(!(changed & ~wleaves), "wrote pages %#x no user write reaches "
@@ -632,9 +637,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(st, 0, sizeof *st);
 	st->magic = CORE_STATE_MAGIC;
 	st->trap_path = CORE_PATH_HOST;
-	st->nr_pages = NR_PAGES;
-	st->shared_info_mfn = NR_PAGES; /* not guest RAM, as in xenlet */
-	st->syscall_trampoline = TRAMPOLINE;
 	st->vcpu.cr3 = head & 0x80 && !mm ? raw_cr3 : PG_L4 * PAGE;
 	if (mm) {
 		memset(plat.shim_region + shim_off_m2p(NR_PAGES), 0,

@@ -22,7 +22,6 @@ void fake_guest_init(struct fake_guest *g, uint64_t nr_pages)
 	need(g->ram && g->st, "out of memory");
 	g->next_table_pfn = 1;
 	g->st->magic = CORE_STATE_MAGIC;
-	g->st->nr_pages = nr_pages;
 	g->st->vcpu.cr3 = 0;
 	g->st->vcpu.kernel_mode = 1;
 	g->plat.ram = g->ram;
@@ -33,6 +32,7 @@ void fake_guest_init(struct fake_guest *g, uint64_t nr_pages)
 	g->plat.vcpu_fd = -1;
 	g->core.st = g->st;
 	g->core.plat = &g->plat;
+	g->core.layout.nr_pages = nr_pages;
 }
 
 void fake_guest_free(struct fake_guest *g)

@@ -82,7 +82,7 @@ static void fill_pattern(uint64_t pfn)
 static void setup(void)
 {
 	fake_guest_init(&g, NR_PAGES);
-	g.st->syscall_trampoline = TRAMPOLINE;
+	g.core.layout.syscall_trampoline = TRAMPOLINE;
 	for (int i = P_RW_FIRST; i <= P_RW_LAST; i++)
 		fake_guest_map(&g, KPAGE(i), PFN_OF(i), FG_USER_RW);
 	fake_guest_map(&g, KPAGE(P_RO), PFN_OF(P_RO), FG_P | FG_US);

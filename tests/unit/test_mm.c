@@ -52,7 +52,7 @@ static void setup(void)
 	shim = calloc(1, shim_region_size(NR_PAGES));
 	ck_assert_ptr_nonnull(shim);
 	g.plat.shim_region = shim;
-	g.st->shared_info_mfn = SHARED_MFN;
+	g.core.layout.shared_info_mfn = SHARED_MFN;
 	for (int i = 0; i < NR_DATA; i++)
 		fake_guest_map(&g, KPAGE(i), DATA0 + i, FG_USER_RW);
 	for (int k = 0; k < 4; k++)
@@ -504,7 +504,7 @@ END_TEST
 static void queue_with_room(size_t room)
 {
 	g.plat.cpu_ops = calloc(1, SHIM_CPU_OPS_SIZE);
-	g.plat.cpu_ops->count = (uint32_t)(SHIM_CPU_OPS_MAX - room);
+	g.plat.cpu_ops_count = (uint32_t)(SHIM_CPU_OPS_MAX - room);
 }
 
 START_TEST(continuation_when_queue_fills)
@@ -538,7 +538,7 @@ START_TEST(continuation_when_queue_fills)
 	ck_assert_uint_eq(f.r10, DOMID_SELF);
 	ck_assert_uint_eq(*pdone(), 1);
 	/* the guest ran, the queue drained: the rest completes */
-	g.plat.cpu_ops->count = 0;
+	host_cpu_ops_restart(&g.plat);
 	f.rip = TRAMPOLINE;
 	f.rcx = RET_RIP;
 	f.vector = 256;
@@ -589,15 +589,15 @@ START_TEST(validation_without_room_is_undone)
 	table(SPARE + 5)[7] = ((uint64_t)(SPARE + 6) << 12) | FG_P;
 	queue_with_room(0);
 	ck_assert_int_eq(ext1(MMUEXT_PIN_L4_TABLE, SPARE), -XEN_ENOMEM);
-	ck_assert_uint_eq(g.plat.cpu_ops->count, SHIM_CPU_OPS_MAX);
+	ck_assert_uint_eq(g.plat.cpu_ops_count, SHIM_CPU_OPS_MAX);
 
-	/* A flush first (one place), then the pin runs out of room on its
-	 * last table: all of it is undone, and the call continues there. */
+	/* A flush first (a flag, no place), then the pin runs out of room on
+	 * its last table: all of it is undone, and the call continues there. */
 	struct mmuext_op ops[2] = {
 		{ .cmd = MMUEXT_TLB_FLUSH_LOCAL },
 		{ .cmd = MMUEXT_PIN_L4_TABLE, .arg1.mfn = SPARE },
 	};
-	g.plat.cpu_ops->count = (uint32_t)(SHIM_CPU_OPS_MAX - 5);
+	g.plat.cpu_ops_count = (uint32_t)(SHIM_CPU_OPS_MAX - 4);
 	memcpy(fake_guest_page(&g, DATA0), ops, sizeof ops);
 	struct trap_frame f = frame_for(__HYPERVISOR_mmuext_op, KPAGE(0), 2, 0, DOMID_SELF);
 	ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_RESUME);
@@ -612,7 +612,7 @@ START_TEST(validation_without_room_is_undone)
 
 	/* drained: the pin completes; the four tables validated before
 	 * keep their stores, so only the L4's remain: one restore */
-	g.plat.cpu_ops->count = 0;
+	host_cpu_ops_restart(&g.plat);
 	f.rip = TRAMPOLINE;
 	f.rcx = RET_RIP;
 	ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_RESUME);
@@ -719,7 +719,7 @@ START_TEST(multicall_continues_a_sub_call)
 	ck_assert_uint_eq(table(3)[20] >> 12, SPARE + 2);
 	ck_assert_uint_eq(table(3)[21], 0);
 	/* drained: the rest runs */
-	g.plat.cpu_ops->count = 0;
+	host_cpu_ops_restart(&g.plat);
 	f.rip = TRAMPOLINE;
 	f.rcx = RET_RIP;
 	ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_RESUME);
@@ -791,7 +791,7 @@ END_TEST
 START_TEST(without_frame_table)
 {
 	/* The core without a frame table (other unit tests, fuzzing). */
-	g.st->mm.nr_frames = 0;
+	g.st->mm.active = 0;
 	ck_assert_int_eq(mmu1(l1e_ptr(1), 0), -XEN_ENOSYS);
 	ck_assert_int_eq(ext1(MMUEXT_TLB_FLUSH_LOCAL, 0), -XEN_ENOSYS);
 	ck_assert_int_eq(hc4(__HYPERVISOR_update_va_mapping, KPAGE(1), 0, 0, 0), -XEN_ENOSYS);

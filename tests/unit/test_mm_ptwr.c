@@ -47,7 +47,7 @@ static void setup(void)
 	shim = calloc(1, shim_region_size(NR_PAGES));
 	ck_assert_ptr_nonnull(shim);
 	g.plat.shim_region = shim;
-	g.st->shared_info_mfn = SHARED_MFN;
+	g.core.layout.shared_info_mfn = SHARED_MFN;
 	for (int i = 0; i < NR_DATA; i++)
 		fake_guest_map(&g, KPAGE(i), DATA0 + i, FG_USER_RW);
 	for (int k = 0; k < 4; k++)
@@ -334,7 +334,7 @@ START_TEST(no_room_reexecutes)
 	uint64_t old = target();
 	uint32_t count = type_count(DATA0 + 9);
 	g.plat.cpu_ops = calloc(1, SHIM_CPU_OPS_SIZE);
-	g.plat.cpu_ops->count = SHIM_CPU_OPS_MAX;
+	g.plat.cpu_ops_count = SHIM_CPU_OPS_MAX;
 	static const uint8_t mov[] = { 0x48, 0x89, 0x10 };
 	struct trap_frame f = { .rdx = rw_entry(DATA0 + 9) };
 	ck_assert_int_eq(fault(&f, mov, sizeof mov, target_va(0), PF_KERNEL_WRITE), CORE_RESUME);

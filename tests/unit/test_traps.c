@@ -65,7 +65,7 @@ static void setup(void)
 	ck_assert_ptr_nonnull(shim);
 	g.plat.shim_region = shim;
 	((struct shim_boot_params *)(shim + SHIM_OFF_BOOT))->guest_stack = BOOT_STACK;
-	g.st->syscall_trampoline = TRAMPOLINE;
+	g.core.layout.syscall_trampoline = TRAMPOLINE;
 	for (int i = 0; i < NR_RW; i++)
 		fake_guest_map(&g, KPAGE(i), DATA_PFN + i, FG_USER_RW);
 	fake_guest_map(&g, KPAGE(P_RO), DATA_PFN + P_RO, FG_P | FG_US);
@@ -795,7 +795,7 @@ START_TEST(update_descriptor)
 	free(shim);
 	shim = big;
 	g.plat.shim_region = shim;
-	g.st->mm.nr_frames = NR_PAGES; /* a frame table, every frame untyped */
+	g.st->mm.active = 1; /* a frame table, every frame untyped */
 	uint64_t frame = DATA_PFN + 5, at = frame * FG_PAGE + 12 * 8;
 	ck_assert_int_eq(hcall(__HYPERVISOR_update_descriptor, at, data_desc(0x1234), 0), 0);
 	ck_assert_uint_eq(word(KPAGE(5) + 12 * 8), data_desc(0x1234));

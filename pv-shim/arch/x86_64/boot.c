@@ -99,6 +99,11 @@ void shim_boot(void)
 	struct shim_boot_params *bp = (struct shim_boot_params *)SHIM_VA(SHIM_OFF_BOOT);
 	if (bp->magic != SHIM_BOOT_MAGIC)
 		halt_forever();
+	shim_core.layout = (struct core_layout){
+		.nr_pages = bp->nr_pages,
+		.shared_info_mfn = bp->shared_info_mfn,
+		.syscall_trampoline = SHIM_VA(SHIM_OFF_TRAMPOLINE),
+	};
 	setup_gdt_tss();
 	setup_idt();
 	if (bp->calibrate)

@@ -35,9 +35,6 @@ static void apply(struct core *c, uint64_t kind, uint64_t addr, uint64_t value)
 	case SHIM_CPU_OP_INVLPG:
 		invlpg(addr);
 		break;
-	case SHIM_CPU_OP_FLUSH_TLB:
-		write_cr3(read_cr3());
-		break;
 	case SHIM_CPU_OP_LOAD_CR3:
 		write_cr3(value);
 		break;
@@ -59,7 +56,8 @@ void platform_invlpg(struct core *c, uint64_t va)
 
 void platform_flush_tlb(struct core *c)
 {
-	apply(c, SHIM_CPU_OP_FLUSH_TLB, 0, 0);
+	(void)c;
+	write_cr3(read_cr3()); /* no global pages: this flushes everything */
 }
 
 void platform_load_cr3(struct core *c, uint64_t cr3)
@@ -83,9 +81,12 @@ int shim_apply_cpu_ops(struct trap_frame *f)
 		n = SHIM_CPU_OPS_MAX;
 	for (uint32_t i = 0; i < n; i++)
 		apply(&shim_core, q->op[i].kind, q->op[i].addr, q->op[i].value);
+	if (q->flush_tlb)
+		platform_flush_tlb(&shim_core);
 	q->count = 0;
+	q->flush_tlb = 0;
 	if (q->resume && f->vector == 6 &&
-	    f->rip == shim_core.st->syscall_trampoline + SHIM_TRAMPOLINE_DETOUR) {
+	    f->rip == shim_core.layout.syscall_trampoline + SHIM_TRAMPOLINE_DETOUR) {
 		q->resume = 0;
 		f->rip = q->resume_rip;
 		f->rflags = q->resume_rflags;

@@ -92,7 +92,7 @@ trap_common:
 	 * operations (shim_abi.h); anything else goes to the launcher, which
 	 * may queue operations for after its `out`. */
 1:	movabsq $(SHIM_VIRT_BASE + SHIM_OFF_CPU_OPS), %rax
-	cmpl $0, (%rax)
+	cmpq $0, (%rax)         /* count and flush_tlb */
 	je 2f
 	movq %rsp, %rdi
 	call shim_apply_cpu_ops
@@ -101,7 +101,7 @@ trap_common:
 2:	movl %esp, %eax
 	outl %eax, $SHIM_PORT_TRAP
 	movabsq $(SHIM_VIRT_BASE + SHIM_OFF_CPU_OPS), %rax
-	cmpl $0, (%rax)
+	cmpq $0, (%rax)
 	je trap_return
 	movq %rsp, %rdi
 	call shim_apply_cpu_ops

@@ -13,7 +13,7 @@
 
 void *platform_guest_ram(struct core *c, uint64_t gpa, size_t len)
 {
-	uint64_t ram = c->st->nr_pages << 12;
+	uint64_t ram = c->layout.nr_pages << 12;
 	if (gpa >= ram || len > ram - gpa)
 		return 0;
 	return (void *)(SHIM_PHYSMAP_BASE + gpa);
