@@ -788,6 +788,89 @@ START_TEST(memory_op_basics)
 }
 END_TEST
 
+/* ---- isolation: dom0's pages, type changes ------------------------------ */
+
+/* A frame dom0 writes (a ring) can never become a page table, even once
+ * the guest has dropped every mapping of its own: that is what let a
+ * guest pin its xenstore ring as an L1 and have the daemon fill it. */
+START_TEST(dom0_frame_never_a_table)
+{
+	const uint64_t ring = DATA0 + 3;
+	ck_assert_int_eq(mm_hold_for_dom0(&g.core, ring), 0);
+	ck_assert_uint_eq(frame(ring)->type, MM_TYPE_WRITABLE);
+	ck_assert_uint_eq(frame(ring)->type_count, 2); /* the guest's mapping too */
+	ck_assert_int_eq(mmu1(l1e_ptr(3), 0), 0);
+	ck_assert_uint_eq(frame(ring)->type_count, 1);
+	memset(fake_guest_page(&g, ring), 0, FG_PAGE); /* would validate as any level */
+
+	for (unsigned cmd = MMUEXT_PIN_L1_TABLE; cmd <= MMUEXT_PIN_L4_TABLE; cmd++)
+		ck_assert_int_eq(ext1(cmd, ring), -XEN_EINVAL);
+	ck_assert_int_eq(ext1(MMUEXT_NEW_BASEPTR, ring), -XEN_EINVAL);
+	ck_assert_int_eq(ext1(MMUEXT_NEW_USER_BASEPTR, ring), -XEN_EINVAL);
+	/* hooked under a live L2 (pfn 2), it would become an L1 */
+	ck_assert_int_eq(mmu1(2 * FG_PAGE + 100 * 8, (ring << 12) | FG_USER_RW),
+			 -XEN_EINVAL);
+	ck_assert_uint_eq(table(2)[100], 0);
+	ck_assert_uint_eq(frame(ring)->type, MM_TYPE_WRITABLE);
+	ck_assert_uint_eq(frame(ring)->type_count, 1);
+	/* the guest may still map its ring, read-write */
+	ck_assert_int_eq(mmu1(l1e_ptr(3), (ring << 12) | FG_USER_RW), 0);
+	ck_assert_uint_eq(frame(ring)->type_count, 2);
+
+	/* dom0 holds only plain RAM that is not a table */
+	ck_assert_int_eq(mm_hold_for_dom0(&g.core, 3), -XEN_EINVAL); /* an L1 */
+	ck_assert_int_eq(mm_hold_for_dom0(&g.core, NR_PAGES), -XEN_EINVAL);
+	ck_assert_int_eq(mm_hold_for_dom0(&g.core, SHARED_MFN), -XEN_EINVAL);
+}
+END_TEST
+
+/* A frame whose mappings may still be in the TLB is flushed before it
+ * takes another type, and only then (mm_tlb.c). */
+START_TEST(retype_flushes_stale_mappings)
+{
+	const uint64_t pfn = DATA0 + 5;
+	memset(fake_guest_page(&g, pfn), 0, FG_PAGE);
+	/* writable mapping dropped without a flush, then pinned as an L1 */
+	ck_assert_int_eq(mmu1(l1e_ptr(5), 0), 0);
+	host_cpu_ops_restart(&g.plat);
+	ck_assert_int_eq(ext1(MMUEXT_PIN_L1_TABLE, pfn), 0);
+	ck_assert_int_eq(g.plat.cpu_ops_flush, 1);
+	ck_assert_uint_eq(g.st->stats.retype_flushes, 1);
+
+	/* unpinned, then a flush of the guest's own: the table's old
+	 * translations are gone, so mapping it writable needs none */
+	ck_assert_int_eq(ext1(MMUEXT_UNPIN_TABLE, pfn), 0);
+	ck_assert_int_eq(ext1(MMUEXT_TLB_FLUSH_LOCAL, 0), 0);
+	host_cpu_ops_restart(&g.plat);
+	ck_assert_int_eq(mmu1(l1e_ptr(5), (pfn << 12) | FG_USER_RW), 0);
+	ck_assert_int_eq(g.plat.cpu_ops_flush, 0);
+	ck_assert_uint_eq(g.st->stats.retype_flushes, 1);
+
+	/* writable again after writable: the same type, no flush */
+	ck_assert_int_eq(mmu1(l1e_ptr(5), 0), 0);
+	ck_assert_int_eq(mmu1(l1e_ptr(5), (pfn << 12) | FG_USER_RW), 0);
+	ck_assert_int_eq(g.plat.cpu_ops_flush, 0);
+
+	/* a table made writable with no flush since it was released: the
+	 * CPU may still walk through it */
+	ck_assert_int_eq(mmu1(l1e_ptr(5), 0), 0);
+	ck_assert_int_eq(ext1(MMUEXT_PIN_L1_TABLE, pfn), 0);
+	ck_assert_uint_eq(g.st->stats.retype_flushes, 2);
+	ck_assert_int_eq(ext1(MMUEXT_UNPIN_TABLE, pfn), 0);
+	host_cpu_ops_restart(&g.plat);
+	ck_assert_int_eq(mmu1(l1e_ptr(5), (pfn << 12) | FG_USER_RW), 0);
+	ck_assert_int_eq(g.plat.cpu_ops_flush, 1);
+	ck_assert_uint_eq(g.st->stats.retype_flushes, 3);
+
+	/* a CR3 load is a whole flush too (no global pages) */
+	build_second_tables();
+	ck_assert_int_eq(mmu1(l1e_ptr(5), 0), 0);
+	ck_assert_int_eq(ext1(MMUEXT_NEW_BASEPTR, SPARE), 0);
+	ck_assert_int_eq(ext1(MMUEXT_PIN_L1_TABLE, pfn), 0);
+	ck_assert_uint_eq(g.st->stats.retype_flushes, 3);
+}
+END_TEST
+
 START_TEST(without_frame_table)
 {
 	/* The core without a frame table (other unit tests, fuzzing). */
@@ -827,6 +910,8 @@ int main(void)
 	tcase_add_test(t, multicall_long_batch_continues);
 	tcase_add_test(t, multicall_continues_a_sub_call);
 	tcase_add_test(t, memory_op_basics);
+	tcase_add_test(t, dom0_frame_never_a_table);
+	tcase_add_test(t, retype_flushes_stale_mappings);
 	tcase_add_test(t, without_frame_table);
 	suite_add_tcase(s, t);
 	SRunner *r = srunner_create(s);
