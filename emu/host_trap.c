@@ -71,13 +71,15 @@ static int handle_at_cpl3(struct domain *d, struct trap_frame *f, struct kvm_reg
  * raises #GP at the instruction, so the core gets that #GP here: the
  * guest kernel's handler, or its port I/O emulation with I/O privilege.
  *
- * KVM reports an `in` with RIP at the instruction and finishes it on the
- * next KVM_RUN, an `out` with RIP already past it.  The pending `in` is
- * finished now (immediate_exit: KVM_RUN completes it and returns at once)
- * so no stale completion lands on the frame the core makes; the `out`'s
- * start is found from the bytes before it: `[66] e6/e7 e0`, or `[66]
- * ee/ef` with DX = e0 (prefixes other than 66 are not looked for: such a
- * guest gets its #GP reported a few bytes into the instruction).
+ * KVM reports an `in` (or string I/O) with RIP at the instruction and
+ * finishes it on the next KVM_RUN, an `out` with RIP already past it.  So
+ * the instruction is finished now (immediate_exit: KVM_RUN completes what
+ * is pending and returns at once), so no stale completion lands on the
+ * frame the core makes, and where RIP then is tells which case it was.
+ * For an `out`, the start is found from the bytes before it: `[66] e6/e7
+ * e0`, or `[66] ee/ef` with DX = e0 (prefixes other than 66 are not looked
+ * for: such a guest gets its #GP reported a few bytes into the
+ * instruction).
  */
 static int port_insn_start(struct domain *d, const struct kvm_regs *r, int size,
 			   uint64_t *start)
@@ -103,25 +105,27 @@ static int port_insn_start(struct domain *d, const struct kvm_regs *r, int size,
 	return 0;
 }
 
-static int stray_io(struct domain *d, struct kvm_regs *regs, int is_out)
+static int stray_io(struct domain *d, const struct kvm_regs *regs)
 {
 	struct kvm_run *run = d->vm.run;
-	int size = run->io.size, string = run->io.count != 1;
-	uint64_t rip_at_exit = regs->rip;
+	int size = run->io.size, repeated = run->io.count != 1;
 	host_cpu_ops_restart(&d->plat);
 	run->immediate_exit = 1;
 	int rc = ioctl(d->vm.vcpu_fd, KVM_RUN, 0);
 	run->immediate_exit = 0;
+	struct kvm_regs after;
+	if (ioctl(d->vm.vcpu_fd, KVM_GET_REGS, &after) < 0)
+		return -1;
 	struct trap_frame f;
 	regs_to_frame(regs, &f); /* as before the instruction: rax too */
-	if (rc == 0 || string) {
+	if (rc == 0 || repeated) {
 		/* A string instruction KVM split into several exits. */
 		core_stop_fault(&d->core, &f, "guest string I/O to the hypercall "
 				"port outside the syscall trampoline");
 		return 1;
 	}
-	uint64_t start = rip_at_exit;
-	if (is_out && port_insn_start(d, regs, size, &start)) {
+	uint64_t start = regs->rip;
+	if (after.rip == regs->rip && port_insn_start(d, regs, size, &start)) {
 		core_stop_fault(&d->core, &f, "guest I/O to the hypercall port "
 				"outside the syscall trampoline, not decodable");
 		return 1;
@@ -129,7 +133,7 @@ static int stray_io(struct domain *d, struct kvm_regs *regs, int is_out)
 	f.rip = start;
 	f.vector = 13;
 	f.error_code = 0;
-	return handle_at_cpl3(d, &f, regs);
+	return handle_at_cpl3(d, &f, &after);
 }
 
 int host_trap_hypercall(struct domain *d)
@@ -140,7 +144,7 @@ int host_trap_hypercall(struct domain *d)
 	host_cpu_ops_restart(&d->plat);
 	uint64_t trampoline = d->core.layout.syscall_trampoline;
 	if (regs.rip != trampoline + 2)
-		return stray_io(d, &regs, 1);
+		return stray_io(d, &regs);
 	struct trap_frame f;
 	regs_to_frame(&regs, &f);
 	f.vector = CORE_VEC_SYSCALL;
@@ -153,7 +157,7 @@ int host_trap_port_in(struct domain *d)
 	struct kvm_regs regs;
 	if (ioctl(d->vm.vcpu_fd, KVM_GET_REGS, &regs) < 0)
 		return -1;
-	return stray_io(d, &regs, 0);
+	return stray_io(d, &regs);
 }
 
 int host_trap_frame(struct domain *d, uint32_t frame_low)
