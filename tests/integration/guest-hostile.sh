@@ -24,6 +24,16 @@ for path in guest host; do
 	else
 		fail "retype_flushes '${n}', expected at least 1"
 	fi
+	grep '^hostile:' "$OUT" >"$WORK/$path.steps"
 done
+
+# What each step saw (errors, trap frames, emulated values) must not
+# depend on where the core runs.
+RUN=paths
+if diff -u "$WORK/guest.steps" "$WORK/host.steps"; then
+	pass "every hostile: line the same in both trap paths"
+else
+	fail "the trap paths differ (diff above)"
+fi
 
 finish
