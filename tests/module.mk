@@ -50,6 +50,7 @@ INTEGRATION_TESTS += tests/integration/guest-start-info.sh \
 INTEGRATION_TESTS += tests/integration/guest-mmu.sh
 INTEGRATION_TESTS += tests/integration/guest-traps.sh
 INTEGRATION_TESTS += tests/integration/guest-events.sh
+INTEGRATION_TESTS += tests/integration/guest-hostile.sh
 BENCHES += scripts/bench-hypercall.sh
 include tests/unit/unit.mk
 include tests/fuzz/fuzz.mk

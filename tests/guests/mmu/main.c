@@ -14,20 +14,10 @@
 
 #include "hypercall.h"
 #include "libc.h"
+#include "pv_mmu.h"
 #include "test.h"
 
 const char test_title[] = "PV MMU: pin, NEW_BASEPTR, update_va_mapping, mmu_update, M2P";
-
-#define PAGE_SIZE 4096ul
-#define VIRT_BASE 0xffffffff80000000ul
-#define PTE_P  0x001ul
-#define PTE_RW 0x002ul
-#define PTE_US 0x004ul
-#define PTE_A  0x020ul
-#define PTE_D  0x040ul
-#define PTE_PCD 0x010ul
-#define PTE_PS 0x080ul
-#define PTE_ADDR 0x000ffffffffff000ul
 
 /* A virtual address only the new tables map: PML4 slot 1. */
 #define TEST_VA 0x0000008000000000ul
@@ -37,31 +27,6 @@ enum { L4, L3, L2, L1, NR_TABLES };
 static uint64_t tables[NR_TABLES][512] __attribute__((aligned(4096)));
 static uint8_t frame_a[PAGE_SIZE] __attribute__((aligned(4096)));
 static uint8_t frame_b[PAGE_SIZE] __attribute__((aligned(4096)));
-
-static uint64_t pfn_of(const void *p)
-{
-	return ((uint64_t)(uintptr_t)p - VIRT_BASE) / PAGE_SIZE;
-}
-
-static long mmu_update(uint64_t ptr, uint64_t val, unsigned *done)
-{
-	struct mmu_update u = { ptr, val };
-	return hypercall_via_syscall(__HYPERVISOR_mmu_update, (unsigned long)&u, 1,
-				     (unsigned long)done, DOMID_SELF, 0);
-}
-
-static long mmuext(unsigned cmd, uint64_t arg1)
-{
-	struct mmuext_op op = { .cmd = cmd, .arg1.mfn = arg1 };
-	return hypercall_via_syscall(__HYPERVISOR_mmuext_op, (unsigned long)&op, 1,
-				     0, DOMID_SELF, 0);
-}
-
-static long update_va(const void *va, uint64_t val, unsigned long flags)
-{
-	return hypercall_via_page(__HYPERVISOR_update_va_mapping,
-				  (unsigned long)(uintptr_t)va, val, flags, 0, 0);
-}
 
 static uint8_t read_test_va(void)
 {

@@ -25,11 +25,7 @@
 
 const char test_title[] = "trap table, exception bounces, iret, guest user mode";
 
-#define KERNEL_FRAME_CS 0xe030 /* FLAT_KERNEL_CS, RPL 0: from guest kernel mode */
-#define USER_FRAME_CS   0xe033 /* FLAT_USER_CS64: from guest user mode */
-#define FRAME_SS        0xe02b
 #define RFLAGS_IF       0x200
-#define GATE_MASK_EVENTS 4
 
 static const struct trap_info table[] = {
 	{ 0, 0, FLAT_KERNEL_CS, (unsigned long)handler_de },
@@ -251,7 +247,7 @@ static void test_user_mode(void)
 		return;
 	}
 	struct callback_register cb = {
-		.type = CALLBACKTYPE_syscall, .address = (unsigned long)syscall_entry,
+		.type = CALLBACKTYPE_syscall, .address = (unsigned long)user_syscall_entry,
 	};
 	check_eq(hypercall_via_page(__HYPERVISOR_callback_op, CALLBACKOP_register,
 				    (unsigned long)&cb, 0, 0, 0), 0);
@@ -262,10 +258,12 @@ static void test_user_mode(void)
 	check_eq(hypercall_via_page(__HYPERVISOR_set_segment_base, SEGBASE_GS_USER,
 				    (unsigned long)&user_gs_word, 0, 0, 0), 0);
 
-	user_stack_top = (uint64_t)user_stack + sizeof user_stack;
+	uint64_t user_stack_top = (uint64_t)user_stack + sizeof user_stack;
 	nr_records = 0;
 	resume_at = (uint64_t)user_after_ud;
-	user_enter();
+	user_enter(user_code, user_stack_top);
+	uint64_t kernel_gs_read;
+	__asm__ volatile("movq %%gs:0, %0" : "=r"(kernel_gs_read));
 
 	/* The #UD in user mode: on the stack_switch stack, user cs. */
 	require(nr_records == 1, "user mode: %u handlers ran", nr_records);
@@ -277,13 +275,14 @@ static void test_user_mode(void)
 	check_eq(r->frame_addr + 7 * 8, (uint64_t)kernel_stack + sizeof kernel_stack);
 
 	/* The syscall: rcx, r11, rip, cs, rflags, rsp, ss */
-	check_eq(syscall_frame_addr + 7 * 8, (uint64_t)kernel_stack + sizeof kernel_stack);
-	check_eq(syscall_frame[0], (uint64_t)user_after_syscall);
-	check_eq(syscall_frame[2], (uint64_t)user_after_syscall);
-	check_eq(syscall_frame[3] & 0xffff, USER_FRAME_CS);
-	check_eq(syscall_frame[5], user_stack_top);
-	check_eq(syscall_frame[6], FRAME_SS);
-	check_msg(syscall_rbx == user_gs_word, "user mode read 0x%lx at %%gs:0", syscall_rbx);
+	check_eq(user_syscall_frame_addr + 7 * 8, (uint64_t)kernel_stack + sizeof kernel_stack);
+	check_eq(user_syscall_frame[0], (uint64_t)user_after_syscall);
+	check_eq(user_syscall_frame[2], (uint64_t)user_after_syscall);
+	check_eq(user_syscall_frame[3] & 0xffff, USER_FRAME_CS);
+	check_eq(user_syscall_frame[5], user_stack_top);
+	check_eq(user_syscall_frame[6], FRAME_SS);
+	check_msg(user_syscall_rbx == user_gs_word, "user mode read 0x%lx at %%gs:0",
+		  user_syscall_rbx);
 	check_msg(kernel_gs_read == kernel_gs_word, "kernel mode read 0x%lx at %%gs:0",
 		  kernel_gs_read);
 	printk("traps: guest user mode round trip done\n");
@@ -374,6 +373,7 @@ void test_main(void)
 	char step[32] = "";
 	cmdline_str(test_cmdline(), "xt.step", step, sizeof step);
 
+	trap_hook = trap_record;
 	require(set_trap_table(table) == 0, "set_trap_table refused the table");
 	if (!strcmp(step, "unhandled"))
 		unhandled();

@@ -7,11 +7,11 @@
 #include <stdint.h>
 #include <xen/xen.h>
 
+#include "trap_entry.h"
 #include "traps-guest.h"
 
 #define STR(x) STR_(x)
 #define STR_(x) #x
-#define IRET_ENTRY "hypercall_page + " STR(__HYPERVISOR_iret) " * 32"
 
 struct trap_record records[MAX_RECORDS];
 unsigned nr_records;
@@ -21,18 +21,7 @@ int nested_int3_in_ud;
 uint64_t probe_in[NR_REGS], probe_out[NR_REGS];
 uint64_t probe_rsp_before, probe_rsp_after, probe_rflags_after;
 uint64_t probe_target, probe_zero;
-uint64_t user_stack_top, kernel_gs_read, user_saved_rsp;
-uint64_t syscall_frame[7], syscall_frame_addr, syscall_rbx;
 
-/* What trap_common leaves on the stack for trap_record. */
-struct trap_stack {
-	uint64_t r15, r14, r13, r12, r11, r10, r9, r8, rbp, rdi, rsi, rdx, rcx,
-		rbx, rax;
-	uint64_t has_error, vector;
-	uint64_t frame[];        /* the bounce frame, rcx first */
-};
-
-void trap_record(struct trap_stack *s);
 void nested_int3(void);
 
 static unsigned depth;
@@ -71,46 +60,16 @@ void trap_record(struct trap_stack *s)
 
 __asm__(
 	".pushsection .text\n"
-	".macro STUB name, vec, err\n"
-	".global \\name\n"
-	"\\name:\n"
-	"	pushq $\\vec\n"
-	"	pushq $\\err\n"
-	"	jmp trap_common\n"
-	".endm\n"
-	"STUB handler_de, 0, 0\n"
-	"STUB handler_db, 1, 0\n"
-	"STUB handler_bp, 3, 0\n"
-	"STUB handler_ud, 6, 0\n"
-	"STUB handler_nm, 7, 0\n"
-	"STUB handler_gp, 13, 1\n"
-	"STUB handler_pf, 14, 1\n"
-	"STUB handler_int80, 0x80, 0\n"
-	"STUB handler_int81, 0x81, 0\n"
-	"STUB handler_event, 0x200, 0\n"
-
-	/* Saves every register on the stack (struct trap_stack), records,
-	 * restores them, drops the error code and irets with flags 0. */
-	"trap_common:\n"
-	"	pushq %rax; pushq %rbx; pushq %rcx; pushq %rdx; pushq %rsi\n"
-	"	pushq %rdi; pushq %rbp; pushq %r8; pushq %r9; pushq %r10\n"
-	"	pushq %r11; pushq %r12; pushq %r13; pushq %r14; pushq %r15\n"
-	"	movq %rsp, %rdi\n"
-	"	movq %rsp, %rbp\n"
-	"	andq $-16, %rsp\n"
-	"	call trap_record\n"
-	"	movq %rbp, %rsp\n"
-	"	popq %r15; popq %r14; popq %r13; popq %r12; popq %r11\n"
-	"	popq %r10; popq %r9; popq %r8; popq %rbp; popq %rdi\n"
-	"	popq %rsi; popq %rdx; popq %rcx; popq %rbx; popq %rax\n"
-	"	cmpq $0, (%rsp)\n"
-	"	leaq 16(%rsp), %rsp\n"
-	"	popq %rcx\n"
-	"	popq %r11\n"
-	"	jz 1f\n"
-	"	leaq 8(%rsp), %rsp\n"
-	"1:	pushq $0\n"
-	"	jmp " IRET_ENTRY "\n"
+	TRAP_STUB(handler_de, 0, 0)
+	TRAP_STUB(handler_db, 1, 0)
+	TRAP_STUB(handler_bp, 3, 0)
+	TRAP_STUB(handler_ud, 6, 0)
+	TRAP_STUB(handler_nm, 7, 0)
+	TRAP_STUB(handler_gp, 13, 1)
+	TRAP_STUB(handler_pf, 14, 1)
+	TRAP_STUB(handler_int80, 0x80, 0)
+	TRAP_STUB(handler_int81, 0x81, 0)
+	TRAP_STUB(handler_event, 0x200, 0)
 
 	"nested_int3:\n"
 	".global nested_int3_insn\n"
@@ -180,40 +139,12 @@ __asm__(
 	"snip_fpu_ok: movaps %xmm1, %xmm0\n"
 	"	jmp probe_resume\n"
 
-	/* To guest user mode with Xen's iret frame (flags, rip, cs, rflags,
-	 * rsp, ss; cs with RPL 3 asks for user mode). */
-	".global user_enter, user_code, user_after_ud, user_after_syscall, syscall_entry\n"
-	"user_enter:\n"
-	"	pushq %rbx; pushq %rbp; pushq %r12; pushq %r13; pushq %r14; pushq %r15\n"
-	"	movq %rsp, user_saved_rsp(%rip)\n"
-	"	pushq $0x2b\n"
-	"	pushq user_stack_top(%rip)\n"
-	"	pushq $0x202\n"
-	"	pushq $0x33\n"
-	"	leaq user_code(%rip), %rax\n"
-	"	pushq %rax\n"
-	"	pushq $0\n"
-	"	jmp " IRET_ENTRY "\n"
+	/* Guest user mode (user_enter): a #UD, then %gs:0 read into rbx,
+	 * then back by syscall. */
+	".global user_code, user_after_ud, user_after_syscall\n"
 	"user_code: ud2\n"
 	"user_after_ud:\n"
 	"	movq %gs:0, %rbx\n"
 	"	syscall\n"
 	"user_after_syscall: ud2\n"
-	/* The syscall callback: { rcx, r11, rip, cs, rflags, rsp, ss } on
-	 * the stack_switch stack, in guest kernel mode. */
-	"syscall_entry:\n"
-	"	movq %rbx, syscall_rbx(%rip)\n"
-	"	movq %rsp, syscall_frame_addr(%rip)\n"
-	"	movq 0*8(%rsp), %rax; movq %rax, syscall_frame+0*8(%rip)\n"
-	"	movq 1*8(%rsp), %rax; movq %rax, syscall_frame+1*8(%rip)\n"
-	"	movq 2*8(%rsp), %rax; movq %rax, syscall_frame+2*8(%rip)\n"
-	"	movq 3*8(%rsp), %rax; movq %rax, syscall_frame+3*8(%rip)\n"
-	"	movq 4*8(%rsp), %rax; movq %rax, syscall_frame+4*8(%rip)\n"
-	"	movq 5*8(%rsp), %rax; movq %rax, syscall_frame+5*8(%rip)\n"
-	"	movq 6*8(%rsp), %rax; movq %rax, syscall_frame+6*8(%rip)\n"
-	"	movq %gs:0, %rax\n"
-	"	movq %rax, kernel_gs_read(%rip)\n"
-	"	movq user_saved_rsp(%rip), %rsp\n"
-	"	popq %r15; popq %r14; popq %r13; popq %r12; popq %rbp; popq %rbx\n"
-	"	ret\n"
 	".popsection\n");

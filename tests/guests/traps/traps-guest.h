@@ -4,6 +4,8 @@
 
 #include <stdint.h>
 
+#include "trap_entry.h"
+
 /* General registers in the order probe_in/probe_out hold them. */
 enum { R_RAX, R_RBX, R_RCX, R_RDX, R_RSI, R_RDI, R_RBP, R_R8, R_R9, R_R10,
        R_R11, R_R12, R_R13, R_R14, R_R15, NR_REGS };
@@ -45,13 +47,12 @@ extern const char snip_de[], snip_ud[], snip_gp[], snip_pf[], snip_int3[],
 	snip_db_after[];
 extern const char nested_int3_insn[];
 
-/* Guest user mode: user_enter() irets to user_code on user_stack_top and
- * returns when the syscall callback (syscall_entry) has run. */
-extern const char user_code[], user_after_ud[], user_after_syscall[],
-	syscall_entry[];
-extern uint64_t user_stack_top, user_gs_read, kernel_gs_read;
-extern uint64_t syscall_frame[7], syscall_frame_addr, syscall_rbx;
-void user_enter(void);
+/* The trap_hook: records each trap in records[]. */
+void trap_record(struct trap_stack *s);
+
+/* Guest user mode (user_enter, trap_entry.h): user_code takes a #UD,
+ * reads %gs:0 into rbx and makes a syscall. */
+extern const char user_code[], user_after_ud[], user_after_syscall[];
 
 #define PF_ADDRESS 0xdead000
 
