@@ -1,7 +1,7 @@
 /*
- * hostile: a guest kernel that attacks the isolation commit 36a1712 put
- * in place, and checks each attack fails the way Xen makes it fail while
- * the domain goes on working:
+ * hostile: a guest kernel that attacks the isolation rules
+ * (docs/threat-model.md), and checks each attack fails the way Xen makes
+ * it fail while the domain goes on working:
  *
  *  - the xenstore and console rings (written by dom0 for the domain's
  *    life) with the guest's own writable mapping dropped: no pin as

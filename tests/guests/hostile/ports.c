@@ -4,7 +4,7 @@
  * and from a guest user process it must be what Xen makes of it, a #GP at
  * the instruction (error code 0) for the kernel's handler, or, once the
  * kernel holds I/O privilege, emulated (reads all ones, writes dropped).
- * Before commit 36a1712 the host path ended the whole domain instead.
+ * The host path once ended the whole domain instead.
  */
 #include <stdint.h>
 #include <xen/callback.h>
