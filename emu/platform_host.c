@@ -89,8 +89,9 @@ void platform_set_cr0_ts(struct core *c, int set)
 		p->failed = 1;
 }
 
-/* The same table the vCPU was given (KVM_SET_CPUID2), so both trap paths
- * see one CPU. */
+/* The table the vCPU answers plain `cpuid` from (read back after
+ * KVM_SET_CPUID2), as the shim's `cpuid` sees it: both trap paths see one
+ * CPU. */
 void platform_cpuid(struct core *c, uint32_t leaf, uint32_t subleaf, uint32_t r[4])
 {
 	struct host_platform *p = c->plat;
