@@ -23,6 +23,7 @@ uint64_t probe_rsp_before, probe_rsp_after, probe_rflags_after;
 uint64_t probe_target, probe_zero;
 uint64_t user_stack_top, kernel_gs_read, user_saved_rsp;
 uint64_t syscall_frame[7], syscall_frame_addr, syscall_rbx;
+uint64_t syscall_r12, syscall_r13, syscall_shadow_gs;
 
 /* What trap_common leaves on the stack for trap_record. */
 struct trap_stack {
@@ -182,7 +183,8 @@ __asm__(
 
 	/* To guest user mode with Xen's iret frame (flags, rip, cs, rflags,
 	 * rsp, ss; cs with RPL 3 asks for user mode). */
-	".global user_enter, user_code, user_after_ud, user_after_syscall, syscall_entry\n"
+	".global user_enter, user_code, user_after_ud, user_after_ud2, user_after_syscall\n"
+	".global syscall_entry\n"
 	"user_enter:\n"
 	"	pushq %rbx; pushq %rbp; pushq %r12; pushq %r13; pushq %r14; pushq %r15\n"
 	"	movq %rsp, user_saved_rsp(%rip)\n"
@@ -197,12 +199,26 @@ __asm__(
 	"user_code: ud2\n"
 	"user_after_ud:\n"
 	"	movq %gs:0, %rbx\n"
+	/* User code sets its own bases (the CPU lets it, whatever CPUID
+	 * says) and makes a trap round trip: they must survive it. */
+	"	leaq user_gs_word2(%rip), %rax\n"
+	"	wrgsbase %rax\n"
+	"	leaq user_fs_word(%rip), %rax\n"
+	"	wrfsbase %rax\n"
+	"	leaq user_after_ud2(%rip), %rax\n"
+	"	movq %rax, resume_at(%rip)\n"
+	"	ud2\n"
+	"user_after_ud2:\n"
+	"	movq %gs:0, %r12\n"
+	"	movq %fs:0, %r13\n"
 	"	syscall\n"
 	"user_after_syscall: ud2\n"
 	/* The syscall callback: { rcx, r11, rip, cs, rflags, rsp, ss } on
 	 * the stack_switch stack, in guest kernel mode. */
 	"syscall_entry:\n"
 	"	movq %rbx, syscall_rbx(%rip)\n"
+	"	movq %r12, syscall_r12(%rip)\n"
+	"	movq %r13, syscall_r13(%rip)\n"
 	"	movq %rsp, syscall_frame_addr(%rip)\n"
 	"	movq 0*8(%rsp), %rax; movq %rax, syscall_frame+0*8(%rip)\n"
 	"	movq 1*8(%rsp), %rax; movq %rax, syscall_frame+1*8(%rip)\n"
@@ -213,6 +229,10 @@ __asm__(
 	"	movq 6*8(%rsp), %rax; movq %rax, syscall_frame+6*8(%rip)\n"
 	"	movq %gs:0, %rax\n"
 	"	movq %rax, kernel_gs_read(%rip)\n"
+	"	movl $0xc0000102, %ecx\n" /* SHADOW_GS_BASE: the user's, emulated */
+	"	rdmsr\n"
+	"	movl %eax, syscall_shadow_gs(%rip)\n"
+	"	movl %edx, syscall_shadow_gs+4(%rip)\n"
 	"	movq user_saved_rsp(%rip), %rsp\n"
 	"	popq %r15; popq %r14; popq %r13; popq %r12; popq %rbp; popq %rbx\n"
 	"	ret\n"

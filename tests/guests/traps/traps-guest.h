@@ -47,10 +47,15 @@ extern const char nested_int3_insn[];
 
 /* Guest user mode: user_enter() irets to user_code on user_stack_top and
  * returns when the syscall callback (syscall_entry) has run. */
-extern const char user_code[], user_after_ud[], user_after_syscall[],
-	syscall_entry[];
+extern const char user_code[], user_after_ud[], user_after_ud2[],
+	user_after_syscall[], syscall_entry[];
 extern uint64_t user_stack_top, user_gs_read, kernel_gs_read;
 extern uint64_t syscall_frame[7], syscall_frame_addr, syscall_rbx;
+/* Between the #UD and the syscall, user code points GS and FS at these
+ * with wrgsbase/wrfsbase and traps once more; what it then reads through
+ * them (r12, r13) and the user GS base the kernel reads with rdmsr. */
+extern uint64_t user_gs_word2, user_fs_word;
+extern uint64_t syscall_r12, syscall_r13, syscall_shadow_gs;
 void user_enter(void);
 
 #define PF_ADDRESS 0xdead000
