@@ -181,6 +181,16 @@ int main(void)
 	int cpuid_avx = (ecx1 >> 28) & 1, cpuid_osxsave = (ecx1 >> 27) & 1;
 	printf("user-state: cpuid xsave=%u osxsave=%u avx=%u avx2=%u fsgsbase=%u\n",
 	       (ecx1 >> 26) & 1, cpuid_osxsave, cpuid_avx, (ebx7 >> 5) & 1, ebx7 & 1);
+	/* The hypervisor leaves, as Xen's CPUID faulting shows them. */
+	char sig[13] = { 0 };
+	__cpuid(0x40000000, a, b, c, d);
+	memcpy(sig, &b, 4);
+	memcpy(sig + 4, &c, 4);
+	memcpy(sig + 8, &d, 4);
+	for (unsigned i = 0; i < 12; i++)
+		if (sig[i] < 0x20 || sig[i] > 0x7e)
+			sig[i] = '.';
+	printf("user-state: cpuid 0x40000000 signature \"%s\"\n", sig);
 
 	switches = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (switches == MAP_FAILED) {
