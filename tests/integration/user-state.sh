@@ -4,10 +4,11 @@
 # here, and real-kernel.sh already boots it once) with a busybox initramfs
 # whose /init runs tests/user/user-state.c: four processes keep their own
 # xmm0-15 across many sched_yield switches, and plain cpuid in guest user
-# space says what the kernel is told (Xen's 0x40000000 leaves; no OSXSAVE, so no AVX for software
-# that follows the rules).  What this host's KVM cannot hide (it runs
-# AVX and wr{fs,gs}base at CPL3 and keeps the host's feature bits in CPUID
-# leaves 1 and 7) is shown as notes, and is a platform limit in the README.
+# space says what the kernel is told (Xen's 0x40000000 leaves; no OSXSAVE,
+# so no AVX for software that follows the rules).  What this host's KVM
+# cannot hide (it runs AVX and wr{fs,gs}base at CPL3 and keeps the host's
+# feature bits in CPUID leaves 1 and 7) is shown as notes, and is a
+# platform limit in the README.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 require_launcher
