@@ -12,6 +12,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 #include "pv-shim/shim_abi.h"
+#include "emu/cpuid_table.h"
 #include "emu/kvm_vm.h"
 
 #define MSR_EFER   0xc0000080
@@ -91,16 +92,40 @@ static int set_msrs(struct kvm_vm *vm, const struct kvm_vcpu_start *s)
 
 #define CPUID_ENTRIES 128
 
+static struct kvm_cpuid2 *cpuid_alloc(void)
+{
+	struct kvm_cpuid2 *t = calloc(1, sizeof *t +
+				      CPUID_ENTRIES * sizeof(struct kvm_cpuid_entry2));
+	if (t)
+		t->nent = CPUID_ENTRIES;
+	return t;
+}
+
+/*
+ * The PV policy's table for plain `cpuid` (cpuid_table.c).  What the vCPU
+ * then answers is read back, and is what the core's forced-emulation path
+ * filters in the launcher as the shim's CPL0 `cpuid` does inside the
+ * guest: KVM may keep bits it was not given (the KVM on the project's
+ * machines puts the host CPU's user-mode features back into leaves 1 and
+ * 7, as its CPL3 code runs on them natively), and both trap paths must
+ * start from the same values.
+ */
 static int set_cpuid(struct kvm_vm *vm)
 {
-	vm->cpuid = calloc(1, sizeof *vm->cpuid +
-			   CPUID_ENTRIES * sizeof(struct kvm_cpuid_entry2));
-	if (!vm->cpuid)
-		return -1;
-	vm->cpuid->nent = CPUID_ENTRIES;
-	if (ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, vm->cpuid) < 0)
-		return -1;
-	return ioctl(vm->vcpu_fd, KVM_SET_CPUID2, vm->cpuid);
+	struct kvm_cpuid2 *supported = cpuid_alloc(), *guest = NULL;
+	int r = -1;
+	if (!supported || ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, supported) < 0)
+		goto out;
+	guest = cpuid_table_for_guest(supported);
+	if (!guest || ioctl(vm->vcpu_fd, KVM_SET_CPUID2, guest) < 0)
+		goto out;
+	vm->cpuid = cpuid_alloc();
+	if (vm->cpuid && ioctl(vm->vcpu_fd, KVM_GET_CPUID2, vm->cpuid) == 0)
+		r = 0;
+out:
+	free(supported);
+	free(guest);
+	return r;
 }
 
 static int set_sregs(struct kvm_vm *vm, const struct kvm_vcpu_start *s)

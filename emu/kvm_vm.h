@@ -10,7 +10,7 @@ struct kvm_vm {
 	int kvm_fd, vm_fd, vcpu_fd;
 	struct kvm_run *run;
 	size_t run_size;
-	struct kvm_cpuid2 *cpuid;   /* what the vCPU was given */
+	struct kvm_cpuid2 *cpuid;   /* what the vCPU answers plain cpuid with */
 };
 
 struct kvm_vcpu_start {

@@ -50,22 +50,49 @@ void platform_log(struct core *c, const char *line)
 	fprintf(p->log, "xenlet: %s\n", line);
 }
 
+static uint32_t segment_base_msr(enum segment_base which)
+{
+	return which == SEGMENT_BASE_FS ? 0xc0000100u : 0xc0000101u;
+}
+
 void platform_set_segment_base(struct core *c, enum segment_base which,
 			       uint64_t base)
 {
 	struct host_platform *p = c->plat;
-	if (p->vcpu_fd < 0)
-		return; /* unit tests: the core's vCPU state is all there is */
+	if (p->vcpu_fd < 0) {
+		p->seg_base[which] = base;
+		return;
+	}
 	struct {
 		struct kvm_msrs hdr;
 		struct kvm_msr_entry e;
 	} m = {
 		.hdr = { .nmsrs = 1 },
-		.e = { .index = which == SEGMENT_BASE_FS ? 0xc0000100u : 0xc0000101u,
-		       .data = base },
+		.e = { .index = segment_base_msr(which), .data = base },
 	};
 	if (ioctl(p->vcpu_fd, KVM_SET_MSRS, &m) != 1)
 		p->failed = 1;
+}
+
+/* One KVM_GET_MSRS: KVM's copy is the CPU's, taken at the exit that
+ * brought the core here (a CPL3 wrgsbase shows in it, measured). */
+uint64_t platform_get_segment_base(struct core *c, enum segment_base which)
+{
+	struct host_platform *p = c->plat;
+	if (p->vcpu_fd < 0)
+		return p->seg_base[which];
+	struct {
+		struct kvm_msrs hdr;
+		struct kvm_msr_entry e;
+	} m = {
+		.hdr = { .nmsrs = 1 },
+		.e = { .index = segment_base_msr(which) },
+	};
+	if (ioctl(p->vcpu_fd, KVM_GET_MSRS, &m) != 1) {
+		p->failed = 1;
+		return 0;
+	}
+	return m.e.data;
 }
 
 /* KVM_SET_SREGS takes a new CR0 between exits, at CPL3 (a hypercall's
@@ -89,8 +116,9 @@ void platform_set_cr0_ts(struct core *c, int set)
 		p->failed = 1;
 }
 
-/* The same table the vCPU was given (KVM_SET_CPUID2), so both trap paths
- * see one CPU. */
+/* The table the vCPU answers plain `cpuid` from (read back after
+ * KVM_SET_CPUID2), as the shim's `cpuid` sees it: both trap paths see one
+ * CPU. */
 void platform_cpuid(struct core *c, uint32_t leaf, uint32_t subleaf, uint32_t r[4])
 {
 	struct host_platform *p = c->plat;

@@ -14,6 +14,9 @@ struct host_platform {
 	FILE *console;         /* guest console output */
 	FILE *log;             /* launcher diagnostics */
 	int vcpu_fd;           /* -1 in unit tests: no CPU to update */
+	/* Unit tests: the "CPU's" FS and GS bases (enum segment_base), which
+	 * a test may change as guest code's wrfsbase/wrgsbase would. */
+	uint64_t seg_base[2];
 	const struct kvm_cpuid2 *cpuid; /* the vCPU's CPUID table */
 	/* Where page-table stores and TLB/CR3 operations are queued for the
 	 * shim (shim_abi.h); NULL in unit tests, where RAM is all there is. */

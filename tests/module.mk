@@ -52,5 +52,15 @@ INTEGRATION_TESTS += tests/integration/guest-traps.sh
 INTEGRATION_TESTS += tests/integration/guest-events.sh
 INTEGRATION_TESTS += tests/integration/guest-hostile.sh
 BENCHES += scripts/bench-hypercall.sh
+
+# ---- Programs for a guest's user space: static, with glibc's libc.a, put
+# into a busybox initramfs (scripts/make-initramfs.sh) by the tests that
+# boot Debian's kernel with them.
+USER_PROGRAMS := $(BUILD)/tests/user/user-state
+$(BUILD)/tests/user/%: tests/user/%.c
+	@mkdir -p $(@D)
+	$(CC) -std=c11 -O2 $(WARNINGS) -static -o $@ $<
+PROGRAMS += $(USER_PROGRAMS)
+INTEGRATION_TESTS += tests/integration/user-state.sh
 include tests/unit/unit.mk
 include tests/fuzz/fuzz.mk

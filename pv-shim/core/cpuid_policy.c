@@ -8,8 +8,10 @@
  * XSAVE state (AVX and later), privileged control (PCID, SMEP, SMAP,
  * FSGSBASE, VMX, MONITOR), an APIC, or MSRs xenlet does not emulate
  * (speculation controls, MTRR, MCE) is hidden, as Xen hides most of them
- * from PV guests.  The hypervisor leaves at 0x40000000 say "XenVMMXenVMM".
+ * from PV guests.  The hypervisor leaves at 0x40000000 say "XenVMMXenVMM",
+ * whatever the CPU had there (KVM's own signature, in the launcher's table).
  */
+#include "pv-shim/core/cpuid_policy.h"
 #include "pv-shim/core/emulate.h"
 #include "pv-shim/core/platform.h"
 
@@ -30,17 +32,14 @@
 #define EXT1_EDX_KEEP (BIT(11) | BIT(20) | BIT(29))
 #define EXT1_ECX_KEEP (BIT(0) | BIT(5) | BIT(8))
 
-#define XEN_CPUID_BASE 0x40000000u
-#define XEN_CPUID_LEAVES 5
-
-void cpuid_for_guest(struct core *c, uint32_t leaf, uint32_t subleaf, uint32_t r[4])
+void cpuid_policy_apply(uint32_t leaf, uint32_t subleaf, uint32_t r[4])
 {
 	enum { A, B, C, D };
-	r[A] = r[B] = r[C] = r[D] = 0;
-	if (leaf >= XEN_CPUID_BASE && leaf < XEN_CPUID_BASE + 0x10000) {
+	if (leaf >= XEN_CPUID_BASE && leaf < CPUID_HYPERVISOR_RANGE_END) {
+		r[A] = r[B] = r[C] = r[D] = 0;
 		switch (leaf - XEN_CPUID_BASE) {
 		case 0:
-			r[A] = XEN_CPUID_BASE + XEN_CPUID_LEAVES;
+			r[A] = XEN_CPUID_LAST;
 			r[B] = 0x566e6558; /* "XenV" */
 			r[C] = 0x65584d4d; /* "MMXe" */
 			r[D] = 0x4d4d566e; /* "nVMM" */
@@ -55,7 +54,6 @@ void cpuid_for_guest(struct core *c, uint32_t leaf, uint32_t subleaf, uint32_t r
 		}
 		return;
 	}
-	platform_cpuid(c, leaf, subleaf, r);
 	switch (leaf) {
 	case 0:
 		if (r[A] > 0xd)
@@ -99,6 +97,14 @@ void cpuid_for_guest(struct core *c, uint32_t leaf, uint32_t subleaf, uint32_t r
 		r[A] = r[B] = r[C] = r[D] = 0;
 		break;
 	}
+}
+
+void cpuid_for_guest(struct core *c, uint32_t leaf, uint32_t subleaf, uint32_t r[4])
+{
+	r[0] = r[1] = r[2] = r[3] = 0;
+	if (leaf < XEN_CPUID_BASE || leaf >= CPUID_HYPERVISOR_RANGE_END)
+		platform_cpuid(c, leaf, subleaf, r);
+	cpuid_policy_apply(leaf, subleaf, r);
 }
 
 /* The forced-emulation prefix Xen defines for PV guests' CPUID. */

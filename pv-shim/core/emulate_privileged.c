@@ -9,8 +9,11 @@
  * CR4 with PAE and the FXSR/SSE bits.
  *
  * The instruction bytes are copied out of guest memory once and decoded
- * from that copy.  Segment bases are kept in the vCPU state (the guest can
- * read them back) and applied through the platform, which owns the CPU.
+ * from that copy.  Segment bases are kept in the vCPU state and applied
+ * through the platform, which owns the CPU; rdmsr of the FS or (kernel)
+ * GS base reads the CPU's, as guest code may have changed it with
+ * wrfsbase/wrgsbase, and refreshes the copy.  The user's GS base (SHADOW)
+ * is the copy, saved from the CPU when the guest last left user mode.
  */
 #include "pv-shim/core/xen_abi.h"
 #include "pv-shim/core/emulate.h"
@@ -46,15 +49,16 @@ static int write_msr(struct core *c, uint32_t msr, uint64_t value)
 	}
 }
 
+/* Only in guest kernel mode: the live GS base is the kernel's. */
 static int read_msr(struct core *c, uint32_t msr, uint64_t *value)
 {
-	const struct core_vcpu *v = &c->st->vcpu;
+	struct core_vcpu *v = &c->st->vcpu;
 	switch (msr) {
 	case MSR_FS_BASE:
-		*value = v->fs_base;
+		*value = v->fs_base = platform_get_segment_base(c, SEGMENT_BASE_FS);
 		return 0;
 	case MSR_GS_BASE:
-		*value = v->gs_base_kernel;
+		*value = v->gs_base_kernel = platform_get_segment_base(c, SEGMENT_BASE_GS);
 		return 0;
 	case MSR_SHADOW_GS_BASE:
 		*value = v->gs_base_user;

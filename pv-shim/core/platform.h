@@ -42,6 +42,14 @@ enum segment_base { SEGMENT_BASE_FS, SEGMENT_BASE_GS };
 void platform_set_segment_base(struct core *c, enum segment_base which,
 			       uint64_t base);
 
+/* The FS or GS base the guest runs with now.  Guest code may have changed
+ * it behind the core's back: on hosts whose KVM runs CPL3 code with the
+ * host's CR4 (FSGSBASE set), `wrfsbase`/`wrgsbase` work in guest user
+ * mode whatever CPUID says.  It may cost a call into KVM (launcher) or an
+ * emulated rdmsr (shim), so the core asks only where a stale copy would do
+ * harm: leaving user mode, and rdmsr of a base. */
+uint64_t platform_get_segment_base(struct core *c, enum segment_base which);
+
 /*
  * Page-table stores, TLB flushes and CR3 loads, in order.  Inside the shim
  * they happen at once.  In the launcher the store also lands in RAM at once

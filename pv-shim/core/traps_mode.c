@@ -3,8 +3,12 @@
  * is the top-level page table (the kernel's, or the one the guest gave as
  * MMUEXT_NEW_USER_BASEPTR) and the GS base (Xen swaps the kernel's and the
  * user's as swapgs would).  The core keeps both GS bases in the vCPU state,
- * which the guest changes only through the core, so the switch loads the
- * other one rather than reading the CPU.
+ * but guest user code can change the live one itself (`wrgsbase` works at
+ * CPL3 on hosts whose KVM runs it with the host's CR4), so leaving user
+ * mode saves the CPU's GS base as the user's rather than trusting the
+ * copy: the next return to user mode gives that process its own base back,
+ * not a stale one.  The kernel's base is loaded from the copy: a PV kernel
+ * is told there is no FSGSBASE and sets it through the core.
  */
 #include "pv-shim/core/traps.h"
 #include "pv-shim/core/platform.h"
@@ -34,6 +38,7 @@ int traps_enter_kernel(struct core *c, const struct trap_frame *f)
 	struct core_vcpu *v = &c->st->vcpu;
 	if (switch_tables(c, f, v->cr3))
 		return -1;
+	v->gs_base_user = platform_get_segment_base(c, SEGMENT_BASE_GS);
 	platform_set_segment_base(c, SEGMENT_BASE_GS, v->gs_base_kernel);
 	v->kernel_mode = 1;
 	return 0;

@@ -14,6 +14,8 @@
 
 #include "pv-shim/core/xen_abi.h"
 #include "pv-shim/core/core.h"
+#include "pv-shim/core/cpuid_policy.h"
+#include "emu/cpuid_table.h"
 #include "pv-shim/shim_abi.h"
 #include "tests/unit/fake_guest.h"
 
@@ -1023,6 +1025,53 @@ START_TEST(forced_cpuid_policy)
 }
 END_TEST
 
+/* Plain cpuid's table (KVM_SET_CPUID2) says what forced CPUID says. */
+START_TEST(plain_cpuid_table_policy)
+{
+	struct kvm_cpuid2 *sup = all_bits_cpuid();
+	struct kvm_cpuid2 *big = calloc(1, sizeof *big + (sup->nent + 2) * sizeof big->entries[0]);
+	ck_assert_ptr_nonnull(big);
+	memcpy(big, sup, sizeof *sup + sup->nent * sizeof sup->entries[0]);
+	/* KVM's own signature and feature leaves. */
+	big->entries[big->nent++] = (struct kvm_cpuid_entry2){ .function = 0x40000000,
+		.eax = 0x40000001, .ebx = 0x4b4d564b, .ecx = 0x564b4d56, .edx = 0x4d };
+	big->entries[big->nent++] = (struct kvm_cpuid_entry2){ .function = 0x40000001,
+		.eax = ~0u };
+	struct kvm_cpuid2 *t = cpuid_table_for_guest(big);
+	ck_assert_ptr_nonnull(t);
+	g.plat.cpuid = t;
+	unsigned xen_leaves = 0;
+	for (unsigned i = 0; i < t->nent; i++) {
+		const struct kvm_cpuid_entry2 *e = &t->entries[i];
+		if (e->function >= XEN_CPUID_BASE && e->function <= XEN_CPUID_LAST)
+			xen_leaves++;
+		ck_assert_uint_ne(e->ebx, 0x4b4d564b);
+		/* Forced CPUID over this table gives the entry itself: the
+		 * policy changes nothing more, so both paths agree. */
+		uint32_t r[4];
+		cpuid(e->function, e->index, r);
+		ck_assert_uint_eq(r[0], e->eax);
+		ck_assert_uint_eq(r[1], e->ebx);
+		ck_assert_uint_eq(r[2], e->ecx);
+		ck_assert_uint_eq(r[3], e->edx);
+		if (e->function == 1) {
+			ck_assert_uint_eq(e->ecx & (7u << 26), 0); /* XSAVE OSXSAVE AVX */
+			ck_assert_uint_ne(e->ecx & 1, 0);          /* SSE3 */
+			ck_assert_uint_ne(e->edx & (1u << 25), 0); /* SSE */
+		}
+		if (e->function == 7 && e->index == 0)
+			ck_assert_uint_eq(e->ebx & 0x21, 0);       /* FSGSBASE AVX2 */
+		if (e->function == 0x40000000)
+			ck_assert_uint_eq(e->ebx, 0x566e6558);     /* "XenV" */
+	}
+	ck_assert_uint_eq(xen_leaves, XEN_CPUID_LAST - XEN_CPUID_BASE + 1);
+	ck_assert_uint_eq(t->nent, sup->nent + xen_leaves);
+	free(t);
+	free(big);
+	free(sup);
+}
+END_TEST
+
 START_TEST(ud_elsewhere_stops)
 {
 	static const uint8_t almost[] = { 0x0f, 0x0b, 'x', 'e', 'm', 0x0f, 0xa2 };
@@ -1196,6 +1245,7 @@ static Suite *core_suite(void)
 		{ "gp", { wrmsr_segment_bases, wrmsr_refused, rdmsr_refused,
 			gp_elsewhere_stops, gp_from_user_mode_stops } },
 		{ "ud", { forced_cpuid_hypervisor_leaves, forced_cpuid_policy,
+			  plain_cpuid_table_policy,
 			ud_elsewhere_stops } },
 		{ "faults", { page_fault_stops, other_vectors_stop } },
 	};

@@ -18,6 +18,7 @@
 #include "pv-shim/core/core.h"
 #include "pv-shim/core/shared_info.h"
 #include "pv-shim/core/mm.h"
+#include "pv-shim/core/platform.h"
 #include "pv-shim/shim_abi.h"
 #include "tests/unit/fake_guest.h"
 
@@ -1139,6 +1140,70 @@ START_TEST(last_vcpu_down)
 }
 END_TEST
 
+/* ---- user state the core does not own ------------------------------------ */
+
+#define MSR_FS_BASE        0xc0000100u
+#define MSR_GS_BASE        0xc0000101u
+#define MSR_SHADOW_GS_BASE 0xc0000102u
+
+static uint64_t rdmsr_in_kernel(uint32_t msr)
+{
+	static const uint8_t rdmsr[] = { 0x0f, 0x32 };
+	struct trap_frame f = priv_insn(rdmsr, sizeof rdmsr);
+	f.rcx = msr;
+	ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_RESUME);
+	return f.rdx << 32 | (f.rax & 0xffffffffULL);
+}
+
+static void to_user_mode(void)
+{
+	struct iret_context ic = { .rip = 0x400000, .cs = 0xe033, .rflags = 0x202,
+				   .rsp = 0x7fff0000, .ss = 0xe02b };
+	struct trap_frame f = iret_call(&ic, STACK_TOP - 0x100, 0);
+	ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_RESUME);
+	ck_assert_uint_eq(g.st->vcpu.kernel_mode, 0);
+}
+
+/* Guest user code's wrgsbase/wrfsbase (they work at CPL3 on these hosts)
+ * change the CPU's bases behind the core: leaving user mode, by a trap or
+ * a syscall, keeps the user's GS base as it really is and gives it back on
+ * the way to user mode; the kernel runs on its own; rdmsr reads the CPU. */
+START_TEST(user_wrgsbase_survives)
+{
+	struct callback_register cb = { CALLBACKTYPE_syscall, 0, H(400) };
+	put(KPAGE(1), &cb, sizeof cb);
+	ck_assert_int_eq(hcall(__HYPERVISOR_callback_op, CALLBACKOP_register, KPAGE(1), 0), 0);
+	ck_assert_int_eq(hcall(__HYPERVISOR_stack_switch, 0, KSTACK_TOP, 0), 0);
+	gate(VEC_UD, 0);
+	ck_assert_int_eq(hcall(__HYPERVISOR_set_segment_base, SEGBASE_GS_KERNEL, KBASE, 0), 0);
+	ck_assert_int_eq(hcall(__HYPERVISOR_set_segment_base, SEGBASE_GS_USER, 0x2000, 0), 0);
+	ck_assert_int_eq(hcall(__HYPERVISOR_set_segment_base, SEGBASE_FS, 0x1000, 0), 0);
+	uint64_t *gs = &g.plat.seg_base[SEGMENT_BASE_GS], *fs = &g.plat.seg_base[SEGMENT_BASE_FS];
+	ck_assert_uint_eq(*gs, KBASE);
+	for (int by_syscall = 0; by_syscall < 2; by_syscall++) {
+		uint64_t user_gs = 0x7f0000001000ULL + (uint64_t)by_syscall * 0x10000;
+		uint64_t user_fs = 0x7f0000002000ULL + (uint64_t)by_syscall * 0x10000;
+		to_user_mode();
+		ck_assert_uint_eq(*gs, by_syscall ? user_gs - 0x10000 : 0x2000);
+		*gs = user_gs; /* wrgsbase, wrfsbase in user mode */
+		*fs = user_fs;
+		struct trap_frame f = by_syscall ? user_syscall(0) : exc(VEC_UD, 0, 0x7fff0000);
+		ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_RESUME);
+		ck_assert_uint_eq(g.st->vcpu.kernel_mode, 1);
+		ck_assert_uint_eq(*gs, KBASE);
+		ck_assert_uint_eq(*fs, user_fs);
+		ck_assert_uint_eq(g.st->vcpu.gs_base_user, user_gs);
+		ck_assert_uint_eq(rdmsr_in_kernel(MSR_SHADOW_GS_BASE), user_gs);
+		ck_assert_uint_eq(rdmsr_in_kernel(MSR_GS_BASE), KBASE);
+		ck_assert_uint_eq(rdmsr_in_kernel(MSR_FS_BASE), user_fs);
+		ck_assert_uint_eq(g.st->vcpu.fs_base, user_fs);
+	}
+	to_user_mode();
+	ck_assert_uint_eq(*gs, 0x7f0000011000ULL);
+	ck_assert_int_eq(g.plat.failed, 0);
+}
+END_TEST
+
 static Suite *traps_suite(void)
 {
 	Suite *s = suite_create("traps");
@@ -1157,6 +1222,7 @@ static Suite *traps_suite(void)
 		{ "fpu", { fpu_taskswitch, fpu_fault_without_handler_stops } },
 		{ "events", { event_upcall } },
 		{ "privileged", { mov_from_cr, mov_from_cr_refused, last_vcpu_down, port_io } },
+		{ "user_state", { user_wrgsbase_survives } },
 	};
 	for (unsigned i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		TCase *tc = tcase_create(cases[i].name);

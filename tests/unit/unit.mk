@@ -1,7 +1,7 @@
 # Unit tests of the hypercall/trap core and the domain builder, linked
 # with the sanitized core, the launcher's platform and the loader.
 
-CORE_TEST_OBJS := $(CORE_SAN_OBJS) $(BUILD)/san/emu/platform_host.o \
+CORE_TEST_OBJS := $(CORE_SAN_OBJS) $(BUILD)/san/emu/platform_host.o $(BUILD)/san/emu/cpuid_table.o \
 	$(BUILD)/san/emu/domain_layout.o $(BUILD)/san/emu/domain_build.o \
 	$(BUILD)/san/tests/unit/fake_guest.o $(LOADER_SAN_OBJS)
 CORE_UNIT_TESTS := $(BUILD)/tests/unit/test_core $(BUILD)/tests/unit/test_domain_build \

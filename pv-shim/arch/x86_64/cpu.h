@@ -29,6 +29,13 @@ static inline void write_msr(uint32_t msr, uint64_t value)
 			 "d"((uint32_t)(value >> 32)));
 }
 
+static inline uint64_t read_msr(uint32_t msr)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+	return ((uint64_t)hi << 32) | lo;
+}
+
 static inline uint64_t read_cr3(void)
 {
 	uint64_t v;

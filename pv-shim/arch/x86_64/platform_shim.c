@@ -98,6 +98,13 @@ void platform_set_segment_base(struct core *c, enum segment_base which,
 	write_msr(which == SEGMENT_BASE_FS ? 0xc0000100u : 0xc0000101u, base);
 }
 
+/* The shim never swaps GS: at CPL0 the MSRs hold the guest's bases. */
+uint64_t platform_get_segment_base(struct core *c, enum segment_base which)
+{
+	(void)c;
+	return read_msr(which == SEGMENT_BASE_FS ? 0xc0000100u : 0xc0000101u);
+}
+
 void platform_set_cr0_ts(struct core *c, int set)
 {
 	(void)c;

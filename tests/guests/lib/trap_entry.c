@@ -7,7 +7,8 @@
 #define IRET_ENTRY "hypercall_page + " STR(__HYPERVISOR_iret) " * 32"
 
 void (*trap_hook)(struct trap_stack *s);
-uint64_t user_syscall_frame[7], user_syscall_frame_addr, user_syscall_rbx;
+uint64_t user_syscall_frame[7], user_syscall_frame_addr;
+uint64_t user_syscall_rbx, user_syscall_r12, user_syscall_r13;
 uint64_t user_saved_rsp;
 
 void trap_dispatch(struct trap_stack *s);
@@ -61,6 +62,8 @@ __asm__(
 	 * the stack_switch stack, in guest kernel mode. */
 	"user_syscall_entry:\n"
 	"	movq %rbx, user_syscall_rbx(%rip)\n"
+	"	movq %r12, user_syscall_r12(%rip)\n"
+	"	movq %r13, user_syscall_r13(%rip)\n"
 	"	movq %rsp, user_syscall_frame_addr(%rip)\n"
 	"	movq 0*8(%rsp), %rax; movq %rax, user_syscall_frame+0*8(%rip)\n"
 	"	movq 1*8(%rsp), %rax; movq %rax, user_syscall_frame+1*8(%rip)\n"

@@ -46,6 +46,8 @@ static uint8_t shared_info_va[4096] __attribute__((aligned(4096)));
 static uint64_t gdt_page[512] __attribute__((aligned(4096)));
 static uint64_t kernel_gs_word = 0x6b65726e656c4753ULL;
 static uint64_t user_gs_word = 0x7573657247530000ULL;
+uint64_t user_gs_word2 = 0x7573657247530002ULL;
+uint64_t user_fs_word = 0x7573657246530000ULL;
 
 static long set_trap_table(const struct trap_info *t)
 {
@@ -264,9 +266,16 @@ static void test_user_mode(void)
 	user_enter(user_code, user_stack_top);
 	uint64_t kernel_gs_read;
 	__asm__ volatile("movq %%gs:0, %0" : "=r"(kernel_gs_read));
+	/* The user's GS base, as the core kept it when user mode ended. */
+	uint32_t lo, hi;
+	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(0xc0000102u));
+	uint64_t shadow_gs = (uint64_t)hi << 32 | lo;
 
-	/* The #UD in user mode: on the stack_switch stack, user cs. */
-	require(nr_records == 1, "user mode: %u handlers ran", nr_records);
+	/* The #UD in user mode: on the stack_switch stack, user cs; then the
+	 * one after user code's wrgsbase/wrfsbase. */
+	require(nr_records == 2, "user mode: %u handlers ran", nr_records);
+	check_eq(records[1].vector, 6);
+	check_eq(records[1].cs & 0xffff, USER_FRAME_CS);
 	const struct trap_record *r = &records[0];
 	check_eq(r->vector, 6);
 	check_eq(r->rip, (uint64_t)user_code);
@@ -285,7 +294,17 @@ static void test_user_mode(void)
 		  user_syscall_rbx);
 	check_msg(kernel_gs_read == kernel_gs_word, "kernel mode read 0x%lx at %%gs:0",
 		  kernel_gs_read);
+	check_msg(user_syscall_r12 == user_gs_word2, "after its wrgsbase and a trap, user "
+		  "mode read 0x%lx at %%gs:0", user_syscall_r12);
+	check_msg(user_syscall_r13 == user_fs_word, "after its wrfsbase and a trap, user "
+		  "mode read 0x%lx at %%fs:0", user_syscall_r13);
+	check_msg(shadow_gs == (uint64_t)&user_gs_word2, "rdmsr(SHADOW_GS_BASE) "
+		  "in kernel mode: 0x%lx, user mode's wrgsbase set 0x%lx", shadow_gs,
+		  (unsigned long)&user_gs_word2);
 	printk("traps: guest user mode round trip done\n");
+	if (user_syscall_r12 == user_gs_word2 && user_syscall_r13 == user_fs_word)
+		printk("traps: user-mode wrgsbase/wrfsbase survive a trap and a syscall "
+		       "(the CPU runs them at CPL3 although CPUID hides FSGSBASE)\n");
 }
 
 static unsigned long mfn_of(const void *va)

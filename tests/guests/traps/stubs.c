@@ -139,12 +139,25 @@ __asm__(
 	"snip_fpu_ok: movaps %xmm1, %xmm0\n"
 	"	jmp probe_resume\n"
 
-	/* Guest user mode (user_enter): a #UD, then %gs:0 read into rbx,
-	 * then back by syscall. */
-	".global user_code, user_after_ud, user_after_syscall\n"
+	/* Guest user mode (user_enter): a #UD, then %gs:0 read into rbx; its
+	 * own GS and FS bases set and a second #UD, then %gs:0 and %fs:0 read
+	 * into r12 and r13; then back by syscall. */
+	".global user_code, user_after_ud, user_after_ud2, user_after_syscall\n"
 	"user_code: ud2\n"
 	"user_after_ud:\n"
 	"	movq %gs:0, %rbx\n"
+	/* User code sets its own bases (the CPU lets it, whatever CPUID
+	 * says) and makes a trap round trip: they must survive it. */
+	"	leaq user_gs_word2(%rip), %rax\n"
+	"	wrgsbase %rax\n"
+	"	leaq user_fs_word(%rip), %rax\n"
+	"	wrfsbase %rax\n"
+	"	leaq user_after_ud2(%rip), %rax\n"
+	"	movq %rax, resume_at(%rip)\n"
+	"	ud2\n"
+	"user_after_ud2:\n"
+	"	movq %gs:0, %r12\n"
+	"	movq %fs:0, %r13\n"
 	"	syscall\n"
 	"user_after_syscall: ud2\n"
 	".popsection\n");

@@ -51,8 +51,12 @@ extern const char nested_int3_insn[];
 void trap_record(struct trap_stack *s);
 
 /* Guest user mode (user_enter, trap_entry.h): user_code takes a #UD,
- * reads %gs:0 into rbx and makes a syscall. */
-extern const char user_code[], user_after_ud[], user_after_syscall[];
+ * reads %gs:0 into rbx, points GS and FS at these with wrgsbase/wrfsbase,
+ * takes another #UD (resuming at user_after_ud2), reads them through
+ * %gs:0 and %fs:0 into r12 and r13, and makes a syscall. */
+extern const char user_code[], user_after_ud[], user_after_ud2[],
+	user_after_syscall[];
+extern uint64_t user_gs_word2, user_fs_word;
 
 #define PF_ADDRESS 0xdead000
 
