@@ -11,13 +11,14 @@
 
 /* A backend's event to the guest, as dom0 sends one on its end of the
  * channel: pending the 2-level way (atomic on shared memory, so any thread
- * may), and the vCPU woken if it sleeps in SCHEDOP_block. */
+ * may), and the vCPU woken if it sleeps in SCHEDOP_block or kicked if it
+ * runs guest code. */
 static void signal_guest(struct domain *d, uint32_t port)
 {
 	if (d->core.st->evtchn.port[port].state != EVTCHN_INTERDOMAIN)
 		return; /* the guest closed its end */
 	if (evtchn_set_pending(&d->core, port))
-		vcpu_clock_wake(d);
+		vcpu_events_kick(d);
 }
 
 void dom0_signal_store_cb(void *opaque)

@@ -2,6 +2,8 @@
 #ifndef XENLET_DOMAIN_H
 #define XENLET_DOMAIN_H
 
+#include <pthread.h>
+#include <time.h>
 #include "pv-shim/core/core.h"
 #include "emu/config.h"
 #include "emu/dom0_xenstore.h"
@@ -25,6 +27,12 @@ struct domain {
 	int console_ring_bad;        /* its indexes were impossible: ignored */
 	uint32_t store_evtchn, console_evtchn; /* ports bound to dom0 */
 	int wake_fd;                 /* eventfd: wakes a blocked vCPU */
+	/* Asynchronous events (vcpu_events.c): the vCPU's thread, its timer
+	 * and the guest time it is armed for. */
+	pthread_t vcpu_thread;
+	timer_t kick_timer;
+	int kick_timer_ok;
+	uint64_t kick_armed_at;
 };
 
 /* Runs the vCPU until the domain stops; returns the xenlet exit status. */
@@ -50,6 +58,16 @@ void dom0_signal_store_cb(void *opaque); /* the xenstore daemon's notify */
 int vcpu_clock_start(struct domain *d, char *err, size_t errlen);
 void vcpu_clock_block(void *opaque);
 void vcpu_clock_wake(struct domain *d);
+
+/* Asynchronous event delivery (vcpu_events.c), on the vCPU's thread: set
+ * up and tear down its timer; before each KVM_RUN inject the event
+ * interrupt if something is due (-1 on a KVM failure); KVM_RUN returned
+ * early.  vcpu_events_kick, from any thread: an event was raised, look. */
+int vcpu_events_start(struct domain *d, char *err, size_t errlen);
+void vcpu_events_stop(struct domain *d);
+int vcpu_events_before_run(struct domain *d);
+void vcpu_events_interrupted(struct domain *d);
+void vcpu_events_kick(struct domain *d);
 
 /* Prints why the domain stopped and returns the exit status for it. */
 int stop_report(struct domain *d);

@@ -186,7 +186,7 @@ static int setup(struct domain *d, const struct xen_image *img,
 		return -1;
 	d->plat.vcpu_fd = d->vm.vcpu_fd;
 	d->plat.cpuid = d->vm.cpuid;
-	if (vcpu_clock_start(d, err, errlen))
+	if (vcpu_clock_start(d, err, errlen) || vcpu_events_start(d, err, errlen))
 		return -1;
 
 	const struct domain_layout *l = &br.layout;
@@ -206,6 +206,7 @@ static int setup(struct domain *d, const struct xen_image *img,
 static void teardown(struct domain *d)
 {
 	dom0_xenstore_stop(&d->xenstore);
+	vcpu_events_stop(d);
 	kvm_vm_destroy(&d->vm);
 	if (d->ram)
 		munmap(d->ram, d->ram_bytes);

@@ -15,6 +15,7 @@ static const char *const exit_names[EXIT_KINDS] = {
 	[EXIT_IO_NOTIFY] = "io_notify", [EXIT_IO_BLOCK] = "io_block",
 	[EXIT_HLT] = "hlt", [EXIT_SHUTDOWN] = "shutdown",
 	[EXIT_INTERNAL_ERROR] = "internal_error", [EXIT_INTR] = "intr",
+	[EXIT_IRQ_WINDOW] = "irq_window",
 	[EXIT_OTHER] = "other",
 };
 
@@ -60,6 +61,10 @@ void stats_print(FILE *out, const struct launcher_stats *ls,
 	fprintf(out, "xenlet-stats: run_us %llu\n",
 		(unsigned long long)((ls->end_ns - ls->start_ns) / 1000));
 	fprintf(out, "xenlet-stats: vcpu_blocks %llu\n", (unsigned long long)ls->blocks);
+	fprintf(out, "xenlet-stats: event_injections %llu\n",
+		(unsigned long long)ls->event_injections);
+	fprintf(out, "xenlet-stats: event_interrupts %llu\n",
+		(unsigned long long)st->stats.event_interrupts);
 	fprintf(out, "xenlet-stats: vm_exits %llu\n", (unsigned long long)total);
 	for (int i = 0; i < EXIT_KINDS; i++)
 		if (ls->exits[i])

@@ -9,7 +9,8 @@ enum exit_kind {
 	EXIT_IO_HYPERCALL, EXIT_IO_TRAP, EXIT_IO_CONSOLE, EXIT_IO_LOG,
 	EXIT_IO_STOP, EXIT_IO_CALIBRATE, EXIT_IO_READY, EXIT_IO_OTHER,
 	EXIT_IO_NOTIFY, EXIT_IO_BLOCK,
-	EXIT_HLT, EXIT_SHUTDOWN, EXIT_INTERNAL_ERROR, EXIT_INTR, EXIT_OTHER,
+	EXIT_HLT, EXIT_SHUTDOWN, EXIT_INTERNAL_ERROR, EXIT_INTR, EXIT_IRQ_WINDOW,
+	EXIT_OTHER,
 	EXIT_KINDS
 };
 
@@ -20,6 +21,7 @@ struct launcher_stats {
 	uint64_t calib_guest_ticks, calib_host_ticks;
 	uint32_t calib_rounds;
 	uint64_t blocks;        /* SCHEDOP_block/poll sleeps */
+	uint64_t event_injections; /* CORE_VEC_EVENT interrupts injected */
 };
 
 uint64_t stats_now_ns(void);

@@ -170,13 +170,19 @@ int vcpu_loop_run(struct domain *d)
 	struct kvm_run *run = d->vm.run;
 	catch_stop_signals(run, d->wake_fd);
 	for (;;) {
+		/* Cleared before the stop check: a stop signal after it still
+		 * finds KVM_RUN returning at once. */
+		run->immediate_exit = 0;
 		if (stop_signal) {
 			fprintf(stderr, "xenlet: stopped by signal %d\n", (int)stop_signal);
 			return 128 + stop_signal;
 		}
+		if (vcpu_events_before_run(d) < 0)
+			return stop_report_vcpu(d, "KVM_INTERRUPT failed", XENLET_EXIT_INTERNAL);
 		if (ioctl(d->vm.vcpu_fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
 				d->stats.exits[EXIT_INTR]++;
+				vcpu_events_interrupted(d);
 				continue;
 			}
 			return stop_report_vcpu(d, strerror(errno), XENLET_EXIT_INTERNAL);
@@ -204,6 +210,11 @@ int vcpu_loop_run(struct domain *d)
 			break;
 		case KVM_EXIT_INTR:
 			d->stats.exits[EXIT_INTR]++;
+			vcpu_events_interrupted(d);
+			break;
+		case KVM_EXIT_IRQ_WINDOW_OPEN:
+			/* the guest can take the event interrupt now */
+			d->stats.exits[EXIT_IRQ_WINDOW]++;
 			break;
 		default: {
 			char what[64];

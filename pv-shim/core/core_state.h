@@ -31,6 +31,7 @@ enum core_stop_reason {
 
 struct core_stats {
 	uint64_t transitions;  /* guest CPL3 -> shim CPL0 entries */
+	uint64_t event_interrupts; /* CORE_VEC_EVENT: the launcher's kicks */
 	uint64_t traps[CORE_NR_VECTORS];
 	uint64_t hypercalls[CORE_NR_HYPERCALLS];
 	uint64_t hypercalls_out_of_range;

@@ -232,6 +232,8 @@ enum core_action core_handle_trap(struct core *c, struct trap_frame *f)
 		return_from_syscall(f);
 	} else if (via_syscall) {
 		traps_user_syscall(c, f);
+	} else if (f->vector == CORE_VEC_EVENT) {
+		st->stats.event_interrupts++; /* only the way back below */
 	} else {
 		exception(c, f);
 	}

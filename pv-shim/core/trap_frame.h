@@ -7,6 +7,7 @@
 #ifndef XENLET_CORE_TRAP_FRAME_H
 #define XENLET_CORE_TRAP_FRAME_H
 
+#ifndef __ASSEMBLER__
 #include <stdint.h>
 
 struct trap_frame {
@@ -19,11 +20,21 @@ struct trap_frame {
 
 #define TRAP_FRAME_SIZE (22 * 8)
 _Static_assert(sizeof(struct trap_frame) == TRAP_FRAME_SIZE, "stub ABI");
+#endif
 
 /*
  * Pseudo-vector for a guest `syscall` that the launcher received straight
  * from the CPL3 trampoline (host trap path): no CPU exception was taken.
  */
 #define CORE_VEC_SYSCALL 256
+
+/*
+ * The interrupt the launcher injects (KVM_INTERRUPT) when an event became
+ * pending for a vCPU that runs guest code and may never trap: it only
+ * brings the vCPU into the core, whose way back to the guest takes timers
+ * due and delivers an unmasked upcall, as at any other trap.  A real
+ * vector of the shim's IDT, DPL 0, so guest code cannot raise it.
+ */
+#define CORE_VEC_EVENT 0xf0
 
 #endif

@@ -12,7 +12,7 @@
 #include "pv-shim/arch/x86_64/cpu.h"
 #include "pv-shim/arch/x86_64/shim.h"
 
-extern const char trap_stubs[];
+extern const char trap_stubs[], event_stub[];
 extern void trap_return(void) __attribute__((noreturn));
 
 /* Read by trap_common: 1 hands every trap to the launcher. */
@@ -56,18 +56,26 @@ static void setup_gdt_tss(void)
 	load_tr(SHIM_SEL_TSS);
 }
 
+static void set_gate(uint64_t *idt, unsigned vec, uint64_t handler, uint64_t ist)
+{
+	idt[2 * vec] = (handler & 0xffff) | ((uint64_t)SHIM_SEL_KERNEL_CS << 16) |
+		(ist << 32) | (0x8eULL << 40) | (((handler >> 16) & 0xffff) << 48);
+	idt[2 * vec + 1] = handler >> 32;
+}
+
+/* Exceptions 0-31 and the launcher's event interrupt; every gate DPL 0
+ * (guest `int $n` is a #GP the core handles) and an interrupt gate, so
+ * the shim runs with interrupts off. */
 static void setup_idt(void)
 {
 	uint64_t *idt = (uint64_t *)SHIM_VA(SHIM_OFF_IDT);
 	for (unsigned vec = 0; vec < 32; vec++) {
-		uint64_t h = (uint64_t)trap_stubs + 16 * vec;
 		/* NMI, #DF and #MC may arrive on a bad stack: use IST1 */
 		uint64_t ist = (vec == 2 || vec == 8 || vec == 18) ? 1 : 0;
-		idt[2 * vec] = (h & 0xffff) | ((uint64_t)SHIM_SEL_KERNEL_CS << 16) |
-			(ist << 32) | (0x8eULL << 40) | (((h >> 16) & 0xffff) << 48);
-		idt[2 * vec + 1] = h >> 32;
+		set_gate(idt, vec, (uint64_t)trap_stubs + 16 * vec, ist);
 	}
-	struct descriptor_pointer p = { 32 * 16 - 1, SHIM_VA(SHIM_OFF_IDT) };
+	set_gate(idt, CORE_VEC_EVENT, (uint64_t)event_stub, 0);
+	struct descriptor_pointer p = { (CORE_VEC_EVENT + 1) * 16 - 1, SHIM_VA(SHIM_OFF_IDT) };
 	load_idt(&p);
 }
 

@@ -4,7 +4,8 @@
  * shim_start: the vCPU's first instruction (CPL0, long mode, trap stack).
  * trap_stubs: one 16-byte stub per exception vector 0-31; each pushes an
  *   error code (0 when the CPU pushes none) and the vector, so every trap
- *   reaches trap_common with the same struct trap_frame layout.
+ *   reaches trap_common with the same struct trap_frame layout; event_stub
+ *   does the same for the launcher's event interrupt.
  * trap_common: guest path -> shim_trap() runs the core here; host path ->
  *   one `out` hands the frame's address to the launcher, which runs the
  *   core on it in place, then the page-table stores and TLB operations it
@@ -13,6 +14,7 @@
  * trap_return: also how the shim first enters the guest kernel.
  */
 #include "pv-shim/shim_abi.h"
+#include "pv-shim/core/trap_frame.h"
 
 	.section .text.entry, "ax"
 	.code64
@@ -66,6 +68,14 @@ trap_stubs:
 	STUB 29, 1
 	STUB 30, 1
 	STUB 31, 0
+
+	/* The launcher's event interrupt (CORE_VEC_EVENT). */
+	.balign 16
+	.globl event_stub
+event_stub:
+	pushq $0
+	pushq $CORE_VEC_EVENT
+	jmp trap_common
 
 trap_common:
 	pushq %rax

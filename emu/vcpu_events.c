@@ -1,0 +1,148 @@
+/*
+ * Asynchronous event delivery: an event that becomes pending while the
+ * vCPU runs guest code that never traps (a spinning user process, a
+ * kernel loop) still reaches the guest's event callback.
+ *
+ * The core delivers an upcall on every way back to the guest; what it
+ * needs is a way in.  So before each KVM_RUN the launcher looks whether
+ * something is due — a timer deadline passed, or an upcall pending and
+ * not masked in vcpu_info — and if so injects CORE_VEC_EVENT with
+ * KVM_INTERRUPT: the shim's stub for it runs the core (in the shim, or
+ * through the trap port in the launcher), which takes the timers due and
+ * bounces the upcall with Xen's frame for the interrupted instruction.
+ * To be woken for that while the guest runs, the vCPU thread has a POSIX
+ * timer armed at the core's next deadline and takes a signal from
+ * backends that raise an event; either makes KVM_RUN return (the handler
+ * sets immediate_exit, so a kick just before KVM_RUN is not lost).
+ *
+ * The interrupt is only injected when the vCPU can take it at once
+ * (ready_for_interrupt_injection: guest code with IF set, so never inside
+ * the shim, which runs with interrupts off) and not while it is in the
+ * syscall trampoline, whose instructions belong to a hypercall in flight
+ * (the host path's detour among them): then a short timer tries again.
+ * Values read here from core state are hints that only decide whether to
+ * knock; the core checks everything again when it runs.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+#include "pv-shim/core/xen_abi.h"
+#include "pv-shim/core/vtime.h"
+#include "emu/domain.h"
+
+#define KICK_SIGNAL SIGUSR1
+#define TRAMPOLINE_RETRY_NS 200000ULL
+
+static struct kvm_run *volatile kick_run;
+
+static void on_kick(int sig)
+{
+	(void)sig;
+	if (kick_run)
+		kick_run->immediate_exit = 1;
+}
+
+int vcpu_events_start(struct domain *d, char *err, size_t errlen)
+{
+	struct sigaction sa = { .sa_handler = on_kick };
+	sigemptyset(&sa.sa_mask);
+	kick_run = d->vm.run;
+	d->vcpu_thread = pthread_self();
+	struct sigevent ev = {
+		.sigev_notify = SIGEV_THREAD_ID,
+		.sigev_signo = KICK_SIGNAL,
+	};
+	ev._sigev_un._tid = gettid();
+	if (sigaction(KICK_SIGNAL, &sa, NULL) < 0 ||
+	    timer_create(CLOCK_MONOTONIC, &ev, &d->kick_timer) < 0) {
+		snprintf(err, errlen, "setting up the vCPU's event timer: %s",
+			 strerror(errno));
+		return -1;
+	}
+	d->kick_timer_ok = 1;
+	return 0;
+}
+
+void vcpu_events_stop(struct domain *d)
+{
+	if (d->kick_timer_ok)
+		timer_delete(d->kick_timer);
+	d->kick_timer_ok = 0;
+	kick_run = NULL;
+}
+
+void vcpu_events_interrupted(struct domain *d)
+{
+	d->kick_armed_at = 0; /* the timer may be what fired: arm it anew */
+}
+
+void vcpu_events_kick(struct domain *d)
+{
+	vcpu_clock_wake(d); /* a vCPU asleep in SCHEDOP_block */
+	if (d->kick_timer_ok && !pthread_equal(pthread_self(), d->vcpu_thread))
+		pthread_kill(d->vcpu_thread, KICK_SIGNAL);
+}
+
+/* The timer fires at guest time `at` (0: disarmed). */
+static void arm(struct domain *d, uint64_t at, uint64_t now)
+{
+	if (at == d->kick_armed_at)
+		return;
+	d->kick_armed_at = at;
+	uint64_t wait = at > now ? at - now : 1;
+	struct itimerspec t = { .it_value = {
+		.tv_sec = at ? (time_t)(wait / 1000000000) : 0,
+		.tv_nsec = at ? (long)(wait % 1000000000) : 0,
+	} };
+	timer_settime(d->kick_timer, 0, &t, NULL);
+}
+
+static int upcall_wanted(struct domain *d)
+{
+	const struct vcpu_info *v = core_vcpu_info(&d->core);
+	return __atomic_load_n(&v->evtchn_upcall_pending, __ATOMIC_ACQUIRE) &&
+	       !__atomic_load_n(&v->evtchn_upcall_mask, __ATOMIC_ACQUIRE);
+}
+
+static int in_trampoline(struct domain *d)
+{
+	struct kvm_regs r;
+	if (ioctl(d->vm.vcpu_fd, KVM_GET_REGS, &r) < 0)
+		return 1; /* try again later rather than guess */
+	return r.rip - d->core.layout.syscall_trampoline < 4096;
+}
+
+int vcpu_events_before_run(struct domain *d)
+{
+	struct kvm_run *run = d->vm.run;
+	if (!d->kick_timer_ok)
+		return 0;
+	uint64_t now = vtime_now_ns(&d->core);
+	uint64_t deadline = vtime_next_deadline(&d->core);
+	int due = (deadline && deadline <= now) || upcall_wanted(d);
+	run->request_interrupt_window = 0;
+	if (!due) {
+		arm(d, deadline, now);
+		return 0;
+	}
+	if (!run->ready_for_interrupt_injection) {
+		/* In the shim, interrupts off: exit as soon as it returns to
+		 * the guest, unless the core has done the work by then. */
+		run->request_interrupt_window = 1;
+		return 0;
+	}
+	if (in_trampoline(d)) {
+		/* Not sooner: the vCPU must get to run out of it first. */
+		arm(d, now + TRAMPOLINE_RETRY_NS, now);
+		return 0;
+	}
+	struct kvm_interrupt irq = { .irq = CORE_VEC_EVENT };
+	if (ioctl(d->vm.vcpu_fd, KVM_INTERRUPT, &irq) < 0 && errno != EEXIST)
+		return -1;
+	d->stats.event_injections++;
+	return 0;
+}
