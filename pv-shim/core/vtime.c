@@ -70,7 +70,7 @@ uint64_t vtime_now_ns(struct core *c)
 struct vcpu_info *core_vcpu_info(struct core *c)
 {
 	uint64_t gpa = c->st->vtime.vcpu_info_gpa;
-	if (gpa) {
+	if (c->st->vtime.vcpu_info_registered) {
 		/* Checked when registered: within one RAM page. */
 		struct vcpu_info *v = platform_guest_ram(c, gpa, sizeof *v);
 		if (v)
