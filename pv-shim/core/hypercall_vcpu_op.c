@@ -42,6 +42,10 @@ static long register_vcpu_info(struct core *c, uint64_t arg)
 		return -XEN_EINVAL; /* once only, as Xen */
 	if (r.offset > PAGE_SIZE - sizeof(struct vcpu_info))
 		return -XEN_ENXIO;
+	/* Its words are read and written atomically, by other threads too:
+	 * 8-byte aligned, as every guest puts it. */
+	if (r.offset % 8)
+		return -XEN_EINVAL;
 	if (r.mfn >= c->layout.nr_pages)
 		return -XEN_EINVAL;
 	uint64_t gpa = (r.mfn << 12) + r.offset;

@@ -70,8 +70,9 @@ uint64_t vtime_now_ns(struct core *c)
 struct vcpu_info *core_vcpu_info(struct core *c)
 {
 	uint64_t gpa = c->st->vtime.vcpu_info_gpa;
-	if (c->st->vtime.vcpu_info_registered) {
-		/* Checked when registered: within one RAM page. */
+	/* Checked when registered (within RAM, aligned), and again here: the
+	 * core state is in memory the guest could reach. */
+	if (c->st->vtime.vcpu_info_registered && gpa % 8 == 0) {
 		struct vcpu_info *v = platform_guest_ram(c, gpa, sizeof *v);
 		if (v)
 			return v;

@@ -239,6 +239,10 @@ START_TEST(vcpu_info_moves_into_guest_ram)
 	put(&r, sizeof r);
 	ck_assert_int_eq(hcall(__HYPERVISOR_vcpu_op, VCPUOP_register_vcpu_info, 0, ARG_VA),
 			 -XEN_ENXIO);
+	r.offset = 68; /* not 8-byte aligned */
+	put(&r, sizeof r);
+	ck_assert_int_eq(hcall(__HYPERVISOR_vcpu_op, VCPUOP_register_vcpu_info, 0, ARG_VA),
+			 -XEN_EINVAL);
 	r.offset = 64;
 	r.mfn = NR_PAGES;
 	put(&r, sizeof r);
