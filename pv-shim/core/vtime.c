@@ -50,6 +50,11 @@ void vtime_init(struct core *c, uint64_t tsc_khz, uint64_t tsc_now,
 
 static uint64_t scale_delta(uint64_t delta, uint32_t mul, int32_t shift)
 {
+	/* vtime_scale's shift is a few bits either way; one read from the
+	 * core state (guest-reachable memory) may be anything, and a shift
+	 * by 64 or more is undefined. */
+	if (shift <= -64 || shift >= 64)
+		return 0;
 	if (shift < 0)
 		delta >>= -shift;
 	else
