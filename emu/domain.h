@@ -74,5 +74,8 @@ int stop_report(struct domain *d);
 /* For a stop the core did not decide (triple fault, KVM or shim failure):
  * prints what and the vCPU's registers, returns status. */
 int stop_report_vcpu(struct domain *d, const char *what, int status);
+/* The shim stopped on a fault of its own: stop_report_vcpu with the
+ * core's message, read within its array. */
+int stop_report_shim(struct domain *d);
 
 #endif

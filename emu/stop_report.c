@@ -1,17 +1,19 @@
 /*
- * Why the domain stopped, said once on stderr, and the exit status for it.
+ * Why the domain stopped, said once on the launcher's log (the platform's
+ * log stream: stderr), and the exit status for it.
  * A fault gets one line naming it and the guest RIP (and the last
  * hypercall the guest was refused, which is usually why it went wrong),
  * then a register dump.
  */
 #include <stdio.h>
+#include <string.h>
 #include <sys/ioctl.h>
 #include "pv-shim/core/xen_abi.h"
 #include "emu/domain.h"
 
-static void dump_frame(const struct trap_frame *f)
+static void dump_frame(FILE *out, const struct trap_frame *f)
 {
-	fprintf(stderr,
+	fprintf(out,
 		"xenlet:   rip %016llx  rsp %016llx  rflags %08llx\n"
 		"xenlet:   rax %016llx  rbx %016llx  rcx %016llx\n"
 		"xenlet:   rdx %016llx  rsi %016llx  rdi %016llx\n"
@@ -36,16 +38,16 @@ static void dump_stack(struct domain *d, uint64_t rsp)
 	uint64_t words[8];
 	if (copy_from_guest(&d->core, words, rsp, sizeof words))
 		return;
-	fprintf(stderr, "xenlet:   stack");
+	fprintf(d->plat.log, "xenlet:   stack");
 	for (int i = 0; i < 8; i++)
-		fprintf(stderr, " %016llx", (unsigned long long)words[i]);
-	fprintf(stderr, "\n");
+		fprintf(d->plat.log, " %016llx", (unsigned long long)words[i]);
+	fprintf(d->plat.log, "\n");
 }
 
-static void last_refused(const struct core_state *st)
+static void last_refused(FILE *out, const struct core_state *st)
 {
 	if (st->last_enosys)
-		fprintf(stderr, "xenlet:   last unimplemented hypercall: %s (%u) "
+		fprintf(out, "xenlet:   last unimplemented hypercall: %s (%u) "
 			"from rip %#llx\n", core_hypercall_name(st->last_enosys - 1),
 			st->last_enosys - 1, (unsigned long long)st->last_enosys_rip);
 }
@@ -56,14 +58,17 @@ int stop_report(struct domain *d)
 	if (st->stop_reason == CORE_STOP_FAULT) {
 		/* One line that names the fault, the RIP, and what the guest
 		 * was last refused: usually the reason it faulted. */
-		fprintf(stderr, "xenlet: %s", st->stop_message);
+		/* The core terminates it, but it lies in guest-reachable
+		 * memory: never read past the array. */
+		fprintf(d->plat.log, "xenlet: %.*s", (int)sizeof st->stop_message,
+			st->stop_message);
 		if (st->last_enosys)
-			fprintf(stderr, "; last unimplemented hypercall: %s (%u) "
+			fprintf(d->plat.log, "; last unimplemented hypercall: %s (%u) "
 				"from rip %#llx", core_hypercall_name(st->last_enosys - 1),
 				st->last_enosys - 1,
 				(unsigned long long)st->last_enosys_rip);
-		fprintf(stderr, "\n");
-		dump_frame(&st->stop_frame);
+		fprintf(d->plat.log, "\n");
+		dump_frame(d->plat.log, &st->stop_frame);
 		dump_stack(d, st->stop_frame.rsp);
 		return XENLET_EXIT_FAULT;
 	}
@@ -71,24 +76,33 @@ int stop_report(struct domain *d)
 	case SHUTDOWN_poweroff:
 		return XENLET_EXIT_POWEROFF;
 	case SHUTDOWN_reboot:
-		fprintf(stderr, "xenlet: guest asked to reboot\n");
+		fprintf(d->plat.log, "xenlet: guest asked to reboot\n");
 		return XENLET_EXIT_REBOOT;
 	case SHUTDOWN_crash:
-		fprintf(stderr, "xenlet: guest crashed (SCHEDOP_shutdown, "
+		fprintf(d->plat.log, "xenlet: guest crashed (SCHEDOP_shutdown, "
 			"SHUTDOWN_crash)\n");
-		last_refused(st);
+		last_refused(d->plat.log, st);
 		return XENLET_EXIT_CRASH;
 	default:
-		fprintf(stderr, "xenlet: guest shut down with reason %u, which "
+		fprintf(d->plat.log, "xenlet: guest shut down with reason %u, which "
 			"xenlet does not support yet\n", st->shutdown_code);
 		return XENLET_EXIT_CRASH;
 	}
 }
 
+int stop_report_shim(struct domain *d)
+{
+	const struct core_state *st = d->core.st;
+	char what[sizeof st->stop_message + 1];
+	memcpy(what, st->stop_message, sizeof st->stop_message);
+	what[sizeof st->stop_message] = '\0'; /* guest-reachable: maybe unterminated */
+	return stop_report_vcpu(d, what, XENLET_EXIT_INTERNAL);
+}
+
 int stop_report_vcpu(struct domain *d, const char *what, int status)
 {
-	fprintf(stderr, "xenlet: %s\n", what);
-	last_refused(d->core.st);
+	fprintf(d->plat.log, "xenlet: %s\n", what);
+	last_refused(d->plat.log, d->core.st);
 	struct kvm_regs r;
 	struct kvm_sregs sr;
 	if (ioctl(d->vm.vcpu_fd, KVM_GET_REGS, &r) == 0 &&
@@ -100,8 +114,8 @@ int stop_report_vcpu(struct domain *d, const char *what, int status)
 			.rcx = r.rcx, .rbx = r.rbx, .rax = r.rax,
 			.rip = r.rip, .rflags = r.rflags, .rsp = r.rsp,
 		};
-		dump_frame(&f);
-		fprintf(stderr, "xenlet:   cs %04x  cr2 %016llx  cr3 %016llx\n",
+		dump_frame(d->plat.log, &f);
+		fprintf(d->plat.log, "xenlet:   cs %04x  cr2 %016llx  cr3 %016llx\n",
 			sr.cs.selector, (unsigned long long)sr.cr2,
 			(unsigned long long)sr.cr3);
 	}

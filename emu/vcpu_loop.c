@@ -95,8 +95,7 @@ static int on_io(struct domain *d)
 	case SHIM_PORT_STOP:
 		d->stats.exits[EXIT_IO_STOP]++;
 		if (v) /* the shim faulted itself */
-			return stop_report_vcpu(d, d->core.st->stop_message,
-						XENLET_EXIT_INTERNAL);
+			return stop_report_shim(d);
 		return stop_report(d);
 	case SHIM_PORT_CALIBRATE:
 		d->stats.exits[EXIT_IO_CALIBRATE]++;

@@ -38,10 +38,14 @@ static long register_vcpu_info(struct core *c, uint64_t arg)
 	if (copy_from_guest(c, &r, arg, sizeof r))
 		return -XEN_EFAULT;
 	struct vtime_state *t = &c->st->vtime;
-	if (t->vcpu_info_gpa)
+	if (t->vcpu_info_registered)
 		return -XEN_EINVAL; /* once only, as Xen */
 	if (r.offset > PAGE_SIZE - sizeof(struct vcpu_info))
 		return -XEN_ENXIO;
+	/* Its words are read and written atomically, by other threads too:
+	 * 8-byte aligned, as every guest puts it. */
+	if (r.offset % 8)
+		return -XEN_EINVAL;
 	if (r.mfn >= c->layout.nr_pages)
 		return -XEN_EINVAL;
 	uint64_t gpa = (r.mfn << 12) + r.offset;
@@ -54,6 +58,7 @@ static long register_vcpu_info(struct core *c, uint64_t arg)
 		return -XEN_EINVAL;
 	core_memcpy(nv, &core_shared_info(c)->vcpu_info[0], sizeof *nv);
 	t->vcpu_info_gpa = gpa;
+	t->vcpu_info_registered = 1;
 	/* The guest rescans every selector word once, as after Xen's move. */
 	__atomic_store_n(&nv->evtchn_pending_sel, ~0ULL, __ATOMIC_SEQ_CST);
 	__atomic_store_n(&nv->evtchn_upcall_pending, 1, __ATOMIC_SEQ_CST);

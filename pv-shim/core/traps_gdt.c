@@ -92,7 +92,11 @@ uint64_t traps_gdt_base(struct core *c, uint16_t selector)
 {
 	const struct traps_state *t = &c->st->traps;
 	unsigned index = selector >> 3;
-	if ((selector & 4) || index == 0 || index >= t->gdt_entries)
+	/* set_gdt keeps gdt_entries within its frames, but the core state is
+	 * in memory the guest could reach: the frame index is bounded by the
+	 * array itself too. */
+	if ((selector & 4) || index == 0 || index >= t->gdt_entries ||
+	    index / PER_FRAME >= TRAPS_GDT_FRAMES)
 		return 0; /* null, LDT (none here) or past the table: base 0 */
 	const volatile uint64_t *desc =
 		platform_guest_ram(c, t->gdt_frames[index / PER_FRAME] << 12, 4096);

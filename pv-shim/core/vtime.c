@@ -50,6 +50,11 @@ void vtime_init(struct core *c, uint64_t tsc_khz, uint64_t tsc_now,
 
 static uint64_t scale_delta(uint64_t delta, uint32_t mul, int32_t shift)
 {
+	/* vtime_scale's shift is a few bits either way; one read from the
+	 * core state (guest-reachable memory) may be anything, and a shift
+	 * by 64 or more is undefined. */
+	if (shift <= -64 || shift >= 64)
+		return 0;
 	if (shift < 0)
 		delta >>= -shift;
 	else
@@ -70,8 +75,9 @@ uint64_t vtime_now_ns(struct core *c)
 struct vcpu_info *core_vcpu_info(struct core *c)
 {
 	uint64_t gpa = c->st->vtime.vcpu_info_gpa;
-	if (gpa) {
-		/* Checked when registered: within one RAM page. */
+	/* Checked when registered (within RAM, aligned), and again here: the
+	 * core state is in memory the guest could reach. */
+	if (c->st->vtime.vcpu_info_registered && gpa % 8 == 0) {
 		struct vcpu_info *v = platform_guest_ram(c, gpa, sizeof *v);
 		if (v)
 			return v;

@@ -18,8 +18,11 @@ struct vtime_state {
 	int32_t tsc_shift;
 	uint64_t wc_start_sec;     /* wallclock at system time 0 */
 	uint32_t wc_start_nsec;
-	uint32_t pad;
-	uint64_t vcpu_info_gpa;    /* 0: vcpu_info[0] of shared_info */
+	/* 1 once VCPUOP_register_vcpu_info moved vcpu_info to vcpu_info_gpa
+	 * (0: vcpu_info[0] of shared_info).  A flag, not gpa 0, because
+	 * frame 0 offset 0 is a place the guest may name. */
+	uint32_t vcpu_info_registered;
+	uint64_t vcpu_info_gpa;
 	uint64_t runstate_va;      /* 0: none registered */
 	uint64_t singleshot_ns;    /* absolute system time; 0: stopped */
 	uint64_t period_ns;        /* 0: no periodic timer */

@@ -21,3 +21,23 @@ $(CORE_FUZZ): $(CORE_FUZZ_OBJS)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -Wl,--wrap=platform_guest_ram -o $@ $^
 
 FUZZERS += $(CORE_FUZZ)
+
+# ---- fuzz-hostile-shim: the launcher's readers of the shim region (core
+# state, CPU-ops page, trap frame) against any bytes there.  The launcher
+# files that read it are built with the core and the platform.
+SHIM_FUZZ := $(BUILD)/tests/fuzz/fuzz-hostile-shim
+SHIM_FUZZ_OBJS := $(patsubst %.c,$(BUILD)/core-fuzz/%.o, \
+	$(CORE_SRCS) emu/platform_host.c emu/host_trap.c emu/stats.c \
+	emu/stop_report.c emu/console_backend.c tests/fuzz/fuzz_hostile_shim.c)
+
+$(BUILD)/core-fuzz/emu/host_trap.o $(BUILD)/core-fuzz/emu/stats.o \
+$(BUILD)/core-fuzz/emu/stop_report.o $(BUILD)/core-fuzz/emu/console_backend.o \
+$(BUILD)/core-fuzz/tests/fuzz/fuzz_hostile_shim.o: $(BUILD)/core-fuzz/%.o: %.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
+
+$(SHIM_FUZZ): $(SHIM_FUZZ_OBJS)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^
+
+FUZZERS += $(SHIM_FUZZ)

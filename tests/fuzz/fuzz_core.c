@@ -46,8 +46,26 @@
  *     stores through the platform, a new CR3), when reach is not comparable,
  *     or the PV MMU is on, when the guest names its own frames by number
  *     (mmu_update, mmuext_op copy/clear) and ASan alone checks the bounds;
+ *     the registered vcpu_info page (named by number too) is not counted;
  *   - the platform never failed (e.g. the core overran the CPU-op queue);
  *   - nothing outside guest RAM is touched (poisoned guard pages, ASan).
+ *
+ * With the PV MMU on, two frames the skeleton maps user-writable stand for
+ * dom0's rings (xenstore and console): the launcher holds them with
+ * mm_hold_for_dom0, as run.c does.  After each call an independent model
+ * of frame ownership, recomputed from scratch, must match the frame table
+ * (check_ownership): the hole-1 class (the guest making dom0's ring, or
+ * any frame still mapped writable, a page table) is caught as it happens:
+ *   - every dom0-held frame is still WRITABLE, never a table type;
+ *   - each frame's type and type_count are exactly what the references
+ *     say: present entries of validated tables (an L1 entry with RW holds
+ *     one WRITABLE ref, an L2/L3/L4 entry one ref of the level below; L4
+ *     slots 256-271 are the hypervisor's and hold nothing), pins, the
+ *     vCPU's cr3 and user_cr3 (one L4 ref each), a registered vcpu_info
+ *     frame and the dom0 holds (one WRITABLE ref each);
+ *   - no validated L1 maps a page table writable, and no present entry of
+ *     a validated table names a frame outside guest RAM but for the
+ *     shared_info frame in an L1.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -100,6 +118,12 @@ enum {
 	PG_ABSENT_FIRST = 24, /* 24..25 not present */
 	PG_RW2_FIRST = 26,  /* 26..31 user, writable */
 };
+
+/* With the PV MMU on, dom0 holds these for the domain's life, as the
+ * launcher holds the xenstore and console rings: pages the builder maps
+ * user-writable, which pointer selectors name (targets[]). */
+static const unsigned dom0_frames[] = { PG_RW_FIRST + 1, PG_RW2_FIRST };
+#define NR_DOM0_FRAMES (sizeof dom0_frames / sizeof dom0_frames[0])
 
 /* Guest-virtual layout: the same 32 pages mapped low and high, plus
  * regions each broken at one level above the leaf. */
@@ -468,6 +492,103 @@ static void check_resume_flags(const struct trap_frame *f, uint64_t never)
 	CHECK(!(f->rflags & never), "resumed with rflags %#lx", (unsigned long)f->rflags);
 }
 
+static int is_table_type(unsigned type)
+{
+	return type >= MM_TYPE_L1 && type <= MM_TYPE_L4;
+}
+
+/* One reference the model says frame pfn must hold, of type. */
+static void model_ref(uint32_t count[], uint8_t type[], uint64_t pfn,
+		      unsigned want, const char *why)
+{
+	CHECK(pfn < NR_PAGES, "%s names frame %#lx, outside guest RAM", why,
+	      (unsigned long)pfn);
+	CHECK(!count[pfn] || type[pfn] == want, "frame %lu is needed as type %u "
+	      "(%s) and as type %u", (unsigned long)pfn, want, why, type[pfn]);
+	count[pfn]++;
+	type[pfn] = (uint8_t)want;
+}
+
+/*
+ * Frame ownership, recomputed from scratch from what holds references and
+ * compared with the frame table (the rules of mm_frames.c, restated here
+ * so that a slip in the core's bookkeeping cannot hide itself).
+ */
+static void check_ownership(void)
+{
+	const struct mm_frame *ft =
+		(const struct mm_frame *)(plat.shim_region + SHIM_OFF_FRAMES);
+	uint32_t count[NR_PAGES] = { 0 };
+	uint8_t type[NR_PAGES] = { 0 };
+	for (unsigned pg = 0; pg < NR_PAGES; pg++) {
+		const struct mm_frame *f = &ft[pg];
+		if (!f->type_count) {
+			CHECK(f->type == MM_TYPE_NONE && f->flags == 0,
+			      "frame %u has no references but type %u flags %#x",
+			      pg, f->type, f->flags);
+			continue;
+		}
+		CHECK(f->type >= MM_TYPE_WRITABLE && f->type <= MM_TYPE_L4,
+		      "frame %u has type %u", pg, f->type);
+		/* No call returns with a table half validated. */
+		CHECK(is_table_type(f->type) ==
+		      !!(f->flags & MM_FRAME_VALIDATED),
+		      "frame %u of type %u has flags %#x", pg, f->type, f->flags);
+		if (f->flags & MM_FRAME_PINNED) {
+			CHECK(is_table_type(f->type), "frame %u pinned as type %u",
+			      pg, f->type);
+			model_ref(count, type, pg, f->type, "a pin");
+		}
+		if (!is_table_type(f->type))
+			continue;
+		for (unsigned idx = 0; idx < 512; idx++) {
+			if (f->type == MM_TYPE_L4 && idx >= HOLE_FIRST_SLOT &&
+			    idx <= HOLE_LAST_SLOT)
+				continue; /* the hypervisor's slots hold nothing */
+			uint64_t e;
+			memcpy(&e, ram + pg * PAGE + idx * 8, 8);
+			if (!(e & PTE_P))
+				continue;
+			uint64_t to = (e & PTE_ADDR) / PAGE;
+			if (f->type == MM_TYPE_L1 && to >= NR_PAGES) {
+				CHECK(to == core.layout.shared_info_mfn, "L1 %u entry "
+				      "%u maps frame %#lx, outside guest RAM", pg, idx,
+				      (unsigned long)to);
+			} else if (f->type == MM_TYPE_L1 && (e & PTE_RW)) {
+				CHECK(!is_table_type(ft[to].type), "L1 %u entry %u "
+				      "maps page table %lu writable", pg, idx,
+				      (unsigned long)to);
+				model_ref(count, type, to, MM_TYPE_WRITABLE,
+					  "a writable L1 entry");
+			} else if (f->type != MM_TYPE_L1) {
+				model_ref(count, type, to, f->type - 1u,
+					  "an upper-level entry");
+			}
+		}
+	}
+	model_ref(count, type, st->vcpu.cr3 / PAGE, MM_TYPE_L4, "cr3");
+	if (st->vcpu.user_cr3)
+		model_ref(count, type, st->vcpu.user_cr3 / PAGE, MM_TYPE_L4,
+			  "user_cr3");
+	if (st->vtime.vcpu_info_registered)
+		model_ref(count, type, st->vtime.vcpu_info_gpa / PAGE,
+			  MM_TYPE_WRITABLE, "vcpu_info");
+	for (unsigned i = 0; i < NR_DOM0_FRAMES; i++) {
+		const struct mm_frame *f = &ft[dom0_frames[i]];
+		CHECK(f->type == MM_TYPE_WRITABLE && f->type_count >= 1,
+		      "dom0's frame %u has type %u count %u", dom0_frames[i],
+		      f->type, f->type_count);
+		model_ref(count, type, dom0_frames[i], MM_TYPE_WRITABLE,
+			  "dom0's hold");
+	}
+	for (unsigned pg = 0; pg < NR_PAGES; pg++)
+		CHECK(ft[pg].type_count == count[pg] &&
+		      (!count[pg] || ft[pg].type == type[pg]),
+		      "frame %u: the frame table says type %u count %u, the "
+		      "references type %u count %u", pg, ft[pg].type,
+		      ft[pg].type_count, type[pg], count[pg]);
+}
+
 /* Runs one trap and checks what the ABI promises about its outcome. */
 static enum core_action run_call(const struct call *k)
 {
@@ -602,6 +723,13 @@ static enum core_action run_call(const struct call *k)
 	 * flush alone (a guest mode switch) changes nothing the core's walk
 	 * from vcpu.cr3 reaches, so bounces from user mode stay checked. */
 	uint32_t changed = changed_pages();
+	/* VCPUOP_register_vcpu_info names its frame by number, and the core
+	 * writes the vcpu_info there from then on, mapped or not. */
+	if (st->vtime.vcpu_info_registered) {
+		uint32_t vcpu_info_page = 1u << (st->vtime.vcpu_info_gpa / PAGE);
+		changed &= ~vcpu_info_page;
+		touched &= ~vcpu_info_page;
+	}
 	int tables_moved = st->vcpu.cr3 != cr3 || st->vcpu.user_cr3 != user_cr3 ||
 			   (changed & wleaves & rtables) || st->mm.active;
 	for (uint32_t i = 0; i < plat.cpu_ops_count; i++)
@@ -614,6 +742,8 @@ static enum core_action run_call(const struct call *k)
 		CHECK(!(touched & ~(rtables | rleaves)), "touched pages %#x no user "
 		      "walk reaches", touched & ~(rtables | rleaves));
 	}
+	if (st->mm.active)
+		check_ownership();
 	return act;
 }
 
@@ -644,6 +774,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* Tables the domain builder would refuse: no domain to fuzz. */
 		if (mm_domain_init(&core, PG_L4 * PAGE, M2P_L4E))
 			return 0;
+		/* Rings the patches made tables: the launcher would refuse
+		 * such a domain (run.c). */
+		for (unsigned i = 0; i < NR_DOM0_FRAMES; i++)
+			if (mm_hold_for_dom0(&core, dom0_frames[i]))
+				return 0;
+		call_no = 0;
+		check_ownership();
 	}
 
 	for (call_no = 0; call_no < ncalls; call_no++)

@@ -239,6 +239,10 @@ START_TEST(vcpu_info_moves_into_guest_ram)
 	put(&r, sizeof r);
 	ck_assert_int_eq(hcall(__HYPERVISOR_vcpu_op, VCPUOP_register_vcpu_info, 0, ARG_VA),
 			 -XEN_ENXIO);
+	r.offset = 68; /* not 8-byte aligned */
+	put(&r, sizeof r);
+	ck_assert_int_eq(hcall(__HYPERVISOR_vcpu_op, VCPUOP_register_vcpu_info, 0, ARG_VA),
+			 -XEN_EINVAL);
 	r.offset = 64;
 	r.mfn = NR_PAGES;
 	put(&r, sizeof r);
@@ -267,6 +271,23 @@ START_TEST(vcpu_info_moves_into_guest_ram)
 	ck_assert_int_eq(evtchn_raise_virq(&g.core, VIRQ_TIMER), 1);
 	ck_assert_uint_eq(nv->evtchn_upcall_pending, 1);
 	ck_assert_uint_eq(old->evtchn_upcall_pending, 0);
+}
+END_TEST
+
+/* Frame 0 offset 0 is a place like any other: registered there, vcpu_info
+ * stays there, and a second registration is refused (it used to read as
+ * "none registered", so the guest could register again and again). */
+START_TEST(vcpu_info_at_guest_address_0)
+{
+	struct vcpu_register_vcpu_info r = { .mfn = 0, .offset = 0 };
+	put(&r, sizeof r);
+	ck_assert_int_eq(hcall(__HYPERVISOR_vcpu_op, VCPUOP_register_vcpu_info, 0, ARG_VA), 0);
+	ck_assert_ptr_eq(core_vcpu_info(&g.core), (void *)fake_guest_page(&g, 0));
+	r.mfn = VI_PFN;
+	put(&r, sizeof r);
+	ck_assert_int_eq(hcall(__HYPERVISOR_vcpu_op, VCPUOP_register_vcpu_info, 0, ARG_VA),
+			 -XEN_EINVAL);
+	ck_assert_ptr_eq(core_vcpu_info(&g.core), (void *)fake_guest_page(&g, 0));
 }
 END_TEST
 
@@ -352,6 +373,7 @@ static Suite *suite(void)
 	tcase_add_test(t, set_timer_op_fires_virq_timer);
 	tcase_add_test(t, vcpu_op_timers);
 	tcase_add_test(t, vcpu_info_moves_into_guest_ram);
+	tcase_add_test(t, vcpu_info_at_guest_address_0);
 	tcase_add_test(t, runstate_area_written);
 	tcase_add_test(t, block_sleeps_until_the_timer);
 	tcase_add_test(t, poll_checks_its_ports);

@@ -22,3 +22,13 @@ $(BUILD)/tests/unit/test_console_backend: $(BUILD)/san/tests/unit/test_console_b
 	@mkdir -p $(@D)
 	$(CC) -fsanitize=address,undefined $^ -o $@ $(CHECK_LIBS)
 UNIT_TESTS += $(BUILD)/tests/unit/test_console_backend
+
+# The launcher against every word of the core state corrupted: the
+# fuzz-hostile-shim target's domain and calls, run deterministically.
+HOSTILE_SHIM_TEST := $(BUILD)/tests/unit/test_hostile_shim
+$(HOSTILE_SHIM_TEST): $(BUILD)/san/tests/unit/test_hostile_shim.o $(CORE_SAN_OBJS) \
+		$(patsubst %,$(BUILD)/san/emu/%.o,platform_host host_trap stats \
+			stop_report console_backend)
+	@mkdir -p $(@D)
+	$(CC) -fsanitize=address,undefined $^ -o $@ $(CHECK_LIBS)
+UNIT_TESTS += $(HOSTILE_SHIM_TEST)
