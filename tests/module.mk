@@ -51,6 +51,7 @@ INTEGRATION_TESTS += tests/integration/guest-mmu.sh
 INTEGRATION_TESTS += tests/integration/guest-traps.sh
 INTEGRATION_TESTS += tests/integration/guest-events.sh
 INTEGRATION_TESTS += tests/integration/guest-hostile.sh
+INTEGRATION_TESTS += tests/integration/guest-preempt.sh
 BENCHES += scripts/bench-hypercall.sh
 
 # ---- Programs for a guest's user space: static, with glibc's libc.a, put

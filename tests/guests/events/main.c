@@ -19,6 +19,7 @@
 #include "cmdline.h"
 #include "hypercall.h"
 #include "libc.h"
+#include "pvclock.h"
 #include "test.h"
 
 const char test_title[] = "console ring and event channels";
@@ -200,29 +201,10 @@ void event_record(void)
 	}
 }
 
-static inline uint64_t rdtsc(void)
-{
-	uint32_t lo, hi;
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return ((uint64_t)hi << 32) | lo;
-}
-
 /* Xen system time the way a PV kernel reads it (pvclock). */
 static uint64_t system_time(void)
 {
-	const volatile struct vcpu_time_info *t = &shared->vcpu_info[0].time;
-	for (;;) {
-		uint32_t v = t->version;
-		__atomic_thread_fence(__ATOMIC_SEQ_CST);
-		uint64_t delta = rdtsc() - t->tsc_timestamp;
-		int8_t shift = t->tsc_shift;
-		delta = shift < 0 ? delta >> -shift : delta << shift;
-		uint64_t ns = t->system_time +
-			(uint64_t)(((unsigned __int128)delta * t->tsc_to_system_mul) >> 32);
-		__atomic_thread_fence(__ATOMIC_SEQ_CST);
-		if (!(v & 1) && v == t->version)
-			return ns;
-	}
+	return pvclock_read(&shared->vcpu_info[0].time);
 }
 
 static void timer_and_block(void)
