@@ -44,6 +44,13 @@ void platform_block(struct core *c)
 		p->block(p->notify_opaque);
 }
 
+/* The launcher arms the vCPU's timer before every KVM_RUN (vcpu_events.c). */
+void platform_timer_deadline(struct core *c, uint64_t deadline_ns)
+{
+	(void)c;
+	(void)deadline_ns;
+}
+
 void platform_log(struct core *c, const char *line)
 {
 	struct host_platform *p = c->plat;

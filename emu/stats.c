@@ -13,6 +13,7 @@ static const char *const exit_names[EXIT_KINDS] = {
 	[EXIT_IO_STOP] = "io_stop", [EXIT_IO_CALIBRATE] = "io_calibrate",
 	[EXIT_IO_READY] = "io_ready", [EXIT_IO_OTHER] = "io_other",
 	[EXIT_IO_NOTIFY] = "io_notify", [EXIT_IO_BLOCK] = "io_block",
+	[EXIT_IO_TIMER] = "io_timer",
 	[EXIT_HLT] = "hlt", [EXIT_SHUTDOWN] = "shutdown",
 	[EXIT_INTERNAL_ERROR] = "internal_error", [EXIT_INTR] = "intr",
 	[EXIT_IRQ_WINDOW] = "irq_window",

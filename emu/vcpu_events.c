@@ -31,6 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "pv-shim/core/xen_abi.h"
+#include "pv-shim/core/traps.h"
 #include "pv-shim/core/vtime.h"
 #include "emu/domain.h"
 
@@ -77,7 +78,9 @@ void vcpu_events_stop(struct domain *d)
 
 void vcpu_events_interrupted(struct domain *d)
 {
-	d->kick_armed_at = 0; /* the timer may be what fired: arm it anew */
+	/* The timer may be what fired: arm it anew. */
+	d->kick_armed_at = 0;
+	d->core.st->vtime.launcher_armed_ns = 0;
 }
 
 void vcpu_events_kick(struct domain *d)
@@ -93,19 +96,13 @@ static void arm(struct domain *d, uint64_t at, uint64_t now)
 	if (at == d->kick_armed_at)
 		return;
 	d->kick_armed_at = at;
+	d->core.st->vtime.launcher_armed_ns = at;
 	uint64_t wait = at > now ? at - now : 1;
 	struct itimerspec t = { .it_value = {
 		.tv_sec = at ? (time_t)(wait / 1000000000) : 0,
 		.tv_nsec = at ? (long)(wait % 1000000000) : 0,
 	} };
 	timer_settime(d->kick_timer, 0, &t, NULL);
-}
-
-static int upcall_wanted(struct domain *d)
-{
-	const struct vcpu_info *v = core_vcpu_info(&d->core);
-	return __atomic_load_n(&v->evtchn_upcall_pending, __ATOMIC_ACQUIRE) &&
-	       !__atomic_load_n(&v->evtchn_upcall_mask, __ATOMIC_ACQUIRE);
 }
 
 static int in_trampoline(struct domain *d)
@@ -123,7 +120,7 @@ int vcpu_events_before_run(struct domain *d)
 		return 0;
 	uint64_t now = vtime_now_ns(&d->core);
 	uint64_t deadline = vtime_next_deadline(&d->core);
-	int due = (deadline && deadline <= now) || upcall_wanted(d);
+	int due = (deadline && deadline <= now) || traps_event_upcall_due(&d->core);
 	run->request_interrupt_window = 0;
 	if (!due) {
 		arm(d, deadline, now);

@@ -105,6 +105,9 @@ static int on_io(struct domain *d)
 		d->stats.exits[EXIT_IO_NOTIFY]++;
 		dom0_notify_backend(d, v);
 		return -2;
+	case SHIM_PORT_TIMER:
+		d->stats.exits[EXIT_IO_TIMER]++; /* armed before the next run */
+		return -2;
 	case SHIM_PORT_BLOCK:
 		d->stats.exits[EXIT_IO_BLOCK]++;
 		vcpu_clock_block(d);

@@ -129,6 +129,7 @@ static inline unsigned long long shim_region_size(unsigned long long nr_pages)
 #define SHIM_PORT_READY     0xe6  /* shim set up; about to enter the guest */
 #define SHIM_PORT_NOTIFY    0xe7  /* value = event channel port for dom0 */
 #define SHIM_PORT_BLOCK     0xe8  /* the vCPU sleeps (SCHEDOP_block/poll) */
+#define SHIM_PORT_TIMER     0xe9  /* a timer deadline earlier than armed */
 
 /*
  * The TSS carries an I/O permission bitmap covering ports 0 to 0xef, all

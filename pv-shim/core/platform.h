@@ -33,6 +33,12 @@ uint64_t platform_read_tsc(struct core *c);
  * launcher to take control; it may return early. */
 void platform_block(struct core *c);
 
+/* The core's earliest timer deadline is now deadline_ns (system time,
+ * 0: none): the vCPU must be interrupted by then even if the guest never
+ * traps (the launcher arms a timer; the shim tells it when it must arm an
+ * earlier one). */
+void platform_timer_deadline(struct core *c, uint64_t deadline_ns);
+
 /* One diagnostic line for the launcher's stderr (no trailing newline). */
 void platform_log(struct core *c, const char *line);
 

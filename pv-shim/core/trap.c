@@ -240,6 +240,8 @@ enum core_action core_handle_trap(struct core *c, struct trap_frame *f)
 	if (st->stop_reason == CORE_RUNNING) {
 		vtime_poll_timers(c); /* a timer due fires at the next way out */
 		traps_event_upcall(c, f);
+		/* last: the launcher, told now, sees the upcall taken */
+		platform_timer_deadline(c, vtime_next_deadline(c));
 	}
 	return st->stop_reason == CORE_RUNNING ? CORE_RESUME : CORE_STOP;
 }

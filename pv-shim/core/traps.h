@@ -59,6 +59,9 @@ void traps_user_syscall(struct core *c, struct trap_frame *f);
  * upcall pending and not masked in vcpu_info goes to the event callback
  * (events masked) if the guest registered one. */
 void traps_event_upcall(struct core *c, struct trap_frame *f);
+/* Whether traps_event_upcall would deliver one now (no event callback
+ * registered: never; the guest polls its events itself). */
+int traps_event_upcall_due(struct core *c);
 
 /* HYPERVISOR_iret: f is the hypercall's frame; rewrites all of it. */
 void traps_iret(struct core *c, struct trap_frame *f);

@@ -165,11 +165,18 @@ int traps_deliver(struct core *c, struct trap_frame *f, const struct bounce_from
 	return deliver_from(c, f, from ? from : &own, vector, has_error, error_code);
 }
 
+int traps_event_upcall_due(struct core *c)
+{
+	const struct vcpu_info *v = vcpu_info(c);
+	return c->st->traps.event.address &&
+	       __atomic_load_n(&v->evtchn_upcall_pending, __ATOMIC_ACQUIRE) &&
+	       !__atomic_load_n(&v->evtchn_upcall_mask, __ATOMIC_ACQUIRE);
+}
+
 void traps_event_upcall(struct core *c, struct trap_frame *f)
 {
 	const struct traps_callback *cb = &c->st->traps.event;
-	struct vcpu_info *v = vcpu_info(c);
-	if (!cb->address || !v->evtchn_upcall_pending || v->evtchn_upcall_mask)
+	if (!traps_event_upcall_due(c))
 		return;
 	const struct bounce_from from = { f->rip, f->rflags, f->rsp };
 	if (bounce_on(c, f, &from, cb->address, BOUNCE_MASK_EVENTS, 0,

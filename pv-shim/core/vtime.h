@@ -28,6 +28,11 @@ struct vtime_state {
 	uint64_t period_ns;        /* 0: no periodic timer */
 	uint64_t periodic_next_ns;
 	uint64_t poll_deadline_ns; /* SCHEDOP_poll's timeout while it sleeps */
+	/* When the launcher's vCPU timer fires (0: not armed), so the shim
+	 * tells it of an earlier deadline only (platform_timer_deadline).
+	 * Written by the launcher; a hint, nothing depends on it but when
+	 * an exit happens. */
+	uint64_t launcher_armed_ns;
 };
 
 struct core;

@@ -51,6 +51,15 @@ void platform_block(struct core *c)
 	outl(SHIM_PORT_BLOCK, 0);
 }
 
+/* One exit, only when the launcher's timer would fire too late: it arms
+ * the new deadline before it lets the vCPU run again. */
+void platform_timer_deadline(struct core *c, uint64_t deadline_ns)
+{
+	uint64_t armed = c->st->vtime.launcher_armed_ns;
+	if (deadline_ns && (!armed || deadline_ns < armed))
+		outl(SHIM_PORT_TIMER, 0);
+}
+
 void platform_log(struct core *c, const char *line)
 {
 	(void)c;
