@@ -4,18 +4,21 @@
  * wallclock under their version protocol, set_timer_op and the vcpu_op
  * timers raising VIRQ_TIMER when the TSC passes them, register_vcpu_info
  * moving delivery into guest RAM, the runstate area, and SCHEDOP_block /
- * SCHEDOP_poll sleeping through the platform until the next deadline.
+ * SCHEDOP_poll sleeping through the platform until the next deadline, and
+ * the launcher's event interrupt taking timers and upcalls while a guest spins.
  */
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "pv-shim/core/xen_abi.h"
+#include <xen/callback.h>
 #include <xen/event_channel.h>
 #include <xen/vcpu.h>
 #include "pv-shim/core/core.h"
 #include "pv-shim/core/evtchn.h"
 #include "pv-shim/core/shared_info.h"
+#include "pv-shim/core/traps.h"
 #include "pv-shim/core/vtime.h"
 #include "pv-shim/shim_abi.h"
 #include "tests/unit/fake_guest.h"
@@ -363,6 +366,54 @@ START_TEST(poll_checks_its_ports)
 }
 END_TEST
 
+/* The launcher's event interrupt (CORE_VEC_EVENT) while the guest spins:
+ * it only brings the vCPU into the core, whose way back fires the timer
+ * due and bounces the upcall to the event callback at the interrupted
+ * instruction, unless events are masked or no callback is registered. */
+START_TEST(event_interrupt_takes_timer_and_upcall)
+{
+	const uint64_t spin_rip = 0xffffffff81000123ULL, callback = 0xffffffff81000800ULL;
+	struct trap_frame f = {
+		.vector = CORE_VEC_EVENT, .rip = spin_rip, .cs = SHIM_SEL_USER_CS,
+		.ss = SHIM_SEL_USER_DS, .rsp = ARG_VA + 0x800, .rflags = 0x202,
+		.r12 = 0x1212,
+	};
+	struct vcpu_info *v = core_vcpu_info(&g.core);
+	ck_assert_int_eq(hcall(__HYPERVISOR_set_timer_op, 2000000, 0, 0), 0);
+	tsc = ticks(2000000);
+
+	/* no event callback yet: the timer fires, nothing is delivered */
+	v->evtchn_upcall_mask = 0;
+	struct trap_frame before = f;
+	ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_RESUME);
+	ck_assert_int_eq(timer_pending(), 1);
+	ck_assert_int_eq(traps_event_upcall_due(&g.core), 0);
+	ck_assert_int_eq(memcmp(&f, &before, sizeof f), 0);
+	ck_assert_uint_eq(g.st->stats.event_interrupts, 1);
+
+	struct callback_register cb = { CALLBACKTYPE_event, CALLBACKF_mask_events, callback };
+	put(&cb, sizeof cb);
+	ck_assert_int_eq(hcall(__HYPERVISOR_callback_op, CALLBACKOP_register, ARG_VA, 0), 0);
+	/* masked: still pending, not delivered */
+	v->evtchn_upcall_mask = 1;
+	ck_assert_int_eq(traps_event_upcall_due(&g.core), 0);
+	ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_RESUME);
+	ck_assert_uint_eq(f.rip, spin_rip);
+	/* unmasked: the upcall, with Xen's frame for the spinning code */
+	v->evtchn_upcall_mask = 0;
+	ck_assert_int_eq(traps_event_upcall_due(&g.core), 1);
+	ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_RESUME);
+	ck_assert_uint_eq(f.rip, callback);
+	ck_assert_uint_eq(f.r12, 0x1212);
+	ck_assert_uint_eq(v->evtchn_upcall_mask, 1);
+	uint64_t frame[7]; /* rcx, r11, rip, cs, rflags, rsp, ss */
+	ck_assert_int_eq(copy_from_guest(&g.core, frame, f.rsp, sizeof frame), 0);
+	ck_assert_uint_eq(frame[2], spin_rip);
+	ck_assert_uint_eq(frame[5], ARG_VA + 0x800);
+	ck_assert_uint_eq(g.st->stats.event_interrupts, 3);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("time");
@@ -377,6 +428,7 @@ static Suite *suite(void)
 	tcase_add_test(t, runstate_area_written);
 	tcase_add_test(t, block_sleeps_until_the_timer);
 	tcase_add_test(t, poll_checks_its_ports);
+	tcase_add_test(t, event_interrupt_takes_timer_and_upcall);
 	suite_add_tcase(s, t);
 	return s;
 }
