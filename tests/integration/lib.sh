@@ -4,7 +4,9 @@
 #
 #   require_launcher                  exit 77 (with the reason) without
 #                                     /dev/kvm; fail if ./xenlet is missing
-#   run_xenlet NAME ARGS...           `xenlet run ARGS` under a timeout;
+#   run_xenlet NAME ARGS...           `xenlet run ARGS` under a timeout,
+#                                     stdin from $XENLET_STDIN (default
+#                                     /dev/null: the guest's console input);
 #                                     sets RC, OUT, ERR (files) for NAME
 #   expect_rc N, expect_out_has STR, expect_out_line STR, expect_result R,
 #   expect_err_matches ERE [STR]      record a failure (and show the run's
@@ -42,7 +44,7 @@ run_xenlet() {
 	shift
 	OUT=$WORK/$RUN.out
 	ERR=$WORK/$RUN.err
-	timeout "$RUN_TIMEOUT" "$XENLET" run "$@" >"$OUT" 2>"$ERR"
+	timeout "$RUN_TIMEOUT" "$XENLET" run "$@" <"${XENLET_STDIN:-/dev/null}" >"$OUT" 2>"$ERR"
 	RC=$?
 	if [ "$RC" = 124 ]; then
 		fail "timed out after ${RUN_TIMEOUT}s: xenlet run $*"
