@@ -28,6 +28,7 @@ enum xenlet_exit {
 	XENLET_EXIT_CRASH = 3,      /* the guest said it crashed (or suspend etc.) */
 	XENLET_EXIT_FAULT = 4,      /* a guest fault or triple fault */
 	XENLET_EXIT_INTERNAL = 5,   /* KVM or shim failure */
+	XENLET_EXIT_DETACHED = 6,   /* the console user ended the session (Ctrl-]) */
 	/* stopped by SIGINT or SIGTERM: 128 + the signal, as shells report */
 };
 

@@ -1,7 +1,8 @@
 /*
- * The guest's console ring, read as xenconsoled reads it: the guest is the
- * producer of out[], we are the consumer.  Each index is read once; bytes
- * are copied out of shared memory before they are written anywhere.
+ * The guest's console ring, as xenconsoled serves it: the guest produces
+ * out[] and we consume it, we produce in[] and the guest consumes it.
+ * Each of the guest's indexes is read once; bytes are copied out of shared
+ * memory before they are written anywhere; our own indexes are our copies.
  */
 #include <stdint.h>
 #include <xen/xen.h>
@@ -27,4 +28,23 @@ long console_backend_drain(void *ring, FILE *out)
 		fflush(out);
 	}
 	return (long)avail;
+}
+
+long console_backend_feed(void *ring, uint32_t *prod, const char *buf, size_t len)
+{
+	struct xencons_interface *r = ring;
+	XENCONS_RING_IDX cons = __atomic_load_n(&r->in_cons, __ATOMIC_ACQUIRE);
+	XENCONS_RING_IDX used = *prod - cons;
+	if (used > sizeof r->in)
+		return -1;
+	size_t n = sizeof r->in - used;
+	if (n > len)
+		n = len;
+	for (size_t i = 0; i < n; i++)
+		__atomic_store_n(&r->in[MASK_XENCONS_IDX(*prod + i, r->in)], buf[i],
+				 __ATOMIC_RELAXED);
+	*prod += (XENCONS_RING_IDX)n;
+	/* Release: the bytes are in place before the guest sees the index. */
+	__atomic_store_n(&r->in_prod, *prod, __ATOMIC_RELEASE);
+	return (long)n;
 }

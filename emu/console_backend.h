@@ -1,8 +1,9 @@
-/* dom0's console daemon for the guest: its console ring's output. */
+/* dom0's console daemon for the guest: its console ring's output and input. */
 #ifndef XENLET_CONSOLE_BACKEND_H
 #define XENLET_CONSOLE_BACKEND_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 /*
@@ -12,5 +13,14 @@
  * then nothing is consumed and the caller reports it once.
  */
 long console_backend_drain(void *ring, FILE *out);
+
+/*
+ * Copies as much of buf[0..len) as fits into the in[] half of the ring
+ * and publishes it.  *prod is the backend's own in_prod (the copy in the
+ * shared page is only written, never read back: the guest could change
+ * it).  Returns the bytes queued (0: the ring is full), or -1 if the
+ * guest's in_cons is impossible (more than the ring holds).
+ */
+long console_backend_feed(void *ring, uint32_t *prod, const char *buf, size_t len);
 
 #endif

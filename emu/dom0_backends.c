@@ -27,6 +27,11 @@ void dom0_signal_store_cb(void *opaque)
 	signal_guest(d, d->store_evtchn);
 }
 
+void dom0_console_signal(struct domain *d)
+{
+	signal_guest(d, d->console_evtchn);
+}
+
 void dom0_console_drain(struct domain *d)
 {
 	if (!d->console_ring || d->console_ring_bad)
@@ -44,8 +49,10 @@ void dom0_console_drain(struct domain *d)
 
 void dom0_notify_backend(struct domain *d, uint32_t port)
 {
-	if (port == d->console_evtchn)
+	if (port == d->console_evtchn) {
 		dom0_console_drain(d);
+		console_input_room(d); /* the guest may have read in[] too */
+	}
 	else if (port == d->store_evtchn && d->xenstore.guest)
 		xs_daemon_kick(d->xenstore.guest);
 }

@@ -3,6 +3,7 @@
 #define XENLET_DOMAIN_H
 
 #include <pthread.h>
+#include <termios.h>
 #include <time.h>
 #include "pv-shim/core/core.h"
 #include "emu/config.h"
@@ -11,6 +12,16 @@
 #include "emu/platform_host.h"
 #include "emu/shim_setup.h"
 #include "emu/stats.h"
+
+/* The console's input thread (console_input.c). */
+struct console_input {
+	pthread_t thread;
+	int running;
+	int stop_fd, room_fd;    /* eventfds: the domain stops; in[] has room */
+	int tty;                 /* stdin is a terminal, in raw mode */
+	struct termios saved_tty;
+	uint32_t prod;           /* our in_prod: never read back from the ring */
+};
 
 struct domain {
 	const struct xenlet_config *cfg;
@@ -33,6 +44,8 @@ struct domain {
 	timer_t kick_timer;
 	int kick_timer_ok;
 	uint64_t kick_armed_at;
+	struct console_input console_in;
+	int console_detached;        /* Ctrl-] on the console: stop */
 };
 
 /* Runs the vCPU until the domain stops; returns the xenlet exit status. */
@@ -52,6 +65,14 @@ void dom0_notify_backend(struct domain *d, uint32_t port);
 void dom0_notify_backend_cb(void *opaque, uint32_t port);
 void dom0_console_drain(struct domain *d);
 void dom0_signal_store_cb(void *opaque); /* the xenstore daemon's notify */
+void dom0_console_signal(struct domain *d); /* an event on the console port */
+
+/* The console's input from xenlet's stdin (console_input.c): start the
+ * thread (none when stdin is closed), tell it the guest made room in
+ * in[], stop it and restore the terminal (safe to call more than once). */
+int console_input_start(struct domain *d, char *err, size_t errlen);
+void console_input_room(struct domain *d);
+void console_input_stop(struct domain *d);
 
 /* The vCPU's clock (vcpu_clock.c): the guest TSC and the core's time
  * base, once the vCPU exists; SCHEDOP_block's sleep; waking it. */

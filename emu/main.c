@@ -22,8 +22,11 @@ static void run_usage(FILE *out)
 		"  --stats               print transitions and VM exits at exit\n"
 		"  --xenstore-socket P   serve the embedded xenstore to dom0 tools\n"
 		"                        (xenstore-ls etc. with XENSTORED_PATH=P)\n"
+		"console: the guest's hvc0 is xenlet's stdout and stdin (raw on a\n"
+		"         terminal: Ctrl-C goes to the guest); Ctrl-] ends the session\n"
 		"exit status: 0 poweroff, 1 set-up error, 2 reboot, 3 guest crash,\n"
-		"             4 guest fault, 5 internal error, 128+N signal N\n",
+		"             4 guest fault, 5 internal error, 6 Ctrl-] on the console,\n"
+		"             128+N signal N\n",
 		XENLET_DEFAULT_MEMORY_MIB);
 }
 

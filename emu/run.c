@@ -200,11 +200,14 @@ static int setup(struct domain *d, const struct xen_image *img,
 		.socket_path = cfg->xenstore_socket,
 		.signal_guest = dom0_signal_store_cb, .signal_opaque = d,
 	};
-	return dom0_xenstore_start(&d->xenstore, &xc, err, errlen);
+	if (dom0_xenstore_start(&d->xenstore, &xc, err, errlen))
+		return -1;
+	return console_input_start(d, err, errlen);
 }
 
 static void teardown(struct domain *d)
 {
+	console_input_stop(d); /* before guest RAM goes: it writes the ring */
 	dom0_xenstore_stop(&d->xenstore);
 	vcpu_events_stop(d);
 	kvm_vm_destroy(&d->vm);
@@ -220,7 +223,8 @@ static void teardown(struct domain *d)
 
 int xenlet_run(const struct xenlet_config *cfg)
 {
-	struct domain d = { .cfg = cfg, .ram_fd = -1, .wake_fd = -1 };
+	struct domain d = { .cfg = cfg, .ram_fd = -1, .wake_fd = -1,
+			    .console_in = { .stop_fd = -1, .room_fd = -1 } };
 	d.stats.start_ns = stats_now_ns();
 	char err[256] = "";
 	struct xen_image img;

@@ -179,6 +179,11 @@ int vcpu_loop_run(struct domain *d)
 			fprintf(stderr, "xenlet: stopped by signal %d\n", (int)stop_signal);
 			return 128 + stop_signal;
 		}
+		if (__atomic_load_n(&d->console_detached, __ATOMIC_SEQ_CST)) {
+			fprintf(stderr, "xenlet: console session ended (Ctrl-]): "
+				"domain destroyed\n");
+			return XENLET_EXIT_DETACHED;
+		}
 		if (vcpu_events_before_run(d) < 0)
 			return stop_report_vcpu(d, "KVM_INTERRUPT failed", XENLET_EXIT_INTERNAL);
 		if (ioctl(d->vm.vcpu_fd, KVM_RUN, 0) < 0) {

@@ -63,6 +63,6 @@ $(BUILD)/tests/user/%: tests/user/%.c
 	$(CC) -std=c11 -O2 $(WARNINGS) -static -o $@ $<
 PROGRAMS += $(USER_PROGRAMS)
 INTEGRATION_TESTS += tests/integration/user-state.sh
-INTEGRATION_TESTS += tests/integration/debian-spinning-user.sh
+INTEGRATION_TESTS += tests/integration/debian-live.sh
 include tests/unit/unit.mk
 include tests/fuzz/fuzz.mk

@@ -1,6 +1,7 @@
 /*
- * The console daemon's read of the guest's ring: wrapping indexes, a full
- * ring, an empty one, and indexes a hostile guest made up.
+ * The console daemon's side of the guest's ring: out[] read with wrapping
+ * indexes, a full ring, an empty one; in[] fed until full, the rest after
+ * the guest reads, wrapping; and indexes a hostile guest made up.
  */
 #include <check.h>
 #include <stdio.h>
@@ -81,6 +82,58 @@ START_TEST(impossible_indexes_are_refused)
 }
 END_TEST
 
+/* ---- input: the daemon produces in[] ---------------------------------- */
+
+/* The guest's side: takes n bytes from in[] into dst. */
+static void consume_in(char *dst, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		dst[i] = ring.in[MASK_XENCONS_IDX(ring.in_cons + i, ring.in)];
+	ring.in_cons += (XENCONS_RING_IDX)n;
+}
+
+START_TEST(feed_fills_then_waits_for_the_guest)
+{
+	enum { N = 3000 };
+	static char data[N], got[N];
+	for (size_t i = 0; i < N; i++)
+		data[i] = (char)('a' + i % 26);
+	uint32_t prod = 0xfffffc00u; /* the index wraps on the way */
+	ring.in_prod = ring.in_cons = prod;
+	ck_assert_int_eq(console_backend_feed(&ring, &prod, data, N), sizeof ring.in);
+	ck_assert_uint_eq(ring.in_prod, prod);
+	ck_assert_int_eq(console_backend_feed(&ring, &prod, data + sizeof ring.in, 1), 0);
+	size_t sent = sizeof ring.in, read = 0;
+	while (read < N) {
+		size_t n = sent - read < 700 ? sent - read : 700;
+		consume_in(got + read, n);
+		read += n;
+		long more = console_backend_feed(&ring, &prod, data + sent, N - sent);
+		ck_assert_int_ge(more, 0);
+		sent += (size_t)more;
+	}
+	ck_assert_uint_eq(sent, N);
+	ck_assert_int_eq(memcmp(got, data, N), 0);
+}
+END_TEST
+
+/* The shared in_prod is written, never read: the guest changing it moves
+ * nothing; an in_cons ahead of what was produced is refused. */
+START_TEST(feed_trusts_only_its_own_index)
+{
+	uint32_t prod = 10;
+	ring.in_prod = ring.in_cons = 10;
+	ring.in_prod = 5000; /* the guest's scribble */
+	ck_assert_int_eq(console_backend_feed(&ring, &prod, "xy", 2), 2);
+	ck_assert_uint_eq(prod, 12);
+	ck_assert_uint_eq(ring.in_prod, 12);
+	ck_assert_int_eq(ring.in[MASK_XENCONS_IDX(10, ring.in)], 'x');
+	ring.in_cons = 13; /* more read than was ever there */
+	ck_assert_int_eq(console_backend_feed(&ring, &prod, "z", 1), -1);
+	ck_assert_uint_eq(prod, 12);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("console_backend");
@@ -89,6 +142,8 @@ static Suite *suite(void)
 	tcase_add_test(t, drains_and_advances);
 	tcase_add_test(t, wraps_around_the_ring_and_the_index);
 	tcase_add_test(t, impossible_indexes_are_refused);
+	tcase_add_test(t, feed_fills_then_waits_for_the_guest);
+	tcase_add_test(t, feed_trusts_only_its_own_index);
 	suite_add_tcase(s, t);
 	return s;
 }

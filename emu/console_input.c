@@ -1,0 +1,177 @@
+/*
+ * The guest console's input: xenlet's stdin, fed into the console ring's
+ * in[] by a thread of its own, as xenconsoled feeds a guest from its pty.
+ *
+ * The thread reads stdin only when it has handed everything it read so far
+ * to the guest: when in[] is full it waits for the guest's next event on
+ * the console port (the frontend sends one after it has read), so nothing
+ * is lost while the guest does not read.  Each batch is followed by an
+ * event to the guest.  At the end of stdin the thread stops; the guest
+ * runs on.
+ *
+ * On a terminal, stdin is put in raw mode (the guest's own tty does line
+ * editing, echo and signals: Ctrl-C reaches the guest's shell) and output
+ * processing is kept so xenlet's own messages still start on a new line;
+ * Ctrl-] ends the session, as `xl console` users expect.  The terminal is
+ * restored whenever the domain stops, however it stops.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <termios.h>
+#include <unistd.h>
+#include "emu/console_backend.h"
+#include "emu/domain.h"
+
+#define CONSOLE_ESCAPE 0x1d /* Ctrl-] */
+
+static void drain_eventfd(int fd)
+{
+	uint64_t n;
+	if (read(fd, &n, sizeof n) < 0) {
+		/* EAGAIN: nothing to clear */
+	}
+}
+
+/* Waits for fd to be readable; 0 if the domain stops first. */
+static int wait_for(struct console_input *in, int fd)
+{
+	struct pollfd p[2] = {
+		{ .fd = fd, .events = POLLIN }, { .fd = in->stop_fd, .events = POLLIN },
+	};
+	for (;;) {
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return 0;
+		}
+		if (p[1].revents)
+			return 0;
+		if (p[0].revents)
+			return 1;
+	}
+}
+
+/* Hands buf[0..len) to the guest, waiting for room; 0 if the domain
+ * stops first or the ring turned out broken. */
+static int feed_all(struct domain *d, const char *buf, size_t len)
+{
+	struct console_input *in = &d->console_in;
+	while (len) {
+		drain_eventfd(in->room_fd); /* room made before this look is seen */
+		long n = console_backend_feed(d->console_ring, &in->prod, buf, len);
+		if (n < 0) {
+			fprintf(stderr, "xenlet: the guest's console input indexes are "
+				"inconsistent (more than the ring holds): input stopped\n");
+			return 0;
+		}
+		if (n > 0) {
+			dom0_console_signal(d);
+			buf += n;
+			len -= (size_t)n;
+		} else if (!wait_for(in, in->room_fd)) {
+			return 0;
+		}
+	}
+	return 1;
+}
+
+static void *input_thread(void *opaque)
+{
+	struct domain *d = opaque;
+	struct console_input *in = &d->console_in;
+	char buf[512];
+	for (;;) {
+		if (!wait_for(in, STDIN_FILENO))
+			return NULL;
+		ssize_t n = read(STDIN_FILENO, buf, sizeof buf);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n <= 0)
+			return NULL; /* end of input: the guest runs on */
+		size_t len = (size_t)n;
+		const char *escape = in->tty ? memchr(buf, CONSOLE_ESCAPE, len) : NULL;
+		if (escape)
+			len = (size_t)(escape - buf);
+		if (!feed_all(d, buf, len))
+			return NULL;
+		if (escape) {
+			__atomic_store_n(&d->console_detached, 1, __ATOMIC_SEQ_CST);
+			vcpu_events_kick(d);
+			return NULL;
+		}
+	}
+}
+
+static void raw_mode(struct console_input *in)
+{
+	if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &in->saved_tty) < 0)
+		return;
+	struct termios raw = in->saved_tty;
+	raw.c_iflag &= ~(unsigned)(IGNBRK | BRKINT | PARMRK | ISTRIP | INLCR | IGNCR |
+				   ICRNL | IXON);
+	raw.c_lflag &= ~(unsigned)(ECHO | ECHONL | ICANON | ISIG | IEXTEN);
+	raw.c_cflag &= ~(unsigned)(CSIZE | PARENB);
+	raw.c_cflag |= CS8;
+	raw.c_cc[VMIN] = 1;
+	raw.c_cc[VTIME] = 0;
+	if (tcsetattr(STDIN_FILENO, TCSAFLUSH, &raw) == 0)
+		in->tty = 1;
+}
+
+int console_input_start(struct domain *d, char *err, size_t errlen)
+{
+	struct console_input *in = &d->console_in;
+	in->stop_fd = in->room_fd = -1;
+	if (fcntl(STDIN_FILENO, F_GETFD) < 0)
+		return 0; /* no stdin at all (closed): no console input */
+	in->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	in->room_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (in->stop_fd < 0 || in->room_fd < 0) {
+		snprintf(err, errlen, "console input: %s", strerror(errno));
+		return -1;
+	}
+	raw_mode(in);
+	int rc = pthread_create(&in->thread, NULL, input_thread, d);
+	if (rc) {
+		console_input_stop(d);
+		snprintf(err, errlen, "console input thread: %s", strerror(rc));
+		return -1;
+	}
+	in->running = 1;
+	return 0;
+}
+
+void console_input_room(struct domain *d)
+{
+	uint64_t one = 1;
+	if (d->console_in.room_fd >= 0 &&
+	    write(d->console_in.room_fd, &one, sizeof one) < 0) {
+		/* EAGAIN: a wake is pending already */
+	}
+}
+
+void console_input_stop(struct domain *d)
+{
+	struct console_input *in = &d->console_in;
+	if (in->running) {
+		uint64_t one = 1;
+		if (write(in->stop_fd, &one, sizeof one) < 0) {
+			/* cannot fail with a fresh counter */
+		}
+		pthread_join(in->thread, NULL);
+		in->running = 0;
+	}
+	if (in->tty) {
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &in->saved_tty);
+		in->tty = 0;
+	}
+	if (in->stop_fd >= 0)
+		close(in->stop_fd);
+	if (in->room_fd >= 0)
+		close(in->room_fd);
+	in->stop_fd = in->room_fd = -1;
+}

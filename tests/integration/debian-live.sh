@@ -1,0 +1,40 @@
+#!/bin/bash
+# A live guest with Debian's own kernel (host trap path; the guest path's
+# boot takes minutes here, and guest-preempt.sh and guest-console-in.sh
+# cover it with small guests), tests/user/live-guest.sh on hvc0:
+#  - a busybox user process that spins without system calls must not stop
+#    `sleep 2` from returning (before the launcher could interrupt a
+#    running vCPU, the domain hung there for good);
+#  - a line piped into xenlet's stdin is read by the guest's shell.
+# shellcheck source=tests/integration/lib.sh
+. "$(dirname "$0")/lib.sh"
+require_launcher
+RUN_TIMEOUT=${XENLET_KERNEL_TIMEOUT:-600}
+
+if ! KERNEL=$(scripts/fetch-kernel.sh 2>"$WORK/fetch.err"); then
+	echo "skip: cannot fetch Debian's kernel from the package archive:"
+	sed 's/^/  /' "$WORK/fetch.err"
+	exit 77
+fi
+if ! INITRD=$(scripts/make-initramfs.sh build/initramfs-live.cpio.gz \
+	tests/user/live-guest.sh 2>"$WORK/initrd.err"); then
+	echo "skip: cannot build the initramfs from Debian's busybox-static:"
+	sed 's/^/  /' "$WORK/initrd.err"
+	exit 77
+fi
+
+echo "hello from the host's stdin" >"$WORK/stdin"
+XENLET_STDIN=$WORK/stdin run_xenlet "debian-live" "$KERNEL" --trap-path host --stats \
+	--ramdisk "$INITRD" --cmdline "console=hvc0 earlyprintk=xen"
+expect_rc 0
+expect_out_has "live-guest: spinner stopped"
+expect_out_has "live-guest: read from the console: [hello from the host's stdin]"
+secs=$(sed -n 's/.*live-guest: sleep 2 returned after \([0-9]*\) s.*/\1/p' "$OUT" | head -1)
+if [ -n "$secs" ] && [ "$secs" -ge 1 ] && [ "$secs" -le 4 ]; then
+	pass "sleep 2 took $secs s of guest wall time beside the spinner"
+else
+	fail "sleep 2 beside the spinner: '${secs:-no line}' s, expected 1 to 4"
+fi
+grep -E '^xenlet-stats: (event_injections|event_interrupts|vm_exits) ' "$ERR" |
+	sed 's/^/note: /'
+finish
