@@ -35,6 +35,7 @@
 #define CR4_PAE 0x020
 #define CR4_OSFXSR 0x200
 #define CR4_OSXMMEXCPT 0x400
+#define CR4_OSXSAVE 0x40000
 
 int kvm_vm_create(struct kvm_vm *vm, char *err, size_t errlen)
 {
@@ -110,13 +111,13 @@ static struct kvm_cpuid2 *cpuid_alloc(void)
  * 7, as its CPL3 code runs on them natively), and both trap paths must
  * start from the same values.
  */
-static int set_cpuid(struct kvm_vm *vm)
+static int set_cpuid(struct kvm_vm *vm, const struct cpuid_xstate *x)
 {
 	struct kvm_cpuid2 *supported = cpuid_alloc(), *guest = NULL;
 	int r = -1;
 	if (!supported || ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, supported) < 0)
 		goto out;
-	guest = cpuid_table_for_guest(supported);
+	guest = cpuid_table_for_guest(supported, x);
 	if (!guest || ioctl(vm->vcpu_fd, KVM_SET_CPUID2, guest) < 0)
 		goto out;
 	vm->cpuid = cpuid_alloc();
@@ -150,9 +151,21 @@ static int set_sregs(struct kvm_vm *vm, const struct kvm_vcpu_start *s)
 	};
 	sr.cr0 = CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_WP | CR0_PG;
 	sr.cr3 = s->cr3;
-	sr.cr4 = CR4_PAE | CR4_OSFXSR | CR4_OSXMMEXCPT;
+	sr.cr4 = CR4_PAE | CR4_OSFXSR | CR4_OSXMMEXCPT |
+		 (s->xstate.xcr0 && s->xstate.osxsave ? CR4_OSXSAVE : 0);
 	sr.efer = EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE;
 	return ioctl(vm->vcpu_fd, KVM_SET_SREGS, &sr);
+}
+
+/* The vCPU gets the XCR0 offered, the one its CPL3 code runs with on the
+ * project's machines anyway: on hosts whose KVM loads the vCPU's XCR0,
+ * the guest then runs with the XCR0 its kernel was told it may set. */
+static int set_xcr0(struct kvm_vm *vm, uint64_t xcr0)
+{
+	if (!xcr0)
+		return 0;
+	struct kvm_xcrs x = { .nr_xcrs = 1, .xcrs = { { .xcr = 0, .value = xcr0 } } };
+	return ioctl(vm->vcpu_fd, KVM_SET_XCRS, &x);
 }
 
 int kvm_vm_create_vcpu(struct kvm_vm *vm, const struct kvm_vcpu_start *s,
@@ -176,7 +189,8 @@ int kvm_vm_create_vcpu(struct kvm_vm *vm, const struct kvm_vcpu_start *s,
 		snprintf(err, errlen, "mmap kvm_run: %s", strerror(errno));
 		return -1;
 	}
-	if (set_cpuid(vm) < 0 || set_sregs(vm, s) < 0 || set_msrs(vm, s) < 0) {
+	if (set_cpuid(vm, &s->xstate) < 0 || set_sregs(vm, s) < 0 ||
+	    set_xcr0(vm, s->xstate.xcr0) < 0 || set_msrs(vm, s) < 0) {
 		snprintf(err, errlen, "setting up the vCPU: %s", strerror(errno));
 		return -1;
 	}

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <linux/kvm.h>
+#include "pv-shim/core/cpuid_policy.h"
 
 struct kvm_vm {
 	int kvm_fd, vm_fd, vcpu_fd;
@@ -17,6 +18,9 @@ struct kvm_vcpu_start {
 	uint64_t rip, rsp, cr3;
 	uint64_t gdt_base, idt_base;
 	uint64_t lstar, star;
+	/* The XSAVE state offered (xstate.xcr0 0: none); osxsave is the
+	 * guest's virtual CR4.OSXSAVE to start with. */
+	struct cpuid_xstate xstate;
 };
 
 /* Each returns 0, or -1 with a reason in err. */

@@ -3,6 +3,7 @@
 #include <sys/ioctl.h>
 #include <linux/kvm.h>
 #include "pv-shim/core/core.h"
+#include "pv-shim/core/guest_cr4.h"
 #include "pv-shim/core/platform.h"
 #include "pv-shim/shim_abi.h"
 #include "emu/platform_host.h"
@@ -119,6 +120,24 @@ void platform_set_cr0_ts(struct core *c, int set)
 	if (cr0 == sr.cr0)
 		return;
 	sr.cr0 = cr0;
+	if (ioctl(p->vcpu_fd, KVM_SET_SREGS, &sr) < 0)
+		p->failed = 1;
+}
+
+/* KVM_SET_SREGS, as for CR0.TS.  KVM takes CR4.OSXSAVE once the vCPU's
+ * CPUID offers XSAVE, and then answers plain `cpuid` with it. */
+void platform_set_cr4_osxsave(struct core *c, int set)
+{
+	struct host_platform *p = c->plat;
+	p->cr4_osxsave = set;
+	if (p->vcpu_fd < 0)
+		return;
+	struct kvm_sregs sr;
+	if (ioctl(p->vcpu_fd, KVM_GET_SREGS, &sr) < 0) {
+		p->failed = 1;
+		return;
+	}
+	sr.cr4 = set ? sr.cr4 | GUEST_CR4_OSXSAVE : sr.cr4 & ~GUEST_CR4_OSXSAVE;
 	if (ioctl(p->vcpu_fd, KVM_SET_SREGS, &sr) < 0)
 		p->failed = 1;
 }

@@ -29,6 +29,7 @@ struct host_platform {
 	uint64_t cpu_ops_last_kind, cpu_ops_last_addr;
 	uint64_t cr3;          /* unit tests: the last CR3 loaded */
 	int cr0_ts;            /* the CR0.TS last asked for */
+	int cr4_osxsave;       /* the CR4.OSXSAVE last asked for */
 	uint8_t *shim_region;  /* the shim region (unit tests: a buffer) */
 	int failed;            /* a KVM call failed: stop as internal error */
 	/* A send on a port bound to dom0 (unit tests: NULL, or a recorder). */

@@ -14,6 +14,8 @@
 #include "emu/domain.h"
 #include "emu/domain_build.h"
 #include "emu/xen_image.h"
+#include "emu/host_xstate.h"
+#include "pv-shim/core/guest_cr4.h"
 
 #define CALIBRATE_ROUNDS 4
 #define XENLET_GUEST_DOMID 1
@@ -115,6 +117,9 @@ static int setup(struct domain *d, const struct xen_image *img,
 	st->magic = CORE_STATE_MAGIC;
 	st->vcpu.cr3 = br.l4_maddr;
 	st->vcpu.kernel_mode = 1;
+	uint64_t xcr0;
+	uint32_t xsave_size, xsavec_size;
+	host_xstate(&xcr0, &xsave_size, &xsavec_size);
 	d->plat = (struct host_platform){
 		.ram = d->ram, .ram_bytes = d->ram_bytes,
 		.console = stdout, .log = stderr, .vcpu_fd = -1,
@@ -127,8 +132,10 @@ static int setup(struct domain *d, const struct xen_image *img,
 			.nr_pages = nr_pages,
 			.shared_info_mfn = (d->shim.region_gpa + SHIM_OFF_SHARED) >> PAGE_SHIFT,
 			.syscall_trampoline = SHIM_VA(SHIM_OFF_TRAMPOLINE),
+			.xcr0 = xcr0, .xsave_size = xsave_size, .xsavec_size = xsavec_size,
 		},
 	};
+	st->vcpu.cr4_guest = guest_cr4_initial(&d->core.layout);
 	d->plat.notify_backend = dom0_notify_backend_cb;
 	d->plat.notify_opaque = d;
 	d->store_evtchn = STORE_EVTCHN;
@@ -163,6 +170,7 @@ static int setup(struct domain *d, const struct xen_image *img,
 		.guest_start_info = br.start_info_va,
 		.guest_rflags = 0x202, /* IF: the guest masks events, not the CPU */
 		.nr_pages = nr_pages, .shared_info_mfn = d->core.layout.shared_info_mfn,
+		.xcr0 = xcr0, .xsave_size = xsave_size, .xsavec_size = xsavec_size,
 	};
 	/* Until READY fixes the path, LSTAR leads nowhere useful: ud2. */
 	shim_write_trampoline(&d->shim, 0);
@@ -181,6 +189,8 @@ static int setup(struct domain *d, const struct xen_image *img,
 		/* sysret base 0x23 (user CS32; SS 0x2b, CS64 0x33), kernel 0x10 */
 		.star = ((uint64_t)SHIM_SEL_USER_CS32 << 48) |
 			((uint64_t)SHIM_SEL_KERNEL_CS << 32),
+		.xstate = { .xcr0 = xcr0, .size = xsave_size, .compacted_size = xsavec_size,
+			    .osxsave = (st->vcpu.cr4_guest & GUEST_CR4_OSXSAVE) != 0 },
 	};
 	if (kvm_vm_create_vcpu(&d->vm, &vs, err, errlen))
 		return -1;
@@ -250,6 +260,8 @@ int xenlet_run(const struct xenlet_config *cfg)
 	if (cfg->stats) {
 		d.stats.tsc_khz = stats_measure_tsc_khz();
 		stats_print(stderr, &d.stats, d.core.st);
+		fprintf(stderr, "xenlet-stats: xcr0_offered 0x%llx\n",
+			(unsigned long long)d.core.layout.xcr0);
 		fprintf(stderr, "xenlet-stats: xenstore_notifications %llu\n",
 			(unsigned long long)__atomic_load_n(&d.xenstore.notifications,
 							    __ATOMIC_RELAXED));

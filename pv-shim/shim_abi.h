@@ -204,6 +204,9 @@ struct shim_boot_params {
 	uint64_t nr_pages;
 	uint64_t shared_info_mfn;
 	uint32_t calibrate_rounds;
+	uint32_t xsave_size;
+	uint64_t xcr0;
+	uint32_t xsavec_size;
 	uint32_t pad;
 	/* Written by the shim during calibration: TSC ticks for the rounds. */
 	uint64_t calib_guest_ticks;

@@ -23,6 +23,11 @@ struct core_layout {
 	uint64_t nr_pages;           /* guest RAM: mfn == pfn, [0, nr_pages) */
 	uint64_t shared_info_mfn;    /* outside guest RAM, in the shim region */
 	uint64_t syscall_trampoline; /* virtual address LSTAR points at */
+	/* The XCR0 guest CPL3 code runs with (0: XSAVE not offered) and the
+	 * sizes of its XSAVE area, standard and compacted: the only XCR0 the
+	 * guest may set, and what the CPUID policy describes. */
+	uint64_t xcr0;
+	uint32_t xsave_size, xsavec_size;
 };
 
 struct core {

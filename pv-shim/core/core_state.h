@@ -45,6 +45,7 @@ struct core_vcpu {
 	uint64_t fs_base;
 	uint64_t gs_base_kernel; /* active while the guest kernel runs */
 	uint64_t gs_base_user;   /* the guest's MSR_SHADOW_GS_BASE */
+	uint64_t cr4_guest;      /* CR4 bits the guest controls (guest_cr4.c) */
 	uint8_t kernel_mode;   /* 1 while the guest kernel (not user) runs */
 };
 

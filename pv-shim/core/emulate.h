@@ -18,6 +18,11 @@ int emulate_port_io(struct core *c, struct trap_frame *f, const uint8_t insn[2],
  * it is neither; -1 (why says it) without the I/O privilege. */
 int emulate_cli_sti(struct core *c, const uint8_t insn[2], char *why, size_t whylen);
 
+/* xsetbv at f->rip: 3 (its length) when it sets the one XCR0 the guest
+ * may have; 0 when it is no xsetbv; -1 (why says it) when refused. */
+int emulate_xsetbv(struct core *c, struct trap_frame *f, const uint8_t insn[2],
+		   char *why, size_t whylen);
+
 /* For a #UD from the guest kernel: if f->rip holds Xen's forced-emulation
  * CPUID, emulates it under the PV policy and advances (0); else -1. */
 int emulate_forced_cpuid(struct core *c, struct trap_frame *f);

@@ -6,7 +6,8 @@
  * `mov` from CR0, CR2, CR3 and CR4 reads the guest's view, as Xen's
  * emulation gives it: CR0 as a PV kernel runs with, TS being its virtual
  * one (fpu_taskswitch); CR2 of the last page fault; CR3 its kernel table;
- * CR4 with PAE and the FXSR/SSE bits.
+ * CR4 its virtual one (guest_cr4.c), which `mov` to CR4 writes.  `xsetbv`
+ * is emulate_xsetbv.c's.
  *
  * The instruction bytes are copied out of guest memory once and decoded
  * from that copy.  Segment bases are kept in the vCPU state and applied
@@ -17,6 +18,7 @@
  */
 #include "pv-shim/core/xen_abi.h"
 #include "pv-shim/core/emulate.h"
+#include "pv-shim/core/guest_cr4.h"
 #include "pv-shim/core/platform.h"
 
 #define MSR_FS_BASE        0xc0000100u
@@ -69,7 +71,6 @@ static int read_msr(struct core *c, uint32_t msr, uint64_t *value)
 }
 
 #define GUEST_CR0 0x80050033ULL /* PG AM WP NE ET MP PE */
-#define GUEST_CR4 0x00000620ULL /* OSXMMEXCPT OSFXSR PAE */
 #define CR0_TS    0x8ULL
 
 static int read_cr(struct core *c, unsigned cr, uint64_t *value)
@@ -86,11 +87,20 @@ static int read_cr(struct core *c, unsigned cr, uint64_t *value)
 		*value = st->vcpu.cr3;
 		return 0;
 	case 4:
-		*value = GUEST_CR4;
+		*value = guest_cr4_read(c);
 		return 0;
 	default:
 		return -1;
 	}
+}
+
+/* Only CR4 is written here (CR0 and CR3 have their hypercalls). */
+static int write_cr(struct core *c, unsigned cr, uint64_t value)
+{
+	if (cr != 4)
+		return -1;
+	guest_cr4_write(c, value);
+	return 0;
 }
 
 /* General register n as ModRM/REX number it (rax, rcx, rdx, rbx, rsp, ...). */
@@ -103,10 +113,11 @@ static uint64_t *gpr(struct trap_frame *f, unsigned n)
 	return regs[n & 15];
 }
 
-/* `[REX] 0f 20 /r`: mov from a control register; returns its length, or
- * 0 (why says it) if it is not one the guest may read. */
-static unsigned mov_from_cr(struct core *c, struct trap_frame *f, const uint8_t insn[2],
-			    char *why, size_t whylen)
+/* `[REX] 0f 20 /r` and `[REX] 0f 22 /r`: mov from and to a control
+ * register; returns its length, or 0 (why says it) if it is not one the
+ * guest may read or write. */
+static unsigned mov_cr(struct core *c, struct trap_frame *f, const uint8_t insn[2],
+		       char *why, size_t whylen)
 {
 	uint8_t b[4] = { insn[0], insn[1], 0, 0 };
 	unsigned rex = (b[0] & 0xf0) == 0x40 ? b[0] : 0, at = rex ? 1 : 0;
@@ -114,13 +125,21 @@ static unsigned mov_from_cr(struct core *c, struct trap_frame *f, const uint8_t 
 		core_format(why, whylen, "instruction bytes unreadable");
 		return 0;
 	}
-	if (b[at] != 0x0f || b[at + 1] != 0x20 || (b[at + 2] & 0xc0) != 0xc0) {
+	if (b[at] != 0x0f || (b[at + 1] != 0x20 && b[at + 1] != 0x22) ||
+	    (b[at + 2] & 0xc0) != 0xc0) {
 		core_format(why, whylen, "instruction %02x %02x %02x not emulated",
 			    b[0], b[1], b[2]);
 		return 0;
 	}
 	unsigned cr = ((b[at + 2] >> 3) & 7) | ((rex & 4) ? 8 : 0);
 	unsigned reg = (b[at + 2] & 7) | ((rex & 1) ? 8 : 0);
+	if (b[at + 1] == 0x22) {
+		if (write_cr(c, cr, *gpr(f, reg))) {
+			core_format(why, whylen, "mov to cr%u not emulated", cr);
+			return 0;
+		}
+		return at + 3;
+	}
 	uint64_t value;
 	if (read_cr(c, cr, &value)) {
 		core_format(why, whylen, "mov from cr%u not emulated", cr);
@@ -156,14 +175,17 @@ int emulate_privileged(struct core *c, struct trap_frame *f, char *why, size_t w
 		}
 		f->rax = value & 0xffffffffULL;
 		f->rdx = value >> 32;
-	} else if ((insn[0] == 0x0f && insn[1] == 0x20) || (insn[0] & 0xf0) == 0x40) {
-		unsigned len = mov_from_cr(c, f, insn, why, whylen);
+	} else if ((insn[0] == 0x0f && (insn[1] == 0x20 || insn[1] == 0x22)) ||
+		   (insn[0] & 0xf0) == 0x40) {
+		unsigned len = mov_cr(c, f, insn, why, whylen);
 		if (!len)
 			return -1;
 		f->rip += len;
 		return 0;
 	} else {
 		int len = emulate_cli_sti(c, insn, why, whylen);
+		if (len == 0)
+			len = emulate_xsetbv(c, f, insn, why, whylen);
 		if (len == 0)
 			len = emulate_port_io(c, f, insn, why, whylen);
 		if (len > 0) {

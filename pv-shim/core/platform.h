@@ -77,6 +77,10 @@ size_t platform_cpu_ops_room(struct core *c);
  * raises #NM (the guest's virtual CR0.TS, fpu_taskswitch). */
 void platform_set_cr0_ts(struct core *c, int set);
 
+/* Sets or clears the vCPU's CR4.OSXSAVE (the guest's virtual one changed),
+ * so that the CPU's own `cpuid` says what the core's does. */
+void platform_set_cr4_osxsave(struct core *c, int set);
+
 /* The CPU's own CPUID leaf (as configured for this VM) into r[eax..edx]. */
 void platform_cpuid(struct core *c, uint32_t leaf, uint32_t subleaf, uint32_t r[4]);
 

@@ -9,9 +9,11 @@
  * of interesting guest addresses, so hypercalls really parse guest memory.
  *
  * Input layout (missing bytes read as zero):
- *   byte 0        calls per input (1 + (b & 0x3f) % 3); bit 6: the PV MMU is
- *                 on (mm_domain_init over the skeleton, as the launcher
- *                 does); else bit 7: take CR3 from bytes 1..8
+ *   byte 0        calls per input (1 + (b & 0xf) % 3); bits 4-5: the XCR0
+ *                 the layout says guest CPL3 runs with (xcr0_choices);
+ *                 bit 6: the PV MMU is on (mm_domain_init over the
+ *                 skeleton, as the launcher does); else bit 7: take CR3
+ *                 from bytes 1..8
  *   bytes 1..8    raw CR3
  *   per call      9 selector bytes (vector, mode, rax, rdi, rsi, rdx, r10,
  *                 r8, rip), then a raw struct trap_frame (176 bytes)
@@ -32,7 +34,8 @@
  *     at its own `syscall` (RCX - 2) with RAX kept and new arguments;
  *   - #GP/#UD emulation advances RIP by the instruction it emulated and
  *     touches only that instruction's output registers; CPUID never shows
- *     features a PV guest cannot use;
+ *     features a PV guest cannot use, nor XSAVE state beyond the XCR0
+ *     offered (and none for an XCR0 the policy cannot describe);
  *   - an iret hypercall resumes only at a canonical rip and rsp, with IF
  *     set and IOPL/NT/VM clear;
  *   - any other trap resumes only through #UD/#GP emulation or at an entry
@@ -75,6 +78,7 @@
 
 #include "pv-shim/core/xen_abi.h"
 #include "pv-shim/core/core.h"
+#include "pv-shim/core/guest_cr4.h"
 #include "pv-shim/core/platform.h"
 #include "pv-shim/core/traps_state.h"
 #include "pv-shim/core/mm.h"
@@ -229,6 +233,11 @@ static struct kvm_cpuid2 *all_ones_cpuid(void)
 		{ 7, 1, KVM_CPUID_FLAG_SIGNIFCANT_INDEX },
 		{ 0xd, 0, KVM_CPUID_FLAG_SIGNIFCANT_INDEX },
 		{ 0xd, 1, KVM_CPUID_FLAG_SIGNIFCANT_INDEX },
+		{ 0xd, 2, KVM_CPUID_FLAG_SIGNIFCANT_INDEX },
+		{ 0xd, 3, KVM_CPUID_FLAG_SIGNIFCANT_INDEX },
+		{ 0xd, 5, KVM_CPUID_FLAG_SIGNIFCANT_INDEX },
+		{ 0xd, 7, KVM_CPUID_FLAG_SIGNIFCANT_INDEX },
+		{ 0xd, 9, KVM_CPUID_FLAG_SIGNIFCANT_INDEX },
 		{ 0x40000000, 0, 0 }, { 0x40000001, 0, 0 },
 		{ 0x80000000, 0, 0 }, { 0x80000001, 0, 0 },
 		{ 0x80000008, 0, 0 },
@@ -273,6 +282,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 			.nr_pages = NR_PAGES,
 			.shared_info_mfn = NR_PAGES, /* not guest RAM, as in xenlet */
 			.syscall_trampoline = TRAMPOLINE,
+			.xsave_size = 2688, .xsavec_size = 2432, /* as for 0xe7 */
 		},
 	};
 	return 0;
@@ -437,17 +447,33 @@ static int is_canonical(uint64_t va)
 }
 
 #define BIT(n) (1u << (n))
-/* CPUID bits a PV kernel at CPL3 must never be offered: XSAVE state and
- * AVX, privileged control, the APIC, unemulated MSRs, superpages. */
-/* MONITOR VMX SMX PCID x2APIC TSC-deadline XSAVE OSXSAVE AVX F16C */
-#define NEVER_1_ECX (BIT(3) | BIT(5) | BIT(6) | BIT(17) | BIT(21) | BIT(24) | \
-		     BIT(26) | BIT(27) | BIT(28) | BIT(29))
+/* CPUID bits a PV kernel at CPL3 must never be offered: privileged
+ * control, the APIC, unemulated MSRs, superpages. */
+/* MONITOR VMX SMX PCID x2APIC TSC-deadline */
+#define NEVER_1_ECX (BIT(3) | BIT(5) | BIT(6) | BIT(17) | BIT(21) | BIT(24))
 /* PSE MCE APIC MTRR MCA */
 #define NEVER_1_EDX (BIT(3) | BIT(7) | BIT(9) | BIT(12) | BIT(14))
-/* FSGSBASE AVX2 SMEP INVPCID AVX512F SMAP */
-#define NEVER_7_EBX (BIT(0) | BIT(5) | BIT(7) | BIT(10) | BIT(16) | BIT(20))
+/* FSGSBASE SMEP INVPCID SMAP */
+#define NEVER_7_EBX (BIT(0) | BIT(7) | BIT(10) | BIT(20))
+/* PKU OSPKE */
+#define NEVER_7_ECX (BIT(3) | BIT(4))
 /* IBRS/IBPB STIBP ARCH_CAPABILITIES SSBD */
 #define NEVER_7_EDX (BIT(26) | BIT(27) | BIT(29) | BIT(31))
+/* And those whose state XCR0 must enable: leaf 1 XSAVE OSXSAVE without
+ * XSAVE; FMA AVX F16C, leaf 7 AVX2 without YMM; AVX512F without
+ * opmask/ZMM_Hi256/Hi16_ZMM.  Leaf 0xd.1: XSAVES XFD never. */
+#define XSAVE_1_ECX (BIT(26) | BIT(27))
+#define YMM_1_ECX (BIT(12) | BIT(28) | BIT(29))
+#define YMM_7_EBX BIT(5)
+#define AVX512_7_EBX BIT(16)
+#define NEVER_D1_EAX (BIT(3) | BIT(4))
+
+/* The XCR0 the layout gives (bits 4-5 of byte 0) and the one the guest
+ * may then be offered: none when the policy cannot describe it (PKRU). */
+static const struct { uint64_t layout, offered; } xcr0_choices[4] = {
+	{ 0x2e7, 0 }, { 0x3, 0x3 }, { 0x7, 0x7 }, { 0xe7, 0xe7 },
+};
+static uint64_t xcr0_offered;
 /* 1 GiB pages */
 #define NEVER_EXT1_EDX BIT(26)
 
@@ -456,14 +482,30 @@ static void check_cpuid(uint32_t leaf, uint32_t subleaf, const struct trap_frame
 	uint32_t b = (uint32_t)f->rbx, c = (uint32_t)f->rcx, d = (uint32_t)f->rdx;
 	CHECK(f->rax >> 32 == 0 && f->rbx >> 32 == 0 && f->rcx >> 32 == 0 &&
 	      f->rdx >> 32 == 0, "cpuid result wider than 32 bits");
+	uint32_t a = (uint32_t)f->rax;
+	uint32_t never_1_ecx = NEVER_1_ECX | (xcr0_offered ? 0 : XSAVE_1_ECX) |
+			       (xcr0_offered & 4 ? 0 : YMM_1_ECX);
+	uint32_t never_7_ebx = NEVER_7_EBX | (xcr0_offered & 4 ? 0 : YMM_7_EBX) |
+			       (xcr0_offered & 0xe0 ? 0 : AVX512_7_EBX);
 	if (leaf == 1) {
 		CHECK(c & BIT(31), "cpuid 1: hypervisor bit clear");
-		CHECK(!(c & NEVER_1_ECX) && !(d & NEVER_1_EDX),
-		      "cpuid 1: forbidden features ecx %#x edx %#x", c, d);
+		CHECK(!(c & never_1_ecx) && !(d & NEVER_1_EDX),
+		      "cpuid 1: forbidden features ecx %#x edx %#x (xcr0 %#lx)", c, d,
+		      (unsigned long)xcr0_offered);
 		CHECK(b >> 24 == 0, "cpuid 1: APIC id %u", b >> 24);
 	} else if (leaf == 7 && subleaf == 0) {
-		CHECK(!(b & NEVER_7_EBX) && !(d & NEVER_7_EDX),
-		      "cpuid 7: forbidden features ebx %#x edx %#x", b, d);
+		CHECK(!(b & never_7_ebx) && !(c & NEVER_7_ECX) && !(d & NEVER_7_EDX),
+		      "cpuid 7: forbidden features ebx %#x ecx %#x edx %#x (xcr0 %#lx)",
+		      b, c, d, (unsigned long)xcr0_offered);
+	} else if (leaf == 0xd && subleaf == 0) {
+		CHECK((((uint64_t)d << 32) | a) == xcr0_offered,
+		      "cpuid 0xd: xcr0 %#x:%#x offered, not %#lx", d, a,
+		      (unsigned long)xcr0_offered);
+	} else if (leaf == 0xd && subleaf == 1) {
+		CHECK(!(a & NEVER_D1_EAX), "cpuid 0xd.1: XSAVES or XFD (%#x)", a);
+	} else if (leaf == 0xd) {
+		CHECK((subleaf < 64 && ((xcr0_offered >> subleaf) & 1)) ||
+		      !(a | b | c | d), "cpuid 0xd.%u: a component not offered", subleaf);
 	} else if (leaf == 0x80000001) {
 		CHECK(!(d & NEVER_EXT1_EDX), "cpuid 0x80000001: 1 GiB pages");
 	} else if (leaf == 0x40000000) {
@@ -686,8 +728,9 @@ static enum core_action run_call(const struct call *k)
 		      "vector %lu (kernel mode %u) resumed without emulation or "
 		      "a guest entry point",
 		      (unsigned long)f.vector, st->vcpu.kernel_mode);
-		/* wrmsr/rdmsr: 2 bytes, rax and rdx; mov from a control
-		 * register ([REX] 0f 20 /r): 3 or 4 bytes, one register;
+		/* wrmsr/rdmsr: 2 bytes, rax and rdx; mov from or to a
+		 * control register ([REX] 0f 20/22 /r): 3 or 4 bytes, one
+		 * register or none; xsetbv: 3 bytes, none;
 		 * port I/O ([66] in/out): 1 to 3 bytes, rax at most. */
 		uint64_t moved = f.rip - before.rip;
 		if (f.vector == VEC_UD)
@@ -755,7 +798,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct call calls[MAX_CALLS];
 	take(&in, &head, 1);
 	take(&in, &raw_cr3, sizeof raw_cr3);
-	unsigned ncalls = 1 + (head & 0x3f) % MAX_CALLS;
+	unsigned ncalls = 1 + (head & 0xf) % MAX_CALLS;
 	int mm = head & 0x40;
 	for (unsigned i = 0; i < ncalls; i++) {
 		take(&in, calls[i].sel, NR_SELECTORS);
@@ -768,6 +811,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	st->magic = CORE_STATE_MAGIC;
 	st->trap_path = CORE_PATH_HOST;
 	st->vcpu.cr3 = head & 0x80 && !mm ? raw_cr3 : PG_L4 * PAGE;
+	core.layout.xcr0 = xcr0_choices[(head >> 4) & 3].layout;
+	xcr0_offered = xcr0_choices[(head >> 4) & 3].offered;
+	st->vcpu.cr4_guest = guest_cr4_initial(&core.layout);
 	if (mm) {
 		memset(plat.shim_region + shim_off_m2p(NR_PAGES), 0,
 		       NR_PAGES * SHIM_M2P_ENTRY_SIZE);

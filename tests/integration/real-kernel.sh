@@ -42,6 +42,15 @@ for path in host guest; do
 	expect_out_has "Run /init as init process"
 	expect_out_has "xenlet-initramfs: hello from user space, kernel $(basename "$(readlink -f "$KERNEL")" | sed 's/^vmlinuz-//')"
 	expect_out_has "xenlet-initramfs: 1 cpu"
+	# The kernel uses XSAVE with the XCR0 the launcher offered (the one
+	# guest user code runs with; 0: none, the host enables state the PV
+	# policy cannot describe).
+	xcr0=$(sed -n 's/^xenlet-stats: xcr0_offered \(0x[0-9a-f]*\)$/\1/p' "$ERR")
+	case "$xcr0" in
+	0x0) echo "note [$path]: no XSAVE offered on this host" ;;
+	0x*) expect_out_has "x86/fpu: Enabled xstate features $xcr0," ;;
+	*) fail "no xenlet-stats: xcr0_offered line" ;;
+	esac
 	expect_err_matches "^xenlet-stats: trap_path $path$"
 	at_least hypercall.mmu_update 100 "page tables built through mmu_update"
 	at_least hypercall.iret 100 "returns through the iret hypercall"

@@ -15,6 +15,7 @@
 #include "pv-shim/core/xen_abi.h"
 #include "pv-shim/core/core.h"
 #include "pv-shim/core/cpuid_policy.h"
+#include "pv-shim/core/guest_cr4.h"
 #include "emu/cpuid_table.h"
 #include "pv-shim/shim_abi.h"
 #include "tests/unit/fake_guest.h"
@@ -913,9 +914,23 @@ static const uint32_t all_leaves[] = {
 };
 #define NR_LEAVES (sizeof all_leaves / sizeof all_leaves[0])
 
+/* Leaf 0xd's component subleaves 1..7 (x87's and SSE's are in 0), as a
+ * CPU with AVX-512 lists them: size, standard offset, 64-byte alignment. */
+#define NR_XSTATE_SUBLEAVES 7
+static const struct kvm_cpuid_entry2 xstate_subleaves[NR_XSTATE_SUBLEAVES] = {
+	{ .function = 0xd, .index = 1, .eax = ~0u, .ebx = ~0u, .ecx = ~0u, .edx = ~0u },
+	{ .function = 0xd, .index = 2, .eax = 256, .ebx = 576 },
+	{ .function = 0xd, .index = 3, .eax = 64, .ebx = 960 },
+	{ .function = 0xd, .index = 4, .eax = 64, .ebx = 1024 },
+	{ .function = 0xd, .index = 5, .eax = 64, .ebx = 1088, .ecx = 2 },
+	{ .function = 0xd, .index = 6, .eax = 512, .ebx = 1152, .ecx = 2 },
+	{ .function = 0xd, .index = 7, .eax = 1024, .ebx = 1664, .ecx = 2 },
+};
+
 static struct kvm_cpuid2 *all_bits_cpuid(void)
 {
-	struct kvm_cpuid2 *t = calloc(1, sizeof *t + (NR_LEAVES + 1) * sizeof t->entries[0]);
+	struct kvm_cpuid2 *t = calloc(1, sizeof *t + (NR_LEAVES + 1 + NR_XSTATE_SUBLEAVES) *
+				      sizeof t->entries[0]);
 	ck_assert_ptr_nonnull(t);
 	for (unsigned i = 0; i < NR_LEAVES; i++) {
 		struct kvm_cpuid_entry2 *e = &t->entries[t->nent++];
@@ -929,7 +944,21 @@ static struct kvm_cpuid2 *all_bits_cpuid(void)
 	*e = (struct kvm_cpuid_entry2){ .function = 7, .index = 1,
 		.flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX,
 		.eax = ~0u, .ebx = ~0u, .ecx = ~0u, .edx = ~0u };
+	for (unsigned i = 0; i < NR_XSTATE_SUBLEAVES; i++) {
+		e = &t->entries[t->nent++];
+		*e = xstate_subleaves[i];
+		e->flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX;
+	}
 	return t;
+}
+
+/* The guest is offered XSAVE with this XCR0 (sizes as for 0xe7). */
+static void offer_xsave(uint64_t xcr0)
+{
+	g.core.layout.xcr0 = xcr0;
+	g.core.layout.xsave_size = 2688;
+	g.core.layout.xsavec_size = 2432;
+	g.st->vcpu.cr4_guest = guest_cr4_initial(&g.core.layout);
 }
 
 static void cpuid(uint64_t leaf, uint64_t subleaf, uint32_t r[4])
@@ -1025,9 +1054,15 @@ START_TEST(forced_cpuid_policy)
 }
 END_TEST
 
-/* Plain cpuid's table (KVM_SET_CPUID2) says what forced CPUID says. */
+static const uint64_t xcr0s[] = { 0, 0x3, 0x7, 0xe7 };
+
+/* Plain cpuid's table (KVM_SET_CPUID2) says what forced CPUID says, with
+ * and without XSAVE (the loop's XCR0). */
 START_TEST(plain_cpuid_table_policy)
 {
+	offer_xsave(xcr0s[_i]);
+	const struct cpuid_xstate x = { g.core.layout.xcr0, g.core.layout.xsave_size,
+					g.core.layout.xsavec_size, 1 };
 	struct kvm_cpuid2 *sup = all_bits_cpuid();
 	struct kvm_cpuid2 *big = calloc(1, sizeof *big + (sup->nent + 2) * sizeof big->entries[0]);
 	ck_assert_ptr_nonnull(big);
@@ -1037,7 +1072,7 @@ START_TEST(plain_cpuid_table_policy)
 		.eax = 0x40000001, .ebx = 0x4b4d564b, .ecx = 0x564b4d56, .edx = 0x4d };
 	big->entries[big->nent++] = (struct kvm_cpuid_entry2){ .function = 0x40000001,
 		.eax = ~0u };
-	struct kvm_cpuid2 *t = cpuid_table_for_guest(big);
+	struct kvm_cpuid2 *t = cpuid_table_for_guest(big, &x);
 	ck_assert_ptr_nonnull(t);
 	g.plat.cpuid = t;
 	unsigned xen_leaves = 0;
@@ -1054,13 +1089,13 @@ START_TEST(plain_cpuid_table_policy)
 		ck_assert_uint_eq(r[1], e->ebx);
 		ck_assert_uint_eq(r[2], e->ecx);
 		ck_assert_uint_eq(r[3], e->edx);
-		if (e->function == 1) {
+		if (e->function == 1 && !x.xcr0) {
 			ck_assert_uint_eq(e->ecx & (7u << 26), 0); /* XSAVE OSXSAVE AVX */
 			ck_assert_uint_ne(e->ecx & 1, 0);          /* SSE3 */
 			ck_assert_uint_ne(e->edx & (1u << 25), 0); /* SSE */
 		}
 		if (e->function == 7 && e->index == 0)
-			ck_assert_uint_eq(e->ebx & 0x21, 0);       /* FSGSBASE AVX2 */
+			ck_assert_uint_eq(e->ebx & (x.xcr0 & 4 ? 1 : 0x21), 0); /* FSGSBASE AVX2 */
 		if (e->function == 0x40000000)
 			ck_assert_uint_eq(e->ebx, 0x566e6558);     /* "XenV" */
 	}
@@ -1069,6 +1104,105 @@ START_TEST(plain_cpuid_table_policy)
 	free(t);
 	free(big);
 	free(sup);
+}
+END_TEST
+
+/* XSAVE with the XCR0 guest CPL3 code runs with, and each feature whose
+ * state it enables; never a component outside it. */
+START_TEST(forced_cpuid_xstate)
+{
+	const uint64_t xcr0 = xcr0s[_i];
+	const int ymm = (xcr0 & 4) != 0, avx512 = (xcr0 & 0xe0) != 0;
+	struct kvm_cpuid2 *t = all_bits_cpuid();
+	g.plat.cpuid = t;
+	offer_xsave(xcr0);
+	uint32_t r[4];
+
+	cpuid(1, 0, r);
+	ck_assert_uint_eq((r[2] >> 26) & 1, xcr0 != 0); /* XSAVE */
+	ck_assert_uint_eq((r[2] >> 27) & 1, xcr0 != 0); /* OSXSAVE: virtual CR4 */
+	ck_assert_uint_eq((r[2] >> 28) & 1, ymm);       /* AVX */
+	ck_assert_uint_eq((r[2] >> 29) & 1, ymm);       /* F16C */
+	ck_assert_uint_eq((r[2] >> 12) & 1, ymm);       /* FMA */
+	ck_assert_uint_eq(r[2] & (1u << 5), 0);         /* VMX still hidden */
+
+	cpuid(7, 0, r);
+	ck_assert_uint_eq((r[1] >> 5) & 1, ymm);        /* AVX2 */
+	ck_assert_uint_eq((r[1] >> 16) & 1, avx512);    /* AVX512F */
+	ck_assert_uint_eq((r[1] >> 30) & 1, avx512);    /* AVX512BW */
+	ck_assert_uint_eq((r[1] >> 31) & 1, avx512);    /* AVX512VL */
+	ck_assert_uint_eq((r[2] >> 1) & 1, avx512);     /* AVX512_VBMI */
+	ck_assert_uint_eq((r[2] >> 9) & 1, ymm);        /* VAES */
+	ck_assert_uint_eq(r[1] & 1, 0);                 /* FSGSBASE */
+	ck_assert_uint_eq(r[2] & (3u << 3), 0);         /* PKU OSPKE */
+	ck_assert_uint_eq(r[3] & ~((1u << 2) | (1u << 3) | (1u << 8) | (1u << 23)), 0);
+	ck_assert_uint_eq(r[3] != 0, avx512);
+
+	cpuid(0xd, 0, r);
+	ck_assert_uint_eq(r[0], xcr0);
+	ck_assert_uint_eq(r[3], 0);
+	ck_assert_uint_eq(r[1], xcr0 ? 2688 : 0);
+	ck_assert_uint_eq(r[2], r[1]);
+	cpuid(0xd, 1, r);
+	ck_assert_uint_eq(r[0], xcr0 ? 7 : 0);          /* XSAVEOPT XSAVEC XGETBV1 */
+	ck_assert_uint_eq(r[1], xcr0 ? 2432 : 0);
+	ck_assert_uint_eq(r[2], 0);
+	ck_assert_uint_eq(r[3], 0);
+	for (uint32_t i = 2; i <= 7; i++) {
+		cpuid(0xd, i, r);
+		if ((xcr0 >> i) & 1) {
+			ck_assert_uint_eq(r[0], xstate_subleaves[i - 1].eax);
+			ck_assert_uint_eq(r[1], xstate_subleaves[i - 1].ebx);
+			ck_assert_uint_eq(r[2], xstate_subleaves[i - 1].ecx);
+		} else {
+			ck_assert(!r[0] && !r[1] && !r[2] && !r[3]);
+		}
+	}
+	cpuid(0xd, 63, r);
+	ck_assert(!r[0] && !r[1] && !r[2] && !r[3]);
+	free(t);
+}
+END_TEST
+
+/* OSXSAVE is the guest's virtual CR4's, which `mov` to CR4 changes. */
+START_TEST(forced_cpuid_osxsave_follows_cr4)
+{
+	struct kvm_cpuid2 *t = all_bits_cpuid();
+	g.plat.cpuid = t;
+	offer_xsave(0xe7);
+	uint32_t r[4];
+	g.st->vcpu.cr4_guest = 0;
+	cpuid(1, 0, r);
+	ck_assert_uint_eq((r[2] >> 26) & 3, 1);         /* XSAVE, no OSXSAVE */
+	g.st->vcpu.cr4_guest = GUEST_CR4_OSXSAVE;
+	cpuid(1, 0, r);
+	ck_assert_uint_eq((r[2] >> 26) & 3, 3);
+	free(t);
+}
+END_TEST
+
+/* Only an XCR0 whose every component the policy can describe is offered. */
+START_TEST(xcr0_offerable)
+{
+	ck_assert_uint_eq(cpuid_policy_xcr0(0x3), 0x3);
+	ck_assert_uint_eq(cpuid_policy_xcr0(0x7), 0x7);
+	ck_assert_uint_eq(cpuid_policy_xcr0(0xe7), 0xe7);
+	ck_assert_uint_eq(cpuid_policy_xcr0(0), 0);
+	ck_assert_uint_eq(cpuid_policy_xcr0(0x1), 0);       /* no SSE */
+	ck_assert_uint_eq(cpuid_policy_xcr0(0x5), 0);
+	ck_assert_uint_eq(cpuid_policy_xcr0(0x207), 0);     /* PKRU */
+	ck_assert_uint_eq(cpuid_policy_xcr0(0x1f), 0);      /* MPX */
+	ck_assert_uint_eq(cpuid_policy_xcr0(0x600e7), 0);   /* AMX */
+	ck_assert_uint_eq(cpuid_policy_xcr0(0x27), 0);      /* part of AVX-512 */
+	ck_assert_uint_eq(cpuid_policy_xcr0(0xe3), 0);      /* AVX-512 without YMM */
+	/* Unusable as a whole: no leaf 1 XSAVE, an empty leaf 0xd. */
+	uint32_t r[4] = { ~0u, ~0u, ~0u, ~0u };
+	const struct cpuid_xstate pkru = { 0x2e7, 2696, 2440, 1 };
+	cpuid_policy_apply(&pkru, 0xd, 0, r);
+	ck_assert(!r[0] && !r[1] && !r[2] && !r[3]);
+	r[0] = r[1] = r[2] = r[3] = ~0u;
+	cpuid_policy_apply(&pkru, 1, 0, r);
+	ck_assert_uint_eq(r[2] & (0xfu << 26), 0);
 }
 END_TEST
 
@@ -1245,7 +1379,7 @@ static Suite *core_suite(void)
 		{ "gp", { wrmsr_segment_bases, wrmsr_refused, rdmsr_refused,
 			gp_elsewhere_stops, gp_from_user_mode_stops } },
 		{ "ud", { forced_cpuid_hypervisor_leaves, forced_cpuid_policy,
-			  plain_cpuid_table_policy,
+			forced_cpuid_osxsave_follows_cr4, xcr0_offerable,
 			ud_elsewhere_stops } },
 		{ "faults", { page_fault_stops, other_vectors_stop } },
 	};
@@ -1257,6 +1391,12 @@ static Suite *core_suite(void)
 		if (!strcmp(cases[i].name, "sched_op"))
 			tcase_add_loop_test(tc, sched_shutdown_stops, 0,
 					    sizeof stop_reasons / sizeof stop_reasons[0]);
+		if (!strcmp(cases[i].name, "ud")) {
+			tcase_add_loop_test(tc, plain_cpuid_table_policy, 0,
+					    sizeof xcr0s / sizeof xcr0s[0]);
+			tcase_add_loop_test(tc, forced_cpuid_xstate, 0,
+					    sizeof xcr0s / sizeof xcr0s[0]);
+		}
 		suite_add_tcase(s, tc);
 	}
 	TCase *fmt = tcase_create("format");

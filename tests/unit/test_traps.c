@@ -16,6 +16,7 @@
 #include <xen/callback.h>
 #include <xen/physdev.h>
 #include "pv-shim/core/core.h"
+#include "pv-shim/core/guest_cr4.h"
 #include "pv-shim/core/shared_info.h"
 #include "pv-shim/core/mm.h"
 #include "pv-shim/core/platform.h"
@@ -1060,6 +1061,148 @@ START_TEST(mov_from_cr_refused)
 }
 END_TEST
 
+/* XSAVE offered with XCR0 0xe7, as on the project's machines. */
+static void offer_xsave(uint64_t xcr0)
+{
+	g.core.layout.xcr0 = xcr0;
+	g.core.layout.xsave_size = 2688;
+	g.core.layout.xsavec_size = 2432;
+	g.st->vcpu.cr4_guest = guest_cr4_initial(&g.core.layout);
+	g.plat.cr4_osxsave = -1; /* no call yet */
+}
+
+/* Runs insn (len bytes) as a #GP from the guest kernel with rax..; it must
+ * be emulated: past the instruction, no register changed. */
+static void emulated(const uint8_t *insn, unsigned len, uint64_t rax, uint64_t rcx,
+		     uint64_t rdx)
+{
+	struct trap_frame f = priv_insn(insn, len);
+	f.rax = rax;
+	f.rcx = rcx;
+	f.rdx = rdx;
+	f.r15 = rax;
+	struct trap_frame before = f;
+	ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_RESUME);
+	ck_assert_uint_eq(f.rip, before.rip + len);
+	f.rip = before.rip;
+	ck_assert_int_eq(memcmp(&f, &before, sizeof f), 0);
+}
+
+static uint64_t read_cr4(void)
+{
+	static const uint8_t mov_cr4_rcx[] = { 0x0f, 0x20, 0xe1 };
+	struct trap_frame f = priv_insn(mov_cr4_rcx, 3);
+	ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_RESUME);
+	return f.rcx;
+}
+
+static const uint8_t MOV_RAX_CR4[] = { 0x0f, 0x22, 0xe0 };
+static const uint8_t MOV_R15_CR4[] = { 0x41, 0x0f, 0x22, 0xe7 };
+static const uint8_t XSETBV[] = { 0x0f, 0x01, 0xd1 };
+
+START_TEST(mov_to_cr4)
+{
+	offer_xsave(0xe7);
+	ck_assert_uint_eq(read_cr4(), 0x40620);      /* OSXSAVE from the start */
+	/* Clear OSXSAVE; TSD sticks; PGE, FSGSBASE, DE, PAE's absence dropped. */
+	emulated(MOV_RAX_CR4, 3, 0x10000 | 0x80 | 0x8 | 0x4, 0, 0);
+	ck_assert_uint_eq(read_cr4(), 0x624);
+	ck_assert_int_eq(g.plat.cr4_osxsave, 0);
+	emulated(MOV_R15_CR4, 4, 0x40620, 0, 0);
+	ck_assert_uint_eq(read_cr4(), 0x40620);
+	ck_assert_int_eq(g.plat.cr4_osxsave, 1);
+	/* No change of OSXSAVE: the vCPU's CR4 is left alone. */
+	g.plat.cr4_osxsave = -1;
+	emulated(MOV_RAX_CR4, 3, 0x40624, 0, 0);
+	ck_assert_int_eq(g.plat.cr4_osxsave, -1);
+
+	/* Without XSAVE offered OSXSAVE cannot be set. */
+	offer_xsave(0);
+	ck_assert_uint_eq(read_cr4(), 0x620);
+	emulated(MOV_RAX_CR4, 3, 0x40620, 0, 0);
+	ck_assert_uint_eq(read_cr4(), 0x620);
+	ck_assert_int_eq(g.plat.cr4_osxsave, -1);
+}
+END_TEST
+
+START_TEST(mov_to_cr_refused)
+{
+	static const uint8_t cr0[] = { 0x0f, 0x22, 0xc0 }, cr3[] = { 0x0f, 0x22, 0xd8 },
+		cr8[] = { 0x44, 0x0f, 0x22, 0xc0 };
+	const uint8_t *bad[] = { cr0, cr3, cr8 };
+	const size_t len[] = { 3, 3, 4 };
+	const char *why[] = { "mov to cr0", "mov to cr3", "mov to cr8" };
+	for (unsigned i = 0; i < 3; i++) {
+		struct trap_frame f = priv_insn(bad[i], len[i]);
+		ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_STOP);
+		ck_assert_ptr_nonnull(strstr(g.st->stop_message, why[i]));
+		g.st->stop_reason = CORE_RUNNING;
+	}
+}
+END_TEST
+
+START_TEST(xsetbv_accepted)
+{
+	offer_xsave(0xe7);
+	emulated(XSETBV, 3, 0xe7, 0, 0);
+	/* Only EDX:EAX and ECX's low halves are the instruction's. */
+	emulated(XSETBV, 3, 0xabcd0000000000e7ULL, 0x100000000ULL, 0x5500000000ULL);
+	offer_xsave(0x7);
+	emulated(XSETBV, 3, 0x7, 0, 0);
+}
+END_TEST
+
+/* Anything but the one XCR0 is Xen's #GP for an invalid value. */
+START_TEST(xsetbv_refused)
+{
+	static const struct { uint64_t xcr0, rax, rcx, rdx; int osxsave_off; } bad[] = {
+		{ 0xe7, 0x7, 0, 0, 0 },    /* fewer components than CPL3 runs with */
+		{ 0xe7, 0x3, 0, 0, 0 },
+		{ 0xe7, 0x2e7, 0, 0, 0 },  /* more */
+		{ 0xe7, 0xe7, 0, 1, 0 },   /* bits 32+ */
+		{ 0xe7, 0xe7, 1, 0, 0 },   /* XCR1 */
+		{ 0xe7, 0xe7, 0, 0, 1 },   /* CR4.OSXSAVE clear */
+		{ 0, 0x3, 0, 0, 0 },       /* XSAVE not offered */
+		{ 0x207, 0x207, 0, 0, 0 }, /* PKRU: not offerable, so not offered */
+	};
+	for (unsigned i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		offer_xsave(bad[i].xcr0);
+		if (bad[i].osxsave_off)
+			emulated(MOV_RAX_CR4, 3, 0x620, 0, 0);
+		struct trap_frame f = priv_insn(XSETBV, 3);
+		f.rax = bad[i].rax;
+		f.rcx = bad[i].rcx;
+		f.rdx = bad[i].rdx;
+		ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_STOP);
+		ck_assert_ptr_nonnull(strstr(g.st->stop_message, "#GP"));
+		ck_assert_ptr_nonnull(strstr(g.st->stop_message, "xsetbv"));
+		g.st->stop_reason = CORE_RUNNING;
+	}
+	/* The guest's own #GP handler gets it, as under Xen. */
+	offer_xsave(0xe7);
+	gate(VEC_GP, 0);
+	struct trap_frame f = priv_insn(XSETBV, 3);
+	f.rax = 0x7;
+	struct trap_frame before = f;
+	ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_RESUME);
+	check_bounced(&f, &before, VEC_GP, 8, STACK_TOP);
+	/* From guest user mode, the right value too. */
+	g.st->vcpu.kernel_mode = 0;
+	f = priv_insn(XSETBV, 3);
+	f.rax = 0xe7;
+	before = f;
+	ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_RESUME);
+	check_bounced(&f, &before, VEC_GP, 8, BOOT_STACK);
+	/* Other 0f 01 instructions are not xsetbv. */
+	g.st->vcpu.kernel_mode = 1;
+	ck_assert_int_eq(hcall(__HYPERVISOR_set_trap_table, 0, 0, 0), 0);
+	static const uint8_t xgetbv[] = { 0x0f, 0x01, 0xd0 };
+	f = priv_insn(xgetbv, 3);
+	ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_STOP);
+	ck_assert_ptr_nonnull(strstr(g.st->stop_message, "0f 01 not emulated"));
+}
+END_TEST
+
 static long set_iopl(uint32_t iopl)
 {
 	struct physdev_set_iopl s = { iopl };
@@ -1221,7 +1364,9 @@ static Suite *traps_suite(void)
 				  update_descriptor, debug_registers } },
 		{ "fpu", { fpu_taskswitch, fpu_fault_without_handler_stops } },
 		{ "events", { event_upcall } },
-		{ "privileged", { mov_from_cr, mov_from_cr_refused, last_vcpu_down, port_io } },
+		{ "privileged", { mov_from_cr, mov_from_cr_refused, mov_to_cr4,
+			mov_to_cr_refused, xsetbv_accepted, xsetbv_refused, last_vcpu_down,
+			port_io } },
 		{ "user_state", { user_wrgsbase_survives } },
 	};
 	for (unsigned i = 0; i < sizeof cases / sizeof cases[0]; i++) {

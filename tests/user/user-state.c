@@ -7,14 +7,16 @@
  * many times (there is no preemption of spinning guest code yet, so the
  * guest kernel switches processes at syscalls) and check after each batch
  * that the registers still hold their pattern.  A shared counter shows
- * that other processes really ran in between.
+ * that other processes really ran in between.  The same again with the
+ * whole ymm0-15 when an AVX instruction runs (whatever CPUID says: the
+ * CPU may run it at CPL3 regardless, and then the kernel must save it),
+ * and with zmm0-31 and k0-7 when CPUID says AVX-512F and XCR0 enables
+ * its state.
  *
  * It also prints what plain `cpuid` says (the launcher gives the vCPU the
- * PV CPUID policy: no XSAVE/AVX/FSGSBASE) and whether an AVX instruction
- * runs anyway: a PV kernel without XSAVE saves only the legacy SSE state
- * on a process switch, so if the CPU runs AVX at CPL3 regardless, the
- * upper halves of the ymm registers are shared between processes; that is
- * measured and reported, not hidden.
+ * PV CPUID policy: XSAVE and AVX as far as XCR0 goes, no FSGSBASE) and
+ * the XCR0 user space runs with (`xgetbv`), which must be what the kernel
+ * enabled.
  *
  * Output: lines starting "user-state:", the last one
  * "user-state: result PASS" or "user-state: result FAIL (...)".
@@ -90,6 +92,40 @@ static void avx_yield(const uint8_t in[16][32], uint8_t out[16][32])
 		  "xmm12", "xmm13", "xmm14", "xmm15");
 }
 
+/* The same with zmm0-31 and k0-7 (only called when AVX-512F is enabled). */
+__attribute__((target("avx512f")))
+static void avx512_yield(const uint8_t in[32][64], const uint64_t kin[8],
+			 uint8_t out[32][64], uint64_t kout[8])
+{
+	__asm__ volatile(
+		".irp r,0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,"
+		"24,25,26,27,28,29,30,31\n\t"
+		"vmovdqu64 \\r*64(%[in]), %%zmm\\r\n\t"
+		".endr\n\t"
+		".irp r,0,1,2,3,4,5,6,7\n\t"
+		"kmovw \\r*8(%[kin]), %%k\\r\n\t"
+		".endr\n\t"
+		"mov %[n], %%r8d\n"
+		"1:\tmov %[nr], %%eax\n\tsyscall\n\tlock incq (%[sw])\n\tdec %%r8d\n\tjnz 1b\n\t"
+		".irp r,0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,"
+		"24,25,26,27,28,29,30,31\n\t"
+		"vmovdqu64 %%zmm\\r, \\r*64(%[out])\n\t"
+		".endr\n\t"
+		".irp r,0,1,2,3,4,5,6,7\n\t"
+		"kmovw %%k\\r, \\r*8(%[kout])\n\t"
+		".endr\n\t"
+		"vzeroupper\n\t"
+		:
+		: [in] "r"(in), [kin] "r"(kin), [out] "r"(out), [kout] "r"(kout),
+		  [n] "i"(YIELDS), [nr] "i"(SYS_SCHED_YIELD), [sw] "r"(switches)
+		: "rax", "rcx", "r8", "r11", "memory", "xmm0", "xmm1", "xmm2", "xmm3",
+		  "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10", "xmm11",
+		  "xmm12", "xmm13", "xmm14", "xmm15", "xmm16", "xmm17", "xmm18",
+		  "xmm19", "xmm20", "xmm21", "xmm22", "xmm23", "xmm24", "xmm25",
+		  "xmm26", "xmm27", "xmm28", "xmm29", "xmm30", "xmm31",
+		  "k0", "k1", "k2", "k3", "k4", "k5", "k6", "k7");
+}
+
 /* Fills buf with bytes that name the process, the round and the byte. */
 static void pattern(uint8_t *buf, size_t n, unsigned proc, unsigned round)
 {
@@ -97,15 +133,28 @@ static void pattern(uint8_t *buf, size_t n, unsigned proc, unsigned round)
 		buf[i] = (uint8_t)(0x11 * (proc + 1) ^ (round * 7) ^ (i * 13));
 }
 
+enum regs { REGS_XMM, REGS_YMM, REGS_ZMM };
+
 /* One process's work; returns how many checks failed, and through
  * *others how many of its batches saw another process's yields. */
-static unsigned child(unsigned proc, int avx, unsigned *others)
+static unsigned child(unsigned proc, enum regs regs, unsigned *others)
 {
 	unsigned bad = 0;
 	*others = 0;
 	for (unsigned round = 0; round < ROUNDS; round++) {
 		uint64_t before = *switches;
-		if (avx) {
+		if (regs == REGS_ZMM) {
+			uint8_t in[32][64], out[32][64];
+			uint64_t kin[8], kout[8] = { 0 };
+			pattern(&in[0][0], sizeof in, proc, round);
+			/* kmovw: 16 bits of each mask register */
+			for (unsigned k = 0; k < 8; k++)
+				kin[k] = (uint16_t)(0x1111 * (proc + 1) ^ (round * 257) ^ (k << 12));
+			avx512_yield(in, kin, out, kout);
+			for (unsigned k = 0; k < 8; k++)
+				kout[k] &= 0xffff;
+			bad += memcmp(in, out, sizeof in) != 0 || memcmp(kin, kout, sizeof kin) != 0;
+		} else if (regs == REGS_YMM) {
 			uint8_t in[16][32], out[16][32];
 			pattern(&in[0][0], sizeof in, proc, round);
 			avx_yield(in, out);
@@ -123,7 +172,7 @@ static unsigned child(unsigned proc, int avx, unsigned *others)
 
 /* Runs NPROC processes at once; returns failed checks (~0u if the
  * processes could not be run) and sets *interleaved. */
-static unsigned run_processes(int avx, unsigned *interleaved)
+static unsigned run_processes(enum regs regs, unsigned *interleaved)
 {
 	pid_t pids[NPROC];
 	*interleaved = 0;
@@ -132,7 +181,7 @@ static unsigned run_processes(int avx, unsigned *interleaved)
 		if (pids[p] < 0)
 			return ~0u;
 		if (pids[p] == 0) {
-			unsigned others, bad = child(p, avx, &others);
+			unsigned others, bad = child(p, regs, &others);
 			/* exit status: failures (low 4 bits), interleaving seen */
 			_exit((bad > 15 ? 15 : (int)bad) | (others ? 16 : 0));
 		}
@@ -170,6 +219,35 @@ static int avx_runs(void)
 	return runs;
 }
 
+/* Whether the kernel lists flag in /proc/cpuinfo's "flags" line (-1:
+ * no such line). */
+static int cpuinfo_flag(const char *flag)
+{
+	FILE *f = fopen("/proc/cpuinfo", "r");
+	char line[4096];
+	int found = -1;
+	while (f && found < 0 && fgets(line, sizeof line, f)) {
+		if (strncmp(line, "flags", 5))
+			continue;
+		found = 0;
+		for (char *t = strtok(strchr(line, ':') + 1, " \n"); t; t = strtok(NULL, " \n"))
+			found |= !strcmp(t, flag);
+	}
+	if (f)
+		fclose(f);
+	return found;
+}
+
+/* One run of NPROC processes over regs; returns whether it passed. */
+static int check_regs(enum regs regs, const char *what)
+{
+	unsigned interleaved, bad = run_processes(regs, &interleaved);
+	printf("user-state: %s: %u processes x %u rounds x %u yields: %u mismatches, "
+	       "%u processes saw others run\n", what, NPROC, ROUNDS, YIELDS, bad,
+	       interleaved);
+	return bad == 0 && interleaved >= 2;
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -178,9 +256,21 @@ int main(void)
 	unsigned ecx1 = c;
 	__cpuid_count(7, 0, a, b, c, d);
 	unsigned ebx7 = b;
-	int cpuid_avx = (ecx1 >> 28) & 1, cpuid_osxsave = (ecx1 >> 27) & 1;
-	printf("user-state: cpuid xsave=%u osxsave=%u avx=%u avx2=%u fsgsbase=%u\n",
-	       (ecx1 >> 26) & 1, cpuid_osxsave, cpuid_avx, (ebx7 >> 5) & 1, ebx7 & 1);
+	int cpuid_xsave = (ecx1 >> 26) & 1, cpuid_osxsave = (ecx1 >> 27) & 1;
+	int cpuid_avx = (ecx1 >> 28) & 1, cpuid_avx512f = (ebx7 >> 16) & 1;
+	printf("user-state: cpuid xsave=%u osxsave=%u avx=%u avx2=%u avx512f=%u "
+	       "fsgsbase=%u\n", cpuid_xsave, cpuid_osxsave, cpuid_avx, (ebx7 >> 5) & 1,
+	       cpuid_avx512f, ebx7 & 1);
+	/* xgetbv is defined only with OSXSAVE (else #UD). */
+	uint64_t xcr0 = 0;
+	if (cpuid_osxsave) {
+		uint32_t lo, hi;
+		__asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+		xcr0 = ((uint64_t)hi << 32) | lo;
+		printf("user-state: xgetbv xcr0=%#llx\n", (unsigned long long)xcr0);
+	}
+	printf("user-state: /proc/cpuinfo avx=%d avx2=%d avx512f=%d\n", cpuinfo_flag("avx"),
+	       cpuinfo_flag("avx2"), cpuinfo_flag("avx512f"));
 	/* The hypervisor leaves, as Xen's CPUID faulting shows them. */
 	char sig[13] = { 0 };
 	__cpuid(0x40000000, a, b, c, d);
@@ -197,25 +287,23 @@ int main(void)
 		printf("user-state: result FAIL (no shared page)\n");
 		return 1;
 	}
-	unsigned interleaved;
-	unsigned bad = run_processes(0, &interleaved);
-	printf("user-state: sse: %u processes x %u rounds x %u yields: %u mismatches, "
-	       "%u processes saw others run\n", NPROC, ROUNDS, YIELDS, bad, interleaved);
-
+	int sse_ok = check_regs(REGS_XMM, "sse: xmm0-15");
 	int avx = avx_runs();
 	printf("user-state: avx instruction: %s\n", avx ? "executes" : "SIGILL");
-	if (avx) {
-		unsigned avx_interleaved, avx_bad = run_processes(1, &avx_interleaved);
-		printf("user-state: avx: ymm0-15 across processes: %s (%u mismatches, "
-		       "%u processes saw others run)\n", avx_bad ? "LEAKED" : "kept",
-		       avx_bad, avx_interleaved);
-	}
+	int avx_ok = !avx || check_regs(REGS_YMM, "avx: ymm0-15");
+	int avx512 = cpuid_avx512f && (xcr0 & 0xe6) == 0xe6;
+	int avx512_ok = !avx512 || check_regs(REGS_ZMM, "avx512: zmm0-31 k0-7");
+	if (!avx512)
+		printf("user-state: avx512: not enabled (cpuid avx512f=%u, xcr0 %#llx)\n",
+		       cpuid_avx512f, (unsigned long long)xcr0);
 
-	const char *why = bad == ~0u ? "processes could not run" :
-			  bad ? "xmm registers changed across yields" :
-			  interleaved < 2 ? "processes did not interleave" :
-			  cpuid_osxsave ? "cpuid says OSXSAVE" :
-			  cpuid_avx && !avx ? "cpuid says AVX but it raises SIGILL" : NULL;
+	const char *why = !sse_ok ? "xmm registers changed across yields" :
+			  !avx_ok ? "ymm registers changed across yields" :
+			  !avx512_ok ? "zmm or k registers changed across yields" :
+			  cpuid_osxsave && !cpuid_xsave ? "cpuid says OSXSAVE without XSAVE" :
+			  cpuid_avx && !avx ? "cpuid says AVX but it raises SIGILL" :
+			  cpuid_avx && (xcr0 & 6) != 6 ?
+				"cpuid says AVX but XCR0 does not enable it" : NULL;
 	if (why)
 		printf("user-state: result FAIL (%s)\n", why);
 	else

@@ -111,6 +111,8 @@ void shim_boot(void)
 		.nr_pages = bp->nr_pages,
 		.shared_info_mfn = bp->shared_info_mfn,
 		.syscall_trampoline = SHIM_VA(SHIM_OFF_TRAMPOLINE),
+		.xcr0 = bp->xcr0, .xsave_size = bp->xsave_size,
+		.xsavec_size = bp->xsavec_size,
 	};
 	setup_gdt_tss();
 	setup_idt();

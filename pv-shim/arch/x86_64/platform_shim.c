@@ -5,6 +5,7 @@
  */
 #include "pv-shim/shim_abi.h"
 #include "pv-shim/core/core.h"
+#include "pv-shim/core/guest_cr4.h"
 #include "pv-shim/core/platform.h"
 #include "pv-shim/arch/x86_64/cpu.h"
 
@@ -121,6 +122,17 @@ void platform_set_cr0_ts(struct core *c, int set)
 	__asm__ volatile("mov %%cr0, %0" : "=r"(cr0));
 	cr0 = set ? cr0 | 8 : cr0 & ~8ULL;
 	__asm__ volatile("mov %0, %%cr0" : : "r"(cr0) : "memory");
+}
+
+/* A CPL0 `mov` to CR4, which KVM takes once the vCPU's CPUID offers
+ * XSAVE. */
+void platform_set_cr4_osxsave(struct core *c, int set)
+{
+	(void)c;
+	uint64_t cr4;
+	__asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
+	cr4 = set ? cr4 | GUEST_CR4_OSXSAVE : cr4 & ~GUEST_CR4_OSXSAVE;
+	__asm__ volatile("mov %0, %%cr4" : : "r"(cr4) : "memory");
 }
 
 void platform_cpuid(struct core *c, uint32_t leaf, uint32_t subleaf, uint32_t r[4])

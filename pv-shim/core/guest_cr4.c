@@ -1,0 +1,39 @@
+/*
+ * The guest's virtual CR4.  As in Xen, a PV kernel controls a few bits
+ * and sees a fixed rest, and a write of anything else is dropped rather
+ * than faulted.  The bits it controls are those Xen lets it have under
+ * this policy: TSD, and OSXSAVE when XSAVE is offered.  DE and FSGSBASE,
+ * which Xen allows only when CPUID offers them, are dropped, as the
+ * policy hides both.
+ *
+ * OSXSAVE also goes to the vCPU's real CR4, so that plain `cpuid` (which
+ * the CPU answers from its CR4) agrees with the policy's.  TSD stays in
+ * the guest's view: CPL3 code on the project's machines runs with the
+ * host's CR4, and rdtsc is not emulated.
+ */
+#include "pv-shim/core/cpuid_policy.h"
+#include "pv-shim/core/guest_cr4.h"
+#include "pv-shim/core/platform.h"
+
+static uint64_t writable(const struct core_layout *l)
+{
+	return GUEST_CR4_TSD | (cpuid_policy_xcr0(l->xcr0) ? GUEST_CR4_OSXSAVE : 0);
+}
+
+uint64_t guest_cr4_initial(const struct core_layout *l)
+{
+	return writable(l) & GUEST_CR4_OSXSAVE;
+}
+
+uint64_t guest_cr4_read(struct core *c)
+{
+	return GUEST_CR4_FIXED | (c->st->vcpu.cr4_guest & writable(&c->layout));
+}
+
+void guest_cr4_write(struct core *c, uint64_t value)
+{
+	uint64_t old = guest_cr4_read(c), cr4 = value & writable(&c->layout);
+	c->st->vcpu.cr4_guest = cr4;
+	if ((old ^ cr4) & GUEST_CR4_OSXSAVE)
+		platform_set_cr4_osxsave(c, (cr4 & GUEST_CR4_OSXSAVE) != 0);
+}
