@@ -19,6 +19,8 @@ static void signal_guest(struct domain *d, uint32_t port)
 		return; /* the guest closed its end */
 	if (evtchn_set_pending(&d->core, port))
 		vcpu_events_kick(d);
+	else
+		vcpu_clock_wake(d); /* SCHEDOP_poll waits on masked ports too */
 }
 
 void dom0_signal_store_cb(void *opaque)

@@ -5,7 +5,9 @@
 #     of the domain as Xen's toolstack builds it;
 #  2. boots Debian 12's own kernel, fetched from Debian's archive, unchanged,
 #     with a busybox initramfs (Debian's busybox-static): it boots to user
-#     space, /init says hello, and the domain powers off.
+#     space and /init says hello; on a terminal it then gives you a busybox
+#     shell on the guest's console (`exit` powers off, Ctrl-] ends the
+#     session), elsewhere the domain powers off.
 set -u
 cd "$(dirname "$0")/.."
 
@@ -16,12 +18,18 @@ echo "== exit status $status (0: the guest powered off after its checks)"
 [ "$status" = 0 ] || exit 1
 
 echo
-if ! kernel=$(scripts/fetch-kernel.sh) || ! initrd=$(scripts/make-initramfs.sh); then
+shell=()
+if [ -t 0 ] && [ -t 1 ]; then
+	shell=(build/initramfs-shell.cpio.gz scripts/initramfs-shell.sh)
+fi
+if ! kernel=$(scripts/fetch-kernel.sh) || ! initrd=$(scripts/make-initramfs.sh "${shell[@]}"); then
 	echo "demo: could not fetch Debian's kernel or busybox; skipping that part"
 	exit 0
 fi
 echo "== xenlet run $kernel --ramdisk $initrd --stats"
 ./xenlet run "$kernel" --ramdisk "$initrd" --stats --cmdline "console=hvc0 earlyprintk=xen"
 status=$?
-echo "== exit status $status (0: Debian's kernel reached user space and powered off)"
+echo "== exit status $status (0: Debian's kernel reached user space and powered off;" \
+	"6: Ctrl-] ended the session)"
+[ "$status" = 6 ] && status=0 # the user ended the session
 exit "$status"
