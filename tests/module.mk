@@ -50,6 +50,7 @@ INTEGRATION_TESTS += tests/integration/guest-start-info.sh \
 INTEGRATION_TESTS += tests/integration/guest-mmu.sh
 INTEGRATION_TESTS += tests/integration/guest-traps.sh
 INTEGRATION_TESTS += tests/integration/guest-events.sh
+INTEGRATION_TESTS += tests/integration/guest-console-in.sh
 INTEGRATION_TESTS += tests/integration/guest-hostile.sh
 INTEGRATION_TESTS += tests/integration/guest-preempt.sh
 BENCHES += scripts/bench-hypercall.sh

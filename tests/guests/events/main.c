@@ -17,6 +17,7 @@
 #include <xen/io/console.h>
 
 #include "cmdline.h"
+#include "evtchn.h"
 #include "hypercall.h"
 #include "libc.h"
 #include "pvclock.h"
@@ -35,18 +36,6 @@ static struct shared_info *shared;
 static char step[16];
 static uint32_t timer_port;
 
-static long evtchn_op(int cmd, void *arg)
-{
-	return hypercall_via_syscall(__HYPERVISOR_event_channel_op,
-				     (unsigned long)cmd, (unsigned long)arg, 0, 0, 0);
-}
-
-static long send(uint32_t port)
-{
-	struct evtchn_send s = { .port = port };
-	return evtchn_op(EVTCHNOP_send, &s);
-}
-
 /* Puts s in the ring (waiting for room is not needed: the daemon drains
  * at each send) and optionally notifies. */
 static void ring_write(const char *s, int notify)
@@ -63,7 +52,7 @@ static void ring_write(const char *s, int notify)
 		s += n;
 		len -= n;
 		if (notify || len) {
-			check_eq(send(boot_start_info->console.domU.evtchn), 0);
+			check_eq(evtchn_send(boot_start_info->console.domU.evtchn), 0);
 			check_eq(ring->out_cons, ring->out_prod);
 		}
 	}
@@ -84,34 +73,7 @@ static void console_ring(void)
 	ring_write(big, 1);
 	ring_write("events: after the long line\n", 1);
 	/* The xenstore port kicks the store daemon: nothing to see but 0. */
-	check_eq(send(boot_start_info->store_evtchn), 0);
-}
-
-static int pending(uint32_t port)
-{
-	return (shared->evtchn_pending[port / 64] >> (port % 64)) & 1;
-}
-
-/* start_info gives shared_info's machine address: map it over a page of
- * our own bss, as a kernel maps it into its fixmap; then mask every port,
- * as a kernel does before it binds any. */
-static void map_shared_info(void)
-{
-	static uint8_t window[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
-	long rc = hypercall_via_syscall(__HYPERVISOR_update_va_mapping,
-					(unsigned long)window,
-					boot_start_info->shared_info | 0x67 /* P RW US A D */,
-					UVMF_INVLPG, 0, 0);
-	require(rc == 0, "update_va_mapping of shared_info: %ld", rc);
-	shared = (void *)window;
-	for (unsigned i = 0; i < sizeof shared->evtchn_mask / sizeof shared->evtchn_mask[0]; i++)
-		shared->evtchn_mask[i] = ~0UL;
-}
-
-static void unmask(uint32_t port)
-{
-	struct evtchn_unmask um = { .port = port };
-	check_eq(evtchn_op(EVTCHNOP_unmask, &um), 0);
+	check_eq(evtchn_send(boot_start_info->store_evtchn), 0);
 }
 
 static void channel_ops(void)
@@ -120,8 +82,8 @@ static void channel_ops(void)
 	check_eq(evtchn_op(EVTCHNOP_status, &st), 0);
 	check_eq(st.status, EVTCHNSTAT_interdomain);
 	check_eq(st.u.interdomain.dom, 0);
-	check_eq(send(0), -XEN_EINVAL);
-	check_eq(send(1000), -XEN_EINVAL);
+	check_eq(evtchn_send(0), -XEN_EINVAL);
+	check_eq(evtchn_send(1000), -XEN_EINVAL);
 
 	struct evtchn_bind_virq bv = { .virq = VIRQ_TIMER, .vcpu = 0 };
 	check_eq(evtchn_op(EVTCHNOP_bind_virq, &bv), 0);
@@ -136,28 +98,27 @@ static void channel_ops(void)
 	struct vcpu_info *v = &shared->vcpu_info[0];
 	v->evtchn_upcall_mask = 1;
 	shared->evtchn_mask[ipi / 64] |= 1UL << (ipi % 64);
-	check_eq(send(ipi), 0);
-	check(pending(ipi));
+	check_eq(evtchn_send(ipi), 0);
+	check(evtchn_pending(shared, ipi));
 	check_eq(v->evtchn_upcall_pending, 0);
-	struct evtchn_unmask um = { .port = ipi };
-	check_eq(evtchn_op(EVTCHNOP_unmask, &um), 0);
+	check_eq(evtchn_unmask(ipi), 0);
 	check_eq(v->evtchn_upcall_pending, 1);
 	check(v->evtchn_pending_sel & (1UL << (ipi / 64)));
 
 	struct evtchn_close cl = { .port = ipi };
 	check_eq(evtchn_op(EVTCHNOP_close, &cl), 0);
-	check(!pending(ipi));
+	check(!evtchn_pending(shared, ipi));
 	st.port = ipi;
 	check_eq(evtchn_op(EVTCHNOP_status, &st), 0);
 	check_eq(st.status, EVTCHNSTAT_closed);
-	check_eq(send(ipi), -XEN_EINVAL);
+	check_eq(evtchn_send(ipi), -XEN_EINVAL);
 	v->evtchn_pending_sel = 0;
 	v->evtchn_upcall_pending = 0;
 
 	struct evtchn_alloc_unbound au = { .dom = DOMID_SELF, .remote_dom = 0 };
 	check_eq(evtchn_op(EVTCHNOP_alloc_unbound, &au), 0);
-	check_eq(send(au.port), 0);
-	check(!pending(au.port));
+	check_eq(evtchn_send(au.port), 0);
+	check(!evtchn_pending(shared, au.port));
 	check_eq(evtchn_op(EVTCHNOP_init_control, &au), -XEN_ENOSYS);
 }
 
@@ -186,19 +147,10 @@ __asm__(".pushsection .text\n"
 static volatile unsigned upcalls;
 static volatile uint64_t ports_seen;
 
-/* As Linux's 2-level handler: take the selector, then each pending,
- * unmasked port of its words, clearing what it took. */
 void event_record(void)
 {
-	struct vcpu_info *v = &shared->vcpu_info[0];
 	upcalls++;
-	v->evtchn_upcall_pending = 0;
-	uint64_t sel = __atomic_exchange_n(&v->evtchn_pending_sel, 0, __ATOMIC_SEQ_CST);
-	if (sel & 1) {
-		uint64_t p = shared->evtchn_pending[0] & ~shared->evtchn_mask[0];
-		__atomic_fetch_and(&shared->evtchn_pending[0], ~p, __ATOMIC_SEQ_CST);
-		ports_seen |= p;
-	}
+	ports_seen |= evtchn_take_pending(shared);
 }
 
 /* Xen system time the way a PV kernel reads it (pvclock). */
@@ -228,7 +180,7 @@ static void timer_and_block(void)
 
 	/* Masked while we arm the timer, as a kernel would be. */
 	v->evtchn_upcall_mask = 1;
-	unmask(timer_port);
+	check_eq(evtchn_unmask(timer_port), 0);
 	upcalls = 0;
 	ports_seen = 0;
 	uint64_t deadline = system_time() + 5000000; /* 5 ms */
@@ -252,8 +204,8 @@ static void timer_and_block(void)
 	check_eq(hypercall_via_syscall(__HYPERVISOR_set_timer_op, 0, 0, 0, 0, 0), 0);
 	struct evtchn_bind_ipi bi = { .vcpu = 0 };
 	check_eq(evtchn_op(EVTCHNOP_bind_ipi, &bi), 0);
-	unmask(bi.port);
-	check_eq(send(bi.port), 0);
+	check_eq(evtchn_unmask(bi.port), 0);
+	check_eq(evtchn_send(bi.port), 0);
 	rc = HYPERVISOR_sched_op(SCHEDOP_block, 0);
 	check_eq(rc, 0);
 	check_eq(upcalls, 2);
@@ -262,7 +214,7 @@ static void timer_and_block(void)
 
 void test_main(void)
 {
-	map_shared_info();
+	shared = shared_info_map();
 	console_ring();
 	/* The console daemon signalled room at each send (port 2 pending,
 	 * masked); a send on the store port kicked the daemon. */

@@ -20,6 +20,7 @@
 #include <xen/event_channel.h>
 #include <xen/vcpu.h>
 
+#include "evtchn.h"
 #include "hypercall.h"
 #include "pv_mmu.h"
 #include "pvclock.h"
@@ -52,42 +53,17 @@ static int8_t tsc_shift;
 static uint8_t kernel_stack[16384] __attribute__((aligned(16)));
 static uint8_t user_stack[8192] __attribute__((aligned(16)));
 
-static long evtchn_op(int cmd, void *arg)
-{
-	return hypercall_via_syscall(__HYPERVISOR_event_channel_op, (unsigned long)cmd,
-				     (unsigned long)arg, 0, 0, 0);
-}
-
 static long vcpu_op(int cmd, void *arg)
 {
 	return hypercall_via_syscall(__HYPERVISOR_vcpu_op, (unsigned long)cmd, 0,
 				     (unsigned long)arg, 0, 0);
 }
 
-/* As Linux's 2-level handler: clear the upcall flag, take the selector,
- * and clear each pending, unmasked port of its words, so that the next
- * tick is a fresh upcall.  Returns the ports of word 0 (the timer's). */
-static uint64_t take_pending(void)
-{
-	vi->evtchn_upcall_pending = 0;
-	uint64_t sel = __atomic_exchange_n(&vi->evtchn_pending_sel, 0, __ATOMIC_SEQ_CST);
-	uint64_t word0 = 0;
-	while (sel) {
-		unsigned w = (unsigned)__builtin_ctzl(sel);
-		sel &= sel - 1;
-		uint64_t p = shared->evtchn_pending[w] & ~shared->evtchn_mask[w];
-		__atomic_fetch_and(&shared->evtchn_pending[w], ~p, __ATOMIC_SEQ_CST);
-		if (w == 0)
-			word0 = p;
-	}
-	return word0;
-}
-
 /* trap_hook for the event callback, the only handler this guest has. */
 static void on_upcall(struct trap_stack *s)
 {
 	unsigned n = nr_upcalls;
-	uint64_t ports = take_pending();
+	uint64_t ports = evtchn_take_pending(shared);
 	if (n < MAX_RECORDS)
 		records[n] = (struct upcall){
 			.rip = s->frame[2], .cs = s->frame[3], .rflags = s->frame[4],
@@ -101,23 +77,17 @@ static void on_upcall(struct trap_stack *s)
  * (each phase counts its own). */
 static void restart_count(void)
 {
-	take_pending();
+	evtchn_take_pending(shared);
 	nr_upcalls = 0;
 }
 
 static void setup(void)
 {
-	static uint8_t window[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
-	long rc = update_va(window, boot_start_info->shared_info | PTE_P | PTE_RW | PTE_A |
-			    PTE_D, UVMF_INVLPG);
-	require(rc == 0, "update_va_mapping of shared_info: %ld", rc);
-	shared = (struct shared_info *)window;
+	/* Every port masked but the timer's, as a kernel starts, and events
+	 * masked while we wire things up. */
+	shared = shared_info_map();
 	vi = &shared->vcpu_info[0];
-	/* Masked while we wire things up, and every port masked but the
-	 * timer's, as a kernel starts. */
 	vi->evtchn_upcall_mask = 1;
-	for (unsigned i = 0; i < sizeof shared->evtchn_mask / sizeof shared->evtchn_mask[0]; i++)
-		shared->evtchn_mask[i] = ~0UL;
 
 	trap_hook = on_upcall;
 	struct callback_register cb = {
@@ -132,8 +102,7 @@ static void setup(void)
 	timer_port = bv.port;
 	require(timer_port > 0 && timer_port < 64, "VIRQ_TIMER on port %u, outside word 0",
 		timer_port);
-	struct evtchn_unmask um = { .port = timer_port };
-	require(evtchn_op(EVTCHNOP_unmask, &um) == 0, "EVTCHNOP_unmask(%u)", timer_port);
+	require(evtchn_unmask(timer_port) == 0, "EVTCHNOP_unmask(%u)", timer_port);
 
 	/* The TSC's rate, read once: the loops only run rdtsc. */
 	tsc_mul = vi->time.tsc_to_system_mul;
