@@ -103,43 +103,40 @@ uint64_t platform_get_segment_base(struct core *c, enum segment_base which)
 	return m.e.data;
 }
 
-/* KVM_SET_SREGS takes a new CR0 between exits, at CPL3 (a hypercall's
- * exit) as at the trap stub's CPL0 `out`. */
-void platform_set_cr0_ts(struct core *c, int set)
+/* One bit of CR0 or CR4 changed with KVM_SET_SREGS, between exits: at
+ * CPL3 (a hypercall's exit) as at the trap stub's CPL0 `out`. */
+static void set_cr_bit(struct host_platform *p, int cr4, uint64_t bit, int set)
 {
-	struct host_platform *p = c->plat;
-	p->cr0_ts = set;
 	if (p->vcpu_fd < 0)
-		return;
+		return; /* unit tests: the platform's record is all there is */
 	struct kvm_sregs sr;
 	if (ioctl(p->vcpu_fd, KVM_GET_SREGS, &sr) < 0) {
 		p->failed = 1;
 		return;
 	}
-	uint64_t cr0 = set ? sr.cr0 | 8 : sr.cr0 & ~8ULL;
-	if (cr0 == sr.cr0)
+	__u64 *cr = cr4 ? &sr.cr4 : &sr.cr0;
+	uint64_t v = set ? *cr | bit : *cr & ~bit;
+	if (v == *cr)
 		return;
-	sr.cr0 = cr0;
+	*cr = v;
 	if (ioctl(p->vcpu_fd, KVM_SET_SREGS, &sr) < 0)
 		p->failed = 1;
 }
 
-/* KVM_SET_SREGS, as for CR0.TS.  KVM takes CR4.OSXSAVE once the vCPU's
- * CPUID offers XSAVE, and then answers plain `cpuid` with it. */
+void platform_set_cr0_ts(struct core *c, int set)
+{
+	struct host_platform *p = c->plat;
+	p->cr0_ts = set;
+	set_cr_bit(p, 0, 8, set);
+}
+
+/* KVM takes CR4.OSXSAVE once the vCPU's CPUID offers XSAVE, and then
+ * answers plain `cpuid` with it. */
 void platform_set_cr4_osxsave(struct core *c, int set)
 {
 	struct host_platform *p = c->plat;
 	p->cr4_osxsave = set;
-	if (p->vcpu_fd < 0)
-		return;
-	struct kvm_sregs sr;
-	if (ioctl(p->vcpu_fd, KVM_GET_SREGS, &sr) < 0) {
-		p->failed = 1;
-		return;
-	}
-	sr.cr4 = set ? sr.cr4 | GUEST_CR4_OSXSAVE : sr.cr4 & ~GUEST_CR4_OSXSAVE;
-	if (ioctl(p->vcpu_fd, KVM_SET_SREGS, &sr) < 0)
-		p->failed = 1;
+	set_cr_bit(p, 1, GUEST_CR4_OSXSAVE, set);
 }
 
 /* The table the vCPU answers plain `cpuid` from (read back after

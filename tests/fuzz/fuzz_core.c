@@ -84,6 +84,7 @@
 #include "pv-shim/core/mm.h"
 #include "pv-shim/shim_abi.h"
 #include "emu/platform_host.h"
+#include "tests/fuzz/fuzz_input.h"
 
 #define PAGE 4096ULL
 #define NR_PAGES 32
@@ -176,20 +177,6 @@ struct call {
 };
 enum { SEL_VECTOR, SEL_MODE, SEL_RAX, SEL_RDI, SEL_RSI, SEL_RDX, SEL_R10,
        SEL_R8, SEL_RIP };
-
-struct input {
-	const uint8_t *p;
-	size_t n;
-};
-
-static void take(struct input *in, void *dst, size_t len)
-{
-	size_t have = in->n < len ? in->n : len;
-	memcpy(dst, in->p, have);
-	memset((uint8_t *)dst + have, 0, len - have);
-	in->p += have;
-	in->n -= have;
-}
 
 static uint8_t *ram;            /* exactly RAM_BYTES, guard pages around */
 static uint8_t ram_before[RAM_BYTES];

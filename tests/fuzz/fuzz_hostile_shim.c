@@ -48,6 +48,7 @@
 #include "emu/console_backend.h"
 #include "emu/domain.h"
 #include "emu/stats.h"
+#include "tests/fuzz/fuzz_input.h"
 
 #define PAGE 4096ULL
 #define NR_PAGES 16
@@ -95,20 +96,6 @@ static struct domain d;
 static struct launcher_stats lstats;
 static FILE *null;
 static uint64_t tsc;
-
-struct input {
-	const uint8_t *p;
-	size_t n;
-};
-
-static void take(struct input *in, void *dst, size_t len)
-{
-	size_t have = in->n < len ? in->n : len;
-	memcpy(dst, in->p, have);
-	memset((uint8_t *)dst + have, 0, len - have);
-	in->p += have;
-	in->n -= have;
-}
 
 /* len bytes with a poisoned guard page either side. */
 static uint8_t *guarded(size_t len)
