@@ -10,7 +10,7 @@
  * which follows the guest's virtual one (platform_set_cr4_osxsave).
  */
 #include <stdlib.h>
-#include "pv-shim/core/cpuid_policy.h"
+#include "pv-shim/core/emulate/cpuid_policy.h"
 #include "emu/cpuid_table.h"
 
 static int in_hypervisor_range(uint32_t leaf)

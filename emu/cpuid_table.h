@@ -3,7 +3,7 @@
 #define XENLET_CPUID_TABLE_H
 
 #include <linux/kvm.h>
-#include "pv-shim/core/cpuid_policy.h"
+#include "pv-shim/core/emulate/cpuid_policy.h"
 
 /* KVM's supported table with every entry under the PV policy for XSAVE
  * state x, KVM's own hypervisor leaves replaced by Xen's; malloc'd, NULL

@@ -9,7 +9,7 @@
  * host's own 0xd.1 EBX would count its supervisor (XSS) states too.
  */
 #include <cpuid.h>
-#include "pv-shim/core/cpuid_policy.h"
+#include "pv-shim/core/emulate/cpuid_policy.h"
 #include "emu/host_xstate.h"
 
 #define CPUID1_ECX_OSXSAVE   (1u << 27)

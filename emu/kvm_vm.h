@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <linux/kvm.h>
-#include "pv-shim/core/cpuid_policy.h"
+#include "pv-shim/core/emulate/cpuid_policy.h"
 
 struct kvm_vm {
 	int kvm_fd, vm_fd, vcpu_fd;

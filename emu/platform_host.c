@@ -3,7 +3,7 @@
 #include <sys/ioctl.h>
 #include <linux/kvm.h>
 #include "pv-shim/core/core.h"
-#include "pv-shim/core/guest_cr4.h"
+#include "pv-shim/core/emulate/guest_cr4.h"
 #include "pv-shim/core/platform.h"
 #include "pv-shim/shim_abi.h"
 #include "emu/platform_host.h"

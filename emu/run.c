@@ -15,7 +15,7 @@
 #include "emu/domain_build.h"
 #include "emu/xen_image.h"
 #include "emu/host_xstate.h"
-#include "pv-shim/core/guest_cr4.h"
+#include "pv-shim/core/emulate/guest_cr4.h"
 
 #define CALIBRATE_ROUNDS 4
 #define XENLET_GUEST_DOMID 1

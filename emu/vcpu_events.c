@@ -31,8 +31,8 @@
 #include <time.h>
 #include <unistd.h>
 #include "pv-shim/core/xen_abi.h"
-#include "pv-shim/core/traps.h"
-#include "pv-shim/core/vtime.h"
+#include "pv-shim/core/traps/traps.h"
+#include "pv-shim/core/sched/vtime.h"
 #include "emu/domain.h"
 
 #define KICK_SIGNAL SIGUSR1

@@ -1,7 +1,7 @@
 # pv-shim: the in-guest shim (freestanding, CPL0) and the portable core,
 # which is also built hosted for the launcher and the unit tests.
 
-CORE_SRCS := $(wildcard pv-shim/core/*.c)
+CORE_SRCS := $(wildcard pv-shim/core/*.c pv-shim/core/*/*.c)
 SHIM_ARCH_SRCS := $(wildcard pv-shim/arch/x86_64/*.c)
 SHIM_ASM_SRCS := $(wildcard pv-shim/arch/x86_64/*.S)
 

@@ -9,10 +9,10 @@
 
 #include <stdint.h>
 #include "pv-shim/core/trap_frame.h"
-#include "pv-shim/core/mm.h"
-#include "pv-shim/core/traps_state.h"
-#include "pv-shim/core/evtchn.h"
-#include "pv-shim/core/vtime.h"
+#include "pv-shim/core/mm/mm.h"
+#include "pv-shim/core/traps/traps_state.h"
+#include "pv-shim/core/events/evtchn.h"
+#include "pv-shim/core/sched/vtime.h"
 
 #define CORE_STATE_MAGIC 0x65726f63u /* "core" */
 #define CORE_NR_HYPERCALLS 64        /* Xen's table size; higher is -ENOSYS */

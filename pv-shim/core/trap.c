@@ -28,11 +28,11 @@
  */
 #include "pv-shim/core/xen_abi.h"
 #include <xen/vcpu.h>
-#include "pv-shim/core/emulate.h"
+#include "pv-shim/core/emulate/emulate.h"
 #include "pv-shim/core/hypercall.h"
-#include "pv-shim/core/mm_ptwr.h"
+#include "pv-shim/core/mm/mm_ptwr.h"
 #include "pv-shim/core/platform.h"
-#include "pv-shim/core/traps.h"
+#include "pv-shim/core/traps/traps.h"
 
 #define X86_VEC_BP 3
 #define X86_VEC_UD 6

@@ -78,10 +78,10 @@
 
 #include "pv-shim/core/xen_abi.h"
 #include "pv-shim/core/core.h"
-#include "pv-shim/core/guest_cr4.h"
+#include "pv-shim/core/emulate/guest_cr4.h"
 #include "pv-shim/core/platform.h"
-#include "pv-shim/core/traps_state.h"
-#include "pv-shim/core/mm.h"
+#include "pv-shim/core/traps/traps_state.h"
+#include "pv-shim/core/mm/mm.h"
 #include "pv-shim/shim_abi.h"
 #include "emu/platform_host.h"
 #include "tests/fuzz/fuzz_input.h"

@@ -40,10 +40,10 @@
 
 #include "pv-shim/core/xen_abi.h"
 #include "pv-shim/core/core.h"
-#include "pv-shim/core/evtchn.h"
+#include "pv-shim/core/events/evtchn.h"
 #include "pv-shim/core/platform.h"
 #include "pv-shim/core/shared_info.h"
-#include "pv-shim/core/vtime.h"
+#include "pv-shim/core/sched/vtime.h"
 #include "pv-shim/shim_abi.h"
 #include "emu/console_backend.h"
 #include "emu/domain.h"

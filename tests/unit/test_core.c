@@ -14,8 +14,8 @@
 
 #include "pv-shim/core/xen_abi.h"
 #include "pv-shim/core/core.h"
-#include "pv-shim/core/cpuid_policy.h"
-#include "pv-shim/core/guest_cr4.h"
+#include "pv-shim/core/emulate/cpuid_policy.h"
+#include "pv-shim/core/emulate/guest_cr4.h"
 #include "emu/cpuid_table.h"
 #include "pv-shim/shim_abi.h"
 #include "tests/unit/fake_guest.h"

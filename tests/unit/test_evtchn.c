@@ -11,7 +11,7 @@
 #include "pv-shim/core/xen_abi.h"
 #include <xen/event_channel.h>
 #include "pv-shim/core/core.h"
-#include "pv-shim/core/evtchn.h"
+#include "pv-shim/core/events/evtchn.h"
 #include "pv-shim/core/shared_info.h"
 #include "pv-shim/shim_abi.h"
 #include "tests/unit/fake_guest.h"

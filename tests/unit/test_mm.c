@@ -12,7 +12,7 @@
 #include "pv-shim/core/xen_abi.h"
 #include <xen/memory.h>
 #include "pv-shim/core/core.h"
-#include "pv-shim/core/mm.h"
+#include "pv-shim/core/mm/mm.h"
 #include "pv-shim/shim_abi.h"
 #include "tests/unit/fake_guest.h"
 

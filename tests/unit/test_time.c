@@ -16,10 +16,10 @@
 #include <xen/event_channel.h>
 #include <xen/vcpu.h>
 #include "pv-shim/core/core.h"
-#include "pv-shim/core/evtchn.h"
+#include "pv-shim/core/events/evtchn.h"
 #include "pv-shim/core/shared_info.h"
-#include "pv-shim/core/traps.h"
-#include "pv-shim/core/vtime.h"
+#include "pv-shim/core/traps/traps.h"
+#include "pv-shim/core/sched/vtime.h"
 #include "pv-shim/shim_abi.h"
 #include "tests/unit/fake_guest.h"
 

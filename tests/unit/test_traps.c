@@ -16,9 +16,9 @@
 #include <xen/callback.h>
 #include <xen/physdev.h>
 #include "pv-shim/core/core.h"
-#include "pv-shim/core/guest_cr4.h"
+#include "pv-shim/core/emulate/guest_cr4.h"
 #include "pv-shim/core/shared_info.h"
-#include "pv-shim/core/mm.h"
+#include "pv-shim/core/mm/mm.h"
 #include "pv-shim/core/platform.h"
 #include "pv-shim/shim_abi.h"
 #include "tests/unit/fake_guest.h"

@@ -5,7 +5,7 @@
  */
 #include "pv-shim/shim_abi.h"
 #include "pv-shim/core/core.h"
-#include "pv-shim/core/guest_cr4.h"
+#include "pv-shim/core/emulate/guest_cr4.h"
 #include "pv-shim/core/platform.h"
 #include "pv-shim/arch/x86_64/cpu.h"
 

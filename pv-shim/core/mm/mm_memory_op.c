@@ -8,7 +8,7 @@
 #include <xen/memory.h>
 #include "pv-shim/core/core.h"
 #include "pv-shim/core/hypercall.h"
-#include "pv-shim/core/mm.h"
+#include "pv-shim/core/mm/mm.h"
 #include "pv-shim/shim_abi.h"
 
 #define E820_RAM 1

@@ -11,8 +11,8 @@
  * the guest's view: CPL3 code on the project's machines runs with the
  * host's CR4, and rdtsc is not emulated.
  */
-#include "pv-shim/core/cpuid_policy.h"
-#include "pv-shim/core/guest_cr4.h"
+#include "pv-shim/core/emulate/cpuid_policy.h"
+#include "pv-shim/core/emulate/guest_cr4.h"
 #include "pv-shim/core/platform.h"
 
 static uint64_t writable(const struct core_layout *l)

@@ -12,7 +12,7 @@
 #include "pv-shim/core/xen_abi.h"
 #include <xen/callback.h>
 #include "pv-shim/core/hypercall.h"
-#include "pv-shim/core/traps.h"
+#include "pv-shim/core/traps/traps.h"
 
 #define X86_VEC_NMI 2
 

@@ -11,7 +11,7 @@
  */
 #include "pv-shim/core/xen_abi.h"
 #include "pv-shim/core/hypercall.h"
-#include "pv-shim/core/traps.h"
+#include "pv-shim/core/traps/traps.h"
 
 #define DR6_RESET    0xffff0ff0ULL
 #define DR6_ZERO     0xffffffff00001000ULL /* reserved 0: bit 12, upper half */

@@ -13,7 +13,7 @@
 #include "pv-shim/core/xen_abi.h"
 #include "pv-shim/core/hypercall.h"
 #include "pv-shim/core/platform.h"
-#include "pv-shim/core/traps.h"
+#include "pv-shim/core/traps/traps.h"
 
 long hypercall_set_segment_base(struct core *c, const uint64_t args[5])
 {

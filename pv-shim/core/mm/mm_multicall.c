@@ -8,8 +8,8 @@
 #include "pv-shim/core/xen_abi.h"
 #include "pv-shim/core/core.h"
 #include "pv-shim/core/hypercall.h"
-#include "pv-shim/core/mm.h"
-#include "pv-shim/core/mm_batch.h"
+#include "pv-shim/core/mm/mm.h"
+#include "pv-shim/core/mm/mm_batch.h"
 
 /* multicall(call_list, nr_calls) */
 long hypercall_multicall(struct core *c, const uint64_t args[5])

@@ -7,7 +7,7 @@
  * PCI probe relies on that.  `in`/`out` with an imm8 or %dx port, 8, 16
  * or 32 bits; the string forms are not emulated.
  */
-#include "pv-shim/core/emulate.h"
+#include "pv-shim/core/emulate/emulate.h"
 
 #define PREFIX_OPSIZE 0x66
 

@@ -17,8 +17,8 @@
  * is the copy, saved from the CPU when the guest last left user mode.
  */
 #include "pv-shim/core/xen_abi.h"
-#include "pv-shim/core/emulate.h"
-#include "pv-shim/core/guest_cr4.h"
+#include "pv-shim/core/emulate/emulate.h"
+#include "pv-shim/core/emulate/guest_cr4.h"
 #include "pv-shim/core/platform.h"
 
 #define MSR_FS_BASE        0xc0000100u

@@ -14,7 +14,7 @@
  * handler runs with TF, NT, RF, AC cleared, on the new stack.
  */
 #include "pv-shim/core/xen_abi.h"
-#include "pv-shim/core/traps.h"
+#include "pv-shim/core/traps/traps.h"
 #include "pv-shim/core/platform.h"
 #include "pv-shim/core/shared_info.h"
 #include "pv-shim/shim_abi.h"

@@ -12,9 +12,9 @@
  * value and must do without XSAVE.  Nothing is loaded into the CPU: the
  * vCPU already has that XCR0 (the launcher gave it with KVM_SET_XCRS).
  */
-#include "pv-shim/core/cpuid_policy.h"
-#include "pv-shim/core/emulate.h"
-#include "pv-shim/core/guest_cr4.h"
+#include "pv-shim/core/emulate/cpuid_policy.h"
+#include "pv-shim/core/emulate/emulate.h"
+#include "pv-shim/core/emulate/guest_cr4.h"
 
 int emulate_xsetbv(struct core *c, struct trap_frame *f, const uint8_t insn[2],
 		   char *why, size_t whylen)

@@ -1,7 +1,7 @@
 /* HYPERVISOR_sched_op: yield and shutdown for now (one vCPU, no events). */
 #include "pv-shim/core/xen_abi.h"
 #include "pv-shim/core/hypercall.h"
-#include "pv-shim/core/sched_block.h"
+#include "pv-shim/core/sched/sched_block.h"
 
 long hypercall_sched_op(struct core *c, const uint64_t args[5])
 {

@@ -5,9 +5,9 @@
 #include "pv-shim/core/xen_abi.h"
 #include "pv-shim/core/core.h"
 #include "pv-shim/core/hypercall.h"
-#include "pv-shim/core/mm.h"
-#include "pv-shim/core/mm_batch.h"
-#include "pv-shim/core/mm_pte.h"
+#include "pv-shim/core/mm/mm.h"
+#include "pv-shim/core/mm/mm_batch.h"
+#include "pv-shim/core/mm/mm_pte.h"
 #include "pv-shim/core/platform.h"
 
 /* Xen's bound on MMUEXT_SET_LDT's entry count. */

@@ -21,9 +21,9 @@
  */
 #include "pv-shim/core/xen_abi.h"
 #include "pv-shim/core/hypercall.h"
-#include "pv-shim/core/mm.h"
+#include "pv-shim/core/mm/mm.h"
 #include "pv-shim/core/platform.h"
-#include "pv-shim/core/traps.h"
+#include "pv-shim/core/traps/traps.h"
 
 #define DESC_S        (1ULL << 44)
 #define DESC_P        (1ULL << 47)

@@ -1,8 +1,8 @@
 /* The request loop of mmu_update and mmuext_op (mm_batch.h). */
 #include "pv-shim/core/xen_abi.h"
 #include "pv-shim/core/core.h"
-#include "pv-shim/core/mm.h"
-#include "pv-shim/core/mm_batch.h"
+#include "pv-shim/core/mm/mm.h"
+#include "pv-shim/core/mm/mm_batch.h"
 #include "pv-shim/core/platform.h"
 
 void mm_batch_start(struct core *c, struct mm_batch *b, const uint64_t args[5],

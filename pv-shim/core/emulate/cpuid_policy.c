@@ -21,9 +21,9 @@
  * The hypervisor leaves at 0x40000000 say "XenVMMXenVMM", whatever the
  * CPU had there (KVM's own signature, in the launcher's table).
  */
-#include "pv-shim/core/cpuid_policy.h"
-#include "pv-shim/core/emulate.h"
-#include "pv-shim/core/guest_cr4.h"
+#include "pv-shim/core/emulate/cpuid_policy.h"
+#include "pv-shim/core/emulate/emulate.h"
+#include "pv-shim/core/emulate/guest_cr4.h"
 #include "pv-shim/core/platform.h"
 
 #define BIT(n) (1u << (n))

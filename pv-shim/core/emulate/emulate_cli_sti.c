@@ -6,7 +6,7 @@
  * instructions with pushf/cli/popf (Linux's cmpxchg16b emulation) must
  * simply run on.  Without the privilege they stay a #GP for the guest.
  */
-#include "pv-shim/core/emulate.h"
+#include "pv-shim/core/emulate/emulate.h"
 
 #define OP_CLI 0xfa
 #define OP_STI 0xfb

@@ -7,10 +7,10 @@
 #include "pv-shim/core/xen_abi.h"
 #include <xen/event_channel.h>
 #include "pv-shim/core/hypercall.h"
-#include "pv-shim/core/evtchn.h"
+#include "pv-shim/core/events/evtchn.h"
 #include "pv-shim/core/platform.h"
 #include "pv-shim/core/shared_info.h"
-#include "pv-shim/core/vtime.h"
+#include "pv-shim/core/sched/vtime.h"
 
 #define BITS_PER_WORD 64
 

@@ -6,12 +6,12 @@
 #include "pv-shim/core/xen_abi.h"
 #include <xen/vcpu.h>
 #include "pv-shim/core/hypercall.h"
-#include "pv-shim/core/evtchn.h"
-#include "pv-shim/core/mm.h"
+#include "pv-shim/core/events/evtchn.h"
+#include "pv-shim/core/mm/mm.h"
 #include "pv-shim/core/platform.h"
 #include "pv-shim/core/shared_info.h"
-#include "pv-shim/core/traps.h"
-#include "pv-shim/core/vtime.h"
+#include "pv-shim/core/traps/traps.h"
+#include "pv-shim/core/sched/vtime.h"
 
 #define PAGE_SIZE 4096ULL
 #define MIN_PERIOD_NS 1000000ULL /* Xen refuses periodic timers under 1 ms */

@@ -6,8 +6,8 @@
  */
 #include "pv-shim/core/xen_abi.h"
 #include "pv-shim/core/core.h"
-#include "pv-shim/core/mm.h"
-#include "pv-shim/core/mm_pte.h"
+#include "pv-shim/core/mm/mm.h"
+#include "pv-shim/core/mm/mm_pte.h"
 #include "pv-shim/core/platform.h"
 #include "pv-shim/shim_abi.h"
 

@@ -9,7 +9,7 @@
  */
 #include "pv-shim/core/xen_abi.h"
 #include "pv-shim/core/hypercall.h"
-#include "pv-shim/core/traps.h"
+#include "pv-shim/core/traps/traps.h"
 
 long hypercall_set_trap_table(struct core *c, const uint64_t args[5])
 {

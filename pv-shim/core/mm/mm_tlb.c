@@ -16,7 +16,7 @@
  * global pages here: CR4.PGE is clear, so a CR3 load flushes everything.)
  */
 #include "pv-shim/core/core.h"
-#include "pv-shim/core/mm.h"
+#include "pv-shim/core/mm/mm.h"
 #include "pv-shim/core/platform.h"
 
 void mm_flush_tlb(struct core *c)

@@ -17,9 +17,9 @@
  */
 #include "pv-shim/core/xen_abi.h"
 #include "pv-shim/core/core.h"
-#include "pv-shim/core/mm.h"
-#include "pv-shim/core/mm_ptwr.h"
-#include "pv-shim/core/mm_pte.h"
+#include "pv-shim/core/mm/mm.h"
+#include "pv-shim/core/mm/mm_ptwr.h"
+#include "pv-shim/core/mm/mm_pte.h"
 #include "pv-shim/core/platform.h"
 
 #define PFEC_PRESENT 0x01ULL

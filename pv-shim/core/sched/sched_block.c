@@ -7,11 +7,11 @@
 #include "pv-shim/core/xen_abi.h"
 #include <xen/event_channel.h>
 #include "pv-shim/core/core.h"
-#include "pv-shim/core/evtchn.h"
+#include "pv-shim/core/events/evtchn.h"
 #include "pv-shim/core/platform.h"
-#include "pv-shim/core/sched_block.h"
+#include "pv-shim/core/sched/sched_block.h"
 #include "pv-shim/core/shared_info.h"
-#include "pv-shim/core/vtime.h"
+#include "pv-shim/core/sched/vtime.h"
 
 #define POLL_MAX_PORTS 128 /* Xen's limit too */
 

@@ -13,7 +13,7 @@
  * crashes it.
  */
 #include "pv-shim/core/xen_abi.h"
-#include "pv-shim/core/traps.h"
+#include "pv-shim/core/traps/traps.h"
 #include "pv-shim/core/shared_info.h"
 #include "pv-shim/shim_abi.h"
 
