@@ -54,6 +54,7 @@ INTEGRATION_TESTS += tests/integration/guest-console-in.sh
 INTEGRATION_TESTS += tests/integration/guest-hostile.sh
 INTEGRATION_TESTS += tests/integration/guest-preempt.sh
 BENCHES += scripts/bench-hypercall.sh
+BENCHES += scripts/bench-events.sh
 
 # ---- Programs for a guest's user space: static, with glibc's libc.a, put
 # into a busybox initramfs (scripts/make-initramfs.sh) by the tests that
