@@ -66,5 +66,6 @@ $(BUILD)/tests/user/%: tests/user/%.c
 PROGRAMS += $(USER_PROGRAMS)
 INTEGRATION_TESTS += tests/integration/user-state.sh
 INTEGRATION_TESTS += tests/integration/debian-live.sh
+INTEGRATION_TESTS += tests/integration/console-terminal.sh
 include tests/unit/unit.mk
 include tests/fuzz/fuzz.mk
