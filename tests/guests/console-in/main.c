@@ -69,16 +69,7 @@ static void setup(void)
 	shared = shared_info_map();
 	shared->vcpu_info[0].evtchn_upcall_mask = 1;
 	trap_hook = on_upcall;
-	struct callback_register cb = {
-		.type = CALLBACKTYPE_event, .flags = CALLBACKF_mask_events,
-		.address = (unsigned long)event_callback,
-	};
-	require(hypercall_via_syscall(__HYPERVISOR_callback_op, CALLBACKOP_register,
-				      (unsigned long)&cb, 0, 0, 0) == 0,
-		"CALLBACKOP_register of the event callback");
-	struct evtchn_bind_virq bv = { .virq = VIRQ_TIMER, .vcpu = 0 };
-	require(evtchn_op(EVTCHNOP_bind_virq, &bv) == 0, "EVTCHNOP_bind_virq(VIRQ_TIMER)");
-	require(evtchn_unmask(bv.port) == 0, "EVTCHNOP_unmask(%u)", bv.port);
+	evtchn_timer_upcalls(event_callback);
 	console_port = boot_start_info->console.domU.evtchn;
 	require(evtchn_unmask(console_port) == 0, "EVTCHNOP_unmask(%u) (console)",
 		console_port);

@@ -1,5 +1,7 @@
 #include "evtchn.h"
 
+#include <xen/callback.h>
+
 #include "hypercall.h"
 #include "pv_mmu.h"
 #include "test.h"
@@ -49,4 +51,19 @@ long evtchn_unmask(evtchn_port_t port)
 {
 	struct evtchn_unmask um = { .port = port };
 	return evtchn_op(EVTCHNOP_unmask, &um);
+}
+
+evtchn_port_t evtchn_timer_upcalls(const void *callback)
+{
+	struct callback_register cb = {
+		.type = CALLBACKTYPE_event, .flags = CALLBACKF_mask_events,
+		.address = (unsigned long)callback,
+	};
+	require(hypercall_via_syscall(__HYPERVISOR_callback_op, CALLBACKOP_register,
+				      (unsigned long)&cb, 0, 0, 0) == 0,
+		"CALLBACKOP_register of the event callback");
+	struct evtchn_bind_virq bv = { .virq = VIRQ_TIMER, .vcpu = 0 };
+	require(evtchn_op(EVTCHNOP_bind_virq, &bv) == 0, "EVTCHNOP_bind_virq(VIRQ_TIMER)");
+	require(evtchn_unmask(bv.port) == 0, "EVTCHNOP_unmask(%u)", bv.port);
+	return bv.port;
 }

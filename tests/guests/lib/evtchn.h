@@ -24,6 +24,11 @@ struct shared_info *shared_info_map(void);
 uint64_t evtchn_take_pending(struct shared_info *s);
 
 long evtchn_op(int cmd, void *arg);
+
+/* Registers callback (a TRAP_STUB entry, trap_entry.h) as the event
+ * callback, masking events on entry as Linux registers it, and binds
+ * VIRQ_TIMER on vCPU 0, unmasked; returns its port. */
+evtchn_port_t evtchn_timer_upcalls(const void *callback);
 long evtchn_send(evtchn_port_t port);
 long evtchn_unmask(evtchn_port_t port);
 

@@ -100,19 +100,9 @@ static void setup(void)
 	vi->evtchn_upcall_mask = 1;
 
 	trap_hook = on_upcall;
-	struct callback_register cb = {
-		.type = CALLBACKTYPE_event, .flags = CALLBACKF_mask_events,
-		.address = (unsigned long)event_callback,
-	};
-	require(hypercall_via_syscall(__HYPERVISOR_callback_op, CALLBACKOP_register,
-				      (unsigned long)&cb, 0, 0, 0) == 0,
-		"CALLBACKOP_register of the event callback");
-	struct evtchn_bind_virq bv = { .virq = VIRQ_TIMER, .vcpu = 0 };
-	require(evtchn_op(EVTCHNOP_bind_virq, &bv) == 0, "EVTCHNOP_bind_virq(VIRQ_TIMER)");
-	timer_port = bv.port;
+	timer_port = evtchn_timer_upcalls(event_callback);
 	require(timer_port > 0 && timer_port < 64, "VIRQ_TIMER on port %u, outside word 0",
 		timer_port);
-	require(evtchn_unmask(timer_port) == 0, "EVTCHNOP_unmask(%u)", timer_port);
 
 	/* The TSC's rate, read once: the loops only run rdtsc. */
 	tsc_mul = vi->time.tsc_to_system_mul;
