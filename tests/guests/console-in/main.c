@@ -12,7 +12,6 @@
  * Prints "console-in: got N bytes, cksum C".
  */
 #include <stdint.h>
-#include <xen/callback.h>
 #include <xen/event_channel.h>
 #include <xen/io/console.h>
 
