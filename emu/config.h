@@ -6,6 +6,9 @@
 #include <stdint.h>
 
 enum trap_path_choice { TRAP_PATH_AUTO, TRAP_PATH_GUEST, TRAP_PATH_HOST };
+/* Event-channel ABIs the domain offers: 2-level always, FIFO by default
+ * (as Xen); a guest uses FIFO only if it asks (EVTCHNOP_init_control). */
+enum evtchn_abi_choice { EVTCHN_ABI_FIFO, EVTCHN_ABI_2L };
 
 struct xenlet_config {
 	const char *kernel;
@@ -14,6 +17,7 @@ struct xenlet_config {
 	uint64_t memory_mib;
 	unsigned vcpus;
 	enum trap_path_choice trap_path;
+	enum evtchn_abi_choice evtchn_abi;
 	const char *xenstore_socket; /* NULL: the daemon has no socket */
 	bool stats;
 };

@@ -10,14 +10,15 @@
 #include "emu/domain.h"
 
 /* A backend's event to the guest, as dom0 sends one on its end of the
- * channel: pending the 2-level way (atomic on shared memory, so any thread
+ * channel: pending the 2-level way (atomic on shared memory) or, with
+ * FIFO, left for the core to link (evtchn_raise_from_dom0: any thread
  * may), and the vCPU woken if it sleeps in SCHEDOP_block or kicked if it
  * runs guest code. */
 static void signal_guest(struct domain *d, uint32_t port)
 {
 	if (d->core.st->evtchn.port[port].state != EVTCHN_INTERDOMAIN)
 		return; /* the guest closed its end */
-	if (evtchn_set_pending(&d->core, port))
+	if (evtchn_raise_from_dom0(&d->core, port))
 		vcpu_events_kick(d);
 	else
 		vcpu_clock_wake(d); /* SCHEDOP_poll waits on masked ports too */

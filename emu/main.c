@@ -19,6 +19,9 @@ static void run_usage(FILE *out)
 		"  --trap-path PATH      where the hypercall/trap core runs:\n"
 		"                        guest (in the shim), host (in the launcher)\n"
 		"                        or auto (measured at start-up; default)\n"
+		"  --evtchn ABI          event channels offered: fifo (FIFO and\n"
+		"                        2-level, the guest picks; default, as Xen)\n"
+		"                        or 2l (FIFO's hypercalls say -ENOSYS)\n"
 		"  --stats               print transitions and VM exits at exit\n"
 		"  --xenstore-socket P   serve the embedded xenstore to dom0 tools\n"
 		"                        (xenstore-ls etc. with XENSTORED_PATH=P)\n"
@@ -48,6 +51,7 @@ static int cmd_run(int argc, char **argv)
 		{ "memory", required_argument, NULL, 'm' },
 		{ "vcpus", required_argument, NULL, 'v' },
 		{ "trap-path", required_argument, NULL, 't' },
+		{ "evtchn", required_argument, NULL, 'e' },
 		{ "stats", no_argument, NULL, 's' },
 		{ "xenstore-socket", required_argument, NULL, 'x' },
 		{ "help", no_argument, NULL, 'h' },
@@ -57,6 +61,7 @@ static int cmd_run(int argc, char **argv)
 		.memory_mib = XENLET_DEFAULT_MEMORY_MIB,
 		.vcpus = 1,
 		.trap_path = TRAP_PATH_AUTO,
+		.evtchn_abi = EVTCHN_ABI_FIFO,
 		.cmdline = "",
 	};
 	uint64_t n;
@@ -100,6 +105,16 @@ static int cmd_run(int argc, char **argv)
 				cfg.trap_path = TRAP_PATH_AUTO;
 			else {
 				fprintf(stderr, "xenlet: --trap-path is guest, host or auto\n");
+				return XENLET_EXIT_SETUP;
+			}
+			break;
+		case 'e':
+			if (!strcmp(optarg, "fifo"))
+				cfg.evtchn_abi = EVTCHN_ABI_FIFO;
+			else if (!strcmp(optarg, "2l"))
+				cfg.evtchn_abi = EVTCHN_ABI_2L;
+			else {
+				fprintf(stderr, "xenlet: --evtchn is fifo or 2l\n");
 				return XENLET_EXIT_SETUP;
 			}
 			break;

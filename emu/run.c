@@ -141,7 +141,8 @@ static int setup(struct domain *d, const struct xen_image *img,
 	d->store_evtchn = STORE_EVTCHN;
 	d->console_evtchn = CONSOLE_EVTCHN;
 	d->console_ring = d->ram + (br.layout.console_pfn << PAGE_SHIFT);
-	evtchn_domain_init(&d->core, XENLET_GUEST_DOMID, STORE_EVTCHN, CONSOLE_EVTCHN);
+	evtchn_domain_init(&d->core, XENLET_GUEST_DOMID, STORE_EVTCHN, CONSOLE_EVTCHN,
+			   cfg->evtchn_abi == EVTCHN_ABI_FIFO);
 
 	/* The frame table for the builder's tables: stored before the vCPU
 	 * first runs, so nothing needs queueing for the shim. */

@@ -84,7 +84,7 @@ void vcpu_clock_block(void *opaque)
 	if (__atomic_load_n(&d->vm.run->immediate_exit, __ATOMIC_SEQ_CST))
 		return;
 	if (__atomic_load_n(&core_vcpu_info(&d->core)->evtchn_upcall_pending,
-			    __ATOMIC_SEQ_CST))
+			    __ATOMIC_SEQ_CST) || evtchn_dom0_raised_any(&d->core))
 		return;
 	struct pollfd p = { .fd = d->wake_fd, .events = POLLIN };
 	/* EINTR (a stop signal) returns too: the vCPU loop looks at it. */

@@ -29,6 +29,7 @@
 #include "pv-shim/core/xen_abi.h"
 #include <xen/vcpu.h>
 #include "pv-shim/core/emulate/emulate.h"
+#include "pv-shim/core/events/evtchn.h"
 #include "pv-shim/core/hypercall.h"
 #include "pv-shim/core/mm/mm_ptwr.h"
 #include "pv-shim/core/platform.h"
@@ -239,6 +240,7 @@ enum core_action core_handle_trap(struct core *c, struct trap_frame *f)
 	}
 	if (st->stop_reason == CORE_RUNNING) {
 		vtime_poll_timers(c); /* a timer due fires at the next way out */
+		evtchn_take_dom0_raised(c); /* backends' events, FIFO-linked here */
 		traps_event_upcall(c, f);
 		/* last: the launcher, told now, sees the upcall taken */
 		platform_timer_deadline(c, vtime_next_deadline(c));

@@ -22,7 +22,10 @@
  * A register selector below 0x40 gives that small number (for RIP: that
  * offset into the code page), below 0xc0 one of the target addresses plus
  * the raw register's low 12 bits, else the raw register; RAX's 0x40..0xbf
- * pick xen_version, console_io or sched_op.  The vector selector's low 3
+ * pick xen_version, console_io, sched_op or event_channel_op (whose
+ * commands, FIFO's init_control, expand_array and set_priority among
+ * them, are small RDI numbers; the domain offers FIFO, ports 1 and 2
+ * bound to dom0 as the launcher leaves them).  The vector selector's low 3
  * bits pick #UD at the trampoline, #UD, #GP, #PF, syscall (twice), vector
  * b >> 3 or the raw vector; mode % 4 != 0 is guest kernel mode.
  *
@@ -49,7 +52,8 @@
  *     stores through the platform, a new CR3), when reach is not comparable,
  *     or the PV MMU is on, when the guest names its own frames by number
  *     (mmu_update, mmuext_op copy/clear) and ASan alone checks the bounds;
- *     the registered vcpu_info page (named by number too) is not counted;
+ *     the registered vcpu_info page and the FIFO control block and
+ *     event-array pages (named by number too) are not counted;
  *   - the platform never failed (e.g. the core overran the CPU-op queue);
  *   - nothing outside guest RAM is touched (poisoned guard pages, ASan).
  *
@@ -65,7 +69,8 @@
  *     one WRITABLE ref, an L2/L3/L4 entry one ref of the level below; L4
  *     slots 256-271 are the hypervisor's and hold nothing), pins, the
  *     vCPU's cr3 and user_cr3 (one L4 ref each), a registered vcpu_info
- *     frame and the dom0 holds (one WRITABLE ref each);
+ *     frame, the FIFO control block and event-array frames and the dom0
+ *     holds (one WRITABLE ref each);
  *   - no validated L1 maps a page table writable, and no present entry of
  *     a validated table names a frame outside guest RAM but for the
  *     shared_info frame in an L1.
@@ -405,7 +410,8 @@ static struct trap_frame make_frame(const struct call *k)
 	uint8_t rax = s[SEL_RAX];
 	if (rax >= 0x40 && rax < 0xc0)
 		f.rax = rax < 0x80 ? __HYPERVISOR_xen_version
-		      : rax < 0xa0 ? __HYPERVISOR_console_io : __HYPERVISOR_sched_op;
+		      : rax < 0xa0 ? __HYPERVISOR_console_io
+		      : rax < 0xb0 ? __HYPERVISOR_sched_op : __HYPERVISOR_event_channel_op;
 	else if (rax < 0x40)
 		f.rax = rax;
 	f.rdi = pick(s[SEL_RDI], f.rdi);
@@ -602,6 +608,14 @@ static void check_ownership(void)
 	if (st->vtime.vcpu_info_registered)
 		model_ref(count, type, st->vtime.vcpu_info_gpa / PAGE,
 			  MM_TYPE_WRITABLE, "vcpu_info");
+	const struct evtchn_fifo_state *fs = &st->evtchn.fifo;
+	for (unsigned u = 0; u < EVTCHN_NR_VCPUS; u++)
+		if (fs->vcpu[u].control_set)
+			model_ref(count, type, fs->vcpu[u].control_gfn,
+				  MM_TYPE_WRITABLE, "a FIFO control block");
+	for (uint32_t i = 0; i < fs->nr_array_pages; i++)
+		model_ref(count, type, fs->array_gfn[i], MM_TYPE_WRITABLE,
+			  "an event-array page");
 	for (unsigned i = 0; i < NR_DOM0_FRAMES; i++) {
 		const struct mm_frame *f = &ft[dom0_frames[i]];
 		CHECK(f->type == MM_TYPE_WRITABLE && f->type_count >= 1,
@@ -710,6 +724,9 @@ static enum core_action run_call(const struct call *k)
 	} else if (act == CORE_RESUME && f.vector == VEC_NM) {
 		/* An #NM the guest's virtual CR0.TS did not ask for: the
 		 * instruction runs again, nothing changed. */
+	} else if (act == CORE_RESUME && f.vector == CORE_VEC_EVENT) {
+		/* The launcher's event interrupt is a hint: with no upcall
+		 * due when the core looks, the guest goes on unchanged. */
 	} else if (act == CORE_RESUME) {
 		CHECK(st->vcpu.kernel_mode && (f.vector == VEC_UD || f.vector == VEC_GP),
 		      "vector %lu (kernel mode %u) resumed without emulation or "
@@ -760,6 +777,17 @@ static enum core_action run_call(const struct call *k)
 		changed &= ~vcpu_info_page;
 		touched &= ~vcpu_info_page;
 	}
+	/* So do EVTCHNOP_init_control and expand_array for FIFO's pages. */
+	const struct evtchn_fifo_state *fs = &st->evtchn.fifo;
+	uint32_t fifo_pages = 0;
+	for (unsigned u = 0; u < EVTCHN_NR_VCPUS; u++)
+		if (fs->vcpu[u].control_set && fs->vcpu[u].control_gfn < NR_PAGES)
+			fifo_pages |= 1u << fs->vcpu[u].control_gfn;
+	for (uint32_t i = 0; i < fs->nr_array_pages; i++)
+		if (fs->array_gfn[i] < NR_PAGES)
+			fifo_pages |= 1u << fs->array_gfn[i];
+	changed &= ~fifo_pages;
+	touched &= ~fifo_pages;
 	int tables_moved = st->vcpu.cr3 != cr3 || st->vcpu.user_cr3 != user_cr3 ||
 			   (changed & wleaves & rtables) || st->mm.active;
 	for (uint32_t i = 0; i < plat.cpu_ops_count; i++)
@@ -801,6 +829,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	core.layout.xcr0 = xcr0_choices[(head >> 4) & 3].layout;
 	xcr0_offered = xcr0_choices[(head >> 4) & 3].offered;
 	st->vcpu.cr4_guest = guest_cr4_initial(&core.layout);
+	evtchn_domain_init(&core, 1, 1, 2, 1);
 	if (mm) {
 		memset(plat.shim_region + shim_off_m2p(NR_PAGES), 0,
 		       NR_PAGES * SHIM_M2P_ENTRY_SIZE);

@@ -134,7 +134,7 @@ static void build_domain(void)
 	    mm_hold_for_dom0(&d.core, PG_STORE) ||
 	    mm_hold_for_dom0(&d.core, PG_CONSOLE))
 		abort();
-	evtchn_domain_init(&d.core, 1, STORE_PORT, CONSOLE_PORT);
+	evtchn_domain_init(&d.core, 1, STORE_PORT, CONSOLE_PORT, 1);
 	vtime_init(&d.core, 2500000, tsc, 1700000000, 0);
 }
 
@@ -203,6 +203,7 @@ static void after_exit(enum core_action act)
 	(void)vtime_next_deadline(&d.core);
 	(void)__atomic_load_n(&core_vcpu_info(&d.core)->evtchn_upcall_pending,
 			      __ATOMIC_SEQ_CST);
+	(void)evtchn_dom0_raised_any(&d.core);
 	if (act == CORE_STOP)
 		stop_report(&d);
 }
@@ -273,10 +274,14 @@ static enum core_action run_call(const struct call *k, const uint8_t *frame_in)
 		return act;
 	}
 	case K_BACKEND_EVENT:
-		/* What the xenstore and console daemons call, with any port. */
-		evtchn_set_pending(&d.core, (uint32_t)b);
+		/* What the xenstore and console daemons call, with any port,
+		 * and what the core does with it (FIFO or 2-level, whatever
+		 * the state says). */
+		evtchn_raise_from_dom0(&d.core, (uint32_t)b);
 		evtchn_raise_virq(&d.core, (unsigned)a);
-		evtchn_set_pending(&d.core, STORE_PORT);
+		evtchn_raise_from_dom0(&d.core, STORE_PORT);
+		evtchn_take_dom0_raised(&d.core);
+		evtchn_set_pending(&d.core, (uint32_t)a);
 		after_exit(CORE_RESUME);
 		return CORE_RESUME;
 	case K_CLOCK:

@@ -3,7 +3,8 @@
 # fetched from Debian's archive) in each trap path, with a busybox
 # initramfs (scripts/make-initramfs.sh, from Debian's busybox-static): the
 # kernel must boot to user space, where /init says hello and powers the
-# domain off (exit 0).  Without a root filesystem it must say why it
+# domain off (exit 0), on the FIFO event channels offered by default, or
+# on 2-level ones with `--evtchn 2l`.  Without a root filesystem it must say why it
 # stopped (its panic message on stdout, exit 3).  The guest path emulates
 # every shim instruction here, so it runs for minutes.
 # shellcheck source=tests/integration/lib.sh
@@ -42,6 +43,7 @@ for path in host guest; do
 	expect_out_has "Run /init as init process"
 	expect_out_has "xenlet-initramfs: hello from user space, kernel $(basename "$(readlink -f "$KERNEL")" | sed 's/^vmlinuz-//')"
 	expect_out_has "xenlet-initramfs: 1 cpu"
+	expect_out_has "xen:events: Using FIFO-based ABI"
 	# The kernel uses XSAVE with the XCR0 the launcher offered (the one
 	# guest user code runs with; 0: none, the host enables state the PV
 	# policy cannot describe).
@@ -60,6 +62,13 @@ for path in host guest; do
 	grep -E '^xenlet-stats: (run_us|vm_exits|transitions|hypercalls) ' "$ERR" |
 		sed "s/^/note [$path]: /"
 done
+
+# FIFO not offered: Linux stays on 2-level (its init_control says -ENOSYS).
+run_xenlet "debian-2l" "$KERNEL" --trap-path host --evtchn 2l \
+	--ramdisk "$INITRD" --cmdline "console=hvc0 earlyprintk=xen"
+expect_rc 0
+expect_out_has "xen:events: Using 2-level ABI"
+expect_out_has "xenlet-initramfs: powering off"
 
 # No root filesystem: the kernel's own panic says why, then it crashes.
 run_xenlet "debian-noroot" "$KERNEL" --trap-path host \

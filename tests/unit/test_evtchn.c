@@ -48,7 +48,7 @@ static void setup(void)
 	nr_notified = 0;
 	fake_guest_map(&g, ARG_VA, ARG_PFN, FG_USER_RW);
 	fake_guest_map(&g, RO_VA, ARG_PFN + 1, FG_P | FG_US);
-	evtchn_domain_init(&g.core, DOMID, STORE, CONSOLE);
+	evtchn_domain_init(&g.core, DOMID, STORE, CONSOLE, 0);
 }
 
 static void teardown(void)

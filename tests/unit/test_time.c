@@ -84,7 +84,7 @@ static void setup(void)
 	blocks = 0;
 	tsc = TSC0;
 	fake_guest_map(&g, ARG_VA, ARG_PFN, FG_USER_RW);
-	evtchn_domain_init(&g.core, 1, 1, 2);
+	evtchn_domain_init(&g.core, 1, 1, 2, 0);
 	vtime_init(&g.core, TSC_KHZ, TSC0, WALL_SEC, 123);
 	struct evtchn_bind_virq b = { .virq = VIRQ_TIMER };
 	put(&b, sizeof b);

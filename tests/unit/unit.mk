@@ -8,6 +8,7 @@ CORE_UNIT_TESTS := $(BUILD)/tests/unit/test_core $(BUILD)/tests/unit/test_domain
 	$(BUILD)/tests/unit/test_mm
 CORE_UNIT_TESTS += $(BUILD)/tests/unit/test_traps
 CORE_UNIT_TESTS += $(BUILD)/tests/unit/test_evtchn $(BUILD)/tests/unit/test_time
+CORE_UNIT_TESTS += $(BUILD)/tests/unit/test_evtchn_fifo
 CORE_UNIT_TESTS += $(BUILD)/tests/unit/test_mm_ptwr
 
 $(CORE_UNIT_TESTS): $(BUILD)/tests/unit/%: $(BUILD)/san/tests/unit/%.o $(CORE_TEST_OBJS)

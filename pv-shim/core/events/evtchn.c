@@ -1,13 +1,16 @@
 /*
- * HYPERVISOR_event_channel_op with the 2-level ABI (FIFO is not offered:
- * init_control and expand_array say -ENOSYS, so guests stay on 2-level).
- * One vCPU: every port notifies vCPU 0.  dom0 is the launcher: a send on a
- * port bound to dom0 goes to its backend through the platform.
+ * HYPERVISOR_event_channel_op: the port table, and delivery with the
+ * 2-level ABI until the guest switches to FIFO (evtchn_fifo.c) with
+ * EVTCHNOP_init_control, where the domain offers it.  One vCPU: every port
+ * notifies vCPU 0.  dom0 is the launcher: a send on a port bound to dom0
+ * goes to its backend through the platform, and its backends raise their
+ * ports from their own threads (evtchn_raise_from_dom0).
  */
 #include "pv-shim/core/xen_abi.h"
 #include <xen/event_channel.h>
 #include "pv-shim/core/hypercall.h"
 #include "pv-shim/core/events/evtchn.h"
+#include "pv-shim/core/events/evtchn_fifo.h"
 #include "pv-shim/core/platform.h"
 #include "pv-shim/core/shared_info.h"
 #include "pv-shim/core/sched/vtime.h"
@@ -19,11 +22,12 @@ _Static_assert(EVTCHN_NR_PORTS <= sizeof(xen_ulong_t) * 8 * sizeof(xen_ulong_t) 
 	       "the 2-level bitmaps hold every port");
 
 void evtchn_domain_init(struct core *c, uint16_t domid, uint32_t store_port,
-			uint32_t console_port)
+			uint32_t console_port, int offer_fifo)
 {
 	struct evtchn_state *ev = &c->st->evtchn;
 	core_memset(ev, 0, sizeof *ev);
 	ev->domid = domid;
+	ev->fifo.offered = offer_fifo != 0;
 	/* A vCPU starts with event delivery masked: the guest unmasks it
 	 * once it can take an upcall. */
 	core_shared_info(c)->vcpu_info[0].evtchn_upcall_mask = 1;
@@ -35,6 +39,7 @@ void evtchn_domain_init(struct core *c, uint16_t domid, uint32_t store_port,
 		p->state = EVTCHN_INTERDOMAIN;
 		p->remote_dom = EVTCHN_DOM0;
 		p->remote_port = backends[i];
+		p->priority = EVTCHN_FIFO_PRIORITY_DEFAULT;
 	}
 }
 
@@ -45,10 +50,13 @@ static struct evtchn_port *port_of(struct core *c, uint64_t port)
 	return &c->st->evtchn.port[port];
 }
 
-int evtchn_set_pending(struct core *c, uint32_t port)
+static int fifo_active(struct core *c)
 {
-	if (port == 0 || port >= EVTCHN_NR_PORTS)
-		return 0;
+	return __atomic_load_n(&c->st->evtchn.fifo.active, __ATOMIC_SEQ_CST);
+}
+
+static int set_pending_2l(struct core *c, uint32_t port)
+{
 	struct shared_info *s = core_shared_info(c);
 	struct vcpu_info *v = core_vcpu_info(c);
 	unsigned word = port / BITS_PER_WORD;
@@ -66,6 +74,68 @@ int evtchn_set_pending(struct core *c, uint32_t port)
 	return 1;
 }
 
+int evtchn_set_pending(struct core *c, uint32_t port)
+{
+	if (port == 0 || port >= EVTCHN_NR_PORTS)
+		return 0;
+	return fifo_active(c) ? evtchn_fifo_set_pending(c, port) : set_pending_2l(c, port);
+}
+
+int evtchn_is_pending(struct core *c, uint32_t port)
+{
+	if (port >= EVTCHN_NR_PORTS)
+		return 0;
+	if (fifo_active(c))
+		return evtchn_fifo_is_pending(c, port);
+	const struct shared_info *s = core_shared_info(c);
+	return (__atomic_load_n(&s->evtchn_pending[port / BITS_PER_WORD], __ATOMIC_SEQ_CST) >>
+		(port % BITS_PER_WORD)) & 1;
+}
+
+int evtchn_raise_from_dom0(struct core *c, uint32_t port)
+{
+	if (port == 0 || port >= EVTCHN_NR_PORTS)
+		return 0;
+	struct evtchn_state *ev = &c->st->evtchn;
+	if (!fifo_active(c)) {
+		int upcall = set_pending_2l(c, port);
+		/* Still 2-level after the bit landed: init_control, if it
+		 * comes, will find the bit and keep it. */
+		if (!fifo_active(c))
+			return upcall;
+	}
+	/* FIFO queues are linked by the core alone, on the vCPU: it takes
+	 * this on its next way back to the guest. */
+	__atomic_fetch_or(&ev->dom0_raised[port / 64], 1ULL << (port % 64), __ATOMIC_SEQ_CST);
+	return 1;
+}
+
+void evtchn_take_dom0_raised(struct core *c)
+{
+	struct evtchn_state *ev = &c->st->evtchn;
+	for (unsigned w = 0; w < EVTCHN_NR_PORTS / 64; w++) {
+		if (!__atomic_load_n(&ev->dom0_raised[w], __ATOMIC_SEQ_CST))
+			continue;
+		uint64_t bits = __atomic_exchange_n(&ev->dom0_raised[w], 0, __ATOMIC_SEQ_CST);
+		for (; bits; bits &= bits - 1) {
+			uint32_t port = w * 64 + (uint32_t)__builtin_ctzll(bits);
+			const struct evtchn_port *p = &ev->port[port];
+			/* Closed or rebound since: dom0 no longer holds it. */
+			if (p->state == EVTCHN_INTERDOMAIN && p->remote_dom == EVTCHN_DOM0)
+				evtchn_set_pending(c, port);
+		}
+	}
+}
+
+int evtchn_dom0_raised_any(struct core *c)
+{
+	const struct evtchn_state *ev = &c->st->evtchn;
+	for (unsigned w = 0; w < EVTCHN_NR_PORTS / 64; w++)
+		if (__atomic_load_n(&ev->dom0_raised[w], __ATOMIC_SEQ_CST))
+			return 1;
+	return 0;
+}
+
 int evtchn_raise_virq(struct core *c, unsigned virq)
 {
 	if (virq >= EVTCHN_NR_VIRQS)
@@ -76,16 +146,28 @@ int evtchn_raise_virq(struct core *c, unsigned virq)
 
 static void clear_pending(struct core *c, uint32_t port)
 {
+	if (fifo_active(c)) {
+		evtchn_fifo_clear_pending(c, port);
+		return;
+	}
 	struct shared_info *s = core_shared_info(c);
 	__atomic_fetch_and(&s->evtchn_pending[port / BITS_PER_WORD],
 			   ~(1ULL << (port % BITS_PER_WORD)), __ATOMIC_SEQ_CST);
 }
 
+/* The lowest free port, at the default priority, or 0.  With FIFO a port
+ * still LINKED on a queue is not free yet (Xen's evtchn_is_busy): bound
+ * anew, it could be linked a second time. */
 static uint32_t free_port(struct core *c)
 {
-	for (uint32_t p = 1; p < EVTCHN_NR_PORTS; p++)
-		if (c->st->evtchn.port[p].state == EVTCHN_FREE)
-			return p;
+	int fifo = fifo_active(c);
+	for (uint32_t p = 1; p < EVTCHN_NR_PORTS; p++) {
+		struct evtchn_port *ep = &c->st->evtchn.port[p];
+		if (ep->state != EVTCHN_FREE || (fifo && evtchn_fifo_is_busy(c, p)))
+			continue;
+		ep->priority = EVTCHN_FIFO_PRIORITY_DEFAULT;
+		return p;
+	}
 	return 0;
 }
 
@@ -172,6 +254,10 @@ static long do_unmask(struct core *c, uint32_t port)
 {
 	if (!port_of(c, port))
 		return -XEN_EINVAL;
+	if (fifo_active(c)) {
+		evtchn_fifo_unmask(c, port);
+		return 0;
+	}
 	struct shared_info *s = core_shared_info(c);
 	struct vcpu_info *v = core_vcpu_info(c);
 	unsigned word = port / BITS_PER_WORD;
@@ -306,6 +392,24 @@ static long do_reset(struct core *c, const struct evtchn_reset *r)
 	for (uint32_t p = 1; p < EVTCHN_NR_PORTS; p++)
 		if (c->st->evtchn.port[p].state != EVTCHN_FREE)
 			do_close_port(c, p);
+	/* And back to 2-level, the FIFO pages released (Xen's
+	 * evtchn_fifo_destroy). */
+	if (fifo_active(c))
+		evtchn_fifo_destroy(c);
+	return 0;
+}
+
+static long do_set_priority(struct core *c, const struct evtchn_set_priority *a)
+{
+	struct evtchn_port *p = port_of(c, a->port);
+	if (!p)
+		return -XEN_EINVAL;
+	if (!fifo_active(c))
+		return -XEN_ENOSYS; /* the 2-level ABI has no priorities */
+	if (a->priority > EVTCHN_FIFO_PRIORITY_MIN)
+		return -XEN_EINVAL;
+	/* Takes effect when the event is linked next, as in Xen. */
+	p->priority = (uint8_t)a->priority;
 	return 0;
 }
 
@@ -333,9 +437,21 @@ long hypercall_event_channel_op(struct core *c, const uint64_t args[5])
 		WITH_ARG(struct evtchn_bind_vcpu, do_bind_vcpu(c, &a), 0);
 	case EVTCHNOP_reset:
 		WITH_ARG(struct evtchn_reset, do_reset(c, &a), 0);
+	case EVTCHNOP_init_control:
+		if (!c->st->evtchn.fifo.offered)
+			return -XEN_ENOSYS;
+		WITH_ARG(struct evtchn_init_control, evtchn_fifo_init_control(c, &a), 1);
+	case EVTCHNOP_expand_array:
+		if (!c->st->evtchn.fifo.offered)
+			return -XEN_ENOSYS;
+		WITH_ARG(struct evtchn_expand_array, evtchn_fifo_expand_array(c, &a), 0);
+	case EVTCHNOP_set_priority:
+		if (!c->st->evtchn.fifo.offered)
+			return -XEN_ENOSYS;
+		WITH_ARG(struct evtchn_set_priority, do_set_priority(c, &a), 0);
 	default:
-		/* bind_pirq (no physical IRQs), set_priority and FIFO's
-		 * init_control and expand_array: not offered. */
+		/* bind_pirq (no physical IRQs) and reset_cont: not offered;
+		 * neither are the FIFO ops with `--evtchn 2l`. */
 		return -XEN_ENOSYS;
 	}
 }

@@ -1,6 +1,8 @@
 /*
- * Event channels, the 2-level ABI: the domain's port table, and delivery
- * through shared_info's pending and mask bitmaps and vCPU 0's selector.
+ * Event channels: the domain's port table, and delivery either the 2-level
+ * way (shared_info's pending and mask bitmaps, vCPU 0's selector) or, once
+ * the guest asked for it with EVTCHNOP_init_control, the FIFO way
+ * (evtchn_fifo.h: event words and per-priority queues in guest pages).
  */
 #ifndef XENLET_CORE_EVTCHN_H
 #define XENLET_CORE_EVTCHN_H
@@ -11,6 +13,12 @@
 #define EVTCHN_NR_PORTS 1024
 #define EVTCHN_NR_VIRQS 24  /* NR_VIRQS of the public ABI */
 #define EVTCHN_DOM0 0
+/* vCPUs with a FIFO control block of their own (only vCPU 0 runs yet). */
+#define EVTCHN_NR_VCPUS 1
+#define EVTCHN_NR_PRIORITIES 16 /* EVTCHN_FIFO_MAX_QUEUES */
+/* Event-array pages that cover every port (1024 event words a page):
+ * Xen's limit for a domain with this many ports. */
+#define EVTCHN_FIFO_ARRAY_PAGES ((EVTCHN_NR_PORTS + 1023) / 1024)
 
 enum evtchn_port_state {
 	EVTCHN_FREE = 0,
@@ -25,30 +33,76 @@ struct evtchn_port {
 	uint8_t vcpu;        /* notified vCPU: always 0 for now */
 	uint16_t virq;
 	uint16_t remote_dom;
-	uint16_t pad;
+	uint8_t priority;       /* FIFO: the queue it joins when linked next */
+	/* FIFO: raised while no event-array page covered it; raised again
+	 * when one does (Xen's evtchn->pending). */
+	uint8_t fifo_pending;
 	uint32_t remote_port;
+};
+
+/* FIFO queues of one vCPU: HEADs live in its control block, the tails
+ * only here (the port last linked on each, 0: never). */
+struct evtchn_fifo_vcpu {
+	uint64_t control_gfn;
+	uint32_t control_offset;
+	uint32_t control_set;   /* 1 once init_control named the block */
+	uint32_t tail[EVTCHN_NR_PRIORITIES];
+};
+
+struct evtchn_fifo_state {
+	uint32_t offered;       /* 0: `--evtchn 2l`, the FIFO ops say -ENOSYS */
+	uint32_t active;        /* 1 from init_control to EVTCHNOP_reset */
+	uint32_t nr_array_pages;
+	uint32_t pad;
+	uint64_t array_gfn[EVTCHN_FIFO_ARRAY_PAGES];
+	struct evtchn_fifo_vcpu vcpu[EVTCHN_NR_VCPUS];
 };
 
 struct evtchn_state {
 	uint16_t domid;                       /* this domain */
 	uint16_t virq_port[EVTCHN_NR_VIRQS];  /* 0: not bound */
 	struct evtchn_port port[EVTCHN_NR_PORTS];
+	struct evtchn_fifo_state fifo;
+	/* Ports dom0's backends raised (any launcher thread) while FIFO was
+	 * on: only the core links queues, on the vCPU, so they wait here for
+	 * its next way back to the guest (evtchn_take_dom0_raised). */
+	uint64_t dom0_raised[EVTCHN_NR_PORTS / 64];
 };
 
 struct core;
 
 /* Ports the toolstack leaves bound to dom0's backends (xenstore, console):
  * interdomain with dom0, so a send reaches the launcher's backend; vCPU 0
- * starts with events masked. */
+ * starts with events masked.  offer_fifo: EVTCHNOP_init_control and
+ * friends work (Xen's default), else they say -ENOSYS and guests stay on
+ * the 2-level ABI. */
 void evtchn_domain_init(struct core *c, uint16_t domid, uint32_t store_port,
-			uint32_t console_port);
+			uint32_t console_port, int offer_fifo);
 
 /*
- * Marks port pending the 2-level way.  Returns 1 when the vCPU now has an
- * upcall to take (the port was not masked and the vCPU had nothing pending
- * in that word before), else 0.
+ * Marks port pending, the 2-level or the FIFO way; only the core, on the
+ * vCPU, calls it.  Returns 1 when the vCPU now has an upcall to take (the
+ * port was not masked and nothing already announced it), else 0.
  */
 int evtchn_set_pending(struct core *c, uint32_t port);
+
+/* Whether port is pending (SCHEDOP_poll), in the ABI in use. */
+int evtchn_is_pending(struct core *c, uint32_t port);
+
+/*
+ * dom0's backend raises port, from any launcher thread: with the 2-level
+ * ABI at once (atomic on shared_info), with FIFO noted in dom0_raised for
+ * the core.  Returns 1 when the vCPU must be kicked to take it.
+ */
+int evtchn_raise_from_dom0(struct core *c, uint32_t port);
+
+/* The core, on the vCPU: sets pending what dom0 raised since it last
+ * looked (ports still bound to dom0 only). */
+void evtchn_take_dom0_raised(struct core *c);
+
+/* Whether dom0 raised anything the core has not taken yet: a hint for the
+ * launcher's wake-ups and event interrupt, read from shim memory. */
+int evtchn_dom0_raised_any(struct core *c);
 
 /* Raises virq on the port bound to it, if any; as evtchn_set_pending. */
 int evtchn_raise_virq(struct core *c, unsigned virq);

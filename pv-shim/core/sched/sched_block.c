@@ -21,6 +21,7 @@ long sched_block(struct core *c)
 	/* Blocking enables event delivery, else nothing could wake it. */
 	__atomic_store_n(&v->evtchn_upcall_mask, 0, __ATOMIC_SEQ_CST);
 	vtime_poll_timers(c);
+	evtchn_take_dom0_raised(c);
 	if (!__atomic_load_n(&v->evtchn_upcall_pending, __ATOMIC_SEQ_CST)) {
 		platform_block(c);
 		vtime_poll_timers(c);
@@ -31,10 +32,9 @@ long sched_block(struct core *c)
 
 static int any_pending(struct core *c, const evtchn_port_t *ports, unsigned n)
 {
-	const struct shared_info *s = core_shared_info(c);
+	evtchn_take_dom0_raised(c);
 	for (unsigned i = 0; i < n; i++)
-		if ((__atomic_load_n(&s->evtchn_pending[ports[i] / 64], __ATOMIC_SEQ_CST) >>
-		     (ports[i] % 64)) & 1)
+		if (evtchn_is_pending(c, ports[i]))
 			return 1;
 	return 0;
 }

@@ -14,6 +14,7 @@
  * handler runs with TF, NT, RF, AC cleared, on the new stack.
  */
 #include "pv-shim/core/xen_abi.h"
+#include "pv-shim/core/events/evtchn.h"
 #include "pv-shim/core/traps/traps.h"
 #include "pv-shim/core/platform.h"
 #include "pv-shim/core/shared_info.h"
@@ -165,18 +166,27 @@ int traps_deliver(struct core *c, struct trap_frame *f, const struct bounce_from
 	return deliver_from(c, f, from ? from : &own, vector, has_error, error_code);
 }
 
-int traps_event_upcall_due(struct core *c)
+/* An event callback, events unmasked and something to tell: the upcall
+ * flag, or (for the launcher, which cannot link FIFO queues) events dom0
+ * raised that the core links when it runs. */
+static int upcall_due(struct core *c, int dom0_raised)
 {
 	const struct vcpu_info *v = vcpu_info(c);
 	return c->st->traps.event.address &&
-	       __atomic_load_n(&v->evtchn_upcall_pending, __ATOMIC_ACQUIRE) &&
-	       !__atomic_load_n(&v->evtchn_upcall_mask, __ATOMIC_ACQUIRE);
+	       !__atomic_load_n(&v->evtchn_upcall_mask, __ATOMIC_ACQUIRE) &&
+	       (__atomic_load_n(&v->evtchn_upcall_pending, __ATOMIC_ACQUIRE) ||
+		(dom0_raised && evtchn_dom0_raised_any(c)));
+}
+
+int traps_event_upcall_due(struct core *c)
+{
+	return upcall_due(c, 1);
 }
 
 void traps_event_upcall(struct core *c, struct trap_frame *f)
 {
 	const struct traps_callback *cb = &c->st->traps.event;
-	if (!traps_event_upcall_due(c))
+	if (!upcall_due(c, 0))
 		return;
 	const struct bounce_from from = { f->rip, f->rflags, f->rsp };
 	if (bounce_on(c, f, &from, cb->address, BOUNCE_MASK_EVENTS, 0,
