@@ -140,6 +140,9 @@ int vcpu_events_before_run(struct domain *d)
 	struct kvm_interrupt irq = { .irq = CORE_VEC_EVENT };
 	if (ioctl(d->vm.vcpu_fd, KVM_INTERRUPT, &irq) < 0 && errno != EEXIST)
 		return -1;
+	/* The core is about to run and set its next deadline: disarmed, so
+	 * the shim tells of it and no stale arming stands in the way. */
+	arm(d, 0, now);
 	d->stats.event_injections++;
 	return 0;
 }
