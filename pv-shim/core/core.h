@@ -28,12 +28,16 @@ struct core_layout {
 	 * guest may set, and what the CPUID policy describes. */
 	uint64_t xcr0;
 	uint32_t xsave_size, xsavec_size;
+	uint32_t nr_vcpus;           /* vCPUs of the domain, <= CORE_MAX_VCPUS */
 };
 
+/* One executor's handle: the shim's for one vCPU, or the launcher's for
+ * that vCPU's thread.  Every vCPU runs the core on the same core_state. */
 struct core {
 	struct core_state *st;
-	void *plat;             /* the platform's own context */
+	void *plat;             /* the platform's own context (per vCPU) */
 	struct core_layout layout;
+	unsigned vcpu;          /* the vCPU it runs for, < layout.nr_vcpus */
 };
 
 enum core_action {

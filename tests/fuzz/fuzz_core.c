@@ -259,7 +259,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	st = malloc(sizeof *st);
 	if (!block || !shim || !null || !st)
 		abort();
-	cpu_ops = (struct shim_cpu_ops *)(shim + SHIM_OFF_CPU_OPS);
+	cpu_ops = (struct shim_cpu_ops *)(shim + shim_off_cpu_ops(0));
 	ASAN_POISON_MEMORY_REGION(block, PAGE);
 	ASAN_POISON_MEMORY_REGION(block + PAGE + RAM_BYTES, PAGE);
 	ram = block + PAGE;

@@ -72,7 +72,7 @@ enum { PG_L4, PG_L3, PG_L2, PG_L1, PG_CODE, PG_ARG, PG_STORE, PG_CONSOLE,
 #define STORE_PORT 1
 #define CONSOLE_PORT 2
 /* Where the CPL0 stub leaves its frame: the top of the trap stack. */
-#define FRAME_OFF (SHIM_OFF_STACK + SHIM_STACK_SIZE - sizeof(struct trap_frame))
+#define FRAME_OFF (shim_off_stack_top(0) - sizeof(struct trap_frame))
 
 enum kind {
 	K_MMU_UPDATE, K_MMUEXT_OP, K_UPDATE_VA_MAPPING, K_EVTCHN_OP, K_VCPU_OP,
@@ -164,7 +164,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	d.console_evtchn = CONSOLE_PORT;
 	d.plat = (struct host_platform){
 		.ram = ram, .ram_bytes = RAM_BYTES, .console = null, .log = null,
-		.vcpu_fd = -1, .cpu_ops = (struct shim_cpu_ops *)(shim + SHIM_OFF_CPU_OPS),
+		.vcpu_fd = -1, .cpu_ops = (struct shim_cpu_ops *)(shim + shim_off_cpu_ops(0)),
 		.shim_region = shim, .fake_tsc = &tsc,
 	};
 	d.core = (struct core){
@@ -320,7 +320,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(ram, good_ram, RAM_BYTES);
 	take(&in, ram + PG_ARG * PAGE, ARG_BYTES);
 	take(&in, frame_in, sizeof frame_in);
-	take(&in, shim + SHIM_OFF_CPU_OPS, CPU_OPS_IN);
+	take(&in, shim + shim_off_cpu_ops(0), CPU_OPS_IN);
 	memcpy(shim + SHIM_OFF_SHARED, good_shared, PAGE);
 	memcpy(shim + SHIM_OFF_FRAMES, good_frames, sizeof good_frames);
 	uint8_t *s = (uint8_t *)st;

@@ -63,7 +63,7 @@ static struct vcpu_info *vi(void)
 static void setup(void)
 {
 	fake_guest_init(&g, NR_PAGES);
-	shim = calloc(1, SHIM_OFF_MAILBOX);
+	shim = calloc(1, SHIM_OFF_CORE);
 	ck_assert_ptr_nonnull(shim);
 	g.plat.shim_region = shim;
 	((struct shim_boot_params *)(shim + SHIM_OFF_BOOT))->guest_stack = BOOT_STACK;
@@ -793,7 +793,7 @@ START_TEST(update_descriptor)
 {
 	uint8_t *big = calloc(1, shim_region_size(NR_PAGES));
 	ck_assert_ptr_nonnull(big);
-	memcpy(big, shim, SHIM_OFF_MAILBOX);
+	memcpy(big, shim, SHIM_OFF_CORE);
 	free(shim);
 	shim = big;
 	g.plat.shim_region = shim;
