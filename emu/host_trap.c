@@ -180,7 +180,7 @@ int host_trap_frame(struct domain *d, uint32_t frame_low)
 		struct kvm_sregs sr;
 		if (ioctl(d->vm.vcpu_fd, KVM_GET_SREGS, &sr) < 0)
 			return -1;
-		d->core.st->vcpu.cr2 = sr.cr2;
+		core_vcpu(&d->core)->cr2 = sr.cr2;
 	}
 	enum core_action a = core_handle_trap(&d->core, &f);
 	if (d->plat.failed)

@@ -116,8 +116,6 @@ static int setup(struct domain *d, const struct xen_image *img,
 	struct core_state *st = (struct core_state *)(d->shim.region + SHIM_OFF_CORE);
 	_Static_assert(sizeof(struct core_state) <= SHIM_CORE_SIZE, "core state");
 	st->magic = CORE_STATE_MAGIC;
-	st->vcpu.cr3 = br.l4_maddr;
-	st->vcpu.kernel_mode = 1;
 	uint64_t xcr0;
 	uint32_t xsave_size, xsavec_size;
 	host_xstate(&xcr0, &xsave_size, &xsavec_size);
@@ -138,7 +136,12 @@ static int setup(struct domain *d, const struct xen_image *img,
 		},
 		.vcpu = 0,
 	};
-	st->vcpu.cr4_guest = guest_cr4_initial(&d->core.layout);
+	/* vCPU 0 starts on the builder's tables in kernel mode, as Xen's
+	 * toolstack leaves a PV domain. */
+	struct core_vcpu *v0 = core_vcpu(&d->core);
+	v0->cr3 = br.l4_maddr;
+	v0->kernel_mode = 1;
+	v0->cr4_guest = guest_cr4_initial(&d->core.layout);
 	d->plat.notify_backend = dom0_notify_backend_cb;
 	d->plat.notify_opaque = d;
 	d->store_evtchn = STORE_EVTCHN;
@@ -195,7 +198,7 @@ static int setup(struct domain *d, const struct xen_image *img,
 		.star = ((uint64_t)SHIM_SEL_USER_CS32 << 48) |
 			((uint64_t)SHIM_SEL_KERNEL_CS << 32),
 		.xstate = { .xcr0 = xcr0, .size = xsave_size, .compacted_size = xsavec_size,
-			    .osxsave = (st->vcpu.cr4_guest & GUEST_CR4_OSXSAVE) != 0 },
+			    .osxsave = (v0->cr4_guest & GUEST_CR4_OSXSAVE) != 0 },
 	};
 	if (kvm_vm_create_vcpu(&d->vm, &vs, err, errlen))
 		return -1;

@@ -129,7 +129,7 @@ static void build_domain(void)
 	memcpy(ram + PG_CODE * PAGE, "\x0f\x0b\x0f\x30\xcd\x80", 6);
 	st->magic = CORE_STATE_MAGIC;
 	st->trap_path = CORE_PATH_HOST;
-	st->vcpu.kernel_mode = 1;
+	st->vcpu[0].kernel_mode = 1;
 	if (mm_domain_init(&d.core, PG_L4 * PAGE, M2P_L4E) ||
 	    mm_hold_for_dom0(&d.core, PG_STORE) ||
 	    mm_hold_for_dom0(&d.core, PG_CONSOLE))
@@ -173,6 +173,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 			.nr_pages = NR_PAGES,
 			.shared_info_mfn = NR_PAGES, /* outside RAM, as in xenlet */
 			.syscall_trampoline = TRAMPOLINE,
+			.nr_vcpus = 1,
 		},
 	};
 	build_domain();
@@ -213,7 +214,7 @@ static enum core_action run_call(const struct call *k, const uint8_t *frame_in)
 	struct trap_frame f;
 	uint64_t a = k->a, b = k->b;
 	const uint64_t self = DOMID_SELF;
-	st->vcpu.kernel_mode = k->mode & 1;
+	st->vcpu[0].kernel_mode = k->mode & 1;
 	host_cpu_ops_restart(&d.plat);
 	d.plat.failed = 0;
 	switch (k->kind % NR_KINDS) {
@@ -260,7 +261,7 @@ static enum core_action run_call(const struct call *k, const uint8_t *frame_in)
 		/* Straight into the core: host_trap_frame asks KVM for cr2. */
 		memcpy(&f, frame_in, sizeof f);
 		f.vector = 14;
-		st->vcpu.cr2 = b;
+		st->vcpu[0].cr2 = b;
 		break;
 	case K_GP:
 	case K_UD: {

@@ -59,7 +59,7 @@ void platform_block(struct core *c)
  * the new deadline before it lets the vCPU run again. */
 void platform_timer_deadline(struct core *c, uint64_t deadline_ns)
 {
-	uint64_t armed = c->st->vtime.launcher_armed_ns;
+	uint64_t armed = core_vcpu(c)->vtime.launcher_armed_ns;
 	if (deadline_ns && (!armed || deadline_ns < armed))
 		outl(SHIM_PORT_TIMER, 0);
 }

@@ -11,7 +11,7 @@ void shim_trap(struct trap_frame *f)
 {
 	struct core *c = shim_core_at(f);
 	if (f->vector == 14)
-		c->st->vcpu.cr2 = read_cr2();
+		core_vcpu(c)->cr2 = read_cr2();
 	if ((f->cs & 3) == 0) {
 		core_stop_fault(c, f, "fault inside the shim (CPL0)");
 		outl(SHIM_PORT_STOP, 1);
