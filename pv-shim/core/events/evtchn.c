@@ -1,8 +1,8 @@
 /*
  * HYPERVISOR_event_channel_op: the port table, and delivery with the
  * 2-level ABI until the guest switches to FIFO (evtchn_fifo.c) with
- * EVTCHNOP_init_control, where the domain offers it.  One vCPU: every port
- * notifies vCPU 0.  dom0 is the launcher: a send on a port bound to dom0
+ * EVTCHNOP_init_control, where the domain offers it.  A port notifies the
+ * vCPU it is bound to (bind_* take only vCPU 0 so far).  dom0 is the launcher: a send on a port bound to dom0
  * goes to its backend through the platform, and its backends raise their
  * ports from their own threads (evtchn_raise_from_dom0).
  */

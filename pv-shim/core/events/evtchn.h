@@ -1,6 +1,7 @@
 /*
  * Event channels: the domain's port table, and delivery either the 2-level
- * way (shared_info's pending and mask bitmaps, vCPU 0's selector) or, once
+ * way (shared_info's pending and mask bitmaps, the notified vCPU's
+ * selector) or, once
  * the guest asked for it with EVTCHNOP_init_control, the FIFO way
  * (evtchn_fifo.h: event words and per-priority queues in guest pages).
  */
@@ -78,8 +79,8 @@ struct core;
 unsigned evtchn_port_vcpu(const struct core *c, uint32_t port);
 
 /* Ports the toolstack leaves bound to dom0's backends (xenstore, console):
- * interdomain with dom0, so a send reaches the launcher's backend; vCPU 0
- * starts with events masked.  offer_fifo: EVTCHNOP_init_control and
+ * interdomain with dom0, so a send reaches the launcher's backend; every
+ * vCPU starts with events masked.  offer_fifo: EVTCHNOP_init_control and
  * friends work (Xen's default), else they say -ENOSYS and guests stay on
  * the 2-level ABI. */
 void evtchn_domain_init(struct core *c, uint16_t domid, uint32_t store_port,

@@ -1,6 +1,6 @@
 /*
  * FIFO event channels as Xen gives them to a domU (the semantics of
- * xen/common/event_fifo.c), for one vCPU.
+ * xen/common/event_fifo.c): each port is queued on the vCPU it notifies.
  *
  * Every word this file touches lives in guest pages the guest writes
  * concurrently (it runs, or, in the guest path, the core runs between its

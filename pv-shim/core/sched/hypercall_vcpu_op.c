@@ -1,7 +1,7 @@
 /*
- * HYPERVISOR_vcpu_op and set_timer_op for the domain's one vCPU (0), as
+ * HYPERVISOR_vcpu_op and set_timer_op for the calling vCPU, as
  * xen/common/domain.c: its timers, where its vcpu_info and runstate live.
- * VCPUOP_down of vCPU 0 never gets here: trap.c ends the run on it.
+ * VCPUOP_down of the only vCPU never gets here: trap.c ends the run on it.
  */
 #include "pv-shim/core/xen_abi.h"
 #include <xen/vcpu.h>

@@ -1,5 +1,5 @@
 /*
- * Xen system time for vCPU 0, as xen/arch/x86/time.c publishes it: the
+ * Xen system time for each vCPU, as xen/arch/x86/time.c publishes it: the
  * guest extrapolates from (tsc_timestamp, system_time) with its own TSC,
  * so the core only has to write a fresh pair now and then (at timers,
  * blocks and on request), under the odd/even version protocol.
