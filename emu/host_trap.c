@@ -166,8 +166,8 @@ int host_trap_frame(struct domain *d, uint32_t frame_low)
 	 * a whole frame inside the trap stacks, and work on a copy of it:
 	 * the core reads every field more than once. */
 	uint64_t off = frame_low;
-	if (off < SHIM_OFF_STACK ||
-	    off + sizeof(struct trap_frame) > SHIM_OFF_IST + SHIM_IST_SIZE)
+	if (off < shim_off_stack(d->core.vcpu) ||
+	    off + sizeof(struct trap_frame) > shim_off_ist(d->core.vcpu) + SHIM_IST_SIZE)
 		return -1;
 	host_cpu_ops_restart(&d->plat);
 	struct trap_frame f;
@@ -180,7 +180,7 @@ int host_trap_frame(struct domain *d, uint32_t frame_low)
 		struct kvm_sregs sr;
 		if (ioctl(d->vm.vcpu_fd, KVM_GET_SREGS, &sr) < 0)
 			return -1;
-		d->core.st->vcpu.cr2 = sr.cr2;
+		core_vcpu(&d->core)->cr2 = sr.cr2;
 	}
 	enum core_action a = core_handle_trap(&d->core, &f);
 	if (d->plat.failed)

@@ -88,6 +88,7 @@ static int setup(struct domain *d, const struct xen_image *img,
 	d->ram = map_memfd("xenlet-guest-ram", d->ram_bytes, &d->ram_fd);
 	int shim_fd = -1;
 	d->shim.nr_pages = nr_pages;
+	d->shim.nr_vcpus = cfg->vcpus;
 	d->shim.region = map_memfd("xenlet-shim", shim_region_size(nr_pages), &shim_fd);
 	if (shim_fd >= 0)
 		close(shim_fd); /* the mapping keeps it; nothing else needs it */
@@ -115,15 +116,13 @@ static int setup(struct domain *d, const struct xen_image *img,
 	struct core_state *st = (struct core_state *)(d->shim.region + SHIM_OFF_CORE);
 	_Static_assert(sizeof(struct core_state) <= SHIM_CORE_SIZE, "core state");
 	st->magic = CORE_STATE_MAGIC;
-	st->vcpu.cr3 = br.l4_maddr;
-	st->vcpu.kernel_mode = 1;
 	uint64_t xcr0;
 	uint32_t xsave_size, xsavec_size;
 	host_xstate(&xcr0, &xsave_size, &xsavec_size);
 	d->plat = (struct host_platform){
 		.ram = d->ram, .ram_bytes = d->ram_bytes,
 		.console = stdout, .log = stderr, .vcpu_fd = -1,
-		.cpu_ops = (struct shim_cpu_ops *)(d->shim.region + SHIM_OFF_CPU_OPS),
+		.cpu_ops = (struct shim_cpu_ops *)(d->shim.region + shim_off_cpu_ops(0)),
 		.shim_region = d->shim.region,
 	};
 	d->core = (struct core){
@@ -133,9 +132,16 @@ static int setup(struct domain *d, const struct xen_image *img,
 			.shared_info_mfn = (d->shim.region_gpa + SHIM_OFF_SHARED) >> PAGE_SHIFT,
 			.syscall_trampoline = SHIM_VA(SHIM_OFF_TRAMPOLINE),
 			.xcr0 = xcr0, .xsave_size = xsave_size, .xsavec_size = xsavec_size,
+			.nr_vcpus = cfg->vcpus,
 		},
+		.vcpu = 0,
 	};
-	st->vcpu.cr4_guest = guest_cr4_initial(&d->core.layout);
+	/* vCPU 0 starts on the builder's tables in kernel mode, as Xen's
+	 * toolstack leaves a PV domain. */
+	struct core_vcpu *v0 = core_vcpu(&d->core);
+	v0->cr3 = br.l4_maddr;
+	v0->kernel_mode = 1;
+	v0->cr4_guest = guest_cr4_initial(&d->core.layout);
 	d->plat.notify_backend = dom0_notify_backend_cb;
 	d->plat.notify_opaque = d;
 	d->store_evtchn = STORE_EVTCHN;
@@ -171,6 +177,7 @@ static int setup(struct domain *d, const struct xen_image *img,
 		.guest_start_info = br.start_info_va,
 		.guest_rflags = 0x202, /* IF: the guest masks events, not the CPU */
 		.nr_pages = nr_pages, .shared_info_mfn = d->core.layout.shared_info_mfn,
+		.nr_vcpus = cfg->vcpus,
 		.xcr0 = xcr0, .xsave_size = xsave_size, .xsavec_size = xsavec_size,
 	};
 	/* Until READY fixes the path, LSTAR leads nowhere useful: ud2. */
@@ -183,15 +190,15 @@ static int setup(struct domain *d, const struct xen_image *img,
 		return -1;
 	struct kvm_vcpu_start vs = {
 		.rip = SHIM_VIRT_BASE,
-		.rsp = SHIM_VA(SHIM_OFF_STACK + SHIM_STACK_SIZE),
+		.rsp = SHIM_VA(shim_off_stack_top(d->core.vcpu)),
 		.cr3 = br.l4_maddr,
-		.gdt_base = SHIM_VA(SHIM_OFF_GDT), .idt_base = SHIM_VA(SHIM_OFF_IDT),
+		.gdt_base = SHIM_VA(shim_off_gdt(d->core.vcpu)), .idt_base = SHIM_VA(SHIM_OFF_IDT),
 		.lstar = SHIM_VA(SHIM_OFF_TRAMPOLINE),
 		/* sysret base 0x23 (user CS32; SS 0x2b, CS64 0x33), kernel 0x10 */
 		.star = ((uint64_t)SHIM_SEL_USER_CS32 << 48) |
 			((uint64_t)SHIM_SEL_KERNEL_CS << 32),
 		.xstate = { .xcr0 = xcr0, .size = xsave_size, .compacted_size = xsavec_size,
-			    .osxsave = (st->vcpu.cr4_guest & GUEST_CR4_OSXSAVE) != 0 },
+			    .osxsave = (v0->cr4_guest & GUEST_CR4_OSXSAVE) != 0 },
 	};
 	if (kvm_vm_create_vcpu(&d->vm, &vs, err, errlen))
 		return -1;

@@ -26,9 +26,10 @@ extern const uint8_t shim_blob[], shim_blob_end[];
 /* Page-table pages inside SHIM_OFF_PGTABLES. */
 #define PT_SHIM_L3     0
 #define PT_SHIM_L2     1
-#define PT_SHIM_L1     2 /* two: the region is 4 MiB */
-#define PT_PHYSMAP_L3  4
-#define PT_PHYSMAP_L2  5 /* one per GiB of guest RAM */
+#define PT_SHIM_L1     2 /* four: the fixed part is 8 MiB */
+#define PT_SHIM_L1S    (SHIM_OFF_FRAMES / SHIM_BIG_PAGE)
+#define PT_PHYSMAP_L3  (PT_SHIM_L1 + PT_SHIM_L1S)
+#define PT_PHYSMAP_L2  (PT_PHYSMAP_L3 + 1) /* one per GiB of guest RAM */
 #define PT_PAGES       (SHIM_PGTABLES_SIZE / PAGE_SIZE)
 #define PT_M2P_L3      (PT_PAGES - 2)
 #define PT_M2P_L2      (PT_PAGES - 1)
@@ -77,6 +78,11 @@ int shim_setup_region(const struct shim_setup *s, char *err, size_t errlen)
 		snprintf(err, errlen, "shim image is %zu bytes, more than its 1 MiB", image);
 		return -1;
 	}
+	if (s->nr_vcpus < 1 || s->nr_vcpus > SHIM_MAX_VCPUS) {
+		snprintf(err, errlen, "%u vCPUs: the shim region has room for 1 to %u",
+			 s->nr_vcpus, SHIM_MAX_VCPUS);
+		return -1;
+	}
 	uint64_t gib = (s->nr_pages * PAGE_SIZE + (1ULL << 30) - 1) >> 30;
 	if (gib > PHYSMAP_MAX_GIB || shim_region_size(s->nr_pages) > REGION_MAX) {
 		snprintf(err, errlen, "guest memory above %llu GiB is not supported",
@@ -88,11 +94,19 @@ int shim_setup_region(const struct shim_setup *s, char *err, size_t errlen)
 
 	const uint64_t upper = PTE_P | PTE_RW | PTE_US | PTE_A;
 	pt_page(s, PT_SHIM_L3)[0] = pt_maddr(s, PT_SHIM_L2) | upper;
-	for (unsigned i = 0; i < 2; i++)
+	for (unsigned i = 0; i < PT_SHIM_L1S; i++)
 		pt_page(s, PT_SHIM_L2)[i] = pt_maddr(s, PT_SHIM_L1 + i) | upper;
-	uint64_t *l1 = pt_page(s, PT_SHIM_L1); /* the two L1s are adjacent */
+	uint64_t *l1 = pt_page(s, PT_SHIM_L1); /* the L1s are adjacent */
 	for (uint64_t off = 0; off < SHIM_OFF_PGTABLES; off += PAGE_SIZE)
 		l1[off / PAGE_SIZE] = (s->region_gpa + off) | region_page_flags(off);
+	/* The blocks of the domain's vCPUs, but their guard pages; the
+	 * other blocks stay unmapped (and untouched: no memory). */
+	for (unsigned v = 0; v < s->nr_vcpus; v++)
+		for (uint64_t off = shim_off_vcpu(v); off < shim_off_vcpu(v + 1);
+		     off += PAGE_SIZE)
+			if (off != shim_off_vcpu(v) + SHIM_VCPU_GUARD)
+				l1[off / PAGE_SIZE] = (s->region_gpa + off) |
+					region_page_flags(off);
 
 	/* Frame table and M2P table, for the core: supervisor, 2 MiB pages. */
 	const uint64_t big = PTE_P | PTE_RW | PTE_A | PTE_D | PTE_PS | PTE_NX;
@@ -134,13 +148,16 @@ void shim_write_trampoline(const struct shim_setup *s, int host_path)
 		t[i] = 0x0f;
 		t[i + 1] = 0x0b;
 	}
-	uint8_t *iomap = s->region + SHIM_OFF_TSS + SHIM_TSS_IOMAP;
-	uint8_t bit = 1u << (SHIM_PORT_HYPERCALL % 8);
 	if (host_path) {
 		t[0] = 0xe6; /* out %al, $SHIM_PORT_HYPERCALL: exits at CPL3 */
 		t[1] = SHIM_PORT_HYPERCALL;
-		iomap[SHIM_PORT_HYPERCALL / 8] &= (uint8_t)~bit;
-	} else {
-		iomap[SHIM_PORT_HYPERCALL / 8] |= bit;
+	}
+	uint8_t bit = 1u << (SHIM_PORT_HYPERCALL % 8);
+	for (unsigned v = 0; v < s->nr_vcpus; v++) {
+		uint8_t *iomap = s->region + shim_off_tss(v) + SHIM_TSS_IOMAP;
+		if (host_path)
+			iomap[SHIM_PORT_HYPERCALL / 8] &= (uint8_t)~bit;
+		else
+			iomap[SHIM_PORT_HYPERCALL / 8] |= bit;
 	}
 }

@@ -9,6 +9,7 @@ struct shim_setup {
 	uint8_t *region;        /* launcher mapping of the shim region */
 	uint64_t region_gpa;    /* where it sits in guest-physical space */
 	uint64_t nr_pages;      /* guest RAM frames the physmap covers */
+	unsigned nr_vcpus;      /* per-vCPU blocks mapped for the shim */
 };
 
 /* Copies the embedded shim image, builds the shim's page tables and fills
@@ -21,7 +22,8 @@ uint64_t shim_physmap_l3_maddr(const struct shim_setup *s);
 /* The L4 entry for SHIM_M2P_SLOT, installed in every guest top-level table. */
 uint64_t shim_m2p_l4e(const struct shim_setup *s);
 
-/* The two trampolines LSTAR can hold, one per trap path. */
+/* The two trampolines LSTAR can hold, one per trap path (and the
+ * hypercall port in every vCPU's TSS I/O bitmap to go with it). */
 void shim_write_trampoline(const struct shim_setup *s, int host_path);
 
 #endif

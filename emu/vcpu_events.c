@@ -80,7 +80,7 @@ void vcpu_events_interrupted(struct domain *d)
 {
 	/* The timer may be what fired: arm it anew. */
 	d->kick_armed_at = 0;
-	d->core.st->vtime.launcher_armed_ns = 0;
+	core_vcpu(&d->core)->vtime.launcher_armed_ns = 0;
 }
 
 void vcpu_events_kick(struct domain *d)
@@ -96,7 +96,7 @@ static void arm(struct domain *d, uint64_t at, uint64_t now)
 	if (at == d->kick_armed_at)
 		return;
 	d->kick_armed_at = at;
-	d->core.st->vtime.launcher_armed_ns = at;
+	core_vcpu(&d->core)->vtime.launcher_armed_ns = at;
 	uint64_t wait = at > now ? at - now : 1;
 	struct itimerspec t = { .it_value = {
 		.tv_sec = at ? (time_t)(wait / 1000000000) : 0,

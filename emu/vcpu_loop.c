@@ -47,14 +47,15 @@ static void on_ready(struct domain *d)
 
 static void on_log(struct domain *d, uint32_t len)
 {
-	const char *mb = (const char *)d->shim.region + SHIM_OFF_MAILBOX;
-	fprintf(stderr, "xenlet: %.*s\n", (int)(len < 4095 ? len : 4095), mb);
+	const char *mb = (const char *)d->shim.region + shim_off_mailbox(d->core.vcpu);
+	fprintf(stderr, "xenlet: %.*s\n", (int)(len < SHIM_MAILBOX_SIZE - 1 ? len :
+						  SHIM_MAILBOX_SIZE - 1), mb);
 }
 
 static void on_console(struct domain *d, uint32_t len)
 {
-	const char *mb = (const char *)d->shim.region + SHIM_OFF_MAILBOX;
-	fwrite(mb, 1, len < 4096 ? len : 4096, stdout);
+	const char *mb = (const char *)d->shim.region + shim_off_mailbox(d->core.vcpu);
+	fwrite(mb, 1, len < SHIM_MAILBOX_SIZE ? len : SHIM_MAILBOX_SIZE, stdout);
 	fflush(stdout);
 }
 

@@ -13,23 +13,37 @@
  *   0x100000   4 KiB    boot parameters                RW, supervisor
  *   0x101000   4 KiB    syscall trampoline (LSTAR)     RX, user
  *   0x102000   4 KiB    shared_info                    RW, supervisor
- *   0x103000   4 KiB    GDT                            RW, supervisor
- *   0x104000   4 KiB    IDT                            RW, supervisor
- *   0x105000   4 KiB    TSS                            RW, supervisor
- *   0x106000   4 KiB    launcher mailbox (console/log) RW, supervisor
- *   0x110000   128 KiB  core state                     RW, supervisor
- *   0x130000   32 KiB   trap stack (TSS rsp0)          RW, supervisor
- *   0x138000   16 KiB   fault stack (IST1: #DF/#NMI/#MC) RW, supervisor
- *   0x140000   64 KiB   CPU operations the launcher     RW, supervisor
- *                       queued for the shim to apply
+ *   0x103000   4 KiB    IDT (one for every vCPU)       RW, supervisor
+ *   0x110000   512 KiB  core state                     RW, supervisor
  *   0x200000   2 MiB    shim page tables               not mapped
- *   0x400000   varies   frame table: struct mm_frame   RW, supervisor
+ *   0x400000   4 MiB    per-vCPU blocks, 128 KiB each  see below; only the
+ *                       for SHIM_MAX_VCPUS vCPUs       first nr_vcpus mapped
+ *   0x800000   varies   frame table: struct mm_frame   RW, supervisor
  *                       per guest frame (2 MiB multiple)
  *   after it   varies   M2P table: 8 bytes per frame   RW, supervisor; and
  *                       (2 MiB multiple)               read-only, user at
  *                                                      SHIM_M2P_BASE (259)
  *
- * The first 4 MiB are fixed; the frame table and the M2P table grow with
+ * vCPU n's block is at SHIM_OFF_VCPUS + n * SHIM_VCPU_STRIDE, aligned to
+ * its size, so the shim finds which vCPU it runs for from its stack
+ * pointer alone (shim_vcpu_of) and each vCPU has its own CPU state:
+ *
+ *   +0x00000   64 KiB   CPU operations the launcher     RW, supervisor
+ *                       queued for the shim to apply
+ *   +0x10000   4 KiB    GDT                            RW, supervisor
+ *   +0x11000   4 KiB    TSS, with its I/O bitmap       RW, supervisor
+ *   +0x12000   4 KiB    launcher mailbox (console/log) RW, supervisor
+ *   +0x13000   4 KiB    guard: a trap stack overflow   not mapped
+ *                       faults instead of going on
+ *   +0x14000   32 KiB   trap stack (TSS rsp0)          RW, supervisor
+ *   +0x1c000   16 KiB   fault stack (IST1: #DF/#NMI/#MC) RW, supervisor
+ *
+ * The space for all SHIM_MAX_VCPUS blocks is reserved so that no offset
+ * depends on the vCPU count; the region is memfd memory, so blocks never
+ * touched cost nothing, and the shim's page tables map only the blocks
+ * of the vCPUs the domain has (a stray access to another faults).
+ *
+ * The first 8 MiB are fixed; the frame table and the M2P table grow with
  * guest RAM (shim_region_size()), mapped in 2 MiB pages.  Guest RAM is also
  * mapped, supervisor-only, at SHIM_PHYSMAP_BASE (slot 258) so the core can
  * reach any guest frame when it runs inside the guest.
@@ -53,26 +67,33 @@
 #define SHIM_M2P_BASE       0xffff818000000000ULL /* PML4 slot 259 */
 #define SHIM_M2P_SLOT       259
 
-#define SHIM_REGION_SIZE    0x400000ULL /* the fixed part */
+#define SHIM_REGION_SIZE    0x800000ULL /* the fixed part */
 #define SHIM_IMAGE_MAX      0x100000ULL
 #define SHIM_OFF_BOOT       0x100000ULL
 #define SHIM_OFF_TRAMPOLINE 0x101000ULL
 #define SHIM_OFF_SHARED     0x102000ULL
-#define SHIM_OFF_GDT        0x103000ULL
-#define SHIM_OFF_IDT        0x104000ULL
-#define SHIM_OFF_TSS        0x105000ULL
-#define SHIM_OFF_MAILBOX    0x106000ULL
+#define SHIM_OFF_IDT        0x103000ULL
 #define SHIM_OFF_CORE       0x110000ULL
-#define SHIM_CORE_SIZE      0x20000ULL
-#define SHIM_OFF_STACK      0x130000ULL
-#define SHIM_STACK_SIZE     0x8000ULL
-#define SHIM_OFF_IST        0x138000ULL
-#define SHIM_IST_SIZE       0x4000ULL
-#define SHIM_OFF_CPU_OPS    SHIM_UL(0x140000)
-#define SHIM_CPU_OPS_SIZE   0x10000ULL
+#define SHIM_CORE_SIZE      0x80000ULL
 #define SHIM_OFF_PGTABLES   0x200000ULL
 #define SHIM_PGTABLES_SIZE  0x200000ULL
-#define SHIM_OFF_FRAMES     0x400000ULL
+/* Per-vCPU blocks; 32 vCPUs, as many as shared_info has vcpu_info for. */
+#define SHIM_MAX_VCPUS      32
+#define SHIM_OFF_VCPUS      SHIM_UL(0x400000)
+#define SHIM_VCPU_STRIDE    SHIM_UL(0x20000)
+/* Offsets inside a vCPU's block. */
+#define SHIM_VCPU_CPU_OPS   SHIM_UL(0x0)
+#define SHIM_CPU_OPS_SIZE   0x10000ULL
+#define SHIM_VCPU_GDT       0x10000ULL
+#define SHIM_VCPU_TSS       0x11000ULL
+#define SHIM_VCPU_MAILBOX   0x12000ULL
+#define SHIM_MAILBOX_SIZE   0x1000ULL
+#define SHIM_VCPU_GUARD     0x13000ULL
+#define SHIM_VCPU_STACK     0x14000ULL
+#define SHIM_STACK_SIZE     0x8000ULL
+#define SHIM_VCPU_IST       0x1c000ULL
+#define SHIM_IST_SIZE       0x4000ULL
+#define SHIM_OFF_FRAMES     0x800000ULL
 #define SHIM_FRAME_SIZE     8ULL        /* sizeof(struct mm_frame) */
 #define SHIM_M2P_ENTRY_SIZE 8ULL
 #define SHIM_BIG_PAGE       0x200000ULL
@@ -83,6 +104,58 @@
 static inline unsigned long long shim_big_pages(unsigned long long bytes)
 {
 	return (bytes + SHIM_BIG_PAGE - 1) & ~(SHIM_BIG_PAGE - 1);
+}
+
+/* Where vCPU n's block and the parts of it start (n < SHIM_MAX_VCPUS). */
+static inline unsigned long long shim_off_vcpu(unsigned n)
+{
+	return SHIM_OFF_VCPUS + (unsigned long long)n * SHIM_VCPU_STRIDE;
+}
+
+static inline unsigned long long shim_off_cpu_ops(unsigned n)
+{
+	return shim_off_vcpu(n) + SHIM_VCPU_CPU_OPS;
+}
+
+static inline unsigned long long shim_off_gdt(unsigned n)
+{
+	return shim_off_vcpu(n) + SHIM_VCPU_GDT;
+}
+
+static inline unsigned long long shim_off_tss(unsigned n)
+{
+	return shim_off_vcpu(n) + SHIM_VCPU_TSS;
+}
+
+static inline unsigned long long shim_off_mailbox(unsigned n)
+{
+	return shim_off_vcpu(n) + SHIM_VCPU_MAILBOX;
+}
+
+static inline unsigned long long shim_off_stack(unsigned n)
+{
+	return shim_off_vcpu(n) + SHIM_VCPU_STACK;
+}
+
+/* The trap stack's top: TSS rsp0, and where the vCPU's shim starts. */
+static inline unsigned long long shim_off_stack_top(unsigned n)
+{
+	return shim_off_stack(n) + SHIM_STACK_SIZE;
+}
+
+static inline unsigned long long shim_off_ist(unsigned n)
+{
+	return shim_off_vcpu(n) + SHIM_VCPU_IST;
+}
+
+/* The vCPU whose block holds shim virtual address va (its stack pointer,
+ * a trap frame), or SHIM_MAX_VCPUS if none does. */
+static inline unsigned shim_vcpu_of(unsigned long long va)
+{
+	unsigned long long base = SHIM_VA(SHIM_OFF_VCPUS);
+	if (va < base || va - base >= SHIM_MAX_VCPUS * SHIM_VCPU_STRIDE)
+		return SHIM_MAX_VCPUS;
+	return (unsigned)((va - base) / SHIM_VCPU_STRIDE);
 }
 
 /* The frame table and M2P sizes for nr_pages of guest RAM. */
@@ -203,6 +276,8 @@ struct shim_boot_params {
 	/* The shim's struct core_layout (the trampoline is at a fixed place). */
 	uint64_t nr_pages;
 	uint64_t shared_info_mfn;
+	uint32_t nr_vcpus;
+	uint32_t pad0;
 	uint32_t calibrate_rounds;
 	uint32_t xsave_size;
 	uint64_t xcr0;

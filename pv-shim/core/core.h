@@ -28,18 +28,36 @@ struct core_layout {
 	 * guest may set, and what the CPUID policy describes. */
 	uint64_t xcr0;
 	uint32_t xsave_size, xsavec_size;
+	uint32_t nr_vcpus;           /* vCPUs of the domain, <= CORE_MAX_VCPUS */
 };
 
+/* One executor's handle: the shim's for one vCPU, or the launcher's for
+ * that vCPU's thread.  Every vCPU runs the core on the same core_state. */
 struct core {
 	struct core_state *st;
-	void *plat;             /* the platform's own context */
+	void *plat;             /* the platform's own context (per vCPU) */
 	struct core_layout layout;
+	unsigned vcpu;          /* the vCPU it runs for, < layout.nr_vcpus */
 };
 
 enum core_action {
 	CORE_RESUME, /* return to the guest with the (updated) frame */
 	CORE_STOP,   /* the domain is finished; st->stop_reason says why */
 };
+
+/*
+ * The state of the vCPU the core runs for: the only way the core reaches
+ * per-vCPU state, so none of it is vCPU 0's by accident.  Whoever makes a
+ * struct core sets vcpu below layout.nr_vcpus (the launcher from its
+ * config, the shim from its stack) and core_handle_trap checks it again;
+ * the mask only keeps a broken index inside the array, at one instruction
+ * (the shim's run emulated, instruction by instruction, on these hosts).
+ */
+static inline struct core_vcpu *core_vcpu(struct core *c)
+{
+	_Static_assert((CORE_MAX_VCPUS & (CORE_MAX_VCPUS - 1)) == 0, "power of 2");
+	return &c->st->vcpu[c->vcpu % CORE_MAX_VCPUS];
+}
 
 /* x86-64 canonical address: bits 63..47 all equal. */
 static inline int core_is_canonical(uint64_t va)

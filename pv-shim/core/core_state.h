@@ -8,6 +8,7 @@
 #define XENLET_CORE_STATE_H
 
 #include <stdint.h>
+#include "pv-shim/shim_abi.h"
 #include "pv-shim/core/trap_frame.h"
 #include "pv-shim/core/mm/mm.h"
 #include "pv-shim/core/traps/traps_state.h"
@@ -17,6 +18,9 @@
 #define CORE_STATE_MAGIC 0x65726f63u /* "core" */
 #define CORE_NR_HYPERCALLS 64        /* Xen's table size; higher is -ENOSYS */
 #define CORE_NR_VECTORS 32
+/* The vCPUs a domain may have: one block each in the shim region, and
+ * as many as shared_info has a vcpu_info for (XEN_LEGACY_MAX_VCPUS). */
+#define CORE_MAX_VCPUS SHIM_MAX_VCPUS
 
 enum core_trap_path {
 	CORE_PATH_GUEST = 0, /* the core runs in the shim, at CPL0 */
@@ -38,6 +42,7 @@ struct core_stats {
 	uint64_t retype_flushes; /* TLB flushes a type change needed */
 };
 
+/* What Xen keeps per vCPU; the core reaches it through core_vcpu(). */
 struct core_vcpu {
 	uint64_t cr3;          /* guest kernel top-level table, machine address */
 	uint64_t user_cr3;     /* MMUEXT_NEW_USER_BASEPTR's table, 0 if none */
@@ -47,13 +52,16 @@ struct core_vcpu {
 	uint64_t gs_base_user;   /* the guest's MSR_SHADOW_GS_BASE */
 	uint64_t cr4_guest;      /* CR4 bits the guest controls (guest_cr4.c) */
 	uint8_t kernel_mode;   /* 1 while the guest kernel (not user) runs */
+	uint8_t pad[7];
+	struct traps_vcpu traps; /* virtual IDT, callbacks, kernel stack... */
+	struct vtime_vcpu vtime; /* timers, vcpu_info place, runstate area */
 };
 
 struct core_state {
 	uint32_t magic;
 	uint32_t trap_path;            /* enum core_trap_path */
-	struct core_vcpu vcpu;
-	struct traps_state traps;      /* virtual IDT, callbacks (traps_state.h) */
+	struct core_vcpu vcpu[CORE_MAX_VCPUS];
+	struct traps_state traps;      /* VM assists (traps_state.h) */
 
 	uint32_t stop_reason;          /* enum core_stop_reason */
 	uint32_t shutdown_code;        /* SHUTDOWN_* */
@@ -68,7 +76,7 @@ struct core_state {
 	struct core_stats stats;
 	struct mm_state mm;            /* frame table, M2P, continuations */
 	struct evtchn_state evtchn;    /* event channel ports (evtchn.h) */
-	struct vtime_state vtime;      /* time, timers, vcpu_info place (vtime.h) */
+	struct vtime_state vtime;      /* TSC scale, wallclock (vtime.h) */
 };
 
 #endif

@@ -25,7 +25,7 @@ static int guest_va_to_gpa(struct core *c, uint64_t va, int write, uint64_t *gpa
 {
 	if (!core_is_canonical(va) || (va >= HOLE_START && va < HOLE_END))
 		return -1;
-	uint64_t table = c->st->vcpu.cr3 & PTE_ADDR;
+	uint64_t table = core_vcpu(c)->cr3 & PTE_ADDR;
 	for (int level = 3; level >= 0; level--) {
 		unsigned idx = (va >> (12 + 9 * level)) & 511;
 		const volatile uint64_t *entry =

@@ -30,7 +30,8 @@ hypercall_fn hypercall_get_debugreg;
 hypercall_fn hypercall_physdev_op;
 /* Event channels (evtchn.c). */
 hypercall_fn hypercall_event_channel_op;
-/* vCPU 0: timers, vcpu_info and runstate placement (hypercall_vcpu_op.c). */
+/* The calling vCPU's timers, vcpu_info and runstate placement
+ * (hypercall_vcpu_op.c). */
 hypercall_fn hypercall_vcpu_op;
 hypercall_fn hypercall_set_timer_op;
 

@@ -11,7 +11,7 @@
 
 long hypercall_physdev_op(struct core *c, const uint64_t args[5])
 {
-	struct traps_state *t = &c->st->traps;
+	struct traps_vcpu *t = &core_vcpu(c)->traps;
 	if (args[0] == PHYSDEVOP_set_iopl) {
 		struct physdev_set_iopl s;
 		if (copy_from_guest(c, &s, args[1], sizeof s))
@@ -21,8 +21,9 @@ long hypercall_physdev_op(struct core *c, const uint64_t args[5])
 		t->iopl = s.iopl;
 		return 0;
 	}
-	if (args[0] < 32 && !(t->physdev_logged & (1u << args[0]))) {
-		t->physdev_logged |= 1u << args[0];
+	uint32_t *logged = &c->st->traps.physdev_logged;
+	if (args[0] < 32 && !(*logged & (1u << args[0]))) {
+		*logged |= 1u << args[0];
 		char line[96];
 		core_format(line, sizeof line, "physdev_op %lu not implemented: -ENOSYS",
 			    (unsigned long)args[0]);

@@ -80,7 +80,7 @@ static void stop_unhandled(struct core *c, const struct trap_frame *f, const cha
 		core_format(msg, sizeof msg,
 			    "guest %s at rip %#lx: address %#lx, error code %#lx "
 			    "(no guest handler for it)", name,
-			    (unsigned long)f->rip, (unsigned long)c->st->vcpu.cr2,
+			    (unsigned long)f->rip, (unsigned long)core_vcpu(c)->cr2,
 			    (unsigned long)f->error_code);
 	else if (why)
 		core_format(msg, sizeof msg, "guest %s at rip %#lx: %s (no guest "
@@ -122,10 +122,10 @@ static unsigned soft_int_length(struct core *c, uint64_t rip, unsigned vector)
  */
 static void software_interrupt(struct core *c, struct trap_frame *f, unsigned vector)
 {
-	const struct traps_gate *g = &c->st->traps.gate[vector];
+	const struct traps_gate *g = &core_vcpu(c)->traps.gate[vector];
 	unsigned dpl = g->flags & TRAPS_GATE_DPL;
 	unsigned len = soft_int_length(c, f->rip, vector);
-	if (len && g->address && dpl >= (c->st->vcpu.kernel_mode ? 1u : 3u)) {
+	if (len && g->address && dpl >= (core_vcpu(c)->kernel_mode ? 1u : 3u)) {
 		const struct bounce_from after = { f->rip + len, f->rflags, f->rsp };
 		traps_deliver(c, f, &after, vector, 0, 0);
 		return;
@@ -151,13 +151,12 @@ static int int_n_at(struct core *c, uint64_t rip, unsigned *vector)
 
 static void exception(struct core *c, struct trap_frame *f)
 {
-	struct core_state *st = c->st;
 	char why[96];
 	unsigned vector;
 	why[0] = '\0';
 	switch (f->vector) {
 	case X86_VEC_UD:
-		if (st->vcpu.kernel_mode && emulate_forced_cpuid(c, f) == 0)
+		if (core_vcpu(c)->kernel_mode && emulate_forced_cpuid(c, f) == 0)
 			return;
 		if (int_n_at(c, f->rip, &vector)) {
 			software_interrupt(c, f, vector);
@@ -173,7 +172,7 @@ static void exception(struct core *c, struct trap_frame *f)
 			software_interrupt(c, f, (unsigned)(f->error_code >> 3) & 0xff);
 			return;
 		}
-		if (st->vcpu.kernel_mode && emulate_privileged(c, f, why, sizeof why) == 0)
+		if (core_vcpu(c)->kernel_mode && emulate_privileged(c, f, why, sizeof why) == 0)
 			return;
 		break;
 	case X86_VEC_PF:
@@ -196,7 +195,8 @@ static void exception(struct core *c, struct trap_frame *f)
  */
 static int last_vcpu_down(struct core *c, struct trap_frame *f)
 {
-	if (f->rax != __HYPERVISOR_vcpu_op || f->rdi != VCPUOP_down || f->rsi != 0)
+	if (f->rax != __HYPERVISOR_vcpu_op || f->rdi != VCPUOP_down ||
+	    f->rsi != c->vcpu || c->layout.nr_vcpus != 1)
 		return 0;
 	c->st->stats.hypercalls[__HYPERVISOR_vcpu_op]++;
 	char msg[128];
@@ -218,17 +218,23 @@ enum core_action core_handle_trap(struct core *c, struct trap_frame *f)
 	int via_syscall = f->vector == CORE_VEC_SYSCALL ||
 		(f->vector == X86_VEC_UD && f->rip == c->layout.syscall_trampoline);
 
+	/* core_vcpu() trusts the index; an executor that set a wrong one is
+	 * broken, and no state of another vCPU may be taken for it. */
+	if (c->vcpu >= c->layout.nr_vcpus || c->vcpu >= CORE_MAX_VCPUS) {
+		core_stop_fault(c, f, "the core ran for a vCPU the domain does not have");
+		return CORE_STOP;
+	}
 	if (f->vector != CORE_VEC_SYSCALL)
 		st->stats.transitions++;
 	if (f->vector < CORE_NR_VECTORS)
 		st->stats.traps[f->vector]++;
 
-	if (via_syscall && st->vcpu.kernel_mode && f->rax == __HYPERVISOR_iret) {
+	if (via_syscall && core_vcpu(c)->kernel_mode && f->rax == __HYPERVISOR_iret) {
 		st->stats.hypercalls[__HYPERVISOR_iret]++;
 		traps_iret(c, f);
-	} else if (via_syscall && st->vcpu.kernel_mode && last_vcpu_down(c, f)) {
+	} else if (via_syscall && core_vcpu(c)->kernel_mode && last_vcpu_down(c, f)) {
 		/* stopped */
-	} else if (via_syscall && st->vcpu.kernel_mode) {
+	} else if (via_syscall && core_vcpu(c)->kernel_mode) {
 		hypercall_from_syscall(c, f);
 		return_from_syscall(f);
 	} else if (via_syscall) {

@@ -259,7 +259,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	st = malloc(sizeof *st);
 	if (!block || !shim || !null || !st)
 		abort();
-	cpu_ops = (struct shim_cpu_ops *)(shim + SHIM_OFF_CPU_OPS);
+	cpu_ops = (struct shim_cpu_ops *)(shim + shim_off_cpu_ops(0));
 	ASAN_POISON_MEMORY_REGION(block, PAGE);
 	ASAN_POISON_MEMORY_REGION(block + PAGE + RAM_BYTES, PAGE);
 	ram = block + PAGE;
@@ -275,6 +275,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 			.shared_info_mfn = NR_PAGES, /* not guest RAM, as in xenlet */
 			.syscall_trampoline = TRAMPOLINE,
 			.xsave_size = 2688, .xsavec_size = 2432, /* as for 0xe7 */
+			.nr_vcpus = 1,
 		},
 	};
 	return 0;
@@ -510,7 +511,7 @@ static void check_cpuid(uint32_t leaf, uint32_t subleaf, const struct trap_frame
 /* A guest kernel entry point the core may have bounced a trap to. */
 static int is_entry_point(uint64_t rip)
 {
-	const struct traps_state *t = &st->traps;
+	const struct traps_vcpu *t = &st->vcpu[0].traps;
 	if (!rip)
 		return 0;
 	for (unsigned v = 0; v < TRAPS_NR_GATES; v++)
@@ -601,12 +602,12 @@ static void check_ownership(void)
 			}
 		}
 	}
-	model_ref(count, type, st->vcpu.cr3 / PAGE, MM_TYPE_L4, "cr3");
-	if (st->vcpu.user_cr3)
-		model_ref(count, type, st->vcpu.user_cr3 / PAGE, MM_TYPE_L4,
+	model_ref(count, type, st->vcpu[0].cr3 / PAGE, MM_TYPE_L4, "cr3");
+	if (st->vcpu[0].user_cr3)
+		model_ref(count, type, st->vcpu[0].user_cr3 / PAGE, MM_TYPE_L4,
 			  "user_cr3");
-	if (st->vtime.vcpu_info_registered)
-		model_ref(count, type, st->vtime.vcpu_info_gpa / PAGE,
+	if (st->vcpu[0].vtime.vcpu_info_registered)
+		model_ref(count, type, st->vcpu[0].vtime.vcpu_info_gpa / PAGE,
 			  MM_TYPE_WRITABLE, "vcpu_info");
 	const struct evtchn_fifo_state *fs = &st->evtchn.fifo;
 	for (unsigned u = 0; u < EVTCHN_NR_VCPUS; u++)
@@ -636,16 +637,16 @@ static void check_ownership(void)
 static enum core_action run_call(const struct call *k)
 {
 	struct trap_frame f = make_frame(k), before = f;
-	st->vcpu.kernel_mode = k->sel[SEL_MODE] % 4 != 0;
+	st->vcpu[0].kernel_mode = k->sel[SEL_MODE] % 4 != 0;
 	int syscall = f.vector == CORE_VEC_SYSCALL ||
 		      (f.vector == VEC_UD && f.rip == TRAMPOLINE);
-	int hypercall = syscall && st->vcpu.kernel_mode;
+	int hypercall = syscall && st->vcpu[0].kernel_mode;
 	uint32_t rtables, wtables;
-	uint32_t rleaves = user_reach(st->vcpu.cr3, 0, &rtables);
-	uint32_t wleaves = user_reach(st->vcpu.cr3, 1, &wtables);
+	uint32_t rleaves = user_reach(st->vcpu[0].cr3, 0, &rtables);
+	uint32_t wleaves = user_reach(st->vcpu[0].cr3, 1, &wtables);
 	memcpy(ram_before, ram, RAM_BYTES);
 	touched = 0;
-	uint64_t cr3 = st->vcpu.cr3, user_cr3 = st->vcpu.user_cr3;
+	uint64_t cr3 = st->vcpu[0].cr3, user_cr3 = st->vcpu[0].user_cr3;
 	host_cpu_ops_restart(&plat); /* the shim drains the queue after every trap */
 	plat.failed = 0;
 
@@ -660,8 +661,8 @@ static enum core_action run_call(const struct call *k)
 	if (st->stop_reason == CORE_STOP_FAULT)
 		CHECK(!memcmp(&st->stop_frame, &before, sizeof before),
 		      "stop frame is not the faulting frame");
-	CHECK(is_canonical(st->vcpu.fs_base) && is_canonical(st->vcpu.gs_base_kernel) &&
-	      is_canonical(st->vcpu.gs_base_user), "non-canonical segment base");
+	CHECK(is_canonical(st->vcpu[0].fs_base) && is_canonical(st->vcpu[0].gs_base_kernel) &&
+	      is_canonical(st->vcpu[0].gs_base_user), "non-canonical segment base");
 
 	struct trap_frame expect = f;
 	if (hypercall && before.rax == __HYPERVISOR_iret) {
@@ -728,10 +729,10 @@ static enum core_action run_call(const struct call *k)
 		/* The launcher's event interrupt is a hint: with no upcall
 		 * due when the core looks, the guest goes on unchanged. */
 	} else if (act == CORE_RESUME) {
-		CHECK(st->vcpu.kernel_mode && (f.vector == VEC_UD || f.vector == VEC_GP),
+		CHECK(st->vcpu[0].kernel_mode && (f.vector == VEC_UD || f.vector == VEC_GP),
 		      "vector %lu (kernel mode %u) resumed without emulation or "
 		      "a guest entry point",
-		      (unsigned long)f.vector, st->vcpu.kernel_mode);
+		      (unsigned long)f.vector, st->vcpu[0].kernel_mode);
 		/* wrmsr/rdmsr: 2 bytes, rax and rdx; mov from or to a
 		 * control register ([REX] 0f 20/22 /r): 3 or 4 bytes, one
 		 * register or none; xsetbv: 3 bytes, none;
@@ -772,8 +773,8 @@ static enum core_action run_call(const struct call *k)
 	uint32_t changed = changed_pages();
 	/* VCPUOP_register_vcpu_info names its frame by number, and the core
 	 * writes the vcpu_info there from then on, mapped or not. */
-	if (st->vtime.vcpu_info_registered) {
-		uint32_t vcpu_info_page = 1u << (st->vtime.vcpu_info_gpa / PAGE);
+	if (st->vcpu[0].vtime.vcpu_info_registered) {
+		uint32_t vcpu_info_page = 1u << (st->vcpu[0].vtime.vcpu_info_gpa / PAGE);
 		changed &= ~vcpu_info_page;
 		touched &= ~vcpu_info_page;
 	}
@@ -788,7 +789,7 @@ static enum core_action run_call(const struct call *k)
 			fifo_pages |= 1u << fs->array_gfn[i];
 	changed &= ~fifo_pages;
 	touched &= ~fifo_pages;
-	int tables_moved = st->vcpu.cr3 != cr3 || st->vcpu.user_cr3 != user_cr3 ||
+	int tables_moved = st->vcpu[0].cr3 != cr3 || st->vcpu[0].user_cr3 != user_cr3 ||
 			   (changed & wleaves & rtables) || st->mm.active;
 	for (uint32_t i = 0; i < plat.cpu_ops_count; i++)
 		if (cpu_ops->op[i].kind != SHIM_CPU_OP_LOAD_CR3 &&
@@ -825,10 +826,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(st, 0, sizeof *st);
 	st->magic = CORE_STATE_MAGIC;
 	st->trap_path = CORE_PATH_HOST;
-	st->vcpu.cr3 = head & 0x80 && !mm ? raw_cr3 : PG_L4 * PAGE;
+	st->vcpu[0].cr3 = head & 0x80 && !mm ? raw_cr3 : PG_L4 * PAGE;
 	core.layout.xcr0 = xcr0_choices[(head >> 4) & 3].layout;
 	xcr0_offered = xcr0_choices[(head >> 4) & 3].offered;
-	st->vcpu.cr4_guest = guest_cr4_initial(&core.layout);
+	st->vcpu[0].cr4_guest = guest_cr4_initial(&core.layout);
 	evtchn_domain_init(&core, 1, 1, 2, 1);
 	if (mm) {
 		memset(plat.shim_region + shim_off_m2p(NR_PAGES), 0,

@@ -72,7 +72,7 @@ enum { PG_L4, PG_L3, PG_L2, PG_L1, PG_CODE, PG_ARG, PG_STORE, PG_CONSOLE,
 #define STORE_PORT 1
 #define CONSOLE_PORT 2
 /* Where the CPL0 stub leaves its frame: the top of the trap stack. */
-#define FRAME_OFF (SHIM_OFF_STACK + SHIM_STACK_SIZE - sizeof(struct trap_frame))
+#define FRAME_OFF (shim_off_stack_top(0) - sizeof(struct trap_frame))
 
 enum kind {
 	K_MMU_UPDATE, K_MMUEXT_OP, K_UPDATE_VA_MAPPING, K_EVTCHN_OP, K_VCPU_OP,
@@ -129,7 +129,7 @@ static void build_domain(void)
 	memcpy(ram + PG_CODE * PAGE, "\x0f\x0b\x0f\x30\xcd\x80", 6);
 	st->magic = CORE_STATE_MAGIC;
 	st->trap_path = CORE_PATH_HOST;
-	st->vcpu.kernel_mode = 1;
+	st->vcpu[0].kernel_mode = 1;
 	if (mm_domain_init(&d.core, PG_L4 * PAGE, M2P_L4E) ||
 	    mm_hold_for_dom0(&d.core, PG_STORE) ||
 	    mm_hold_for_dom0(&d.core, PG_CONSOLE))
@@ -164,7 +164,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	d.console_evtchn = CONSOLE_PORT;
 	d.plat = (struct host_platform){
 		.ram = ram, .ram_bytes = RAM_BYTES, .console = null, .log = null,
-		.vcpu_fd = -1, .cpu_ops = (struct shim_cpu_ops *)(shim + SHIM_OFF_CPU_OPS),
+		.vcpu_fd = -1, .cpu_ops = (struct shim_cpu_ops *)(shim + shim_off_cpu_ops(0)),
 		.shim_region = shim, .fake_tsc = &tsc,
 	};
 	d.core = (struct core){
@@ -173,6 +173,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 			.nr_pages = NR_PAGES,
 			.shared_info_mfn = NR_PAGES, /* outside RAM, as in xenlet */
 			.syscall_trampoline = TRAMPOLINE,
+			.nr_vcpus = 1,
 		},
 	};
 	build_domain();
@@ -213,7 +214,7 @@ static enum core_action run_call(const struct call *k, const uint8_t *frame_in)
 	struct trap_frame f;
 	uint64_t a = k->a, b = k->b;
 	const uint64_t self = DOMID_SELF;
-	st->vcpu.kernel_mode = k->mode & 1;
+	st->vcpu[0].kernel_mode = k->mode & 1;
 	host_cpu_ops_restart(&d.plat);
 	d.plat.failed = 0;
 	switch (k->kind % NR_KINDS) {
@@ -260,7 +261,7 @@ static enum core_action run_call(const struct call *k, const uint8_t *frame_in)
 		/* Straight into the core: host_trap_frame asks KVM for cr2. */
 		memcpy(&f, frame_in, sizeof f);
 		f.vector = 14;
-		st->vcpu.cr2 = b;
+		st->vcpu[0].cr2 = b;
 		break;
 	case K_GP:
 	case K_UD: {
@@ -320,7 +321,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(ram, good_ram, RAM_BYTES);
 	take(&in, ram + PG_ARG * PAGE, ARG_BYTES);
 	take(&in, frame_in, sizeof frame_in);
-	take(&in, shim + SHIM_OFF_CPU_OPS, CPU_OPS_IN);
+	take(&in, shim + shim_off_cpu_ops(0), CPU_OPS_IN);
 	memcpy(shim + SHIM_OFF_SHARED, good_shared, PAGE);
 	memcpy(shim + SHIM_OFF_FRAMES, good_frames, sizeof good_frames);
 	uint8_t *s = (uint8_t *)st;

@@ -22,8 +22,8 @@ void fake_guest_init(struct fake_guest *g, uint64_t nr_pages)
 	need(g->ram && g->st, "out of memory");
 	g->next_table_pfn = 1;
 	g->st->magic = CORE_STATE_MAGIC;
-	g->st->vcpu.cr3 = 0;
-	g->st->vcpu.kernel_mode = 1;
+	g->st->vcpu[0].cr3 = 0;
+	g->st->vcpu[0].kernel_mode = 1;
 	g->plat.ram = g->ram;
 	g->plat.ram_bytes = nr_pages * FG_PAGE;
 	g->plat.console = open_memstream(&g->console_text, &g->console_len);
@@ -33,6 +33,9 @@ void fake_guest_init(struct fake_guest *g, uint64_t nr_pages)
 	g->core.st = g->st;
 	g->core.plat = &g->plat;
 	g->core.layout.nr_pages = nr_pages;
+	/* One vCPU, the core runs for it: per-vCPU state is st->vcpu[0]. */
+	g->core.layout.nr_vcpus = 1;
+	g->core.vcpu = 0;
 }
 
 void fake_guest_free(struct fake_guest *g)
@@ -53,7 +56,7 @@ uint8_t *fake_guest_page(struct fake_guest *g, uint64_t pfn)
 
 uint64_t *fake_guest_entry(struct fake_guest *g, uint64_t va, int level)
 {
-	uint64_t table = g->st->vcpu.cr3 & ADDR_MASK;
+	uint64_t table = g->st->vcpu[0].cr3 & ADDR_MASK;
 	for (int l = 3;; l--) {
 		uint64_t *entry = (uint64_t *)fake_guest_page(g, table / FG_PAGE) +
 				  ((va >> (12 + 9 * l)) & 511);

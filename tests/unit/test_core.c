@@ -246,9 +246,9 @@ END_TEST
 
 START_TEST(copy_refuses_bad_cr3)
 {
-	g.st->vcpu.cr3 = OUTSIDE_PFN * FG_PAGE;
+	g.st->vcpu[0].cr3 = OUTSIDE_PFN * FG_PAGE;
 	ck_assert(!readable(KPAGE(0), 1));
-	g.st->vcpu.cr3 = (NR_PAGES * FG_PAGE) - 8; /* last word of RAM */
+	g.st->vcpu[0].cr3 = (NR_PAGES * FG_PAGE) - 8; /* last word of RAM */
 	ck_assert(!readable(KPAGE(0), 1));
 }
 END_TEST
@@ -369,7 +369,7 @@ START_TEST(syscall_from_user_mode_stops)
 {
 	static const char msg[] = "user";
 	ck_assert_int_eq(copy_to_guest(&g.core, KPAGE(1), msg, 4), 0);
-	g.st->vcpu.kernel_mode = 0;
+	g.st->vcpu[0].kernel_mode = 0;
 	for (int path = VIA_HOST; path <= VIA_GUEST; path++) {
 		g.st->stop_reason = CORE_RUNNING;
 		struct trap_frame f = syscall_frame(path, __HYPERVISOR_console_io,
@@ -803,9 +803,9 @@ START_TEST(wrmsr_segment_bases)
 		ck_assert_uint_eq(f.rip, KPAGE(3) + 102);
 		ck_assert_uint_eq(rdmsr(w[i].msr), w[i].value);
 	}
-	ck_assert_uint_eq(g.st->vcpu.fs_base, 0x00007f0012345000ULL);
-	ck_assert_uint_eq(g.st->vcpu.gs_base_kernel, 0);
-	ck_assert_uint_eq(g.st->vcpu.gs_base_user, 0x00007fffffffffffULL);
+	ck_assert_uint_eq(g.st->vcpu[0].fs_base, 0x00007f0012345000ULL);
+	ck_assert_uint_eq(g.st->vcpu[0].gs_base_kernel, 0);
+	ck_assert_uint_eq(g.st->vcpu[0].gs_base_user, 0x00007fffffffffffULL);
 	ck_assert_int_eq(g.plat.failed, 0);
 	ck_assert_uint_eq(g.st->stats.traps[X86_VEC_GP], 8);
 	ck_assert_uint_eq(g.st->stats.transitions, 8);
@@ -825,9 +825,9 @@ START_TEST(wrmsr_refused)
 	for (unsigned i = 0; i < sizeof w / sizeof w[0]; i++) {
 		teardown();
 		setup();
-		g.st->vcpu.fs_base = 0x1000;
-		g.st->vcpu.gs_base_kernel = 0x2000;
-		g.st->vcpu.gs_base_user = 0x3000;
+		g.st->vcpu[0].fs_base = 0x1000;
+		g.st->vcpu[0].gs_base_kernel = 0x2000;
+		g.st->vcpu[0].gs_base_user = 0x3000;
 		struct trap_frame f;
 		ck_assert_int_eq(wrmsr(w[i].msr, w[i].value, &f), CORE_STOP);
 		ck_assert_uint_eq(g.st->stop_reason, CORE_STOP_FAULT);
@@ -836,9 +836,9 @@ START_TEST(wrmsr_refused)
 			      "message '%s' names no wrmsr %s", g.st->stop_message, w[i].name);
 		ck_assert_uint_eq(g.st->stop_frame.rip, KPAGE(3) + 100);
 		ck_assert_int_eq(memcmp(&g.st->stop_frame, &f, sizeof f), 0);
-		ck_assert_uint_eq(g.st->vcpu.fs_base, 0x1000);
-		ck_assert_uint_eq(g.st->vcpu.gs_base_kernel, 0x2000);
-		ck_assert_uint_eq(g.st->vcpu.gs_base_user, 0x3000);
+		ck_assert_uint_eq(g.st->vcpu[0].fs_base, 0x1000);
+		ck_assert_uint_eq(g.st->vcpu[0].gs_base_kernel, 0x2000);
+		ck_assert_uint_eq(g.st->vcpu[0].gs_base_user, 0x3000);
 	}
 }
 END_TEST
@@ -870,7 +870,7 @@ START_TEST(gp_elsewhere_stops)
 
 	/* with it, cli and sti are no-ops, as Xen runs them */
 	g.st->stop_reason = CORE_RUNNING;
-	g.st->traps.iopl = 1;
+	g.st->vcpu[0].traps.iopl = 1;
 	static const uint8_t sti[] = { 0xfb, 0x90 };
 	for (int i = 0; i < 2; i++) {
 		f = insn_frame(X86_VEC_GP, KPAGE(3) + 300, i ? sti : cli, 2);
@@ -879,7 +879,7 @@ START_TEST(gp_elsewhere_stops)
 		ck_assert_uint_eq(f.rip, rip + 1);
 		ck_assert_uint_eq(f.rflags, rflags);
 	}
-	g.st->traps.iopl = 0;
+	g.st->vcpu[0].traps.iopl = 0;
 
 	/* wrmsr's first byte on the last readable byte, the second beyond. */
 	uint64_t places[] = { KPAGE(P_SUPER) - 1, KPAGE(P_ABSENT), 0x0000800000000000ULL };
@@ -891,17 +891,17 @@ START_TEST(gp_elsewhere_stops)
 		f.rcx = MSR_GS_BASE;
 		ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_STOP);
 		ck_assert_ptr_nonnull(strstr(g.st->stop_message, "#GP"));
-		ck_assert_uint_eq(g.st->vcpu.gs_base_kernel, 0);
+		ck_assert_uint_eq(g.st->vcpu[0].gs_base_kernel, 0);
 	}
 }
 END_TEST
 
 START_TEST(gp_from_user_mode_stops)
 {
-	g.st->vcpu.kernel_mode = 0;
+	g.st->vcpu[0].kernel_mode = 0;
 	struct trap_frame f;
 	ck_assert_int_eq(wrmsr(MSR_GS_BASE, 0x1000, &f), CORE_STOP);
-	ck_assert_uint_eq(g.st->vcpu.gs_base_kernel, 0);
+	ck_assert_uint_eq(g.st->vcpu[0].gs_base_kernel, 0);
 	ck_assert_uint_eq(g.st->stop_reason, CORE_STOP_FAULT);
 }
 END_TEST
@@ -958,7 +958,7 @@ static void offer_xsave(uint64_t xcr0)
 	g.core.layout.xcr0 = xcr0;
 	g.core.layout.xsave_size = 2688;
 	g.core.layout.xsavec_size = 2432;
-	g.st->vcpu.cr4_guest = guest_cr4_initial(&g.core.layout);
+	g.st->vcpu[0].cr4_guest = guest_cr4_initial(&g.core.layout);
 }
 
 static void cpuid(uint64_t leaf, uint64_t subleaf, uint32_t r[4])
@@ -1171,10 +1171,10 @@ START_TEST(forced_cpuid_osxsave_follows_cr4)
 	g.plat.cpuid = t;
 	offer_xsave(0xe7);
 	uint32_t r[4];
-	g.st->vcpu.cr4_guest = 0;
+	g.st->vcpu[0].cr4_guest = 0;
 	cpuid(1, 0, r);
 	ck_assert_uint_eq((r[2] >> 26) & 3, 1);         /* XSAVE, no OSXSAVE */
-	g.st->vcpu.cr4_guest = GUEST_CR4_OSXSAVE;
+	g.st->vcpu[0].cr4_guest = GUEST_CR4_OSXSAVE;
 	cpuid(1, 0, r);
 	ck_assert_uint_eq((r[2] >> 26) & 3, 3);
 	free(t);
@@ -1227,7 +1227,7 @@ START_TEST(ud_elsewhere_stops)
 	/* Good prefix, but from guest user mode. */
 	teardown();
 	setup();
-	g.st->vcpu.kernel_mode = 0;
+	g.st->vcpu[0].kernel_mode = 0;
 	f = insn_frame(X86_VEC_UD, KPAGE(4), FORCED_CPUID, sizeof FORCED_CPUID);
 	ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_STOP);
 	ck_assert_uint_eq(g.st->stop_frame.rip, KPAGE(4));
@@ -1240,7 +1240,7 @@ START_TEST(page_fault_stops)
 {
 	struct trap_frame f = insn_frame(X86_VEC_PF, KPAGE(4) + 0x33, NULL, 0);
 	f.error_code = 6;
-	g.st->vcpu.cr2 = 0xdeadbeef000ULL;
+	g.st->vcpu[0].cr2 = 0xdeadbeef000ULL;
 	ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_STOP);
 	ck_assert_uint_eq(g.st->stop_reason, CORE_STOP_FAULT);
 	ck_assert_int_eq(memcmp(&g.st->stop_frame, &f, sizeof f), 0);

@@ -682,9 +682,10 @@ START_TEST(build_seen_by_core)
 	struct host_platform plat = {
 		.ram = ram, .ram_bytes = NR_PAGES * PAGE_SIZE, .vcpu_fd = -1,
 	};
-	st->vcpu.cr3 = res.l4_maddr;
-	st->vcpu.kernel_mode = 1;
-	struct core c = { .st = st, .plat = &plat, .layout = { .nr_pages = NR_PAGES } };
+	st->vcpu[0].cr3 = res.l4_maddr;
+	st->vcpu[0].kernel_mode = 1;
+	struct core c = { .st = st, .plat = &plat, .layout = { .nr_pages = NR_PAGES,
+									       .nr_vcpus = 1 } };
 
 	struct start_info si;
 	ck_assert_int_eq(copy_from_guest(&c, &si, res.start_info_va, sizeof si), 0);

@@ -59,7 +59,7 @@ static void setup_offering(int offer_fifo)
 		fake_guest_map(&g, ARG_VA + (pfn - ARG_PFN) * FG_PAGE, pfn, FG_USER_RW);
 	ck_assert_int_eq(mm_domain_init(&g.core, 0, M2P_L4E), 0);
 	evtchn_domain_init(&g.core, DOMID, STORE, CONSOLE, offer_fifo);
-	g.st->traps.event.address = 0xffffffff81000000ULL;
+	g.st->vcpu[0].traps.event.address = 0xffffffff81000000ULL;
 	core_vcpu_info(&g.core)->evtchn_upcall_mask = 0;
 }
 

@@ -69,7 +69,13 @@ START_TEST(every_word_of_core_state_corrupted)
 	script_args(arg);
 	input[0] = MAX_CALLS - 1;
 	const uint8_t *good = (const uint8_t *)good_state;
+	/* Every word but those of the vCPUs the domain does not have (one
+	 * here): nothing may read them, and each would cost as much time. */
+	const size_t absent = offsetof(struct core_state, vcpu[1]) / 8,
+		     present = offsetof(struct core_state, vcpu[CORE_MAX_VCPUS]) / 8;
 	for (size_t w = 0; w < sizeof(struct core_state) / 8; w++) {
+		if (w == absent)
+			w = present;
 		for (size_t v = 0; v < sizeof hostile / sizeof hostile[0]; v++) {
 			memset(state, 0, sizeof(struct core_state));
 			for (unsigned b = 0; b < 8; b++)

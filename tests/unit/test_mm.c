@@ -150,7 +150,7 @@ START_TEST(bootstrap_validated)
 	ck_assert_uint_eq(table(0)[SHIM_PHYSMAP_SLOT], XEN_PHYSMAP_L4E);
 	ck_assert_uint_eq(table(0)[SHIM_M2P_SLOT], M2P_L4E);
 	ck_assert_uint_eq(table(0)[260], 0);
-	ck_assert_uint_eq(g.st->vcpu.cr3, 0);
+	ck_assert_uint_eq(g.st->vcpu[0].cr3, 0);
 }
 END_TEST
 
@@ -354,7 +354,7 @@ START_TEST(pin_switch_unpin)
 	ck_assert_int_eq(ext1(MMUEXT_PIN_L3_TABLE, SPARE + 2), -XEN_EINVAL);
 
 	ck_assert_int_eq(ext1(MMUEXT_NEW_BASEPTR, SPARE), 0);
-	ck_assert_uint_eq(g.st->vcpu.cr3, (uint64_t)SPARE << 12);
+	ck_assert_uint_eq(g.st->vcpu[0].cr3, (uint64_t)SPARE << 12);
 	ck_assert_uint_eq(g.plat.cr3, (uint64_t)SPARE << 12);
 	ck_assert_uint_eq(frame(SPARE)->type_count, 2);
 	ck_assert_uint_eq(frame(0)->type_count, 1);
@@ -375,7 +375,7 @@ START_TEST(pin_switch_unpin)
 	/* not a table / not RAM / not validatable as an L4 */
 	ck_assert_int_eq(ext1(MMUEXT_NEW_BASEPTR, NR_PAGES), -XEN_EINVAL);
 	ck_assert_int_eq(ext1(MMUEXT_NEW_BASEPTR, SPARE + 1), -XEN_EINVAL);
-	ck_assert_uint_eq(g.st->vcpu.cr3, (uint64_t)SPARE << 12);
+	ck_assert_uint_eq(g.st->vcpu[0].cr3, (uint64_t)SPARE << 12);
 }
 END_TEST
 
@@ -383,11 +383,11 @@ START_TEST(user_baseptr)
 {
 	build_second_tables();
 	ck_assert_int_eq(ext1(MMUEXT_NEW_USER_BASEPTR, SPARE), 0);
-	ck_assert_uint_eq(g.st->vcpu.user_cr3, (uint64_t)SPARE << 12);
+	ck_assert_uint_eq(g.st->vcpu[0].user_cr3, (uint64_t)SPARE << 12);
 	ck_assert_uint_eq(frame(SPARE)->type, MM_TYPE_L4);
 	ck_assert_uint_eq(g.plat.cr3, 0); /* kernel mode: not loaded */
 	ck_assert_int_eq(ext1(MMUEXT_NEW_USER_BASEPTR, 0), 0);
-	ck_assert_uint_eq(g.st->vcpu.user_cr3, 0);
+	ck_assert_uint_eq(g.st->vcpu[0].user_cr3, 0);
 	ck_assert_uint_eq(frame(SPARE)->type, MM_TYPE_NONE);
 }
 END_TEST

@@ -92,7 +92,7 @@ static enum core_action fault(struct trap_frame *f, const uint8_t *insn,
 	f->rflags = 0x202;
 	if (!f->rsp)
 		f->rsp = KPAGE(15);
-	g.st->vcpu.cr2 = cr2;
+	g.st->vcpu[0].cr2 = cr2;
 	return core_handle_trap(&g.core, f);
 }
 
@@ -287,9 +287,9 @@ START_TEST(other_faults_are_the_guests)
 	bounced(fault(&f, mov, sizeof mov, target_va(0), 0xf), old);
 	g.st->stop_reason = CORE_RUNNING;
 	/* guest user mode */
-	g.st->vcpu.kernel_mode = 0;
+	g.st->vcpu[0].kernel_mode = 0;
 	bounced(fault(&f, mov, sizeof mov, target_va(0), PF_KERNEL_WRITE), old);
-	g.st->vcpu.kernel_mode = 1;
+	g.st->vcpu[0].kernel_mode = 1;
 	g.st->stop_reason = CORE_RUNNING;
 	/* add %rdx,(%rax), mov to a register, lock mov, a truncated imm */
 	static const uint8_t add[] = { 0x48, 0x01, 0x10 };
@@ -317,7 +317,7 @@ START_TEST(instruction_at_the_end_of_its_mapping)
 		.rip = KPAGE(NR_DATA) - 3, .cs = SHIM_SEL_USER_CS,
 		.ss = SHIM_SEL_USER_DS, .rflags = 0x202, .rsp = KPAGE(15),
 	};
-	g.st->vcpu.cr2 = target_va(0);
+	g.st->vcpu[0].cr2 = target_va(0);
 	ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_RESUME);
 	ck_assert_uint_eq(f.rip, KPAGE(NR_DATA));
 	ck_assert_uint_eq(target(), 0);

@@ -63,7 +63,7 @@ static struct vcpu_info *vi(void)
 static void setup(void)
 {
 	fake_guest_init(&g, NR_PAGES);
-	shim = calloc(1, SHIM_OFF_MAILBOX);
+	shim = calloc(1, SHIM_OFF_CORE);
 	ck_assert_ptr_nonnull(shim);
 	g.plat.shim_region = shim;
 	((struct shim_boot_params *)(shim + SHIM_OFF_BOOT))->guest_stack = BOOT_STACK;
@@ -71,7 +71,7 @@ static void setup(void)
 	for (int i = 0; i < NR_RW; i++)
 		fake_guest_map(&g, KPAGE(i), DATA_PFN + i, FG_USER_RW);
 	fake_guest_map(&g, KPAGE(P_RO), DATA_PFN + P_RO, FG_P | FG_US);
-	g.st->vcpu.user_cr3 = USER_CR3;
+	g.st->vcpu[0].user_cr3 = USER_CR3;
 	ck_assert_uint_lt(g.next_table_pfn, DATA_PFN);
 }
 
@@ -151,7 +151,7 @@ START_TEST(table_stores_gates)
 	};
 	put(TABLE_VA, t, sizeof t);
 	ck_assert_int_eq(hcall(__HYPERVISOR_set_trap_table, TABLE_VA, 0, 0), 0);
-	const struct traps_gate *gt = g.st->traps.gate;
+	const struct traps_gate *gt = g.st->vcpu[0].traps.gate;
 	ck_assert_uint_eq(gt[0].address, H(0));
 	ck_assert_uint_eq(gt[14].address, H(14));
 	ck_assert_uint_eq(gt[14].flags, 7);     /* DPL and the event bit only */
@@ -180,9 +180,9 @@ START_TEST(table_refuses)
 		put(TABLE_VA, t, sizeof t);
 		ck_assert_int_eq(hcall(__HYPERVISOR_set_trap_table, TABLE_VA, 0, 0),
 				 -XEN_EINVAL);
-		ck_assert_uint_eq(g.st->traps.gate[1].address, H(1)); /* kept */
-		ck_assert_uint_eq(g.st->traps.gate[2].address, 0);
-		ck_assert_uint_eq(g.st->traps.gate[3].address, 0);
+		ck_assert_uint_eq(g.st->vcpu[0].traps.gate[1].address, H(1)); /* kept */
+		ck_assert_uint_eq(g.st->vcpu[0].traps.gate[2].address, 0);
+		ck_assert_uint_eq(g.st->vcpu[0].traps.gate[3].address, 0);
 	}
 	/* The first address past the hole is fine. */
 	struct trap_info ok[] = { { 2, 0, 0, 0xffff880000000000ULL }, { 0 } };
@@ -197,7 +197,7 @@ START_TEST(table_refuses)
 	       sizeof last);
 	ck_assert_int_eq(hcall(__HYPERVISOR_set_trap_table, KPAGE(P_ABSENT) - sizeof last,
 			       0, 0), -XEN_EFAULT);
-	ck_assert_uint_eq(g.st->traps.gate[9].address, H(9));
+	ck_assert_uint_eq(g.st->vcpu[0].traps.gate[9].address, H(9));
 }
 END_TEST
 
@@ -209,7 +209,7 @@ START_TEST(table_one_entry_per_vector)
 	t[256] = (struct trap_info){ 0 };
 	put(KPAGE(1), t, sizeof t);
 	ck_assert_int_eq(hcall(__HYPERVISOR_set_trap_table, KPAGE(1), 0, 0), 0);
-	ck_assert_uint_eq(g.st->traps.gate[255].address, H(255));
+	ck_assert_uint_eq(g.st->vcpu[0].traps.gate[255].address, H(255));
 	t[256] = (struct trap_info){ 7, 0, 0, H(7) };
 	put(KPAGE(1), t, sizeof t);
 	ck_assert_int_eq(hcall(__HYPERVISOR_set_trap_table, KPAGE(1), 0, 0), -XEN_E2BIG);
@@ -239,7 +239,7 @@ START_TEST(bounce_kernel_frame)
 		ck_assert_uint_eq(word(base + 8 * i++), (before.rflags & ~RF_IOPL) | RF_IF);
 		ck_assert_uint_eq(word(base + 8 * i++), rsp);
 		ck_assert_uint_eq(word(base + 8 * i++), 0xe02b);
-		ck_assert_uint_eq(g.st->vcpu.kernel_mode, 1);
+		ck_assert_uint_eq(g.st->vcpu[0].kernel_mode, 1);
 		ck_assert_uint_eq(vi()->evtchn_upcall_mask, 0);
 	}
 	ck_assert_uint_eq(g.st->stats.traps[VEC_GP], 16);
@@ -274,14 +274,14 @@ START_TEST(bounce_page_fault)
 	static const uint64_t errors[] = { 0x6, 0x7, 0x15, 0x2 };
 	for (int user = 0; user < 2; user++)
 		for (unsigned i = 0; i < 4; i++) {
-			g.st->vcpu.kernel_mode = !user;
-			g.st->vcpu.cr2 = 0xdead000 + i;
+			g.st->vcpu[0].kernel_mode = !user;
+			g.st->vcpu[0].cr2 = 0xdead000 + i;
 			struct trap_frame f = exc(VEC_PF, errors[i], STACK_TOP);
 			ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_RESUME);
 			ck_assert_uint_eq(vi()->arch.cr2, 0xdead000 + i);
 			uint64_t want = (errors[i] & ~4ULL) | (user ? 4 : 0);
 			ck_assert_uint_eq(word(f.rsp + 16), want);
-			ck_assert_uint_eq(g.st->vcpu.kernel_mode, 1);
+			ck_assert_uint_eq(g.st->vcpu[0].kernel_mode, 1);
 		}
 }
 END_TEST
@@ -291,12 +291,12 @@ END_TEST
 START_TEST(bounce_from_user_mode)
 {
 	gate(VEC_UD, 0);
-	g.st->vcpu.cr3 = 0;
+	g.st->vcpu[0].cr3 = 0;
 	for (int switched = 0; switched < 2; switched++) {
 		if (switched)
 			ck_assert_int_eq(hcall(__HYPERVISOR_stack_switch, FLAT_KERNEL_SS,
 					       KSTACK_TOP + 8, 0), 0);
-		g.st->vcpu.kernel_mode = 0;
+		g.st->vcpu[0].kernel_mode = 0;
 		g.plat.cr3 = USER_CR3;
 		uint64_t user_rsp = 0x00007ffffffff123ULL;
 		struct trap_frame f = exc(VEC_UD, 0, user_rsp), before = f;
@@ -306,10 +306,10 @@ START_TEST(bounce_from_user_mode)
 		ck_assert_uint_eq(word(base + 16), before.rip);
 		ck_assert_uint_eq(word(base + 24), 0xe033);         /* RPL 3: user */
 		ck_assert_uint_eq(word(base + 40), user_rsp);
-		ck_assert_uint_eq(g.st->vcpu.kernel_mode, 1);
-		ck_assert_uint_eq(g.plat.cr3, g.st->vcpu.cr3);
+		ck_assert_uint_eq(g.st->vcpu[0].kernel_mode, 1);
+		ck_assert_uint_eq(g.plat.cr3, g.st->vcpu[0].cr3);
 	}
-	ck_assert_uint_eq(g.st->traps.kernel_ss, FLAT_KERNEL_SS);
+	ck_assert_uint_eq(g.st->vcpu[0].traps.kernel_ss, FLAT_KERNEL_SS);
 }
 END_TEST
 
@@ -329,7 +329,7 @@ START_TEST(bounce_bad_stack_stops)
 		ck_assert_int_eq(memcmp(&g.st->stop_frame, &before, sizeof before), 0);
 		ck_assert_msg(strstr(g.st->stop_message, "unwritable"), "%s",
 			      g.st->stop_message);
-		ck_assert_uint_eq(g.st->vcpu.kernel_mode, 1);
+		ck_assert_uint_eq(g.st->vcpu[0].kernel_mode, 1);
 	}
 }
 END_TEST
@@ -410,7 +410,7 @@ START_TEST(soft_int_dpl)
 		for (int user = 0; user < 2; user++)
 			for (unsigned v = 0x80; v <= 0x82; v++) {
 				uint8_t insn[2] = { 0xcd, (uint8_t)v };
-				g.st->vcpu.kernel_mode = !user;
+				g.st->vcpu[0].kernel_mode = !user;
 				struct trap_frame f = via_ud ? soft_int(VEC_UD, insn, 2, 0)
 					: soft_int(VEC_GP, insn, 2, (v << 3) | 2);
 				struct trap_frame before = f;
@@ -428,7 +428,7 @@ START_TEST(soft_int_dpl)
 				}
 			}
 	/* int3 through a DPL 0 IDT gate. */
-	g.st->vcpu.kernel_mode = 1;
+	g.st->vcpu[0].kernel_mode = 1;
 	struct trap_frame f = soft_int(VEC_GP, int3, 1, (3 << 3) | 2), before = f;
 	ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_RESUME);
 	before.rip += 1;
@@ -494,7 +494,7 @@ START_TEST(iret_restores_registers)
 			ck_assert_uint_eq(f.cs, SHIM_SEL_USER_CS);
 			ck_assert_uint_eq(f.ss, SHIM_SEL_USER_DS);
 			ck_assert_uint_eq(vi()->evtchn_upcall_mask, masked);
-			ck_assert_uint_eq(g.st->vcpu.kernel_mode, 1);
+			ck_assert_uint_eq(g.st->vcpu[0].kernel_mode, 1);
 			struct trap_frame same = f;
 			same.rax = before.rax; same.rcx = before.rcx; same.r11 = before.r11;
 			same.rip = before.rip; same.rsp = before.rsp;
@@ -534,13 +534,13 @@ START_TEST(iret_to_user_mode)
 		};
 		struct trap_frame f = iret_call(&ic, STACK_TOP - 0x100, (int)i);
 		ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_RESUME);
-		ck_assert_uint_eq(g.st->vcpu.kernel_mode, 0);
+		ck_assert_uint_eq(g.st->vcpu[0].kernel_mode, 0);
 		ck_assert_uint_eq(g.plat.cr3, USER_CR3);
 		ck_assert_uint_eq(f.rip, 0x400000);
 		f = exc(VEC_UD, 0, 0x7fff0000);
 		ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_RESUME);
-		ck_assert_uint_eq(g.st->vcpu.kernel_mode, 1);
-		ck_assert_uint_eq(g.plat.cr3, g.st->vcpu.cr3);
+		ck_assert_uint_eq(g.st->vcpu[0].kernel_mode, 1);
+		ck_assert_uint_eq(g.plat.cr3, g.st->vcpu[0].cr3);
 		ck_assert_uint_eq(f.rsp, KSTACK_TOP - 7 * 8);
 	}
 	/* RPL 0 from kernel mode stays in kernel mode. */
@@ -549,7 +549,7 @@ START_TEST(iret_to_user_mode)
 				   .rsp = STACK_TOP, .ss = 0x18 };
 	struct trap_frame f = iret_call(&ic, STACK_TOP - 0x100, 0);
 	ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_RESUME);
-	ck_assert_uint_eq(g.st->vcpu.kernel_mode, 1);
+	ck_assert_uint_eq(g.st->vcpu[0].kernel_mode, 1);
 	ck_assert_uint_eq(g.plat.cr3, 0x999000); /* no switch */
 }
 END_TEST
@@ -559,12 +559,12 @@ START_TEST(iret_refused)
 	struct iret_context good = { .rip = KBASE, .cs = 0xe033, .rflags = 0x202,
 				     .rsp = 0x7fff0000, .ss = 0x2b };
 	/* User mode without user page tables. */
-	g.st->vcpu.user_cr3 = 0;
+	g.st->vcpu[0].user_cr3 = 0;
 	struct trap_frame f = iret_call(&good, STACK_TOP - 0x100, 0), before = f;
 	ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_STOP);
 	ck_assert_int_eq(memcmp(&g.st->stop_frame, &before, sizeof before), 0);
 	ck_assert_ptr_nonnull(strstr(g.st->stop_message, "user page tables"));
-	ck_assert_uint_eq(g.st->vcpu.kernel_mode, 1);
+	ck_assert_uint_eq(g.st->vcpu[0].kernel_mode, 1);
 
 	struct iret_context bad[] = { good, good, good, good };
 	bad[0].rip = 0x0000800000000000ULL;
@@ -576,7 +576,7 @@ START_TEST(iret_refused)
 		setup();
 		f = iret_call(&bad[i], STACK_TOP - 0x100, 0);
 		ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_STOP);
-		ck_assert_uint_eq(g.st->vcpu.kernel_mode, 1);
+		ck_assert_uint_eq(g.st->vcpu[0].kernel_mode, 1);
 	}
 	/* The frame runs from a read-only page into an unmapped one. */
 	teardown();
@@ -593,7 +593,7 @@ END_TEST
 
 static struct trap_frame user_syscall(int via_host)
 {
-	g.st->vcpu.kernel_mode = 0;
+	g.st->vcpu[0].kernel_mode = 0;
 	struct trap_frame f = {
 		.rax = 39, .rdi = 1, .rcx = 0x401002, .r11 = 0x246 | RF_DF | RF_TF,
 		.rsp = 0x7fff1000, .rip = TRAMPOLINE, .rflags = 0x202,
@@ -627,8 +627,8 @@ START_TEST(user_syscall_callback)
 		ck_assert_uint_eq(word(base + 40), 0x7fff1000);
 		ck_assert_uint_eq(word(base + 48), 0xe02b);
 		ck_assert_uint_eq(vi()->evtchn_upcall_mask, 1);
-		ck_assert_uint_eq(g.st->vcpu.kernel_mode, 1);
-		ck_assert_uint_eq(g.plat.cr3, g.st->vcpu.cr3);
+		ck_assert_uint_eq(g.st->vcpu[0].kernel_mode, 1);
+		ck_assert_uint_eq(g.plat.cr3, g.st->vcpu[0].cr3);
 	}
 }
 END_TEST
@@ -667,7 +667,7 @@ static long unreg_cb(uint16_t type)
 
 START_TEST(callbacks)
 {
-	const struct traps_state *t = &g.st->traps;
+	const struct traps_vcpu *t = &g.st->vcpu[0].traps;
 	ck_assert_int_eq(reg_cb(CALLBACKTYPE_event, 0, H(1)), 0);
 	ck_assert_int_eq(reg_cb(CALLBACKTYPE_failsafe, CALLBACKF_mask_events, H(2)), 0);
 	ck_assert_int_eq(reg_cb(CALLBACKTYPE_syscall, 0, H(3)), 0);
@@ -706,7 +706,7 @@ END_TEST
 
 START_TEST(segment_bases)
 {
-	const struct core_vcpu *v = &g.st->vcpu;
+	const struct core_vcpu *v = &g.st->vcpu[0];
 	ck_assert_int_eq(hcall(__HYPERVISOR_set_segment_base, SEGBASE_FS, 0x1000, 0), 0);
 	ck_assert_int_eq(hcall(__HYPERVISOR_set_segment_base, SEGBASE_GS_USER, 0x2000, 0), 0);
 	ck_assert_int_eq(hcall(__HYPERVISOR_set_segment_base, SEGBASE_GS_KERNEL, KBASE, 0), 0);
@@ -745,8 +745,8 @@ START_TEST(set_gdt)
 	put(KPAGE(5), gdt, sizeof gdt);
 	put(KPAGE(1), &frame, sizeof frame);
 	ck_assert_int_eq(hcall(__HYPERVISOR_set_gdt, KPAGE(1), 16, 0), 0);
-	ck_assert_uint_eq(g.st->traps.gdt_entries, 16);
-	ck_assert_uint_eq(g.st->traps.gdt_frames[0], frame);
+	ck_assert_uint_eq(g.st->vcpu[0].traps.gdt_entries, 16);
+	ck_assert_uint_eq(g.st->vcpu[0].traps.gdt_frames[0], frame);
 
 	/* The user GS base from a selector. */
 	static const struct { uint16_t sel; uint64_t base; } sels[] = {
@@ -755,10 +755,10 @@ START_TEST(set_gdt)
 		{ 16 * 8 + 3, 0 } /* past the table */, { 15 * 8, 0 } /* a gate */,
 	};
 	for (unsigned i = 0; i < sizeof sels / sizeof sels[0]; i++) {
-		g.st->vcpu.gs_base_user = 0x5555;
+		g.st->vcpu[0].gs_base_user = 0x5555;
 		ck_assert_int_eq(hcall(__HYPERVISOR_set_segment_base, SEGBASE_GS_USER_SEL,
 				       0xffff0000u | sels[i].sel, 0), 0);
-		ck_assert_uint_eq(g.st->vcpu.gs_base_user, sels[i].base);
+		ck_assert_uint_eq(g.st->vcpu[0].gs_base_user, sels[i].base);
 	}
 
 	/* Refused, the old table kept: a TSS in it, a gate to a null
@@ -772,8 +772,8 @@ START_TEST(set_gdt)
 	put(KPAGE(1), &outside, sizeof outside);
 	ck_assert_int_eq(hcall(__HYPERVISOR_set_gdt, KPAGE(1), 1, 0), -XEN_EINVAL);
 	ck_assert_int_eq(hcall(__HYPERVISOR_set_gdt, KPAGE(P_ABSENT), 1, 0), -XEN_EFAULT);
-	ck_assert_uint_eq(g.st->traps.gdt_entries, 16);
-	ck_assert_uint_eq(g.st->traps.gdt_frames[0], frame);
+	ck_assert_uint_eq(g.st->vcpu[0].traps.gdt_entries, 16);
+	ck_assert_uint_eq(g.st->vcpu[0].traps.gdt_frames[0], frame);
 
 	/* All 14 frames' worth. */
 	uint64_t frames[14];
@@ -781,10 +781,10 @@ START_TEST(set_gdt)
 		frames[i] = DATA_PFN + 6 + i % 4; /* zeroed pages: all not present */
 	put(KPAGE(1), frames, sizeof frames);
 	ck_assert_int_eq(hcall(__HYPERVISOR_set_gdt, KPAGE(1), 14 * 512, 0), 0);
-	ck_assert_uint_eq(g.st->traps.gdt_frames[13], DATA_PFN + 7);
+	ck_assert_uint_eq(g.st->vcpu[0].traps.gdt_frames[13], DATA_PFN + 7);
 	/* An empty table. */
 	ck_assert_int_eq(hcall(__HYPERVISOR_set_gdt, KPAGE(P_ABSENT), 0, 0), 0);
-	ck_assert_uint_eq(g.st->traps.gdt_entries, 0);
+	ck_assert_uint_eq(g.st->vcpu[0].traps.gdt_entries, 0);
 }
 END_TEST
 
@@ -793,7 +793,7 @@ START_TEST(update_descriptor)
 {
 	uint8_t *big = calloc(1, shim_region_size(NR_PAGES));
 	ck_assert_ptr_nonnull(big);
-	memcpy(big, shim, SHIM_OFF_MAILBOX);
+	memcpy(big, shim, SHIM_OFF_CORE);
 	free(shim);
 	shim = big;
 	g.plat.shim_region = shim;
@@ -956,13 +956,13 @@ START_TEST(fpu_taskswitch)
 	gate(7, 0);
 	ck_assert_int_eq(hcall(__HYPERVISOR_fpu_taskswitch, 1, 0, 0), 0);
 	ck_assert_int_eq(g.plat.cr0_ts, 1);
-	ck_assert_uint_eq(g.st->traps.cr0_ts, 1);
+	ck_assert_uint_eq(g.st->vcpu[0].traps.cr0_ts, 1);
 	/* The #NM it causes: real TS cleared, the guest's handler, once. */
 	struct trap_frame f = exc(7, 0, STACK_TOP), before = f;
 	ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_RESUME);
 	check_bounced(&f, &before, 7, 7, STACK_TOP);
 	ck_assert_int_eq(g.plat.cr0_ts, 0);
-	ck_assert_uint_eq(g.st->traps.cr0_ts, 0);
+	ck_assert_uint_eq(g.st->vcpu[0].traps.cr0_ts, 0);
 	/* An #NM the guest did not ask for: the instruction runs again. */
 	g.plat.cr0_ts = 1;
 	f = exc(7, 0, STACK_TOP);
@@ -974,12 +974,12 @@ START_TEST(fpu_taskswitch)
 	ck_assert_int_eq(hcall(__HYPERVISOR_fpu_taskswitch, 1, 0, 0), 0);
 	ck_assert_int_eq(hcall(__HYPERVISOR_fpu_taskswitch, 0, 0, 0), 0);
 	ck_assert_int_eq(g.plat.cr0_ts, 0);
-	ck_assert_uint_eq(g.st->traps.cr0_ts, 0);
+	ck_assert_uint_eq(g.st->vcpu[0].traps.cr0_ts, 0);
 	/* Any non-zero int sets it, as in Xen; the upper half is not part of it. */
 	ck_assert_int_eq(hcall(__HYPERVISOR_fpu_taskswitch, 0x100000000ULL, 0, 0), 0);
-	ck_assert_uint_eq(g.st->traps.cr0_ts, 0);
+	ck_assert_uint_eq(g.st->vcpu[0].traps.cr0_ts, 0);
 	ck_assert_int_eq(hcall(__HYPERVISOR_fpu_taskswitch, 0x80000000ULL, 0, 0), 0);
-	ck_assert_uint_eq(g.st->traps.cr0_ts, 1);
+	ck_assert_uint_eq(g.st->vcpu[0].traps.cr0_ts, 1);
 }
 END_TEST
 
@@ -1010,10 +1010,10 @@ START_TEST(mov_from_cr)
 		{ { 0x0f, 0x20, 0xe1 }, 3 },       /* cr4 -> rcx */
 		{ { 0x48, 0x0f, 0x20, 0xc4 }, 4 }, /* cr0 -> rsp, REX.W */
 	};
-	g.st->vcpu.cr2 = 0xdead123;
+	g.st->vcpu[0].cr2 = 0xdead123;
 	for (int ts = 0; ts < 2; ts++) {
 		ck_assert_int_eq(hcall(__HYPERVISOR_fpu_taskswitch, (uint64_t)ts, 0, 0), 0);
-		const uint64_t want[] = { 0x80050033 | (ts ? 8 : 0), 0xdead123, g.st->vcpu.cr3, 0x620,
+		const uint64_t want[] = { 0x80050033 | (ts ? 8 : 0), 0xdead123, g.st->vcpu[0].cr3, 0x620,
 					  0x80050033 | (ts ? 8 : 0) };
 		for (unsigned i = 0; i < 5; i++) {
 			struct trap_frame f = priv_insn(cases[i].insn, cases[i].len), before = f;
@@ -1045,14 +1045,14 @@ START_TEST(mov_from_cr_refused)
 	}
 	/* From guest user mode: the guest's own #GP. */
 	gate(VEC_GP, 0);
-	g.st->vcpu.kernel_mode = 0;
+	g.st->vcpu[0].kernel_mode = 0;
 	static const uint8_t cr0[] = { 0x0f, 0x20, 0xc0 };
 	struct trap_frame f = priv_insn(cr0, 3), before = f;
 	ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_RESUME);
 	check_bounced(&f, &before, VEC_GP, 8, BOOT_STACK);
 	/* The third byte on an unmapped page. */
 	memcpy(fake_guest_page(&g, DATA_PFN + P_RO) + FG_PAGE - 2, cr0, 2);
-	g.st->vcpu.kernel_mode = 1;
+	g.st->vcpu[0].kernel_mode = 1;
 	ck_assert_int_eq(hcall(__HYPERVISOR_set_trap_table, 0, 0, 0), 0);
 	f = exc(VEC_GP, 0, STACK_TOP);
 	f.rip = KPAGE(P_ABSENT) - 2;
@@ -1067,7 +1067,7 @@ static void offer_xsave(uint64_t xcr0)
 	g.core.layout.xcr0 = xcr0;
 	g.core.layout.xsave_size = 2688;
 	g.core.layout.xsavec_size = 2432;
-	g.st->vcpu.cr4_guest = guest_cr4_initial(&g.core.layout);
+	g.st->vcpu[0].cr4_guest = guest_cr4_initial(&g.core.layout);
 	g.plat.cr4_osxsave = -1; /* no call yet */
 }
 
@@ -1187,14 +1187,14 @@ START_TEST(xsetbv_refused)
 	ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_RESUME);
 	check_bounced(&f, &before, VEC_GP, 8, STACK_TOP);
 	/* From guest user mode, the right value too. */
-	g.st->vcpu.kernel_mode = 0;
+	g.st->vcpu[0].kernel_mode = 0;
 	f = priv_insn(XSETBV, 3);
 	f.rax = 0xe7;
 	before = f;
 	ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_RESUME);
 	check_bounced(&f, &before, VEC_GP, 8, BOOT_STACK);
 	/* Other 0f 01 instructions are not xsetbv. */
-	g.st->vcpu.kernel_mode = 1;
+	g.st->vcpu[0].kernel_mode = 1;
 	ck_assert_int_eq(hcall(__HYPERVISOR_set_trap_table, 0, 0, 0), 0);
 	static const uint8_t xgetbv[] = { 0x0f, 0x01, 0xd0 };
 	f = priv_insn(xgetbv, 3);
@@ -1304,7 +1304,7 @@ static void to_user_mode(void)
 				   .rsp = 0x7fff0000, .ss = 0xe02b };
 	struct trap_frame f = iret_call(&ic, STACK_TOP - 0x100, 0);
 	ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_RESUME);
-	ck_assert_uint_eq(g.st->vcpu.kernel_mode, 0);
+	ck_assert_uint_eq(g.st->vcpu[0].kernel_mode, 0);
 }
 
 /* Guest user code's wrgsbase/wrfsbase (they work at CPL3 on these hosts)
@@ -1332,14 +1332,14 @@ START_TEST(user_wrgsbase_survives)
 		*fs = user_fs;
 		struct trap_frame f = by_syscall ? user_syscall(0) : exc(VEC_UD, 0, 0x7fff0000);
 		ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_RESUME);
-		ck_assert_uint_eq(g.st->vcpu.kernel_mode, 1);
+		ck_assert_uint_eq(g.st->vcpu[0].kernel_mode, 1);
 		ck_assert_uint_eq(*gs, KBASE);
 		ck_assert_uint_eq(*fs, user_fs);
-		ck_assert_uint_eq(g.st->vcpu.gs_base_user, user_gs);
+		ck_assert_uint_eq(g.st->vcpu[0].gs_base_user, user_gs);
 		ck_assert_uint_eq(rdmsr_in_kernel(MSR_SHADOW_GS_BASE), user_gs);
 		ck_assert_uint_eq(rdmsr_in_kernel(MSR_GS_BASE), KBASE);
 		ck_assert_uint_eq(rdmsr_in_kernel(MSR_FS_BASE), user_fs);
-		ck_assert_uint_eq(g.st->vcpu.fs_base, user_fs);
+		ck_assert_uint_eq(g.st->vcpu[0].fs_base, user_fs);
 	}
 	to_user_mode();
 	ck_assert_uint_eq(*gs, 0x7f0000011000ULL);

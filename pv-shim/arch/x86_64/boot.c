@@ -18,17 +18,17 @@ extern void trap_return(void) __attribute__((noreturn));
 /* Read by trap_common: 1 hands every trap to the launcher. */
 volatile uint8_t shim_host_path;
 
-struct core shim_core = {
-	.st = (struct core_state *)SHIM_VA(SHIM_OFF_CORE),
-};
+struct core shim_cores[SHIM_MAX_VCPUS];
 
 #define GDT_ENTRIES 10
 
-static void setup_gdt_tss(void)
+/* vCPU's own GDT and TSS: a TSS is busy while loaded, so no two CPUs
+ * share one, and each has its own stacks. */
+static void setup_gdt_tss(unsigned vcpu)
 {
-	uint64_t *gdt = (uint64_t *)SHIM_VA(SHIM_OFF_GDT);
-	uint32_t *tss = (uint32_t *)SHIM_VA(SHIM_OFF_TSS);
-	uint64_t tss_base = SHIM_VA(SHIM_OFF_TSS);
+	uint64_t *gdt = (uint64_t *)SHIM_VA(shim_off_gdt(vcpu));
+	uint32_t *tss = (uint32_t *)SHIM_VA(shim_off_tss(vcpu));
+	uint64_t tss_base = SHIM_VA(shim_off_tss(vcpu));
 
 	gdt[SHIM_SEL_KERNEL_CS >> 3] = 0x00af9a000000ffffULL;
 	gdt[SHIM_SEL_KERNEL_DS >> 3] = 0x00cf92000000ffffULL;
@@ -40,8 +40,8 @@ static void setup_gdt_tss(void)
 		(0x89ULL << 40) | (((tss_base >> 24) & 0xff) << 56);
 	gdt[(SHIM_SEL_TSS >> 3) + 1] = tss_base >> 32;
 
-	uint64_t rsp0 = SHIM_VA(SHIM_OFF_STACK + SHIM_STACK_SIZE);
-	uint64_t ist1 = SHIM_VA(SHIM_OFF_IST + SHIM_IST_SIZE);
+	uint64_t rsp0 = SHIM_VA(shim_off_stack_top(vcpu));
+	uint64_t ist1 = SHIM_VA(shim_off_ist(vcpu) + SHIM_IST_SIZE);
 	tss[1] = (uint32_t)rsp0;         /* rsp0 */
 	tss[2] = (uint32_t)(rsp0 >> 32);
 	tss[9] = (uint32_t)ist1;         /* ist1 */
@@ -51,7 +51,7 @@ static void setup_gdt_tss(void)
 	for (unsigned i = 0; i < SHIM_TSS_IOMAP_BYTES; i++)
 		iomap[i] = 0xff;         /* every port denied to CPL3 ... */
 
-	struct descriptor_pointer p = { GDT_ENTRIES * 8 - 1, SHIM_VA(SHIM_OFF_GDT) };
+	struct descriptor_pointer p = { GDT_ENTRIES * 8 - 1, SHIM_VA(shim_off_gdt(vcpu)) };
 	load_gdt(&p);
 	load_tr(SHIM_SEL_TSS);
 }
@@ -66,15 +66,18 @@ static void set_gate(uint64_t *idt, unsigned vec, uint64_t handler, uint64_t ist
 /* Exceptions 0-31 and the launcher's event interrupt; every gate DPL 0
  * (guest `int $n` is a #GP the core handles) and an interrupt gate, so
  * the shim runs with interrupts off. */
-static void setup_idt(void)
+static void setup_idt(unsigned vcpu)
 {
 	uint64_t *idt = (uint64_t *)SHIM_VA(SHIM_OFF_IDT);
-	for (unsigned vec = 0; vec < 32; vec++) {
+	/* One IDT for all: IST1 is each vCPU's own through its TSS.  vCPU 0
+	 * writes it before any other vCPU starts. */
+	for (unsigned vec = 0; vcpu == 0 && vec < 32; vec++) {
 		/* NMI, #DF and #MC may arrive on a bad stack: use IST1 */
 		uint64_t ist = (vec == 2 || vec == 8 || vec == 18) ? 1 : 0;
 		set_gate(idt, vec, (uint64_t)trap_stubs + 16 * vec, ist);
 	}
-	set_gate(idt, CORE_VEC_EVENT, (uint64_t)event_stub, 0);
+	if (vcpu == 0)
+		set_gate(idt, CORE_VEC_EVENT, (uint64_t)event_stub, 0);
 	struct descriptor_pointer p = { (CORE_VEC_EVENT + 1) * 16 - 1, SHIM_VA(SHIM_OFF_IDT) };
 	load_idt(&p);
 }
@@ -85,14 +88,14 @@ static void setup_idt(void)
  * the core, and handed to the launcher with one exit.  The launcher
  * compares the two and picks the cheaper place.
  */
-static void calibrate(struct shim_boot_params *bp)
+static void calibrate(struct core *c, struct shim_boot_params *bp)
 {
 	struct trap_frame f = { .vector = CORE_VEC_SYSCALL };
 	uint64_t t0 = rdtsc();
 	for (uint32_t i = 0; i < bp->calibrate_rounds; i++) {
 		f.rax = __HYPERVISOR_xen_version;
 		f.rdi = XENVER_version;
-		core_handle_trap(&shim_core, &f);
+		core_handle_trap(c, &f);
 	}
 	uint64_t t1 = rdtsc();
 	for (uint32_t i = 0; i < bp->calibrate_rounds; i++)
@@ -105,25 +108,36 @@ static void calibrate(struct shim_boot_params *bp)
 void shim_boot(void)
 {
 	struct shim_boot_params *bp = (struct shim_boot_params *)SHIM_VA(SHIM_OFF_BOOT);
-	if (bp->magic != SHIM_BOOT_MAGIC)
+	/* The launcher started this vCPU on its own trap stack, where this
+	 * local is. */
+	unsigned vcpu = SHIM_MAX_VCPUS;
+	vcpu = shim_vcpu_of((uint64_t)&vcpu);
+	if (bp->magic != SHIM_BOOT_MAGIC || bp->nr_vcpus > SHIM_MAX_VCPUS ||
+	    vcpu >= bp->nr_vcpus)
 		halt_forever();
-	shim_core.layout = (struct core_layout){
-		.nr_pages = bp->nr_pages,
-		.shared_info_mfn = bp->shared_info_mfn,
-		.syscall_trampoline = SHIM_VA(SHIM_OFF_TRAMPOLINE),
-		.xcr0 = bp->xcr0, .xsave_size = bp->xsave_size,
-		.xsavec_size = bp->xsavec_size,
+	struct core *c = &shim_cores[vcpu];
+	*c = (struct core){
+		.st = (struct core_state *)SHIM_VA(SHIM_OFF_CORE),
+		.layout = {
+			.nr_pages = bp->nr_pages,
+			.shared_info_mfn = bp->shared_info_mfn,
+			.syscall_trampoline = SHIM_VA(SHIM_OFF_TRAMPOLINE),
+			.xcr0 = bp->xcr0, .xsave_size = bp->xsave_size,
+			.xsavec_size = bp->xsavec_size,
+			.nr_vcpus = bp->nr_vcpus,
+		},
+		.vcpu = vcpu,
 	};
-	setup_gdt_tss();
-	setup_idt();
+	setup_gdt_tss(vcpu);
+	setup_idt(vcpu);
 	if (bp->calibrate)
-		calibrate(bp);
+		calibrate(c, bp);
 	/* The launcher now fixes the trap path and the trampoline. */
 	outl(SHIM_PORT_READY, 0);
-	shim_host_path = shim_core.st->trap_path == CORE_PATH_HOST;
+	shim_host_path = c->st->trap_path == CORE_PATH_HOST;
 
 	struct trap_frame *f = (struct trap_frame *)
-		(SHIM_VA(SHIM_OFF_STACK + SHIM_STACK_SIZE) - sizeof(struct trap_frame));
+		(SHIM_VA(shim_off_stack_top(vcpu)) - sizeof(struct trap_frame));
 	core_memset(f, 0, sizeof *f);
 	f->rip = bp->guest_entry;
 	f->cs = SHIM_SEL_USER_CS;

@@ -75,18 +75,19 @@ size_t platform_cpu_ops_room(struct core *c)
  * should have. */
 int shim_apply_cpu_ops(struct trap_frame *f)
 {
-	struct shim_cpu_ops *q = (struct shim_cpu_ops *)SHIM_VA(SHIM_OFF_CPU_OPS);
+	struct core *c = shim_core_at(f);
+	struct shim_cpu_ops *q = (struct shim_cpu_ops *)SHIM_VA(shim_off_cpu_ops(c->vcpu));
 	uint32_t n = q->count;
 	if (n > SHIM_CPU_OPS_MAX)
 		n = SHIM_CPU_OPS_MAX;
 	for (uint32_t i = 0; i < n; i++)
-		apply(&shim_core, q->op[i].kind, q->op[i].addr, q->op[i].value);
+		apply(c, q->op[i].kind, q->op[i].addr, q->op[i].value);
 	if (q->flush_tlb)
-		platform_flush_tlb(&shim_core);
+		platform_flush_tlb(c);
 	q->count = 0;
 	q->flush_tlb = 0;
 	if (q->resume && f->vector == 6 &&
-	    f->rip == shim_core.layout.syscall_trampoline + SHIM_TRAMPOLINE_DETOUR) {
+	    f->rip == c->layout.syscall_trampoline + SHIM_TRAMPOLINE_DETOUR) {
 		q->resume = 0;
 		f->rip = q->resume_rip;
 		f->rflags = q->resume_rflags;

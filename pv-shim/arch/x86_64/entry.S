@@ -101,8 +101,11 @@ trap_common:
 	/* Host path: a #UD at the trampoline's detour only asks for queued
 	 * operations (shim_abi.h); anything else goes to the launcher, which
 	 * may queue operations for after its `out`. */
-1:	movabsq $(SHIM_VIRT_BASE + SHIM_OFF_CPU_OPS), %rax
-	cmpq $0, (%rax)         /* count and flush_tlb */
+	/* This vCPU's queue starts its block, which holds the stack we are
+	 * on and is aligned to its size (shim_abi.h). */
+1:	movq %rsp, %rax
+	andq $-SHIM_VCPU_STRIDE, %rax
+	cmpq $0, SHIM_VCPU_CPU_OPS(%rax) /* count and flush_tlb */
 	je 2f
 	movq %rsp, %rdi
 	call shim_apply_cpu_ops
@@ -110,8 +113,9 @@ trap_common:
 	jnz trap_return
 2:	movl %esp, %eax
 	outl %eax, $SHIM_PORT_TRAP
-	movabsq $(SHIM_VIRT_BASE + SHIM_OFF_CPU_OPS), %rax
-	cmpq $0, (%rax)
+	movq %rsp, %rax
+	andq $-SHIM_VCPU_STRIDE, %rax
+	cmpq $0, SHIM_VCPU_CPU_OPS(%rax)
 	je trap_return
 	movq %rsp, %rdi
 	call shim_apply_cpu_ops

@@ -9,8 +9,12 @@
 #include "pv-shim/core/platform.h"
 #include "pv-shim/arch/x86_64/cpu.h"
 
-#define MAILBOX ((char *)SHIM_VA(SHIM_OFF_MAILBOX))
-#define MAILBOX_SIZE 4096
+/* The vCPU's own mailbox: the launcher reads the one of the vCPU that
+ * exited. */
+static char *mailbox(const struct core *c)
+{
+	return (char *)SHIM_VA(shim_off_mailbox(c->vcpu));
+}
 
 void *platform_guest_ram(struct core *c, uint64_t gpa, size_t len)
 {
@@ -22,10 +26,9 @@ void *platform_guest_ram(struct core *c, uint64_t gpa, size_t len)
 
 void platform_console_write(struct core *c, const char *buf, size_t len)
 {
-	(void)c;
 	while (len) {
-		size_t n = len < MAILBOX_SIZE ? len : MAILBOX_SIZE;
-		core_memcpy(MAILBOX, buf, n);
+		size_t n = len < SHIM_MAILBOX_SIZE ? len : SHIM_MAILBOX_SIZE;
+		core_memcpy(mailbox(c), buf, n);
 		outl(SHIM_PORT_CONSOLE, (uint32_t)n);
 		buf += n;
 		len -= n;
@@ -56,20 +59,20 @@ void platform_block(struct core *c)
  * the new deadline before it lets the vCPU run again. */
 void platform_timer_deadline(struct core *c, uint64_t deadline_ns)
 {
-	uint64_t armed = c->st->vtime.launcher_armed_ns;
+	uint64_t armed = core_vcpu(c)->vtime.launcher_armed_ns;
 	if (deadline_ns && (!armed || deadline_ns < armed))
 		outl(SHIM_PORT_TIMER, 0);
 }
 
 void platform_log(struct core *c, const char *line)
 {
-	(void)c;
+	char *mb = mailbox(c);
 	size_t n = 0;
-	while (line[n] && n + 1 < MAILBOX_SIZE) {
-		MAILBOX[n] = line[n];
+	while (line[n] && n + 1 < SHIM_MAILBOX_SIZE) {
+		mb[n] = line[n];
 		n++;
 	}
-	MAILBOX[n] = '\0';
+	mb[n] = '\0';
 	outl(SHIM_PORT_LOG, (uint32_t)n);
 }
 

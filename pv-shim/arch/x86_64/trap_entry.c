@@ -9,15 +9,15 @@
 
 void shim_trap(struct trap_frame *f)
 {
-	struct core_state *st = shim_core.st;
+	struct core *c = shim_core_at(f);
 	if (f->vector == 14)
-		st->vcpu.cr2 = read_cr2();
+		core_vcpu(c)->cr2 = read_cr2();
 	if ((f->cs & 3) == 0) {
-		core_stop_fault(&shim_core, f, "fault inside the shim (CPL0)");
+		core_stop_fault(c, f, "fault inside the shim (CPL0)");
 		outl(SHIM_PORT_STOP, 1);
 		halt_forever();
 	}
-	if (core_handle_trap(&shim_core, f) == CORE_STOP) {
+	if (core_handle_trap(c, f) == CORE_STOP) {
 		outl(SHIM_PORT_STOP, 0);
 		halt_forever();
 	}

@@ -15,9 +15,9 @@ int emulate_cli_sti(struct core *c, const uint8_t insn[2], char *why, size_t why
 {
 	if (insn[0] != OP_CLI && insn[0] != OP_STI)
 		return 0;
-	if (c->st->traps.iopl < (c->st->vcpu.kernel_mode ? 1u : 3u)) {
+	if (core_vcpu(c)->traps.iopl < (core_vcpu(c)->kernel_mode ? 1u : 3u)) {
 		core_format(why, whylen, "%s at I/O privilege %u (no PHYSDEVOP_set_iopl)",
-			    insn[0] == OP_CLI ? "cli" : "sti", c->st->traps.iopl);
+			    insn[0] == OP_CLI ? "cli" : "sti", core_vcpu(c)->traps.iopl);
 		return -1;
 	}
 	return 1;

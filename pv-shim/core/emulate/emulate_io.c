@@ -20,9 +20,9 @@ int emulate_port_io(struct core *c, struct trap_frame *f, const uint8_t insn[2],
 	int dx = (op & 0xfc) == 0xec;   /* ec-ef */
 	if (!imm8 && !dx)
 		return 0;
-	if (c->st->traps.iopl < (c->st->vcpu.kernel_mode ? 1u : 3u)) {
+	if (core_vcpu(c)->traps.iopl < (core_vcpu(c)->kernel_mode ? 1u : 3u)) {
 		core_format(why, whylen, "port I/O at I/O privilege %u (no "
-			    "PHYSDEVOP_set_iopl)", c->st->traps.iopl);
+			    "PHYSDEVOP_set_iopl)", core_vcpu(c)->traps.iopl);
 		return -1;
 	}
 	int is_in = !(op & 2);

@@ -27,7 +27,7 @@
 
 static int write_msr(struct core *c, uint32_t msr, uint64_t value)
 {
-	struct core_vcpu *v = &c->st->vcpu;
+	struct core_vcpu *v = core_vcpu(c);
 	switch (msr) {
 	case MSR_FS_BASE:
 		if (!core_is_canonical(value))
@@ -54,7 +54,7 @@ static int write_msr(struct core *c, uint32_t msr, uint64_t value)
 /* Only in guest kernel mode: the live GS base is the kernel's. */
 static int read_msr(struct core *c, uint32_t msr, uint64_t *value)
 {
-	struct core_vcpu *v = &c->st->vcpu;
+	struct core_vcpu *v = core_vcpu(c);
 	switch (msr) {
 	case MSR_FS_BASE:
 		*value = v->fs_base = platform_get_segment_base(c, SEGMENT_BASE_FS);
@@ -75,16 +75,15 @@ static int read_msr(struct core *c, uint32_t msr, uint64_t *value)
 
 static int read_cr(struct core *c, unsigned cr, uint64_t *value)
 {
-	const struct core_state *st = c->st;
 	switch (cr) {
 	case 0:
-		*value = GUEST_CR0 | (st->traps.cr0_ts ? CR0_TS : 0);
+		*value = GUEST_CR0 | (core_vcpu(c)->traps.cr0_ts ? CR0_TS : 0);
 		return 0;
 	case 2:
-		*value = st->vcpu.cr2;
+		*value = core_vcpu(c)->cr2;
 		return 0;
 	case 3:
-		*value = st->vcpu.cr3;
+		*value = core_vcpu(c)->cr3;
 		return 0;
 	case 4:
 		*value = guest_cr4_read(c);
@@ -152,7 +151,7 @@ static unsigned mov_cr(struct core *c, struct trap_frame *f, const uint8_t insn[
 int emulate_privileged(struct core *c, struct trap_frame *f, char *why, size_t whylen)
 {
 	uint8_t insn[2];
-	if (!c->st->vcpu.kernel_mode)
+	if (!core_vcpu(c)->kernel_mode)
 		return -1;
 	if (copy_from_guest(c, insn, f->rip, sizeof insn)) {
 		core_format(why, whylen, "instruction bytes unreadable");

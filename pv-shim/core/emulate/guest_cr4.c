@@ -27,13 +27,13 @@ uint64_t guest_cr4_initial(const struct core_layout *l)
 
 uint64_t guest_cr4_read(struct core *c)
 {
-	return GUEST_CR4_FIXED | (c->st->vcpu.cr4_guest & writable(&c->layout));
+	return GUEST_CR4_FIXED | (core_vcpu(c)->cr4_guest & writable(&c->layout));
 }
 
 void guest_cr4_write(struct core *c, uint64_t value)
 {
 	uint64_t old = guest_cr4_read(c), cr4 = value & writable(&c->layout);
-	c->st->vcpu.cr4_guest = cr4;
+	core_vcpu(c)->cr4_guest = cr4;
 	if ((old ^ cr4) & GUEST_CR4_OSXSAVE)
 		platform_set_cr4_osxsave(c, (cr4 & GUEST_CR4_OSXSAVE) != 0);
 }

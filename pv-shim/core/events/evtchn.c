@@ -1,8 +1,8 @@
 /*
  * HYPERVISOR_event_channel_op: the port table, and delivery with the
  * 2-level ABI until the guest switches to FIFO (evtchn_fifo.c) with
- * EVTCHNOP_init_control, where the domain offers it.  One vCPU: every port
- * notifies vCPU 0.  dom0 is the launcher: a send on a port bound to dom0
+ * EVTCHNOP_init_control, where the domain offers it.  A port notifies the
+ * vCPU it is bound to (bind_* take only vCPU 0 so far).  dom0 is the launcher: a send on a port bound to dom0
  * goes to its backend through the platform, and its backends raise their
  * ports from their own threads (evtchn_raise_from_dom0).
  */
@@ -28,9 +28,10 @@ void evtchn_domain_init(struct core *c, uint16_t domid, uint32_t store_port,
 	core_memset(ev, 0, sizeof *ev);
 	ev->domid = domid;
 	ev->fifo.offered = offer_fifo != 0;
-	/* A vCPU starts with event delivery masked: the guest unmasks it
-	 * once it can take an upcall. */
-	core_shared_info(c)->vcpu_info[0].evtchn_upcall_mask = 1;
+	/* Every vCPU starts with event delivery masked: the guest unmasks
+	 * it once it can take an upcall. */
+	for (unsigned v = 0; v < c->layout.nr_vcpus && v < CORE_MAX_VCPUS; v++)
+		core_shared_info(c)->vcpu_info[v].evtchn_upcall_mask = 1;
 	const uint32_t backends[] = { store_port, console_port };
 	for (unsigned i = 0; i < 2; i++) {
 		if (backends[i] == 0 || backends[i] >= EVTCHN_NR_PORTS)
@@ -55,10 +56,23 @@ static int fifo_active(struct core *c)
 	return __atomic_load_n(&c->st->evtchn.fifo.active, __ATOMIC_SEQ_CST);
 }
 
+unsigned evtchn_port_vcpu(const struct core *c, uint32_t port)
+{
+	unsigned v = c->st->evtchn.port[port % EVTCHN_NR_PORTS].vcpu;
+	return v < c->layout.nr_vcpus && v < EVTCHN_NR_VCPUS ? v : 0;
+}
+
+/* The vcpu_info of the vCPU port notifies (not the one the core runs
+ * for: a backend or another vCPU may raise it). */
+static struct vcpu_info *notified_vcpu_info(struct core *c, uint32_t port)
+{
+	return vtime_vcpu_info_of(c, evtchn_port_vcpu(c, port));
+}
+
 static int set_pending_2l(struct core *c, uint32_t port)
 {
 	struct shared_info *s = core_shared_info(c);
-	struct vcpu_info *v = core_vcpu_info(c);
+	struct vcpu_info *v = notified_vcpu_info(c, port);
 	unsigned word = port / BITS_PER_WORD;
 	uint64_t bit = 1ULL << (port % BITS_PER_WORD);
 	/* The guest changes these words under us (it runs, or, in the
@@ -259,7 +273,7 @@ static long do_unmask(struct core *c, uint32_t port)
 		return 0;
 	}
 	struct shared_info *s = core_shared_info(c);
-	struct vcpu_info *v = core_vcpu_info(c);
+	struct vcpu_info *v = notified_vcpu_info(c, port);
 	unsigned word = port / BITS_PER_WORD;
 	uint64_t bit = 1ULL << (port % BITS_PER_WORD);
 	__atomic_fetch_and(&s->evtchn_mask[word], ~bit, __ATOMIC_SEQ_CST);

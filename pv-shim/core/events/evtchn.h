@@ -1,6 +1,7 @@
 /*
  * Event channels: the domain's port table, and delivery either the 2-level
- * way (shared_info's pending and mask bitmaps, vCPU 0's selector) or, once
+ * way (shared_info's pending and mask bitmaps, the notified vCPU's
+ * selector) or, once
  * the guest asked for it with EVTCHNOP_init_control, the FIFO way
  * (evtchn_fifo.h: event words and per-priority queues in guest pages).
  */
@@ -8,13 +9,15 @@
 #define XENLET_CORE_EVTCHN_H
 
 #include <stdint.h>
+#include "pv-shim/shim_abi.h"
 
 /* Enough for a PV kernel and its backends; the 2-level ABI allows 4096. */
 #define EVTCHN_NR_PORTS 1024
 #define EVTCHN_NR_VIRQS 24  /* NR_VIRQS of the public ABI */
 #define EVTCHN_DOM0 0
-/* vCPUs with a FIFO control block of their own (only vCPU 0 runs yet). */
-#define EVTCHN_NR_VCPUS 1
+/* vCPUs with FIFO queues of their own: all a domain may have
+ * (CORE_MAX_VCPUS); init_control takes those the domain has. */
+#define EVTCHN_NR_VCPUS SHIM_MAX_VCPUS
 #define EVTCHN_NR_PRIORITIES 16 /* EVTCHN_FIFO_MAX_QUEUES */
 /* Event-array pages that cover every port (1024 event words a page):
  * Xen's limit for a domain with this many ports. */
@@ -30,7 +33,7 @@ enum evtchn_port_state {
 
 struct evtchn_port {
 	uint8_t state;       /* enum evtchn_port_state */
-	uint8_t vcpu;        /* notified vCPU: always 0 for now */
+	uint8_t vcpu;        /* notified vCPU: always 0 until bind_* take others */
 	uint16_t virq;
 	uint16_t remote_dom;
 	uint8_t priority;       /* FIFO: the queue it joins when linked next */
@@ -71,9 +74,13 @@ struct evtchn_state {
 
 struct core;
 
+/* The vCPU port notifies: its own, read from core state, kept to the
+ * domain's vCPUs (0 if the state was corrupted). */
+unsigned evtchn_port_vcpu(const struct core *c, uint32_t port);
+
 /* Ports the toolstack leaves bound to dom0's backends (xenstore, console):
- * interdomain with dom0, so a send reaches the launcher's backend; vCPU 0
- * starts with events masked.  offer_fifo: EVTCHNOP_init_control and
+ * interdomain with dom0, so a send reaches the launcher's backend; every
+ * vCPU starts with events masked.  offer_fifo: EVTCHNOP_init_control and
  * friends work (Xen's default), else they say -ENOSYS and guests stay on
  * the 2-level ABI. */
 void evtchn_domain_init(struct core *c, uint16_t domid, uint32_t store_port,

@@ -1,6 +1,6 @@
 /*
  * FIFO event channels as Xen gives them to a domU (the semantics of
- * xen/common/event_fifo.c), for one vCPU.
+ * xen/common/event_fifo.c): each port is queued on the vCPU it notifies.
  *
  * Every word this file touches lives in guest pages the guest writes
  * concurrently (it runs, or, in the guest path, the core runs between its
@@ -120,7 +120,7 @@ static int link_behind(event_word_t *tail_word, uint32_t port)
 static int link(struct core *c, uint32_t port, event_word_t *word)
 {
 	struct evtchn_port *p = &c->st->evtchn.port[port];
-	unsigned vcpu = p->vcpu < EVTCHN_NR_VCPUS ? p->vcpu : 0;
+	unsigned vcpu = evtchn_port_vcpu(c, port);
 	struct evtchn_fifo_control_block *cb = control_block(c, vcpu);
 	if (!cb) {
 		/* No control block yet: the guest cannot have unmasked
@@ -133,7 +133,7 @@ static int link(struct core *c, uint32_t port, event_word_t *word)
 	/* Port is unlinked, so a queue whose tail it still is has been
 	 * consumed to its end: forget that tail, or an event linked there
 	 * later would be chained behind port, wherever port goes now. */
-	for (unsigned u = 0; u < EVTCHN_NR_VCPUS; u++)
+	for (unsigned u = 0; u < c->layout.nr_vcpus && u < EVTCHN_NR_VCPUS; u++)
 		for (unsigned q = 0; q < EVTCHN_NR_PRIORITIES; q++)
 			if (fifo(c)->vcpu[u].tail[q] == port)
 				fifo(c)->vcpu[u].tail[q] = 0;
@@ -149,7 +149,9 @@ static int link(struct core *c, uint32_t port, event_word_t *word)
 	if (behind || (__atomic_fetch_or(&cb->ready, 1u << prio, __ATOMIC_SEQ_CST) &
 		       (1u << prio)))
 		return 0; /* the guest will reach it from what it was told */
-	__atomic_store_n(&core_vcpu_info(c)->evtchn_upcall_pending, 1, __ATOMIC_SEQ_CST);
+	/* The upcall is for the vCPU whose queue it joined. */
+	__atomic_store_n(&vtime_vcpu_info_of(c, vcpu)->evtchn_upcall_pending, 1,
+			 __ATOMIC_SEQ_CST);
 	return 1;
 }
 
@@ -222,7 +224,7 @@ static void take_over_2l(struct core *c)
 long evtchn_fifo_init_control(struct core *c, struct evtchn_init_control *a)
 {
 	a->link_bits = EVTCHN_FIFO_LINK_BITS;
-	if (a->vcpu >= EVTCHN_NR_VCPUS)
+	if (a->vcpu >= c->layout.nr_vcpus || a->vcpu >= EVTCHN_NR_VCPUS)
 		return -XEN_ENOENT;
 	if (a->offset > PAGE - sizeof(struct evtchn_fifo_control_block) || a->offset % 8)
 		return -XEN_EINVAL; /* crosses the page; misaligned */
@@ -274,7 +276,7 @@ long evtchn_fifo_expand_array(struct core *c, const struct evtchn_expand_array *
 void evtchn_fifo_destroy(struct core *c)
 {
 	struct evtchn_fifo_state *f = fifo(c);
-	for (unsigned u = 0; u < EVTCHN_NR_VCPUS; u++)
+	for (unsigned u = 0; u < c->layout.nr_vcpus && u < EVTCHN_NR_VCPUS; u++)
 		if (f->vcpu[u].control_set)
 			release_page(c, f->vcpu[u].control_gfn);
 	for (uint32_t i = 0; i < f->nr_array_pages && i < EVTCHN_FIFO_ARRAY_PAGES; i++)

@@ -39,7 +39,7 @@ static int unpin(struct core *c, uint64_t pfn)
  * old one is let go, so switching to the same table keeps it. */
 static int new_baseptr(struct core *c, uint64_t pfn, int user)
 {
-	struct core_vcpu *v = &c->st->vcpu;
+	struct core_vcpu *v = core_vcpu(c);
 	uint64_t *slot = user ? &v->user_cr3 : &v->cr3;
 	if (user && pfn == 0) {
 		if (*slot)

@@ -222,7 +222,7 @@ int mm_domain_init(struct core *c, uint64_t l4_maddr, uint64_t m2p_l4e)
 		return rc;
 	mm_frame(c, l4)->flags |= MM_FRAME_PINNED;
 	mm_frame(c, l4)->type_count++;
-	st->vcpu.cr3 = l4_maddr;
+	core_vcpu(c)->cr3 = l4_maddr;
 	return 0;
 }
 

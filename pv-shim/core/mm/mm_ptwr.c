@@ -132,7 +132,7 @@ static uint64_t *reg(struct trap_frame *f, unsigned n)
  * with 4K pages; else ~0. */
 static uint64_t readonly_frame_of(struct core *c, uint64_t va)
 {
-	uint64_t table = c->st->vcpu.cr3 >> 12, entry = 0;
+	uint64_t table = core_vcpu(c)->cr3 >> 12, entry = 0;
 	for (int level = 3; level >= 0; level--) {
 		volatile uint64_t *e = platform_guest_ram(c, table * MM_PAGE_SIZE +
 			((va >> (12 + 9 * level)) & 511) * 8, 8);
@@ -192,9 +192,9 @@ static uint64_t compare_flags(uint64_t a, uint64_t b, unsigned size)
 int mm_ptwr_fault(struct core *c, struct trap_frame *f)
 {
 	struct core_state *st = c->st;
-	uint64_t cr2 = st->vcpu.cr2;
+	uint64_t cr2 = core_vcpu(c)->cr2;
 	/* The guest kernel runs at CPL3: the hardware's U bit says nothing. */
-	if (!st->mm.active || !st->vcpu.kernel_mode ||
+	if (!st->mm.active || !core_vcpu(c)->kernel_mode ||
 	    (f->error_code & (PFEC_PRESENT | PFEC_WRITE | PFEC_RSVD | PFEC_FETCH))
 	    != (PFEC_PRESENT | PFEC_WRITE))
 		return -1;

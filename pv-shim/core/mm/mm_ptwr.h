@@ -10,7 +10,7 @@ struct core;
 struct trap_frame;
 
 /*
- * The #PF in f (address in c->st->vcpu.cr2): 0 when it was a store to an
+ * The #PF in f (address in core_vcpu(c)->cr2): 0 when it was a store to an
  * L1 entry that is now made and the guest resumes after the instruction
  * (or re-executes it once the CPU-ops queue has room); nonzero when the
  * guest must get its #PF (not such a store, or an entry Xen refuses).

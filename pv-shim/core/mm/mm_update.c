@@ -80,7 +80,7 @@ long hypercall_mmu_update(struct core *c, const uint64_t args[5])
 /* The L1 table mapping va in the guest's current tables, or 0. */
 static uint64_t l1_of(struct core *c, uint64_t va)
 {
-	const struct core_vcpu *v = &c->st->vcpu;
+	const struct core_vcpu *v = core_vcpu(c);
 	uint64_t table = (v->kernel_mode ? v->cr3 : v->user_cr3) >> 12;
 	for (int level = 3; level >= 1; level--) {
 		volatile uint64_t *e = platform_guest_ram(c, table * MM_PAGE_SIZE +

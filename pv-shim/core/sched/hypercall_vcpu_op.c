@@ -1,7 +1,7 @@
 /*
- * HYPERVISOR_vcpu_op and set_timer_op for the domain's one vCPU (0), as
+ * HYPERVISOR_vcpu_op and set_timer_op for the calling vCPU, as
  * xen/common/domain.c: its timers, where its vcpu_info and runstate live.
- * VCPUOP_down of vCPU 0 never gets here: trap.c ends the run on it.
+ * VCPUOP_down of the only vCPU never gets here: trap.c ends the run on it.
  */
 #include "pv-shim/core/xen_abi.h"
 #include <xen/vcpu.h>
@@ -19,14 +19,14 @@
 /* A deadline already past fires at once, as Xen's timer would. */
 static void set_singleshot(struct core *c, uint64_t deadline_ns)
 {
-	c->st->vtime.singleshot_ns = deadline_ns ? deadline_ns : 1;
+	core_vcpu(c)->vtime.singleshot_ns = deadline_ns ? deadline_ns : 1;
 	vtime_poll_timers(c);
 }
 
 long hypercall_set_timer_op(struct core *c, const uint64_t args[5])
 {
 	if (args[0] == 0)
-		c->st->vtime.singleshot_ns = 0;
+		core_vcpu(c)->vtime.singleshot_ns = 0;
 	else
 		set_singleshot(c, args[0]);
 	return 0;
@@ -37,7 +37,7 @@ static long register_vcpu_info(struct core *c, uint64_t arg)
 	struct vcpu_register_vcpu_info r;
 	if (copy_from_guest(c, &r, arg, sizeof r))
 		return -XEN_EFAULT;
-	struct vtime_state *t = &c->st->vtime;
+	struct vtime_vcpu *t = &core_vcpu(c)->vtime;
 	if (t->vcpu_info_registered)
 		return -XEN_EINVAL; /* once only, as Xen */
 	if (r.offset > PAGE_SIZE - sizeof(struct vcpu_info))
@@ -75,7 +75,7 @@ static long register_runstate(struct core *c, uint64_t arg)
 	if (a.addr.p && (end < a.addr.p || !traps_guest_address_ok(a.addr.p) ||
 			 !traps_guest_address_ok(end)))
 		return -XEN_EFAULT;
-	c->st->vtime.runstate_va = a.addr.p;
+	core_vcpu(c)->vtime.runstate_va = a.addr.p;
 	vtime_update(c);
 	return 0;
 }
@@ -90,9 +90,11 @@ static long get_runstate(struct core *c, uint64_t arg)
 long hypercall_vcpu_op(struct core *c, const uint64_t args[5])
 {
 	uint64_t cmd = args[0], arg = args[2];
-	if ((uint32_t)args[1] != 0)
-		return -XEN_ENOENT; /* the domain has one vCPU */
-	struct vtime_state *t = &c->st->vtime;
+	/* Only the calling vCPU's own ops so far: other vCPUs' (initialise,
+	 * up, their timers) come with a second vCPU. */
+	if ((uint32_t)args[1] != c->vcpu)
+		return -XEN_ENOENT;
+	struct vtime_vcpu *t = &core_vcpu(c)->vtime;
 	switch (cmd) {
 	case VCPUOP_initialise:
 		return -XEN_EEXIST;

@@ -56,7 +56,7 @@ long sched_poll(struct core *c, uint64_t arg)
 	vtime_poll_timers(c);
 	if (any_pending(c, ports, p.nr_ports))
 		return 0;
-	struct vtime_state *t = &c->st->vtime;
+	struct vtime_vcpu *t = &core_vcpu(c)->vtime;
 	t->poll_deadline_ns = p.timeout;
 	if (!p.timeout || p.timeout > vtime_now_ns(c))
 		platform_block(c);

@@ -1,5 +1,5 @@
 /*
- * Xen system time for vCPU 0, as xen/arch/x86/time.c publishes it: the
+ * Xen system time for each vCPU, as xen/arch/x86/time.c publishes it: the
  * guest extrapolates from (tsc_timestamp, system_time) with its own TSC,
  * so the core only has to write a fresh pair now and then (at timers,
  * blocks and on request), under the odd/even version protocol.
@@ -72,22 +72,32 @@ uint64_t vtime_now_ns(struct core *c)
 						t->tsc_shift) : 0;
 }
 
-struct vcpu_info *core_vcpu_info(struct core *c)
+struct vcpu_info *vtime_vcpu_info_of(struct core *c, unsigned vcpu)
 {
-	uint64_t gpa = c->st->vtime.vcpu_info_gpa;
+	/* The mask keeps a caller's index inside both arrays (shared_info
+	 * has XEN_LEGACY_MAX_VCPUS == CORE_MAX_VCPUS entries). */
+	_Static_assert(XEN_LEGACY_MAX_VCPUS == CORE_MAX_VCPUS, "vcpu_info slots");
+	vcpu %= CORE_MAX_VCPUS;
+	const struct vtime_vcpu *t = &c->st->vcpu[vcpu].vtime;
+	uint64_t gpa = t->vcpu_info_gpa;
 	/* Checked when registered (within RAM, aligned), and again here: the
 	 * core state is in memory the guest could reach. */
-	if (c->st->vtime.vcpu_info_registered && gpa % 8 == 0) {
+	if (t->vcpu_info_registered && gpa % 8 == 0) {
 		struct vcpu_info *v = platform_guest_ram(c, gpa, sizeof *v);
 		if (v)
 			return v;
 	}
-	return &core_shared_info(c)->vcpu_info[0];
+	return &core_shared_info(c)->vcpu_info[vcpu];
+}
+
+struct vcpu_info *core_vcpu_info(struct core *c)
+{
+	return vtime_vcpu_info_of(c, c->vcpu);
 }
 
 static void write_runstate(struct core *c, uint64_t now)
 {
-	struct vtime_state *t = &c->st->vtime;
+	const struct vtime_vcpu *t = &core_vcpu(c)->vtime;
 	if (!t->runstate_va)
 		return;
 	/* One vCPU that always runs when the guest can look: all of its
@@ -131,7 +141,7 @@ void vtime_update(struct core *c)
 
 uint64_t vtime_next_deadline(struct core *c)
 {
-	const struct vtime_state *t = &c->st->vtime;
+	const struct vtime_vcpu *t = &core_vcpu(c)->vtime;
 	uint64_t d = t->singleshot_ns;
 	if (t->period_ns && (!d || t->periodic_next_ns < d))
 		d = t->periodic_next_ns;
@@ -142,7 +152,7 @@ uint64_t vtime_next_deadline(struct core *c)
 
 int vtime_poll_timers(struct core *c)
 {
-	struct vtime_state *t = &c->st->vtime;
+	struct vtime_vcpu *t = &core_vcpu(c)->vtime;
 	if (!t->singleshot_ns && !t->period_ns)
 		return 0;
 	uint64_t now = vtime_now_ns(c);

@@ -1,8 +1,9 @@
 /*
- * vCPU 0's time and placement: Xen system time (ns since the domain
- * started, from the guest's TSC), the vcpu_time_info and wallclock the
- * guest reads, its one-shot and periodic timers (VIRQ_TIMER), where its
- * vcpu_info lives (VCPUOP_register_vcpu_info) and its runstate area.
+ * Time and vCPU placement: Xen system time (ns since the domain started,
+ * from the guest's TSC) and the wallclock, per domain; per vCPU the
+ * vcpu_time_info the guest reads, its one-shot and periodic timers
+ * (VIRQ_TIMER), where its vcpu_info lives (VCPUOP_register_vcpu_info)
+ * and its runstate area.
  */
 #ifndef XENLET_CORE_VTIME_H
 #define XENLET_CORE_VTIME_H
@@ -18,6 +19,11 @@ struct vtime_state {
 	int32_t tsc_shift;
 	uint64_t wc_start_sec;     /* wallclock at system time 0 */
 	uint32_t wc_start_nsec;
+	uint32_t pad;
+};
+
+/* One vCPU's (struct core_vcpu). */
+struct vtime_vcpu {
 	/* 1 once VCPUOP_register_vcpu_info moved vcpu_info to vcpu_info_gpa
 	 * (0: vcpu_info[0] of shared_info).  A flag, not gpa 0, because
 	 * frame 0 offset 0 is a place the guest may name. */
@@ -49,7 +55,9 @@ void vtime_scale(uint64_t tsc_khz, uint32_t *mul, int32_t *shift);
 /* System time now, ns. */
 uint64_t vtime_now_ns(struct core *c);
 
-/* vCPU 0's vcpu_info wherever the guest put it. */
+/* vCPU vcpu's vcpu_info wherever the guest put it (vcpu < nr_vcpus);
+ * core_vcpu_info: the one of the vCPU the core runs for. */
+struct vcpu_info *vtime_vcpu_info_of(struct core *c, unsigned vcpu);
 struct vcpu_info *core_vcpu_info(struct core *c);
 
 /* Writes vcpu_time_info, the wallclock and the runstate area afresh. */

@@ -46,7 +46,7 @@ static struct vcpu_info *vcpu_info(struct core *c)
  * kernel_sp. */
 static uint64_t kernel_stack(struct core *c)
 {
-	const struct traps_state *t = &c->st->traps;
+	const struct traps_vcpu *t = &core_vcpu(c)->traps;
 	if (t->kernel_sp_set)
 		return t->kernel_sp;
 	const struct shim_boot_params *bp = platform_shim_page(c, SHIM_OFF_BOOT);
@@ -56,15 +56,14 @@ static uint64_t kernel_stack(struct core *c)
 /* The stack a bounce goes on: the interrupted one in kernel mode. */
 static uint64_t bounce_stack(struct core *c, const struct bounce_from *from)
 {
-	return c->st->vcpu.kernel_mode ? from->rsp : kernel_stack(c);
+	return core_vcpu(c)->kernel_mode ? from->rsp : kernel_stack(c);
 }
 
 static int bounce_on(struct core *c, struct trap_frame *f, const struct bounce_from *from,
 		     uint64_t handler, unsigned flags, uint64_t error_code,
 		     uint64_t stack, int failsafe)
 {
-	struct core_state *st = c->st;
-	int was_kernel = st->vcpu.kernel_mode;
+	int was_kernel = core_vcpu(c)->kernel_mode;
 	uint64_t sp = stack & ~0xfULL;
 	if (!traps_guest_address_ok(sp))
 		return -1;
@@ -122,7 +121,7 @@ int traps_bounce(struct core *c, struct trap_frame *f, const struct bounce_from 
 static void bad_stack(struct core *c, struct trap_frame *f, const struct bounce_from *from,
 		      const char *what)
 {
-	const struct traps_callback *fs = &c->st->traps.failsafe;
+	const struct traps_callback *fs = &core_vcpu(c)->traps.failsafe;
 	uint64_t bad = bounce_stack(c, from);
 	if (fs->address &&
 	    bounce_on(c, f, from, fs->address, fs->mask_events ? BOUNCE_MASK_EVENTS : 0,
@@ -138,7 +137,7 @@ static void bad_stack(struct core *c, struct trap_frame *f, const struct bounce_
 static int deliver_from(struct core *c, struct trap_frame *f, const struct bounce_from *from,
 			unsigned vector, int has_error, uint64_t error_code)
 {
-	const struct traps_gate *g = &c->st->traps.gate[vector % TRAPS_NR_GATES];
+	const struct traps_gate *g = &core_vcpu(c)->traps.gate[vector % TRAPS_NR_GATES];
 	if (vector >= TRAPS_NR_GATES || !g->address)
 		return -1;
 	unsigned flags = (has_error ? BOUNCE_ERROR_CODE : 0) |
@@ -147,9 +146,9 @@ static int deliver_from(struct core *c, struct trap_frame *f, const struct bounc
 		/* The CPU saw CPL3 either way; the guest must see which of
 		 * its modes faulted, and cr2 in its vcpu_info. */
 		error_code &= ~PFEC_USER;
-		if (!c->st->vcpu.kernel_mode)
+		if (!core_vcpu(c)->kernel_mode)
 			error_code |= PFEC_USER;
-		vcpu_info(c)->arch.cr2 = c->st->vcpu.cr2;
+		vcpu_info(c)->arch.cr2 = core_vcpu(c)->cr2;
 	}
 	if (bounce_on(c, f, from, g->address, flags, error_code, bounce_stack(c, from), 0)) {
 		char what[32];
@@ -172,7 +171,7 @@ int traps_deliver(struct core *c, struct trap_frame *f, const struct bounce_from
 static int upcall_due(struct core *c, int dom0_raised)
 {
 	const struct vcpu_info *v = vcpu_info(c);
-	return c->st->traps.event.address &&
+	return core_vcpu(c)->traps.event.address &&
 	       !__atomic_load_n(&v->evtchn_upcall_mask, __ATOMIC_ACQUIRE) &&
 	       (__atomic_load_n(&v->evtchn_upcall_pending, __ATOMIC_ACQUIRE) ||
 		(dom0_raised && evtchn_dom0_raised_any(c)));
@@ -185,7 +184,7 @@ int traps_event_upcall_due(struct core *c)
 
 void traps_event_upcall(struct core *c, struct trap_frame *f)
 {
-	const struct traps_callback *cb = &c->st->traps.event;
+	const struct traps_callback *cb = &core_vcpu(c)->traps.event;
 	if (!upcall_due(c, 0))
 		return;
 	const struct bounce_from from = { f->rip, f->rflags, f->rsp };
@@ -201,7 +200,7 @@ void traps_event_upcall(struct core *c, struct trap_frame *f)
  */
 void traps_user_syscall(struct core *c, struct trap_frame *f)
 {
-	const struct traps_callback *cb = &c->st->traps.syscall;
+	const struct traps_callback *cb = &core_vcpu(c)->traps.syscall;
 	struct bounce_from from = { f->rcx, f->r11, f->rsp };
 	if (!cb->address) {
 		from.rip -= 2;

@@ -18,7 +18,7 @@
 
 static long register_callback(struct core *c, const struct callback_register *r)
 {
-	struct traps_state *t = &c->st->traps;
+	struct traps_vcpu *t = &core_vcpu(c)->traps;
 	struct traps_callback cb = {
 		.address = r->address,
 		.mask_events = !!(r->flags & CALLBACKF_mask_events),
@@ -49,7 +49,7 @@ static long unregister_callback(struct core *c, const struct callback_unregister
 {
 	switch (u->type) {
 	case CALLBACKTYPE_nmi:
-		c->st->traps.gate[X86_VEC_NMI] = (struct traps_gate){ 0 };
+		core_vcpu(c)->traps.gate[X86_VEC_NMI] = (struct traps_gate){ 0 };
 		return 0;
 	case CALLBACKTYPE_event:
 	case CALLBACKTYPE_failsafe:
@@ -101,7 +101,7 @@ long hypercall_set_callbacks(struct core *c, const uint64_t args[5])
  * when a trap cannot be delivered on it. */
 long hypercall_stack_switch(struct core *c, const uint64_t args[5])
 {
-	struct traps_state *t = &c->st->traps;
+	struct traps_vcpu *t = &core_vcpu(c)->traps;
 	t->kernel_ss = args[0];
 	t->kernel_sp = args[1];
 	t->kernel_sp_set = 1;

@@ -21,12 +21,12 @@
 #define DR7_ENABLES  0xffULL
 #define DR7_TYPE_IO  2
 
-static uint64_t dr6(const struct traps_state *t)
+static uint64_t dr6(const struct traps_vcpu *t)
 {
 	return t->debugregs_set ? t->dr6 : DR6_RESET;
 }
 
-static uint64_t dr7(const struct traps_state *t)
+static uint64_t dr7(const struct traps_vcpu *t)
 {
 	return t->debugregs_set ? t->dr7 : DR7_RESET;
 }
@@ -42,7 +42,7 @@ static int io_breakpoint(uint64_t value)
 
 long hypercall_set_debugreg(struct core *c, const uint64_t args[5])
 {
-	struct traps_state *t = &c->st->traps;
+	struct traps_vcpu *t = &core_vcpu(c)->traps;
 	uint64_t value = args[1];
 	if (!t->debugregs_set) {
 		t->dr6 = DR6_RESET;
@@ -73,7 +73,7 @@ long hypercall_set_debugreg(struct core *c, const uint64_t args[5])
 
 long hypercall_get_debugreg(struct core *c, const uint64_t args[5])
 {
-	const struct traps_state *t = &c->st->traps;
+	const struct traps_vcpu *t = &core_vcpu(c)->traps;
 	switch ((int)args[0]) {
 	case 0: case 1: case 2: case 3:
 		return (long)t->dr[args[0] & 3];

@@ -14,14 +14,14 @@
 long hypercall_fpu_taskswitch(struct core *c, const uint64_t args[5])
 {
 	int set = (int)args[0] != 0;
-	c->st->traps.cr0_ts = (uint32_t)set;
+	core_vcpu(c)->traps.cr0_ts = (uint32_t)set;
 	platform_set_cr0_ts(c, set);
 	return 0;
 }
 
 int traps_fpu_fault(struct core *c)
 {
-	struct traps_state *t = &c->st->traps;
+	struct traps_vcpu *t = &core_vcpu(c)->traps;
 	platform_set_cr0_ts(c, 0);
 	if (!t->cr0_ts)
 		return 0;

@@ -54,7 +54,7 @@ static int frame_ok(struct core *c, uint64_t mfn, unsigned entries)
 /* set_gdt(frame_list, entries) */
 long hypercall_set_gdt(struct core *c, const uint64_t args[5])
 {
-	struct traps_state *t = &c->st->traps;
+	struct traps_vcpu *t = &core_vcpu(c)->traps;
 	uint64_t entries = args[1];
 	uint64_t frames[TRAPS_GDT_FRAMES];
 	if (entries > FIRST_RESERVED_GDT_ENTRY)
@@ -90,7 +90,7 @@ long hypercall_update_descriptor(struct core *c, const uint64_t args[5])
 
 uint64_t traps_gdt_base(struct core *c, uint16_t selector)
 {
-	const struct traps_state *t = &c->st->traps;
+	const struct traps_vcpu *t = &core_vcpu(c)->traps;
 	unsigned index = selector >> 3;
 	/* set_gdt keeps gdt_entries within its frames, but the core state is
 	 * in memory the guest could reach: the frame index is bounded by the

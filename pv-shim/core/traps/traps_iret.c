@@ -51,7 +51,7 @@ void traps_iret(struct core *c, struct trap_frame *f)
 		core_stop_fault(c, f, msg);
 		return;
 	}
-	if ((ic.cs & 3) == 3 && c->st->vcpu.kernel_mode && traps_enter_user(c, f))
+	if ((ic.cs & 3) == 3 && core_vcpu(c)->kernel_mode && traps_enter_user(c, f))
 		return;
 
 	f->rip = ic.rip;

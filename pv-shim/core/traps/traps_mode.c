@@ -35,7 +35,7 @@ static int switch_tables(struct core *c, const struct trap_frame *f, uint64_t cr
 
 int traps_enter_kernel(struct core *c, const struct trap_frame *f)
 {
-	struct core_vcpu *v = &c->st->vcpu;
+	struct core_vcpu *v = core_vcpu(c);
 	if (switch_tables(c, f, v->cr3))
 		return -1;
 	v->gs_base_user = platform_get_segment_base(c, SEGMENT_BASE_GS);
@@ -46,7 +46,7 @@ int traps_enter_kernel(struct core *c, const struct trap_frame *f)
 
 int traps_enter_user(struct core *c, const struct trap_frame *f)
 {
-	struct core_vcpu *v = &c->st->vcpu;
+	struct core_vcpu *v = core_vcpu(c);
 	if (!v->user_cr3) {
 		core_stop_fault(c, f, "guest iret to user mode without user page "
 			       "tables (MMUEXT_NEW_USER_BASEPTR)");

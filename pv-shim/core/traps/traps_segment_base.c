@@ -17,7 +17,7 @@
 
 long hypercall_set_segment_base(struct core *c, const uint64_t args[5])
 {
-	struct core_vcpu *v = &c->st->vcpu;
+	struct core_vcpu *v = core_vcpu(c);
 	uint64_t base = args[1];
 	if (args[0] == SEGBASE_GS_USER_SEL) {
 		v->gs_base_user = traps_gdt_base(c, (uint16_t)base);

@@ -13,7 +13,7 @@
 
 long hypercall_set_trap_table(struct core *c, const uint64_t args[5])
 {
-	struct traps_state *t = &c->st->traps;
+	struct traps_vcpu *t = &core_vcpu(c)->traps;
 	uint64_t va = args[0];
 	if (!va) {
 		core_memset(t->gate, 0, sizeof t->gate);
