@@ -4,6 +4,7 @@
  * the guest reads, wrapping; and indexes a hostile guest made up.
  */
 #include <check.h>
+#include "tests/unit/check_run.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -150,9 +151,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *r = srunner_create(suite());
-	srunner_run_all(r, CK_NORMAL);
-	int failed = srunner_ntests_failed(r);
-	srunner_free(r);
-	return failed ? 1 : 0;
+	return check_run(suite());
 }

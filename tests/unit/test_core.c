@@ -6,6 +6,7 @@
  * emulation, the fault stop, and core_format against the C library.
  */
 #include <check.h>
+#include "tests/unit/check_run.h"
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -1409,9 +1410,5 @@ static Suite *core_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(core_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(core_suite());
 }

@@ -5,6 +5,7 @@
  * through the page tables it built.
  */
 #include <check.h>
+#include "tests/unit/check_run.h"
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -726,10 +727,5 @@ int main(void)
 	tcase_add_test(tc, build_refuses_small_memory);
 	tcase_add_test(tc, build_seen_by_core);
 	suite_add_tcase(s, tc);
-
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

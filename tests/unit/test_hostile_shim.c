@@ -14,6 +14,7 @@
  * into the hostile value.
  */
 #include <check.h>
+#include "tests/unit/check_run.h"
 #include "tests/fuzz/fuzz_hostile_shim.c"
 
 static const uint64_t hostile[] = {
@@ -97,9 +98,5 @@ int main(void)
 	tcase_set_timeout(t, 180); /* about 40 s here: 2,600 words x 6 values x 4 scripts, each run copying a 156 KiB state */
 	tcase_add_test(t, every_word_of_core_state_corrupted);
 	suite_add_tcase(s, t);
-	SRunner *r = srunner_create(s);
-	srunner_run_all(r, CK_NORMAL);
-	int failed = srunner_ntests_failed(r);
-	srunner_free(r);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

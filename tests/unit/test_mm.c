@@ -6,6 +6,7 @@
  * queue is nearly full, hostile arguments, and memory_op.
  */
 #include <check.h>
+#include "tests/unit/check_run.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -914,9 +915,5 @@ int main(void)
 	tcase_add_test(t, retype_flushes_stale_mappings);
 	tcase_add_test(t, without_frame_table);
 	suite_add_tcase(s, t);
-	SRunner *r = srunner_create(s);
-	srunner_run_all(r, CK_NORMAL);
-	int failed = srunner_ntests_failed(r);
-	srunner_free(r);
-	return failed ? 1 : 0;
+	return check_run(s);
 }

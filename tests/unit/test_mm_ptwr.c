@@ -6,6 +6,7 @@
  * refuses, user mode, reads, instructions not decoded.
  */
 #include <check.h>
+#include "tests/unit/check_run.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -364,9 +365,5 @@ int main(void)
 	tcase_add_test(t, instruction_at_the_end_of_its_mapping);
 	tcase_add_test(t, no_room_reexecutes);
 	suite_add_tcase(s, t);
-	SRunner *r = srunner_create(s);
-	srunner_run_all(r, CK_NORMAL);
-	int failed = srunner_ntests_failed(r);
-	srunner_free(r);
-	return failed ? 1 : 0;
+	return check_run(s);
 }

@@ -8,6 +8,7 @@
  * syscalls, and the callback, segment-base and vm_assist hypercalls.
  */
 #include <check.h>
+#include "tests/unit/check_run.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1381,9 +1382,5 @@ static Suite *traps_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(traps_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(traps_suite());
 }

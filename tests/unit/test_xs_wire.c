@@ -2,6 +2,7 @@
  * watch events, output bounds, and the guest ring transport with hostile
  * indexes. Requests go through the real store engine. */
 #include <check.h>
+#include "tests/unit/check_run.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1133,11 +1134,5 @@ static Suite *wire_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(wire_suite());
-
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(wire_suite());
 }
