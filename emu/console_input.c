@@ -100,7 +100,7 @@ static void *input_thread(void *opaque)
 			return NULL;
 		if (escape) {
 			__atomic_store_n(&d->console_detached, 1, __ATOMIC_SEQ_CST);
-			vcpu_events_kick(d);
+			vcpu_events_kick(&d->vcpu[0], 1);
 			return NULL;
 		}
 	}

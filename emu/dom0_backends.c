@@ -16,12 +16,14 @@
  * runs guest code. */
 static void signal_guest(struct domain *d, uint32_t port)
 {
-	if (d->core.st->evtchn.port[port].state != EVTCHN_INTERDOMAIN)
+	struct core *c = &d->vcpu[0].core;
+	if (c->st->evtchn.port[port].state != EVTCHN_INTERDOMAIN)
 		return; /* the guest closed its end */
-	if (evtchn_raise_from_dom0(&d->core, port))
-		vcpu_events_kick(d);
-	else
-		vcpu_clock_wake(d); /* SCHEDOP_poll waits on masked ports too */
+	/* The vCPU the port notifies (a hint read from core state, kept to
+	 * the domain's vCPUs); SCHEDOP_poll waits on masked ports too, so it
+	 * is woken without an upcall as well. */
+	struct vcpu *v = &d->vcpu[evtchn_port_vcpu(c, port)];
+	vcpu_events_kick(v, evtchn_raise_from_dom0(c, port));
 }
 
 void dom0_signal_store_cb(void *opaque)

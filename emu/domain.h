@@ -1,4 +1,4 @@
-/* One running PV domain: its memory, its vCPU and the core's state. */
+/* One running PV domain: its memory, its vCPUs and the core's state. */
 #ifndef XENLET_DOMAIN_H
 #define XENLET_DOMAIN_H
 
@@ -23,6 +23,28 @@ struct console_input {
 	uint32_t prod;           /* our in_prod: never read back from the ring */
 };
 
+/* One vCPU: its KVM vCPU, its thread, and the core as it runs for it. */
+struct vcpu {
+	struct domain *d;
+	unsigned id;
+	int launched;                /* its KVM vCPU exists and its thread runs */
+	struct kvm_vcpu kvm;
+	struct host_platform plat;   /* per vCPU: its fd, its CPU-ops queue */
+	struct core core;            /* core.st points into the shim region */
+	struct launcher_stats stats; /* this vCPU's exits, sleeps, injections */
+	int wake_fd;                 /* eventfd: wakes it in SCHEDOP_block */
+	/* Asynchronous events (vcpu_events.c): its thread, its timer and the
+	 * guest time it is armed for, and a kick that wants it in the core. */
+	pthread_t thread;            /* set by the thread itself, for kicks */
+	pthread_t join_handle;       /* vCPUs but 0: pthread_create's */
+	timer_t kick_timer;
+	int kick_timer_ok;
+	uint64_t kick_armed_at;
+	int interrupt_wanted;
+	/* Host trap path TLB shootdowns (vcpu_smp.c): asked, and done. */
+	uint32_t flush_req, flush_done;
+};
+
 struct domain {
 	const struct xenlet_config *cfg;
 	int ram_fd;                  /* memfd: backends map guest RAM from it */
@@ -30,34 +52,36 @@ struct domain {
 	uint64_t ram_bytes;
 	struct shim_setup shim;
 	struct kvm_vm vm;
-	struct host_platform plat;
-	struct core core;            /* core.st points into the shim region */
-	struct launcher_stats stats;
+	struct vcpu vcpu[SHIM_MAX_VCPUS]; /* the first cfg->vcpus are the domain's */
+	pthread_mutex_t core_lock;   /* the domain lock of the host trap path */
+	struct kvm_vcpu_start vcpu_start; /* vCPU 0's, the others' template */
+	struct launcher_stats stats; /* the domain's: times, calibration, sums */
 	struct dom0_xenstore xenstore;
 	void *console_ring;          /* the guest's xencons_interface page */
 	int console_ring_bad;        /* its indexes were impossible: ignored */
 	uint32_t store_evtchn, console_evtchn; /* ports bound to dom0 */
-	int wake_fd;                 /* eventfd: wakes a blocked vCPU */
-	/* Asynchronous events (vcpu_events.c): the vCPU's thread, its timer
-	 * and the guest time it is armed for. */
-	pthread_t vcpu_thread;
-	timer_t kick_timer;
-	int kick_timer_ok;
-	uint64_t kick_armed_at;
 	struct console_input console_in;
 	int console_detached;        /* Ctrl-] on the console: stop */
+	/* The end (vcpu_smp.c): set once, by whichever vCPU ends it, with
+	 * the exit status; every vCPU's loop then returns. */
+	pthread_mutex_t stop_lock;
+	int stopping, stop_status;
+	int stop_reported;           /* why it stopped has been said */
 };
 
-/* Runs the vCPU until the domain stops; returns the xenlet exit status. */
-int vcpu_loop_run(struct domain *d);
+/* Runs vCPU v until the domain stops; returns the xenlet exit status
+ * (-1: another vCPU ended the domain). */
+int vcpu_loop_run(struct vcpu *v);
+/* SIGINT and SIGTERM end the domain (before any vCPU runs). */
+void vcpu_loop_catch_signals(struct domain *d);
 
 /* Host trap path: handle the exits that carry a trap to the launcher.
  * Return 0 to resume, 1 when the domain has stopped, -1 on internal error. */
-int host_trap_hypercall(struct domain *d);
+int host_trap_hypercall(struct vcpu *v);
 /* An `in` from the hypercall port: only stray guest code does that. */
-int host_trap_port_in(struct domain *d);
-int host_trap_frame(struct domain *d, uint32_t frame_low);
-void host_trap_calibrate(struct domain *d);
+int host_trap_port_in(struct vcpu *v);
+int host_trap_frame(struct vcpu *v, uint32_t frame_low);
+void host_trap_calibrate(struct vcpu *v);
 
 /* dom0's backends (dom0_backends.c): the guest sent on port; the console
  * ring read (at each console send and when the domain stops). */
@@ -74,29 +98,42 @@ int console_input_start(struct domain *d, char *err, size_t errlen);
 void console_input_room(struct domain *d);
 void console_input_stop(struct domain *d);
 
-/* The vCPU's clock (vcpu_clock.c): the guest TSC and the core's time
- * base, once the vCPU exists; SCHEDOP_block's sleep; waking it. */
+/* The guest's clock (vcpu_clock.c): the guest TSC and the core's time
+ * base, once vCPU 0 exists; a vCPU's SCHEDOP_block sleep; waking it. */
 int vcpu_clock_start(struct domain *d, char *err, size_t errlen);
 void vcpu_clock_block(void *opaque);
-void vcpu_clock_wake(struct domain *d);
+void vcpu_clock_wake(struct vcpu *v);
 
 /* Asynchronous event delivery (vcpu_events.c), on the vCPU's thread: set
  * up and tear down its timer; before each KVM_RUN inject the event
  * interrupt if something is due (-1 on a KVM failure); KVM_RUN returned
- * early.  vcpu_events_kick, from any thread: an event was raised, look. */
-int vcpu_events_start(struct domain *d, char *err, size_t errlen);
-void vcpu_events_stop(struct domain *d);
-int vcpu_events_before_run(struct domain *d);
-void vcpu_events_interrupted(struct domain *d);
-void vcpu_events_kick(struct domain *d);
+ * early.  vcpu_events_kick, from any thread: look at your events (wake
+ * from a sleep), and with interrupt also enter the core. */
+int vcpu_events_start(struct vcpu *v, char *err, size_t errlen);
+void vcpu_events_stop(struct vcpu *v);
+int vcpu_events_before_run(struct vcpu *v);
+void vcpu_events_interrupted(struct vcpu *v);
+void vcpu_events_kick(struct vcpu *v, int interrupt);
 
-/* Prints why the domain stopped and returns the exit status for it. */
-int stop_report(struct domain *d);
+/* SMP (vcpu_smp.c): the launcher's struct host_smp for vCPU v; start
+ * vCPU n (VCPUOP_up); a host-path TLB flush another vCPU asked of v,
+ * queued for v's shim, where v's exit is going to apply its queue; the
+ * domain ends with status (the first caller's counts); wait for every
+ * vCPU thread. */
+void vcpu_smp_init(struct vcpu *v);
+int vcpu_smp_launch(struct domain *d, unsigned n);
+void vcpu_serve_flush(struct vcpu *v);
+void domain_stop(struct domain *d, int status);
+void vcpu_smp_join(struct domain *d);
+
+/* Prints why the domain stopped (once for the domain, whichever vCPUs
+ * see it) and returns the exit status for it. */
+int stop_report(struct vcpu *v);
 /* For a stop the core did not decide (triple fault, KVM or shim failure):
  * prints what and the vCPU's registers, returns status. */
-int stop_report_vcpu(struct domain *d, const char *what, int status);
+int stop_report_vcpu(struct vcpu *v, const char *what, int status);
 /* The shim stopped on a fault of its own: stop_report_vcpu with the
  * core's message, read within its array. */
-int stop_report_shim(struct domain *d);
+int stop_report_shim(struct vcpu *v);
 
 #endif

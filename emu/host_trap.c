@@ -13,6 +13,7 @@
 #include <sys/ioctl.h>
 #include "pv-shim/shim_abi.h"
 #include "pv-shim/core/xen_abi.h"
+#include "pv-shim/core/platform.h"
 #include "emu/domain.h"
 
 static void regs_to_frame(const struct kvm_regs *r, struct trap_frame *f)
@@ -36,32 +37,44 @@ static void frame_to_regs(const struct trap_frame *f, struct kvm_regs *r)
 	r->rip = f->rip; r->rflags = f->rflags; r->rsp = f->rsp;
 }
 
+/* A whole flush other vCPUs asked of this one (vcpu_smp.c), queued for
+ * its shim, which applies the queue before the guest's next instruction
+ * wherever this is called from. */
+void vcpu_serve_flush(struct vcpu *v)
+{
+	uint32_t req = __atomic_load_n(&v->flush_req, __ATOMIC_SEQ_CST);
+	if (req == __atomic_load_n(&v->flush_done, __ATOMIC_SEQ_CST))
+		return;
+	platform_flush_tlb(&v->core);
+	__atomic_store_n(&v->flush_done, req, __ATOMIC_SEQ_CST);
+}
+
 /* Back to the guest with regs: through the trampoline's ud2 when the
  * core queued page-table work only guest code can make KVM see, where the
  * shim applies it and then goes on to regs.rip. */
-static int resume_guest(struct domain *d, struct kvm_regs *regs)
+static int resume_guest(struct vcpu *v, struct kvm_regs *regs)
 {
-	if (host_cpu_ops_pending(&d->plat)) {
-		struct shim_cpu_ops *q = d->plat.cpu_ops;
+	if (host_cpu_ops_pending(&v->plat)) {
+		struct shim_cpu_ops *q = v->plat.cpu_ops;
 		q->resume = 1;
 		q->resume_rip = regs->rip;
 		q->resume_rflags = regs->rflags;
-		regs->rip = d->core.layout.syscall_trampoline + SHIM_TRAMPOLINE_DETOUR;
+		regs->rip = v->core.layout.syscall_trampoline + SHIM_TRAMPOLINE_DETOUR;
 	}
-	return ioctl(d->vm.vcpu_fd, KVM_SET_REGS, regs) < 0 ? -1 : 0;
+	return ioctl(v->kvm.fd, KVM_SET_REGS, regs) < 0 ? -1 : 0;
 }
 
 /* Runs the core on f, a trap that reached the launcher without CPL0 code,
  * and resumes the guest where the core says. */
-static int handle_at_cpl3(struct domain *d, struct trap_frame *f, struct kvm_regs *regs)
+static int handle_at_cpl3(struct vcpu *v, struct trap_frame *f, struct kvm_regs *regs)
 {
-	enum core_action a = core_handle_trap(&d->core, f);
-	if (d->plat.failed)
+	enum core_action a = core_handle_trap(&v->core, f);
+	if (v->plat.failed)
 		return -1;
 	if (a == CORE_STOP)
 		return 1;
 	frame_to_regs(f, regs);
-	return resume_guest(d, regs);
+	return resume_guest(v, regs);
 }
 
 /*
@@ -81,16 +94,16 @@ static int handle_at_cpl3(struct domain *d, struct trap_frame *f, struct kvm_reg
  * for: such a guest gets its #GP reported a few bytes into the
  * instruction).
  */
-static int port_insn_start(struct domain *d, const struct kvm_regs *r, int size,
+static int port_insn_start(struct vcpu *v, const struct kvm_regs *r, int size,
 			   uint64_t *start)
 {
 	uint8_t b[3];
 	for (int i = 0; i < 3; i++) {
 		struct kvm_translation t = { .linear_address = r->rip - 3 + i };
-		if (ioctl(d->vm.vcpu_fd, KVM_TRANSLATE, &t) < 0 || !t.valid ||
-		    t.physical_address >= d->ram_bytes)
+		if (ioctl(v->kvm.fd, KVM_TRANSLATE, &t) < 0 || !t.valid ||
+		    t.physical_address >= v->d->ram_bytes)
 			return -1;
-		b[i] = d->ram[t.physical_address];
+		b[i] = v->d->ram[t.physical_address];
 	}
 	uint64_t at;
 	if ((b[1] == 0xe6 || b[1] == 0xe7) && b[2] == SHIM_PORT_HYPERCALL)
@@ -105,97 +118,100 @@ static int port_insn_start(struct domain *d, const struct kvm_regs *r, int size,
 	return 0;
 }
 
-static int stray_io(struct domain *d, const struct kvm_regs *regs)
+static int stray_io(struct vcpu *v, const struct kvm_regs *regs)
 {
-	struct kvm_run *run = d->vm.run;
+	struct kvm_run *run = v->kvm.run;
 	int size = run->io.size, repeated = run->io.count != 1;
-	host_cpu_ops_restart(&d->plat);
+	host_cpu_ops_restart(&v->plat);
+	vcpu_serve_flush(v);
 	run->immediate_exit = 1;
-	int rc = ioctl(d->vm.vcpu_fd, KVM_RUN, 0);
+	int rc = ioctl(v->kvm.fd, KVM_RUN, 0);
 	run->immediate_exit = 0;
 	struct kvm_regs after;
-	if (ioctl(d->vm.vcpu_fd, KVM_GET_REGS, &after) < 0)
+	if (ioctl(v->kvm.fd, KVM_GET_REGS, &after) < 0)
 		return -1;
 	struct trap_frame f;
 	regs_to_frame(regs, &f); /* as before the instruction: rax too */
 	if (rc == 0 || repeated) {
 		/* A string instruction KVM split into several exits. */
-		core_stop_fault(&d->core, &f, "guest string I/O to the hypercall "
+		core_stop_fault(&v->core, &f, "guest string I/O to the hypercall "
 				"port outside the syscall trampoline");
 		return 1;
 	}
 	uint64_t start = regs->rip;
-	if (after.rip == regs->rip && port_insn_start(d, regs, size, &start)) {
-		core_stop_fault(&d->core, &f, "guest I/O to the hypercall port "
+	if (after.rip == regs->rip && port_insn_start(v, regs, size, &start)) {
+		core_stop_fault(&v->core, &f, "guest I/O to the hypercall port "
 				"outside the syscall trampoline, not decodable");
 		return 1;
 	}
 	f.rip = start;
 	f.vector = 13;
 	f.error_code = 0;
-	return handle_at_cpl3(d, &f, &after);
+	return handle_at_cpl3(v, &f, &after);
 }
 
-int host_trap_hypercall(struct domain *d)
+int host_trap_hypercall(struct vcpu *v)
 {
 	struct kvm_regs regs;
-	if (ioctl(d->vm.vcpu_fd, KVM_GET_REGS, &regs) < 0)
+	if (ioctl(v->kvm.fd, KVM_GET_REGS, &regs) < 0)
 		return -1;
-	host_cpu_ops_restart(&d->plat);
-	uint64_t trampoline = d->core.layout.syscall_trampoline;
+	uint64_t trampoline = v->core.layout.syscall_trampoline;
 	if (regs.rip != trampoline + 2)
-		return stray_io(d, &regs);
+		return stray_io(v, &regs);
+	host_cpu_ops_restart(&v->plat);
+	vcpu_serve_flush(v);
 	struct trap_frame f;
 	regs_to_frame(&regs, &f);
 	f.vector = CORE_VEC_SYSCALL;
 	f.rip = trampoline;
-	return handle_at_cpl3(d, &f, &regs);
+	return handle_at_cpl3(v, &f, &regs);
 }
 
-int host_trap_port_in(struct domain *d)
+int host_trap_port_in(struct vcpu *v)
 {
 	struct kvm_regs regs;
-	if (ioctl(d->vm.vcpu_fd, KVM_GET_REGS, &regs) < 0)
+	if (ioctl(v->kvm.fd, KVM_GET_REGS, &regs) < 0)
 		return -1;
-	return stray_io(d, &regs);
+	return stray_io(v, &regs);
 }
 
-int host_trap_frame(struct domain *d, uint32_t frame_low)
+int host_trap_frame(struct vcpu *v, uint32_t frame_low)
 {
 	/* The stub passes the low half of a trap-stack address; accept only
 	 * a whole frame inside the trap stacks, and work on a copy of it:
 	 * the core reads every field more than once. */
 	uint64_t off = frame_low;
-	if (off < shim_off_stack(d->core.vcpu) ||
-	    off + sizeof(struct trap_frame) > shim_off_ist(d->core.vcpu) + SHIM_IST_SIZE)
+	if (off < shim_off_stack(v->id) ||
+	    off + sizeof(struct trap_frame) > shim_off_ist(v->id) + SHIM_IST_SIZE)
 		return -1;
-	host_cpu_ops_restart(&d->plat);
+	host_cpu_ops_restart(&v->plat);
+	vcpu_serve_flush(v);
 	struct trap_frame f;
-	memcpy(&f, d->shim.region + off, sizeof f);
+	memcpy(&f, v->d->shim.region + off, sizeof f);
 	if ((f.cs & 3) == 0) {
-		core_stop_fault(&d->core, &f, "fault inside the shim (CPL0)");
+		core_stop_fault(&v->core, &f, "fault inside the shim (CPL0)");
 		return -1;
 	}
 	if (f.vector == 14) {
 		struct kvm_sregs sr;
-		if (ioctl(d->vm.vcpu_fd, KVM_GET_SREGS, &sr) < 0)
+		if (ioctl(v->kvm.fd, KVM_GET_SREGS, &sr) < 0)
 			return -1;
-		core_vcpu(&d->core)->cr2 = sr.cr2;
+		core_vcpu(&v->core)->cr2 = sr.cr2;
 	}
-	enum core_action a = core_handle_trap(&d->core, &f);
-	if (d->plat.failed)
+	enum core_action a = core_handle_trap(&v->core, &f);
+	if (v->plat.failed)
 		return -1;
-	memcpy(d->shim.region + off, &f, sizeof f);
+	memcpy(v->d->shim.region + off, &f, sizeof f);
 	return a == CORE_STOP ? 1 : 0;
 }
 
 /* One round of the start-up measurement (see pv-shim boot.c). */
-void host_trap_calibrate(struct domain *d)
+void host_trap_calibrate(struct vcpu *v)
 {
 	struct trap_frame f = {
 		.vector = CORE_VEC_SYSCALL,
 		.rax = __HYPERVISOR_xen_version,
 		.rdi = XENVER_version,
 	};
-	core_handle_trap(&d->core, &f);
+	core_handle_trap(&v->core, &f);
 }

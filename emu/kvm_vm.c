@@ -39,7 +39,7 @@
 
 int kvm_vm_create(struct kvm_vm *vm, char *err, size_t errlen)
 {
-	*vm = (struct kvm_vm){ .kvm_fd = -1, .vm_fd = -1, .vcpu_fd = -1 };
+	*vm = (struct kvm_vm){ .kvm_fd = -1, .vm_fd = -1 };
 	vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (vm->kvm_fd < 0) {
 		snprintf(err, errlen, "/dev/kvm: %s", strerror(errno));
@@ -73,7 +73,7 @@ int kvm_vm_add_memory(struct kvm_vm *vm, unsigned slot, uint64_t gpa,
 	return 0;
 }
 
-static int set_msrs(struct kvm_vm *vm, const struct kvm_vcpu_start *s)
+static int set_msrs(const struct kvm_vcpu *vcpu, const struct kvm_vcpu_start *s)
 {
 	struct {
 		struct kvm_msrs hdr;
@@ -88,7 +88,7 @@ static int set_msrs(struct kvm_vm *vm, const struct kvm_vcpu_start *s)
 			{ .index = MSR_SFMASK, .data = 0 },
 		},
 	};
-	return ioctl(vm->vcpu_fd, KVM_SET_MSRS, &m) == 4 ? 0 : -1;
+	return ioctl(vcpu->fd, KVM_SET_MSRS, &m) == 4 ? 0 : -1;
 }
 
 #define CPUID_ENTRIES 128
@@ -111,17 +111,24 @@ static struct kvm_cpuid2 *cpuid_alloc(void)
  * 7, as its CPL3 code runs on them natively), and both trap paths must
  * start from the same values.
  */
-static int set_cpuid(struct kvm_vm *vm, const struct cpuid_xstate *x)
+static int set_cpuid(struct kvm_vm *vm, const struct kvm_vcpu *vcpu,
+		     const struct cpuid_xstate *x)
 {
 	struct kvm_cpuid2 *supported = cpuid_alloc(), *guest = NULL;
 	int r = -1;
 	if (!supported || ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, supported) < 0)
 		goto out;
 	guest = cpuid_table_for_guest(supported, x);
-	if (!guest || ioctl(vm->vcpu_fd, KVM_SET_CPUID2, guest) < 0)
+	if (!guest || ioctl(vcpu->fd, KVM_SET_CPUID2, guest) < 0)
 		goto out;
+	/* Every vCPU gets the same table: the first one's answers stand
+	 * for all. */
+	if (vm->cpuid) {
+		r = 0;
+		goto out;
+	}
 	vm->cpuid = cpuid_alloc();
-	if (vm->cpuid && ioctl(vm->vcpu_fd, KVM_GET_CPUID2, vm->cpuid) == 0)
+	if (vm->cpuid && ioctl(vcpu->fd, KVM_GET_CPUID2, vm->cpuid) == 0)
 		r = 0;
 out:
 	free(supported);
@@ -129,10 +136,10 @@ out:
 	return r;
 }
 
-static int set_sregs(struct kvm_vm *vm, const struct kvm_vcpu_start *s)
+static int set_sregs(const struct kvm_vcpu *vcpu, const struct kvm_vcpu_start *s)
 {
 	struct kvm_sregs sr;
-	if (ioctl(vm->vcpu_fd, KVM_GET_SREGS, &sr) < 0)
+	if (ioctl(vcpu->fd, KVM_GET_SREGS, &sr) < 0)
 		return -1;
 	struct kvm_segment cs = {
 		.limit = 0xffffffff, .selector = SHIM_SEL_KERNEL_CS, .type = 11,
@@ -154,26 +161,26 @@ static int set_sregs(struct kvm_vm *vm, const struct kvm_vcpu_start *s)
 	sr.cr4 = CR4_PAE | CR4_OSFXSR | CR4_OSXMMEXCPT |
 		 (s->xstate.xcr0 && s->xstate.osxsave ? CR4_OSXSAVE : 0);
 	sr.efer = EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE;
-	return ioctl(vm->vcpu_fd, KVM_SET_SREGS, &sr);
+	return ioctl(vcpu->fd, KVM_SET_SREGS, &sr);
 }
 
 /* The vCPU gets the XCR0 offered, the one its CPL3 code runs with on the
  * project's machines anyway: on hosts whose KVM loads the vCPU's XCR0,
  * the guest then runs with the XCR0 its kernel was told it may set. */
-static int set_xcr0(struct kvm_vm *vm, uint64_t xcr0)
+static int set_xcr0(const struct kvm_vcpu *vcpu, uint64_t xcr0)
 {
 	if (!xcr0)
 		return 0;
 	struct kvm_xcrs x = { .nr_xcrs = 1, .xcrs = { { .xcr = 0, .value = xcr0 } } };
-	return ioctl(vm->vcpu_fd, KVM_SET_XCRS, &x);
+	return ioctl(vcpu->fd, KVM_SET_XCRS, &x);
 }
 
-int kvm_vm_create_vcpu(struct kvm_vm *vm, const struct kvm_vcpu_start *s,
-		       char *err, size_t errlen)
+int kvm_vm_create_vcpu(struct kvm_vm *vm, unsigned id, const struct kvm_vcpu_start *s,
+		       struct kvm_vcpu *vcpu, char *err, size_t errlen)
 {
-	vm->vcpu_fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, 0);
-	if (vm->vcpu_fd < 0) {
-		snprintf(err, errlen, "KVM_CREATE_VCPU: %s", strerror(errno));
+	*vcpu = (struct kvm_vcpu){ .fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, (unsigned long)id) };
+	if (vcpu->fd < 0) {
+		snprintf(err, errlen, "KVM_CREATE_VCPU %u: %s", id, strerror(errno));
 		return -1;
 	}
 	int size = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
@@ -181,37 +188,42 @@ int kvm_vm_create_vcpu(struct kvm_vm *vm, const struct kvm_vcpu_start *s,
 		snprintf(err, errlen, "KVM_GET_VCPU_MMAP_SIZE: %s", strerror(errno));
 		return -1;
 	}
-	vm->run_size = (size_t)size;
-	vm->run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
-		       vm->vcpu_fd, 0);
-	if (vm->run == MAP_FAILED) {
-		vm->run = NULL;
+	vcpu->run_size = (size_t)size;
+	vcpu->run = mmap(NULL, vcpu->run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+			 vcpu->fd, 0);
+	if (vcpu->run == MAP_FAILED) {
+		vcpu->run = NULL;
 		snprintf(err, errlen, "mmap kvm_run: %s", strerror(errno));
 		return -1;
 	}
-	if (set_cpuid(vm, &s->xstate) < 0 || set_sregs(vm, s) < 0 ||
-	    set_xcr0(vm, s->xstate.xcr0) < 0 || set_msrs(vm, s) < 0) {
-		snprintf(err, errlen, "setting up the vCPU: %s", strerror(errno));
+	if (set_cpuid(vm, vcpu, &s->xstate) < 0 || set_sregs(vcpu, s) < 0 ||
+	    set_xcr0(vcpu, s->xstate.xcr0) < 0 || set_msrs(vcpu, s) < 0) {
+		snprintf(err, errlen, "setting up vCPU %u: %s", id, strerror(errno));
 		return -1;
 	}
 	struct kvm_regs regs = { .rip = s->rip, .rsp = s->rsp, .rflags = 0x2 };
-	if (ioctl(vm->vcpu_fd, KVM_SET_REGS, &regs) < 0) {
+	if (ioctl(vcpu->fd, KVM_SET_REGS, &regs) < 0) {
 		snprintf(err, errlen, "KVM_SET_REGS: %s", strerror(errno));
 		return -1;
 	}
 	return 0;
 }
 
+void kvm_vcpu_destroy(struct kvm_vcpu *vcpu)
+{
+	if (vcpu->run)
+		munmap(vcpu->run, vcpu->run_size);
+	if (vcpu->fd >= 0)
+		close(vcpu->fd);
+	*vcpu = (struct kvm_vcpu){ .fd = -1 };
+}
+
 void kvm_vm_destroy(struct kvm_vm *vm)
 {
-	if (vm->run)
-		munmap(vm->run, vm->run_size);
 	free(vm->cpuid);
-	if (vm->vcpu_fd >= 0)
-		close(vm->vcpu_fd);
 	if (vm->vm_fd >= 0)
 		close(vm->vm_fd);
 	if (vm->kvm_fd >= 0)
 		close(vm->kvm_fd);
-	*vm = (struct kvm_vm){ .kvm_fd = -1, .vm_fd = -1, .vcpu_fd = -1 };
+	*vm = (struct kvm_vm){ .kvm_fd = -1, .vm_fd = -1 };
 }

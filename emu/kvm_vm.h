@@ -1,4 +1,4 @@
-/* A KVM VM with one vCPU, in 64-bit mode from its first instruction. */
+/* A KVM VM and its vCPUs, each in 64-bit mode from its first instruction. */
 #ifndef XENLET_KVM_VM_H
 #define XENLET_KVM_VM_H
 
@@ -8,10 +8,14 @@
 #include "pv-shim/core/emulate/cpuid_policy.h"
 
 struct kvm_vm {
-	int kvm_fd, vm_fd, vcpu_fd;
+	int kvm_fd, vm_fd;
+	struct kvm_cpuid2 *cpuid;   /* what the vCPUs answer plain cpuid with */
+};
+
+struct kvm_vcpu {
+	int fd;
 	struct kvm_run *run;
 	size_t run_size;
-	struct kvm_cpuid2 *cpuid;   /* what the vCPU answers plain cpuid with */
 };
 
 struct kvm_vcpu_start {
@@ -27,8 +31,9 @@ struct kvm_vcpu_start {
 int kvm_vm_create(struct kvm_vm *vm, char *err, size_t errlen);
 int kvm_vm_add_memory(struct kvm_vm *vm, unsigned slot, uint64_t gpa,
 		      void *host, uint64_t size, char *err, size_t errlen);
-int kvm_vm_create_vcpu(struct kvm_vm *vm, const struct kvm_vcpu_start *start,
-		       char *err, size_t errlen);
+int kvm_vm_create_vcpu(struct kvm_vm *vm, unsigned id, const struct kvm_vcpu_start *start,
+		       struct kvm_vcpu *vcpu, char *err, size_t errlen);
+void kvm_vcpu_destroy(struct kvm_vcpu *vcpu);
 void kvm_vm_destroy(struct kvm_vm *vm);
 
 #endif

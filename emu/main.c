@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "pv-shim/shim_abi.h"
 #include "emu/config.h"
 
 static void run_usage(FILE *out)
@@ -15,7 +16,7 @@ static void run_usage(FILE *out)
 		"  --ramdisk FILE        initial ramdisk (module 0)\n"
 		"  --cmdline STR         kernel command line\n"
 		"  --memory MIB          guest RAM in MiB (default %d)\n"
-		"  --vcpus N             virtual CPUs (default 1; only 1 for now)\n"
+		"  --vcpus N             virtual CPUs, 1 to 32 (default 1)\n"
 		"  --trap-path PATH      where the hypercall/trap core runs:\n"
 		"                        guest (in the shim), host (in the launcher)\n"
 		"                        or auto (measured at start-up; default)\n"
@@ -85,13 +86,9 @@ static int cmd_run(int argc, char **argv)
 			cfg.memory_mib = n;
 			break;
 		case 'v':
-			if (parse_number(optarg, 1, 128, &n)) {
-				fprintf(stderr, "xenlet: --vcpus wants a number from 1\n");
-				return XENLET_EXIT_SETUP;
-			}
-			if (n != 1) {
-				fprintf(stderr, "xenlet: --vcpus %llu: only one vCPU is "
-					"supported yet\n", (unsigned long long)n);
+			if (parse_number(optarg, 1, SHIM_MAX_VCPUS, &n)) {
+				fprintf(stderr, "xenlet: --vcpus wants a number from 1 "
+					"to %u\n", SHIM_MAX_VCPUS);
 				return XENLET_EXIT_SETUP;
 			}
 			cfg.vcpus = (unsigned)n;

@@ -42,7 +42,7 @@ void platform_block(struct core *c)
 {
 	struct host_platform *p = c->plat;
 	if (p->block)
-		p->block(p->notify_opaque);
+		p->block(p->block_opaque);
 }
 
 /* The launcher arms the vCPU's timer before every KVM_RUN (vcpu_events.c). */
@@ -50,6 +50,41 @@ void platform_timer_deadline(struct core *c, uint64_t deadline_ns)
 {
 	(void)c;
 	(void)deadline_ns;
+}
+
+void platform_lock(struct core *c)
+{
+	struct host_platform *p = c->plat;
+	if (p->smp)
+		p->smp->lock(p->smp_opaque);
+}
+
+void platform_unlock(struct core *c)
+{
+	struct host_platform *p = c->plat;
+	if (p->smp)
+		p->smp->unlock(p->smp_opaque);
+}
+
+void platform_kick_vcpu(struct core *c, unsigned vcpu, int interrupt)
+{
+	struct host_platform *p = c->plat;
+	if (p->smp)
+		p->smp->kick(p->smp_opaque, vcpu, interrupt);
+}
+
+void platform_vcpu_up(struct core *c, unsigned vcpu)
+{
+	struct host_platform *p = c->plat;
+	if (p->smp)
+		p->smp->vcpu_up(p->smp_opaque, vcpu);
+}
+
+void platform_tlb_shootdown(struct core *c, uint64_t mask)
+{
+	struct host_platform *p = c->plat;
+	if (p->smp)
+		p->smp->tlb_shootdown(p->smp_opaque, mask);
 }
 
 void platform_log(struct core *c, const char *line)

@@ -8,6 +8,16 @@
 
 struct shim_cpu_ops;
 
+/* The launcher's SMP services for one vCPU (vcpu_smp.c); opaque is its
+ * struct vcpu.  As platform.h's platform_lock ... platform_tlb_shootdown. */
+struct host_smp {
+	void (*lock)(void *opaque);
+	void (*unlock)(void *opaque);
+	void (*kick)(void *opaque, unsigned vcpu, int interrupt);
+	void (*vcpu_up)(void *opaque, unsigned vcpu);
+	void (*tlb_shootdown)(void *opaque, uint64_t mask);
+};
+
 struct host_platform {
 	uint8_t *ram;          /* guest RAM mapping */
 	uint64_t ram_bytes;
@@ -35,8 +45,12 @@ struct host_platform {
 	/* A send on a port bound to dom0 (unit tests: NULL, or a recorder). */
 	void (*notify_backend)(void *opaque, uint32_t port);
 	void *notify_opaque;
-	/* SCHEDOP_block's sleep (opaque: notify_opaque); NULL: no sleep. */
+	/* SCHEDOP_block's sleep; NULL: no sleep. */
 	void (*block)(void *opaque);
+	void *block_opaque;
+	/* NULL in unit tests: one vCPU, nothing to lock, kick or start. */
+	const struct host_smp *smp;
+	void *smp_opaque;
 	/* The guest's TSC is the host's plus this; unit tests set fake_tsc. */
 	int64_t tsc_offset;
 	const uint64_t *fake_tsc;

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -119,42 +120,52 @@ static int setup(struct domain *d, const struct xen_image *img,
 	uint64_t xcr0;
 	uint32_t xsave_size, xsavec_size;
 	host_xstate(&xcr0, &xsave_size, &xsavec_size);
-	d->plat = (struct host_platform){
-		.ram = d->ram, .ram_bytes = d->ram_bytes,
-		.console = stdout, .log = stderr, .vcpu_fd = -1,
-		.cpu_ops = (struct shim_cpu_ops *)(d->shim.region + shim_off_cpu_ops(0)),
-		.shim_region = d->shim.region,
+	const struct core_layout layout = {
+		.nr_pages = nr_pages,
+		.shared_info_mfn = (d->shim.region_gpa + SHIM_OFF_SHARED) >> PAGE_SHIFT,
+		.syscall_trampoline = SHIM_VA(SHIM_OFF_TRAMPOLINE),
+		.xcr0 = xcr0, .xsave_size = xsave_size, .xsavec_size = xsavec_size,
+		.nr_vcpus = cfg->vcpus,
 	};
-	d->core = (struct core){
-		.st = st, .plat = &d->plat,
-		.layout = {
-			.nr_pages = nr_pages,
-			.shared_info_mfn = (d->shim.region_gpa + SHIM_OFF_SHARED) >> PAGE_SHIFT,
-			.syscall_trampoline = SHIM_VA(SHIM_OFF_TRAMPOLINE),
-			.xcr0 = xcr0, .xsave_size = xsave_size, .xsavec_size = xsavec_size,
-			.nr_vcpus = cfg->vcpus,
-		},
-		.vcpu = 0,
-	};
+	for (unsigned n = 0; n < cfg->vcpus; n++) {
+		struct vcpu *v = &d->vcpu[n];
+		v->plat = (struct host_platform){
+			.ram = d->ram, .ram_bytes = d->ram_bytes,
+			.console = stdout, .log = stderr, .vcpu_fd = -1,
+			.cpu_ops = (struct shim_cpu_ops *)(d->shim.region + shim_off_cpu_ops(n)),
+			.shim_region = d->shim.region,
+			.notify_backend = dom0_notify_backend_cb, .notify_opaque = d,
+			.block = vcpu_clock_block,
+		};
+		v->core = (struct core){ .st = st, .plat = &v->plat, .layout = layout, .vcpu = n };
+		v->plat.block_opaque = v;
+		vcpu_smp_init(v);
+		v->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (v->wake_fd < 0) {
+			snprintf(err, errlen, "eventfd: %s", strerror(errno));
+			return -1;
+		}
+	}
+	struct vcpu *v0 = &d->vcpu[0];
 	/* vCPU 0 starts on the builder's tables in kernel mode, as Xen's
-	 * toolstack leaves a PV domain. */
-	struct core_vcpu *v0 = core_vcpu(&d->core);
-	v0->cr3 = br.l4_maddr;
-	v0->kernel_mode = 1;
-	v0->cr4_guest = guest_cr4_initial(&d->core.layout);
-	d->plat.notify_backend = dom0_notify_backend_cb;
-	d->plat.notify_opaque = d;
+	 * toolstack leaves a PV domain; the others wait for VCPUOP_up. */
+	struct core_vcpu *cv0 = core_vcpu(&v0->core);
+	cv0->cr3 = br.l4_maddr;
+	cv0->kernel_mode = 1;
+	cv0->initialised = cv0->up = cv0->started = 1;
+	cv0->cr4_guest = guest_cr4_initial(&layout);
 	d->store_evtchn = STORE_EVTCHN;
 	d->console_evtchn = CONSOLE_EVTCHN;
 	d->console_ring = d->ram + (br.layout.console_pfn << PAGE_SHIFT);
-	evtchn_domain_init(&d->core, XENLET_GUEST_DOMID, STORE_EVTCHN, CONSOLE_EVTCHN,
+	evtchn_domain_init(&v0->core, XENLET_GUEST_DOMID, STORE_EVTCHN, CONSOLE_EVTCHN,
 			   cfg->evtchn_abi == EVTCHN_ABI_FIFO);
 
 	/* The frame table for the builder's tables: stored before the vCPU
 	 * first runs, so nothing needs queueing for the shim. */
-	struct host_platform boot_plat = d->plat;
+	struct host_platform boot_plat = v0->plat;
 	boot_plat.cpu_ops = NULL;
-	struct core boot_core = d->core;
+	boot_plat.smp = NULL;
+	struct core boot_core = v0->core;
 	boot_core.plat = &boot_plat;
 	if (mm_domain_init(&boot_core, br.l4_maddr, shim_m2p_l4e(&d->shim))) {
 		snprintf(err, errlen, "the bootstrap page tables do not validate");
@@ -176,7 +187,7 @@ static int setup(struct domain *d, const struct xen_image *img,
 		.guest_entry = br.entry, .guest_stack = br.stack,
 		.guest_start_info = br.start_info_va,
 		.guest_rflags = 0x202, /* IF: the guest masks events, not the CPU */
-		.nr_pages = nr_pages, .shared_info_mfn = d->core.layout.shared_info_mfn,
+		.nr_pages = nr_pages, .shared_info_mfn = layout.shared_info_mfn,
 		.nr_vcpus = cfg->vcpus,
 		.xcr0 = xcr0, .xsave_size = xsave_size, .xsavec_size = xsavec_size,
 	};
@@ -188,23 +199,25 @@ static int setup(struct domain *d, const struct xen_image *img,
 	    kvm_vm_add_memory(&d->vm, 1, d->shim.region_gpa, d->shim.region,
 			      shim_region_size(nr_pages), err, errlen))
 		return -1;
-	struct kvm_vcpu_start vs = {
+	d->vcpu_start = (struct kvm_vcpu_start){
 		.rip = SHIM_VIRT_BASE,
-		.rsp = SHIM_VA(shim_off_stack_top(d->core.vcpu)),
+		.rsp = SHIM_VA(shim_off_stack_top(0)),
 		.cr3 = br.l4_maddr,
-		.gdt_base = SHIM_VA(shim_off_gdt(d->core.vcpu)), .idt_base = SHIM_VA(SHIM_OFF_IDT),
+		.gdt_base = SHIM_VA(shim_off_gdt(0)), .idt_base = SHIM_VA(SHIM_OFF_IDT),
 		.lstar = SHIM_VA(SHIM_OFF_TRAMPOLINE),
 		/* sysret base 0x23 (user CS32; SS 0x2b, CS64 0x33), kernel 0x10 */
 		.star = ((uint64_t)SHIM_SEL_USER_CS32 << 48) |
 			((uint64_t)SHIM_SEL_KERNEL_CS << 32),
 		.xstate = { .xcr0 = xcr0, .size = xsave_size, .compacted_size = xsavec_size,
-			    .osxsave = (v0->cr4_guest & GUEST_CR4_OSXSAVE) != 0 },
+			    .osxsave = (cv0->cr4_guest & GUEST_CR4_OSXSAVE) != 0 },
 	};
-	if (kvm_vm_create_vcpu(&d->vm, &vs, err, errlen))
+	if (kvm_vm_create_vcpu(&d->vm, 0, &d->vcpu_start, &v0->kvm, err, errlen))
 		return -1;
-	d->plat.vcpu_fd = d->vm.vcpu_fd;
-	d->plat.cpuid = d->vm.cpuid;
-	if (vcpu_clock_start(d, err, errlen) || vcpu_events_start(d, err, errlen))
+	v0->plat.vcpu_fd = v0->kvm.fd;
+	for (unsigned n = 0; n < cfg->vcpus; n++)
+		d->vcpu[n].plat.cpuid = d->vm.cpuid;
+	v0->launched = 1;
+	if (vcpu_clock_start(d, err, errlen) || vcpu_events_start(v0, err, errlen))
 		return -1;
 
 	const struct domain_layout *l = &br.layout;
@@ -227,22 +240,42 @@ static void teardown(struct domain *d)
 {
 	console_input_stop(d); /* before guest RAM goes: it writes the ring */
 	dom0_xenstore_stop(&d->xenstore);
-	vcpu_events_stop(d);
+	vcpu_events_stop(&d->vcpu[0]);
+	for (unsigned n = 0; n < SHIM_MAX_VCPUS; n++) {
+		kvm_vcpu_destroy(&d->vcpu[n].kvm);
+		if (d->vcpu[n].wake_fd >= 0)
+			close(d->vcpu[n].wake_fd);
+	}
 	kvm_vm_destroy(&d->vm);
 	if (d->ram)
 		munmap(d->ram, d->ram_bytes);
 	if (d->ram_fd >= 0)
 		close(d->ram_fd);
-	if (d->wake_fd >= 0)
-		close(d->wake_fd);
 	if (d->shim.region)
 		munmap(d->shim.region, shim_region_size(d->shim.nr_pages));
 }
 
+/* vCPU 0 runs on this thread, the others on their own from VCPUOP_up;
+ * the domain's status is the one of whichever vCPU ended it. */
+static int run_vcpus(struct domain *d)
+{
+	vcpu_loop_catch_signals(d);
+	int status = vcpu_loop_run(&d->vcpu[0]);
+	if (status >= 0)
+		domain_stop(d, status);
+	vcpu_smp_join(d);
+	return d->stop_status;
+}
+
 int xenlet_run(const struct xenlet_config *cfg)
 {
-	struct domain d = { .cfg = cfg, .ram_fd = -1, .wake_fd = -1,
+	struct domain d = { .cfg = cfg, .ram_fd = -1,
+			    .core_lock = PTHREAD_MUTEX_INITIALIZER,
+			    .stop_lock = PTHREAD_MUTEX_INITIALIZER,
 			    .console_in = { .stop_fd = -1, .room_fd = -1 } };
+	for (unsigned n = 0; n < SHIM_MAX_VCPUS; n++)
+		d.vcpu[n] = (struct vcpu){ .d = &d, .id = n, .kvm = { .fd = -1 },
+					   .wake_fd = -1 };
 	d.stats.start_ns = stats_now_ns();
 	char err[256] = "";
 	struct xen_image img;
@@ -262,14 +295,16 @@ int xenlet_run(const struct xenlet_config *cfg)
 	free(ramdisk);
 	ramdisk = NULL;
 	xen_image_free(&img); /* copied into guest RAM */
-	status = vcpu_loop_run(&d);
+	status = run_vcpus(&d);
 	dom0_console_drain(&d); /* what a dying guest wrote without a send */
 	d.stats.end_ns = stats_now_ns();
 	if (cfg->stats) {
 		d.stats.tsc_khz = stats_measure_tsc_khz();
-		stats_print(stderr, &d.stats, d.core.st);
+		for (unsigned n = 0; n < cfg->vcpus; n++)
+			stats_add(&d.stats, &d.vcpu[n].stats);
+		stats_print(stderr, &d.stats, d.vcpu[0].core.st);
 		fprintf(stderr, "xenlet-stats: xcr0_offered 0x%llx\n",
-			(unsigned long long)d.core.layout.xcr0);
+			(unsigned long long)d.vcpu[0].core.layout.xcr0);
 		fprintf(stderr, "xenlet-stats: xenstore_notifications %llu\n",
 			(unsigned long long)__atomic_load_n(&d.xenstore.notifications,
 							    __ATOMIC_RELAXED));

@@ -14,6 +14,8 @@ static const char *const exit_names[EXIT_KINDS] = {
 	[EXIT_IO_READY] = "io_ready", [EXIT_IO_OTHER] = "io_other",
 	[EXIT_IO_NOTIFY] = "io_notify", [EXIT_IO_BLOCK] = "io_block",
 	[EXIT_IO_TIMER] = "io_timer",
+	[EXIT_IO_KICK] = "io_kick",
+	[EXIT_IO_YIELD] = "io_yield",
 	[EXIT_HLT] = "hlt", [EXIT_SHUTDOWN] = "shutdown",
 	[EXIT_INTERNAL_ERROR] = "internal_error", [EXIT_INTR] = "intr",
 	[EXIT_IRQ_WINDOW] = "irq_window",
@@ -41,6 +43,14 @@ uint64_t stats_measure_tsc_khz(void)
 	nanosleep(&d, NULL);
 	uint64_t n1 = stats_now_ns(), t1 = rdtsc();
 	return (t1 - t0) * 1000000ULL / (n1 - n0);
+}
+
+void stats_add(struct launcher_stats *into, const struct launcher_stats *from)
+{
+	for (int i = 0; i < EXIT_KINDS; i++)
+		into->exits[i] += from->exits[i];
+	into->blocks += from->blocks;
+	into->event_injections += from->event_injections;
 }
 
 void stats_print(FILE *out, const struct launcher_stats *ls,

@@ -8,7 +8,7 @@
 enum exit_kind {
 	EXIT_IO_HYPERCALL, EXIT_IO_TRAP, EXIT_IO_CONSOLE, EXIT_IO_LOG,
 	EXIT_IO_STOP, EXIT_IO_CALIBRATE, EXIT_IO_READY, EXIT_IO_OTHER,
-	EXIT_IO_NOTIFY, EXIT_IO_BLOCK, EXIT_IO_TIMER,
+	EXIT_IO_NOTIFY, EXIT_IO_BLOCK, EXIT_IO_TIMER, EXIT_IO_KICK, EXIT_IO_YIELD,
 	EXIT_HLT, EXIT_SHUTDOWN, EXIT_INTERNAL_ERROR, EXIT_INTR, EXIT_IRQ_WINDOW,
 	EXIT_OTHER,
 	EXIT_KINDS
@@ -27,6 +27,9 @@ struct launcher_stats {
 uint64_t stats_now_ns(void);
 /* Measures the TSC rate against CLOCK_MONOTONIC (about 20 ms). */
 uint64_t stats_measure_tsc_khz(void);
+
+/* Adds a vCPU's counts (exits, sleeps, injections) into the domain's. */
+void stats_add(struct launcher_stats *into, const struct launcher_stats *from);
 
 struct core_state;
 void stats_print(FILE *out, const struct launcher_stats *ls,

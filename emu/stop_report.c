@@ -33,15 +33,22 @@ static void dump_frame(FILE *out, const struct trap_frame *f)
 
 /* The top of the guest stack, read through the guest's page tables:
  * usually enough to find the caller of a faulting function. */
-static void dump_stack(struct domain *d, uint64_t rsp)
+static void dump_stack(struct vcpu *v, uint64_t rsp)
 {
 	uint64_t words[8];
-	if (copy_from_guest(&d->core, words, rsp, sizeof words))
+	if (copy_from_guest(&v->core, words, rsp, sizeof words))
 		return;
-	fprintf(d->plat.log, "xenlet:   stack");
+	fprintf(v->plat.log, "xenlet:   stack");
 	for (int i = 0; i < 8; i++)
-		fprintf(d->plat.log, " %016llx", (unsigned long long)words[i]);
-	fprintf(d->plat.log, "\n");
+		fprintf(v->plat.log, " %016llx", (unsigned long long)words[i]);
+	fprintf(v->plat.log, "\n");
+}
+
+/* Whether this caller is the one to say why the domain stopped: every
+ * vCPU that finds it stopped comes here, and one report is enough. */
+static int first_report(struct vcpu *v)
+{
+	return !__atomic_exchange_n(&v->d->stop_reported, 1, __ATOMIC_SEQ_CST);
 }
 
 static void last_refused(FILE *out, const struct core_state *st)
@@ -52,61 +59,79 @@ static void last_refused(FILE *out, const struct core_state *st)
 			st->last_enosys - 1, (unsigned long long)st->last_enosys_rip);
 }
 
-int stop_report(struct domain *d)
+static int report(struct vcpu *v, int say)
 {
-	const struct core_state *st = d->core.st;
+	const struct core_state *st = v->core.st;
+	FILE *log = say ? v->plat.log : NULL;
 	if (st->stop_reason == CORE_STOP_FAULT) {
 		/* One line that names the fault, the RIP, and what the guest
 		 * was last refused: usually the reason it faulted. */
 		/* The core terminates it, but it lies in guest-reachable
 		 * memory: never read past the array. */
-		fprintf(d->plat.log, "xenlet: %.*s", (int)sizeof st->stop_message,
+		if (!log)
+			return XENLET_EXIT_FAULT;
+		fprintf(log, "xenlet: %.*s", (int)sizeof st->stop_message,
 			st->stop_message);
 		if (st->last_enosys)
-			fprintf(d->plat.log, "; last unimplemented hypercall: %s (%u) "
+			fprintf(log, "; last unimplemented hypercall: %s (%u) "
 				"from rip %#llx", core_hypercall_name(st->last_enosys - 1),
 				st->last_enosys - 1,
 				(unsigned long long)st->last_enosys_rip);
-		fprintf(d->plat.log, "\n");
-		dump_frame(d->plat.log, &st->stop_frame);
-		dump_stack(d, st->stop_frame.rsp);
+		fprintf(log, "\n");
+		dump_frame(log, &st->stop_frame);
+		dump_stack(v, st->stop_frame.rsp);
 		return XENLET_EXIT_FAULT;
 	}
 	switch (st->shutdown_code) {
 	case SHUTDOWN_poweroff:
 		return XENLET_EXIT_POWEROFF;
 	case SHUTDOWN_reboot:
-		fprintf(d->plat.log, "xenlet: guest asked to reboot\n");
+		if (log)
+			fprintf(log, "xenlet: guest asked to reboot\n");
 		return XENLET_EXIT_REBOOT;
 	case SHUTDOWN_crash:
-		fprintf(d->plat.log, "xenlet: guest crashed (SCHEDOP_shutdown, "
-			"SHUTDOWN_crash)\n");
-		last_refused(d->plat.log, st);
+		if (log) {
+			fprintf(log, "xenlet: guest crashed (SCHEDOP_shutdown, "
+				"SHUTDOWN_crash)\n");
+			last_refused(log, st);
+		}
 		return XENLET_EXIT_CRASH;
 	default:
-		fprintf(d->plat.log, "xenlet: guest shut down with reason %u, which "
-			"xenlet does not support yet\n", st->shutdown_code);
+		if (log)
+			fprintf(log, "xenlet: guest shut down with reason %u, which "
+				"xenlet does not support yet\n", st->shutdown_code);
 		return XENLET_EXIT_CRASH;
 	}
 }
 
-int stop_report_shim(struct domain *d)
+int stop_report(struct vcpu *v)
 {
-	const struct core_state *st = d->core.st;
+	return report(v, first_report(v));
+}
+
+int stop_report_shim(struct vcpu *v)
+{
+	const struct core_state *st = v->core.st;
 	char what[sizeof st->stop_message + 1];
 	memcpy(what, st->stop_message, sizeof st->stop_message);
 	what[sizeof st->stop_message] = '\0'; /* guest-reachable: maybe unterminated */
-	return stop_report_vcpu(d, what, XENLET_EXIT_INTERNAL);
+	return stop_report_vcpu(v, what, XENLET_EXIT_INTERNAL);
 }
 
-int stop_report_vcpu(struct domain *d, const char *what, int status)
+int stop_report_vcpu(struct vcpu *v, const char *what, int status)
 {
-	fprintf(d->plat.log, "xenlet: %s\n", what);
-	last_refused(d->plat.log, d->core.st);
+	if (!first_report(v))
+		return status;
+	FILE *log = v->plat.log;
+	if (v->d->cfg->vcpus > 1)
+		fprintf(log, "xenlet: vCPU %u: %s\n", v->id, what);
+	else
+		fprintf(log, "xenlet: %s\n", what);
+	last_refused(log, v->core.st);
 	struct kvm_regs r;
 	struct kvm_sregs sr;
-	if (ioctl(d->vm.vcpu_fd, KVM_GET_REGS, &r) == 0 &&
-	    ioctl(d->vm.vcpu_fd, KVM_GET_SREGS, &sr) == 0) {
+	if (ioctl(v->kvm.fd, KVM_GET_REGS, &r) == 0 &&
+	    ioctl(v->kvm.fd, KVM_GET_SREGS, &sr) == 0) {
 		struct trap_frame f = {
 			.r15 = r.r15, .r14 = r.r14, .r13 = r.r13, .r12 = r.r12,
 			.r11 = r.r11, .r10 = r.r10, .r9 = r.r9, .r8 = r.r8,
@@ -114,8 +139,8 @@ int stop_report_vcpu(struct domain *d, const char *what, int status)
 			.rcx = r.rcx, .rbx = r.rbx, .rax = r.rax,
 			.rip = r.rip, .rflags = r.rflags, .rsp = r.rsp,
 		};
-		dump_frame(d->plat.log, &f);
-		fprintf(d->plat.log, "xenlet:   cs %04x  cr2 %016llx  cr3 %016llx\n",
+		dump_frame(log, &f);
+		fprintf(log, "xenlet:   cs %04x  cr2 %016llx  cr3 %016llx\n",
 			sr.cs.selector, (unsigned long long)sr.cr2,
 			(unsigned long long)sr.cr3);
 	}

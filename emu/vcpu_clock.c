@@ -1,9 +1,9 @@
 /*
- * The vCPU's clock and sleep in the launcher: the guest's TSC (KVM offsets
- * it from the host's), the core's time base set from it once, and
- * SCHEDOP_block's wait on one eventfd with the next timer as the timeout,
- * so a blocked guest costs no CPU.  Backends and the stop signal write the
- * eventfd to wake it.
+ * The guest's clock and the vCPUs' sleep in the launcher: the guest's TSC
+ * (KVM offsets it from the host's), the core's time base set from it
+ * once, and SCHEDOP_block's wait on the vCPU's eventfd with its next
+ * timer as the timeout, so a blocked vCPU costs no CPU.  Backends, other
+ * vCPUs and the stop signal write the eventfd to wake it.
  */
 #include <errno.h>
 #include <poll.h>
@@ -38,33 +38,35 @@ static int guest_tsc_offset(int vcpu_fd, int64_t *offset)
 
 int vcpu_clock_start(struct domain *d, char *err, size_t errlen)
 {
-	d->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (d->wake_fd < 0 || guest_tsc_offset(d->vm.vcpu_fd, &d->plat.tsc_offset)) {
+	struct vcpu *v0 = &d->vcpu[0];
+	if (guest_tsc_offset(v0->kvm.fd, &v0->plat.tsc_offset)) {
 		snprintf(err, errlen, "setting up the guest's clock: %s", strerror(errno));
 		return -1;
 	}
-	d->plat.block = vcpu_clock_block;
+	/* One guest TSC for every vCPU (vcpu_smp.c sets theirs to it). */
+	for (unsigned n = 1; n < d->cfg->vcpus; n++)
+		d->vcpu[n].plat.tsc_offset = v0->plat.tsc_offset;
 	struct timespec wall;
 	clock_gettime(CLOCK_REALTIME, &wall);
-	vtime_init(&d->core, stats_measure_tsc_khz(), platform_read_tsc(&d->core),
+	vtime_init(&v0->core, stats_measure_tsc_khz(), platform_read_tsc(&v0->core),
 		   (uint64_t)wall.tv_sec, (uint32_t)wall.tv_nsec);
 	return 0;
 }
 
-void vcpu_clock_wake(struct domain *d)
+void vcpu_clock_wake(struct vcpu *v)
 {
 	uint64_t one = 1;
-	if (write(d->wake_fd, &one, sizeof one) < 0) {
+	if (write(v->wake_fd, &one, sizeof one) < 0) {
 		/* EAGAIN: the counter is already non-zero, a wake is due. */
 	}
 }
 
 void vcpu_clock_block(void *opaque)
 {
-	struct domain *d = opaque;
-	d->stats.blocks++;
-	uint64_t deadline = vtime_next_deadline(&d->core);
-	uint64_t now = vtime_now_ns(&d->core);
+	struct vcpu *v = opaque;
+	v->stats.blocks++;
+	uint64_t deadline = vtime_next_deadline(&v->core);
+	uint64_t now = vtime_now_ns(&v->core);
 	struct timespec ts, *timeout = NULL;
 	if (deadline) {
 		if (deadline <= now)
@@ -74,19 +76,24 @@ void vcpu_clock_block(void *opaque)
 					.tv_nsec = (long)(wait % 1000000000) };
 		timeout = &ts;
 	}
-	/* Wakes meant for earlier sleeps go first; an event raised since
-	 * the core looked is pending already (raised before the wake). */
-	uint64_t n;
-	if (read(d->wake_fd, &n, sizeof n) < 0) {
-		/* EAGAIN: nothing to clear. */
-	}
 	/* A stop signal sets immediate_exit before it writes the eventfd. */
-	if (__atomic_load_n(&d->vm.run->immediate_exit, __ATOMIC_SEQ_CST))
+	if (__atomic_load_n(&v->kvm.run->immediate_exit, __ATOMIC_SEQ_CST) ||
+	    __atomic_load_n(&v->d->stopping, __ATOMIC_SEQ_CST))
 		return;
-	if (__atomic_load_n(&core_vcpu_info(&d->core)->evtchn_upcall_pending,
-			    __ATOMIC_SEQ_CST) || evtchn_dom0_raised_any(&d->core))
+	/* A vCPU that is down sleeps whatever is pending for it. */
+	if (core_vcpu(&v->core)->up &&
+	    (__atomic_load_n(&core_vcpu_info(&v->core)->evtchn_upcall_pending,
+			     __ATOMIC_SEQ_CST) || evtchn_dom0_raised_any(&v->core)))
 		return;
-	struct pollfd p = { .fd = d->wake_fd, .events = POLLIN };
-	/* EINTR (a stop signal) returns too: the vCPU loop looks at it. */
+	struct pollfd p = { .fd = v->wake_fd, .events = POLLIN };
+	/* EINTR (a stop signal, a kick) returns too: the vCPU loop looks. */
 	ppoll(&p, 1, timeout, NULL);
+	/* The wakes are used up only now: one that came while the core
+	 * looked for what is pending ends this sleep at once, and a stale
+	 * one only makes a sleep return early, which guests allow. */
+	uint64_t n;
+	if (read(v->wake_fd, &n, sizeof n) < 0) {
+		/* EAGAIN: woken by the timeout or a signal. */
+	}
+	vcpu_serve_flush(v);
 }

@@ -25,6 +25,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -38,7 +39,8 @@
 #define KICK_SIGNAL SIGUSR1
 #define TRAMPOLINE_RETRY_NS 200000ULL
 
-static struct kvm_run *volatile kick_run;
+/* Each vCPU's thread has its own KVM_RUN to cut short. */
+static __thread struct kvm_run *volatile kick_run;
 
 static void on_kick(int sig)
 {
@@ -47,83 +49,87 @@ static void on_kick(int sig)
 		kick_run->immediate_exit = 1;
 }
 
-int vcpu_events_start(struct domain *d, char *err, size_t errlen)
+int vcpu_events_start(struct vcpu *v, char *err, size_t errlen)
 {
 	struct sigaction sa = { .sa_handler = on_kick };
 	sigemptyset(&sa.sa_mask);
-	kick_run = d->vm.run;
-	d->vcpu_thread = pthread_self();
+	kick_run = v->kvm.run;
+	v->thread = pthread_self();
 	struct sigevent ev = {
 		.sigev_notify = SIGEV_THREAD_ID,
 		.sigev_signo = KICK_SIGNAL,
 	};
 	ev._sigev_un._tid = gettid();
 	if (sigaction(KICK_SIGNAL, &sa, NULL) < 0 ||
-	    timer_create(CLOCK_MONOTONIC, &ev, &d->kick_timer) < 0) {
-		snprintf(err, errlen, "setting up the vCPU's event timer: %s",
+	    timer_create(CLOCK_MONOTONIC, &ev, &v->kick_timer) < 0) {
+		snprintf(err, errlen, "setting up vCPU %u's event timer: %s", v->id,
 			 strerror(errno));
 		return -1;
 	}
-	d->kick_timer_ok = 1;
+	__atomic_store_n(&v->kick_timer_ok, 1, __ATOMIC_SEQ_CST);
 	return 0;
 }
 
-void vcpu_events_stop(struct domain *d)
+void vcpu_events_stop(struct vcpu *v)
 {
-	if (d->kick_timer_ok)
-		timer_delete(d->kick_timer);
-	d->kick_timer_ok = 0;
+	if (__atomic_exchange_n(&v->kick_timer_ok, 0, __ATOMIC_SEQ_CST))
+		timer_delete(v->kick_timer);
 	kick_run = NULL;
 }
 
-void vcpu_events_interrupted(struct domain *d)
+void vcpu_events_interrupted(struct vcpu *v)
 {
 	/* The timer may be what fired: arm it anew. */
-	d->kick_armed_at = 0;
-	core_vcpu(&d->core)->vtime.launcher_armed_ns = 0;
+	v->kick_armed_at = 0;
+	core_vcpu(&v->core)->vtime.launcher_armed_ns = 0;
 }
 
-void vcpu_events_kick(struct domain *d)
+void vcpu_events_kick(struct vcpu *v, int interrupt)
 {
-	vcpu_clock_wake(d); /* a vCPU asleep in SCHEDOP_block */
-	if (d->kick_timer_ok && !pthread_equal(pthread_self(), d->vcpu_thread))
-		pthread_kill(d->vcpu_thread, KICK_SIGNAL);
+	if (interrupt)
+		__atomic_store_n(&v->interrupt_wanted, 1, __ATOMIC_SEQ_CST);
+	vcpu_clock_wake(v); /* a vCPU asleep in SCHEDOP_block */
+	/* Its own thread looks before it runs guest code again anyway. */
+	if (interrupt && __atomic_load_n(&v->kick_timer_ok, __ATOMIC_SEQ_CST) &&
+	    !pthread_equal(pthread_self(), v->thread))
+		pthread_kill(v->thread, KICK_SIGNAL);
 }
 
 /* The timer fires at guest time `at` (0: disarmed). */
-static void arm(struct domain *d, uint64_t at, uint64_t now)
+static void arm(struct vcpu *v, uint64_t at, uint64_t now)
 {
-	if (at == d->kick_armed_at)
+	if (at == v->kick_armed_at)
 		return;
-	d->kick_armed_at = at;
-	core_vcpu(&d->core)->vtime.launcher_armed_ns = at;
+	v->kick_armed_at = at;
+	core_vcpu(&v->core)->vtime.launcher_armed_ns = at;
 	uint64_t wait = at > now ? at - now : 1;
 	struct itimerspec t = { .it_value = {
 		.tv_sec = at ? (time_t)(wait / 1000000000) : 0,
 		.tv_nsec = at ? (long)(wait % 1000000000) : 0,
 	} };
-	timer_settime(d->kick_timer, 0, &t, NULL);
+	timer_settime(v->kick_timer, 0, &t, NULL);
 }
 
-static int in_trampoline(struct domain *d)
+static int in_trampoline(struct vcpu *v)
 {
 	struct kvm_regs r;
-	if (ioctl(d->vm.vcpu_fd, KVM_GET_REGS, &r) < 0)
+	if (ioctl(v->kvm.fd, KVM_GET_REGS, &r) < 0)
 		return 1; /* try again later rather than guess */
-	return r.rip - d->core.layout.syscall_trampoline < 4096;
+	return r.rip - v->core.layout.syscall_trampoline < 4096;
 }
 
-int vcpu_events_before_run(struct domain *d)
+int vcpu_events_before_run(struct vcpu *v)
 {
-	struct kvm_run *run = d->vm.run;
-	if (!d->kick_timer_ok)
+	struct kvm_run *run = v->kvm.run;
+	if (!v->kick_timer_ok)
 		return 0;
-	uint64_t now = vtime_now_ns(&d->core);
-	uint64_t deadline = vtime_next_deadline(&d->core);
-	int due = (deadline && deadline <= now) || traps_event_upcall_due(&d->core);
+	uint64_t now = vtime_now_ns(&v->core);
+	uint64_t deadline = vtime_next_deadline(&v->core);
+	int due = (deadline && deadline <= now) || traps_event_upcall_due(&v->core) ||
+		  __atomic_load_n(&v->interrupt_wanted, __ATOMIC_SEQ_CST);
 	run->request_interrupt_window = 0;
 	if (!due) {
-		arm(d, deadline, now);
+		arm(v, deadline, now);
 		return 0;
 	}
 	if (!run->ready_for_interrupt_injection) {
@@ -132,17 +138,18 @@ int vcpu_events_before_run(struct domain *d)
 		run->request_interrupt_window = 1;
 		return 0;
 	}
-	if (in_trampoline(d)) {
+	if (in_trampoline(v)) {
 		/* Not sooner: the vCPU must get to run out of it first. */
-		arm(d, now + TRAMPOLINE_RETRY_NS, now);
+		arm(v, now + TRAMPOLINE_RETRY_NS, now);
 		return 0;
 	}
+	__atomic_store_n(&v->interrupt_wanted, 0, __ATOMIC_SEQ_CST);
 	struct kvm_interrupt irq = { .irq = CORE_VEC_EVENT };
-	if (ioctl(d->vm.vcpu_fd, KVM_INTERRUPT, &irq) < 0 && errno != EEXIST)
+	if (ioctl(v->kvm.fd, KVM_INTERRUPT, &irq) < 0 && errno != EEXIST)
 		return -1;
 	/* The core is about to run and set its next deadline: disarmed, so
 	 * the shim tells of it and no stale arming stands in the way. */
-	arm(d, 0, now);
-	d->stats.event_injections++;
+	arm(v, 0, now);
+	v->stats.event_injections++;
 	return 0;
 }

@@ -1,7 +1,9 @@
 /*
- * The vCPU loop: one switch on the exit reason, one on the shim's port.
+ * A vCPU's loop, on its own thread: one switch on the exit reason, one on
+ * the shim's port.
  */
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -19,9 +21,10 @@ static uint32_t io_value(const struct kvm_run *run)
 }
 
 /* The shim is set up: fix the trap path, then let it enter the guest. */
-static void on_ready(struct domain *d)
+static void on_ready(struct vcpu *v)
 {
-	struct core_state *st = d->core.st;
+	struct domain *d = v->d;
+	struct core_state *st = v->core.st;
 	struct shim_boot_params *bp = (void *)(d->shim.region + SHIM_OFF_BOOT);
 	int host;
 	switch (d->cfg->trap_path) {
@@ -45,190 +48,234 @@ static void on_ready(struct domain *d)
 	d->stats.guest_entry_ns = stats_now_ns();
 }
 
-static void on_log(struct domain *d, uint32_t len)
+static void on_log(struct vcpu *v, uint32_t len)
 {
-	const char *mb = (const char *)d->shim.region + shim_off_mailbox(d->core.vcpu);
+	const char *mb = (const char *)v->d->shim.region + shim_off_mailbox(v->id);
 	fprintf(stderr, "xenlet: %.*s\n", (int)(len < SHIM_MAILBOX_SIZE - 1 ? len :
 						  SHIM_MAILBOX_SIZE - 1), mb);
 }
 
-static void on_console(struct domain *d, uint32_t len)
+static void on_console(struct vcpu *v, uint32_t len)
 {
-	const char *mb = (const char *)d->shim.region + shim_off_mailbox(d->core.vcpu);
+	const char *mb = (const char *)v->d->shim.region + shim_off_mailbox(v->id);
 	fwrite(mb, 1, len < SHIM_MAILBOX_SIZE ? len : SHIM_MAILBOX_SIZE, stdout);
 	fflush(stdout);
 }
 
 /* A host_trap_* result as on_io's: -2 to keep running, else a status. */
-static int trap_status(struct domain *d, int rc)
+static int trap_status(struct vcpu *v, int rc)
 {
 	if (rc == 0)
 		return -2;
 	if (rc == 1)
-		return stop_report(d);
-	return stop_report_vcpu(d, "host trap path could not handle an exit",
+		return stop_report(v);
+	return stop_report_vcpu(v, "host trap path could not handle an exit",
 				XENLET_EXIT_INTERNAL);
 }
 
-/* Returns -2 to keep running, else an exit status. */
-static int on_io(struct domain *d)
+/* The shim's kick of another vCPU (SHIM_PORT_KICK), or its VCPUOP_up
+ * (SHIM_PORT_VCPU_UP); the vCPU numbers are checked here. */
+static void on_kick(struct vcpu *v, uint32_t value)
 {
-	struct kvm_run *run = d->vm.run;
-	uint32_t v = io_value(run);
+	unsigned n = value & 0xff;
+	if (n < v->d->cfg->vcpus)
+		vcpu_events_kick(&v->d->vcpu[n], (value & SHIM_KICK_INTERRUPT) != 0);
+}
+
+static int on_vcpu_up(struct vcpu *v, uint32_t n)
+{
+	if (n >= v->d->cfg->vcpus || vcpu_smp_launch(v->d, n) == 0)
+		return -2;
+	return stop_report_vcpu(v, "starting a vCPU failed", XENLET_EXIT_INTERNAL);
+}
+
+/* Returns -2 to keep running, else an exit status. */
+static int on_io(struct vcpu *v)
+{
+	struct kvm_run *run = v->kvm.run;
+	uint32_t val = io_value(run);
 	int rc;
 	switch (run->io.port) {
 	case SHIM_PORT_HYPERCALL:
-		d->stats.exits[EXIT_IO_HYPERCALL]++;
-		rc = host_trap_hypercall(d);
+		v->stats.exits[EXIT_IO_HYPERCALL]++;
+		rc = host_trap_hypercall(v);
 		break;
 	case SHIM_PORT_TRAP:
-		d->stats.exits[EXIT_IO_TRAP]++;
-		rc = host_trap_frame(d, v);
+		v->stats.exits[EXIT_IO_TRAP]++;
+		rc = host_trap_frame(v, val);
 		break;
 	case SHIM_PORT_CONSOLE:
-		d->stats.exits[EXIT_IO_CONSOLE]++;
-		on_console(d, v);
+		v->stats.exits[EXIT_IO_CONSOLE]++;
+		on_console(v, val);
 		return -2;
 	case SHIM_PORT_LOG:
-		d->stats.exits[EXIT_IO_LOG]++;
-		on_log(d, v);
+		v->stats.exits[EXIT_IO_LOG]++;
+		on_log(v, val);
 		return -2;
 	case SHIM_PORT_STOP:
-		d->stats.exits[EXIT_IO_STOP]++;
-		if (v) /* the shim faulted itself */
-			return stop_report_shim(d);
-		return stop_report(d);
+		v->stats.exits[EXIT_IO_STOP]++;
+		if (val) /* the shim faulted itself */
+			return stop_report_shim(v);
+		return stop_report(v);
 	case SHIM_PORT_CALIBRATE:
-		d->stats.exits[EXIT_IO_CALIBRATE]++;
-		host_trap_calibrate(d);
+		v->stats.exits[EXIT_IO_CALIBRATE]++;
+		host_trap_calibrate(v);
 		return -2;
 	case SHIM_PORT_NOTIFY:
-		d->stats.exits[EXIT_IO_NOTIFY]++;
-		dom0_notify_backend(d, v);
+		v->stats.exits[EXIT_IO_NOTIFY]++;
+		dom0_notify_backend(v->d, val);
 		return -2;
 	case SHIM_PORT_TIMER:
-		d->stats.exits[EXIT_IO_TIMER]++; /* armed before the next run */
+		v->stats.exits[EXIT_IO_TIMER]++; /* armed before the next run */
 		return -2;
 	case SHIM_PORT_BLOCK:
-		d->stats.exits[EXIT_IO_BLOCK]++;
-		vcpu_clock_block(d);
+		v->stats.exits[EXIT_IO_BLOCK]++;
+		vcpu_clock_block(v);
 		return -2;
 	case SHIM_PORT_READY:
-		d->stats.exits[EXIT_IO_READY]++;
-		on_ready(d);
+		v->stats.exits[EXIT_IO_READY]++;
+		if (v->id == 0)
+			on_ready(v);
+		return -2;
+	case SHIM_PORT_KICK:
+		v->stats.exits[EXIT_IO_KICK]++;
+		on_kick(v, val);
+		return -2;
+	case SHIM_PORT_VCPU_UP:
+		v->stats.exits[EXIT_IO_KICK]++;
+		return on_vcpu_up(v, val);
+	case SHIM_PORT_YIELD:
+		v->stats.exits[EXIT_IO_YIELD]++;
+		sched_yield();
 		return -2;
 	default:
-		d->stats.exits[EXIT_IO_OTHER]++;
+		v->stats.exits[EXIT_IO_OTHER]++;
 		/* A guest poking at other ports: Xen would #GP it; ignore. */
 		return -2;
 	}
-	return trap_status(d, rc);
+	return trap_status(v, rc);
 }
 
 /* The shim never reads a port; CPL3 code can reach only the hypercall
  * port (the TSS bitmap denies the rest). */
-static int on_io_in(struct domain *d)
+static int on_io_in(struct vcpu *v)
 {
-	d->stats.exits[EXIT_IO_OTHER]++;
-	if (d->vm.run->io.port != SHIM_PORT_HYPERCALL)
+	v->stats.exits[EXIT_IO_OTHER]++;
+	if (v->kvm.run->io.port != SHIM_PORT_HYPERCALL)
 		return -2;
-	return trap_status(d, host_trap_port_in(d));
+	return trap_status(v, host_trap_port_in(v));
 }
 
 /*
  * SIGINT and SIGTERM stop the domain cleanly (the embedded xenstore removes
- * its socket, guest memory is unmapped).  The handler sets immediate_exit,
- * which makes KVM_RUN return EINTR even if the signal arrived just before
- * the vCPU entered the guest.
+ * its socket, guest memory is unmapped).  The handler, on whichever thread
+ * takes the signal, sets every vCPU's immediate_exit, which makes KVM_RUN
+ * return EINTR even if the signal arrived just before a vCPU entered the
+ * guest, and wakes the ones asleep; the first vCPU loop to see it ends
+ * the domain, which kicks the rest.
  */
 static volatile sig_atomic_t stop_signal;
-static struct kvm_run *volatile signal_run;
-static volatile int signal_wake_fd = -1; /* a vCPU in SCHEDOP_block wakes */
+static struct domain *volatile signal_domain;
 
 static void on_stop_signal(int sig)
 {
 	stop_signal = sig;
-	if (signal_run)
-		signal_run->immediate_exit = 1;
-	if (signal_wake_fd >= 0) {
-		uint64_t one = 1;
-		if (write(signal_wake_fd, &one, sizeof one) < 0) {
-			/* Full counter: a wake is due anyway. */
+	struct domain *d = signal_domain;
+	for (unsigned n = 0; d && n < d->cfg->vcpus; n++) {
+		struct vcpu *v = &d->vcpu[n];
+		if (v->kvm.run)
+			v->kvm.run->immediate_exit = 1;
+		if (v->wake_fd >= 0) {
+			uint64_t one = 1;
+			if (write(v->wake_fd, &one, sizeof one) < 0) {
+				/* Full counter: a wake is due anyway. */
+			}
 		}
 	}
 }
 
-static void catch_stop_signals(struct kvm_run *run, int wake_fd)
+void vcpu_loop_catch_signals(struct domain *d)
 {
 	struct sigaction sa = { .sa_handler = on_stop_signal };
 	sigemptyset(&sa.sa_mask);
-	signal_run = run;
-	signal_wake_fd = wake_fd;
+	signal_domain = d;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 }
 
-int vcpu_loop_run(struct domain *d)
+/* -2 to go on, else why this vCPU's loop ends. */
+static int before_run(struct vcpu *v)
 {
-	struct kvm_run *run = d->vm.run;
-	catch_stop_signals(run, d->wake_fd);
+	struct domain *d = v->d;
+	if (__atomic_load_n(&d->stopping, __ATOMIC_SEQ_CST))
+		return -1;
+	if (stop_signal) {
+		if (!__atomic_exchange_n(&d->stop_reported, 1, __ATOMIC_SEQ_CST))
+			fprintf(stderr, "xenlet: stopped by signal %d\n", (int)stop_signal);
+		return 128 + stop_signal;
+	}
+	if (__atomic_load_n(&d->console_detached, __ATOMIC_SEQ_CST)) {
+		if (!__atomic_exchange_n(&d->stop_reported, 1, __ATOMIC_SEQ_CST))
+			fprintf(stderr, "xenlet: console session ended (Ctrl-]): "
+				"domain destroyed\n");
+		return XENLET_EXIT_DETACHED;
+	}
+	if (vcpu_events_before_run(v) < 0)
+		return stop_report_vcpu(v, "KVM_INTERRUPT failed", XENLET_EXIT_INTERNAL);
+	return -2;
+}
+
+int vcpu_loop_run(struct vcpu *v)
+{
+	struct kvm_run *run = v->kvm.run;
 	for (;;) {
 		/* Cleared before the stop check: a stop signal after it still
 		 * finds KVM_RUN returning at once. */
 		run->immediate_exit = 0;
-		if (stop_signal) {
-			fprintf(stderr, "xenlet: stopped by signal %d\n", (int)stop_signal);
-			return 128 + stop_signal;
-		}
-		if (__atomic_load_n(&d->console_detached, __ATOMIC_SEQ_CST)) {
-			fprintf(stderr, "xenlet: console session ended (Ctrl-]): "
-				"domain destroyed\n");
-			return XENLET_EXIT_DETACHED;
-		}
-		if (vcpu_events_before_run(d) < 0)
-			return stop_report_vcpu(d, "KVM_INTERRUPT failed", XENLET_EXIT_INTERNAL);
-		if (ioctl(d->vm.vcpu_fd, KVM_RUN, 0) < 0) {
+		int status = before_run(v);
+		if (status != -2)
+			return status;
+		if (ioctl(v->kvm.fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
-				d->stats.exits[EXIT_INTR]++;
-				vcpu_events_interrupted(d);
+				v->stats.exits[EXIT_INTR]++;
+				vcpu_events_interrupted(v);
 				continue;
 			}
-			return stop_report_vcpu(d, strerror(errno), XENLET_EXIT_INTERNAL);
+			return stop_report_vcpu(v, strerror(errno), XENLET_EXIT_INTERNAL);
 		}
-		int status = -2;
 		switch (run->exit_reason) {
 		case KVM_EXIT_IO:
 			if (run->io.direction == KVM_EXIT_IO_OUT)
-				status = on_io(d);
+				status = on_io(v);
 			else
-				status = on_io_in(d);
+				status = on_io_in(v);
 			break;
 		case KVM_EXIT_SHUTDOWN:
-			d->stats.exits[EXIT_SHUTDOWN]++;
-			status = stop_report_vcpu(d, "guest triple fault", XENLET_EXIT_FAULT);
+			v->stats.exits[EXIT_SHUTDOWN]++;
+			status = stop_report_vcpu(v, "guest triple fault", XENLET_EXIT_FAULT);
 			break;
 		case KVM_EXIT_HLT:
-			d->stats.exits[EXIT_HLT]++;
-			status = stop_report_vcpu(d, "the shim halted", XENLET_EXIT_INTERNAL);
+			v->stats.exits[EXIT_HLT]++;
+			status = stop_report_vcpu(v, "the shim halted", XENLET_EXIT_INTERNAL);
 			break;
 		case KVM_EXIT_INTERNAL_ERROR:
-			d->stats.exits[EXIT_INTERNAL_ERROR]++;
-			status = stop_report_vcpu(d, "KVM internal error (emulation "
+			v->stats.exits[EXIT_INTERNAL_ERROR]++;
+			status = stop_report_vcpu(v, "KVM internal error (emulation "
 						      "failure?)", XENLET_EXIT_INTERNAL);
 			break;
 		case KVM_EXIT_INTR:
-			d->stats.exits[EXIT_INTR]++;
-			vcpu_events_interrupted(d);
+			v->stats.exits[EXIT_INTR]++;
+			vcpu_events_interrupted(v);
 			break;
 		case KVM_EXIT_IRQ_WINDOW_OPEN:
 			/* the guest can take the event interrupt now */
-			d->stats.exits[EXIT_IRQ_WINDOW]++;
+			v->stats.exits[EXIT_IRQ_WINDOW]++;
 			break;
 		default: {
 			char what[64];
-			d->stats.exits[EXIT_OTHER]++;
+			v->stats.exits[EXIT_OTHER]++;
 			snprintf(what, sizeof what, "unexpected KVM exit %u", run->exit_reason);
-			status = stop_report_vcpu(d, what, XENLET_EXIT_INTERNAL);
+			status = stop_report_vcpu(v, what, XENLET_EXIT_INTERNAL);
 			break;
 		}
 		}

@@ -203,6 +203,10 @@ static inline unsigned long long shim_region_size(unsigned long long nr_pages)
 #define SHIM_PORT_NOTIFY    0xe7  /* value = event channel port for dom0 */
 #define SHIM_PORT_BLOCK     0xe8  /* the vCPU sleeps (SCHEDOP_block/poll) */
 #define SHIM_PORT_TIMER     0xe9  /* a timer deadline earlier than armed */
+#define SHIM_PORT_KICK      0xea  /* value = vCPU | SHIM_KICK_INTERRUPT */
+#define SHIM_PORT_VCPU_UP   0xeb  /* value = vCPU to start */
+#define SHIM_PORT_YIELD     0xec  /* the shim waits for another vCPU */
+#define SHIM_KICK_INTERRUPT 0x100 /* platform_kick_vcpu's interrupt */
 
 /*
  * The TSS carries an I/O permission bitmap covering ports 0 to 0xef, all

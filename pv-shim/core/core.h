@@ -75,7 +75,8 @@ long core_hypercall(struct core *c, uint64_t nr, const uint64_t args[5]);
 /* Name of hypercall nr for messages ("hypercall#nn" style if unknown). */
 const char *core_hypercall_name(uint64_t nr);
 
-/* Ends the domain because of a guest fault; message says what happened. */
+/* Ends the domain because of a guest fault; message says what happened
+ * (unless it has ended already: the first reason stays). */
 void core_stop_fault(struct core *c, const struct trap_frame *f,
 		     const char *message);
 

@@ -52,9 +52,16 @@ struct core_vcpu {
 	uint64_t gs_base_user;   /* the guest's MSR_SHADOW_GS_BASE */
 	uint64_t cr4_guest;      /* CR4 bits the guest controls (guest_cr4.c) */
 	uint8_t kernel_mode;   /* 1 while the guest kernel (not user) runs */
-	uint8_t pad[7];
+	/* Xen's is_initialised, !VPF_down and "has run": vCPU 0 is all
+	 * three from the start; the others get a context from
+	 * VCPUOP_initialise, run from VCPUOP_up (started once, by the
+	 * platform), and stop running guest code while down. */
+	uint8_t initialised, up, started;
+	uint8_t pad[4];
 	struct traps_vcpu traps; /* virtual IDT, callbacks, kernel stack... */
 	struct vtime_vcpu vtime; /* timers, vcpu_info place, runstate area */
+	struct mm_vcpu mm;       /* a hypercall's continuation */
+	struct trap_frame start; /* VCPUOP_initialise's registers */
 };
 
 struct core_state {

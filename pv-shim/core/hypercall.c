@@ -135,7 +135,7 @@ void hypercall_from_syscall(struct core *c, struct trap_frame *f)
 	else
 		c->st->stats.hypercalls_out_of_range++;
 	long rc = core_hypercall(c, nr, args);
-	struct mm_state *mm = &c->st->mm;
+	struct mm_vcpu *mm = &core_vcpu(c)->mm;
 	if (mm->continuation) {
 		/* Re-execute the 2-byte `syscall` with what is left to do. */
 		mm->continuation = 0;

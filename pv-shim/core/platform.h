@@ -81,6 +81,31 @@ void platform_set_cr0_ts(struct core *c, int set);
  * so that the CPU's own `cpuid` says what the core's does. */
 void platform_set_cr4_osxsave(struct core *c, int set);
 
+/*
+ * SMP.  Every vCPU runs the core on the one core state, in the shim of
+ * its own or in its own launcher thread; the domain lock makes one run at
+ * a time (core_handle_trap takes it, and lets it go while the vCPU
+ * sleeps in platform_block).  While a vCPU waits for the lock, sleeps or
+ * runs guest code it still answers TLB shootdowns (platform_tlb_shootdown).
+ */
+void platform_lock(struct core *c);
+void platform_unlock(struct core *c);
+
+/* vcpu (not the caller) may have something to take: wake it if it sleeps
+ * in platform_block; interrupt: also make it enter the core now, even
+ * from guest code that never traps (an upcall became pending for it, or
+ * it was taken down). */
+void platform_kick_vcpu(struct core *c, unsigned vcpu, int interrupt);
+
+/* VCPUOP_up of a vCPU that never ran: start it (its shim enters the
+ * guest with core_vcpu_start_frame). */
+void platform_vcpu_up(struct core *c, unsigned vcpu);
+
+/* Flushes the whole TLB of every vCPU in mask but the caller, returning
+ * once none of them can use a translation cached before the call (the
+ * caller holds the domain lock; the others need not run the core for it). */
+void platform_tlb_shootdown(struct core *c, uint64_t mask);
+
 /* The CPU's own CPUID leaf (as configured for this VM) into r[eax..edx]. */
 void platform_cpuid(struct core *c, uint32_t leaf, uint32_t subleaf, uint32_t r[4]);
 

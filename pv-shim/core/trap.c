@@ -31,7 +31,9 @@
 #include "pv-shim/core/emulate/emulate.h"
 #include "pv-shim/core/events/evtchn.h"
 #include "pv-shim/core/hypercall.h"
+#include "pv-shim/core/mm/mm.h"
 #include "pv-shim/core/mm/mm_ptwr.h"
+#include "pv-shim/core/sched/vcpu_context.h"
 #include "pv-shim/core/platform.h"
 #include "pv-shim/core/traps/traps.h"
 
@@ -66,6 +68,8 @@ void core_stop_fault(struct core *c, const struct trap_frame *f,
 		     const char *message)
 {
 	struct core_state *st = c->st;
+	if (st->stop_reason != CORE_RUNNING)
+		return; /* the first reason a vCPU gave is the domain's */
 	st->stop_reason = CORE_STOP_FAULT;
 	st->stop_frame = *f;
 	core_format(st->stop_message, sizeof st->stop_message, "%s", message);
@@ -187,21 +191,22 @@ static void exception(struct core *c, struct trap_frame *f)
 }
 
 /*
- * VCPUOP_down of the only vCPU: the guest has halted for good (Linux does
- * it at the end of a panic, with events off).  Xen would shut the domain
- * down as a poweroff; the run ends here as a guest fault instead, so a
- * panicked kernel is not taken for a clean poweroff.  The other vcpu_op
- * commands are not implemented yet.
+ * VCPUOP_down of the last vCPU still up: the guest has halted for good
+ * (Linux does it at the end of a panic, with events off, after taking
+ * the others down).  Xen would shut the domain down as a poweroff; the
+ * run ends here as a guest fault instead, so a panicked kernel is not
+ * taken for a clean poweroff.
  */
 static int last_vcpu_down(struct core *c, struct trap_frame *f)
 {
 	if (f->rax != __HYPERVISOR_vcpu_op || f->rdi != VCPUOP_down ||
-	    f->rsi != c->vcpu || c->layout.nr_vcpus != 1)
+	    f->rsi != c->vcpu || mm_up_vcpus(c) != 1ULL << c->vcpu)
 		return 0;
 	c->st->stats.hypercalls[__HYPERVISOR_vcpu_op]++;
 	char msg[128];
-	core_format(msg, sizeof msg, "guest took its only vCPU down (VCPUOP_down) "
-		    "at rip %#lx: it has halted for good", (unsigned long)f->rcx);
+	core_format(msg, sizeof msg, "guest took its last running vCPU (%u) down "
+		    "(VCPUOP_down) at rip %#lx: it has halted for good", c->vcpu,
+		    (unsigned long)f->rcx);
 	core_stop_fault(c, f, msg);
 	return 1;
 }
@@ -212,19 +217,15 @@ static void return_from_syscall(struct trap_frame *f)
 	f->rflags = (f->r11 & RFLAGS_GUEST_MASK) | RFLAGS_FIXED;
 }
 
-enum core_action core_handle_trap(struct core *c, struct trap_frame *f)
+static enum core_action handle_trap_locked(struct core *c, struct trap_frame *f)
 {
 	struct core_state *st = c->st;
 	int via_syscall = f->vector == CORE_VEC_SYSCALL ||
 		(f->vector == X86_VEC_UD && f->rip == c->layout.syscall_trampoline);
 
-	/* core_vcpu() trusts the index; an executor that set a wrong one is
-	 * broken, and no state of another vCPU may be taken for it. */
-	if (c->vcpu >= c->layout.nr_vcpus || c->vcpu >= CORE_MAX_VCPUS) {
-		core_stop_fault(c, f, "the core ran for a vCPU the domain does not have");
-		return CORE_STOP;
-	}
-	if (f->vector != CORE_VEC_SYSCALL)
+	if (st->stop_reason != CORE_RUNNING)
+		return CORE_STOP; /* another vCPU ended the domain */
+	if (f->vector != CORE_VEC_SYSCALL && f->vector != CORE_VEC_START)
 		st->stats.transitions++;
 	if (f->vector < CORE_NR_VECTORS)
 		st->stats.traps[f->vector]++;
@@ -241,9 +242,16 @@ enum core_action core_handle_trap(struct core *c, struct trap_frame *f)
 		traps_user_syscall(c, f);
 	} else if (f->vector == CORE_VEC_EVENT) {
 		st->stats.event_interrupts++; /* only the way back below */
+	} else if (f->vector == CORE_VEC_START) {
+		if (c->vcpu == 0 || !core_vcpu(c)->started)
+			stop_unhandled(c, f, 0); /* a start nobody asked for */
+		else
+			vcpu_start_frame(c, f);
 	} else {
 		exception(c, f);
 	}
+	/* Taken down (by itself or another vCPU): it sleeps here. */
+	vcpu_wait_while_down(c, f);
 	if (st->stop_reason == CORE_RUNNING) {
 		vtime_poll_timers(c); /* a timer due fires at the next way out */
 		evtchn_take_dom0_raised(c); /* backends' events, FIFO-linked here */
@@ -252,4 +260,21 @@ enum core_action core_handle_trap(struct core *c, struct trap_frame *f)
 		platform_timer_deadline(c, vtime_next_deadline(c));
 	}
 	return st->stop_reason == CORE_RUNNING ? CORE_RESUME : CORE_STOP;
+}
+
+/* One vCPU in the core at a time: the domain lock (platform.h). */
+enum core_action core_handle_trap(struct core *c, struct trap_frame *f)
+{
+	/* core_vcpu() trusts the index; an executor that set a wrong one is
+	 * broken, and no state of another vCPU may be taken for it. */
+	if (c->vcpu >= c->layout.nr_vcpus || c->vcpu >= CORE_MAX_VCPUS) {
+		platform_lock(c);
+		core_stop_fault(c, f, "the core ran for a vCPU the domain does not have");
+		platform_unlock(c);
+		return CORE_STOP;
+	}
+	platform_lock(c);
+	enum core_action a = handle_trap_locked(c, f);
+	platform_unlock(c);
+	return a;
 }

@@ -29,6 +29,13 @@ _Static_assert(sizeof(struct trap_frame) == TRAP_FRAME_SIZE, "stub ABI");
 #define CORE_VEC_SYSCALL 256
 
 /*
+ * Pseudo-vector of a vCPU's first entry into the core after VCPUOP_up:
+ * the shim of a vCPU other than 0 hands over an empty frame, which the
+ * core fills from the vCPU's VCPUOP_initialise context.
+ */
+#define CORE_VEC_START 257
+
+/*
  * The interrupt the launcher injects (KVM_INTERRUPT) when an event became
  * pending for a vCPU that runs guest code and may never trap: it only
  * brings the vCPU into the core, whose way back to the guest takes timers

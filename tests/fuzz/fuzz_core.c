@@ -826,6 +826,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(st, 0, sizeof *st);
 	st->magic = CORE_STATE_MAGIC;
 	st->trap_path = CORE_PATH_HOST;
+	st->vcpu[0].initialised = st->vcpu[0].up = st->vcpu[0].started = 1;
 	st->vcpu[0].cr3 = head & 0x80 && !mm ? raw_cr3 : PG_L4 * PAGE;
 	core.layout.xcr0 = xcr0_choices[(head >> 4) & 3].layout;
 	xcr0_offered = xcr0_choices[(head >> 4) & 3].offered;

@@ -93,6 +93,7 @@ static struct core_state *good_state; /* the well-formed state inputs XOR */
 static uint8_t *good_ram, *good_shared;
 static uint8_t good_frames[NR_PAGES * SHIM_FRAME_SIZE];
 static struct domain d;
+static const struct xenlet_config cfg = { .vcpus = 1 };
 static struct launcher_stats lstats;
 static FILE *null;
 static uint64_t tsc;
@@ -130,12 +131,13 @@ static void build_domain(void)
 	st->magic = CORE_STATE_MAGIC;
 	st->trap_path = CORE_PATH_HOST;
 	st->vcpu[0].kernel_mode = 1;
-	if (mm_domain_init(&d.core, PG_L4 * PAGE, M2P_L4E) ||
-	    mm_hold_for_dom0(&d.core, PG_STORE) ||
-	    mm_hold_for_dom0(&d.core, PG_CONSOLE))
+	st->vcpu[0].initialised = st->vcpu[0].up = st->vcpu[0].started = 1;
+	if (mm_domain_init(&d.vcpu[0].core, PG_L4 * PAGE, M2P_L4E) ||
+	    mm_hold_for_dom0(&d.vcpu[0].core, PG_STORE) ||
+	    mm_hold_for_dom0(&d.vcpu[0].core, PG_CONSOLE))
 		abort();
-	evtchn_domain_init(&d.core, 1, STORE_PORT, CONSOLE_PORT, 1);
-	vtime_init(&d.core, 2500000, tsc, 1700000000, 0);
+	evtchn_domain_init(&d.vcpu[0].core, 1, STORE_PORT, CONSOLE_PORT, 1);
+	vtime_init(&d.vcpu[0].core, 2500000, tsc, 1700000000, 0);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -158,17 +160,19 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	d.ram = ram;
 	d.ram_bytes = RAM_BYTES;
 	d.shim.region = shim;
-	d.vm.vcpu_fd = -1; /* no vCPU: the launcher's KVM calls fail cleanly */
+	d.cfg = &cfg;
+	d.vcpu[0].d = &d;
+	d.vcpu[0].kvm.fd = -1; /* no vCPU: the launcher's KVM calls fail cleanly */
 	d.console_ring = ram + PG_CONSOLE * PAGE;
 	d.store_evtchn = STORE_PORT;
 	d.console_evtchn = CONSOLE_PORT;
-	d.plat = (struct host_platform){
+	d.vcpu[0].plat = (struct host_platform){
 		.ram = ram, .ram_bytes = RAM_BYTES, .console = null, .log = null,
 		.vcpu_fd = -1, .cpu_ops = (struct shim_cpu_ops *)(shim + shim_off_cpu_ops(0)),
 		.shim_region = shim, .fake_tsc = &tsc,
 	};
-	d.core = (struct core){
-		.st = st, .plat = &d.plat,
+	d.vcpu[0].core = (struct core){
+		.st = st, .plat = &d.vcpu[0].plat,
 		.layout = {
 			.nr_pages = NR_PAGES,
 			.shared_info_mfn = NR_PAGES, /* outside RAM, as in xenlet */
@@ -201,12 +205,14 @@ static struct trap_frame hypercall_frame(uint64_t nr, uint64_t a0, uint64_t a1,
 static void after_exit(enum core_action act)
 {
 	stats_print(null, &lstats, st);
-	(void)vtime_next_deadline(&d.core);
-	(void)__atomic_load_n(&core_vcpu_info(&d.core)->evtchn_upcall_pending,
+	(void)vtime_next_deadline(&d.vcpu[0].core);
+	(void)__atomic_load_n(&core_vcpu_info(&d.vcpu[0].core)->evtchn_upcall_pending,
 			      __ATOMIC_SEQ_CST);
-	(void)evtchn_dom0_raised_any(&d.core);
-	if (act == CORE_STOP)
-		stop_report(&d);
+	(void)evtchn_dom0_raised_any(&d.vcpu[0].core);
+	if (act == CORE_STOP) {
+		d.stop_reported = 0; /* every report read, not only the first */
+		stop_report(&d.vcpu[0]);
+	}
 }
 
 static enum core_action run_call(const struct call *k, const uint8_t *frame_in)
@@ -215,8 +221,8 @@ static enum core_action run_call(const struct call *k, const uint8_t *frame_in)
 	uint64_t a = k->a, b = k->b;
 	const uint64_t self = DOMID_SELF;
 	st->vcpu[0].kernel_mode = k->mode & 1;
-	host_cpu_ops_restart(&d.plat);
-	d.plat.failed = 0;
+	host_cpu_ops_restart(&d.vcpu[0].plat);
+	d.vcpu[0].plat.failed = 0;
 	switch (k->kind % NR_KINDS) {
 	case K_MMU_UPDATE:
 		f = hypercall_frame(__HYPERVISOR_mmu_update, ARG_VA, 1 + a % 4, 0, self);
@@ -269,7 +275,7 @@ static enum core_action run_call(const struct call *k, const uint8_t *frame_in)
 		struct trap_frame *sf = (struct trap_frame *)(shim + FRAME_OFF);
 		memcpy(sf, frame_in, sizeof *sf);
 		sf->vector = k->kind % NR_KINDS == K_GP ? 13 : 6;
-		int rc = host_trap_frame(&d, (uint32_t)FRAME_OFF);
+		int rc = host_trap_frame(&d.vcpu[0], (uint32_t)FRAME_OFF);
 		enum core_action act = rc == 1 ? CORE_STOP : CORE_RESUME;
 		after_exit(act);
 		return act;
@@ -278,32 +284,34 @@ static enum core_action run_call(const struct call *k, const uint8_t *frame_in)
 		/* What the xenstore and console daemons call, with any port,
 		 * and what the core does with it (FIFO or 2-level, whatever
 		 * the state says). */
-		evtchn_raise_from_dom0(&d.core, (uint32_t)b);
-		evtchn_raise_virq(&d.core, (unsigned)a);
-		evtchn_raise_from_dom0(&d.core, STORE_PORT);
-		evtchn_take_dom0_raised(&d.core);
-		evtchn_set_pending(&d.core, (uint32_t)a);
+		evtchn_raise_from_dom0(&d.vcpu[0].core, (uint32_t)b);
+		evtchn_raise_virq(&d.vcpu[0].core, (unsigned)a);
+		evtchn_raise_from_dom0(&d.vcpu[0].core, STORE_PORT);
+		evtchn_take_dom0_raised(&d.vcpu[0].core);
+		evtchn_set_pending(&d.vcpu[0].core, (uint32_t)a);
 		after_exit(CORE_RESUME);
 		return CORE_RESUME;
 	case K_CLOCK:
 		tsc += b;
-		(void)vtime_now_ns(&d.core);
-		vtime_poll_timers(&d.core);
-		vtime_update(&d.core);
+		(void)vtime_now_ns(&d.vcpu[0].core);
+		vtime_poll_timers(&d.vcpu[0].core);
+		vtime_update(&d.vcpu[0].core);
 		after_exit(CORE_RESUME);
 		return CORE_RESUME;
 	case K_SHIM_STOP:
 		/* The in-guest core's SHIM_PORT_STOP: the launcher reports
 		 * whatever the state says, the shim's own fault included. */
-		stop_report(&d);
-		stop_report_shim(&d);
+		d.stop_reported = 0;
+		stop_report(&d.vcpu[0]);
+		d.stop_reported = 0;
+		stop_report_shim(&d.vcpu[0]);
 		return CORE_STOP;
 	default: /* K_CONSOLE */
 		console_backend_drain(d.console_ring, null);
 		after_exit(CORE_RESUME);
 		return CORE_RESUME;
 	}
-	enum core_action act = core_handle_trap(&d.core, &f);
+	enum core_action act = core_handle_trap(&d.vcpu[0].core, &f);
 	after_exit(act);
 	return act;
 }

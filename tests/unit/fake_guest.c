@@ -24,6 +24,7 @@ void fake_guest_init(struct fake_guest *g, uint64_t nr_pages)
 	g->st->magic = CORE_STATE_MAGIC;
 	g->st->vcpu[0].cr3 = 0;
 	g->st->vcpu[0].kernel_mode = 1;
+	g->st->vcpu[0].initialised = g->st->vcpu[0].up = g->st->vcpu[0].started = 1;
 	g->plat.ram = g->ram;
 	g->plat.ram_bytes = nr_pages * FG_PAGE;
 	g->plat.console = open_memstream(&g->console_text, &g->console_len);

@@ -685,6 +685,7 @@ START_TEST(build_seen_by_core)
 	};
 	st->vcpu[0].cr3 = res.l4_maddr;
 	st->vcpu[0].kernel_mode = 1;
+	st->vcpu[0].initialised = st->vcpu[0].up = st->vcpu[0].started = 1;
 	struct core c = { .st = st, .plat = &plat, .layout = { .nr_pages = NR_PAGES,
 									       .nr_vcpus = 1 } };
 

@@ -14,6 +14,7 @@
 
 extern const char trap_stubs[], event_stub[];
 extern void trap_return(void) __attribute__((noreturn));
+extern void trap_dispatch(void) __attribute__((noreturn));
 
 /* Read by trap_common: 1 hands every trap to the launcher. */
 volatile uint8_t shim_host_path;
@@ -50,6 +51,10 @@ static void setup_gdt_tss(unsigned vcpu)
 	uint8_t *iomap = (uint8_t *)tss + SHIM_TSS_IOMAP;
 	for (unsigned i = 0; i < SHIM_TSS_IOMAP_BYTES; i++)
 		iomap[i] = 0xff;         /* every port denied to CPL3 ... */
+	/* ... but the trampoline's, once vCPU 0's READY chose the host trap
+	 * path (shim_write_trampoline opened it in the TSSs set up by then). */
+	if (shim_host_path)
+		iomap[SHIM_PORT_HYPERCALL / 8] &= (uint8_t)~(1u << (SHIM_PORT_HYPERCALL % 8));
 
 	struct descriptor_pointer p = { GDT_ENTRIES * 8 - 1, SHIM_VA(shim_off_gdt(vcpu)) };
 	load_gdt(&p);
@@ -105,6 +110,25 @@ static void calibrate(struct core *c, struct shim_boot_params *bp)
 	bp->calib_host_ticks = t2 - t1;
 }
 
+/*
+ * A vCPU other than 0 (VCPUOP_up): the trap path is fixed and the IDT
+ * written.  Its context is the core's to give (VCPUOP_initialise's), so
+ * it enters the core like a trap, with an empty frame of the pseudo-vector
+ * CORE_VEC_START, through whichever path the domain takes; the core fills
+ * the frame and trap_return enters the guest with it.
+ */
+static void __attribute__((noreturn)) start_other_vcpu(unsigned vcpu)
+{
+	struct trap_frame *f = (struct trap_frame *)
+		(SHIM_VA(shim_off_stack_top(vcpu)) - sizeof(struct trap_frame));
+	core_memset(f, 0, sizeof *f);
+	f->vector = CORE_VEC_START;
+	f->cs = SHIM_SEL_USER_CS;
+	f->ss = SHIM_SEL_USER_DS;
+	__asm__ volatile("mov %0, %%rsp; jmp trap_dispatch" : : "r"(f) : "memory");
+	__builtin_unreachable();
+}
+
 void shim_boot(void)
 {
 	struct shim_boot_params *bp = (struct shim_boot_params *)SHIM_VA(SHIM_OFF_BOOT);
@@ -130,6 +154,8 @@ void shim_boot(void)
 	};
 	setup_gdt_tss(vcpu);
 	setup_idt(vcpu);
+	if (vcpu != 0)
+		start_other_vcpu(vcpu);
 	if (bp->calibrate)
 		calibrate(c, bp);
 	/* The launcher now fixes the trap path and the trampoline. */

@@ -93,6 +93,10 @@ trap_common:
 	pushq %r13
 	pushq %r14
 	pushq %r15
+	/* A vCPU's first entry comes here with its frame already built
+	 * (shim_boot: CORE_VEC_START). */
+	.globl trap_dispatch
+trap_dispatch:
 	cmpb $0, shim_host_path(%rip)
 	jne 1f
 	movq %rsp, %rdi

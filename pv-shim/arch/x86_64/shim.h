@@ -24,6 +24,8 @@ extern volatile uint8_t shim_host_path;
 
 void shim_boot(void) __attribute__((noreturn));
 void shim_trap(struct trap_frame *f);
+/* Guest trap path: flushes the TLB if another vCPU asked (smp.c). */
+void shim_serve_flush(unsigned vcpu);
 /* Host trap path: applies what the launcher queued (shim_abi.h). */
 int shim_apply_cpu_ops(struct trap_frame *f);
 

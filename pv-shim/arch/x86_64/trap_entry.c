@@ -10,6 +10,7 @@
 void shim_trap(struct trap_frame *f)
 {
 	struct core *c = shim_core_at(f);
+	shim_serve_flush(c->vcpu); /* before anything can make it wait */
 	if (f->vector == 14)
 		core_vcpu(c)->cr2 = read_cr2();
 	if ((f->cs & 3) == 0) {

@@ -2,9 +2,11 @@
  * HYPERVISOR_event_channel_op: the port table, and delivery with the
  * 2-level ABI until the guest switches to FIFO (evtchn_fifo.c) with
  * EVTCHNOP_init_control, where the domain offers it.  A port notifies the
- * vCPU it is bound to (bind_* take only vCPU 0 so far).  dom0 is the launcher: a send on a port bound to dom0
- * goes to its backend through the platform, and its backends raise their
- * ports from their own threads (evtchn_raise_from_dom0).
+ * vCPU it is bound to (bind_virq, bind_ipi, bind_vcpu), which is kicked
+ * when that is not the vCPU raising it.  dom0 is the launcher: a send on
+ * a port bound to dom0 goes to its backend through the platform, and its
+ * backends raise their ports from their own threads
+ * (evtchn_raise_from_dom0).
  */
 #include "pv-shim/core/xen_abi.h"
 #include <xen/event_channel.h>
@@ -92,7 +94,13 @@ int evtchn_set_pending(struct core *c, uint32_t port)
 {
 	if (port == 0 || port >= EVTCHN_NR_PORTS)
 		return 0;
-	return fifo_active(c) ? evtchn_fifo_set_pending(c, port) : set_pending_2l(c, port);
+	int upcall = fifo_active(c) ? evtchn_fifo_set_pending(c, port)
+				    : set_pending_2l(c, port);
+	/* Woken even without an upcall: SCHEDOP_poll waits on masked ports. */
+	unsigned target = evtchn_port_vcpu(c, port);
+	if (target != c->vcpu)
+		platform_kick_vcpu(c, target, upcall);
+	return upcall;
 }
 
 int evtchn_is_pending(struct core *c, uint32_t port)
@@ -150,11 +158,19 @@ int evtchn_dom0_raised_any(struct core *c)
 	return 0;
 }
 
+/* Xen's virq_is_global: the ones a domain binds on vCPU 0 only. */
+static int virq_is_global(unsigned virq)
+{
+	return virq != VIRQ_TIMER && virq != VIRQ_DEBUG && virq != VIRQ_XENOPROF &&
+	       virq != VIRQ_XENPMU;
+}
+
 int evtchn_raise_virq(struct core *c, unsigned virq)
 {
 	if (virq >= EVTCHN_NR_VIRQS)
 		return 0;
-	uint16_t port = c->st->evtchn.virq_port[virq];
+	unsigned vcpu = virq_is_global(virq) ? 0 : c->vcpu % EVTCHN_NR_VCPUS;
+	uint16_t port = c->st->evtchn.virq_port[vcpu][virq];
 	return port ? evtchn_set_pending(c, port) : 0;
 }
 
@@ -216,8 +232,9 @@ static void do_close_port(struct core *c, uint32_t port)
 {
 	struct evtchn_state *ev = &c->st->evtchn;
 	struct evtchn_port *p = &ev->port[port];
-	if (p->state == EVTCHN_VIRQ && p->virq < EVTCHN_NR_VIRQS)
-		ev->virq_port[p->virq] = 0;
+	if (p->state == EVTCHN_VIRQ && p->virq < EVTCHN_NR_VIRQS &&
+	    p->vcpu < EVTCHN_NR_VCPUS && ev->virq_port[p->vcpu][p->virq] == port)
+		ev->virq_port[p->vcpu][p->virq] = 0;
 	if (p->state == EVTCHN_INTERDOMAIN && p->remote_dom != EVTCHN_DOM0 &&
 	    p->remote_port != port) {
 		/* A loopback pair: the other end waits for a new partner. */
@@ -337,53 +354,67 @@ static long do_bind_interdomain(struct core *c, struct evtchn_bind_interdomain *
 	return 0;
 }
 
+/* A vCPU of the domain, as Xen's domain_vcpu(): -ENOENT otherwise. */
+static int vcpu_exists(struct core *c, uint32_t vcpu)
+{
+	return vcpu < c->layout.nr_vcpus && vcpu < EVTCHN_NR_VCPUS;
+}
+
 static long do_bind_virq(struct core *c, struct evtchn_bind_virq *b)
 {
 	if (b->virq >= EVTCHN_NR_VIRQS)
 		return -XEN_EINVAL;
-	if (b->vcpu != 0)
+	if (virq_is_global(b->virq) && b->vcpu != 0)
+		return -XEN_EINVAL;
+	if (!vcpu_exists(c, b->vcpu))
 		return -XEN_ENOENT;
 	struct evtchn_state *ev = &c->st->evtchn;
-	if (ev->virq_port[b->virq])
+	if (ev->virq_port[b->vcpu][b->virq])
 		return -XEN_EEXIST;
 	uint32_t port = free_port(c);
 	if (!port)
 		return -XEN_ENOSPC;
 	ev->port[port].state = EVTCHN_VIRQ;
 	ev->port[port].virq = (uint16_t)b->virq;
-	ev->virq_port[b->virq] = (uint16_t)port;
+	ev->port[port].vcpu = (uint8_t)b->vcpu;
+	ev->virq_port[b->vcpu][b->virq] = (uint16_t)port;
 	b->port = port;
 	return 0;
 }
 
 static long do_bind_ipi(struct core *c, struct evtchn_bind_ipi *b)
 {
-	if (b->vcpu != 0)
+	if (!vcpu_exists(c, b->vcpu))
 		return -XEN_ENOENT;
 	uint32_t port = free_port(c);
 	if (!port)
 		return -XEN_ENOSPC;
 	c->st->evtchn.port[port].state = EVTCHN_IPI;
+	c->st->evtchn.port[port].vcpu = (uint8_t)b->vcpu;
 	b->port = port;
 	return 0;
 }
 
+/* As Xen's evtchn_bind_vcpu: interdomain, unbound and global-VIRQ ports
+ * move; per-vCPU VIRQs and IPIs stay on the vCPU they were bound to.  A
+ * pending event is not moved: FIFO links it on the new vCPU's queue when
+ * it is raised next, and the 2-level guest rescans on its new vCPU. */
 static long do_bind_vcpu(struct core *c, const struct evtchn_bind_vcpu *b)
 {
 	struct evtchn_port *p = port_of(c, b->port);
 	if (!p)
 		return -XEN_EINVAL;
-	if (b->vcpu != 0)
+	if (!vcpu_exists(c, b->vcpu))
 		return -XEN_ENOENT;
 	switch (p->state) {
+	case EVTCHN_VIRQ:
+		if (!virq_is_global(p->virq))
+			return -XEN_EINVAL;
+		/* fallthrough */
 	case EVTCHN_UNBOUND:
 	case EVTCHN_INTERDOMAIN:
+		p->vcpu = (uint8_t)b->vcpu;
 		return 0;
-	case EVTCHN_VIRQ:
-		/* Per-vCPU virqs stay where they were bound (Xen's rule). */
-		return p->virq == VIRQ_TIMER || p->virq == VIRQ_DEBUG ||
-		       p->virq == VIRQ_XENOPROF || p->virq == VIRQ_XENPMU
-		       ? -XEN_EINVAL : 0;
 	default:
 		return -XEN_EINVAL;
 	}

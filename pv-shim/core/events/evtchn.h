@@ -33,7 +33,7 @@ enum evtchn_port_state {
 
 struct evtchn_port {
 	uint8_t state;       /* enum evtchn_port_state */
-	uint8_t vcpu;        /* notified vCPU: always 0 until bind_* take others */
+	uint8_t vcpu;        /* notified vCPU (bind_virq/ipi/vcpu) */
 	uint16_t virq;
 	uint16_t remote_dom;
 	uint8_t priority;       /* FIFO: the queue it joins when linked next */
@@ -63,7 +63,10 @@ struct evtchn_fifo_state {
 
 struct evtchn_state {
 	uint16_t domid;                       /* this domain */
-	uint16_t virq_port[EVTCHN_NR_VIRQS];  /* 0: not bound */
+	uint16_t pad[3];
+	/* Per vCPU, as Xen's virq_to_evtchn; a global VIRQ is bound on
+	 * vCPU 0's (and may then notify another).  0: not bound. */
+	uint16_t virq_port[EVTCHN_NR_VCPUS][EVTCHN_NR_VIRQS];
 	struct evtchn_port port[EVTCHN_NR_PORTS];
 	struct evtchn_fifo_state fifo;
 	/* Ports dom0's backends raised (any launcher thread) while FIFO was
@@ -87,9 +90,11 @@ void evtchn_domain_init(struct core *c, uint16_t domid, uint32_t store_port,
 			uint32_t console_port, int offer_fifo);
 
 /*
- * Marks port pending, the 2-level or the FIFO way; only the core, on the
- * vCPU, calls it.  Returns 1 when the vCPU now has an upcall to take (the
- * port was not masked and nothing already announced it), else 0.
+ * Marks port pending, the 2-level or the FIFO way; only the core calls
+ * it, on any vCPU.  Returns 1 when the vCPU port notifies now has an
+ * upcall to take (the port was not masked and nothing already announced
+ * it), else 0; that vCPU, if not the caller, is kicked (woken from a
+ * SCHEDOP_block/poll in any case, interrupted for the upcall).
  */
 int evtchn_set_pending(struct core *c, uint32_t port);
 
@@ -111,7 +116,8 @@ void evtchn_take_dom0_raised(struct core *c);
  * launcher's wake-ups and event interrupt, read from shim memory. */
 int evtchn_dom0_raised_any(struct core *c);
 
-/* Raises virq on the port bound to it, if any; as evtchn_set_pending. */
+/* Raises virq on the port the calling vCPU has bound to it (global
+ * VIRQs: vCPU 0's), if any; as evtchn_set_pending. */
 int evtchn_raise_virq(struct core *c, unsigned virq);
 
 #endif

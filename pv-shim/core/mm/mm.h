@@ -37,22 +37,30 @@ struct mm_frame {
 	uint8_t tlb_stamp;
 };
 
-/* Part of struct core_state. */
-struct mm_state {
-	/* 1 once mm_domain_init ran (unit tests of other parts run without a
-	 * frame table).  Its size is the layout's nr_pages, never a number
-	 * kept here. */
-	uint32_t active;
-	uint32_t tlb_clock;       /* TLB flushes and CR3 loads so far (mm_tlb.c) */
-	uint64_t xen_l4e[3];      /* slots 257, 258, 259 of every guest L4 */
-	/* A hypercall that must continue later: the guest re-executes its
-	 * `syscall` with these arguments (hypercall_from_syscall). */
+/* Per vCPU (struct core_vcpu): a hypercall of that vCPU's that must
+ * continue later. */
+struct mm_vcpu {
+	/* 1: the guest re-executes its `syscall` with these arguments
+	 * (hypercall_from_syscall). */
 	uint32_t continuation;
 	/* 1 while a multicall runs a sub-call after others: the CPU-ops
 	 * queue may hold their work, so running out of room is no reason
 	 * to fail (the guest runs, the queue drains, the call continues). */
 	uint32_t queued_before;
 	uint64_t continuation_args[5];
+};
+
+/* Part of struct core_state. */
+struct mm_state {
+	/* 1 once mm_domain_init ran (unit tests of other parts run without a
+	 * frame table).  Its size is the layout's nr_pages, never a number
+	 * kept here. */
+	uint32_t active;
+	/* Times every running vCPU flushed its whole TLB (mm_tlb.c), and
+	 * the vCPUs (bit n: vCPU n) that flushed since it last ticked. */
+	uint32_t tlb_clock;
+	uint32_t flushed_mask;
+	uint64_t xen_l4e[3];      /* slots 257, 258, 259 of every guest L4 */
 	/* Sub-operations refused with -ENOSYS, each reported once (bit n:
 	 * command n; bit 63 also stands for every command past 62). */
 	uint64_t enosys_memory_op, enosys_mmuext_op;
@@ -95,10 +103,22 @@ int mm_mod_entry(struct core *c, uint64_t pfn, enum mm_type type,
  */
 int mm_hold_for_dom0(struct core *c, uint64_t pfn);
 
-/* A whole TLB flush and a CR3 load, as the core asks for them: both
- * through here, so type changes know whether a flush came since (mm_tlb.c). */
+/* A whole TLB flush of the vCPU the core runs for and a CR3 load, as the
+ * core asks for them: both through here, so type changes know whether a
+ * flush came since (mm_tlb.c). */
 void mm_flush_tlb(struct core *c);
 void mm_load_cr3(struct core *c, uint64_t cr3);
+
+/* Whole TLB flushes of the running vCPUs in mask (bit n: vCPU n), the
+ * caller's among them if its bit is set; MM_ALL_VCPUS: all of them. */
+#define MM_ALL_VCPUS (~0ULL)
+void mm_flush_tlb_mask(struct core *c, uint64_t mask);
+
+/* invlpg of va on the running vCPUs in mask. */
+void mm_invlpg_mask(struct core *c, uint64_t va, uint64_t mask);
+
+/* The running vCPUs (bit n: vCPU n is up). */
+uint64_t mm_up_vcpus(struct core *c);
 
 /* For mm_frames.c: a frame lost its last type reference; a frame with no
  * type reference is about to take type (flushed first if need be). */

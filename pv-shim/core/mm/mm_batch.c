@@ -38,7 +38,7 @@ long mm_batch_result(struct core *c, struct mm_batch *b, int rc)
 	if (rc == MM_ENOROOM) {
 		/* Undone; the queue drains when the guest runs again.  A request
 		 * that does not fit an empty queue never will. */
-		if (b->i == 0 && !c->st->mm.queued_before)
+		if (b->i == 0 && !core_vcpu(c)->mm.queued_before)
 			return -XEN_ENOMEM;
 		b->continued = 1;
 		return 0;

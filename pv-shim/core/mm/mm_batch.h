@@ -36,6 +36,8 @@ long mm_batch_result(struct core *c, struct mm_batch *b, int rc);
 long mm_batch_end(struct core *c, struct mm_batch *b, long rc);
 
 int mm_foreign_ok(uint64_t foreigndom);
-int mm_read_vcpumask(struct core *c, uint64_t va);
+/* The vCPU set (bit n: vCPU n) of a *_MULTI flush, read from the guest's
+ * bitmap at va; only the domain's vCPUs count.  0 or -XEN_EFAULT. */
+int mm_read_vcpumask(struct core *c, uint64_t va, uint64_t *mask);
 
 #endif

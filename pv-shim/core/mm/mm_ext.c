@@ -86,7 +86,7 @@ static int one_op(struct core *c, uint64_t va)
 	struct mmuext_op op;
 	if (copy_from_guest(c, &op, va, sizeof op))
 		return -XEN_EFAULT;
-	uint64_t mfn = op.arg1.mfn;
+	uint64_t mfn = op.arg1.mfn, mask;
 	switch (op.cmd) {
 	case MMUEXT_PIN_L1_TABLE:
 		return pin(c, mfn, MM_TYPE_L1);
@@ -104,22 +104,25 @@ static int one_op(struct core *c, uint64_t va)
 		return new_baseptr(c, mfn, 1);
 	case MMUEXT_TLB_FLUSH_MULTI:
 	case MMUEXT_INVLPG_MULTI:
-		if (mm_read_vcpumask(c, (uint64_t)(uintptr_t)op.arg2.vcpumask.p))
+		if (mm_read_vcpumask(c, (uint64_t)(uintptr_t)op.arg2.vcpumask.p, &mask))
 			return -XEN_EFAULT;
-		/* one vCPU: the same as local */
 		if (op.cmd == MMUEXT_INVLPG_MULTI)
 			goto invlpg;
-		/* fallthrough */
+		mm_flush_tlb_mask(c, mask);
+		return 0;
 	case MMUEXT_TLB_FLUSH_LOCAL:
-	case MMUEXT_TLB_FLUSH_ALL:
 		mm_flush_tlb(c);
+		return 0;
+	case MMUEXT_TLB_FLUSH_ALL:
+		mm_flush_tlb_mask(c, MM_ALL_VCPUS);
 		return 0;
 	case MMUEXT_INVLPG_LOCAL:
 	case MMUEXT_INVLPG_ALL:
+		mask = op.cmd == MMUEXT_INVLPG_ALL ? MM_ALL_VCPUS : 1ULL << c->vcpu;
 	invlpg:
 		/* invlpg of a non-canonical address would fault at CPL0 */
 		if (core_is_canonical(op.arg1.linear_addr))
-			platform_invlpg(c, op.arg1.linear_addr);
+			mm_invlpg_mask(c, op.arg1.linear_addr, mask);
 		return 0;
 	case MMUEXT_FLUSH_CACHE:
 		/* Xen lets only domains with device access flush caches. */

@@ -246,7 +246,7 @@ void mm_note_enosys(struct core *c, uint64_t *seen, const char *hypercall,
 
 void mm_continue(struct core *c, const uint64_t args[5])
 {
-	struct mm_state *mm = &c->st->mm;
+	struct mm_vcpu *mm = &core_vcpu(c)->mm;
 	mm->continuation = 1;
 	core_memcpy(mm->continuation_args, args, sizeof mm->continuation_args);
 }

@@ -14,7 +14,7 @@
 /* multicall(call_list, nr_calls) */
 long hypercall_multicall(struct core *c, const uint64_t args[5])
 {
-	struct mm_state *mm = &c->st->mm;
+	struct mm_vcpu *mm = &core_vcpu(c)->mm;
 	uint64_t list = args[0];
 	uint32_t nr = (uint32_t)args[1];
 	for (uint32_t i = 0; i < nr; i++) {

@@ -102,11 +102,14 @@ static int is_guest_va(uint64_t va)
 	return (top == 0 || top == 0x1ffff) && !(va >= HOLE_START && va < HOLE_END);
 }
 
-/* The vCPU set of a UVMF_MULTI / *_MULTI flush: read to check it. */
-int mm_read_vcpumask(struct core *c, uint64_t va)
+/* One word holds every vCPU a domain may have (CORE_MAX_VCPUS <= 64). */
+int mm_read_vcpumask(struct core *c, uint64_t va, uint64_t *mask)
 {
-	uint64_t mask;
-	return copy_from_guest(c, &mask, va, sizeof mask) ? -XEN_EFAULT : 0;
+	_Static_assert(CORE_MAX_VCPUS <= 64, "one word of vcpumask");
+	if (copy_from_guest(c, mask, va, sizeof *mask))
+		return -XEN_EFAULT;
+	*mask &= c->layout.nr_vcpus >= 64 ? ~0ULL : (1ULL << c->layout.nr_vcpus) - 1;
+	return 0;
 }
 
 /* update_va_mapping(va, val, flags) */
@@ -125,7 +128,7 @@ long hypercall_update_va_mapping(struct core *c, const uint64_t args[5])
 	if (!l1)
 		return -XEN_EINVAL;
 	int rc = mm_mod_entry(c, l1, MM_TYPE_L1, (va >> 12) & 511, val, 0);
-	if (rc == MM_ENOROOM && c->st->mm.queued_before) {
+	if (rc == MM_ENOROOM && core_vcpu(c)->mm.queued_before) {
 		mm_continue(c, args);
 		return 0;
 	}
@@ -133,16 +136,21 @@ long hypercall_update_va_mapping(struct core *c, const uint64_t args[5])
 		return -XEN_ENOMEM;
 	if (rc)
 		return rc;
-	uint64_t who = flags & ~UVMF_FLUSHTYPE_MASK;
-	if (who != UVMF_LOCAL && who != UVMF_ALL && mm_read_vcpumask(c, who))
+	/* UVMF_LOCAL, UVMF_ALL, or the address of a vCPU bitmap
+	 * (UVMF_MULTI: the flush bits are what is not the pointer). */
+	uint64_t who = flags & ~UVMF_FLUSHTYPE_MASK, mask;
+	if (who == UVMF_LOCAL)
+		mask = 1ULL << c->vcpu;
+	else if (who == UVMF_ALL)
+		mask = MM_ALL_VCPUS;
+	else if (mm_read_vcpumask(c, who, &mask))
 		return -XEN_EFAULT;
-	/* One vCPU: local, all and any set of vCPUs are the same flush. */
 	switch (flags & UVMF_FLUSHTYPE_MASK) {
 	case UVMF_TLB_FLUSH:
-		mm_flush_tlb(c);
+		mm_flush_tlb_mask(c, mask);
 		break;
 	case UVMF_INVLPG:
-		platform_invlpg(c, va);
+		mm_invlpg_mask(c, va, mask);
 		break;
 	}
 	return 0;

@@ -1,6 +1,7 @@
 /*
  * SCHEDOP_block and SCHEDOP_poll: the vCPU sleeps in the launcher (no
- * busy loop) until an event or its next timer, as xen/common/sched/core.c.
+ * busy loop) until an event or its next timer, as xen/common/sched/core.c,
+ * without the domain lock, so the other vCPUs go on.
  * One sleep per call: a return with nothing pending is allowed (guests
  * loop), and lets the launcher take a stop signal.
  */
@@ -15,6 +16,13 @@
 
 #define POLL_MAX_PORTS 128 /* Xen's limit too */
 
+void sched_sleep(struct core *c)
+{
+	platform_unlock(c);
+	platform_block(c);
+	platform_lock(c);
+}
+
 long sched_block(struct core *c)
 {
 	struct vcpu_info *v = core_vcpu_info(c);
@@ -23,7 +31,7 @@ long sched_block(struct core *c)
 	vtime_poll_timers(c);
 	evtchn_take_dom0_raised(c);
 	if (!__atomic_load_n(&v->evtchn_upcall_pending, __ATOMIC_SEQ_CST)) {
-		platform_block(c);
+		sched_sleep(c);
 		vtime_poll_timers(c);
 	}
 	vtime_update(c);
@@ -59,7 +67,7 @@ long sched_poll(struct core *c, uint64_t arg)
 	struct vtime_vcpu *t = &core_vcpu(c)->vtime;
 	t->poll_deadline_ns = p.timeout;
 	if (!p.timeout || p.timeout > vtime_now_ns(c))
-		platform_block(c);
+		sched_sleep(c);
 	t->poll_deadline_ns = 0;
 	vtime_poll_timers(c);
 	return 0;

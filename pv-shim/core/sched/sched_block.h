@@ -7,6 +7,11 @@
 struct core;
 
 long sched_block(struct core *c);
+
+/* The vCPU sleeps (platform_block) without the domain lock, so the other
+ * vCPUs run the core meanwhile; whatever the caller read from core state
+ * before may have changed when it returns. */
+void sched_sleep(struct core *c);
 long sched_poll(struct core *c, uint64_t arg);
 
 #endif

@@ -95,16 +95,25 @@ struct vcpu_info *core_vcpu_info(struct core *c)
 	return vtime_vcpu_info_of(c, c->vcpu);
 }
 
-static void write_runstate(struct core *c, uint64_t now)
+/* All of a vCPU's time is "running": it runs whenever the guest can
+ * look, and its host thread's waits are not the guest's business.  A
+ * vCPU that is down says so, with the same times, which only ever grow
+ * (Linux takes its steal time from them). */
+void vtime_runstate(struct core *c, unsigned vcpu, struct vcpu_runstate_info *r)
 {
-	const struct vtime_vcpu *t = &core_vcpu(c)->vtime;
+	core_memset(r, 0, sizeof *r);
+	r->state = c->st->vcpu[vcpu % CORE_MAX_VCPUS].up ? RUNSTATE_running
+							  : RUNSTATE_offline;
+	r->time[RUNSTATE_running] = vtime_now_ns(c);
+}
+
+void vtime_write_runstate(struct core *c, unsigned vcpu)
+{
+	const struct vtime_vcpu *t = &c->st->vcpu[vcpu % CORE_MAX_VCPUS].vtime;
 	if (!t->runstate_va)
 		return;
-	/* One vCPU that always runs when the guest can look: all of its
-	 * time is "running". */
-	struct vcpu_runstate_info r = { .state = RUNSTATE_running,
-					.state_entry_time = 0 };
-	r.time[RUNSTATE_running] = now;
+	struct vcpu_runstate_info r;
+	vtime_runstate(c, vcpu, &r);
 	/* A bad address is the guest's problem, as in Xen: not an error. */
 	copy_to_guest(c, t->runstate_va, &r, sizeof r);
 }
@@ -136,7 +145,7 @@ void vtime_update(struct core *c)
 	s->wc_nsec = t->wc_start_nsec;
 	__atomic_store_n(&s->wc_version, wv + 1, __ATOMIC_SEQ_CST);
 
-	write_runstate(c, now);
+	vtime_write_runstate(c, c->vcpu);
 }
 
 uint64_t vtime_next_deadline(struct core *c)

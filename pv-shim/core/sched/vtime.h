@@ -60,6 +60,12 @@ uint64_t vtime_now_ns(struct core *c);
 struct vcpu_info *vtime_vcpu_info_of(struct core *c, unsigned vcpu);
 struct vcpu_info *core_vcpu_info(struct core *c);
 
+/* vcpu's runstate now; written to its runstate area, if it has one
+ * (through the caller's page tables). */
+struct vcpu_runstate_info;
+void vtime_runstate(struct core *c, unsigned vcpu, struct vcpu_runstate_info *r);
+void vtime_write_runstate(struct core *c, unsigned vcpu);
+
 /* Writes vcpu_time_info, the wallclock and the runstate area afresh. */
 void vtime_update(struct core *c);
 

@@ -70,6 +70,11 @@ void traps_iret(struct core *c, struct trap_frame *f);
  * was set (the guest gets the #NM), clearing it as Xen does. */
 int traps_fpu_fault(struct core *c);
 
+/* Makes frames (entries descriptors, Xen's checks) t's GDT: set_gdt and
+ * VCPUOP_initialise.  0 or -XEN_EINVAL, the old table kept. */
+long traps_set_gdt(struct core *c, struct traps_vcpu *t, const uint64_t *frames,
+		   uint64_t entries);
+
 /* The base of the data segment selector names in the guest's GDT (0 for
  * null, LDT or absent ones). */
 uint64_t traps_gdt_base(struct core *c, uint16_t selector);

@@ -51,17 +51,12 @@ static int frame_ok(struct core *c, uint64_t mfn, unsigned entries)
 	return 1;
 }
 
-/* set_gdt(frame_list, entries) */
-long hypercall_set_gdt(struct core *c, const uint64_t args[5])
+long traps_set_gdt(struct core *c, struct traps_vcpu *t, const uint64_t *frames,
+		   uint64_t entries)
 {
-	struct traps_vcpu *t = &core_vcpu(c)->traps;
-	uint64_t entries = args[1];
-	uint64_t frames[TRAPS_GDT_FRAMES];
 	if (entries > FIRST_RESERVED_GDT_ENTRY)
 		return -XEN_EINVAL;
 	unsigned nr = (unsigned)((entries + PER_FRAME - 1) / PER_FRAME);
-	if (copy_from_guest(c, frames, args[0], nr * sizeof frames[0]))
-		return -XEN_EFAULT;
 	for (unsigned i = 0; i < nr; i++) {
 		unsigned n = i + 1 < nr ? PER_FRAME : (unsigned)(entries - i * PER_FRAME);
 		if (!frame_ok(c, frames[i], n))
@@ -71,6 +66,19 @@ long hypercall_set_gdt(struct core *c, const uint64_t args[5])
 	core_memcpy(t->gdt_frames, frames, nr * sizeof frames[0]);
 	t->gdt_entries = (uint32_t)entries;
 	return 0;
+}
+
+/* set_gdt(frame_list, entries) */
+long hypercall_set_gdt(struct core *c, const uint64_t args[5])
+{
+	uint64_t entries = args[1];
+	uint64_t frames[TRAPS_GDT_FRAMES];
+	if (entries > FIRST_RESERVED_GDT_ENTRY)
+		return -XEN_EINVAL;
+	unsigned nr = (unsigned)((entries + PER_FRAME - 1) / PER_FRAME);
+	if (copy_from_guest(c, frames, args[0], nr * sizeof frames[0]))
+		return -XEN_EFAULT;
+	return traps_set_gdt(c, &core_vcpu(c)->traps, frames, entries);
 }
 
 /* update_descriptor(maddr, desc) */
