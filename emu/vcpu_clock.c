@@ -17,6 +17,7 @@
 #include <linux/kvm.h>
 #include "pv-shim/core/xen_abi.h"
 #include "pv-shim/core/platform.h"
+#include "pv-shim/core/sched/sched_block.h"
 #include "emu/domain.h"
 
 #define MSR_IA32_TSC 0x10
@@ -76,24 +77,19 @@ void vcpu_clock_block(void *opaque)
 					.tv_nsec = (long)(wait % 1000000000) };
 		timeout = &ts;
 	}
+	/* Wakes meant for earlier sleeps go first, then what they were for
+	 * is looked at: a sender makes its event pending before it wakes,
+	 * so one that came after the core looked is seen here. */
+	uint64_t n;
+	if (read(v->wake_fd, &n, sizeof n) < 0) {
+		/* EAGAIN: nothing to clear. */
+	}
 	/* A stop signal sets immediate_exit before it writes the eventfd. */
 	if (__atomic_load_n(&v->kvm.run->immediate_exit, __ATOMIC_SEQ_CST) ||
-	    __atomic_load_n(&v->d->stopping, __ATOMIC_SEQ_CST))
-		return;
-	/* A vCPU that is down sleeps whatever is pending for it. */
-	if (core_vcpu(&v->core)->up &&
-	    (__atomic_load_n(&core_vcpu_info(&v->core)->evtchn_upcall_pending,
-			     __ATOMIC_SEQ_CST) || evtchn_dom0_raised_any(&v->core)))
+	    __atomic_load_n(&v->d->stopping, __ATOMIC_SEQ_CST) || sched_wake_due(&v->core))
 		return;
 	struct pollfd p = { .fd = v->wake_fd, .events = POLLIN };
 	/* EINTR (a stop signal, a kick) returns too: the vCPU loop looks. */
 	ppoll(&p, 1, timeout, NULL);
-	/* The wakes are used up only now: one that came while the core
-	 * looked for what is pending ends this sleep at once, and a stale
-	 * one only makes a sleep return early, which guests allow. */
-	uint64_t n;
-	if (read(v->wake_fd, &n, sizeof n) < 0) {
-		/* EAGAIN: woken by the timeout or a signal. */
-	}
 	vcpu_serve_flush(v);
 }

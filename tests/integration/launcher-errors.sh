@@ -28,7 +28,7 @@ refused host-binary 'xen|note' /bin/true
 refused memory-small 'memory' "$GUEST" --memory 4
 refused memory-odd 'memory' "$GUEST" --memory 33
 refused memory-junk 'memory' "$GUEST" --memory 12abc
-refused vcpus 'vcpu' "$GUEST" --vcpus 2
+refused vcpus 'vcpu' "$GUEST" --vcpus 33
 refused trap-path 'trap-path' "$GUEST" --trap-path sideways
 refused ramdisk-missing 'no such file' "$GUEST" --ramdisk "$WORK/missing"
 long=$(head -c 1100 /dev/zero | tr '\0' x)

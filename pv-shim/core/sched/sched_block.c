@@ -14,7 +14,7 @@
 #include "pv-shim/core/shared_info.h"
 #include "pv-shim/core/sched/vtime.h"
 
-#define POLL_MAX_PORTS 128 /* Xen's limit too */
+#define POLL_MAX_PORTS VTIME_POLL_MAX_PORTS
 
 void sched_sleep(struct core *c)
 {
@@ -35,6 +35,19 @@ long sched_block(struct core *c)
 		vtime_poll_timers(c);
 	}
 	vtime_update(c);
+	return 0;
+}
+
+int sched_wake_due(struct core *c)
+{
+	const struct core_vcpu *v = core_vcpu(c);
+	if (v->up && (__atomic_load_n(&core_vcpu_info(c)->evtchn_upcall_pending,
+				      __ATOMIC_SEQ_CST) || evtchn_dom0_raised_any(c)))
+		return 1;
+	uint32_t n = v->vtime.poll_nr;
+	for (uint32_t i = 0; i < n && i < VTIME_POLL_MAX_PORTS; i++)
+		if (evtchn_is_pending(c, v->vtime.poll_ports[i]))
+			return 1;
 	return 0;
 }
 
@@ -66,8 +79,12 @@ long sched_poll(struct core *c, uint64_t arg)
 		return 0;
 	struct vtime_vcpu *t = &core_vcpu(c)->vtime;
 	t->poll_deadline_ns = p.timeout;
+	for (unsigned i = 0; i < p.nr_ports; i++)
+		t->poll_ports[i] = (uint16_t)ports[i];
+	t->poll_nr = p.nr_ports;
 	if (!p.timeout || p.timeout > vtime_now_ns(c))
 		sched_sleep(c);
+	t->poll_nr = 0;
 	t->poll_deadline_ns = 0;
 	vtime_poll_timers(c);
 	return 0;

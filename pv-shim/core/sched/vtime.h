@@ -10,6 +10,8 @@
 
 #include <stdint.h>
 
+#define VTIME_POLL_MAX_PORTS 128 /* Xen's limit for SCHEDOP_poll too */
+
 struct vtime_state {
 	/* TSC -> ns: ((tsc - tsc_start) shifted by tsc_shift) * tsc_mul >> 32
 	 * (the vcpu_time_info scale).  0 mul: time not set up (unit tests of
@@ -34,6 +36,10 @@ struct vtime_vcpu {
 	uint64_t period_ns;        /* 0: no periodic timer */
 	uint64_t periodic_next_ns;
 	uint64_t poll_deadline_ns; /* SCHEDOP_poll's timeout while it sleeps */
+	/* The ports SCHEDOP_poll sleeps on (poll_nr of them; 0 outside a
+	 * poll), for the launcher to look at after it used up its wakes. */
+	uint32_t poll_nr;
+	uint16_t poll_ports[VTIME_POLL_MAX_PORTS];
 	/* When the launcher's vCPU timer fires (0: not armed), so the shim
 	 * tells it of an earlier deadline only (platform_timer_deadline).
 	 * Written by the launcher; a hint, nothing depends on it but when
