@@ -53,6 +53,7 @@ INTEGRATION_TESTS += tests/integration/guest-events.sh
 INTEGRATION_TESTS += tests/integration/guest-console-in.sh
 INTEGRATION_TESTS += tests/integration/guest-hostile.sh
 INTEGRATION_TESTS += tests/integration/guest-preempt.sh
+INTEGRATION_TESTS += tests/integration/guest-smp.sh
 BENCHES += scripts/bench-hypercall.sh
 BENCHES += scripts/bench-events.sh
 

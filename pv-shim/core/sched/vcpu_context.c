@@ -47,7 +47,8 @@ static long check_context(struct core *c, const struct vcpu_guest_context *g)
 		if (!code_address_ok(g->trap_ctxt[i].address))
 			return -XEN_EINVAL;
 	if (!core_is_canonical(g->fs_base) || !core_is_canonical(g->gs_base_kernel) ||
-	    !core_is_canonical(g->gs_base_user))
+	    !core_is_canonical(g->gs_base_user) || !core_is_canonical(g->user_regs.rsp) ||
+	    !core_is_canonical(g->kernel_sp))
 		return -XEN_EINVAL;
 	if ((g->ldt_base & 0xfff) || g->ldt_ents > LDT_MAX_ENTRIES)
 		return -XEN_EINVAL;
