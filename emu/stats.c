@@ -94,6 +94,8 @@ void stats_print(FILE *out, const struct launcher_stats *ls,
 				(unsigned long long)st->stats.hypercalls[i]);
 	fprintf(out, "xenlet-stats: retype_flushes %llu\n",
 		(unsigned long long)st->stats.retype_flushes);
+	fprintf(out, "xenlet-stats: tlb_shootdowns %llu\n",
+		(unsigned long long)st->stats.tlb_shootdowns);
 	for (int i = 0; i < CORE_NR_VECTORS; i++)
 		if (st->stats.traps[i])
 			fprintf(out, "xenlet-stats: trap.%d %llu\n", i,

@@ -67,6 +67,7 @@ $(BUILD)/tests/user/%: tests/user/%.c
 PROGRAMS += $(USER_PROGRAMS)
 INTEGRATION_TESTS += tests/integration/user-state.sh
 INTEGRATION_TESTS += tests/integration/debian-live.sh
+INTEGRATION_TESTS += tests/integration/debian-smp.sh
 INTEGRATION_TESTS += tests/integration/console-terminal.sh
 include tests/unit/unit.mk
 include tests/fuzz/fuzz.mk

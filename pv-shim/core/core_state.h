@@ -40,6 +40,7 @@ struct core_stats {
 	uint64_t hypercalls[CORE_NR_HYPERCALLS];
 	uint64_t hypercalls_out_of_range;
 	uint64_t retype_flushes; /* TLB flushes a type change needed */
+	uint64_t tlb_shootdowns; /* flushes asked of other vCPUs */
 };
 
 /* What Xen keeps per vCPU; the core reaches it through core_vcpu(). */

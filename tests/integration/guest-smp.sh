@@ -7,7 +7,9 @@
 # INVLPG_MULTI, TLB_FLUSH_MULTI, TLB_FLUSH_ALL) after which no AP may
 # still read the unmapped page.  (Here KVM's shadow page tables drop
 # stale translations by themselves, so only EPT/NPT hosts can catch a
-# missing shootdown: the guest's comment says more.)
+# missing shootdown in the guest: the guest's comment says more.  So the
+# launcher's count of flushes asked of other vCPUs, tlb_shootdowns in
+# --stats, must show at least the four.)
 #
 # The host path runs a million events on 2 vCPUs and fewer on 4 (three
 # APs share vCPU 0's sends and may share the host's CPUs).  The guest
@@ -36,7 +38,7 @@ events_note() {
 run_smp() {
 	local path=$1 vcpus=$2 events=$3
 	run_xenlet "$path-$vcpus" "$GUEST" --trap-path "$path" --vcpus "$vcpus" \
-		--cmdline "xt.events=$events"
+		--stats --cmdline "xt.events=$events"
 	expect_rc 0
 	expect_result "SUCCESS"
 	expect_out_line "smp: $vcpus vCPUs"
@@ -46,6 +48,13 @@ run_smp() {
 		"mmu_update + MMUEXT_TLB_FLUSH_ALL"; do
 		expect_out_line "smp: shootdown: $variant ok"
 	done
+	local n
+	n=$(sed -n 's/^xenlet-stats: tlb_shootdowns \([0-9]*\)$/\1/p' "$ERR")
+	if [ "${n:-0}" -ge 4 ]; then
+		pass "[$RUN] tlb_shootdowns $n"
+	else
+		fail "[$RUN] tlb_shootdowns '${n:-}', expected at least 4"
+	fi
 	events_note
 }
 

@@ -1,7 +1,8 @@
 #!/bin/bash
 # The launcher itself under ASan/UBSan (build/xenlet-san) on real runs:
-# guests in both trap paths, a fault report, a refused kernel, and a stop
-# by signal with the embedded xenstore serving a client.  Any sanitizer
+# guests in both trap paths, one with 3 vCPUs on their threads, a fault
+# report, a refused kernel, and a stop by signal with the embedded
+# xenstore serving a client.  Any sanitizer
 # report (including a leak at exit) fails the run.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -21,6 +22,11 @@ clean() {
 for path in guest host; do
 	run_xenlet "start-info-$path" "$GUESTS/start-info.elf" --memory 40 \
 		--trap-path "$path" --stats --cmdline "xt.pages=10240"
+	expect_rc 0
+	expect_result SUCCESS
+	clean
+	run_xenlet "smp-$path" "$GUESTS/smp.elf" --vcpus 3 --trap-path "$path" \
+		--cmdline "xt.events=2000"
 	expect_rc 0
 	expect_result SUCCESS
 	clean

@@ -43,6 +43,12 @@ static void flushed(struct core *c, uint64_t mask)
 	}
 }
 
+static void shootdown(struct core *c, uint64_t others)
+{
+	platform_tlb_shootdown(c, others);
+	c->st->stats.tlb_shootdowns++;
+}
+
 void mm_flush_tlb(struct core *c)
 {
 	platform_flush_tlb(c);
@@ -62,7 +68,7 @@ void mm_flush_tlb_mask(struct core *c, uint64_t mask)
 	if (mask & self)
 		platform_flush_tlb(c);
 	if (mask & ~self)
-		platform_tlb_shootdown(c, mask & ~self);
+		shootdown(c, mask & ~self);
 	flushed(c, mask);
 }
 
@@ -74,7 +80,7 @@ void mm_invlpg_mask(struct core *c, uint64_t va, uint64_t mask)
 	if (mask & self)
 		platform_invlpg(c, va);
 	if (mask & ~self) {
-		platform_tlb_shootdown(c, mask & ~self);
+		shootdown(c, mask & ~self);
 		flushed(c, mask & ~self);
 	}
 }
