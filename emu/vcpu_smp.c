@@ -147,7 +147,7 @@ int vcpu_smp_launch(struct domain *d, unsigned n)
 	vs.rsp = SHIM_VA(shim_off_stack_top(n));
 	vs.gdt_base = SHIM_VA(shim_off_gdt(n));
 	vs.cr3 = cr3;
-	char err[256];
+	char err[256] = "";
 	if (kvm_vm_create_vcpu(&d->vm, n, &vs, &v->kvm, err, sizeof err) || sync_tsc(v)) {
 		fprintf(stderr, "xenlet: vCPU %u: %s\n", n, err[0] ? err : strerror(errno));
 		return -1;
