@@ -281,23 +281,32 @@ static long do_status(struct core *c, struct evtchn_status *s)
 	return 0;
 }
 
-static long do_unmask(struct core *c, uint32_t port)
+static int unmask_2l(struct core *c, uint32_t port)
 {
-	if (!port_of(c, port))
-		return -XEN_EINVAL;
-	if (fifo_active(c)) {
-		evtchn_fifo_unmask(c, port);
-		return 0;
-	}
 	struct shared_info *s = core_shared_info(c);
 	struct vcpu_info *v = notified_vcpu_info(c, port);
 	unsigned word = port / BITS_PER_WORD;
 	uint64_t bit = 1ULL << (port % BITS_PER_WORD);
 	__atomic_fetch_and(&s->evtchn_mask[word], ~bit, __ATOMIC_SEQ_CST);
-	if ((__atomic_load_n(&s->evtchn_pending[word], __ATOMIC_SEQ_CST) & bit) &&
-	    !(__atomic_fetch_or(&v->evtchn_pending_sel, 1ULL << word,
-				__ATOMIC_SEQ_CST) & (1ULL << word)))
-		__atomic_store_n(&v->evtchn_upcall_pending, 1, __ATOMIC_SEQ_CST);
+	if (!(__atomic_load_n(&s->evtchn_pending[word], __ATOMIC_SEQ_CST) & bit) ||
+	    (__atomic_fetch_or(&v->evtchn_pending_sel, 1ULL << word,
+			       __ATOMIC_SEQ_CST) & (1ULL << word)))
+		return 0;
+	__atomic_store_n(&v->evtchn_upcall_pending, 1, __ATOMIC_SEQ_CST);
+	return 1;
+}
+
+/* An upcall the unmask made pending for another vCPU interrupts it, as
+ * Xen's vcpu_mark_events_pending kicks it (Linux unmasks a port bound to
+ * another CPU with this hypercall). */
+static long do_unmask(struct core *c, uint32_t port)
+{
+	if (!port_of(c, port))
+		return -XEN_EINVAL;
+	int upcall = fifo_active(c) ? evtchn_fifo_unmask(c, port) : unmask_2l(c, port);
+	unsigned target = evtchn_port_vcpu(c, port);
+	if (upcall && target != c->vcpu)
+		platform_kick_vcpu(c, target, 1);
 	return 0;
 }
 

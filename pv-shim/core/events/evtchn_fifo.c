@@ -174,14 +174,15 @@ int evtchn_fifo_set_pending(struct core *c, uint32_t port)
 	return link(c, port, word);
 }
 
-void evtchn_fifo_unmask(struct core *c, uint32_t port)
+int evtchn_fifo_unmask(struct core *c, uint32_t port)
 {
 	event_word_t *word = word_of(c, port);
 	if (!word)
-		return;
+		return 0;
 	__atomic_fetch_and(word, ~BIT(EVTCHN_FIFO_MASKED), __ATOMIC_SEQ_CST);
 	if (__atomic_load_n(word, __ATOMIC_SEQ_CST) & BIT(EVTCHN_FIFO_PENDING))
-		evtchn_fifo_set_pending(c, port);
+		return evtchn_fifo_set_pending(c, port);
+	return 0;
 }
 
 void evtchn_fifo_clear_pending(struct core *c, uint32_t port)

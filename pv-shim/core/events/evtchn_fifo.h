@@ -21,8 +21,9 @@ long evtchn_fifo_expand_array(struct core *c, const struct evtchn_expand_array *
 /* Marks port PENDING and links it unless MASKED or LINKED already;
  * returns 1 when its queue became READY (an upcall to take). */
 int evtchn_fifo_set_pending(struct core *c, uint32_t port);
-/* EVTCHNOP_unmask: clears MASKED and links the event if it is pending. */
-void evtchn_fifo_unmask(struct core *c, uint32_t port);
+/* EVTCHNOP_unmask: clears MASKED and links the event if it is pending;
+ * returns 1 when that made an upcall pending, as evtchn_fifo_set_pending. */
+int evtchn_fifo_unmask(struct core *c, uint32_t port);
 /* Closing: PENDING goes, a LINKED event stays for the guest to skip. */
 void evtchn_fifo_clear_pending(struct core *c, uint32_t port);
 int evtchn_fifo_is_pending(struct core *c, uint32_t port);

@@ -1,9 +1,10 @@
 /*
  * HYPERVISOR_vcpu_op and set_timer_op, as xen/common/domain.c: any vCPU
  * of the domain may be named (-ENOENT past them); its life (vcpu_context.c,
- * vcpu_updown.c), periodic timer, vcpu_info and runstate placement; the
- * one-shot timer only for the caller, as Xen.  A vCPU other than the
- * caller whose timers change is kicked, so that it rearms them.
+ * vcpu_updown.c), periodic timer, vcpu_info (while it is down) and
+ * runstate placement; the one-shot timer only for the caller, as Xen.  A
+ * vCPU other than the caller whose timers change is kicked, so that it
+ * rearms them.
  */
 #include "pv-shim/core/xen_abi.h"
 #include <xen/vcpu.h>
@@ -36,7 +37,9 @@ long hypercall_set_timer_op(struct core *c, const uint64_t args[5])
 }
 
 /* t's vcpu_info is copied from its slot in shared_info; Linux registers
- * every vCPU's from vCPU 0, before it first runs. */
+ * every vCPU's from vCPU 0, before it first runs.  As Xen's
+ * map_vcpu_info, only the caller's own or a vCPU that is down: a running
+ * one goes on using its vcpu_info where it was. */
 static long register_vcpu_info(struct core *c, struct core *t_core, uint64_t arg)
 {
 	struct vcpu_register_vcpu_info r;
@@ -45,6 +48,8 @@ static long register_vcpu_info(struct core *c, struct core *t_core, uint64_t arg
 	struct vtime_vcpu *t = &core_vcpu(t_core)->vtime;
 	if (t->vcpu_info_registered)
 		return -XEN_EINVAL; /* once only, as Xen */
+	if (t_core->vcpu != c->vcpu && core_vcpu(t_core)->up)
+		return -XEN_EINVAL;
 	if (r.offset > PAGE_SIZE - sizeof(struct vcpu_info))
 		return -XEN_ENXIO;
 	/* Its words are read and written atomically, by other threads too:
