@@ -56,6 +56,7 @@ INTEGRATION_TESTS += tests/integration/guest-preempt.sh
 INTEGRATION_TESTS += tests/integration/guest-smp.sh
 BENCHES += scripts/bench-hypercall.sh
 BENCHES += scripts/bench-events.sh
+BENCHES += scripts/bench-smp.sh
 
 # ---- Programs for a guest's user space: static, with glibc's libc.a, put
 # into a busybox initramfs (scripts/make-initramfs.sh) by the tests that

@@ -41,7 +41,8 @@
  * Command line: xt.events=N (default 1000000) events in the stress, in
  * all directions together; xt.ports=K ports per direction (default 256
  * divided by the number of APs).  With one vCPU it checks the discovery
- * answers and skips.
+ * answers and skips.  xt.bench=ipi|events|idle runs one of bench.c's
+ * measurements after the bring-up instead of tests 3 to 5.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -56,6 +57,7 @@
 #include "pv_mmu.h"
 #include "pvclock.h"
 #include "smp.h"
+#include "smp-guest.h"
 #include "test.h"
 #include "trap_entry.h"
 
@@ -65,13 +67,11 @@ const char test_title[] = "SMP: vCPU bring-up, per-vCPU timers, cross-vCPU event
 #define NR_PORTS (sizeof(((struct shared_info *)0)->evtchn_pending) * 8)
 #define PORT_WORDS (NR_PORTS / 64)
 #define AP_STACK_SIZE 16384
-#define MS 1000000ull
 #define TIMER_PERIOD_NS (10 * MS)
 #define TIMER_WINDOW_NS (300 * MS)
 #define TIMER_MIN_TICKS 15 /* of the 30 a 300 ms window holds */
 #define TIMER_MAX_TICKS 45
 #define BRINGUP_NS (2000 * MS)
-#define COMMAND_NS (5000 * MS)
 /* No progress for this long: the events still in flight are lost. */
 #define STALL_NS (10000 * MS)
 #define DEFAULT_EVENTS 1000000ull
@@ -85,8 +85,6 @@ const char test_title[] = "SMP: vCPU bring-up, per-vCPU timers, cross-vCPU event
 #define FAILSAFE_VECTOR 0x201
 #define PF_VECTOR 14
 #define PF_ERR_RELEVANT 0x7 /* present, write, user */
-
-enum command { CMD_NONE, CMD_TIMER, CMD_STRESS, CMD_SHOOT };
 
 /*
  * One per vCPU.  vCPU 0 writes cmd and cmd_seq; the vCPU itself (its code
@@ -120,8 +118,8 @@ struct vcpu_state {
 static struct vcpu_state vcpus[MAX_VCPUS];
 static uint8_t ap_stacks[MAX_VCPUS][AP_STACK_SIZE] __attribute__((aligned(16)));
 static struct vcpu_guest_context ap_ctxt;
-static struct shared_info *shared;
-static unsigned nr_vcpus;
+struct shared_info *shared;
+unsigned nr_vcpus;
 static uint64_t tsc_per_ms; /* the domain's TSC rate, from vCPU 0's time record */
 
 /* The stress's channels, grouped by sender (vCPU 0's first). */
@@ -205,6 +203,8 @@ static void on_port(struct vcpu_state *me, unsigned port)
 	}
 	if (port == me->wake_port)
 		return; /* only ends a SCHEDOP_block */
+	if (bench_port(port))
+		return;
 	/* Counted before the word is cleared: whoever sees it clear sees
 	 * the count.  Only the receiver clears it, and the sender sets it
 	 * only when clear, so load and store need no atomic exchange. */
@@ -286,12 +286,12 @@ static void on_trap(struct trap_stack *s)
 
 /* In whole milliseconds: pvclock_ns_to_tsc takes no more than about 4 s,
  * and the waits here are longer. */
-static uint64_t tsc_budget(uint64_t ns)
+uint64_t tsc_budget(uint64_t ns)
 {
 	return ns / MS * tsc_per_ms;
 }
 
-static uint64_t now_ns(unsigned cpu)
+uint64_t now_ns(unsigned cpu)
 {
 	return pvclock_read(&shared->vcpu_info[cpu].time);
 }
@@ -306,7 +306,7 @@ static void relax(unsigned *spins)
 }
 
 /* Spins until *w == want or ns pass (rdtsc-bounded: no trap needed). */
-static bool wait_u32(const uint32_t *w, uint32_t want, uint64_t ns)
+bool wait_u32(const uint32_t *w, uint32_t want, uint64_t ns)
 {
 	uint64_t end = rdtsc() + tsc_budget(ns);
 	unsigned spins = 0;
@@ -320,7 +320,7 @@ static bool wait_u32(const uint32_t *w, uint32_t want, uint64_t ns)
 
 /* As Linux's xen_irq_enable: unmask, and if an upcall came meanwhile,
  * any hypercall delivers it on the way back. */
-static void events_on(unsigned cpu)
+void events_on(unsigned cpu)
 {
 	struct vcpu_info *v = &shared->vcpu_info[cpu];
 	__atomic_store_n(&v->evtchn_upcall_mask, 0, __ATOMIC_SEQ_CST);
@@ -329,14 +329,14 @@ static void events_on(unsigned cpu)
 }
 
 /* vCPU 0 binds ports for the APs while their upcalls may read owned. */
-static void own(unsigned cpu, uint32_t port)
+void own(unsigned cpu, uint32_t port)
 {
 	__atomic_fetch_or(&vcpus[cpu].owned[port / 64], 1ul << (port % 64), __ATOMIC_SEQ_CST);
 }
 
 /* Unmasked by the guest's own bit: the port is fresh, nothing pending
  * (Linux too clears the bit itself in that case). */
-static void unmask_fresh(uint32_t port)
+void unmask_fresh(uint32_t port)
 {
 	__atomic_fetch_and(&shared->evtchn_mask[port / 64], ~(1ul << (port % 64)),
 			   __ATOMIC_SEQ_CST);
@@ -350,7 +350,7 @@ static long bind_virq_timer(unsigned vcpu, uint32_t *port)
 	return rc;
 }
 
-static long bind_ipi(unsigned vcpu, uint32_t *port)
+long bind_ipi(unsigned vcpu, uint32_t *port)
 {
 	struct evtchn_bind_ipi bi = { .vcpu = vcpu };
 	long rc = evtchn_op(EVTCHNOP_bind_ipi, &bi);
@@ -373,7 +373,7 @@ static void check_port(const char *what, uint32_t port, uint32_t status, unsigne
 
 /* ---- Commands: vCPU 0 hands each AP one, then waits for all. */
 
-static void post(unsigned cpu, enum command cmd)
+void post(unsigned cpu, enum command cmd)
 {
 	struct vcpu_state *v = &vcpus[cpu];
 	__atomic_store_n(&v->cmd, cmd, __ATOMIC_RELAXED);
@@ -387,7 +387,7 @@ static void post_all(enum command cmd)
 		post(i, cmd);
 }
 
-static bool wait_all(const char *what, uint64_t ns)
+bool wait_all(const char *what, uint64_t ns)
 {
 	bool ok = true;
 	for (unsigned i = 1; i < nr_vcpus; i++)
@@ -561,6 +561,9 @@ static void run_command(unsigned cpu, enum command cmd)
 		break;
 	case CMD_SHOOT:
 		shoot_ap(cpu);
+		break;
+	case CMD_BENCH:
+		bench_ap();
 		break;
 	case CMD_NONE:
 		break;
@@ -806,7 +809,7 @@ static void add_chans(unsigned from, unsigned to)
 	check_port("stress", chans[nr_chans - 1].port, EVTCHNSTAT_ipi, to);
 }
 
-static void stress_setup(void)
+void stress_setup(void)
 {
 	unsigned aps = nr_vcpus - 1;
 	uint64_t per_dir = STRESS_PORTS / 2 / aps;
@@ -832,7 +835,7 @@ static void stress_setup(void)
 
 /* 4. Everyone sends its share and takes what is sent to it; vCPU 0
  * waits for the APs while their sends still make progress. */
-static void stress(void)
+void stress(void)
 {
 	uint64_t t0 = now_ns(0);
 	post_all(CMD_STRESS);
@@ -972,17 +975,23 @@ void test_main(void)
 	nr_events = DEFAULT_EVENTS;
 	require(cmdline_u64(test_cmdline(), "xt.events", &nr_events) != CMDLINE_BAD,
 		"xt.events is not a number");
+	enum bench_mode bench = bench_mode();
 	setup();
 	nr_vcpus = smp_count_vcpus();
 	printk("smp: %u vCPUs\n", nr_vcpus);
 	discovery();
-	if (nr_vcpus == 1)
+	/* An idle domain of one vCPU is a figure too. */
+	if (nr_vcpus == 1 && bench != BENCH_IDLE)
 		test_skip("one vCPU: run with --vcpus 2 or more");
 	require(nr_vcpus <= MAX_VCPUS, "%u vCPUs: shared_info has vcpu_info for %u", nr_vcpus,
 		MAX_VCPUS);
 	for (unsigned i = 1; i < nr_vcpus; i++) {
 		bring_up(i);
 		ap_mask |= 1ul << i;
+	}
+	if (bench != BENCH_NONE) {
+		bench_run(bench);
+		return;
 	}
 	binding_rules();
 	timers();
