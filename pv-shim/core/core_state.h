@@ -58,7 +58,11 @@ struct core_vcpu {
 	 * VCPUOP_initialise, run from VCPUOP_up (started once, by the
 	 * platform), and stop running guest code while down. */
 	uint8_t initialised, up, started;
-	uint8_t pad[4];
+	/* 1 while it sleeps in vcpu_wait_while_down: down, and no longer
+	 * running guest code (between VCPUOP_down and this it still runs,
+	 * so TLB flushes still count it: mm_tlb.c). */
+	uint8_t parked;
+	uint8_t pad[3];
 	struct traps_vcpu traps; /* virtual IDT, callbacks, kernel stack... */
 	struct vtime_vcpu vtime; /* timers, vcpu_info place, runstate area */
 	struct mm_vcpu mm;       /* a hypercall's continuation */

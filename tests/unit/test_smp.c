@@ -783,6 +783,21 @@ START_TEST(down_parks_until_up)
 }
 END_TEST
 
+/* Taken down by another vCPU, it runs guest code until its kick brings it
+ * into the core: until it is parked there, flushes still reach it, or a
+ * stale writable mapping of a frame about to become a page table could
+ * survive on it. */
+START_TEST(down_but_not_parked_is_flushed)
+{
+	bring_up(1);
+	ck_assert_int_eq(vcpu_op(0, VCPUOP_down, 1, 0), 0);
+	expect_kick(0, 1, 1);
+	ck_assert_int_eq(ext1(0, MMUEXT_TLB_FLUSH_ALL, 0), 0);
+	ck_assert_uint_eq(shootdown_by(0), 1ULL << 1);
+	ck_assert_uint_eq(g.st->vcpu[1].parked, 0);
+}
+END_TEST
+
 /* ---- timers and vcpu_info of another vCPU -------------------------------- */
 
 static uint32_t bind_virq(unsigned on, uint32_t virq, uint32_t vcpu, long want)
@@ -1281,6 +1296,7 @@ static Suite *suite(void)
 	tcase_add_test(t, last_vcpu_down_ends_the_domain);
 	tcase_add_test(t, last_vcpu_down_other_than_0);
 	tcase_add_test(t, down_parks_until_up);
+	tcase_add_test(t, down_but_not_parked_is_flushed);
 	tcase_add_test(t, timers_of_another_vcpu);
 	tcase_add_test(t, vcpu_info_of_another_vcpu);
 	tcase_add_test(t, vcpu_info_of_a_running_vcpu);

@@ -109,7 +109,8 @@ int mm_hold_for_dom0(struct core *c, uint64_t pfn);
 void mm_flush_tlb(struct core *c);
 void mm_load_cr3(struct core *c, uint64_t cr3);
 
-/* Whole TLB flushes of the running vCPUs in mask (bit n: vCPU n), the
+/* Whole TLB flushes of the vCPUs in mask (bit n: vCPU n) that may hold
+ * translations (started, and not parked while down), the
  * caller's among them if its bit is set; MM_ALL_VCPUS: all of them. */
 #define MM_ALL_VCPUS (~0ULL)
 void mm_flush_tlb_mask(struct core *c, uint64_t mask);

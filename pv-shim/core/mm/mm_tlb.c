@@ -14,8 +14,8 @@
  * has flushed its whole TLB (a flush or a CR3 load) since the last tick,
  * and the frame kept the clock's low byte when it was released.  A byte
  * that wrapped round to the same value only costs a flush that was not
- * needed.  A vCPU that is down does not hold the clock back: it flushes
- * before it runs guest code again (sched_vcpu.c).  (The TLB tags no
+ * needed.  A vCPU parked while down does not hold the clock back: it
+ * flushes before it runs guest code again (vcpu_updown.c).  (The TLB tags no
  * global pages here: CR4.PGE is clear, so a CR3 load flushes everything.)
  */
 #include "pv-shim/core/core.h"
@@ -31,13 +31,25 @@ uint64_t mm_up_vcpus(struct core *c)
 	return up;
 }
 
+/* The vCPUs whose TLBs may hold translations: started and not parked.  A
+ * vCPU taken down by another is not parked until its kick brings it into
+ * the core; until then it runs guest code and must be flushed. */
+static uint64_t running_vcpus(struct core *c)
+{
+	uint64_t running = 0;
+	for (unsigned v = 0; v < c->layout.nr_vcpus && v < CORE_MAX_VCPUS; v++)
+		if (c->st->vcpu[v].started && !c->st->vcpu[v].parked)
+			running |= 1ULL << v;
+	return running;
+}
+
 /* vCPUs in mask have flushed everything. */
 static void flushed(struct core *c, uint64_t mask)
 {
 	struct mm_state *mm = &c->st->mm;
 	mm->flushed_mask |= (uint32_t)mask;
-	uint32_t up = (uint32_t)mm_up_vcpus(c);
-	if ((mm->flushed_mask & up) == up) {
+	uint32_t running = (uint32_t)running_vcpus(c);
+	if ((mm->flushed_mask & running) == running) {
 		mm->tlb_clock++;
 		mm->flushed_mask = 0;
 	}
@@ -64,7 +76,7 @@ void mm_load_cr3(struct core *c, uint64_t cr3)
 void mm_flush_tlb_mask(struct core *c, uint64_t mask)
 {
 	uint64_t self = 1ULL << c->vcpu;
-	mask &= mm_up_vcpus(c);
+	mask &= running_vcpus(c);
 	if (mask & self)
 		platform_flush_tlb(c);
 	if (mask & ~self)
@@ -76,7 +88,7 @@ void mm_flush_tlb_mask(struct core *c, uint64_t mask)
 void mm_invlpg_mask(struct core *c, uint64_t va, uint64_t mask)
 {
 	uint64_t self = 1ULL << c->vcpu;
-	mask &= mm_up_vcpus(c);
+	mask &= running_vcpus(c);
 	if (mask & self)
 		platform_invlpg(c, va);
 	if (mask & ~self) {

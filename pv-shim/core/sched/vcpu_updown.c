@@ -53,12 +53,15 @@ void vcpu_wait_while_down(struct core *c, const struct trap_frame *f)
 {
 	if (core_vcpu(c)->up)
 		return;
+	/* From here until it flushes it runs no guest code: flushes may
+	 * leave it out (mm_tlb.c). */
+	core_vcpu(c)->parked = 1;
 	while (!core_vcpu(c)->up && c->st->stop_reason == CORE_RUNNING) {
 		if (!mm_up_vcpus(c)) {
 			/* Nobody is left to take it up again (VCPUOP_down of
 			 * the last one ends the domain before it gets here). */
 			core_stop_fault(c, f, "no vCPU of the domain is up");
-			return;
+			break;
 		}
 		/* Its timers run on and leave their events pending, as a
 		 * paused vCPU's do under Xen; no deadline may make the sleep
@@ -66,7 +69,8 @@ void vcpu_wait_while_down(struct core *c, const struct trap_frame *f)
 		vtime_poll_timers(c);
 		sched_sleep(c);
 	}
-	/* Its TLB was left out of flushes while it was down (mm_tlb.c). */
+	/* Its TLB was left out of flushes while it was parked (mm_tlb.c). */
+	core_vcpu(c)->parked = 0;
 	mm_flush_tlb(c);
 	vtime_update(c);
 }
