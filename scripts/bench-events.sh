@@ -2,7 +2,7 @@
 # Asynchronous events, in each trap path, with the preempt test guest
 # (tests/guests/preempt): how late its periodic timer's upcalls reach its
 # event callback while it spins without trapping, in guest kernel and user
-# mode (median and worst after the tick: the latency from raising an event
+# mode (median, p99 and worst after the tick: the latency from raising an event
 # to the callback); the VM exits and injected interrupts each upcall costs;
 # and the host CPU time an idle vCPU uses (the same guest sleeping 2 s more
 # in SCHEDOP_block, against a run without the sleep).
@@ -41,8 +41,8 @@ cpu_ms() { # RUN: user + system CPU in ms
 	awk '{ printf "%d", ($1 + $2) * 1000 }' "$work/$1.cpu"
 }
 
-lateness() { # RUN PHASE: "median/max" in us
-	sed -n "s/^preempt: $2: upcall lateness after the tick: median \([0-9]*\) us, max \([0-9]*\) us.*/\1\/\2/p" \
+lateness() { # RUN PHASE: "median/p99/max" in us
+	sed -n "s/^preempt: $2: upcall lateness after the tick: median \([0-9]*\) us, p99 \([0-9]*\) us, max \([0-9]*\) us.*/\1\/\2\/\3/p" \
 		"$work/$1.out"
 }
 
@@ -61,7 +61,7 @@ for path in guest host; do
 		"$(awk -v i="$(stat_of "$path" vm_exits.intr)" -v n="$inj" 'BEGIN { printf "%.2f", n ? i / n : 0 }')" \
 		"$idle"
 done
-echo "(lateness: median/max us after the periodic timer's tick, 10 ms period, while the" \
+echo "(lateness: median/p99/max us after the periodic timer's tick, 10 ms period, while the" \
 	"guest spins; exits/upcall: VM exits other than the guest's own hypercalls and console" \
 	"output, per injected event interrupt; idle_cpu_ms/s: host CPU per second of a vCPU" \
 	"asleep in SCHEDOP_block)"

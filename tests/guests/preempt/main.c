@@ -215,8 +215,9 @@ static void report_lateness(const char *phase, unsigned n)
 	for (unsigned i = 0; i < n; i++)
 		late[i] = tsc_elapsed_ns(tick_origin_tsc, records[i].tsc) % PERIOD_NS;
 	sort_u64(late, n);
-	printk("preempt: %s: upcall lateness after the tick: median %lu us, max %lu us "
-	       "(%u upcalls)\n", phase, (unsigned long)(late[n / 2] / 1000),
+	printk("preempt: %s: upcall lateness after the tick: median %lu us, p99 %lu us, "
+	       "max %lu us (%u upcalls)\n", phase, (unsigned long)(late[n / 2] / 1000),
+	       (unsigned long)(late[n - 1 - n / 100] / 1000),
 	       (unsigned long)(late[n - 1] / 1000), n);
 }
 
