@@ -11,17 +11,7 @@
 require_launcher
 RUN_TIMEOUT=${XENLET_KERNEL_TIMEOUT:-600}
 
-if ! KERNEL=$(scripts/fetch-kernel.sh 2>"$WORK/fetch.err"); then
-	echo "skip: cannot fetch Debian's kernel from the package archive:"
-	sed 's/^/  /' "$WORK/fetch.err"
-	exit 77
-fi
-if ! INITRD=$(scripts/make-initramfs.sh build/initramfs-live.cpio.gz \
-	tests/user/live-guest.sh 2>"$WORK/initrd.err"); then
-	echo "skip: cannot build the initramfs from Debian's busybox-static:"
-	sed 's/^/  /' "$WORK/initrd.err"
-	exit 77
-fi
+require_debian build/initramfs-live.cpio.gz tests/user/live-guest.sh
 
 echo "hello from the host's stdin" >"$WORK/stdin"
 XENLET_STDIN=$WORK/stdin run_xenlet "debian-live" "$KERNEL" --trap-path host --stats \

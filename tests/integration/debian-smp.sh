@@ -11,17 +11,7 @@
 require_launcher
 RUN_TIMEOUT=${XENLET_KERNEL_TIMEOUT:-900}
 
-if ! KERNEL=$(scripts/fetch-kernel.sh 2>"$WORK/fetch.err"); then
-	echo "skip: cannot fetch Debian's kernel from the package archive:"
-	sed 's/^/  /' "$WORK/fetch.err"
-	exit 77
-fi
-if ! INITRD=$(scripts/make-initramfs.sh build/initramfs-smp.cpio.gz \
-	tests/user/smp-guest.sh 2>"$WORK/initrd.err"); then
-	echo "skip: cannot build the initramfs from Debian's busybox-static:"
-	sed 's/^/  /' "$WORK/initrd.err"
-	exit 77
-fi
+require_debian build/initramfs-smp.cpio.gz tests/user/smp-guest.sh
 
 for n in 2 4; do
 	run_xenlet "debian-smp-$n" "$KERNEL" --trap-path host --vcpus "$n" --stats \

@@ -13,17 +13,7 @@ if ! command -v script >/dev/null; then
 	echo "skip: script(1) (util-linux) is not installed"
 	exit 77
 fi
-if ! KERNEL=$(scripts/fetch-kernel.sh 2>"$WORK/fetch.err"); then
-	echo "skip: cannot fetch Debian's kernel from the package archive:"
-	sed 's/^/  /' "$WORK/fetch.err"
-	exit 77
-fi
-if ! INITRD=$(scripts/make-initramfs.sh build/initramfs-shell.cpio.gz \
-	scripts/initramfs-shell.sh 2>"$WORK/initrd.err"); then
-	echo "skip: cannot build the initramfs from Debian's busybox-static:"
-	sed 's/^/  /' "$WORK/initrd.err"
-	exit 77
-fi
+require_debian build/initramfs-shell.cpio.gz scripts/initramfs-shell.sh
 
 RUN=demo-shell OUT=$WORK/demo.out ERR=$WORK/demo.err
 : >"$ERR"

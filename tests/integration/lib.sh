@@ -4,6 +4,10 @@
 #
 #   require_launcher                  exit 77 (with the reason) without
 #                                     /dev/kvm; fail if ./xenlet is missing
+#   require_debian [OUT PROGRAM]      sets KERNEL (Debian's, fetched) and
+#                                     INITRD (scripts/make-initramfs.sh's,
+#                                     with PROGRAM into OUT if given); exit
+#                                     77 with the reason if either fails
 #   run_xenlet NAME ARGS...           `xenlet run ARGS` under a timeout,
 #                                     stdin from $XENLET_STDIN (default
 #                                     /dev/null: the guest's console input);
@@ -36,6 +40,19 @@ require_launcher() {
 	if [ ! -x "$XENLET" ]; then
 		echo "FAIL: $XENLET is not built (run make)"
 		exit 1
+	fi
+}
+
+require_debian() {
+	if ! KERNEL=$(scripts/fetch-kernel.sh 2>"$WORK/fetch.err"); then
+		echo "skip: cannot fetch Debian's kernel from the package archive:"
+		sed 's/^/  /' "$WORK/fetch.err"
+		exit 77
+	fi
+	if ! INITRD=$(scripts/make-initramfs.sh "$@" 2>"$WORK/initrd.err"); then
+		echo "skip: cannot build the initramfs from Debian's busybox-static:"
+		sed 's/^/  /' "$WORK/initrd.err"
+		exit 77
 	fi
 }
 

@@ -12,16 +12,7 @@
 require_launcher
 RUN_TIMEOUT=${XENLET_KERNEL_TIMEOUT:-1200}
 
-if ! KERNEL=$(scripts/fetch-kernel.sh 2>"$WORK/fetch.err"); then
-	echo "skip: cannot fetch Debian's kernel from the package archive:"
-	sed 's/^/  /' "$WORK/fetch.err"
-	exit 77
-fi
-if ! INITRD=$(scripts/make-initramfs.sh 2>"$WORK/initrd.err"); then
-	echo "skip: cannot build the initramfs from Debian's busybox-static:"
-	sed 's/^/  /' "$WORK/initrd.err"
-	exit 77
-fi
+require_debian
 
 stat_of() { # KEY: value of `xenlet-stats: KEY N` in the last run, or 0
 	sed -n "s/^xenlet-stats: $1 \([0-9]*\)$/\1/p" "$ERR" | head -1 | grep . || echo 0

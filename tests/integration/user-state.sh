@@ -17,17 +17,7 @@ RUN_TIMEOUT=${XENLET_KERNEL_TIMEOUT:-1200}
 PROGRAM=build/tests/user/user-state
 [ -x "$PROGRAM" ] || { echo "FAIL: $PROGRAM is not built (run make)"; exit 1; }
 
-if ! KERNEL=$(scripts/fetch-kernel.sh 2>"$WORK/fetch.err"); then
-	echo "skip: cannot fetch Debian's kernel from the package archive:"
-	sed 's/^/  /' "$WORK/fetch.err"
-	exit 77
-fi
-if ! INITRD=$(scripts/make-initramfs.sh build/initramfs-user-state.cpio.gz \
-	"$PROGRAM" 2>"$WORK/initrd.err"); then
-	echo "skip: cannot build the initramfs from Debian's busybox-static:"
-	sed 's/^/  /' "$WORK/initrd.err"
-	exit 77
-fi
+require_debian build/initramfs-user-state.cpio.gz "$PROGRAM"
 
 run_xenlet "debian-user-state" "$KERNEL" --trap-path host \
 	--ramdisk "$INITRD" --cmdline "console=hvc0 earlyprintk=xen"
