@@ -152,12 +152,13 @@ void shim_write_trampoline(const struct shim_setup *s, int host_path)
 		t[0] = 0xe6; /* out %al, $SHIM_PORT_HYPERCALL: exits at CPL3 */
 		t[1] = SHIM_PORT_HYPERCALL;
 	}
-	uint8_t bit = 1u << (SHIM_PORT_HYPERCALL % 8);
+	/* Every vCPU's TSS I/O bitmap: each port denied to CPL3 but the
+	 * hypercall port in the host path.  Written here only, before any
+	 * vCPU runs and at READY, before any but vCPU 0 has started. */
 	for (unsigned v = 0; v < s->nr_vcpus; v++) {
 		uint8_t *iomap = s->region + shim_off_tss(v) + SHIM_TSS_IOMAP;
+		memset(iomap, 0xff, SHIM_TSS_IOMAP_BYTES);
 		if (host_path)
-			iomap[SHIM_PORT_HYPERCALL / 8] &= (uint8_t)~bit;
-		else
-			iomap[SHIM_PORT_HYPERCALL / 8] |= bit;
+			iomap[SHIM_PORT_HYPERCALL / 8] &= (uint8_t)~(1u << (SHIM_PORT_HYPERCALL % 8));
 	}
 }

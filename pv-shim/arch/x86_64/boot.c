@@ -47,14 +47,10 @@ static void setup_gdt_tss(unsigned vcpu)
 	tss[2] = (uint32_t)(rsp0 >> 32);
 	tss[9] = (uint32_t)ist1;         /* ist1 */
 	tss[10] = (uint32_t)(ist1 >> 32);
+	/* The I/O bitmap's bytes are the launcher's (shim_write_trampoline):
+	 * every port denied to CPL3 but, in the host trap path, the
+	 * trampoline's. */
 	tss[25] = (uint32_t)SHIM_TSS_IOMAP << 16;
-	uint8_t *iomap = (uint8_t *)tss + SHIM_TSS_IOMAP;
-	for (unsigned i = 0; i < SHIM_TSS_IOMAP_BYTES; i++)
-		iomap[i] = 0xff;         /* every port denied to CPL3 ... */
-	/* ... but the trampoline's, once vCPU 0's READY chose the host trap
-	 * path (shim_write_trampoline opened it in the TSSs set up by then). */
-	if (shim_host_path)
-		iomap[SHIM_PORT_HYPERCALL / 8] &= (uint8_t)~(1u << (SHIM_PORT_HYPERCALL % 8));
 
 	struct descriptor_pointer p = { GDT_ENTRIES * 8 - 1, SHIM_VA(shim_off_gdt(vcpu)) };
 	load_gdt(&p);
