@@ -8,6 +8,8 @@ gcc make binutils pkg-config
 check libsubunit-dev
 libxen-dev linux-libc-dev
 liblzma-dev zlib1g-dev libzstd-dev liblz4-dev
+liburing-dev libnbd-dev
+qemu-utils e2fsprogs
 clang libclang-rt-14-dev
 xenstore-utils
 xz-utils

@@ -73,9 +73,15 @@ void mm_load_cr3(struct core *c, uint64_t cr3)
 	flushed(c, 1ULL << c->vcpu);
 }
 
+/* The caller's own bit in a vCPU mask: none for dom0. */
+static uint64_t self_bit(struct core *c)
+{
+	return c->dom0 ? 0 : 1ULL << c->vcpu;
+}
+
 void mm_flush_tlb_mask(struct core *c, uint64_t mask)
 {
-	uint64_t self = 1ULL << c->vcpu;
+	uint64_t self = self_bit(c);
 	mask &= running_vcpus(c);
 	if (mask & self)
 		platform_flush_tlb(c);
@@ -87,7 +93,7 @@ void mm_flush_tlb_mask(struct core *c, uint64_t mask)
 /* The other vCPUs get a whole flush: more than asked, never less. */
 void mm_invlpg_mask(struct core *c, uint64_t va, uint64_t mask)
 {
-	uint64_t self = 1ULL << c->vcpu;
+	uint64_t self = self_bit(c);
 	mask &= running_vcpus(c);
 	if (mask & self)
 		platform_invlpg(c, va);
