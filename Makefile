@@ -58,8 +58,8 @@ $(BUILD)/san/%.o: %.c
 
 include pv-shim/module.mk
 include xenstore/module.mk
-include emu/module.mk
 include backends/module.mk
+include emu/module.mk
 include tests/module.mk
 
 .PHONY: all check unit-check fuzz-check integration-check bench fuzz demo clean

@@ -3,6 +3,9 @@
 # XZ payload; "cloud": the cloud flavour, LZ4 payload) at
 # kernels/vmlinuz-<version>-amd64 (…-cloud-amd64) with a stable symlink
 # kernels/vmlinuz-amd64 (vmlinuz-cloud-amd64), and prints its path.
+# Beside it, kernels/modules-<version>/ keeps the few modules the tests
+# load from an initramfs (MODULES below: the PV block and network
+# frontends, ext4 and what ext4 needs), as the package ships them.
 # Uses apt only (apt-get download + dpkg-deb -x); nothing is installed.
 # Does nothing but print the path when the kernel is already there.
 set -eu
@@ -26,7 +29,12 @@ fi
 release=${pkg#linux-image-}
 target=kernels/vmlinuz-$release
 
-if [ ! -s "$target" ]; then
+# Paths under lib/modules/<version>/kernel/.
+MODULES="drivers/block/xen-blkfront.ko drivers/net/xen-netfront.ko
+lib/crc16.ko fs/mbcache.ko fs/jbd2/jbd2.ko crypto/crc32c_generic.ko fs/ext4/ext4.ko"
+moddir=kernels/modules-$release
+
+if [ ! -s "$target" ] || [ ! -d "$moddir" ]; then
 	tmp=$(mktemp -d)
 	# apt downloads as the _apt user when it can; let it write here.
 	if [ "$(id -u)" = 0 ] && id _apt >/dev/null 2>&1; then
@@ -42,6 +50,15 @@ if [ ! -s "$target" ]; then
 	fi
 	cp "$tmp/root/boot/vmlinuz-$release" "$target.part"
 	mv "$target.part" "$target"
+	rm -rf "$moddir.part"
+	mkdir -p "$moddir.part"
+	for m in $MODULES; do
+		if [ -f "$tmp/root/lib/modules/$release/kernel/$m" ]; then
+			cp "$tmp/root/lib/modules/$release/kernel/$m" "$moddir.part/"
+		fi
+	done
+	rm -rf "$moddir"
+	mv "$moddir.part" "$moddir"
 fi
 ln -sfn "vmlinuz-$release" "kernels/$link"
 echo "$PWD/$target"

@@ -34,3 +34,10 @@ $(HOSTILE_SHIM_TEST): $(BUILD)/san/tests/unit/test_hostile_shim.o $(CORE_SAN_OBJ
 	@mkdir -p $(@D)
 	$(CC) -fsanitize=address,undefined $^ -o $@ $(CHECK_LIBS)
 UNIT_TESTS += $(HOSTILE_SHIM_TEST)
+
+# blkback's disk names (xl's vdev numbering) and --disk's value.
+$(BUILD)/tests/unit/test_vdev: $(BUILD)/san/tests/unit/test_vdev.o $(BUILD)/san/backends/blk/vdev.o \
+		$(BUILD)/san/backends/blk/disk_spec.o
+	@mkdir -p $(@D)
+	$(CC) -fsanitize=address,undefined $^ -o $@ $(CHECK_LIBS)
+UNIT_TESTS += $(BUILD)/tests/unit/test_vdev
