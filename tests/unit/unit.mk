@@ -41,3 +41,10 @@ $(BUILD)/tests/unit/test_vdev: $(BUILD)/san/tests/unit/test_vdev.o $(BUILD)/san/
 	@mkdir -p $(@D)
 	$(CC) -fsanitize=address,undefined $^ -o $@ $(CHECK_LIBS)
 UNIT_TESTS += $(BUILD)/tests/unit/test_vdev
+
+# The backends' shared rings, against io/ring.h's frontend macros.
+$(BUILD)/tests/unit/test_shared_ring: $(BUILD)/san/tests/unit/test_shared_ring.o \
+		$(BUILD)/san/backends/shared_ring.o
+	@mkdir -p $(@D)
+	$(CC) -fsanitize=address,undefined $^ -o $@ $(CHECK_LIBS)
+UNIT_TESTS += $(BUILD)/tests/unit/test_shared_ring
