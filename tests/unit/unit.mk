@@ -11,6 +11,7 @@ CORE_UNIT_TESTS += $(BUILD)/tests/unit/test_evtchn $(BUILD)/tests/unit/test_time
 CORE_UNIT_TESTS += $(BUILD)/tests/unit/test_evtchn_fifo
 CORE_UNIT_TESTS += $(BUILD)/tests/unit/test_mm_ptwr
 CORE_UNIT_TESTS += $(BUILD)/tests/unit/test_smp
+CORE_UNIT_TESTS += $(BUILD)/tests/unit/test_grant
 
 $(CORE_UNIT_TESTS): $(BUILD)/tests/unit/%: $(BUILD)/san/tests/unit/%.o $(CORE_TEST_OBJS)
 	@mkdir -p $(@D)
