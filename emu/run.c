@@ -224,6 +224,7 @@ static int setup(struct domain *d, const struct xen_image *img,
 	v0->launched = 1;
 	if (vcpu_clock_start(d, err, errlen) || vcpu_events_start(v0, err, errlen))
 		return -1;
+	dom0_core_init(d, XENLET_GUEST_DOMID); /* the backends' handle */
 
 	const struct domain_layout *l = &br.layout;
 	struct dom0_xenstore_config xc = {
@@ -245,6 +246,9 @@ static void teardown(struct domain *d)
 {
 	console_input_stop(d); /* before guest RAM goes: it writes the ring */
 	dom0_xenstore_stop(&d->xenstore);
+	/* After the backends have stopped, before guest RAM goes: what they
+	 * bound is unbound, and none may hold a grant any more. */
+	dom0_core_destroy(d);
 	vcpu_events_stop(&d->vcpu[0]);
 	for (unsigned n = 0; n < SHIM_MAX_VCPUS; n++) {
 		kvm_vcpu_destroy(&d->vcpu[n].kvm);

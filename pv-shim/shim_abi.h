@@ -14,6 +14,8 @@
  *   0x101000   4 KiB    syscall trampoline (LSTAR)     RX, user
  *   0x102000   4 KiB    shared_info                    RW, supervisor
  *   0x103000   4 KiB    IDT (one for every vCPU)       RW, supervisor
+ *   0x104000   4 KiB    SMP: the guest trap path's     RW, supervisor
+ *                       domain lock, shootdown counts
  *   0x110000   512 KiB  core state                     RW, supervisor
  *   0x190000   128 KiB  grant table: 32 shared frames  RW, supervisor; the
  *                       (Xen's gnttab shared frames)   guest maps those set
@@ -79,6 +81,7 @@
 #define SHIM_OFF_TRAMPOLINE 0x101000ULL
 #define SHIM_OFF_SHARED     0x102000ULL
 #define SHIM_OFF_IDT        0x103000ULL
+#define SHIM_OFF_SMP        0x104000ULL
 #define SHIM_OFF_CORE       0x110000ULL
 #define SHIM_CORE_SIZE      0x80000ULL
 /*
@@ -301,6 +304,21 @@ struct shim_cpu_ops {
 
 #define SHIM_CPU_OPS_MAX \
 	((SHIM_CPU_OPS_SIZE - sizeof(struct shim_cpu_ops)) / sizeof(struct shim_cpu_op))
+
+/*
+ * The guest trap path's domain lock and TLB shootdown counts
+ * (pv-shim/arch/x86_64/smp.c), at SHIM_OFF_SMP rather than in the shim's
+ * bss so that the launcher reaches them at a fixed place too: dom0's
+ * backends take the same lock and ask the same flushes from their own
+ * threads (emu/dom0_core.c).  Only ever changed with atomics.
+ */
+struct shim_smp {
+	uint32_t domain_lock;                /* 1 while someone holds it */
+	uint32_t pad;
+	uint32_t flush_req[SHIM_MAX_VCPUS];  /* flushes asked of vCPU n */
+	uint32_t flush_done[SHIM_MAX_VCPUS]; /* the last request it served */
+};
+_Static_assert(sizeof(struct shim_smp) <= 0x1000, "struct shim_smp fits its page");
 
 /* Offset in the trampoline page of the `ud2` that leads to the detour. */
 #define SHIM_TRAMPOLINE_DETOUR 2

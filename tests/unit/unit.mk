@@ -49,3 +49,14 @@ $(BUILD)/tests/unit/test_shared_ring: $(BUILD)/san/tests/unit/test_shared_ring.o
 	@mkdir -p $(@D)
 	$(CC) -fsanitize=address,undefined $^ -o $@ $(CHECK_LIBS)
 UNIT_TESTS += $(BUILD)/tests/unit/test_shared_ring
+
+# dom0's handle on the core, on a fake domain: the launcher's own objects
+# (all but main() and run.c, which would build a real one) with vCPU
+# threads of the test's.
+DOM0_CORE_TEST_OBJS := $(filter-out $(BUILD)/san/emu/main.o $(BUILD)/san/emu/run.o, \
+	$(LAUNCHER_SAN_OBJS)) $(BUILD)/san/tests/unit/fake_guest.o
+$(BUILD)/tests/unit/test_dom0_core: $(BUILD)/san/tests/unit/test_dom0_core.o $(DOM0_CORE_TEST_OBJS)
+	@mkdir -p $(@D)
+	$(CC) -fsanitize=address,undefined $^ -o $@ $(LOADER_LIBS) $(BACKENDS_LIBS) \
+		$(CHECK_LIBS) -pthread
+UNIT_TESTS += $(BUILD)/tests/unit/test_dom0_core
