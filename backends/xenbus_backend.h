@@ -53,7 +53,10 @@
  * at a time, so a device type needs no lock of its own for its state. The
  * helpers below are for those calls only. xenbus_backends_* and
  * xenbus_device_add/remove may be called from any thread but a device
- * thread (so not from an op or a handler).
+ * thread (so not from an op or a handler); adds and removes of one bus
+ * take turns (probe runs in its add's turn). The xenstore daemon and the
+ * backend_domain must outlive the bus: at domain end, destroy the bus
+ * first, so devices release what they hold while the domain exists.
  *
  * Errors: negative errnos throughout, as backend_host.h.
  */

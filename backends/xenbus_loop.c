@@ -76,8 +76,10 @@ int xenbus_loop_init(struct xenbus_device *dev)
 	dev->stop = (struct xenbus_slot){ .kind = SLOT_STOP };
 	dev->watch_slot = (struct xenbus_slot){ .kind = SLOT_WATCH };
 	dev->stop.fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (dev->stop.fd < 0)
+		return -errno;
 	dev->watch_slot.fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (dev->stop.fd < 0 || dev->watch_slot.fd < 0)
+	if (dev->watch_slot.fd < 0)
 		return -errno;
 	int err = watch_slot(dev, &dev->stop);
 

@@ -154,7 +154,8 @@ static void report(struct xenbus_device *dev, int err, const char *fmt,
 		   va_list ap)
 {
 	char msg[ERROR_MAX], path[NODE_PATH_MAX];
-	int n = snprintf(msg, sizeof(msg), "%d ", err < 0 ? -err : err);
+	long code = err < 0 ? -(long)err : err; /* Linux prints -err */
+	int n = snprintf(msg, sizeof(msg), "%ld ", code);
 
 	vsnprintf(msg + n, sizeof(msg) - (size_t)n, fmt, ap);
 	node_path(path, dev->error_dir, "error");
