@@ -41,3 +41,19 @@ $(SHIM_FUZZ): $(SHIM_FUZZ_OBJS)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^
 
 FUZZERS += $(SHIM_FUZZ)
+
+# ---- fuzz-xenbus-parse: the xenbus backend framework's reading of
+# frontend-written values (and the state machine's answer to any state).
+XENBUS_FUZZ := $(BUILD)/tests/fuzz/fuzz-xenbus-parse
+XENBUS_FUZZ_OBJS := $(patsubst %.c,$(BUILD)/xenbus-fuzz/%.o, \
+	backends/xenbus_parse.c backends/xenbus_step.c tests/fuzz/fuzz_xenbus_parse.c)
+
+$(XENBUS_FUZZ_OBJS): $(BUILD)/xenbus-fuzz/%.o: %.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
+
+$(XENBUS_FUZZ): $(XENBUS_FUZZ_OBJS)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^
+
+FUZZERS += $(XENBUS_FUZZ)

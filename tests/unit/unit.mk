@@ -60,3 +60,14 @@ $(BUILD)/tests/unit/test_dom0_core: $(BUILD)/san/tests/unit/test_dom0_core.o $(D
 	$(CC) -fsanitize=address,undefined $^ -o $@ $(LOADER_LIBS) $(BACKENDS_LIBS) \
 		$(CHECK_LIBS) -pthread
 UNIT_TESTS += $(BUILD)/tests/unit/test_dom0_core
+
+# The xenbus backend framework against the running xenstore daemon, a
+# frontend on domain 1's ring and a test double of backend_host.h.
+XENBUS_TEST := $(BUILD)/tests/unit/test_xenbus_backend
+$(XENBUS_TEST): $(BUILD)/san/tests/unit/test_xenbus_backend.o \
+		$(BUILD)/san/tests/unit/fake_backend_host.o \
+		$(BUILD)/san/tests/unit/fake_xs_guest.o \
+		$(XENBUS_SRCS:%.c=$(BUILD)/san/%.o) $(XSD_SAN_OBJS) $(XS_STORE_SAN_OBJS)
+	@mkdir -p $(@D)
+	$(CC) -fsanitize=address,undefined $^ -o $@ $(CHECK_LIBS) -pthread
+UNIT_TESTS += $(XENBUS_TEST)
