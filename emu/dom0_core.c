@@ -80,9 +80,10 @@ int dom0_core_lock(struct backend_domain *bd)
 
 void dom0_core_unlock(struct backend_domain *bd)
 {
+	int failed = bd->plat.failed; /* written only under the lock */
 	held_here = NULL;
 	release(bd);
-	if (bd->plat.failed)
+	if (failed)
 		domain_stop(bd->d, XENLET_EXIT_INTERNAL);
 }
 
