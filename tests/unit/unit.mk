@@ -53,7 +53,7 @@ UNIT_TESTS += $(BUILD)/tests/unit/test_shared_ring
 # (all but main() and run.c, which would build a real one) with vCPU
 # threads of the test's.
 DOM0_CORE_TEST_OBJS := $(filter-out $(BUILD)/san/emu/main.o $(BUILD)/san/emu/run.o, \
-	$(LAUNCHER_SAN_OBJS)) $(BUILD)/san/tests/unit/fake_guest.o
+	$(LAUNCHER_SAN_OBJS)) $(BUILD)/san/tests/unit/fake_guest.o $(BUILD)/san/tests/unit/fake_domain.o
 $(BUILD)/tests/unit/test_dom0_core: $(BUILD)/san/tests/unit/test_dom0_core.o $(DOM0_CORE_TEST_OBJS)
 	@mkdir -p $(@D)
 	$(CC) -fsanitize=address,undefined $^ -o $@ $(LOADER_LIBS) $(BACKENDS_LIBS) \
