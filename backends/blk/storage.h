@@ -36,7 +36,7 @@
 
 /* storage_open flags */
 #define STORAGE_READ_ONLY 1u
-#define STORAGE_DIRECT 2u /* files and block devices: O_DIRECT */
+#define STORAGE_DIRECT 2u /* files and block devices: O_DIRECT (NBD: no meaning) */
 
 /* Requests a storage holds at once (queued, in flight or reaped-not-yet-
  * delivered); past it, submissions answer -EAGAIN. */
@@ -105,8 +105,10 @@ void storage_submit(struct storage *s);
 /*
  * Delivers finished requests: done(opaque, cookie, result) once each,
  * result the bytes transferred (read, write: all of them) or 0 (flush,
- * discard), or -errno (-EIO when the disk failed or went away).  done may
- * queue and submit new requests.  Returns how many were delivered.
+ * discard), or -errno: the system call's or the server's error, -EIO when
+ * an image file ended before its size at open, -ENOTCONN once an NBD
+ * server is gone.  done may queue and submit new requests.  Returns how
+ * many were delivered.
  */
 typedef void storage_done_fn(void *opaque, void *cookie, int64_t result);
 unsigned storage_reap(struct storage *s, storage_done_fn *done, void *opaque);

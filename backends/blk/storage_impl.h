@@ -20,8 +20,9 @@ enum storage_op { STORAGE_OP_READ, STORAGE_OP_WRITE, STORAGE_OP_FLUSH, STORAGE_O
 
 /* iovec entries kept in the slot itself; longer lists are allocated. */
 #define STORAGE_IOV_INLINE 16
-/* Read and write: one slice of this engine-visible maximum per system
- * call or io_uring request, as the kernel takes no more (UIO_MAXIOV). */
+/* Read and write: at most this many iovec entries per system call or
+ * io_uring entry, as the kernel takes no more (UIO_MAXIOV); a longer
+ * request goes in several, one after the other. */
 #define STORAGE_IOV_PER_CALL 1024u
 /* The file engines' max_transfer: no kernel limit binds them (they loop
  * over short transfers), so this only bounds what a caller may ask. */

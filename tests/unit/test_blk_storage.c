@@ -33,15 +33,16 @@
 
 static const char *const engines[] = { "io_uring", "threads" };
 
-static char dir[256];
+static char root[256];  /* all tests' directories; main() sweeps it */
+static char dir[300];   /* this test's */
 static char err[256];
-static char image[300];
+static char image[400];
 
-/* ---- Fixture: a temporary directory (on the disk, not tmpfs: O_DIRECT) */
+/* ---- Fixture: a directory per test, on the disk (not tmpfs: O_DIRECT) */
 
 static void setup(void)
 {
-	snprintf(dir, sizeof(dir), "/var/tmp/xenlet-blk-XXXXXX");
+	snprintf(dir, sizeof(dir), "%s/t-XXXXXX", root);
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	snprintf(image, sizeof(image), "%s/disk.img", dir);
 	unsetenv("XENLET_STORAGE_ENGINE");
@@ -49,10 +50,29 @@ static void setup(void)
 
 static void teardown(void)
 {
-	char cmd[300];
+	char cmd[400];
 
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	ck_assert_int_eq(system(cmd), 0);
+}
+
+/* A failed test's child exits at once, teardown unrun: what it left
+ * (a qemu-nbd, a loop device, files) is cleared here, in the parent. */
+static void sweep(void)
+{
+	char cmd[1024];
+
+	snprintf(cmd, sizeof(cmd),
+		 "for d in '%s'/t-*; do"
+		 "  [ -f \"$d/nbd.pid\" ] && kill -9 \"$(cat \"$d/nbd.pid\")\" 2>/dev/null;"
+		 "  for f in \"$d\"/*.img; do"
+		 "    [ -f \"$f\" ] || continue;"
+		 "    for l in $(losetup -n -O NAME -j \"$f\" 2>/dev/null); do losetup -d \"$l\"; done;"
+		 "  done;"
+		 "done; rm -rf '%s'",
+		 root, root);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not clear %s\n", root);
 }
 
 static void use_engine(int i)
@@ -779,7 +799,7 @@ END_TEST
 /* Attaches a loop device (root only); false, having said why, if not. */
 static bool loop_attach(const char *file, unsigned sector_size, char *dev, size_t devlen)
 {
-	char cmd[512];
+	char cmd[640];
 	FILE *p;
 
 	snprintf(cmd, sizeof(cmd), "losetup --find --show --sector-size %u '%s' 2>&1", sector_size,
@@ -798,7 +818,7 @@ static bool loop_attach(const char *file, unsigned sector_size, char *dev, size_
 
 static void loop_detach(const char *dev)
 {
-	char cmd[300];
+	char cmd[400];
 
 	snprintf(cmd, sizeof(cmd), "losetup -d '%s'", dev);
 	ck_assert_int_eq(system(cmd), 0);
@@ -866,13 +886,13 @@ END_TEST
 
 /* ---- NBD: qcow2 images served by qemu-nbd ----------------------------------- */
 
-static char socket_path[300], pid_path[300], uri[400];
+static char socket_path[420], pid_path[420], uri[500];
 
 /* Serves a new qcow2 image of `size` (extra: more qemu-nbd options);
  * false, having said why, if qemu-nbd or qemu-img is missing. */
 static bool serve_qcow2(uint64_t size, const char *extra)
 {
-	char cmd[1200];
+	char cmd[2048];
 
 	if (system("command -v qemu-nbd >/dev/null && command -v qemu-img >/dev/null") != 0) {
 		printf("skip: qemu-nbd or qemu-img not installed (Debian: qemu-utils)\n");
@@ -1041,6 +1061,31 @@ START_TEST(nbd_server_killed)
 }
 END_TEST
 
+/* Closing with commands in flight abandons them: no callback, no leak of
+ * their buffers, and the server sees a clean disconnect or none. */
+START_TEST(nbd_close_with_commands_in_flight)
+{
+	enum { N = 32 };
+	static uint8_t buf[N][65536];
+	struct storage *s;
+
+	if (!serve_qcow2(8 * MiB, ""))
+		return;
+	s = open_ok(uri, 0);
+	for (uintptr_t i = 0; i < N; i++) {
+		struct iovec v = { buf[i], sizeof(buf[i]) };
+
+		ck_assert_int_eq(i % 2 ? storage_write(s, i * 65536, &v, 1, NULL)
+				       : storage_read(s, i * 65536, &v, 1, NULL),
+				 0);
+	}
+	ck_assert_int_eq(storage_flush(s, NULL), 0);
+	storage_submit(s);
+	storage_close(s);
+	stop_server();
+}
+END_TEST
+
 START_TEST(nbd_unreachable)
 {
 	snprintf(uri, sizeof(uri), "nbd+unix:///?socket=%s/none.sock", dir);
@@ -1090,6 +1135,7 @@ static Suite *storage_suite(void)
 	tcase_add_test(nbd, nbd_flush_after_writes);
 	tcase_add_test(nbd, nbd_read_only_server);
 	tcase_add_test(nbd, nbd_server_killed);
+	tcase_add_test(nbd, nbd_close_with_commands_in_flight);
 	tcase_add_test(nbd, nbd_unreachable);
 	suite_add_tcase(s, nbd);
 	return s;
@@ -1097,5 +1143,14 @@ static Suite *storage_suite(void)
 
 int main(void)
 {
-	return check_run(storage_suite());
+	int rc;
+
+	snprintf(root, sizeof(root), "/var/tmp/xenlet-blk-XXXXXX");
+	if (!mkdtemp(root)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	rc = check_run(storage_suite());
+	sweep();
+	return rc;
 }
