@@ -47,7 +47,7 @@ if ! build/tests/user/disk-bench "$img" 1 0 >/dev/null; then
 fi
 
 stat_of() { sed -n "s/^xenlet-stats: $2 \([0-9]*\).*/\1/p" "$work/$1.err" | head -1; }
-disk_stat() { sed -n "s/^xenlet-stats: disk xvda: .* $2 \([0-9]*\).*/\1/p" "$work/$1.err" | head -1; }
+disk_stat() { sed -n "s/^xenlet-stats: disk xvda:.* $2 \([0-9]*\).*/\1/p" "$work/$1.err" | head -1; }
 fig() { sed -n "s/^disk-bench: $2 \([0-9.]*\).*/\1/p" "$work/$1.out" | head -1; }
 
 guest() { # NAME CMDLINE-EXTRA
