@@ -33,12 +33,14 @@ static bool added(struct xenbus_backends *bus, const char *type,
 }
 
 /* After the thread (if any) was asked to stop: everything undone in the
- * reverse order of xenbus_device_add. */
+ * reverse order of xenbus_device_add. Once the thread is gone nothing
+ * else touches dev; the watch goes before the eventfd it writes. */
 static void device_free(struct xenbus_device *dev)
 {
-	xenbus_loop_fini(dev);
+	xenbus_loop_join(dev);
 	if (dev->watch)
 		xs_daemon_unwatch_dom0(dev->bus->xs, dev->watch);
+	xenbus_loop_fini(dev);
 	xenbus_nodes_remove(dev);
 	if (dev->probed && dev->ops->free)
 		dev->ops->free(dev);

@@ -106,8 +106,11 @@ void xenbus_loop_watch_fired(void *opaque, const char *path,
 int xenbus_loop_start(struct xenbus_device *dev);
 /* Asks the thread to return (it disconnects a connected device). */
 void xenbus_loop_stop(struct xenbus_device *dev);
-/* Waits for it, then unbinds the event channels still bound and closes
- * what the loop opened. */
+/* Waits for it to return (nothing if it never started). */
+void xenbus_loop_join(struct xenbus_device *dev);
+/* After the join and the unwatch (whose callback writes the watch's
+ * eventfd): unbinds the event channels still bound and closes what the
+ * loop opened. */
 void xenbus_loop_fini(struct xenbus_device *dev);
 
 #endif

@@ -204,7 +204,7 @@ void xenbus_remove_fd(struct xenbus_device *dev, int fd)
 
 /* ---- The state machine's steps ------------------------------------------ */
 
-static void disconnect(struct xenbus_device *dev)
+static void disconnect_device(struct xenbus_device *dev)
 {
 	if (dev->connected) {
 		dev->ops->disconnect(dev);
@@ -213,10 +213,10 @@ static void disconnect(struct xenbus_device *dev)
 	unbind_evtchns(dev);
 }
 
-static void connect(struct xenbus_device *dev)
+static void connect_device(struct xenbus_device *dev)
 {
 	/* Still connected after a fatal error: start from scratch. */
-	disconnect(dev);
+	disconnect_device(dev);
 	unsigned int reports = dev->fatal_reports;
 	int err = dev->ops->connect(dev);
 
@@ -235,7 +235,7 @@ static void connect(struct xenbus_device *dev)
  * directories. The thread returns after this batch. */
 static void end_device(struct xenbus_device *dev)
 {
-	disconnect(dev);
+	disconnect_device(dev);
 	xenbus_switch_state(dev, XenbusStateClosed);
 	xs_daemon_unwatch_dom0(dev->bus->xs, dev->watch);
 	dev->watch = NULL;
@@ -261,14 +261,14 @@ static void frontend_changed(struct xenbus_device *dev)
 		xenbus_switch_state(dev, XenbusStateInitWait);
 		break;
 	case XENBUS_STEP_CONNECT:
-		connect(dev);
+		connect_device(dev);
 		break;
 	case XENBUS_STEP_CLOSING:
-		disconnect(dev);
+		disconnect_device(dev);
 		xenbus_switch_state(dev, XenbusStateClosing);
 		break;
 	case XENBUS_STEP_CLOSED:
-		disconnect(dev);
+		disconnect_device(dev);
 		xenbus_switch_state(dev, XenbusStateClosed);
 		if (!xenbus_backend_online(dev))
 			end_device(dev);
@@ -327,7 +327,7 @@ static void *device_thread(void *arg)
 		free_dead(dev);
 	}
 	/* Removed or the domain ends: nothing may stay mapped or bound. */
-	disconnect(dev);
+	disconnect_device(dev);
 	return NULL;
 }
 
@@ -351,12 +351,16 @@ void xenbus_loop_stop(struct xenbus_device *dev)
 	signal_fd(dev->stop.fd);
 }
 
-void xenbus_loop_fini(struct xenbus_device *dev)
+void xenbus_loop_join(struct xenbus_device *dev)
 {
 	if (dev->thread_running) {
 		pthread_join(dev->thread, NULL);
 		dev->thread_running = false;
 	}
+}
+
+void xenbus_loop_fini(struct xenbus_device *dev)
+{
 	/* What a failed add left bound (probe may bind). */
 	unbind_evtchns(dev);
 	while (dev->slots)
