@@ -11,6 +11,15 @@ XENBUS_SRCS := $(addprefix backends/,xenbus_device.c xenbus_loop.c \
 	xenbus_nodes.c xenbus_node_io.c xenbus_parse.c xenbus_step.c)
 BACKENDS_SRCS += $(XENBUS_SRCS)
 
+# ---- The console (backends/console/): the guest's console ring
+# (console_ring.c, pure), its out[] to the launcher's stdout
+# (console_output.c) and its in[] fed from stdin by a thread
+# (console_input.c).  Not a xenbus device: the launcher gives it the
+# ring page and how to signal the port the builder bound to dom0
+# (emu/dom0_console.c).
+BACKENDS_SRCS += $(addprefix backends/console/,console_ring.c console_output.c \
+	console_input.c)
+
 # ---- blkif request checking (backends/blk/blkif_request.c): pure, no
 # I/O.  Link $(BLKIF_REQUEST_OBJS) into programs, the _SAN_ ones into
 # unit tests; the fuzz target builds its own (tests/fuzz/fuzz.mk).

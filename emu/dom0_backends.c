@@ -1,14 +1,12 @@
 /*
  * dom0's side of the guest's event channels to its backends: a send on the
- * console port makes the console daemon read the ring; one on the xenstore
- * port kicks the xenstore daemon.  Ports are the ones the builder put in
- * start_info (run.c); a send on a port a backend bound wakes that
- * backend (dom0_evtchn.c).  The other way, the backends raise the
- * guest's end.
+ * console port makes the console (backends/console/) read out[] and look
+ * for room in in[]; one on the xenstore port kicks the xenstore daemon.
+ * Ports are the ones the builder put in start_info (run.c); a send on a
+ * port a backend bound wakes that backend (dom0_evtchn.c).  The other
+ * way, the backends raise the guest's end.
  */
-#include <stdio.h>
 #include "xenstore/daemon.h"
-#include "emu/console_backend.h"
 #include "emu/domain.h"
 
 /* A backend's event to the guest, as dom0 sends one on its end of the
@@ -38,31 +36,11 @@ void dom0_signal_store_cb(void *opaque)
 	dom0_signal_guest(d, d->store_evtchn);
 }
 
-void dom0_console_signal(struct domain *d)
-{
-	dom0_signal_guest(d, d->console_evtchn);
-}
-
-void dom0_console_drain(struct domain *d)
-{
-	if (!d->console_ring || d->console_ring_bad)
-		return;
-	long n = console_backend_drain(d->console_ring, stdout);
-	if (n > 0)
-		dom0_signal_guest(d, d->console_evtchn); /* room again, as xenconsoled */
-	if (n < 0) {
-		/* xenconsoled gives up on such a ring too; say so once. */
-		d->console_ring_bad = 1;
-		fprintf(stderr, "xenlet: the guest's console ring indexes are "
-			"inconsistent (more than the ring holds): console ignored\n");
-	}
-}
-
 void dom0_notify_backend(struct domain *d, uint32_t port)
 {
 	if (port == d->console_evtchn) {
-		dom0_console_drain(d);
-		console_input_room(d); /* the guest may have read in[] too */
+		console_output_drain(&d->console_out);
+		console_input_room(&d->console_in); /* the guest may have read in[] too */
 	} else if (port == d->store_evtchn) {
 		if (d->xenstore.guest)
 			xs_daemon_kick(d->xenstore.guest);

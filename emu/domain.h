@@ -4,27 +4,18 @@
 
 #include <pthread.h>
 #include <stdio.h>
-#include <termios.h>
 #include <time.h>
 #include "pv-shim/core/core.h"
 #include "emu/config.h"
 #include "emu/dom0_core.h"
 #include "backends/blk/blkback.h"
+#include "backends/console/console_input.h"
+#include "backends/console/console_output.h"
 #include "emu/dom0_xenstore.h"
 #include "emu/kvm_vm.h"
 #include "emu/platform_host.h"
 #include "emu/shim_setup.h"
 #include "emu/stats.h"
-
-/* The console's input thread (console_input.c). */
-struct console_input {
-	pthread_t thread;
-	int running;
-	int stop_fd, room_fd;    /* eventfds: the domain stops; in[] has room */
-	int tty;                 /* stdin is a terminal, in raw mode */
-	struct termios saved_tty;
-	uint32_t prod;           /* our in_prod: never read back from the ring */
-};
 
 /* One vCPU: its KVM vCPU, its thread, and the core as it runs for it. */
 struct vcpu {
@@ -60,12 +51,11 @@ struct domain {
 	struct kvm_vcpu_start vcpu_start; /* vCPU 0's, the others' template */
 	struct launcher_stats stats; /* the domain's: times, calibration, sums */
 	struct dom0_xenstore xenstore;
-	void *console_ring;          /* the guest's xencons_interface page */
-	int console_ring_bad;        /* its indexes were impossible: ignored */
 	uint32_t store_evtchn, console_evtchn; /* ports bound to dom0 */
 	struct backend_domain dom0;  /* the backends' handle (dom0_core.h) */
 	struct xenbus_backends *backends; /* the disks' (dom0_disks.c) */
 	struct blkback_stats disk_stats[XENLET_MAX_DISKS];
+	struct console_output console_out; /* the console (dom0_console.c) */
 	struct console_input console_in;
 	int console_detached;        /* Ctrl-] on the console: stop */
 	/* The end (vcpu_smp.c): set once, by whichever vCPU ends it, with
@@ -96,23 +86,20 @@ int host_trap_port_in(struct vcpu *v);
 int host_trap_frame(struct vcpu *v, uint32_t frame_low);
 void host_trap_calibrate(struct vcpu *v);
 
-/* dom0's backends (dom0_backends.c): the guest sent on port; the console
- * ring read (at each console send and when the domain stops). */
+/* dom0's backends (dom0_backends.c): the guest sent on port. */
 void dom0_notify_backend(struct domain *d, uint32_t port);
 /* dom0 sends on its end of port (a backend's event): raises the guest's
  * end if it is still bound to dom0, and wakes or interrupts its vCPU. */
 void dom0_signal_guest(struct domain *d, uint32_t port);
 void dom0_notify_backend_cb(void *opaque, uint32_t port);
-void dom0_console_drain(struct domain *d);
 void dom0_signal_store_cb(void *opaque); /* the xenstore daemon's notify */
-void dom0_console_signal(struct domain *d); /* an event on the console port */
 
-/* The console's input from xenlet's stdin (console_input.c): start the
- * thread (none when stdin is closed), tell it the guest made room in
- * in[], stop it and restore the terminal (safe to call more than once). */
-int console_input_start(struct domain *d, char *err, size_t errlen);
-void console_input_room(struct domain *d);
-void console_input_stop(struct domain *d);
+/* The domain's console (dom0_console.c) on its ring page: output to
+ * stdout, input from stdin (0, or -1 and a reason in err); the input
+ * stopped and the terminal restored (safe to call more than once, and
+ * without a start). */
+int dom0_console_start(struct domain *d, void *ring, char *err, size_t errlen);
+void dom0_console_stop(struct domain *d);
 
 /* The guest's clock (vcpu_clock.c): the guest TSC and the core's time
  * base, once vCPU 0 exists; a vCPU's SCHEDOP_block sleep; waking it. */

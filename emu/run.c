@@ -158,7 +158,6 @@ static int setup(struct domain *d, const struct xen_image *img,
 	cv0->cr4_guest = guest_cr4_initial(&layout);
 	d->store_evtchn = STORE_EVTCHN;
 	d->console_evtchn = CONSOLE_EVTCHN;
-	d->console_ring = d->ram + (br.layout.console_pfn << PAGE_SHIFT);
 	evtchn_domain_init(&v0->core, XENLET_GUEST_DOMID, STORE_EVTCHN, CONSOLE_EVTCHN,
 			   cfg->evtchn_abi == EVTCHN_ABI_FIFO);
 	grant_domain_init(&v0->core, XENLET_GUEST_DOMID, br.layout.console_pfn,
@@ -240,12 +239,12 @@ static int setup(struct domain *d, const struct xen_image *img,
 	if (dom0_xenstore_start(&d->xenstore, &xc, err, errlen) ||
 	    dom0_disks_start(d, err, errlen))
 		return -1;
-	return console_input_start(d, err, errlen);
+	return dom0_console_start(d, d->ram + (l->console_pfn << PAGE_SHIFT), err, errlen);
 }
 
 static void teardown(struct domain *d)
 {
-	console_input_stop(d); /* before guest RAM goes: it writes the ring */
+	dom0_console_stop(d);   /* before guest RAM goes: it writes the ring */
 	dom0_disks_stop(d);     /* before the store and dom0's handle go */
 	dom0_xenstore_stop(&d->xenstore);
 	/* After the backends have stopped, before guest RAM goes: what they
@@ -282,8 +281,7 @@ int xenlet_run(const struct xenlet_config *cfg)
 {
 	struct domain d = { .cfg = cfg, .ram_fd = -1,
 			    .core_lock = PTHREAD_MUTEX_INITIALIZER,
-			    .stop_lock = PTHREAD_MUTEX_INITIALIZER,
-			    .console_in = { .stop_fd = -1, .room_fd = -1 } };
+			    .stop_lock = PTHREAD_MUTEX_INITIALIZER };
 	for (unsigned n = 0; n < SHIM_MAX_VCPUS; n++)
 		d.vcpu[n] = (struct vcpu){ .d = &d, .id = n, .kvm = { .fd = -1 },
 					   .wake_fd = -1 };
@@ -307,7 +305,8 @@ int xenlet_run(const struct xenlet_config *cfg)
 	ramdisk = NULL;
 	xen_image_free(&img); /* copied into guest RAM */
 	status = run_vcpus(&d);
-	dom0_console_drain(&d); /* what a dying guest wrote without a send */
+	/* What a dying guest wrote without a send. */
+	console_output_drain(&d.console_out);
 	dom0_disks_stop(&d);    /* their counts are final after it */
 	d.stats.end_ns = stats_now_ns();
 	if (cfg->stats) {

@@ -28,10 +28,10 @@ FUZZERS += $(CORE_FUZZ)
 SHIM_FUZZ := $(BUILD)/tests/fuzz/fuzz-hostile-shim
 SHIM_FUZZ_OBJS := $(patsubst %.c,$(BUILD)/core-fuzz/%.o, \
 	$(CORE_SRCS) emu/platform_host.c emu/host_trap.c emu/stats.c \
-	emu/stop_report.c emu/console_backend.c tests/fuzz/fuzz_hostile_shim.c)
+	emu/stop_report.c backends/console/console_ring.c tests/fuzz/fuzz_hostile_shim.c)
 
 $(BUILD)/core-fuzz/emu/host_trap.o $(BUILD)/core-fuzz/emu/stats.o \
-$(BUILD)/core-fuzz/emu/stop_report.o $(BUILD)/core-fuzz/emu/console_backend.o \
+$(BUILD)/core-fuzz/emu/stop_report.o $(BUILD)/core-fuzz/backends/console/console_ring.o \
 $(BUILD)/core-fuzz/tests/fuzz/fuzz_hostile_shim.o: $(BUILD)/core-fuzz/%.o: %.c
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@

@@ -45,7 +45,7 @@
 #include "pv-shim/core/shared_info.h"
 #include "pv-shim/core/sched/vtime.h"
 #include "pv-shim/shim_abi.h"
-#include "emu/console_backend.h"
+#include "backends/console/console_ring.h"
 #include "emu/domain.h"
 #include "emu/stats.h"
 #include "tests/fuzz/fuzz_input.h"
@@ -93,6 +93,7 @@ static struct core_state *good_state; /* the well-formed state inputs XOR */
 static uint8_t *good_ram, *good_shared;
 static uint8_t good_frames[NR_PAGES * SHIM_FRAME_SIZE];
 static struct domain d;
+static void *console_ring; /* the guest's, in its RAM, as dom0_console_start is given */
 static const struct xenlet_config cfg = { .vcpus = 1 };
 static struct launcher_stats lstats;
 static FILE *null;
@@ -163,7 +164,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	d.cfg = &cfg;
 	d.vcpu[0].d = &d;
 	d.vcpu[0].kvm.fd = -1; /* no vCPU: the launcher's KVM calls fail cleanly */
-	d.console_ring = ram + PG_CONSOLE * PAGE;
+	console_ring = ram + PG_CONSOLE * PAGE;
 	d.store_evtchn = STORE_PORT;
 	d.console_evtchn = CONSOLE_PORT;
 	d.vcpu[0].plat = (struct host_platform){
@@ -307,7 +308,7 @@ static enum core_action run_call(const struct call *k, const uint8_t *frame_in)
 		stop_report_shim(&d.vcpu[0]);
 		return CORE_STOP;
 	default: /* K_CONSOLE */
-		console_backend_drain(d.console_ring, null);
+		console_ring_drain(console_ring, null);
 		after_exit(CORE_RESUME);
 		return CORE_RESUME;
 	}

@@ -35,7 +35,6 @@ void fake_domain_init(struct fake_domain *fd, unsigned nr_vcpus, uint64_t nr_pag
 	g->plat.shim_region = d->shim.region; /* shared_info, frame table */
 	pthread_mutex_init(&d->core_lock, NULL);
 	pthread_mutex_init(&d->stop_lock, NULL);
-	d->console_in = (struct console_input){ .stop_fd = -1, .room_fd = -1 };
 	d->store_evtchn = FD_STORE;
 	d->console_evtchn = FD_CONSOLE;
 	evtchn_domain_init(&g->core, FD_DOMID, FD_STORE, FD_CONSOLE, 0);

@@ -19,19 +19,19 @@ $(CORE_UNIT_TESTS): $(BUILD)/tests/unit/%: $(BUILD)/san/tests/unit/%.o $(CORE_TE
 
 UNIT_TESTS += $(CORE_UNIT_TESTS)
 
-# dom0's console daemon: its ring reader alone.
-$(BUILD)/tests/unit/test_console_backend: $(BUILD)/san/tests/unit/test_console_backend.o \
-		$(BUILD)/san/emu/console_backend.o
+# The console backend's ring reader and writer alone.
+$(BUILD)/tests/unit/test_console_ring: $(BUILD)/san/tests/unit/test_console_ring.o \
+		$(BUILD)/san/backends/console/console_ring.o
 	@mkdir -p $(@D)
 	$(CC) -fsanitize=address,undefined $^ -o $@ $(CHECK_LIBS)
-UNIT_TESTS += $(BUILD)/tests/unit/test_console_backend
+UNIT_TESTS += $(BUILD)/tests/unit/test_console_ring
 
 # The launcher against every word of the core state corrupted: the
 # fuzz-hostile-shim target's domain and calls, run deterministically.
 HOSTILE_SHIM_TEST := $(BUILD)/tests/unit/test_hostile_shim
 $(HOSTILE_SHIM_TEST): $(BUILD)/san/tests/unit/test_hostile_shim.o $(CORE_SAN_OBJS) \
 		$(patsubst %,$(BUILD)/san/emu/%.o,platform_host host_trap stats \
-			stop_report console_backend)
+			stop_report) $(BUILD)/san/backends/console/console_ring.o
 	@mkdir -p $(@D)
 	$(CC) -fsanitize=address,undefined $^ -o $@ $(CHECK_LIBS)
 UNIT_TESTS += $(HOSTILE_SHIM_TEST)

@@ -1,6 +1,7 @@
-/* dom0's console daemon for the guest: its console ring's output and input. */
-#ifndef XENLET_CONSOLE_BACKEND_H
-#define XENLET_CONSOLE_BACKEND_H
+/* The guest's console ring, dom0's console daemon's side: it reads out[]
+ * and writes in[]. */
+#ifndef XENLET_CONSOLE_RING_H
+#define XENLET_CONSOLE_RING_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -12,7 +13,7 @@
  * or -1 if the guest's indexes are impossible (more than the ring holds):
  * then nothing is consumed and the caller reports it once.
  */
-long console_backend_drain(void *ring, FILE *out);
+long console_ring_drain(void *ring, FILE *out);
 
 /*
  * Copies as much of buf[0..len) as fits into the in[] half of the ring
@@ -21,6 +22,6 @@ long console_backend_drain(void *ring, FILE *out);
  * it).  Returns the bytes queued (0: the ring is full), or -1 if the
  * guest's in_cons is impossible (more than the ring holds).
  */
-long console_backend_feed(void *ring, uint32_t *prod, const char *buf, size_t len);
+long console_ring_feed(void *ring, uint32_t *prod, const char *buf, size_t len);
 
 #endif

@@ -7,9 +7,9 @@
 #include <stdint.h>
 #include <xen/xen.h>
 #include <xen/io/console.h>
-#include "emu/console_backend.h"
+#include "backends/console/console_ring.h"
 
-long console_backend_drain(void *ring, FILE *out)
+long console_ring_drain(void *ring, FILE *out)
 {
 	struct xencons_interface *r = ring;
 	XENCONS_RING_IDX cons = __atomic_load_n(&r->out_cons, __ATOMIC_ACQUIRE);
@@ -30,7 +30,7 @@ long console_backend_drain(void *ring, FILE *out)
 	return (long)avail;
 }
 
-long console_backend_feed(void *ring, uint32_t *prod, const char *buf, size_t len)
+long console_ring_feed(void *ring, uint32_t *prod, const char *buf, size_t len)
 {
 	struct xencons_interface *r = ring;
 	XENCONS_RING_IDX cons = __atomic_load_n(&r->in_cons, __ATOMIC_ACQUIRE);

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <xen/xen.h>
 #include <xen/io/console.h>
-#include "emu/console_backend.h"
+#include "backends/console/console_ring.h"
 
 static struct xencons_interface ring;
 static char *text;
@@ -42,11 +42,11 @@ START_TEST(drains_and_advances)
 {
 	produce("hello ");
 	produce("world\n");
-	ck_assert_int_eq(console_backend_drain(&ring, out), 12);
+	ck_assert_int_eq(console_ring_drain(&ring, out), 12);
 	fflush(out);
 	ck_assert_str_eq(text, "hello world\n");
 	ck_assert_uint_eq(ring.out_cons, 12);
-	ck_assert_int_eq(console_backend_drain(&ring, out), 0);
+	ck_assert_int_eq(console_ring_drain(&ring, out), 0);
 	ck_assert_uint_eq(ring.in_cons + ring.in_prod, 0); /* input untouched */
 }
 END_TEST
@@ -61,7 +61,7 @@ START_TEST(wraps_around_the_ring_and_the_index)
 	big[0] = 'A';
 	big[sizeof ring.out - 1] = 'Z';
 	produce(big);
-	ck_assert_int_eq(console_backend_drain(&ring, out), (long)sizeof ring.out);
+	ck_assert_int_eq(console_ring_drain(&ring, out), (long)sizeof ring.out);
 	fflush(out);
 	ck_assert_uint_eq(text_len, sizeof ring.out);
 	ck_assert_int_eq(text[0], 'A');
@@ -74,10 +74,10 @@ START_TEST(impossible_indexes_are_refused)
 {
 	ring.out_cons = 10;
 	ring.out_prod = 10 + sizeof ring.out + 1;
-	ck_assert_int_eq(console_backend_drain(&ring, out), -1);
+	ck_assert_int_eq(console_ring_drain(&ring, out), -1);
 	ck_assert_uint_eq(ring.out_cons, 10);
 	ring.out_prod = 9; /* behind the consumer: 2^32 - 1 bytes */
-	ck_assert_int_eq(console_backend_drain(&ring, out), -1);
+	ck_assert_int_eq(console_ring_drain(&ring, out), -1);
 	fflush(out);
 	ck_assert_uint_eq(text_len, 0);
 }
@@ -101,15 +101,15 @@ START_TEST(feed_fills_then_waits_for_the_guest)
 		data[i] = (char)('a' + i % 26);
 	uint32_t prod = 0xfffffc00u; /* the index wraps on the way */
 	ring.in_prod = ring.in_cons = prod;
-	ck_assert_int_eq(console_backend_feed(&ring, &prod, data, N), sizeof ring.in);
+	ck_assert_int_eq(console_ring_feed(&ring, &prod, data, N), sizeof ring.in);
 	ck_assert_uint_eq(ring.in_prod, prod);
-	ck_assert_int_eq(console_backend_feed(&ring, &prod, data + sizeof ring.in, 1), 0);
+	ck_assert_int_eq(console_ring_feed(&ring, &prod, data + sizeof ring.in, 1), 0);
 	size_t sent = sizeof ring.in, read = 0;
 	while (read < N) {
 		size_t n = sent - read < 700 ? sent - read : 700;
 		consume_in(got + read, n);
 		read += n;
-		long more = console_backend_feed(&ring, &prod, data + sent, N - sent);
+		long more = console_ring_feed(&ring, &prod, data + sent, N - sent);
 		ck_assert_int_ge(more, 0);
 		sent += (size_t)more;
 	}
@@ -125,19 +125,19 @@ START_TEST(feed_trusts_only_its_own_index)
 	uint32_t prod = 10;
 	ring.in_prod = ring.in_cons = 10;
 	ring.in_prod = 5000; /* the guest's scribble */
-	ck_assert_int_eq(console_backend_feed(&ring, &prod, "xy", 2), 2);
+	ck_assert_int_eq(console_ring_feed(&ring, &prod, "xy", 2), 2);
 	ck_assert_uint_eq(prod, 12);
 	ck_assert_uint_eq(ring.in_prod, 12);
 	ck_assert_int_eq(ring.in[MASK_XENCONS_IDX(10, ring.in)], 'x');
 	ring.in_cons = 13; /* more read than was ever there */
-	ck_assert_int_eq(console_backend_feed(&ring, &prod, "z", 1), -1);
+	ck_assert_int_eq(console_ring_feed(&ring, &prod, "z", 1), -1);
 	ck_assert_uint_eq(prod, 12);
 }
 END_TEST
 
 static Suite *suite(void)
 {
-	Suite *s = suite_create("console_backend");
+	Suite *s = suite_create("console_ring");
 	TCase *t = tcase_create("ring");
 	tcase_add_checked_fixture(t, setup, teardown);
 	tcase_add_test(t, drains_and_advances);

@@ -13,7 +13,8 @@
  * editing, echo and signals: Ctrl-C reaches the guest's shell) and output
  * processing is kept so xenlet's own messages still start on a new line;
  * Ctrl-] ends the session, as `xl console` users expect.  The terminal is
- * restored whenever the domain stops, however it stops.
+ * restored when the launcher stops the input, however the thread ended,
+ * and when starting fails.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,8 +24,8 @@
 #include <sys/eventfd.h>
 #include <termios.h>
 #include <unistd.h>
-#include "emu/console_backend.h"
-#include "emu/domain.h"
+#include "backends/console/console_input.h"
+#include "backends/console/console_ring.h"
 
 #define CONSOLE_ESCAPE 0x1d /* Ctrl-] */
 
@@ -36,7 +37,7 @@ static void drain_eventfd(int fd)
 	}
 }
 
-/* Waits for fd to be readable; 0 if the domain stops first. */
+/* Waits for fd to be readable; 0 if the input is stopped first. */
 static int wait_for(struct console_input *in, int fd)
 {
 	struct pollfd p[2] = {
@@ -55,21 +56,20 @@ static int wait_for(struct console_input *in, int fd)
 	}
 }
 
-/* Hands buf[0..len) to the guest, waiting for room; 0 if the domain
- * stops first or the ring turned out broken. */
-static int feed_all(struct domain *d, const char *buf, size_t len)
+/* Hands buf[0..len) to the guest, waiting for room; 0 if the input is
+ * stopped first or the ring turned out broken. */
+static int feed_all(struct console_input *in, const char *buf, size_t len)
 {
-	struct console_input *in = &d->console_in;
 	while (len) {
 		drain_eventfd(in->room_fd); /* room made before this look is seen */
-		long n = console_backend_feed(d->console_ring, &in->prod, buf, len);
+		long n = console_ring_feed(in->cfg.ring, &in->prod, buf, len);
 		if (n < 0) {
 			fprintf(stderr, "xenlet: the guest's console input indexes are "
 				"inconsistent (more than the ring holds): input stopped\n");
 			return 0;
 		}
 		if (n > 0) {
-			dom0_console_signal(d);
+			in->cfg.signal_guest(in->cfg.opaque);
 			buf += n;
 			len -= (size_t)n;
 		} else if (!wait_for(in, in->room_fd)) {
@@ -81,8 +81,7 @@ static int feed_all(struct domain *d, const char *buf, size_t len)
 
 static void *input_thread(void *opaque)
 {
-	struct domain *d = opaque;
-	struct console_input *in = &d->console_in;
+	struct console_input *in = opaque;
 	char buf[512];
 	for (;;) {
 		if (!wait_for(in, STDIN_FILENO))
@@ -96,11 +95,10 @@ static void *input_thread(void *opaque)
 		const char *escape = in->tty ? memchr(buf, CONSOLE_ESCAPE, len) : NULL;
 		if (escape)
 			len = (size_t)(escape - buf);
-		if (!feed_all(d, buf, len))
+		if (!feed_all(in, buf, len))
 			return NULL;
 		if (escape) {
-			__atomic_store_n(&d->console_detached, 1, __ATOMIC_SEQ_CST);
-			vcpu_events_kick(&d->vcpu[0], 1);
+			in->cfg.detach(in->cfg.opaque);
 			return NULL;
 		}
 	}
@@ -122,49 +120,9 @@ static void raw_mode(struct console_input *in)
 		in->tty = 1;
 }
 
-int console_input_start(struct domain *d, char *err, size_t errlen)
+/* Undoes what start did: the terminal as it was, the eventfds closed. */
+static void release(struct console_input *in)
 {
-	struct console_input *in = &d->console_in;
-	in->stop_fd = in->room_fd = -1;
-	if (fcntl(STDIN_FILENO, F_GETFD) < 0)
-		return 0; /* no stdin at all (closed): no console input */
-	in->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	in->room_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (in->stop_fd < 0 || in->room_fd < 0) {
-		snprintf(err, errlen, "console input: %s", strerror(errno));
-		return -1;
-	}
-	raw_mode(in);
-	int rc = pthread_create(&in->thread, NULL, input_thread, d);
-	if (rc) {
-		console_input_stop(d);
-		snprintf(err, errlen, "console input thread: %s", strerror(rc));
-		return -1;
-	}
-	in->running = 1;
-	return 0;
-}
-
-void console_input_room(struct domain *d)
-{
-	uint64_t one = 1;
-	if (d->console_in.room_fd >= 0 &&
-	    write(d->console_in.room_fd, &one, sizeof one) < 0) {
-		/* EAGAIN: a wake is pending already */
-	}
-}
-
-void console_input_stop(struct domain *d)
-{
-	struct console_input *in = &d->console_in;
-	if (in->running) {
-		uint64_t one = 1;
-		if (write(in->stop_fd, &one, sizeof one) < 0) {
-			/* cannot fail with a fresh counter */
-		}
-		pthread_join(in->thread, NULL);
-		in->running = 0;
-	}
 	if (in->tty) {
 		tcsetattr(STDIN_FILENO, TCSAFLUSH, &in->saved_tty);
 		in->tty = 0;
@@ -174,4 +132,49 @@ void console_input_stop(struct domain *d)
 	if (in->room_fd >= 0)
 		close(in->room_fd);
 	in->stop_fd = in->room_fd = -1;
+}
+
+int console_input_start(struct console_input *in, const struct console_input_config *cfg,
+			char *err, size_t errlen)
+{
+	*in = (struct console_input){ .cfg = *cfg, .stop_fd = -1, .room_fd = -1 };
+	if (fcntl(STDIN_FILENO, F_GETFD) < 0)
+		return 0; /* no stdin at all (closed): no console input */
+	in->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	in->room_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (in->stop_fd < 0 || in->room_fd < 0) {
+		snprintf(err, errlen, "console input: %s", strerror(errno));
+		release(in);
+		return -1;
+	}
+	raw_mode(in);
+	int rc = pthread_create(&in->thread, NULL, input_thread, in);
+	if (rc) {
+		release(in);
+		snprintf(err, errlen, "console input thread: %s", strerror(rc));
+		return -1;
+	}
+	in->started = 1;
+	return 0;
+}
+
+void console_input_room(struct console_input *in)
+{
+	uint64_t one = 1;
+	if (in->started && write(in->room_fd, &one, sizeof one) < 0) {
+		/* EAGAIN: a wake is pending already */
+	}
+}
+
+void console_input_stop(struct console_input *in)
+{
+	if (!in->started)
+		return;
+	uint64_t one = 1;
+	if (write(in->stop_fd, &one, sizeof one) < 0) {
+		/* cannot fail with a fresh counter */
+	}
+	pthread_join(in->thread, NULL);
+	release(in);
+	in->started = 0;
 }
