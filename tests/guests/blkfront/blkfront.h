@@ -122,6 +122,9 @@ int vbd_rw(struct vbd *v, uint8_t op, uint64_t sector, const struct seg *s, unsi
  * indirect pages granted read-only. */
 int vbd_rw_indirect(struct vbd *v, uint8_t op, uint64_t sector, const struct seg *s,
 		    unsigned n);
+/* BLKIF_OP_DISCARD of count sectors from sector on (no secure erase):
+ * the status or NO_ANSWER. */
+int vbd_discard(struct vbd *v, uint64_t sector, uint64_t count);
 /* The segments' bytes hold the written pattern of consecutive sectors
  * from lba on. */
 bool segs_hold_pattern(const struct seg *s, unsigned n, uint64_t lba);

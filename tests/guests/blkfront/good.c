@@ -214,13 +214,7 @@ static void discard(void)
 			  "%lu sectors", d->discard_granularity, d->sectors);
 		return;
 	}
-	uint64_t id = ring_new_id();
-	struct blkif_request_discard *r =
-		(struct blkif_request_discard *)ring_next(d, BLKIF_OP_DISCARD, id);
-	r->flag = 0;
-	r->sector_number = start;
-	r->nr_sectors = count;
-	int st = ring_answer(d, id, BLKIF_OP_DISCARD);
+	int st = vbd_discard(d, start, count);
 	check_msg(st == BLKIF_RSP_OKAY || st == BLKIF_RSP_EOPNOTSUPP, "discard: status %d", st);
 	printk("blkfront: xvda: discarded sectors %lu count %lu: status %d\n", start, count, st);
 	struct seg s = whole(PG_READ0);

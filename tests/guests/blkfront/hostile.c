@@ -21,12 +21,13 @@
  *     granted to domain 7, a read into a page granted read-only, a read
  *     into a page-table frame (a pinned L1) granted writable, which Xen
  *     refuses to map writable;
- *   operations: 99 (unknown), BLKIF_OP_INDIRECT with one segment more
+ *   operations: 99 (unknown), discards past the end and wrapping (if
+ *     feature-discard), BLKIF_OP_INDIRECT with one segment more
  *     than feature-max-indirect-segments, with none, and carrying a
  *     flush (or, with no indirect offered, any indirect request);
  *   the same id twice in flight: two good writes, both answered;
- *   with xt.rodisk=1, a write to the read-only xvdb: refused, the disk
- *     unchanged;
+ *   with xt.rodisk=1, a write (and a discard, if offered) to the
+ *     read-only xvdb: refused, the disk unchanged;
  *   last, req_prod 1000 past anything the ring can hold: Xen's blkback
  *     stops serving the ring (it logs "Frontend provided bogus ring
  *     requests" and answers nothing more); no response may come, the
@@ -264,6 +265,16 @@ static void operations(void)
 	expect_refused("operation 99", id, 99, true);
 	page_end(PG_CANARY);
 
+	if (d->discard) {
+		int st = vbd_discard(d, d->sectors - 4, 8);
+		printk("blkfront: hostile: discard past the end -> status %d\n", st);
+		check_msg(st == BLKIF_RSP_ERROR, "discard past the end: status %d", st);
+		st = vbd_discard(d, UINT64_MAX - 3, 8);
+		printk("blkfront: hostile: discard wrapping past 2^64 -> status %d\n", st);
+		check_msg(st == BLKIF_RSP_ERROR, "discard wrapping past 2^64: status %d", st);
+		still_works("the bad discards");
+	}
+
 	if (!d->max_indirect) {
 		bad_indirect("an indirect write where none is offered", BLKIF_OP_WRITE, 1, true);
 		return;
@@ -316,6 +327,11 @@ static void read_only_disk(void)
 	int st = vbd_rw(&xvdb, BLKIF_OP_WRITE, 0, &w, 1);
 	printk("blkfront: hostile: write to the read-only xvdb -> status %d\n", st);
 	check_msg(st == BLKIF_RSP_ERROR, "write to the read-only xvdb: status %d", st);
+	if (xvdb.discard) {
+		st = vbd_discard(&xvdb, 0, SECTORS_PER_PAGE);
+		printk("blkfront: hostile: discard on the read-only xvdb -> status %d\n", st);
+		check_msg(st == BLKIF_RSP_ERROR, "discard on the read-only xvdb: status %d", st);
+	}
 	memset(page_va(PG_READ0), 0, 4096);
 	check_eq(vbd_rw(&xvdb, BLKIF_OP_READ, 0, &r, 1), BLKIF_RSP_OKAY);
 	for (unsigned k = 0; k < SECTORS_PER_PAGE; k++)

@@ -78,6 +78,17 @@ int vbd_rw_indirect(struct vbd *v, uint8_t op, uint64_t sector, const struct seg
 	return st;
 }
 
+int vbd_discard(struct vbd *v, uint64_t sector, uint64_t count)
+{
+	uint64_t id = ring_new_id();
+	struct blkif_request_discard *r =
+		(struct blkif_request_discard *)ring_next(v, BLKIF_OP_DISCARD, id);
+	r->flag = 0;
+	r->sector_number = sector;
+	r->nr_sectors = count;
+	return ring_answer(v, id, BLKIF_OP_DISCARD);
+}
+
 bool segs_hold_pattern(const struct seg *s, unsigned n, uint64_t lba)
 {
 	for (unsigned i = 0; i < n; i++)
