@@ -2,7 +2,9 @@
  * dom0's side of the guest's event channels to its backends: a send on the
  * console port makes the console daemon read the ring; one on the xenstore
  * port kicks the xenstore daemon.  Ports are the ones the builder put in
- * start_info (run.c).  The other way, the backends raise the guest's end.
+ * start_info (run.c); a send on a port a backend bound wakes that
+ * backend (dom0_evtchn.c).  The other way, the backends raise the
+ * guest's end.
  */
 #include <stdio.h>
 #include "xenstore/daemon.h"
@@ -13,12 +15,16 @@
  * channel: pending the 2-level way (atomic on shared memory) or, with
  * FIFO, left for the core to link (evtchn_raise_from_dom0: any thread
  * may), and the vCPU woken if it sleeps in SCHEDOP_block or kicked if it
- * runs guest code. */
-static void signal_guest(struct domain *d, uint32_t port)
+ * runs guest code.  Without the domain lock: the port's state is a hint
+ * here, which the core checks again before it links a FIFO event. */
+void dom0_signal_guest(struct domain *d, uint32_t port)
 {
 	struct core *c = &d->vcpu[0].core;
-	if (c->st->evtchn.port[port].state != EVTCHN_INTERDOMAIN)
-		return; /* the guest closed its end */
+	if (port >= EVTCHN_NR_PORTS)
+		return;
+	const struct evtchn_port *p = &c->st->evtchn.port[port];
+	if (p->state != EVTCHN_INTERDOMAIN || p->remote_dom != EVTCHN_DOM0)
+		return; /* the guest closed its end, or dom0 unbound it */
 	/* The vCPU the port notifies (a hint read from core state, kept to
 	 * the domain's vCPUs); SCHEDOP_poll waits on masked ports too, so it
 	 * is woken without an upcall as well. */
@@ -29,12 +35,12 @@ static void signal_guest(struct domain *d, uint32_t port)
 void dom0_signal_store_cb(void *opaque)
 {
 	struct domain *d = opaque;
-	signal_guest(d, d->store_evtchn);
+	dom0_signal_guest(d, d->store_evtchn);
 }
 
 void dom0_console_signal(struct domain *d)
 {
-	signal_guest(d, d->console_evtchn);
+	dom0_signal_guest(d, d->console_evtchn);
 }
 
 void dom0_console_drain(struct domain *d)
@@ -43,7 +49,7 @@ void dom0_console_drain(struct domain *d)
 		return;
 	long n = console_backend_drain(d->console_ring, stdout);
 	if (n > 0)
-		signal_guest(d, d->console_evtchn); /* room again, as xenconsoled */
+		dom0_signal_guest(d, d->console_evtchn); /* room again, as xenconsoled */
 	if (n < 0) {
 		/* xenconsoled gives up on such a ring too; say so once. */
 		d->console_ring_bad = 1;
@@ -57,9 +63,12 @@ void dom0_notify_backend(struct domain *d, uint32_t port)
 	if (port == d->console_evtchn) {
 		dom0_console_drain(d);
 		console_input_room(d); /* the guest may have read in[] too */
+	} else if (port == d->store_evtchn) {
+		if (d->xenstore.guest)
+			xs_daemon_kick(d->xenstore.guest);
+	} else {
+		dom0_evtchn_deliver(&d->dom0, port); /* a backend's, if bound */
 	}
-	else if (port == d->store_evtchn && d->xenstore.guest)
-		xs_daemon_kick(d->xenstore.guest);
 }
 
 void dom0_notify_backend_cb(void *opaque, uint32_t port)

@@ -7,6 +7,7 @@
 #include <time.h>
 #include "pv-shim/core/core.h"
 #include "emu/config.h"
+#include "emu/dom0_core.h"
 #include "emu/dom0_xenstore.h"
 #include "emu/kvm_vm.h"
 #include "emu/platform_host.h"
@@ -60,6 +61,7 @@ struct domain {
 	void *console_ring;          /* the guest's xencons_interface page */
 	int console_ring_bad;        /* its indexes were impossible: ignored */
 	uint32_t store_evtchn, console_evtchn; /* ports bound to dom0 */
+	struct backend_domain dom0;  /* the backends' handle (dom0_core.h) */
 	struct console_input console_in;
 	int console_detached;        /* Ctrl-] on the console: stop */
 	/* The end (vcpu_smp.c): set once, by whichever vCPU ends it, with
@@ -86,6 +88,9 @@ void host_trap_calibrate(struct vcpu *v);
 /* dom0's backends (dom0_backends.c): the guest sent on port; the console
  * ring read (at each console send and when the domain stops). */
 void dom0_notify_backend(struct domain *d, uint32_t port);
+/* dom0 sends on its end of port (a backend's event): raises the guest's
+ * end if it is still bound to dom0, and wakes or interrupts its vCPU. */
+void dom0_signal_guest(struct domain *d, uint32_t port);
 void dom0_notify_backend_cb(void *opaque, uint32_t port);
 void dom0_console_drain(struct domain *d);
 void dom0_signal_store_cb(void *opaque); /* the xenstore daemon's notify */
@@ -123,6 +128,10 @@ void vcpu_events_kick(struct vcpu *v, int interrupt);
 void vcpu_smp_init(struct vcpu *v);
 int vcpu_smp_launch(struct domain *d, unsigned n);
 void vcpu_serve_flush(struct vcpu *v);
+/* Host trap path: a whole TLB flush of every launched vCPU in mask but
+ * self (NULL from dom0's handle, which has no self), each kicked into
+ * answering; returns when all have, or the domain stops. */
+void vcpu_smp_shootdown(struct domain *d, const struct vcpu *self, uint64_t mask);
 void domain_stop(struct domain *d, int status);
 void vcpu_smp_join(struct domain *d);
 

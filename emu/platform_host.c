@@ -8,6 +8,25 @@
 #include "pv-shim/shim_abi.h"
 #include "emu/platform_host.h"
 
+void host_platform_internal_error(struct host_platform *p, const char *what)
+{
+	fprintf(p->log, "xenlet: internal error: %s\n", what);
+	p->failed = 1;
+}
+
+/* dom0's handle (emu/dom0_core.c) runs for no vCPU: what would reach a
+ * vCPU's CPU, CPU-ops queue or sleep is a core bug there, which ends the
+ * domain rather than being done to whichever vCPU c->vcpu names. */
+static int refused_for_dom0(struct core *c, const char *what)
+{
+	if (!c->dom0)
+		return 0;
+	char line[128];
+	snprintf(line, sizeof line, "the core asked dom0's handle to %s", what);
+	host_platform_internal_error(c->plat, line);
+	return 1;
+}
+
 void *platform_guest_ram(struct core *c, uint64_t gpa, size_t len)
 {
 	struct host_platform *p = c->plat;
@@ -25,6 +44,8 @@ void platform_console_write(struct core *c, const char *buf, size_t len)
 
 void platform_notify_backend(struct core *c, uint32_t port)
 {
+	if (refused_for_dom0(c, "send to dom0"))
+		return;
 	struct host_platform *p = c->plat;
 	if (p->notify_backend)
 		p->notify_backend(p->notify_opaque, port);
@@ -40,6 +61,8 @@ uint64_t platform_read_tsc(struct core *c)
 
 void platform_block(struct core *c)
 {
+	if (refused_for_dom0(c, "sleep"))
+		return;
 	struct host_platform *p = c->plat;
 	if (p->block)
 		p->block(p->block_opaque);
@@ -101,6 +124,8 @@ static uint32_t segment_base_msr(enum segment_base which)
 void platform_set_segment_base(struct core *c, enum segment_base which,
 			       uint64_t base)
 {
+	if (refused_for_dom0(c, "set a segment base"))
+		return;
 	struct host_platform *p = c->plat;
 	if (p->vcpu_fd < 0) {
 		p->seg_base[which] = base;
@@ -121,6 +146,8 @@ void platform_set_segment_base(struct core *c, enum segment_base which,
  * brought the core here (a CPL3 wrgsbase shows in it, measured). */
 uint64_t platform_get_segment_base(struct core *c, enum segment_base which)
 {
+	if (refused_for_dom0(c, "read a segment base"))
+		return 0;
 	struct host_platform *p = c->plat;
 	if (p->vcpu_fd < 0)
 		return p->seg_base[which];
@@ -160,6 +187,8 @@ static void set_cr_bit(struct host_platform *p, int cr4, uint64_t bit, int set)
 
 void platform_set_cr0_ts(struct core *c, int set)
 {
+	if (refused_for_dom0(c, "set CR0.TS"))
+		return;
 	struct host_platform *p = c->plat;
 	p->cr0_ts = set;
 	set_cr_bit(p, 0, 8, set);
@@ -169,6 +198,8 @@ void platform_set_cr0_ts(struct core *c, int set)
  * answers plain `cpuid` with it. */
 void platform_set_cr4_osxsave(struct core *c, int set)
 {
+	if (refused_for_dom0(c, "set CR4.OSXSAVE"))
+		return;
 	struct host_platform *p = c->plat;
 	p->cr4_osxsave = set;
 	set_cr_bit(p, 1, GUEST_CR4_OSXSAVE, set);
@@ -255,6 +286,8 @@ int host_cpu_ops_pending(const struct host_platform *p)
 
 void platform_write_pte(struct core *c, uint64_t maddr, uint64_t value)
 {
+	if (refused_for_dom0(c, "store a page-table entry"))
+		return;
 	struct host_platform *p = c->plat;
 	uint64_t *pte = platform_guest_ram(c, maddr & ~7ULL, 8);
 	if (!pte) {
@@ -267,6 +300,8 @@ void platform_write_pte(struct core *c, uint64_t maddr, uint64_t value)
 
 void platform_invlpg(struct core *c, uint64_t va)
 {
+	if (refused_for_dom0(c, "invalidate a TLB entry"))
+		return;
 	queue_cpu_op(c->plat, SHIM_CPU_OP_INVLPG, va, 0);
 }
 
@@ -274,6 +309,8 @@ void platform_invlpg(struct core *c, uint64_t va)
  * only after all of them), so it is a flag, not a place in the queue. */
 void platform_flush_tlb(struct core *c)
 {
+	if (refused_for_dom0(c, "flush its own TLB"))
+		return;
 	struct host_platform *p = c->plat;
 	p->cpu_ops_flush = 1;
 	if (p->cpu_ops)
@@ -282,6 +319,8 @@ void platform_flush_tlb(struct core *c)
 
 void platform_load_cr3(struct core *c, uint64_t cr3)
 {
+	if (refused_for_dom0(c, "load CR3"))
+		return;
 	struct host_platform *p = c->plat;
 	p->cr3 = cr3;
 	queue_cpu_op(p, SHIM_CPU_OP_LOAD_CR3, 0, cr3);
@@ -289,6 +328,8 @@ void platform_load_cr3(struct core *c, uint64_t cr3)
 
 size_t platform_cpu_ops_room(struct core *c)
 {
+	if (refused_for_dom0(c, "queue CPU operations"))
+		return 0;
 	struct host_platform *p = c->plat;
 	if (!p->cpu_ops)
 		return (size_t)-1;

@@ -56,6 +56,10 @@ struct host_platform {
 	const uint64_t *fake_tsc;
 };
 
+/* Something the core or the launcher cannot go on with: one line on the
+ * log, and p->failed, which ends the domain as an internal error. */
+void host_platform_internal_error(struct host_platform *p, const char *what);
+
 /* A new exit: the shim applied whatever was queued before it (it does so
  * before its trap stub's `out`, and at the hypercall detour before any
  * guest instruction), so the queue starts empty. */

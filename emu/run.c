@@ -17,6 +17,7 @@
 #include "emu/xen_image.h"
 #include "emu/host_xstate.h"
 #include "pv-shim/core/emulate/guest_cr4.h"
+#include "pv-shim/core/grant/grant.h"
 
 #define CALIBRATE_ROUNDS 4
 #define XENLET_GUEST_DOMID 1
@@ -123,6 +124,7 @@ static int setup(struct domain *d, const struct xen_image *img,
 	const struct core_layout layout = {
 		.nr_pages = nr_pages,
 		.shared_info_mfn = (d->shim.region_gpa + SHIM_OFF_SHARED) >> PAGE_SHIFT,
+		.grant_mfn = (d->shim.region_gpa + SHIM_OFF_GRANT) >> PAGE_SHIFT,
 		.syscall_trampoline = SHIM_VA(SHIM_OFF_TRAMPOLINE),
 		.xcr0 = xcr0, .xsave_size = xsave_size, .xsavec_size = xsavec_size,
 		.nr_vcpus = cfg->vcpus,
@@ -159,6 +161,8 @@ static int setup(struct domain *d, const struct xen_image *img,
 	d->console_ring = d->ram + (br.layout.console_pfn << PAGE_SHIFT);
 	evtchn_domain_init(&v0->core, XENLET_GUEST_DOMID, STORE_EVTCHN, CONSOLE_EVTCHN,
 			   cfg->evtchn_abi == EVTCHN_ABI_FIFO);
+	grant_domain_init(&v0->core, XENLET_GUEST_DOMID, br.layout.console_pfn,
+			  br.layout.xenstore_pfn);
 
 	/* The frame table for the builder's tables: stored before the vCPU
 	 * first runs, so nothing needs queueing for the shim. */
@@ -188,6 +192,7 @@ static int setup(struct domain *d, const struct xen_image *img,
 		.guest_start_info = br.start_info_va,
 		.guest_rflags = 0x202, /* IF: the guest masks events, not the CPU */
 		.nr_pages = nr_pages, .shared_info_mfn = layout.shared_info_mfn,
+		.grant_mfn = layout.grant_mfn,
 		.nr_vcpus = cfg->vcpus,
 		.xcr0 = xcr0, .xsave_size = xsave_size, .xsavec_size = xsavec_size,
 	};
@@ -219,6 +224,7 @@ static int setup(struct domain *d, const struct xen_image *img,
 	v0->launched = 1;
 	if (vcpu_clock_start(d, err, errlen) || vcpu_events_start(v0, err, errlen))
 		return -1;
+	dom0_core_init(d, XENLET_GUEST_DOMID); /* the backends' handle */
 
 	const struct domain_layout *l = &br.layout;
 	struct dom0_xenstore_config xc = {
@@ -240,6 +246,9 @@ static void teardown(struct domain *d)
 {
 	console_input_stop(d); /* before guest RAM goes: it writes the ring */
 	dom0_xenstore_stop(&d->xenstore);
+	/* After the backends have stopped, before guest RAM goes: what they
+	 * bound is unbound, and none may hold a grant any more. */
+	dom0_core_destroy(d);
 	vcpu_events_stop(&d->vcpu[0]);
 	for (unsigned n = 0; n < SHIM_MAX_VCPUS; n++) {
 		kvm_vcpu_destroy(&d->vcpu[n].kvm);

@@ -43,6 +43,7 @@ static void on_ready(struct vcpu *v)
 	d->stats.calib_host_ticks = bp->calib_host_ticks;
 	st->trap_path = host ? CORE_PATH_HOST : CORE_PATH_GUEST;
 	shim_write_trampoline(&d->shim, host);
+	dom0_core_start(d, host); /* the lock dom0's backends take from now */
 	/* Calibration ran real dispatches; the guest's counts start here. */
 	memset(&st->stats, 0, sizeof st->stats);
 	d->stats.guest_entry_ns = stats_now_ns();

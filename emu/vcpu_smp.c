@@ -51,10 +51,8 @@ static void vcpu_up(void *opaque, unsigned n)
 		v->plat.failed = 1; /* an internal error on the caller's exit */
 }
 
-static void tlb_shootdown(void *opaque, uint64_t mask)
+void vcpu_smp_shootdown(struct domain *d, const struct vcpu *self, uint64_t mask)
 {
-	struct vcpu *self = opaque;
-	struct domain *d = self->d;
 	uint32_t want[SHIM_MAX_VCPUS];
 	for (unsigned n = 0; n < d->cfg->vcpus; n++) {
 		struct vcpu *v = &d->vcpu[n];
@@ -71,6 +69,12 @@ static void tlb_shootdown(void *opaque, uint64_t mask)
 		       !__atomic_load_n(&d->stopping, __ATOMIC_SEQ_CST))
 			sched_yield();
 	}
+}
+
+static void tlb_shootdown(void *opaque, uint64_t mask)
+{
+	struct vcpu *self = opaque;
+	vcpu_smp_shootdown(self->d, self, mask);
 }
 
 static const struct host_smp smp_ops = {

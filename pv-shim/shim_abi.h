@@ -14,7 +14,15 @@
  *   0x101000   4 KiB    syscall trampoline (LSTAR)     RX, user
  *   0x102000   4 KiB    shared_info                    RW, supervisor
  *   0x103000   4 KiB    IDT (one for every vCPU)       RW, supervisor
+ *   0x104000   4 KiB    SMP: the guest trap path's     RW, supervisor
+ *                       domain lock, shootdown counts
  *   0x110000   512 KiB  core state                     RW, supervisor
+ *   0x190000   128 KiB  grant table: 32 shared frames  RW, supervisor; the
+ *                       (Xen's gnttab shared frames)   guest maps those set
+ *                                                      up with its own PTEs
+ *   0x1b0000   16 KiB   grant status frames (v2)       likewise, under v2
+ *   0x1b4000   256 KiB  grant active entries (pins)    RW, supervisor
+ *   0x1f4000   48 KiB   grant maptrack (map handles)   RW, supervisor
  *   0x200000   2 MiB    shim page tables               not mapped
  *   0x400000   4 MiB    per-vCPU blocks, 128 KiB each  see below; only the
  *                       for SHIM_MAX_VCPUS vCPUs       first nr_vcpus mapped
@@ -73,8 +81,29 @@
 #define SHIM_OFF_TRAMPOLINE 0x101000ULL
 #define SHIM_OFF_SHARED     0x102000ULL
 #define SHIM_OFF_IDT        0x103000ULL
+#define SHIM_OFF_SMP        0x104000ULL
 #define SHIM_OFF_CORE       0x110000ULL
 #define SHIM_CORE_SIZE      0x80000ULL
+/*
+ * Grant tables (pv-shim/core/grant/).  Like shared_info, the frames the
+ * guest shares with "Xen" sit outside its RAM: the guest maps them by
+ * machine frame, (region gpa + offset) >> 12, which setup_table and
+ * get_status_frames return (struct core_layout's grant_mfn is the first;
+ * the status frames follow the shared ones).  32 shared frames is the
+ * max_nr_frames query_size reports (xl's default, max_grant_frames, is
+ * 64; 32 is Xen's own built-in default and more than a domU with a few
+ * devices uses): 16384 v1 entries of 8 bytes or 8192 v2 entries of 16,
+ * whose 2-byte status entries take 4 frames.  The active entries (one
+ * per v1 entry, the larger count) and the map handles are the core's.
+ */
+#define SHIM_OFF_GRANT           0x190000ULL
+#define SHIM_GRANT_FRAMES        32
+#define SHIM_OFF_GRANT_STATUS    0x1b0000ULL
+#define SHIM_GRANT_STATUS_FRAMES 4
+#define SHIM_OFF_GRANT_ACTIVE    0x1b4000ULL
+#define SHIM_GRANT_ACTIVE_SIZE   0x40000ULL
+#define SHIM_OFF_GRANT_MAPTRACK  0x1f4000ULL
+#define SHIM_GRANT_MAPTRACK_SIZE 0xc000ULL
 #define SHIM_OFF_PGTABLES   0x200000ULL
 #define SHIM_PGTABLES_SIZE  0x200000ULL
 /* Per-vCPU blocks; 32 vCPUs, as many as shared_info has vcpu_info for. */
@@ -94,13 +123,23 @@
 #define SHIM_VCPU_IST       0x1c000ULL
 #define SHIM_IST_SIZE       0x4000ULL
 #define SHIM_OFF_FRAMES     0x800000ULL
-#define SHIM_FRAME_SIZE     8ULL        /* sizeof(struct mm_frame) */
+#define SHIM_FRAME_SIZE     12ULL       /* sizeof(struct mm_frame) */
 #define SHIM_M2P_ENTRY_SIZE 8ULL
 #define SHIM_BIG_PAGE       0x200000ULL
 
 #define SHIM_VA(off)        (SHIM_VIRT_BASE + (off))
 
 #ifndef __ASSEMBLER__
+_Static_assert(SHIM_OFF_CORE + SHIM_CORE_SIZE <= SHIM_OFF_GRANT, "core state");
+_Static_assert(SHIM_OFF_GRANT + SHIM_GRANT_FRAMES * 0x1000ULL == SHIM_OFF_GRANT_STATUS,
+	       "the status frames follow the shared ones (one grant_mfn for both)");
+_Static_assert(SHIM_OFF_GRANT_STATUS + SHIM_GRANT_STATUS_FRAMES * 0x1000ULL <=
+	       SHIM_OFF_GRANT_ACTIVE, "grant status frames");
+_Static_assert(SHIM_OFF_GRANT_ACTIVE + SHIM_GRANT_ACTIVE_SIZE <= SHIM_OFF_GRANT_MAPTRACK,
+	       "grant active entries");
+_Static_assert(SHIM_OFF_GRANT_MAPTRACK + SHIM_GRANT_MAPTRACK_SIZE <= SHIM_OFF_PGTABLES,
+	       "the grant tables end where the shim's page tables start");
+
 static inline unsigned long long shim_big_pages(unsigned long long bytes)
 {
 	return (bytes + SHIM_BIG_PAGE - 1) & ~(SHIM_BIG_PAGE - 1);
@@ -266,6 +305,21 @@ struct shim_cpu_ops {
 #define SHIM_CPU_OPS_MAX \
 	((SHIM_CPU_OPS_SIZE - sizeof(struct shim_cpu_ops)) / sizeof(struct shim_cpu_op))
 
+/*
+ * The guest trap path's domain lock and TLB shootdown counts
+ * (pv-shim/arch/x86_64/smp.c), at SHIM_OFF_SMP rather than in the shim's
+ * bss so that the launcher reaches them at a fixed place too: dom0's
+ * backends take the same lock and ask the same flushes from their own
+ * threads (emu/dom0_core.c).  Only ever changed with atomics.
+ */
+struct shim_smp {
+	uint32_t domain_lock;                /* 1 while someone holds it */
+	uint32_t pad;
+	uint32_t flush_req[SHIM_MAX_VCPUS];  /* flushes asked of vCPU n */
+	uint32_t flush_done[SHIM_MAX_VCPUS]; /* the last request it served */
+};
+_Static_assert(sizeof(struct shim_smp) <= 0x1000, "struct shim_smp fits its page");
+
 /* Offset in the trampoline page of the `ud2` that leads to the detour. */
 #define SHIM_TRAMPOLINE_DETOUR 2
 
@@ -282,6 +336,7 @@ struct shim_boot_params {
 	uint64_t shared_info_mfn;
 	uint32_t nr_vcpus;
 	uint32_t pad0;
+	uint64_t grant_mfn;
 	uint32_t calibrate_rounds;
 	uint32_t xsave_size;
 	uint64_t xcr0;

@@ -22,12 +22,9 @@ if [ -s "$out" ] && [ "$out" -nt "$0" ] &&
 	exit 0
 fi
 mkdir -p "$(dirname "$out")"
+busybox=$(scripts/fetch-busybox.sh)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-chmod 755 "$tmp" # apt drops privileges to _apt for the download
-(cd "$tmp" && apt-get download -q busybox-static >&2)
-dpkg-deb -x "$tmp"/busybox-static_*.deb "$tmp/pkg"
-busybox=$tmp/pkg/bin/busybox
 
 root=$tmp/root
 mkdir -p "$root/bin" "$root/proc" "$root/sys" "$root/dev"

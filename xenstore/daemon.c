@@ -11,56 +11,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "xenstore/transport_ring.h"
-#include "xenstore/transport_socket.h"
-#include "xenstore/wire_dispatch.h"
+#include "xenstore/daemon_internal.h"
 
-enum endpoint_kind { EP_WAKE, EP_LISTEN, EP_SOCKET, EP_RING };
-
-/* What an epoll event or a dirty-list entry points at. */
-struct endpoint {
-	enum endpoint_kind kind;
-	struct xs_daemon *d;
-	struct endpoint *next_dirty;
-	bool dirty;
-	bool gone; /* closed or removed; freed at the end of the batch */
-	struct endpoint *next_gone;
-};
-
-struct client {
-	struct endpoint ep;
-	struct sock_client sc;
-	uint32_t events; /* what epoll waits for now */
-	struct client *prev, *next;
-};
-
-struct xs_domain {
-	struct endpoint ep;
-	struct ring_port port;
-	int kick_fd;
-	bool released;
-	struct xs_domain *next;
-};
-
-struct xs_daemon {
-	struct wire_server srv;
-	pthread_mutex_t lock; /* everything below; the loop holds it between waits */
-	int epfd;
-	int wake_fd; /* eventfd: stop asked, or a domain added */
-	struct endpoint wake_ep;
-	int listen_fd;
-	struct endpoint listen_ep;
-	char *sock_path;
-	struct client *clients;
-	struct xs_domain *domains;
-	struct endpoint *dirty;
-	struct endpoint *graveyard;
-	int stopping; /* atomic */
-	pthread_t thread;
-	bool threaded;
-};
-
-static void mark_dirty(struct conn *c)
+void daemon_mark_dirty(struct conn *c)
 {
 	struct endpoint *ep = c->owner;
 
@@ -101,6 +54,22 @@ static int wake_loop(int fd)
 	uint64_t one = 1;
 
 	return write(fd, &one, sizeof(one)) == sizeof(one) ? 0 : errno;
+}
+
+int daemon_wake_loop(struct xs_daemon *d)
+{
+	return wake_loop(d->wake_fd);
+}
+
+void daemon_undirty(struct xs_daemon *d, struct endpoint *ep)
+{
+	for (struct endpoint **p = &d->dirty; *p; p = &(*p)->next_dirty) {
+		if (*p == ep) {
+			*p = ep->next_dirty;
+			break;
+		}
+	}
+	ep->dirty = false;
 }
 
 static void drain_eventfd(int fd)
@@ -167,7 +136,7 @@ static void accept_clients(struct xs_daemon *d)
 		}
 		cl->ep.kind = EP_SOCKET;
 		cl->ep.d = d;
-		sock_client_init(&cl->sc, fd, mark_dirty, &cl->ep);
+		sock_client_init(&cl->sc, fd, daemon_mark_dirty, &cl->ep);
 		cl->events = EPOLLIN;
 
 		struct epoll_event ev = { .events = EPOLLIN, .data.ptr = cl };
@@ -254,7 +223,7 @@ struct xs_domain *xs_daemon_add_domain(struct xs_daemon *d, unsigned int domid,
 		errno = err;
 		return NULL;
 	}
-	ring_port_init(&dom->port, domid, page, notify, opaque, mark_dirty,
+	ring_port_init(&dom->port, domid, page, notify, opaque, daemon_mark_dirty,
 		       &dom->ep);
 	dom->next = d->domains;
 	d->domains = dom;
@@ -264,20 +233,6 @@ struct xs_domain *xs_daemon_add_domain(struct xs_daemon *d, unsigned int domid,
 	wake_loop(dom->kick_fd);
 	wake_loop(d->wake_fd);
 	return dom;
-}
-
-int xs_daemon_write_dom0(struct xs_daemon *d, const char *path,
-			 const char *value, const struct xs_store_perm *perms,
-			 unsigned int n)
-{
-	pthread_mutex_lock(&d->lock);
-	int err = xs_store_write(d->srv.store, 0, 0, path, value, strlen(value));
-	if (!err && n)
-		err = xs_store_set_perms(d->srv.store, 0, 0, path, perms, n);
-	pthread_mutex_unlock(&d->lock);
-	/* Watch events it fired wait in connections the loop must flush. */
-	wake_loop(d->wake_fd);
-	return err;
 }
 
 void xs_daemon_kick(struct xs_domain *dom)
@@ -299,13 +254,7 @@ void xs_daemon_remove_domain(struct xs_daemon *d, struct xs_domain *dom)
 			break;
 		}
 	}
-	for (struct endpoint **p = &d->dirty; *p; p = &(*p)->next_dirty) {
-		if (*p == &dom->ep) {
-			*p = dom->ep.next_dirty;
-			break;
-		}
-	}
-	dom->ep.dirty = false;
+	daemon_undirty(d, &dom->ep);
 	/* An event for it may already sit in the loop's current batch. */
 	bury(d, &dom->ep);
 	pthread_mutex_unlock(&d->lock);
@@ -332,6 +281,8 @@ static void handle_event(struct xs_daemon *d, struct endpoint *ep)
 		drain_eventfd(((struct xs_domain *)ep)->kick_fd);
 		service_ring(d, (struct xs_domain *)ep);
 		break;
+	case EP_DOM0_WATCH: /* never in epoll: delivered from the dirty list */
+		break;
 	}
 }
 
@@ -354,6 +305,8 @@ static void service_dirty(struct xs_daemon *d)
 			service_client(d, (struct client *)ep);
 		else if (ep->kind == EP_RING)
 			service_ring(d, (struct xs_domain *)ep);
+		else if (ep->kind == EP_DOM0_WATCH)
+			dom0_watch_deliver((struct xs_dom0_watch *)ep);
 	}
 }
 
@@ -501,6 +454,7 @@ void xs_daemon_destroy(struct xs_daemon *d)
 		bury(d, &dom->ep);
 	}
 	free_graveyard(d);
+	dom0_watches_free(d);
 	if (d->listen_fd >= 0) {
 		close(d->listen_fd);
 		unlink(d->sock_path);

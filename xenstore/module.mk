@@ -54,7 +54,7 @@ FUZZERS += $(XS_STORE_FUZZ)
 # Link $(XSD_OBJS) + $(XS_STORE_OBJS) to embed the daemon (see daemon.h).
 XSD_SRCS := $(addprefix xenstore/,wire.c wire_dispatch.c wire_ops_node.c \
 	wire_ops_session.c wire_ops_domain.c wire_ops_control.c conn.c \
-	transport_ring.c transport_socket.c daemon.c daemon_log.c)
+	transport_ring.c transport_socket.c daemon.c daemon_dom0.c daemon_log.c)
 XSD_OBJS := $(XSD_SRCS:%.c=$(BUILD)/xsd/%.o)
 XSD_SAN_OBJS := $(XSD_SRCS:%.c=$(BUILD)/xsd-san/%.o)
 XSD_FUZZ_OBJS := $(XSD_SRCS:%.c=$(BUILD)/xsd-fuzz/%.o) \
@@ -97,3 +97,13 @@ BENCHES += $(XSD_BENCH)
 
 INTEGRATION_TESTS += tests/integration/xenstore-utils.sh \
 	tests/integration/xenstore-test-xenstore.sh
+
+# Domain 0's in-process calls and watches, against the running daemon, with
+# a guest on its ring (tests/unit/fake_xs_guest.c).
+XSD_DOM0_UNIT := $(BUILD)/tests/unit/test-xs-daemon-dom0
+$(XSD_DOM0_UNIT): $(BUILD)/xsd-san/tests/unit/test_xs_daemon_dom0.o \
+		$(BUILD)/xsd-san/tests/unit/fake_xs_guest.o $(XSD_SAN_OBJS) \
+		$(XS_STORE_SAN_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(SAN_CFLAGS) -o $@ $^ $(CHECK_LIBS) -fsanitize=address,undefined -pthread
+UNIT_TESTS += $(XSD_DOM0_UNIT)

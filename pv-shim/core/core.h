@@ -22,6 +22,10 @@
 struct core_layout {
 	uint64_t nr_pages;           /* guest RAM: mfn == pfn, [0, nr_pages) */
 	uint64_t shared_info_mfn;    /* outside guest RAM, in the shim region */
+	/* The first of the grant table's shared frames, then its status
+	 * frames (shim_abi.h's SHIM_OFF_GRANT...), outside guest RAM too;
+	 * 0: the domain has no grant frames to map (unit tests). */
+	uint64_t grant_mfn;
 	uint64_t syscall_trampoline; /* virtual address LSTAR points at */
 	/* The XCR0 guest CPL3 code runs with (0: XSAVE not offered) and the
 	 * sizes of its XSAVE area, standard and compacted: the only XCR0 the

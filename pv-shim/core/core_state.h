@@ -13,6 +13,7 @@
 #include "pv-shim/core/mm/mm.h"
 #include "pv-shim/core/traps/traps_state.h"
 #include "pv-shim/core/events/evtchn.h"
+#include "pv-shim/core/grant/grant_state.h"
 #include "pv-shim/core/sched/vtime.h"
 
 #define CORE_STATE_MAGIC 0x65726f63u /* "core" */
@@ -88,6 +89,7 @@ struct core_state {
 	struct core_stats stats;
 	struct mm_state mm;            /* frame table, M2P, continuations */
 	struct evtchn_state evtchn;    /* event channel ports (evtchn.h) */
+	struct grant_state grant;      /* grant table (grant/grant_state.h) */
 	struct vtime_state vtime;      /* TSC scale, wallclock (vtime.h) */
 };
 

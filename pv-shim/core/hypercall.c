@@ -5,6 +5,7 @@
  */
 #include "pv-shim/core/xen_abi.h"
 #include "pv-shim/core/hypercall.h"
+#include "pv-shim/core/grant/grant.h"
 #include "pv-shim/core/platform.h"
 
 static hypercall_fn *const handlers[CORE_NR_HYPERCALLS] = {
@@ -31,6 +32,7 @@ static hypercall_fn *const handlers[CORE_NR_HYPERCALLS] = {
 	[__HYPERVISOR_event_channel_op] = hypercall_event_channel_op,
 	[__HYPERVISOR_vcpu_op] = hypercall_vcpu_op,
 	[__HYPERVISOR_set_timer_op] = hypercall_set_timer_op,
+	[__HYPERVISOR_grant_table_op] = hypercall_grant_table_op,
 };
 
 static const char *const names[CORE_NR_HYPERCALLS] = {

@@ -41,3 +41,35 @@ $(SHIM_FUZZ): $(SHIM_FUZZ_OBJS)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^
 
 FUZZERS += $(SHIM_FUZZ)
+
+# ---- fuzz-xenbus-parse: the xenbus backend framework's reading of
+# frontend-written values (and the state machine's answer to any state).
+XENBUS_FUZZ := $(BUILD)/tests/fuzz/fuzz-xenbus-parse
+XENBUS_FUZZ_OBJS := $(patsubst %.c,$(BUILD)/xenbus-fuzz/%.o, \
+	backends/xenbus_parse.c backends/xenbus_step.c tests/fuzz/fuzz_xenbus_parse.c)
+
+$(XENBUS_FUZZ_OBJS): $(BUILD)/xenbus-fuzz/%.o: %.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
+
+$(XENBUS_FUZZ): $(XENBUS_FUZZ_OBJS)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^
+
+FUZZERS += $(XENBUS_FUZZ)
+
+# ---- fuzz-blkif-request: blkif request checking against any ring slot,
+# disk and indirect page contents.
+BLKIF_REQUEST_FUZZ := $(BUILD)/tests/fuzz/fuzz-blkif-request
+BLKIF_REQUEST_FUZZ_OBJS := $(patsubst %.c,$(BUILD)/blk-fuzz/%.o, \
+	$(BLKIF_REQUEST_SRCS) tests/fuzz/fuzz_blkif_request.c)
+
+$(BLKIF_REQUEST_FUZZ_OBJS): $(BUILD)/blk-fuzz/%.o: %.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
+
+$(BLKIF_REQUEST_FUZZ): $(BLKIF_REQUEST_FUZZ_OBJS)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^
+
+FUZZERS += $(BLKIF_REQUEST_FUZZ)

@@ -4,10 +4,13 @@
 #
 #   require_launcher                  exit 77 (with the reason) without
 #                                     /dev/kvm; fail if ./xenlet is missing
-#   require_debian [OUT PROGRAM]      sets KERNEL (Debian's, fetched) and
+#   require_debian [OUT PROGRAM [modules]]
+#                                     sets KERNEL (Debian's, fetched) and
 #                                     INITRD (scripts/make-initramfs.sh's,
-#                                     with PROGRAM into OUT if given); exit
-#                                     77 with the reason if either fails
+#                                     with PROGRAM into OUT if given, and
+#                                     the kernel's blkfront/netfront/ext4
+#                                     modules with "modules"); exit 77 with
+#                                     the reason if either fails
 #   run_xenlet NAME ARGS...           `xenlet run ARGS` under a timeout,
 #                                     stdin from $XENLET_STDIN (default
 #                                     /dev/null: the guest's console input);
@@ -49,7 +52,12 @@ require_debian() {
 		sed 's/^/  /' "$WORK/fetch.err"
 		exit 77
 	fi
-	if ! INITRD=$(scripts/make-initramfs.sh "$@" 2>"$WORK/initrd.err"); then
+	local args=("${@:1:2}")
+	if [ "${3:-}" = modules ]; then
+		# fetch-kernel.sh keeps them beside kernels/vmlinuz-<version>.
+		args+=("$(dirname "$KERNEL")/modules-${KERNEL##*/vmlinuz-}")
+	fi
+	if ! INITRD=$(scripts/make-initramfs.sh "${args[@]}" 2>"$WORK/initrd.err"); then
 		echo "skip: cannot build the initramfs from Debian's busybox-static:"
 		sed 's/^/  /' "$WORK/initrd.err"
 		exit 77

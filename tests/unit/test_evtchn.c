@@ -1,6 +1,8 @@
 /*
  * Event channels on a fake guest: the ports the toolstack leaves bound to
- * dom0 (a send reaches the backend through the platform), each
+ * dom0 (a send reaches the backend through the platform), ports dom0's
+ * backends bind and unbind (evtchn_bind_dom0/unbind_dom0, as the guest
+ * sees a backend's bind_interdomain and close under Xen), each
  * EVTCHNOP_* with good and refused arguments, and the 2-level delivery
  * bits (pending, mask, selector, upcall_pending) as Xen sets them.
  */
@@ -277,6 +279,167 @@ START_TEST(ports_run_out)
 }
 END_TEST
 
+#define FREE_PORT (EVTCHN_NR_PORTS - 1) /* never allocated in these tests */
+
+static uint32_t alloc_for_dom0(void)
+{
+	struct evtchn_alloc_unbound a = { .dom = DOMID_SELF, .remote_dom = 0 };
+	ck_assert_int_eq(op(EVTCHNOP_alloc_unbound, &a, sizeof a), 0);
+	return a.port;
+}
+
+START_TEST(dom0_binds_a_port_offered_to_it)
+{
+	uint32_t port = alloc_for_dom0();
+	ck_assert_int_eq(send(port), 0); /* nobody bound: dropped */
+	ck_assert_uint_eq(nr_notified, 0);
+
+	ck_assert_int_eq(evtchn_bind_dom0(&g.core, port), 0);
+	/* As the guest's end looks under Xen after the backend's
+	 * bind_interdomain: interdomain with dom0. */
+	struct evtchn_status s = status(port, 0);
+	ck_assert_uint_eq(s.status, EVTCHNSTAT_interdomain);
+	ck_assert_uint_eq(s.u.interdomain.dom, 0);
+	ck_assert_uint_eq(s.u.interdomain.port, port);
+	ck_assert_uint_eq(s.vcpu, 0);
+	ck_assert_int_eq(send(port), 0);
+	ck_assert_uint_eq(nr_notified, 1);
+	ck_assert_uint_eq(notified[0], port);
+	ck_assert_int_eq(pending(port), 0); /* a send to dom0 sets nothing here */
+
+	/* dom0's event comes back the way the backends raise theirs. */
+	ck_assert_int_eq(evtchn_raise_from_dom0(&g.core, port), 1);
+	ck_assert_int_eq(pending(port), 1);
+	ck_assert_uint_eq(si()->vcpu_info[0].evtchn_upcall_pending, 1);
+
+	ck_assert_int_eq(evtchn_bind_dom0(&g.core, port), -XEN_EBUSY);
+	ck_assert_int_eq(evtchn_bind_dom0(&g.core, STORE), -XEN_EBUSY);
+	ck_assert_int_eq(evtchn_bind_dom0(&g.core, CONSOLE), -XEN_EBUSY);
+}
+END_TEST
+
+START_TEST(dom0_binds_only_ports_unbound_for_it)
+{
+	ck_assert_int_eq(evtchn_bind_dom0(&g.core, 0), -XEN_EINVAL);
+	ck_assert_int_eq(evtchn_bind_dom0(&g.core, EVTCHN_NR_PORTS), -XEN_EINVAL);
+	ck_assert_int_eq(evtchn_bind_dom0(&g.core, 0xffffffffu), -XEN_EINVAL);
+	ck_assert_int_eq(evtchn_bind_dom0(&g.core, FREE_PORT), -XEN_EINVAL);
+
+	struct evtchn_alloc_unbound self = { .dom = DOMID_SELF, .remote_dom = DOMID_SELF };
+	ck_assert_int_eq(op(EVTCHNOP_alloc_unbound, &self, sizeof self), 0);
+	ck_assert_int_eq(evtchn_bind_dom0(&g.core, self.port), -XEN_EINVAL);
+	struct evtchn_bind_ipi ipi = { .vcpu = 0 };
+	ck_assert_int_eq(op(EVTCHNOP_bind_ipi, &ipi, sizeof ipi), 0);
+	ck_assert_int_eq(evtchn_bind_dom0(&g.core, ipi.port), -XEN_EINVAL);
+	struct evtchn_bind_virq virq = { .virq = VIRQ_TIMER, .vcpu = 0 };
+	ck_assert_int_eq(op(EVTCHNOP_bind_virq, &virq, sizeof virq), 0);
+	ck_assert_int_eq(evtchn_bind_dom0(&g.core, virq.port), -XEN_EINVAL);
+	/* A loopback pair is interdomain, but not with dom0. */
+	struct evtchn_bind_interdomain bi = { .remote_dom = DOMID_SELF,
+					      .remote_port = self.port };
+	ck_assert_int_eq(op(EVTCHNOP_bind_interdomain, &bi, sizeof bi), 0);
+	ck_assert_int_eq(evtchn_bind_dom0(&g.core, bi.local_port), -XEN_EINVAL);
+	evtchn_unbind_dom0(&g.core, bi.local_port); /* not dom0's: untouched */
+	ck_assert_uint_eq(status(bi.local_port, 0).status, EVTCHNSTAT_interdomain);
+	ck_assert_uint_eq(status(bi.local_port, 0).u.interdomain.dom, DOMID);
+	evtchn_unbind_dom0(&g.core, ipi.port);
+	ck_assert_uint_eq(status(ipi.port, 0).status, EVTCHNSTAT_ipi);
+	evtchn_unbind_dom0(&g.core, 0);
+	evtchn_unbind_dom0(&g.core, EVTCHN_NR_PORTS);
+	evtchn_unbind_dom0(&g.core, FREE_PORT);
+	ck_assert_uint_eq(status(FREE_PORT, 0).status, EVTCHNSTAT_closed);
+}
+END_TEST
+
+START_TEST(dom0_unbinds_and_the_port_waits_again)
+{
+	uint32_t port = alloc_for_dom0();
+	ck_assert_int_eq(evtchn_bind_dom0(&g.core, port), 0);
+	/* The guest moves it to no vCPU it lacks, and keeps that vCPU. */
+	struct evtchn_bind_vcpu bv = { .port = port, .vcpu = 0 };
+	ck_assert_int_eq(op(EVTCHNOP_bind_vcpu, &bv, sizeof bv), 0);
+
+	evtchn_unbind_dom0(&g.core, port);
+	/* As Xen leaves the guest's end when the remote end closes:
+	 * unbound, still for dom0, and sends are dropped. */
+	struct evtchn_status s = status(port, 0);
+	ck_assert_uint_eq(s.status, EVTCHNSTAT_unbound);
+	ck_assert_uint_eq(s.u.unbound.dom, 0);
+	ck_assert_int_eq(send(port), 0);
+	ck_assert_uint_eq(nr_notified, 0);
+	evtchn_unbind_dom0(&g.core, port); /* not bound: nothing */
+	ck_assert_uint_eq(status(port, 0).status, EVTCHNSTAT_unbound);
+
+	/* What the old backend raised for FIFO and the core has not taken
+	 * is not for whoever binds the port next. */
+	ck_assert_int_eq(evtchn_bind_dom0(&g.core, port), 0);
+	g.st->evtchn.dom0_raised[port / 64] |= 1ULL << (port % 64);
+	ck_assert_int_eq(evtchn_dom0_raised_any(&g.core), 1);
+	evtchn_unbind_dom0(&g.core, port);
+	ck_assert_int_eq(evtchn_dom0_raised_any(&g.core), 0);
+
+	/* A backend binds it again. */
+	ck_assert_int_eq(evtchn_bind_dom0(&g.core, port), 0);
+	ck_assert_int_eq(send(port), 0);
+	ck_assert_uint_eq(nr_notified, 1);
+
+	/* The guest closes its end: dom0's is gone with it. */
+	struct evtchn_close cl = { .port = port };
+	ck_assert_int_eq(op(EVTCHNOP_close, &cl, sizeof cl), 0);
+	ck_assert_uint_eq(status(port, 0).status, EVTCHNSTAT_closed);
+	ck_assert_int_eq(send(port), -XEN_EINVAL);
+	evtchn_unbind_dom0(&g.core, port); /* the backend closes late */
+	ck_assert_uint_eq(status(port, 0).status, EVTCHNSTAT_closed);
+	ck_assert_int_eq(evtchn_bind_dom0(&g.core, port), -XEN_EINVAL);
+}
+END_TEST
+
+static unsigned kicks, kicked_vcpu;
+
+static void record_kick(void *opaque, unsigned vcpu, int interrupt)
+{
+	(void)opaque;
+	(void)interrupt;
+	kicks++;
+	kicked_vcpu = vcpu;
+}
+
+/* From dom0's handle, which runs for no vCPU, the port's vCPU is always
+ * another: it is kicked even when it is vCPU 0 (the handle's index). */
+START_TEST(dom0_raising_a_port_kicks_its_vcpu)
+{
+	static const struct host_smp smp = { .kick = record_kick };
+	struct host_platform plat = g.plat;
+	plat.smp = &smp;
+	struct core dom0 = g.core;
+	dom0.plat = &plat;
+	dom0.dom0 = 1;
+	uint32_t port = alloc_for_dom0();
+	ck_assert_int_eq(evtchn_bind_dom0(&dom0, port), 0);
+	kicks = 0;
+	ck_assert_int_eq(evtchn_set_pending(&dom0, port), 1);
+	ck_assert_uint_eq(kicks, 1);
+	ck_assert_uint_eq(kicked_vcpu, 0);
+	/* vCPU 0's own raise does not kick itself. */
+	ck_assert_int_eq(evtchn_set_pending(&g.core, STORE), 0);
+	ck_assert_uint_eq(kicks, 1);
+}
+END_TEST
+
+/* The toolstack's ports are dom0's too: a backend closing one is what
+ * closing it does under Xen. */
+START_TEST(dom0_unbinds_the_toolstack_ports_too)
+{
+	evtchn_unbind_dom0(&g.core, CONSOLE);
+	ck_assert_uint_eq(status(CONSOLE, 0).status, EVTCHNSTAT_unbound);
+	ck_assert_int_eq(send(CONSOLE), 0);
+	ck_assert_uint_eq(nr_notified, 0);
+	ck_assert_int_eq(evtchn_bind_dom0(&g.core, CONSOLE), 0);
+	ck_assert_int_eq(send(CONSOLE), 0);
+	ck_assert_uint_eq(nr_notified, 1);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("evtchn");
@@ -288,6 +451,11 @@ static Suite *suite(void)
 	tcase_add_test(t, mask_holds_back_the_upcall_until_unmask);
 	tcase_add_test(t, unbound_ports_and_loopback);
 	tcase_add_test(t, ports_run_out);
+	tcase_add_test(t, dom0_binds_a_port_offered_to_it);
+	tcase_add_test(t, dom0_binds_only_ports_unbound_for_it);
+	tcase_add_test(t, dom0_unbinds_and_the_port_waits_again);
+	tcase_add_test(t, dom0_unbinds_the_toolstack_ports_too);
+	tcase_add_test(t, dom0_raising_a_port_kicks_its_vcpu);
 	suite_add_tcase(s, t);
 	return s;
 }

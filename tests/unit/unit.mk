@@ -11,6 +11,7 @@ CORE_UNIT_TESTS += $(BUILD)/tests/unit/test_evtchn $(BUILD)/tests/unit/test_time
 CORE_UNIT_TESTS += $(BUILD)/tests/unit/test_evtchn_fifo
 CORE_UNIT_TESTS += $(BUILD)/tests/unit/test_mm_ptwr
 CORE_UNIT_TESTS += $(BUILD)/tests/unit/test_smp
+CORE_UNIT_TESTS += $(BUILD)/tests/unit/test_grant
 
 $(CORE_UNIT_TESTS): $(BUILD)/tests/unit/%: $(BUILD)/san/tests/unit/%.o $(CORE_TEST_OBJS)
 	@mkdir -p $(@D)
@@ -48,3 +49,25 @@ $(BUILD)/tests/unit/test_shared_ring: $(BUILD)/san/tests/unit/test_shared_ring.o
 	@mkdir -p $(@D)
 	$(CC) -fsanitize=address,undefined $^ -o $@ $(CHECK_LIBS)
 UNIT_TESTS += $(BUILD)/tests/unit/test_shared_ring
+
+# dom0's handle on the core, on a fake domain: the launcher's own objects
+# (all but main() and run.c, which would build a real one) with vCPU
+# threads of the test's.
+DOM0_CORE_TEST_OBJS := $(filter-out $(BUILD)/san/emu/main.o $(BUILD)/san/emu/run.o, \
+	$(LAUNCHER_SAN_OBJS)) $(BUILD)/san/tests/unit/fake_guest.o
+$(BUILD)/tests/unit/test_dom0_core: $(BUILD)/san/tests/unit/test_dom0_core.o $(DOM0_CORE_TEST_OBJS)
+	@mkdir -p $(@D)
+	$(CC) -fsanitize=address,undefined $^ -o $@ $(LOADER_LIBS) $(BACKENDS_LIBS) \
+		$(CHECK_LIBS) -pthread
+UNIT_TESTS += $(BUILD)/tests/unit/test_dom0_core
+
+# The xenbus backend framework against the running xenstore daemon, a
+# frontend on domain 1's ring and a test double of backend_host.h.
+XENBUS_TEST := $(BUILD)/tests/unit/test_xenbus_backend
+$(XENBUS_TEST): $(BUILD)/san/tests/unit/test_xenbus_backend.o \
+		$(BUILD)/san/tests/unit/fake_backend_host.o \
+		$(BUILD)/san/tests/unit/fake_xs_guest.o \
+		$(XENBUS_SRCS:%.c=$(BUILD)/san/%.o) $(XSD_SAN_OBJS) $(XS_STORE_SAN_OBJS)
+	@mkdir -p $(@D)
+	$(CC) -fsanitize=address,undefined $^ -o $@ $(CHECK_LIBS) -pthread
+UNIT_TESTS += $(XENBUS_TEST)

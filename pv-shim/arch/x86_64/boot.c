@@ -141,6 +141,7 @@ void shim_boot(void)
 		.layout = {
 			.nr_pages = bp->nr_pages,
 			.shared_info_mfn = bp->shared_info_mfn,
+			.grant_mfn = bp->grant_mfn,
 			.syscall_trampoline = SHIM_VA(SHIM_OFF_TRAMPOLINE),
 			.xcr0 = bp->xcr0, .xsave_size = bp->xsave_size,
 			.xsavec_size = bp->xsavec_size,

@@ -2,9 +2,11 @@
  * The core's SMP services inside the guest (guest trap path): the domain
  * lock, kicks and starts through the launcher, and TLB shootdowns.
  *
- * Every vCPU runs this one shim image, so its data is shared by all of
- * them; the shim region is out of the guest's reach, so none of it can be
- * forged.  A shootdown asks each target for a flush by bumping its
+ * The lock and the flush counts are the shim region's struct shim_smp
+ * (shim_abi.h), shared by every vCPU's shim and by the launcher's dom0
+ * handle, which takes the same lock and asks the same flushes for the
+ * backends (emu/dom0_core.c); the shim region is out of the guest's
+ * reach, so none of it can be forged.  A shootdown asks each target for a flush by bumping its
  * request count and kicking it (the launcher makes it take the event
  * interrupt if it runs guest code); the target flushes and acknowledges
  * on its way into the shim (shim_trap) and while it spins for the lock,
@@ -21,8 +23,7 @@
 
 #define SPINS_BEFORE_YIELD 64
 
-static uint32_t domain_lock;
-static uint32_t flush_req[SHIM_MAX_VCPUS], flush_done[SHIM_MAX_VCPUS];
+#define SMP ((struct shim_smp *)SHIM_VA(SHIM_OFF_SMP))
 
 static void spin_pause(unsigned *spins)
 {
@@ -34,18 +35,18 @@ static void spin_pause(unsigned *spins)
 void shim_serve_flush(unsigned vcpu)
 {
 	vcpu %= SHIM_MAX_VCPUS;
-	uint32_t req = __atomic_load_n(&flush_req[vcpu], __ATOMIC_SEQ_CST);
-	if (req == __atomic_load_n(&flush_done[vcpu], __ATOMIC_SEQ_CST))
+	uint32_t req = __atomic_load_n(&SMP->flush_req[vcpu], __ATOMIC_SEQ_CST);
+	if (req == __atomic_load_n(&SMP->flush_done[vcpu], __ATOMIC_SEQ_CST))
 		return;
 	write_cr3(read_cr3()); /* no global pages: everything */
-	__atomic_store_n(&flush_done[vcpu], req, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&SMP->flush_done[vcpu], req, __ATOMIC_SEQ_CST);
 }
 
 void platform_lock(struct core *c)
 {
 	unsigned spins = 0;
-	while (__atomic_exchange_n(&domain_lock, 1, __ATOMIC_ACQUIRE))
-		while (__atomic_load_n(&domain_lock, __ATOMIC_RELAXED)) {
+	while (__atomic_exchange_n(&SMP->domain_lock, 1, __ATOMIC_ACQUIRE))
+		while (__atomic_load_n(&SMP->domain_lock, __ATOMIC_RELAXED)) {
 			shim_serve_flush(c->vcpu);
 			spin_pause(&spins);
 		}
@@ -54,7 +55,7 @@ void platform_lock(struct core *c)
 void platform_unlock(struct core *c)
 {
 	(void)c;
-	__atomic_store_n(&domain_lock, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&SMP->domain_lock, 0, __ATOMIC_RELEASE);
 }
 
 void platform_kick_vcpu(struct core *c, unsigned vcpu, int interrupt)
@@ -75,12 +76,12 @@ void platform_tlb_shootdown(struct core *c, uint64_t mask)
 	mask &= c->layout.nr_vcpus >= 64 ? ~0ULL : (1ULL << c->layout.nr_vcpus) - 1;
 	for (unsigned v = 0; v < SHIM_MAX_VCPUS; v++)
 		if (mask >> v & 1) {
-			want[v] = __atomic_add_fetch(&flush_req[v], 1, __ATOMIC_SEQ_CST);
+			want[v] = __atomic_add_fetch(&SMP->flush_req[v], 1, __ATOMIC_SEQ_CST);
 			platform_kick_vcpu(c, v, 1);
 		}
 	unsigned spins = 0;
 	for (unsigned v = 0; v < SHIM_MAX_VCPUS; v++)
 		while ((mask >> v & 1) &&
-		       (int32_t)(__atomic_load_n(&flush_done[v], __ATOMIC_SEQ_CST) - want[v]) < 0)
+		       (int32_t)(__atomic_load_n(&SMP->flush_done[v], __ATOMIC_SEQ_CST) - want[v]) < 0)
 			spin_pause(&spins);
 }

@@ -53,6 +53,12 @@ static struct evtchn_port *port_of(struct core *c, uint64_t port)
 	return &c->st->evtchn.port[port];
 }
 
+/* Interdomain with one of dom0's backends. */
+static int bound_to_dom0(const struct evtchn_port *p)
+{
+	return p->state == EVTCHN_INTERDOMAIN && p->remote_dom == EVTCHN_DOM0;
+}
+
 static int fifo_active(struct core *c)
 {
 	return __atomic_load_n(&c->st->evtchn.fifo.active, __ATOMIC_SEQ_CST);
@@ -96,9 +102,10 @@ int evtchn_set_pending(struct core *c, uint32_t port)
 		return 0;
 	int upcall = fifo_active(c) ? evtchn_fifo_set_pending(c, port)
 				    : set_pending_2l(c, port);
-	/* Woken even without an upcall: SCHEDOP_poll waits on masked ports. */
+	/* Woken even without an upcall: SCHEDOP_poll waits on masked ports.
+	 * dom0's handle runs for no vCPU: every target is another. */
 	unsigned target = evtchn_port_vcpu(c, port);
-	if (target != c->vcpu)
+	if (c->dom0 || target != c->vcpu)
 		platform_kick_vcpu(c, target, upcall);
 	return upcall;
 }
@@ -141,9 +148,8 @@ void evtchn_take_dom0_raised(struct core *c)
 		uint64_t bits = __atomic_exchange_n(&ev->dom0_raised[w], 0, __ATOMIC_SEQ_CST);
 		for (; bits; bits &= bits - 1) {
 			uint32_t port = w * 64 + (uint32_t)__builtin_ctzll(bits);
-			const struct evtchn_port *p = &ev->port[port];
 			/* Closed or rebound since: dom0 no longer holds it. */
-			if (p->state == EVTCHN_INTERDOMAIN && p->remote_dom == EVTCHN_DOM0)
+			if (bound_to_dom0(&ev->port[port]))
 				evtchn_set_pending(c, port);
 		}
 	}
@@ -156,6 +162,39 @@ int evtchn_dom0_raised_any(struct core *c)
 		if (__atomic_load_n(&ev->dom0_raised[w], __ATOMIC_SEQ_CST))
 			return 1;
 	return 0;
+}
+
+int evtchn_bind_dom0(struct core *c, uint32_t port)
+{
+	if (port == 0 || port >= EVTCHN_NR_PORTS)
+		return -XEN_EINVAL;
+	struct evtchn_port *p = &c->st->evtchn.port[port];
+	if (bound_to_dom0(p))
+		return -XEN_EBUSY;
+	if (p->state != EVTCHN_UNBOUND || p->remote_dom != EVTCHN_DOM0)
+		return -XEN_EINVAL;
+	/* Nothing pending changes: under Xen the bind makes dom0's new end
+	 * pending, for sends it may have missed; the backend's bind does
+	 * that on its side. */
+	p->state = EVTCHN_INTERDOMAIN;
+	p->remote_port = port;
+	return 0;
+}
+
+void evtchn_unbind_dom0(struct core *c, uint32_t port)
+{
+	if (port == 0 || port >= EVTCHN_NR_PORTS)
+		return;
+	struct evtchn_state *ev = &c->st->evtchn;
+	struct evtchn_port *p = &ev->port[port];
+	if (!bound_to_dom0(p))
+		return;
+	p->state = EVTCHN_UNBOUND;
+	p->remote_port = 0;
+	/* What the old backend raised and the core has not taken yet is
+	 * not for whoever binds the port next. */
+	__atomic_fetch_and(&ev->dom0_raised[port / 64], ~(1ULL << (port % 64)),
+			   __ATOMIC_SEQ_CST);
 }
 
 /* Xen's virq_is_global: the ones a domain binds on vCPU 0 only. */

@@ -116,6 +116,23 @@ void evtchn_take_dom0_raised(struct core *c);
  * launcher's wake-ups and event interrupt, read from shim memory. */
 int evtchn_dom0_raised_any(struct core *c);
 
+/*
+ * dom0's backend binds its end of port, which the guest allocated unbound
+ * for dom0 (EVTCHNOP_alloc_unbound, remote_dom 0): the port becomes
+ * interdomain with dom0, as the guest's end looks under Xen after the
+ * backend's EVTCHNOP_bind_interdomain (dom0's port is numbered as the
+ * guest's, like the xenstore and console ports the toolstack binds).
+ * 0; -XEN_EBUSY: dom0 is bound to it already; -XEN_EINVAL: no such port,
+ * or not unbound for dom0.  Domain lock held (dom0's handle may call it).
+ */
+int evtchn_bind_dom0(struct core *c, uint32_t port);
+
+/* dom0 closes its end: a port interdomain with dom0 goes back to unbound
+ * for dom0, as under Xen when the remote end closes, and the guest's
+ * sends on it are dropped from then on; any other port is left alone.
+ * Domain lock held (dom0's handle may call it). */
+void evtchn_unbind_dom0(struct core *c, uint32_t port);
+
 /* Raises virq on the port the calling vCPU has bound to it (global
  * VIRQs: vCPU 0's), if any; as evtchn_set_pending. */
 int evtchn_raise_virq(struct core *c, unsigned virq);

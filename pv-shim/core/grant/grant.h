@@ -49,4 +49,26 @@ void grant_release(struct core *c, uint32_t ref, unsigned flags);
 /* grant_table_op(cmd, uop, count) */
 long hypercall_grant_table_op(struct core *c, const uint64_t args[5]);
 
+/*
+ * The grant table a new domain starts with, as Xen and its toolstack
+ * leave it: version 1, one shared frame, no pins or map handles, and the
+ * reserved entries GNTTAB_RESERVED_CONSOLE and _XENSTORE granting dom0
+ * the console and xenstore rings (libxl's xc_dom_gnttab_seed).  Frames,
+ * active entries and handles in the shim region are cleared.  domid is
+ * the domain's own id.  Called once by the builder, before any vCPU runs.
+ */
+void grant_domain_init(struct core *c, uint16_t domid, uint64_t console_pfn,
+		       uint64_t xenstore_pfn);
+
+/*
+ * For the L1 validation (mm_frames.c): a guest PTE maps frame mfn outside
+ * guest RAM.  0 if it is a shared grant frame set up so far, or under v2
+ * one of its status frames (counted: set_version refuses to drop the
+ * status frames while they are mapped), both shared read-write as Xen's
+ * share_xen_page_with_guest(SHARE_rw) does; else -1.  grant_frame_unmap
+ * undoes one grant_frame_map of mfn.
+ */
+int grant_frame_map(struct core *c, uint64_t mfn);
+void grant_frame_unmap(struct core *c, uint64_t mfn);
+
 #endif

@@ -15,6 +15,7 @@
 #define XENLET_CORE_MM_H
 
 #include <stdint.h>
+#include "pv-shim/shim_abi.h"
 
 struct core;
 
@@ -29,6 +30,12 @@ enum mm_type {
 
 struct mm_frame {
 	uint32_t type_count;
+	/* General references beside the type's (Xen's count_info): a grant
+	 * pin holds one for as long as it lasts (grant/grant_pin.c), so the
+	 * frame stays the domain's while dom0 or a copy uses it.  No
+	 * operation gives frames back yet; one that does (ballooning) must
+	 * refuse a frame that has any. */
+	uint32_t ref_count;
 	uint8_t type;    /* enum mm_type; NONE whenever type_count is 0 */
 	uint8_t flags;
 	/* Set when type_count last fell to 0 (mm_tlb.c): the type it had,
@@ -36,6 +43,8 @@ struct mm_frame {
 	uint8_t last_type;
 	uint8_t tlb_stamp;
 };
+
+_Static_assert(sizeof(struct mm_frame) == SHIM_FRAME_SIZE, "shim_abi.h's frame size");
 
 /* Per vCPU (struct core_vcpu): a hypercall of that vCPU's that must
  * continue later. */
@@ -86,6 +95,19 @@ struct mm_frame *mm_frame(struct core *c, uint64_t pfn);
  */
 int mm_get_type(struct core *c, uint64_t pfn, enum mm_type type);
 void mm_put_type(struct core *c, uint64_t pfn);
+
+/* General references (Xen's get_page/put_page): 0, or -XEN_EINVAL for a
+ * frame outside guest RAM (or a count that would overflow). */
+int mm_get_page(struct core *c, uint64_t pfn);
+void mm_put_page(struct core *c, uint64_t pfn);
+
+/*
+ * The L1 table that maps va in the page tables the vCPU runs on now
+ * (Xen's map_guest_l1e): 0 and *l1 its frame, or -1 if va is no guest
+ * address, a level on the way is not present or a superpage, or the
+ * frame reached is not an L1 table.
+ */
+int mm_l1_of(struct core *c, uint64_t va, uint64_t *l1);
 
 /*
  * Replaces entry idx of validated table pfn (of level type) by val, after

@@ -6,6 +6,7 @@
  */
 #include "pv-shim/core/xen_abi.h"
 #include "pv-shim/core/core.h"
+#include "pv-shim/core/grant/grant.h"
 #include "pv-shim/core/mm/mm.h"
 #include "pv-shim/core/mm/mm_pte.h"
 #include "pv-shim/core/platform.h"
@@ -62,8 +63,11 @@ static int get_entry_ref(struct core *c, enum mm_type type, uint64_t e)
 				return -XEN_EBUSY;
 			return 0;
 		}
-		/* shared_info is the domain's own page, outside its RAM */
-		return pfn == c->layout.shared_info_mfn ? 0 : -XEN_EPERM;
+		/* shared_info and the grant frames set up are the domain's
+		 * own pages, outside its RAM (Xen shares them read-write) */
+		if (pfn == c->layout.shared_info_mfn)
+			return 0;
+		return grant_frame_map(c, pfn) ? -XEN_EPERM : 0;
 	}
 	if (e & MM_UPPER_DISALLOWED)
 		return -XEN_EINVAL;
@@ -75,8 +79,11 @@ static int get_entry_ref(struct core *c, enum mm_type type, uint64_t e)
 static void put_entry_ref(struct core *c, enum mm_type type, uint64_t e)
 {
 	uint64_t pfn = mm_pte_pfn(e);
-	if (pfn >= c->layout.nr_pages)
+	if (pfn >= c->layout.nr_pages) {
+		if (type == MM_TYPE_L1)
+			grant_frame_unmap(c, pfn);
 		return;
+	}
 	if (type != MM_TYPE_L1 || (e & MM_PTE_RW))
 		mm_put_type(c, pfn);
 }
@@ -173,6 +180,22 @@ void mm_put_type(struct core *c, uint64_t pfn)
 	mm_tlb_released(c, f);
 	f->type = MM_TYPE_NONE;
 	f->flags = 0;
+}
+
+int mm_get_page(struct core *c, uint64_t pfn)
+{
+	struct mm_frame *f = mm_frame(c, pfn);
+	if (!f || f->ref_count == UINT32_MAX)
+		return -XEN_EINVAL;
+	f->ref_count++;
+	return 0;
+}
+
+void mm_put_page(struct core *c, uint64_t pfn)
+{
+	struct mm_frame *f = mm_frame(c, pfn);
+	if (f && f->ref_count)
+		f->ref_count--;
 }
 
 int mm_mod_entry(struct core *c, uint64_t pfn, enum mm_type type,

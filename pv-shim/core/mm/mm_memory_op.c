@@ -1,8 +1,8 @@
 /*
  * memory_op: what a PV Linux asks before its allocator runs — where the
  * M2P table is, the memory map (one RAM region, as Xen gives a domU the
- * toolstack set no map for) and the reservation sizes.  Ballooning and
- * physmap changes are not supported: -ENOSYS.
+ * toolstack set no map for) and the reservation sizes.  Physmap additions
+ * get Xen's refusal for a PV guest; ballooning is not supported: -ENOSYS.
  */
 #include "pv-shim/core/xen_abi.h"
 #include <xen/memory.h>
@@ -13,6 +13,7 @@
 
 #define E820_RAM 1
 #define MEMOP_CMD_MASK 0x3f /* the rest carries Xen's continuation */
+#define MEMOP_EXTENT_SHIFT 6
 
 /* The BIOS layout the buffer holds: 20 bytes, packed. */
 struct e820_entry {
@@ -57,6 +58,41 @@ static long reservation(struct core *c, uint64_t arg)
 	return (long)c->layout.nr_pages;
 }
 
+/*
+ * XENMEM_add_to_physmap(_batch), XENMAPSPACE_grant_table among them: a PV
+ * guest has no physmap of its own (mfn == gfn), so Xen 4.17 refuses it
+ * -EACCES for any space, in xatp_permission_check (common/memory.c), once
+ * the argument is read and the domain found (the batch's gmfn_range
+ * space is -EOPNOTSUPP first).  PV guests map grant frames with their own
+ * PTEs, by the frame numbers setup_table returns.
+ */
+static long add_to_physmap(struct core *c, uint64_t cmd, uint64_t arg)
+{
+	uint64_t start_extent = cmd >> MEMOP_EXTENT_SHIFT;
+	if (start_extent != (uint16_t)start_extent)
+		return -XEN_EDOM;
+	domid_t domid;
+	if ((cmd & MEMOP_CMD_MASK) == XENMEM_add_to_physmap) {
+		struct xen_add_to_physmap xatp;
+		if (copy_from_guest(c, &xatp, arg, sizeof xatp))
+			return -XEN_EFAULT;
+		if (xatp.space == XENMAPSPACE_gmfn_foreign)
+			return -XEN_ENOSYS; /* only through the batch */
+		domid = xatp.domid;
+	} else {
+		struct xen_add_to_physmap_batch xatpb;
+		if (copy_from_guest(c, &xatpb, arg, sizeof xatpb))
+			return -XEN_EFAULT;
+		if (xatpb.space == XENMAPSPACE_gmfn_range)
+			return -XEN_EOPNOTSUPP;
+		domid = xatpb.domid;
+	}
+	/* rcu_lock_domain_by_any_id: itself, or dom0 (not translated either) */
+	if (domid != DOMID_SELF && domid != c->st->evtchn.domid && domid != 0)
+		return -XEN_ESRCH;
+	return -XEN_EACCES;
+}
+
 /* memory_op(cmd, arg) */
 long hypercall_memory_op(struct core *c, const uint64_t args[5])
 {
@@ -72,6 +108,9 @@ long hypercall_memory_op(struct core *c, const uint64_t args[5])
 		return reservation(c, args[1]);
 	case XENMEM_maximum_ram_page:
 		return (long)c->layout.nr_pages;
+	case XENMEM_add_to_physmap:
+	case XENMEM_add_to_physmap_batch:
+		return add_to_physmap(c, args[0], args[1]);
 	default:
 		mm_note_enosys(c, &c->st->mm.enosys_memory_op, "memory_op",
 			       args[0] & MEMOP_CMD_MASK);

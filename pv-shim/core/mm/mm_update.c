@@ -77,29 +77,33 @@ long hypercall_mmu_update(struct core *c, const uint64_t args[5])
 	return mm_batch_end(c, &b, rc);
 }
 
-/* The L1 table mapping va in the guest's current tables, or 0. */
-static uint64_t l1_of(struct core *c, uint64_t va)
+static int is_guest_va(uint64_t va)
 {
+	uint64_t top = va >> 47;
+	return (top == 0 || top == 0x1ffff) && !(va >= HOLE_START && va < HOLE_END);
+}
+
+int mm_l1_of(struct core *c, uint64_t va, uint64_t *l1)
+{
+	if (!is_guest_va(va))
+		return -1;
 	const struct core_vcpu *v = core_vcpu(c);
 	uint64_t table = (v->kernel_mode ? v->cr3 : v->user_cr3) >> 12;
 	for (int level = 3; level >= 1; level--) {
 		volatile uint64_t *e = platform_guest_ram(c, table * MM_PAGE_SIZE +
 			((va >> (12 + 9 * level)) & 511) * 8, 8);
 		if (!e)
-			return 0;
+			return -1;
 		uint64_t entry = *e;
 		if (!(entry & MM_PTE_P) || (entry & MM_PTE_PS))
-			return 0;
+			return -1;
 		table = mm_pte_pfn(entry);
 	}
 	struct mm_frame *f = mm_frame(c, table);
-	return f && f->type == MM_TYPE_L1 ? table : 0;
-}
-
-static int is_guest_va(uint64_t va)
-{
-	uint64_t top = va >> 47;
-	return (top == 0 || top == 0x1ffff) && !(va >= HOLE_START && va < HOLE_END);
+	if (!f || f->type != MM_TYPE_L1)
+		return -1;
+	*l1 = table;
+	return 0;
 }
 
 /* One word holds every vCPU a domain may have (CORE_MAX_VCPUS <= 64). */
@@ -124,8 +128,8 @@ long hypercall_update_va_mapping(struct core *c, const uint64_t args[5])
 		mm_continue(c, args);
 		return 0;
 	}
-	uint64_t l1 = l1_of(c, va);
-	if (!l1)
+	uint64_t l1;
+	if (mm_l1_of(c, va, &l1))
 		return -XEN_EINVAL;
 	int rc = mm_mod_entry(c, l1, MM_TYPE_L1, (va >> 12) & 511, val, 0);
 	if (rc == MM_ENOROOM && core_vcpu(c)->mm.queued_before) {
