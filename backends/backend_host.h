@@ -7,6 +7,14 @@
  * Threads: every function may be called from any backend thread, at any
  * time while the domain exists; none blocks for long (each takes the
  * domain lock for the few checks and references it needs).
+ *
+ * The domain's life: until the guest runs (its shim is ready) and once it
+ * has stopped, nothing is bound or granted: binds fail with -EINVAL, grant
+ * gets and copies with GNTST_bad_domain, notifies do nothing; unbinds and
+ * puts still succeed.  Before the launcher unmaps guest RAM (teardown,
+ * after the vCPUs have stopped) every backend thread must have stopped,
+ * having put every grant it holds (its addr pointers die with guest RAM)
+ * and unbound its ports (those left are unbound for it).
  */
 #ifndef XENLET_BACKEND_HOST_H
 #define XENLET_BACKEND_HOST_H
@@ -58,7 +66,8 @@ struct backend_grant {
 int backend_grant_get(struct backend_domain *bd, unsigned n, const uint32_t *refs,
 		      int writable, struct backend_grant *out);
 
-/* Releases n grants held by backend_grant_get. */
+/* Releases n grants held by backend_grant_get; each addr becomes NULL,
+ * and an entry whose addr is NULL already is skipped. */
 void backend_grant_put(struct backend_domain *bd, unsigned n, struct backend_grant *g);
 
 /* Copies between a granted page (from offset off) and the backend's

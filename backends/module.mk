@@ -23,3 +23,31 @@ $(BLKIF_REQUEST_TEST): $(BUILD)/san/tests/unit/test_blkif_request.o $(BLKIF_REQU
 	@mkdir -p $(@D)
 	$(CC) -fsanitize=address,undefined $^ -o $@ $(CHECK_LIBS)
 UNIT_TESTS += $(BLKIF_REQUEST_TEST)
+
+# ---- Block storage (backends/blk/storage*.c): files and block devices
+# through io_uring or a thread pool, NBD exports through libnbd.  Link
+# $(BLK_STORAGE_OBJS) with $(BLK_STORAGE_LIBS).
+BLK_STORAGE_SRCS := $(addprefix backends/blk/,storage.c storage_file.c storage_threads.c \
+	storage_uring.c storage_nbd.c)
+BLK_STORAGE_OBJS := $(BLK_STORAGE_SRCS:%.c=$(BUILD)/host/%.o)
+BLK_STORAGE_SAN_OBJS := $(BLK_STORAGE_SRCS:%.c=$(BUILD)/san/%.o)
+BLK_STORAGE_CFLAGS = $(shell pkg-config --cflags liburing libnbd)
+BLK_STORAGE_LIBS = $(shell pkg-config --libs liburing libnbd) -pthread
+
+$(BLK_STORAGE_OBJS): $(BUILD)/host/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(HOST_CFLAGS) $(BLK_STORAGE_CFLAGS) -c $< -o $@
+$(BLK_STORAGE_SAN_OBJS) $(BUILD)/san/tests/unit/test_blk_storage.o: $(BUILD)/san/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(SAN_CFLAGS) $(CHECK_CFLAGS) $(BLK_STORAGE_CFLAGS) -c $< -o $@
+
+BLK_STORAGE_TEST := $(BUILD)/tests/unit/test_blk_storage
+$(BLK_STORAGE_TEST): $(BUILD)/san/tests/unit/test_blk_storage.o $(BLK_STORAGE_SAN_OBJS)
+	@mkdir -p $(@D)
+	$(CC) -fsanitize=address,undefined $^ -o $@ $(BLK_STORAGE_LIBS) $(CHECK_LIBS)
+UNIT_TESTS += $(BLK_STORAGE_TEST)
+
+# ---- blkback (backends/blk/blkback*.c): the block backend of --disk.
+BLKBACK_SRCS := $(addprefix backends/blk/,blkback_xenbus.c blkback_ring.c blkback_persistent.c)
+BACKENDS_SRCS += $(BLKBACK_SRCS) $(BLKIF_REQUEST_SRCS) $(BLK_STORAGE_SRCS)
+BACKENDS_LIBS += $(BLK_STORAGE_LIBS)

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "backends/blk/disk_spec.h"
 
 enum trap_path_choice { TRAP_PATH_AUTO, TRAP_PATH_GUEST, TRAP_PATH_HOST };
 /* Event-channel ABIs the domain offers: 2-level always, FIFO by default
@@ -20,7 +21,11 @@ struct xenlet_config {
 	enum evtchn_abi_choice evtchn_abi;
 	const char *xenstore_socket; /* NULL: the daemon has no socket */
 	bool stats;
+	const struct disk_spec *disks; /* --disk, in order */
+	unsigned nr_disks;
 };
+
+#define XENLET_MAX_DISKS 16
 
 #define XENLET_DEFAULT_MEMORY_MIB 512
 

@@ -80,9 +80,10 @@ int dom0_core_lock(struct backend_domain *bd)
 
 void dom0_core_unlock(struct backend_domain *bd)
 {
+	int failed = bd->plat.failed; /* written only under the lock */
 	held_here = NULL;
 	release(bd);
-	if (bd->plat.failed)
+	if (failed)
 		domain_stop(bd->d, XENLET_EXIT_INTERNAL);
 }
 
@@ -206,8 +207,8 @@ void dom0_core_destroy(struct domain *d)
 		backend_evtchn_unbind(bd, p);
 	uint64_t held = __atomic_load_n(&bd->grants_held, __ATOMIC_SEQ_CST);
 	if (held)
-		fprintf(stderr, "xenlet: internal error: backends still hold %llu grants "
-			"as the domain's memory goes\n", (unsigned long long)held);
+		fprintf(bd->plat.log, "xenlet: internal error: backends still hold %llu "
+			"grants as the domain's memory goes\n", (unsigned long long)held);
 	pthread_mutex_destroy(&bd->table_lock);
 	bd->d = NULL;
 }

@@ -3,11 +3,13 @@
 #define XENLET_DOMAIN_H
 
 #include <pthread.h>
+#include <stdio.h>
 #include <termios.h>
 #include <time.h>
 #include "pv-shim/core/core.h"
 #include "emu/config.h"
 #include "emu/dom0_core.h"
+#include "backends/blk/blkback.h"
 #include "emu/dom0_xenstore.h"
 #include "emu/kvm_vm.h"
 #include "emu/platform_host.h"
@@ -62,6 +64,8 @@ struct domain {
 	int console_ring_bad;        /* its indexes were impossible: ignored */
 	uint32_t store_evtchn, console_evtchn; /* ports bound to dom0 */
 	struct backend_domain dom0;  /* the backends' handle (dom0_core.h) */
+	struct xenbus_backends *backends; /* the disks' (dom0_disks.c) */
+	struct blkback_stats disk_stats[XENLET_MAX_DISKS];
 	struct console_input console_in;
 	int console_detached;        /* Ctrl-] on the console: stop */
 	/* The end (vcpu_smp.c): set once, by whichever vCPU ends it, with
@@ -70,6 +74,13 @@ struct domain {
 	int stopping, stop_status;
 	int stop_reported;           /* why it stopped has been said */
 };
+
+/* The domain's disks (dom0_disks.c): their backends started with the
+ * xenstore, stopped (I/O finished, grants returned) when the domain ends;
+ * their counts for --stats. */
+int dom0_disks_start(struct domain *d, char *err, size_t errlen);
+void dom0_disks_stop(struct domain *d);
+void dom0_disks_print_stats(const struct domain *d, FILE *out);
 
 /* Runs vCPU v until the domain stops; returns the xenlet exit status
  * (-1: another vCPU ended the domain). */

@@ -26,12 +26,20 @@ static void run_usage(FILE *out)
 		"  --stats               print transitions and VM exits at exit\n"
 		"  --xenstore-socket P   serve the embedded xenstore to dom0 tools\n"
 		"                        (xenstore-ls etc. with XENSTORED_PATH=P)\n"
+		"  --disk TARGET[,vdev=NAME][,ro][,direct]\n"
+		"                        a PV disk (repeatable, up to %d): an image\n"
+		"                        file, a block device, or an NBD URI\n"
+		"                        (nbd://HOST[:PORT]/EXPORT,\n"
+		"                        nbd+unix:///EXPORT?socket=PATH: qcow2 and\n"
+		"                        other formats through qemu-nbd); vdev as xl\n"
+		"                        names it (default xvda, xvdb, ...); ro: the\n"
+		"                        guest cannot write it; direct: O_DIRECT\n"
 		"console: the guest's hvc0 is xenlet's stdout and stdin (raw on a\n"
 		"         terminal: Ctrl-C goes to the guest); Ctrl-] ends the session\n"
 		"exit status: 0 poweroff, 1 set-up error, 2 reboot, 3 guest crash,\n"
 		"             4 guest fault, 5 internal error, 6 Ctrl-] on the console,\n"
 		"             128+N signal N\n",
-		XENLET_DEFAULT_MEMORY_MIB);
+		XENLET_DEFAULT_MEMORY_MIB, XENLET_MAX_DISKS);
 }
 
 static int parse_number(const char *s, uint64_t min, uint64_t max, uint64_t *out)
@@ -55,6 +63,7 @@ static int cmd_run(int argc, char **argv)
 		{ "evtchn", required_argument, NULL, 'e' },
 		{ "stats", no_argument, NULL, 's' },
 		{ "xenstore-socket", required_argument, NULL, 'x' },
+		{ "disk", required_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -65,6 +74,8 @@ static int cmd_run(int argc, char **argv)
 		.evtchn_abi = EVTCHN_ABI_FIFO,
 		.cmdline = "",
 	};
+	static struct disk_spec disks[XENLET_MAX_DISKS];
+	char err[256];
 	uint64_t n;
 	int c;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -120,6 +131,26 @@ static int cmd_run(int argc, char **argv)
 			break;
 		case 'x':
 			cfg.xenstore_socket = optarg;
+			break;
+		case 'd':
+			if (cfg.nr_disks == XENLET_MAX_DISKS) {
+				fprintf(stderr, "xenlet: at most %d disks\n", XENLET_MAX_DISKS);
+				return XENLET_EXIT_SETUP;
+			}
+			if (disk_spec_parse(optarg, cfg.nr_disks, &disks[cfg.nr_disks],
+					    err, sizeof err)) {
+				fprintf(stderr, "xenlet: --disk %s: %s\n", optarg, err);
+				return XENLET_EXIT_SETUP;
+			}
+			for (unsigned i = 0; i < cfg.nr_disks; i++)
+				if (disks[i].devid == disks[cfg.nr_disks].devid) {
+					fprintf(stderr, "xenlet: --disk %s: %s is already "
+						"disk %u's name\n", optarg,
+						disks[cfg.nr_disks].vdev, i + 1);
+					return XENLET_EXIT_SETUP;
+				}
+			cfg.disks = disks;
+			cfg.nr_disks++;
 			break;
 		case 'h':
 			run_usage(stdout);

@@ -36,13 +36,13 @@ FUZZERS += $(BUILD)/fuzz/fuzz-xen-image
 # ---- the launcher: ./xenlet ------------------------------------------------
 # backend_host.h's grants stand on the core's grant tables (grant.h): until
 # their sources are in pv-shim/core/grant/, the launcher is built without.
-DOM0_GRANT_SRCS := $(if $(wildcard pv-shim/core/grant/*.c),emu/dom0_grants.c)
 LAUNCHER_SRCS := emu/main.c emu/run.c emu/kvm_vm.c emu/vcpu_loop.c \
 	emu/host_trap.c emu/platform_host.c emu/stats.c emu/stop_report.c \
 	emu/domain_layout.c emu/domain_build.c emu/shim_setup.c \
 	emu/dom0_xenstore.c emu/console_backend.c emu/dom0_backends.c \
 	emu/vcpu_clock.c emu/vcpu_events.c emu/vcpu_smp.c emu/console_input.c emu/cpuid_table.c \
-	emu/host_xstate.c emu/dom0_core.c emu/dom0_evtchn.c $(DOM0_GRANT_SRCS) $(BACKENDS_SRCS)
+	emu/host_xstate.c emu/dom0_core.c emu/dom0_evtchn.c emu/dom0_grants.c emu/dom0_disks.c \
+	$(BACKENDS_SRCS)
 LAUNCHER_OBJS := $(patsubst %.c,$(BUILD)/host/%.o,$(LAUNCHER_SRCS) $(LOADER_SRCS)) \
 	$(CORE_HOST_OBJS) $(BUILD)/host/emu/shim_blob.o $(XSD_OBJS) $(XS_STORE_OBJS)
 

@@ -5,7 +5,8 @@
 # space, shows what it runs on, runs PROGRAM (a static binary, as
 # /bin/test-program) when one was given, and powers the domain off.
 # MODULES: a directory of the kernel's modules (fetch-kernel.sh's
-# kernels/modules-<version>) loaded first, dependencies before users; then
+# kernels/modules-<version>) loaded first, dependencies before users, each
+# with the MODULE.PARAM=VALUE words of the kernel command line; then
 # a root=DEVICE on the kernel command line is waited for, mounted and
 # switched to (its /sbin/init runs instead), as Debian's initramfs does.
 # Default OUT: build/initramfs.cpio.gz.  Prints the path.  Does nothing
@@ -48,7 +49,13 @@ bb=/bin/busybox
 $bb mount -t proc proc /proc
 if [ -f /lib/modules/order ]; then
 	for m in $($bb cat /lib/modules/order); do
-		$bb insmod /lib/modules/$m.ko || echo "xenlet-initramfs: insmod $m failed"
+		# MODULE.PARAM=VALUE on the command line, as modprobe takes them.
+		params=
+		for w in $($bb cat /proc/cmdline); do
+			case $w in "$($bb echo "$m" | $bb tr - _)".*=*) params="$params ${w#*.}" ;; esac
+		done
+		# shellcheck disable=SC2086 # one word per parameter
+		$bb insmod /lib/modules/$m.ko $params || echo "xenlet-initramfs: insmod $m failed"
 	done
 fi
 rootdev=

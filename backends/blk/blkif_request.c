@@ -84,6 +84,12 @@ static int finish_rw(struct blkif_checked *c, const struct blkif_disk *disk)
 {
 	unsigned per = units_per_sector(disk);
 
+	/* An empty flush or barrier touches no sector: Linux's blkback
+	 * checks the range only of requests that have some (xen_vbd_translate),
+	 * and Linux's blkfront sends its block layer's flush requests with
+	 * whatever position they had. */
+	if (c->nr_sectors == 0)
+		c->sector = 0;
 	if (!per || !range_ok(disk, c->sector, c->nr_sectors))
 		return BLKIF_RSP_ERROR;
 	if (c->op != BLKIF_OP_READ && disk->read_only)

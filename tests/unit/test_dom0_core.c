@@ -1,11 +1,11 @@
 /*
  * dom0's handle on the core (emu/dom0_core.c, dom0_evtchn.c) on a fake
- * domain of NR_VCPUS vCPUs without KVM: the launcher's own struct domain,
- * SMP hooks (vcpu_smp.c), kicks and wake eventfds (vcpu_events.c,
- * vcpu_clock.c), with a host thread per vCPU standing in for its exits:
- * woken by a kick, it answers a TLB flush request as the vCPU would
- * (vcpu_serve_flush in the host trap path; the shim's counts in struct
- * shim_smp in the guest path).
+ * domain of NR_VCPUS vCPUs without KVM (fake_domain.h): the launcher's own
+ * struct domain, SMP hooks (vcpu_smp.c), kicks and wake eventfds
+ * (vcpu_events.c, vcpu_clock.c), with a host thread per vCPU standing in
+ * for its exits: woken by a kick, it answers a TLB flush request as the
+ * vCPU would (vcpu_serve_flush in the host trap path; the shim's counts
+ * in struct shim_smp in the guest path).
  *
  * Covered, in both trap paths: the lock dom0 takes is the one the vCPUs
  * take (each side waits for the other); a shootdown from dom0 asks every
@@ -22,7 +22,6 @@
 #include <check.h>
 #include "tests/unit/check_run.h"
 #include <errno.h>
-#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -38,34 +37,21 @@
 #include "pv-shim/core/shared_info.h"
 #include "pv-shim/shim_abi.h"
 #include "emu/domain.h"
-#include "tests/unit/fake_guest.h"
+#include "tests/unit/fake_domain.h"
 
 #define NR_VCPUS 3
 #define NR_PAGES 64
 #define ARG_VA 0xffffffff80000000ULL
 #define ARG_PFN 40
-#define DOMID 1
-#define STORE 1
-#define CONSOLE 2
+#define DOMID FD_DOMID
+#define STORE FD_STORE
+#define CONSOLE FD_CONSOLE
 #define MS 1000000L
 #define ANSWER_DELAY_MS 30
 
-static struct fake_guest g;
+static struct fake_domain fx;
 static struct domain *d;
 static struct backend_domain *bd;
-static struct xenlet_config cfg = { .vcpus = NR_VCPUS };
-static char *dom0_log;
-static size_t dom0_log_len;
-
-/* A vCPU's thread, as far as shootdowns go: woken by kicks on its wake
- * eventfd, it answers what was asked of it after a delay. */
-struct responder {
-	struct vcpu *v;
-	pthread_t thread;
-	int running, stop;
-	unsigned wakes;
-};
-static struct responder resp[NR_VCPUS];
 
 static int guest_path(void)
 {
@@ -74,7 +60,7 @@ static int guest_path(void)
 
 static struct shim_smp *smp(void)
 {
-	return (struct shim_smp *)(d->shim.region + SHIM_OFF_SMP);
+	return fake_domain_smp(&fx);
 }
 
 static void sleep_ms(long ms)
@@ -90,107 +76,17 @@ static long elapsed_ms(const struct timespec *since)
 	return (now.tv_sec - since->tv_sec) * 1000 + (now.tv_nsec - since->tv_nsec) / MS;
 }
 
-/* The shim's shim_serve_flush, for the guest path. */
-static void shim_answers(unsigned n)
-{
-	uint32_t req = __atomic_load_n(&smp()->flush_req[n], __ATOMIC_SEQ_CST);
-	__atomic_store_n(&smp()->flush_done[n], req, __ATOMIC_SEQ_CST);
-}
-
-static void *respond(void *arg)
-{
-	struct responder *r = arg;
-	while (!__atomic_load_n(&r->stop, __ATOMIC_SEQ_CST)) {
-		struct pollfd p = { .fd = r->v->wake_fd, .events = POLLIN };
-		if (poll(&p, 1, 5) <= 0)
-			continue;
-		uint64_t n;
-		if (read(r->v->wake_fd, &n, sizeof n) < 0)
-			continue;
-		__atomic_add_fetch(&r->wakes, 1, __ATOMIC_SEQ_CST);
-		sleep_ms(ANSWER_DELAY_MS);
-		if (guest_path())
-			shim_answers(r->v->id);
-		else
-			vcpu_serve_flush(r->v);
-	}
-	return NULL;
-}
-
-static void start_responder(unsigned n)
-{
-	resp[n] = (struct responder){ .v = &d->vcpu[n], .running = 1 };
-	ck_assert_int_eq(pthread_create(&resp[n].thread, NULL, respond, &resp[n]), 0);
-}
-
-static void stop_responders(void)
-{
-	for (unsigned n = 0; n < NR_VCPUS; n++) {
-		if (!resp[n].running)
-			continue;
-		__atomic_store_n(&resp[n].stop, 1, __ATOMIC_SEQ_CST);
-		pthread_join(resp[n].thread, NULL);
-		resp[n].running = 0;
-	}
-}
-
 static void setup(void)
 {
-	fake_guest_init(&g, NR_PAGES);
-	g.core.layout.nr_vcpus = NR_VCPUS;
-	fake_guest_map(&g, ARG_VA, ARG_PFN, FG_USER_RW);
-	d = calloc(1, sizeof *d);
-	ck_assert_ptr_nonnull(d);
-	d->cfg = &cfg;
-	d->ram = g.ram;
-	d->ram_bytes = NR_PAGES * FG_PAGE;
-	d->shim.region = calloc(1, shim_off_vcpu(NR_VCPUS));
-	ck_assert_ptr_nonnull(d->shim.region);
-	g.plat.shim_region = d->shim.region; /* shared_info */
-	pthread_mutex_init(&d->core_lock, NULL);
-	pthread_mutex_init(&d->stop_lock, NULL);
-	d->console_in = (struct console_input){ .stop_fd = -1, .room_fd = -1 };
-	d->store_evtchn = STORE;
-	d->console_evtchn = CONSOLE;
-	evtchn_domain_init(&g.core, DOMID, STORE, CONSOLE, 0);
-	for (unsigned n = 0; n < NR_VCPUS; n++) {
-		struct vcpu *v = &d->vcpu[n];
-		v->d = d;
-		v->id = n;
-		v->kvm.fd = -1;
-		v->plat = g.plat;
-		v->plat.shim_region = d->shim.region;
-		v->plat.cpu_ops = (struct shim_cpu_ops *)(d->shim.region + shim_off_cpu_ops(n));
-		v->plat.notify_backend = dom0_notify_backend_cb;
-		v->plat.notify_opaque = d;
-		v->core = g.core;
-		v->core.plat = &v->plat;
-		v->core.vcpu = n;
-		vcpu_smp_init(v);
-		v->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-		ck_assert_int_ge(v->wake_fd, 0);
-		v->launched = 1;
-		g.st->vcpu[n].initialised = g.st->vcpu[n].up = g.st->vcpu[n].started = 1;
-	}
-	dom0_core_init(d, DOMID);
-	bd = dom0_backend_domain(d);
-	bd->plat.log = open_memstream(&dom0_log, &dom0_log_len);
-	ck_assert_ptr_nonnull(bd->plat.log);
+	fake_domain_init(&fx, NR_VCPUS, NR_PAGES);
+	fake_guest_map(&fx.g, ARG_VA, ARG_PFN, FG_USER_RW);
+	d = fx.d;
+	bd = fx.bd;
 }
 
 static void teardown(void)
 {
-	stop_responders();
-	dom0_core_destroy(d);
-	fclose(bd->plat.log);
-	free(dom0_log);
-	for (unsigned n = 0; n < NR_VCPUS; n++)
-		close(d->vcpu[n].wake_fd);
-	pthread_mutex_destroy(&d->core_lock);
-	pthread_mutex_destroy(&d->stop_lock);
-	free(d->shim.region);
-	free(d);
-	fake_guest_free(&g);
+	fake_domain_free(&fx);
 }
 
 /* Both trap paths run every case that says which lock it takes. */
@@ -319,8 +215,7 @@ START_TEST(a_vcpu_waits_for_dom0)
 		shim_take();
 		shim_release();
 	}
-	fflush(bd->plat.log);
-	ck_assert_str_eq(dom0_log ? dom0_log : "", "");
+	ck_assert_str_eq(fake_domain_dom0_log(&fx), "");
 }
 END_TEST
 
@@ -361,7 +256,7 @@ START_TEST(shootdown_reaches_every_running_vcpu_and_waits)
 {
 	start(_i);
 	for (unsigned n = 0; n < NR_VCPUS; n++)
-		start_responder(n);
+		fake_domain_answer_flushes(&fx, n, ANSWER_DELAY_MS);
 	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	ck_assert_int_eq(dom0_core_lock(bd), 0);
@@ -374,7 +269,7 @@ START_TEST(shootdown_reaches_every_running_vcpu_and_waits)
 			ck_assert_uint_eq(d->vcpu[n].plat.cpu_ops_flush, 1);
 	}
 	ck_assert_int_ge(elapsed_ms(&t0), ANSWER_DELAY_MS);
-	ck_assert_uint_eq(g.st->stats.tlb_shootdowns, 1);
+	ck_assert_uint_eq(fx.g.st->stats.tlb_shootdowns, 1);
 	/* The other path's counts are not touched. */
 	for (unsigned n = 0; n < NR_VCPUS; n++)
 		ck_assert_uint_eq(_i ? smp()->flush_req[n] : d->vcpu[n].flush_req, 0);
@@ -392,10 +287,10 @@ END_TEST
 START_TEST(shootdown_skips_vcpus_not_running)
 {
 	start(_i);
-	start_responder(0);
-	g.st->vcpu[1].parked = 1;          /* down, in the core */
+	fake_domain_answer_flushes(&fx, 0, ANSWER_DELAY_MS);
+	fx.g.st->vcpu[1].parked = 1;          /* down, in the core */
 	d->vcpu[2].launched = 0;           /* never ran: no thread to answer */
-	g.st->vcpu[2].started = 0;
+	fx.g.st->vcpu[2].started = 0;
 	ck_assert_int_eq(dom0_core_lock(bd), 0);
 	mm_flush_tlb_mask(&bd->core, MM_ALL_VCPUS);
 	ck_assert_uint_eq(answered(0), 1);
@@ -403,7 +298,7 @@ START_TEST(shootdown_skips_vcpus_not_running)
 	ck_assert_uint_eq(asked(2), 0);
 	/* Launched but not started in the core: the launcher's own record
 	 * keeps a vCPU without a thread out as well. */
-	g.st->vcpu[2].started = 1;
+	fx.g.st->vcpu[2].started = 1;
 	mm_flush_tlb_mask(&bd->core, 1ULL << 2);
 	ck_assert_uint_eq(asked(2), 0);
 	dom0_core_unlock(bd);
@@ -456,7 +351,7 @@ END_TEST
 START_TEST(per_vcpu_operations_are_internal_errors)
 {
 	start(_i);
-	uint64_t *word = (uint64_t *)fake_guest_page(&g, ARG_PFN + 1);
+	uint64_t *word = (uint64_t *)fake_guest_page(&fx.g, ARG_PFN + 1);
 	ck_assert_int_eq(dom0_core_lock(bd), 0);
 	struct core *c = &bd->core;
 	platform_write_pte(c, (ARG_PFN + 1) * FG_PAGE, 0x1234567);
@@ -495,12 +390,12 @@ START_TEST(per_vcpu_operations_are_internal_errors)
 	if (!_i)
 		ck_assert_uint_eq(smp()->domain_lock, 0);
 	/* Each said what, and the domain ends as an internal error. */
-	fflush(bd->plat.log);
+	const char *log = fake_domain_dom0_log(&fx);
 	for (const char *what = "store a page-table entry\0load CR3\0set a segment base\0"
 				"sleep\0send to dom0\0start a vCPU\0took the domain lock\0";
 	     *what; what += strlen(what) + 1)
-		ck_assert_msg(strstr(dom0_log, what), "no internal error for '%s' in: %s",
-			      what, dom0_log);
+		ck_assert_msg(strstr(log, what), "no internal error for '%s' in: %s",
+			      what, log);
 	ck_assert_int_eq(d->stopping, 1);
 	ck_assert_int_eq(d->stop_status, XENLET_EXIT_INTERNAL);
 	ck_assert_int_eq(d->vcpu[2].launched, 1); /* not started again */
@@ -556,7 +451,7 @@ static int new_eventfd(void)
 
 static int guest_pending(uint32_t port)
 {
-	return (core_shared_info(&g.core)->evtchn_pending[port / 64] >> (port % 64)) & 1;
+	return (core_shared_info(&fx.g.core)->evtchn_pending[port / 64] >> (port % 64)) & 1;
 }
 
 START_TEST(backend_binds_and_hears_the_guest)
@@ -606,17 +501,17 @@ START_TEST(backend_notifies_the_guest)
 	backend_evtchn_notify(bd, port); /* not bound: nothing */
 	ck_assert_int_eq(guest_pending(port), 0);
 	ck_assert_int_eq(backend_evtchn_bind(bd, port, fd), 0);
-	core_shared_info(&g.core)->vcpu_info[0].evtchn_upcall_mask = 0;
+	core_shared_info(&fx.g.core)->vcpu_info[0].evtchn_upcall_mask = 0;
 	events(d->vcpu[0].wake_fd);
 	backend_evtchn_notify(bd, port);
 	ck_assert_int_eq(guest_pending(port), 1);
-	ck_assert_uint_eq(core_shared_info(&g.core)->vcpu_info[0].evtchn_upcall_pending, 1);
+	ck_assert_uint_eq(core_shared_info(&fx.g.core)->vcpu_info[0].evtchn_upcall_pending, 1);
 	ck_assert_uint_eq(events(d->vcpu[0].wake_fd), 1); /* its vCPU kicked */
 	backend_evtchn_notify(bd, EVTCHN_NR_PORTS);
 	backend_evtchn_notify(bd, 0xffffffffu);
 
 	backend_evtchn_unbind(bd, port);
-	core_shared_info(&g.core)->evtchn_pending[port / 64] = 0;
+	core_shared_info(&fx.g.core)->evtchn_pending[port / 64] = 0;
 	backend_evtchn_notify(bd, port); /* unbound since: nothing */
 	ck_assert_int_eq(guest_pending(port), 0);
 	close(fd);
@@ -699,7 +594,7 @@ START_TEST(teardown_forgets_what_backends_bound)
 	dom0_notify_backend(d, port); /* a send that was on its way */
 	ck_assert_uint_eq(events(fd), 0);
 	uint32_t port2 = port + 1;
-	g.st->evtchn.port[port2].state = EVTCHN_INTERDOMAIN; /* as bound */
+	fx.g.st->evtchn.port[port2].state = EVTCHN_INTERDOMAIN; /* as bound */
 	bd->port_fd[port2] = fd;
 	dom0_core_destroy(d);
 	ck_assert_int_eq(bd->port_fd[port2], -1);
