@@ -10,6 +10,9 @@
 #            read-only disk written to, and at last a ring index no
 #            frontend could produce.
 #
+# The hostile run goes once more under the sanitized launcher
+# (build/xenlet-san, ASan/UBSan with leak checks), where any report fails.
+#
 # Both must end "Test result: SUCCESS" and power off.  Then, on the host:
 # xvda must hold exactly its initial fill plus the pattern of every
 # write the guest reported ("blkfront: xvda: wrote sectors S count N";
@@ -76,8 +79,9 @@ expect_image() {
 	fi
 }
 
-# No sign of a crash on stderr: sanitizer reports, a signal's death, an
-# assertion, KVM's internal error, a guest fault report.
+# No sign of a crash on stderr: sanitizer reports (a leak included), a
+# signal's death, an assertion, KVM's internal error, a guest fault
+# report.
 expect_no_crash() {
 	if grep -qE 'Sanitizer|runtime error:|Segmentation fault|Aborted|core dumped|Assertion .* failed|KVM internal error|xenlet: .*(fault|triple)' "$ERR"; then
 		fail "xenlet's stderr shows a crash"
@@ -86,13 +90,14 @@ expect_no_crash() {
 	fi
 }
 
+# run_blkfront PATH MODE [NAME]: NAME (default PATH-MODE) names the run.
 run_blkfront() {
-	local path=$1 mode=$2
-	local img=$WORK/$path-$mode.img ro=$WORK/$path-$mode.ro.img ro_sum
+	local path=$1 mode=$2 name=${3:-$1-$2}
+	local img=$WORK/$name.img ro=$WORK/$name.ro.img ro_sum
 	make_image "$img" xenlet-initial.
 	make_image "$ro" xenlet-readonly
 	ro_sum=$(cksum <"$ro")
-	run_xenlet "$path-$mode" "$GUEST" --trap-path "$path" \
+	run_xenlet "$name" "$GUEST" --trap-path "$path" \
 		--disk "$img,vdev=xvda" --disk "$ro,vdev=xvdb,ro" \
 		--cmdline "xt.mode=$mode xt.rodisk=1 xt.sectors=$SECTORS"
 	expect_rc 0
@@ -121,5 +126,13 @@ for path in host guest; do
 	run_blkfront "$path" good
 	run_blkfront "$path" hostile
 done
+if [ -x build/xenlet-san ]; then
+	XENLET=build/xenlet-san ASAN_OPTIONS=detect_leaks=1:exitcode=99 \
+		UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:exitcode=99 \
+		run_blkfront host hostile sanitized-host-hostile
+else
+	RUN=sanitized
+	fail "build/xenlet-san is not built (run make)"
+fi
 
 finish

@@ -107,6 +107,9 @@ unsigned ring_collect(struct vbd *v, struct blkif_response *out, unsigned want, 
  * and op (Linux's blkfront refuses a response that does not); its status
  * or NO_ANSWER. */
 int ring_answer(struct vbd *v, uint64_t id, uint8_t op);
+/* Checks that every response so far came with the event rsp_event asked
+ * for. */
+void ring_check_events(const struct vbd *v);
 
 /* ---- Requests the runs build from segments of pool pages. */
 struct seg {

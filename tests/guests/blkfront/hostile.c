@@ -355,6 +355,7 @@ static void good_write(uint64_t sector)
 
 static void impossible_req_prod(void)
 {
+	ring_check_events(d);
 	RING_IDX rsp_prod = d->ring.sring->rsp_prod;
 	xen_wmb();
 	d->ring.sring->req_prod = d->ring.req_prod_pvt + 1000;

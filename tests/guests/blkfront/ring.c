@@ -123,3 +123,9 @@ int ring_answer(struct vbd *v, uint64_t id, uint8_t op)
 	       RESPONSE_WAIT_NS / MS);
 	return NO_ANSWER;
 }
+
+void ring_check_events(const struct vbd *v)
+{
+	check_msg(v->silent_answers == 0, "%s: %u times the backend answered without the event "
+		  "rsp_event asked for", v->name, v->silent_answers);
+}

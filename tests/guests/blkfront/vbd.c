@@ -163,7 +163,6 @@ void vbd_close(struct vbd *v)
 	page_end(v->ring_page);
 	struct evtchn_close cl = { .port = v->port };
 	check_eq(evtchn_op(EVTCHNOP_close, &cl), 0);
-	check_msg(v->silent_answers == 0, "%s: %u times the backend answered without the event "
-		  "rsp_event asked for", v->name, v->silent_answers);
+	ring_check_events(v);
 	printk("blkfront: %s closed\n", v->name);
 }
