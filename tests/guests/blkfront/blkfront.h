@@ -15,6 +15,7 @@
 #define xen_mb() __atomic_thread_fence(__ATOMIC_SEQ_CST)
 #define xen_rmb() __atomic_thread_fence(__ATOMIC_ACQUIRE)
 #define xen_wmb() __atomic_thread_fence(__ATOMIC_RELEASE)
+/* io/ring.h's macros also use size_t and memset. */
 #include <stddef.h>
 #include "libc.h"
 #include <xen/io/blkif.h>
