@@ -53,6 +53,14 @@ long evtchn_unmask(evtchn_port_t port)
 	return evtchn_op(EVTCHNOP_unmask, &um);
 }
 
+evtchn_port_t evtchn_alloc_unbound(domid_t remote)
+{
+	struct evtchn_alloc_unbound au = { .dom = DOMID_SELF, .remote_dom = remote };
+	long rc = evtchn_op(EVTCHNOP_alloc_unbound, &au);
+	require(rc == 0, "EVTCHNOP_alloc_unbound for domain %u: %ld", remote, rc);
+	return au.port;
+}
+
 evtchn_port_t evtchn_timer_upcalls(const void *callback)
 {
 	struct callback_register cb = {

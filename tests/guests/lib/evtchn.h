@@ -32,6 +32,10 @@ evtchn_port_t evtchn_timer_upcalls(const void *callback);
 long evtchn_send(evtchn_port_t port);
 long evtchn_unmask(evtchn_port_t port);
 
+/* A port of ours left unbound for domain remote to bind (a frontend's
+ * EVTCHNOP_alloc_unbound for its backend); ends the test if refused. */
+evtchn_port_t evtchn_alloc_unbound(domid_t remote);
+
 static inline int evtchn_pending(const struct shared_info *s, evtchn_port_t port)
 {
 	return (__atomic_load_n(&s->evtchn_pending[port / 64], __ATOMIC_SEQ_CST) >>

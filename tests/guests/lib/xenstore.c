@@ -1,5 +1,6 @@
 #include "xenstore.h"
 
+#include <stdarg.h>
 #include <stdint.h>
 #include <xen/xen.h>
 #include <xen/sched.h>
@@ -101,6 +102,16 @@ int xs_write(const char *path, const char *value)
 		return -1;
 	}
 	return 0;
+}
+
+int xs_printf(const char *path, const char *fmt, ...)
+{
+	char value[64];
+	va_list ap;
+	va_start(ap, fmt);
+	fmt_vsnprintf(value, sizeof value, fmt, ap);
+	va_end(ap);
+	return xs_write(path, value);
 }
 
 long xs_read_long(const char *path)

@@ -19,6 +19,10 @@ int xs_read(const char *path, char *buf, size_t len);
  * console log). */
 int xs_write(const char *path, const char *value);
 
+/* Writes the formatted value (format.h's conversions) at path, as
+ * xs_write. */
+int xs_printf(const char *path, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* Reads path as a decimal number; -1 if missing or not a number. */
 long xs_read_long(const char *path);
 
