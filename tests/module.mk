@@ -54,6 +54,7 @@ INTEGRATION_TESTS += tests/integration/guest-console-in.sh
 INTEGRATION_TESTS += tests/integration/guest-hostile.sh
 INTEGRATION_TESTS += tests/integration/guest-preempt.sh
 INTEGRATION_TESTS += tests/integration/guest-smp.sh
+INTEGRATION_TESTS += tests/integration/guest-grant.sh
 BENCHES += scripts/bench-hypercall.sh
 BENCHES += scripts/bench-events.sh
 BENCHES += scripts/bench-smp.sh
