@@ -55,6 +55,7 @@ INTEGRATION_TESTS += tests/integration/guest-hostile.sh
 INTEGRATION_TESTS += tests/integration/guest-preempt.sh
 INTEGRATION_TESTS += tests/integration/guest-smp.sh
 INTEGRATION_TESTS += tests/integration/guest-blkfront.sh
+INTEGRATION_TESTS += tests/integration/guest-grant.sh
 BENCHES += scripts/bench-hypercall.sh
 BENCHES += scripts/bench-events.sh
 BENCHES += scripts/bench-smp.sh

@@ -73,3 +73,20 @@ $(BLKIF_REQUEST_FUZZ): $(BLKIF_REQUEST_FUZZ_OBJS)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^
 
 FUZZERS += $(BLKIF_REQUEST_FUZZ)
+
+# ---- fuzz-grant: grant tables (grant_acquire/release from a dom0 handle,
+# grant_table_op, the guest's entries and PTEs) against a hostile guest,
+# with the pins' meaning checked after every operation.
+GRANT_FUZZ := $(BUILD)/tests/fuzz/fuzz-grant
+GRANT_FUZZ_OBJS := $(patsubst %.c,$(BUILD)/core-fuzz/%.o, \
+	$(CORE_SRCS) emu/platform_host.c tests/fuzz/fuzz_grant.c)
+
+$(BUILD)/core-fuzz/tests/fuzz/fuzz_grant.o: $(BUILD)/core-fuzz/%.o: %.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
+
+$(GRANT_FUZZ): $(GRANT_FUZZ_OBJS)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^
+
+FUZZERS += $(GRANT_FUZZ)

@@ -25,7 +25,8 @@
  *
  * Each call is a hypercall through the hosted core (mmu_update, mmuext_op,
  * update_va_mapping, event_channel_op, vcpu_op, memory_op, set_trap_table,
- * iret, sched_op yield/poll, set_timer_op, set_segment_base), a trap through the launcher's
+ * iret, sched_op yield/poll, set_timer_op, set_segment_base,
+ * grant_table_op), dom0's grant_acquire/grant_release, a trap through the launcher's
  * own trap-frame entry (host_trap_frame: #GP, #UD) or straight into the
  * core (#PF), in either guest mode, or one of the launcher's readers of the
  * shim region: a backend raising an event, the vCPU clock, the console
@@ -41,6 +42,7 @@
 #include "pv-shim/core/xen_abi.h"
 #include "pv-shim/core/core.h"
 #include "pv-shim/core/events/evtchn.h"
+#include "pv-shim/core/grant/grant.h"
 #include "pv-shim/core/platform.h"
 #include "pv-shim/core/shared_info.h"
 #include "pv-shim/core/sched/vtime.h"
@@ -69,6 +71,7 @@ enum { PG_L4, PG_L3, PG_L2, PG_L1, PG_CODE, PG_ARG, PG_STORE, PG_CONSOLE,
 #define ARG_VA (VA_BASE + PG_ARG * PAGE)
 #define TRAMPOLINE SHIM_VA(SHIM_OFF_TRAMPOLINE)
 #define M2P_L4E ((NR_PAGES + 0x100ULL) * PAGE | PTE_P | PTE_RW | PTE_US)
+#define GRANT_MFN (NR_PAGES + 0x200ULL) /* outside RAM, as in xenlet */
 #define STORE_PORT 1
 #define CONSOLE_PORT 2
 /* Where the CPL0 stub leaves its frame: the top of the trap stack. */
@@ -78,7 +81,7 @@ enum kind {
 	K_MMU_UPDATE, K_MMUEXT_OP, K_UPDATE_VA_MAPPING, K_EVTCHN_OP, K_VCPU_OP,
 	K_MEMORY_OP, K_SET_TRAP_TABLE, K_IRET, K_YIELD, K_POLL, K_SET_TIMER,
 	K_SEGMENT_BASE, K_PAGE_FAULT, K_GP, K_UD, K_BACKEND_EVENT, K_CLOCK,
-	K_SHIM_STOP, K_CONSOLE, NR_KINDS
+	K_SHIM_STOP, K_CONSOLE, K_GRANT_OP, K_GRANT_PIN, NR_KINDS
 };
 
 struct call {
@@ -92,6 +95,10 @@ static struct core_state *st;
 static struct core_state *good_state; /* the well-formed state inputs XOR */
 static uint8_t *good_ram, *good_shared;
 static uint8_t good_frames[NR_PAGES * SHIM_FRAME_SIZE];
+/* The grant table's frames, active entries and handles (shim_abi.h). */
+#define GRANT_AREA (SHIM_OFF_GRANT_MAPTRACK + SHIM_GRANT_MAPTRACK_SIZE - SHIM_OFF_GRANT)
+static uint8_t *good_grant;
+static int grant_touched; /* a grant call ran since good_grant was restored */
 static struct domain d;
 static void *console_ring; /* the guest's, in its RAM, as dom0_console_start is given */
 static const struct xenlet_config cfg = { .vcpus = 1 };
@@ -138,6 +145,7 @@ static void build_domain(void)
 	    mm_hold_for_dom0(&d.vcpu[0].core, PG_CONSOLE))
 		abort();
 	evtchn_domain_init(&d.vcpu[0].core, 1, STORE_PORT, CONSOLE_PORT, 1);
+	grant_domain_init(&d.vcpu[0].core, 1, PG_CONSOLE, PG_STORE);
 	vtime_init(&d.vcpu[0].core, 2500000, tsc, 1700000000, 0);
 }
 
@@ -151,7 +159,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	good_state = malloc(sizeof *good_state);
 	good_ram = malloc(RAM_BYTES);
 	good_shared = malloc(PAGE);
-	if (!null || !good_state || !good_ram || !good_shared)
+	good_grant = malloc(GRANT_AREA);
+	if (!null || !good_state || !good_ram || !good_shared || !good_grant)
 		abort();
 	st = (struct core_state *)(shim + SHIM_OFF_CORE);
 	_Static_assert(sizeof(struct core_state) % 8 == 0, "poisoning granule");
@@ -177,6 +186,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		.layout = {
 			.nr_pages = NR_PAGES,
 			.shared_info_mfn = NR_PAGES, /* outside RAM, as in xenlet */
+			.grant_mfn = GRANT_MFN,
 			.syscall_trampoline = TRAMPOLINE,
 			.nr_vcpus = 1,
 		},
@@ -186,6 +196,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	memcpy(good_ram, ram, RAM_BYTES);
 	memcpy(good_shared, shim + SHIM_OFF_SHARED, PAGE);
 	memcpy(good_frames, shim + SHIM_OFF_FRAMES, sizeof good_frames);
+	memcpy(good_grant, shim + SHIM_OFF_GRANT, GRANT_AREA);
 	return 0;
 }
 
@@ -307,10 +318,28 @@ static enum core_action run_call(const struct call *k, const uint8_t *frame_in)
 		d.stop_reported = 0;
 		stop_report_shim(&d.vcpu[0]);
 		return CORE_STOP;
-	default: /* K_CONSOLE */
+	case K_CONSOLE:
 		console_ring_drain(console_ring, null);
 		after_exit(CORE_RESUME);
 		return CORE_RESUME;
+	case K_GRANT_PIN: {
+		grant_touched = 1;
+		/* A backend's pin and its release through a dom0 handle, on
+		 * any ref, for dom0 or the guest's own id. */
+		struct core dom0 = d.vcpu[0].core;
+		dom0.dom0 = 1;
+		struct grant_use use;
+		unsigned flags = b & (GRANT_USE_WRITE | GRANT_USE_COPY);
+		if (!grant_acquire(&dom0, (uint16_t)(b >> 8), a, flags, &use))
+			grant_release(&dom0, a, flags);
+		grant_release(&dom0, (uint32_t)b, flags);
+		after_exit(CORE_RESUME);
+		return CORE_RESUME;
+	}
+	default: /* K_GRANT_OP */
+		grant_touched = 1;
+		f = hypercall_frame(__HYPERVISOR_grant_table_op, a % 13, ARG_VA, 1 + b % 4, 0);
+		break;
 	}
 	enum core_action act = core_handle_trap(&d.vcpu[0].core, &f);
 	after_exit(act);
@@ -333,6 +362,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	take(&in, shim + shim_off_cpu_ops(0), CPU_OPS_IN);
 	memcpy(shim + SHIM_OFF_SHARED, good_shared, PAGE);
 	memcpy(shim + SHIM_OFF_FRAMES, good_frames, sizeof good_frames);
+	if (grant_touched)
+		memcpy(shim + SHIM_OFF_GRANT, good_grant, GRANT_AREA);
+	grant_touched = 0;
 	uint8_t *s = (uint8_t *)st;
 	const uint8_t *g = (const uint8_t *)good_state;
 	for (size_t i = 0; i < sizeof *st; i++)

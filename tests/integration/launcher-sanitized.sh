@@ -1,7 +1,7 @@
 #!/bin/bash
 # The launcher itself under ASan/UBSan (build/xenlet-san) on real runs:
-# guests in both trap paths, one with 3 vCPUs on their threads, a fault
-# report, a refused kernel, and a stop by signal with the embedded
+# guests in both trap paths, one with 3 vCPUs on their threads, the grant
+# guest (its grant tables worked by the launcher's core), a fault report, a refused kernel, and a stop by signal with the embedded
 # xenstore serving a client.  Any sanitizer
 # report (including a leak at exit) fails the run.
 # shellcheck source=tests/integration/lib.sh
@@ -27,6 +27,10 @@ for path in guest host; do
 	clean
 	run_xenlet "smp-$path" "$GUESTS/smp.elf" --vcpus 3 --trap-path "$path" \
 		--cmdline "xt.events=2000"
+	expect_rc 0
+	expect_result SUCCESS
+	clean
+	run_xenlet "grant-$path" "$GUESTS/grant.elf" --trap-path "$path"
 	expect_rc 0
 	expect_result SUCCESS
 	clean

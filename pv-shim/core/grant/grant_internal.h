@@ -49,8 +49,6 @@ struct grant_active {
 #define GRANT_PIN_HOST_R   0x00000100u
 #define GRANT_PIN_DEVICE_W 0x00010000u
 #define GRANT_PIN_DEVICE_R 0x01000000u
-#define GRANT_PIN_WRITERS  0x000000ffu /* host writers' count */
-#define GRANT_PIN_DEV_WRITERS 0x00ff0000u
 
 _Static_assert(GRANT_MAX_ENTRIES * sizeof(struct grant_active) <= SHIM_GRANT_ACTIVE_SIZE,
 	       "an active entry for every v1 entry");
