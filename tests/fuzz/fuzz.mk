@@ -42,51 +42,37 @@ $(SHIM_FUZZ): $(SHIM_FUZZ_OBJS)
 
 FUZZERS += $(SHIM_FUZZ)
 
-# ---- fuzz-xenbus-parse: the xenbus backend framework's reading of
+# ---- The targets below link objects built with the fuzzer's
+# instrumentation: fuzz_target NAME, OBJECTS makes build/tests/fuzz/NAME.
+define fuzz_target
+$(BUILD)/tests/fuzz/$(1): $(2)
+	@mkdir -p $$(@D)
+	$$(FUZZ_CC) $$(FUZZ_CFLAGS) -o $$@ $$^
+FUZZERS += $(BUILD)/tests/fuzz/$(1)
+endef
+
+# Sources a small target tests, alone.
+$(BUILD)/fuzz-objs/%.o: %.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
+fuzz_objs = $(patsubst %.c,$(BUILD)/fuzz-objs/%.o,$(1))
+
+# fuzz-xenbus-parse: the xenbus backend framework's reading of
 # frontend-written values (and the state machine's answer to any state).
-XENBUS_FUZZ := $(BUILD)/tests/fuzz/fuzz-xenbus-parse
-XENBUS_FUZZ_OBJS := $(patsubst %.c,$(BUILD)/xenbus-fuzz/%.o, \
-	backends/xenbus_parse.c backends/xenbus_step.c tests/fuzz/fuzz_xenbus_parse.c)
+$(eval $(call fuzz_target,fuzz-xenbus-parse,$(call fuzz_objs, \
+	backends/xenbus_parse.c backends/xenbus_step.c tests/fuzz/fuzz_xenbus_parse.c)))
 
-$(XENBUS_FUZZ_OBJS): $(BUILD)/xenbus-fuzz/%.o: %.c
-	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
+# fuzz-blkif-request: blkif request checking against any ring slot, disk
+# and indirect page contents.
+$(eval $(call fuzz_target,fuzz-blkif-request,$(call fuzz_objs, \
+	$(BLKIF_REQUEST_SRCS) tests/fuzz/fuzz_blkif_request.c)))
 
-$(XENBUS_FUZZ): $(XENBUS_FUZZ_OBJS)
-	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^
-
-FUZZERS += $(XENBUS_FUZZ)
-
-# ---- fuzz-blkif-request: blkif request checking against any ring slot,
-# disk and indirect page contents.
-BLKIF_REQUEST_FUZZ := $(BUILD)/tests/fuzz/fuzz-blkif-request
-BLKIF_REQUEST_FUZZ_OBJS := $(patsubst %.c,$(BUILD)/blk-fuzz/%.o, \
-	$(BLKIF_REQUEST_SRCS) tests/fuzz/fuzz_blkif_request.c)
-
-$(BLKIF_REQUEST_FUZZ_OBJS): $(BUILD)/blk-fuzz/%.o: %.c
-	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
-
-$(BLKIF_REQUEST_FUZZ): $(BLKIF_REQUEST_FUZZ_OBJS)
-	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^
-
-FUZZERS += $(BLKIF_REQUEST_FUZZ)
-
-# ---- fuzz-grant: grant tables (grant_acquire/release from a dom0 handle,
+# fuzz-grant: grant tables (grant_acquire/release from a dom0 handle,
 # grant_table_op, the guest's entries and PTEs) against a hostile guest,
-# with the pins' meaning checked after every operation.
-GRANT_FUZZ := $(BUILD)/tests/fuzz/fuzz-grant
-GRANT_FUZZ_OBJS := $(patsubst %.c,$(BUILD)/core-fuzz/%.o, \
-	$(CORE_SRCS) emu/platform_host.c tests/fuzz/fuzz_grant.c)
-
+# with the pins' meaning checked after every operation; on fuzz-core's
+# instrumented core.
 $(BUILD)/core-fuzz/tests/fuzz/fuzz_grant.o: $(BUILD)/core-fuzz/%.o: %.c
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
-
-$(GRANT_FUZZ): $(GRANT_FUZZ_OBJS)
-	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^
-
-FUZZERS += $(GRANT_FUZZ)
+$(eval $(call fuzz_target,fuzz-grant,$(patsubst %.c,$(BUILD)/core-fuzz/%.o, \
+	$(CORE_SRCS) emu/platform_host.c tests/fuzz/fuzz_grant.c)))
