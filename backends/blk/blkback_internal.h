@@ -70,6 +70,9 @@ struct blkback {
 	unsigned nr_pgrants;
 
 	struct blkback_stats *stats; /* the launcher's */
+	/* blkback_add's: set by probe, after which the framework owns b
+	 * (only read while blkback_add runs). */
+	bool *probed;
 };
 
 /* The ring half: start serving after connect; the guest's event; the

@@ -51,6 +51,9 @@ static int blkback_probe(struct xenbus_device *dev)
 	struct blkback *b = xenbus_device_priv(dev);
 	b->dev = dev;
 	b->bd = xenbus_device_domain(dev);
+	/* From here on the framework frees b (blkback_free), even if the
+	 * add fails after this. */
+	*b->probed = true;
 	return write_features(dev, b);
 }
 
@@ -242,9 +245,15 @@ int blkback_add(struct xenbus_backends *bus, const struct disk_spec *spec,
 		.frontend_nodes = front, .n_frontend_nodes = sizeof front / sizeof front[0],
 		.priv = b,
 	};
+	bool probed = false;
+	b->probed = &probed;
 	int rc = xenbus_device_add(bus, &cfg, NULL);
 	if (rc) {
 		snprintf(err, errlen, "adding %s to xenstore: %s", spec->vdev, strerror(-rc));
+		if (!probed) {
+			storage_close(b->storage);
+			free(b);
+		}
 		return -1;
 	}
 	return 0;

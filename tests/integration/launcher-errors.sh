@@ -33,4 +33,12 @@ refused trap-path 'trap-path' "$GUEST" --trap-path sideways
 refused ramdisk-missing 'no such file' "$GUEST" --ramdisk "$WORK/missing"
 long=$(head -c 1100 /dev/zero | tr '\0' x)
 refused cmdline-long 'command line' "$GUEST" --cmdline "$long"
+truncate -s 1M "$WORK/disk.img"
+refused disk-missing 'disk xvda .*missing.*: .*(no such file|No such file)' "$GUEST" \
+	--disk "$WORK/missing"
+refused disk-option 'unknown disk option .rw' "$GUEST" --disk "$WORK/disk.img,rw"
+refused disk-vdev 'not a disk name' "$GUEST" --disk "$WORK/disk.img,vdev=vda"
+refused disk-twice 'xvda is already disk 1' "$GUEST" --disk "$WORK/disk.img" \
+	--disk "$WORK/disk.img,vdev=xvda"
+refused disk-nbd 'disk xvda .*nbd' "$GUEST" --disk "nbd+unix:///?socket=$WORK/no.sock"
 finish
