@@ -37,10 +37,11 @@ struct blkback_pgrant {
 /* One request taken from the ring, until its response is written. */
 struct blkback_req {
 	struct blkif_checked c;
-	/* Grants held for this request alone (not persistent ones). */
+	/* Grants held for this request alone (not persistent ones).  The
+	 * checker refuses more segments than blkback offers. */
 	unsigned nr_grants;
-	struct backend_grant grants[BLKIF_CHECKED_MAX_SEGMENTS];
-	struct iovec iov[BLKIF_CHECKED_MAX_SEGMENTS];
+	struct backend_grant grants[BLKBACK_MAX_INDIRECT_SEGMENTS];
+	struct iovec iov[BLKBACK_MAX_INDIRECT_SEGMENTS];
 	unsigned nr_iov;
 	/* A flush or barrier with data: its write done, the flush next. */
 	bool flush_after_write;

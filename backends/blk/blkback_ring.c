@@ -64,9 +64,11 @@ static void release_grants(struct blkback *b, struct blkback_req *r)
 static int hold_segments(struct blkback *b, struct blkback_req *r, int guest_written)
 {
 	const struct blkif_checked *c = &r->c;
-	uint8_t *page[BLKIF_CHECKED_MAX_SEGMENTS];
-	uint32_t refs[BLKIF_CHECKED_MAX_SEGMENTS];
-	unsigned slot[BLKIF_CHECKED_MAX_SEGMENTS], n = 0;
+	uint8_t *page[BLKBACK_MAX_INDIRECT_SEGMENTS];
+	uint32_t refs[BLKBACK_MAX_INDIRECT_SEGMENTS];
+	unsigned slot[BLKBACK_MAX_INDIRECT_SEGMENTS], n = 0;
+	if (c->nr_segments > BLKBACK_MAX_INDIRECT_SEGMENTS)
+		return -1; /* never: b->disk offers no more */
 	for (unsigned i = 0; i < c->nr_segments; i++) {
 		const struct backend_grant *pg =
 			b->persistent ? blkback_pgrant_get(b, c->seg[i].gref) : NULL;
