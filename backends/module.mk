@@ -97,3 +97,17 @@ $(NETIF_TX_TEST): $(BUILD)/san/tests/unit/test_netif_tx.o $(NETIF_TX_SAN_OBJS)
 	@mkdir -p $(@D)
 	$(CC) -fsanitize=address,undefined $^ -o $@ $(CHECK_LIBS)
 UNIT_TESTS += $(NETIF_TX_TEST)
+
+# ---- Frame offloads (net_offload.h): finding the headers
+# (net_headers.c), Internet checksum sums (net_sum.c), checksum
+# completion and checking (net_csum.c), GSO segmentation (net_gso.c).
+# Pure, no I/O; objects as NETIF_TX's.
+NET_OFFLOAD_SRCS := $(addprefix backends/net/,net_headers.c net_sum.c net_csum.c net_gso.c)
+NET_OFFLOAD_OBJS := $(NET_OFFLOAD_SRCS:%.c=$(BUILD)/host/%.o)
+NET_OFFLOAD_SAN_OBJS := $(NET_OFFLOAD_SRCS:%.c=$(BUILD)/san/%.o)
+
+NET_OFFLOAD_TEST := $(BUILD)/tests/unit/test_net_offload
+$(NET_OFFLOAD_TEST): $(BUILD)/san/tests/unit/test_net_offload.o $(NET_OFFLOAD_SAN_OBJS)
+	@mkdir -p $(@D)
+	$(CC) -fsanitize=address,undefined $^ -o $@ $(CHECK_LIBS)
+UNIT_TESTS += $(NET_OFFLOAD_TEST)
