@@ -76,3 +76,13 @@ $(BUILD)/core-fuzz/tests/fuzz/fuzz_grant.o: $(BUILD)/core-fuzz/%.o: %.c
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
 $(eval $(call fuzz_target,fuzz-grant,$(patsubst %.c,$(BUILD)/core-fuzz/%.o, \
 	$(CORE_SRCS) emu/platform_host.c tests/fuzz/fuzz_grant.c)))
+
+# fuzz-netif-tx: netif TX chain checking against any ring slots and any
+# count of published slots.
+$(eval $(call fuzz_target,fuzz-netif-tx,$(call fuzz_objs, \
+	$(NETIF_TX_SRCS) tests/fuzz/fuzz_netif_tx.c)))
+
+# fuzz-net-offload: checksum locate/complete/verify and GSO segmentation
+# against any frame and meta.
+$(eval $(call fuzz_target,fuzz-net-offload,$(call fuzz_objs, \
+	$(NET_OFFLOAD_SRCS) tests/fuzz/fuzz_net_offload.c)))
