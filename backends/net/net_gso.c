@@ -91,7 +91,8 @@ int net_gso_segment(const uint8_t *frame, size_t len, const struct net_frame_met
 	p.ipv4_id = p.h.ip_version == 4 ? net_get16(frame + p.h.l3_off + IPV4_ID) : 0;
 	data = frame + p.hdr_len;
 
-	/* At least one segment: a packet without payload is sent as is. */
+	/* At least one segment: a packet without payload is one, its
+	 * checksums made whole like any other. */
 	do {
 		size_t n = payload - done < mss ? payload - done : mss;
 		int rc;

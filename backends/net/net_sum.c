@@ -3,7 +3,8 @@
  * a time in the host's byte order: a ones' complement sum does not care
  * how 16-bit words are grouped (2^16 is 1 modulo 0xffff) nor, until it
  * is read out, in which order each word's two bytes are (RFC 1071,
- * 2(B)), so only the folded result is turned to the wire's order.
+ * 2(B)), so only the folded result is turned to the wire's order.  On a
+ * GSO frame cut for a host link without offloads this is the hot loop.
  */
 #include "backends/net/net_sum.h"
 
@@ -15,19 +16,20 @@
 uint64_t net_sum_add(uint64_t acc, const void *data, size_t len)
 {
 	const uint8_t *p = data;
-	uint32_t word;
+	uint64_t words;
 
-	/* 2^32 words before acc could carry out: far more than a frame. */
-	for (; len >= sizeof(word); p += sizeof(word), len -= sizeof(word)) {
-		memcpy(&word, p, sizeof(word));
-		acc += word;
+	/* Eight bytes a load, added as two 32-bit halves so that acc cannot
+	 * carry out: that takes 2^31 loads, far more than a frame's. */
+	for (; len >= sizeof(words); p += sizeof(words), len -= sizeof(words)) {
+		memcpy(&words, p, sizeof(words));
+		acc += (words & 0xffffffff) + (words >> 32);
 	}
 	if (len) {
 		/* The tail padded with zeros, as RFC 1071 pads an odd byte:
 		 * in memory order, so it lines up with the words above. */
-		word = 0;
-		memcpy(&word, p, len);
-		acc += word;
+		words = 0;
+		memcpy(&words, p, len);
+		acc += (words & 0xffffffff) + (words >> 32);
 	}
 	return acc;
 }
