@@ -1,10 +1,10 @@
 /*
- * Internet checksum arithmetic (net_sum.h).  The sum is taken 32 bits at
- * a time in the host's byte order: a ones' complement sum does not care
- * how 16-bit words are grouped (2^16 is 1 modulo 0xffff) nor, until it
- * is read out, in which order each word's two bytes are (RFC 1071,
- * 2(B)), so only the folded result is turned to the wire's order.  On a
- * GSO frame cut for a host link without offloads this is the hot loop.
+ * Internet checksum arithmetic (net_sum.h).  The sum adds 32-bit pieces
+ * in the host's byte order: a ones' complement sum does not care how
+ * 16-bit words are grouped (2^16 is 1 modulo 0xffff) nor, until it is
+ * read out, in which order each word's two bytes are (RFC 1071, 2(B)),
+ * so only the folded result is turned to the wire's order.  On a GSO
+ * frame cut for a host link without offloads this is the hot loop.
  */
 #include "backends/net/net_sum.h"
 
