@@ -83,3 +83,13 @@ $(eval $(call fuzz_target,fuzz-grant,$(patsubst %.c,$(BUILD)/core-fuzz/%.o, \
 NET_LINK_FUZZ_OBJS := $(call fuzz_objs,$(NET_LINK_SRCS) tests/fuzz/fuzz_net_link.c)
 $(NET_LINK_FUZZ_OBJS): FUZZ_CFLAGS += $(NET_LINK_CFLAGS)
 $(eval $(call fuzz_target,fuzz-net-link,$(NET_LINK_FUZZ_OBJS),$$(NET_LINK_LIBS)))
+
+# fuzz-netif-tx: netif TX chain checking against any ring slots and any
+# count of published slots.
+$(eval $(call fuzz_target,fuzz-netif-tx,$(call fuzz_objs, \
+	$(NETIF_TX_SRCS) tests/fuzz/fuzz_netif_tx.c)))
+
+# fuzz-net-offload: checksum locate/complete/verify and GSO segmentation
+# against any frame and meta.
+$(eval $(call fuzz_target,fuzz-net-offload,$(call fuzz_objs, \
+	$(NET_OFFLOAD_SRCS) tests/fuzz/fuzz_net_offload.c)))
