@@ -111,3 +111,10 @@ $(NET_OFFLOAD_TEST): $(BUILD)/san/tests/unit/test_net_offload.o $(NET_OFFLOAD_SA
 	@mkdir -p $(@D)
 	$(CC) -fsanitize=address,undefined $^ -o $@ $(CHECK_LIBS)
 UNIT_TESTS += $(NET_OFFLOAD_TEST)
+
+# ---- netback (backends/net/netback*.c): the network backend of --net,
+# with --net's parser; its host links and packet work come with
+# NET_LINK_SRCS, NETIF_TX_SRCS and NET_OFFLOAD_SRCS.
+NETBACK_SRCS := $(addprefix backends/net/,net_spec.c netback_xenbus.c netback_tx.c \
+	netback_rx.c netback_mcast.c)
+BACKENDS_SRCS += $(NETBACK_SRCS) $(NETIF_TX_SRCS) $(NET_OFFLOAD_SRCS)
