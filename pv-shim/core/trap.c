@@ -199,8 +199,9 @@ static void exception(struct core *c, struct trap_frame *f)
  */
 static int last_vcpu_down(struct core *c, struct trap_frame *f)
 {
+	/* The vCPU number is an unsigned int to Xen, as in vcpu_op. */
 	if (f->rax != __HYPERVISOR_vcpu_op || f->rdi != VCPUOP_down ||
-	    f->rsi != c->vcpu || mm_up_vcpus(c) != 1ULL << c->vcpu)
+	    (uint32_t)f->rsi != c->vcpu || mm_up_vcpus(c) != 1ULL << c->vcpu)
 		return 0;
 	c->st->stats.hypercalls[__HYPERVISOR_vcpu_op]++;
 	char msg[128];

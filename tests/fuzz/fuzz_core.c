@@ -705,8 +705,8 @@ static enum core_action run_call(const struct call *k)
 			       before.rax == __HYPERVISOR_sched_op &&
 			       st->shutdown_code <= SHUTDOWN_MAX) ||
 			      (st->stop_reason == CORE_STOP_FAULT &&
-			       before.rax == __HYPERVISOR_vcpu_op && before.rdi == 2 &&
-			       before.rsi == 0),
+			       before.rax == __HYPERVISOR_vcpu_op && before.rdi == 2 /* VCPUOP_down */ &&
+			       (uint32_t)before.rsi == 0),
 			      "hypercall %lu stopped the domain (reason %u code %u)",
 			      (unsigned long)before.rax, st->stop_reason,
 			      st->shutdown_code);
