@@ -82,13 +82,14 @@ struct xenbus_device_ops {
 	/* The frontend is ready: read its nodes (xenbus_read_frontend*),
 	 * take its rings, bind its event channels (xenbus_bind_evtchn).
 	 * 0: Connected. On failure, undo what it did and return -errno; the
-	 * framework unbinds the event channels it bound and, unless connect
-	 * reported one itself (xenbus_report_fatal, naming the node at fault
-	 * as Linux does), reports a fatal error. */
+	 * framework unbinds the event channels it bound, drops the frontend
+	 * watches it set and, unless connect reported one itself
+	 * (xenbus_report_fatal, naming the node at fault as Linux does),
+	 * reports a fatal error. */
 	int (*connect)(struct xenbus_device *dev);
 	/* Undoes a successful connect (stop using the rings, release the
 	 * grants); once per connect. The framework unbinds its event channels
-	 * after. */
+	 * and drops its frontend watches after. */
 	void (*disconnect)(struct xenbus_device *dev);
 	/* Frees what probe set up; once, if probe succeeded. NULL: nothing. */
 	void (*free)(struct xenbus_device *dev);
@@ -186,6 +187,14 @@ void xenbus_notify(struct xenbus_device *dev, uint32_t port);
  * hand, as if the guest had sent: for a handler that stops after a
  * budget so that the device's other events get their turn. */
 void xenbus_evtchn_rearm(struct xenbus_device *dev, uint32_t port);
+
+/* Watches the frontend's node (relative to its directory) while
+ * connected, for what a frontend may change then (netif's
+ * request-multicast-control): fn runs on the device's thread once the
+ * watch is set, as a Xen watch fires once, and after each change. Only
+ * from connect; gone at disconnect, as the event channels. 0 or -errno. */
+int xenbus_watch_frontend(struct xenbus_device *dev, const char *node,
+			  xenbus_fd_fn *fn, void *arg);
 
 /* Has the thread call fn(dev, arg) while fd is readable (level-triggered:
  * fn reads what is there, e.g. io_uring completions). The fd stays the

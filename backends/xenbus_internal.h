@@ -21,12 +21,14 @@ enum xenbus_slot_kind {
 	SLOT_WATCH,  /* the frontend's state watch fired */
 	SLOT_EVTCHN, /* the guest sent on a port bound for the device */
 	SLOT_FD,     /* one of the device's own fds */
+	SLOT_NODE_WATCH, /* a frontend node the device watches changed */
 };
 
 struct xenbus_slot {
 	enum xenbus_slot_kind kind;
 	int fd;              /* for SLOT_EVTCHN, the eventfd we made */
 	uint32_t port;       /* SLOT_EVTCHN */
+	struct xs_dom0_watch *watch; /* SLOT_NODE_WATCH */
 	xenbus_fd_fn *fn;
 	void *arg;
 	bool removed;        /* on the dead list: skip its pending events */

@@ -159,20 +159,71 @@ void xenbus_evtchn_rearm(struct xenbus_device *dev, uint32_t port)
 		signal_fd((*link)->fd);
 }
 
-/* Unbinding first: the guest's sends stop writing the eventfd before it
- * is closed. */
-static void unbind_evtchns(struct xenbus_device *dev)
+static void node_watch_fired(void *opaque, const char *path,
+			     const char *token)
+{
+	struct xenbus_slot *slot = opaque;
+
+	(void)path;
+	(void)token;
+	signal_fd(slot->fd);
+}
+
+int xenbus_watch_frontend(struct xenbus_device *dev, const char *node,
+			  xenbus_fd_fn *fn, void *arg)
+{
+	char path[XENBUS_PATH_MAX + 64];
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dev->frontend_path,
+			     node) >= sizeof(path))
+		return -ENAMETOOLONG;
+	struct xenbus_slot *slot = calloc(1, sizeof(*slot));
+
+	if (!slot)
+		return -ENOMEM;
+	*slot = (struct xenbus_slot){ .kind = SLOT_NODE_WATCH, .fn = fn,
+				      .arg = arg };
+	slot->fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	int err = slot->fd < 0 ? -errno : watch_slot(dev, slot);
+
+	if (!err) {
+		slot->watch = xs_daemon_watch_dom0(dev->bus->xs, path,
+						   "frontend-node",
+						   node_watch_fired, slot);
+		if (!slot->watch) {
+			err = -errno;
+			epoll_ctl(dev->epfd, EPOLL_CTL_DEL, slot->fd, NULL);
+		}
+	}
+	if (err) {
+		if (slot->fd >= 0)
+			close(slot->fd);
+		free(slot);
+		return err;
+	}
+	slot->next = dev->slots;
+	dev->slots = slot;
+	return 0;
+}
+
+/* What lives only while connected: event channels and frontend node
+ * watches. Unbinding (unwatching) first: nothing writes the eventfd
+ * once it is closed. */
+static void release_connection(struct xenbus_device *dev)
 {
 	struct xenbus_slot **link = &dev->slots;
 
 	while (*link) {
 		struct xenbus_slot *slot = *link;
 
-		if (slot->kind != SLOT_EVTCHN) {
+		if (slot->kind == SLOT_EVTCHN)
+			backend_evtchn_unbind(dev->bus->bd, slot->port);
+		else if (slot->kind == SLOT_NODE_WATCH)
+			xs_daemon_unwatch_dom0(dev->bus->xs, slot->watch);
+		else {
 			link = &slot->next;
 			continue;
 		}
-		backend_evtchn_unbind(dev->bus->bd, slot->port);
 		retire_slot(dev, link);
 		close(slot->fd);
 	}
@@ -218,7 +269,7 @@ static void disconnect_device(struct xenbus_device *dev)
 		dev->ops->disconnect(dev);
 		dev->connected = false;
 	}
-	unbind_evtchns(dev);
+	release_connection(dev);
 }
 
 static void connect_device(struct xenbus_device *dev)
@@ -229,7 +280,7 @@ static void connect_device(struct xenbus_device *dev)
 	int err = dev->ops->connect(dev);
 
 	if (err) {
-		unbind_evtchns(dev);
+		release_connection(dev);
 		if (dev->fatal_reports == reports)
 			xenbus_report_fatal(dev, err, "connecting to %s",
 					    dev->frontend_path);
@@ -306,6 +357,7 @@ static void dispatch(struct xenbus_device *dev, struct xenbus_slot *slot)
 		frontend_changed(dev);
 		break;
 	case SLOT_EVTCHN:
+	case SLOT_NODE_WATCH:
 		drain_fd(slot->fd);
 		slot->fn(dev, slot->arg);
 		break;
@@ -370,7 +422,7 @@ void xenbus_loop_join(struct xenbus_device *dev)
 void xenbus_loop_fini(struct xenbus_device *dev)
 {
 	/* What a failed add left bound (probe may bind). */
-	unbind_evtchns(dev);
+	release_connection(dev);
 	while (dev->slots)
 		retire_slot(dev, &dev->slots);
 	free_dead(dev);

@@ -79,9 +79,17 @@ static int read_features(struct xenbus_device *dev, struct netback *nb)
 	 * take them (IPv6 ones only if it says it can). */
 	nb->fe_csum_v4 = !frontend_flag(dev, "feature-no-csum-offload");
 	nb->fe_csum_v6 = frontend_flag(dev, "feature-ipv6-csum-offload");
-	nb->fe_mcast_filter = frontend_flag(dev, "request-multicast-control");
 	nb->nr_mcast = 0;
 	return 0;
+}
+
+/* request-multicast-control, read when connecting and whenever the
+ * frontend changes it (feature-dynamic-multicast-control): the groups it
+ * subscribed stay, as Linux's netback keeps them. */
+static void mcast_control_changed(struct xenbus_device *dev, void *arg)
+{
+	struct netback *nb = arg;
+	nb->fe_mcast_filter = frontend_flag(dev, "request-multicast-control");
 }
 
 /* node in the queue's directory: the device's own for a single queue,
@@ -209,6 +217,14 @@ static int netback_connect(struct xenbus_device *dev)
 	}
 	if ((err = read_features(dev, nb)))
 		return err;
+	mcast_control_changed(dev, nb);
+	err = xenbus_watch_frontend(dev, "request-multicast-control",
+				    mcast_control_changed, nb);
+	if (err) {
+		xenbus_report_fatal(dev, err, "watching %s/request-multicast-control",
+				    xenbus_device_frontend_path(dev));
+		return err;
+	}
 	nb->nr_queues = (unsigned)queues;
 	for (unsigned i = 0; i < nb->nr_queues; i++) {
 		err = queue_connect(dev, nb, i);
