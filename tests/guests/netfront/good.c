@@ -1,0 +1,173 @@
+/*
+ * The well-behaved run, over the default user-mode vif (libslirp: QEMU's
+ * 10.0.2.0/24), each exchange checked on what comes back:
+ *
+ *   1. a DHCPDISCOVER with a full UDP checksum: the OFFER gives 10.0.2.15;
+ *   2. an ARP request for 10.0.2.2: the reply names 52:55:0a:00:02:02
+ *      (slirp's gateway) and us; its RX response's offset, size and
+ *      flags checked, and its page written nowhere else;
+ *   3. a DHCPDISCOVER with a wrong UDP checksum: no OFFER (slirp checks
+ *      UDP checksums, so step 4 means something);
+ *   4. DHCPDISCOVERs with NETTXF_csum_blank (the UDP checksum field holds
+ *      only the pseudo-header's sum, as Linux leaves it): the backend
+ *      must complete it, or slirp drops them; in one slot, then in three
+ *      with the UDP header cut between them;
+ *   5. ICMP echo requests of 1000 bytes of payload to 10.0.2.2 in five
+ *      slots (one ending at its page's end, one of a single byte) and
+ *      in the eighteen a frontend may use: the replies carry the payload;
+ *   6. every RX page written only where its response says, every grant
+ *      ended once answered, every response with its event; then closing.
+ *
+ * Each step prints "netfront: <step> ok" when it passed.
+ */
+#include "netguest.h"
+
+#include "grant_table.h"
+#include "libc.h"
+#include "test.h"
+
+#define ECHO_PAYLOAD 1000
+#define ECHO_ID 0x4e46
+
+static void dhcp(void)
+{
+	uint32_t offer = dhcp_discover(UDP_CSUM_FULL, NULL, 0, REPLY_WAIT_NS);
+	check_msg(offer == IP_GUEST, "DHCP offered %x, not 10.0.2.15", offer);
+	if (offer == IP_GUEST)
+		printk("netfront: dhcp ok (offer 10.0.2.15)\n");
+	my_ip = IP_GUEST;
+}
+
+static bool is_arp_reply(const struct netfront_rx *f, void *arg)
+{
+	struct arp_info *a = arg;
+	return parse_arp(f->data, f->len, a) && a->op == 2 && a->spa == IP_HOST;
+}
+
+static void arp(void)
+{
+	uint8_t req[ARP_FRAME_LEN];
+	frame_arp(req, 1, vif.mac, my_ip, broadcast_mac, IP_HOST);
+	require(net_send(req, sizeof req, NULL, 0, 0) == NETIF_RSP_OKAY, "ARP request refused");
+	struct arp_info a;
+	const struct netfront_rx *f = net_await(is_arp_reply, &a, REPLY_WAIT_NS);
+	require(f, "no ARP reply from 10.0.2.2");
+	const struct netif_rx_response *r = &f->slot[0];
+	printk("netfront: arp reply: %u slot(s), offset %u size %d flags 0x%x, from "
+	       "%02x:%02x:%02x:%02x:%02x:%02x\n", f->nr_slots, r->offset, r->status, r->flags,
+	       a.sha[0], a.sha[1], a.sha[2], a.sha[3], a.sha[4], a.sha[5]);
+	bool ok = check(f->nr_slots == 1) &&
+		  check_msg(r->status >= 42 && (size_t)r->status == f->len,
+			    "ARP reply size %d for a frame of %zu", r->status, f->len) &&
+		  check_msg(r->offset + r->status <= 4096, "ARP reply at %u size %d", r->offset,
+			    r->status) &&
+		  check_msg(!(r->flags & ~(NETRXF_data_validated | NETRXF_csum_blank)),
+			    "ARP reply flags 0x%x", r->flags) &&
+		  check_msg(!f->leaked, "ARP reply's page written outside the frame") &&
+		  check_msg(memcmp(a.sha, slirp_host_mac, 6) == 0 && memcmp(a.eth_src, a.sha, 6) == 0,
+			    "ARP reply from the wrong MAC") &&
+		  check_msg(memcmp(a.tha, vif.mac, 6) == 0 && a.tpa == my_ip,
+			    "ARP reply not for us");
+	if (ok)
+		printk("netfront: arp ok\n");
+}
+
+static void checksums(void)
+{
+	uint32_t offer = dhcp_discover(UDP_CSUM_WRONG, NULL, 0, 500 * MS);
+	check_msg(offer == 0, "a DHCPDISCOVER with a wrong UDP checksum got an offer");
+	if (offer == 0)
+		printk("netfront: wrong udp checksum dropped ok\n");
+
+	offer = dhcp_discover(UDP_CSUM_PARTIAL, NULL, 0, REPLY_WAIT_NS);
+	check_msg(offer == IP_GUEST, "csum_blank DHCPDISCOVER: offer %x", offer);
+	if (offer == IP_GUEST)
+		printk("netfront: csum_blank ok\n");
+
+	/* Ethernet and IP in the first slot, the UDP header cut after its
+	 * length field (the checksum in the second), BOOTP in the third. */
+	const struct netfront_part parts[] = { { 100, 14 + 20 + 6 }, { 4094, 2 }, { 0, 548 } };
+	offer = dhcp_discover(UDP_CSUM_PARTIAL, parts, 3, REPLY_WAIT_NS);
+	check_msg(offer == IP_GUEST, "csum_blank DHCPDISCOVER in 3 slots: offer %x", offer);
+	if (offer == IP_GUEST)
+		printk("netfront: csum_blank split ok\n");
+}
+
+struct echo_wait {
+	uint16_t seq;
+	bool payload_ok, csum_ok;
+};
+
+static bool is_echo_reply(const struct netfront_rx *f, void *arg)
+{
+	struct echo_wait *w = arg;
+	struct ip_info ip;
+	if (!parse_ipv4(f->data, f->len, f->flags & NETRXF_csum_blank, &ip) || ip.proto != 1 ||
+	    ip.src != IP_HOST || ip.dst != my_ip || ip.l4_len < 8 || ip.l4[0] != 0 ||
+	    get16(ip.l4 + 4) != ECHO_ID || get16(ip.l4 + 6) != w->seq)
+		return false;
+	w->csum_ok = ip.csum_ok;
+	w->payload_ok = ip.l4_len == 8 + ECHO_PAYLOAD;
+	for (size_t i = 0; w->payload_ok && i < ECHO_PAYLOAD; i++)
+		w->payload_ok = ip.l4[8 + i] == echo_payload(w->seq, i);
+	return true;
+}
+
+static bool echo(const char *what, uint16_t seq, const struct netfront_part *parts,
+		 unsigned nparts)
+{
+	uint8_t f[ETH_HLEN + 20 + 8 + ECHO_PAYLOAD];
+	size_t len = frame_icmp_echo(f, vif.mac, slirp_host_mac, my_ip, IP_HOST, ECHO_ID, seq,
+				     ECHO_PAYLOAD);
+	int st = net_send(f, len, parts, nparts, 0);
+	if (!check_msg(st == NETIF_RSP_OKAY, "%s: echo request answered %d", what, st))
+		return false;
+	struct echo_wait w = { .seq = seq };
+	return check_msg(net_await(is_echo_reply, &w, REPLY_WAIT_NS), "%s: no echo reply", what) &&
+	       check_msg(w.csum_ok && w.payload_ok, "%s: echo reply with %s", what,
+			 w.csum_ok ? "another payload" : "a bad checksum");
+}
+
+static void multi_slot(void)
+{
+	/* 1042 bytes: a part ending at its page's end, a one-byte part,
+	 * parts at odd offsets. */
+	const struct netfront_part five[] = { { 4066, 30 }, { 0, 1 }, { 2000, 500 }, { 123, 11 },
+					      { 7, 500 } };
+	if (echo("five slots", 1, five, 5))
+		printk("netfront: multi-slot icmp ok\n");
+
+	struct netfront_part most[NETFRONT_TX_PAGES];
+	const size_t len = ETH_HLEN + 20 + 8 + ECHO_PAYLOAD;
+	size_t left = len;
+	for (unsigned i = 0; i < NETFRONT_TX_PAGES; i++) {
+		uint16_t n = (uint16_t)(i + 1 < NETFRONT_TX_PAGES ? len / NETFRONT_TX_PAGES : left);
+		most[i] = (struct netfront_part){ (uint16_t)(i * 61), n };
+		left -= n;
+	}
+	if (echo("eighteen slots", 2, most, NETFRONT_TX_PAGES))
+		printk("netfront: 18-slot icmp ok\n");
+}
+
+void good_run(void)
+{
+	const struct netfront_config cfg = {
+		.devid = 0, .first_ref = GNTTAB_NR_RESERVED_ENTRIES, .split_events = true,
+		.rx_target = NETFRONT_RX_BUFS,
+	};
+	netfront_connect(&vif, shared, &cfg);
+	dhcp();
+	arp();
+	checksums();
+	multi_slot();
+
+	check_eq(vif.rx_leaks, 0);
+	check_eq(vif.rx_bad_slots, 0);
+	check_eq(vif.grants_held, 0);
+	check_msg(vif.missed_events == 0, "%u times responses came without the event asked for",
+		  vif.missed_events);
+	if (!vif.rx_leaks && !vif.rx_bad_slots)
+		printk("netfront: rx no leak ok (%u frames)\n", frames_received);
+	netfront_close(&vif);
+	printk("netfront: sent %u frames, received %u\n", frames_sent, frames_received);
+}
