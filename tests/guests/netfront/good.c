@@ -38,19 +38,13 @@ static void dhcp(void)
 	my_ip = IP_GUEST;
 }
 
-static bool is_arp_reply(const struct netfront_rx *f, void *arg)
-{
-	struct arp_info *a = arg;
-	return parse_arp(f->data, f->len, a) && a->op == 2 && a->spa == IP_HOST;
-}
-
 static void arp(void)
 {
 	uint8_t req[ARP_FRAME_LEN];
 	frame_arp(req, 1, vif.mac, my_ip, broadcast_mac, IP_HOST);
 	require(net_send(req, sizeof req, NULL, 0, 0) == NETIF_RSP_OKAY, "ARP request refused");
 	struct arp_info a;
-	const struct netfront_rx *f = net_await(is_arp_reply, &a, REPLY_WAIT_NS);
+	const struct netfront_rx *f = net_await(is_host_arp_reply, &a, REPLY_WAIT_NS);
 	require(f, "no ARP reply from 10.0.2.2");
 	const struct netif_rx_response *r = &f->slot[0];
 	printk("netfront: arp reply: %u slot(s), offset %u size %d flags 0x%x, from "

@@ -340,12 +340,6 @@ static void bad_tx_refs(void)
 
 /* ---- A flood */
 
-static bool is_host_arp_reply(const struct netfront_rx *f)
-{
-	struct arp_info a;
-	return parse_arp(f->data, f->len, &a) && a.op == 2 && a.spa == IP_HOST;
-}
-
 static void flood(unsigned n)
 {
 	static uint8_t outstanding[65536 / 8];
@@ -386,7 +380,8 @@ static void flood(unsigned n)
 			frames_received++;
 			check_msg(rx.error == 0 && !rx.leaked, "flood: an RX frame with status %d%s",
 				  rx.error, rx.leaked ? ", its page written outside it" : "");
-			if (is_host_arp_reply(&rx)) {
+			struct arp_info a;
+			if (is_host_arp_reply(&rx, &a)) {
 				replies++;
 				if (queued < n)
 					replies_while_queueing++;

@@ -92,6 +92,9 @@ int net_send(const void *frame, size_t len, const struct netfront_part *parts, u
 typedef bool frame_match_fn(const struct netfront_rx *f, void *arg);
 const struct netfront_rx *net_await(frame_match_fn *match, void *arg, uint64_t ns);
 
+/* A frame_match_fn: an ARP reply from 10.0.2.2, parsed into arg (a
+ * struct arp_info). */
+bool is_host_arp_reply(const struct netfront_rx *f, void *arg);
 /* An ARP request for 10.0.2.2 from my_ip; true if the reply came and was
  * right (sender 10.0.2.2 at slirp_host_mac, target us).  what: for the
  * failure message. */

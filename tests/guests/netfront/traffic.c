@@ -65,7 +65,7 @@ const struct netfront_rx *net_await(frame_match_fn *match, void *arg, uint64_t n
 	}
 }
 
-static bool is_arp_reply(const struct netfront_rx *f, void *arg)
+bool is_host_arp_reply(const struct netfront_rx *f, void *arg)
 {
 	struct arp_info *a = arg;
 	return parse_arp(f->data, f->len, a) && a->op == 2 && a->spa == IP_HOST;
@@ -81,7 +81,7 @@ bool arp_exchange(const char *what)
 		return false;
 	}
 	struct arp_info a;
-	if (!net_await(is_arp_reply, &a, REPLY_WAIT_NS)) {
+	if (!net_await(is_host_arp_reply, &a, REPLY_WAIT_NS)) {
 		check_msg(false, "%s: no ARP reply from 10.0.2.2", what);
 		return false;
 	}
