@@ -12,7 +12,8 @@
  *   malformed TX chains, Linux netback's rules: a part past its page, a
  *   frame under 14 bytes, parts larger than what the first slot's size
  *   leaves, 19 and 22 data slots, extra info of type NONE or unknown,
- *   two GSO extras, GSO of size 0 or of an unknown type, and TX grants
+ *   two GSO extras, GSO of size 0 or of an unknown type, a multicast
+ *   add of a unicast address, and TX grants
  *   the backend cannot read (past the table, 0xffffffff, never granted,
  *   granted to domain 7 or as a transfer, frames past RAM); each chain's
  *   slots answered NETIF_RSP_ERROR (its extras NETIF_RSP_NULL), in ring
@@ -312,6 +313,14 @@ static void malformed_chains(void)
 		const struct slot s[] = { DATA(src, 0, XI, 60),
 					  GSO(0, 1400, XEN_NETIF_GSO_TYPE_NONE) };
 		expect_dropped("a GSO extra of type NONE", s, 2);
+	}
+	{
+		/* Multicast control takes group addresses only. */
+		const struct slot s[] = { DATA(src, 0, XI, 60),
+					  { .extra = true,
+					    .ex = { .type = XEN_NETIF_EXTRA_TYPE_MCAST_ADD,
+						    .u.mcast.addr = { 0x02, 0, 0, 0, 0, 1 } } } };
+		expect_dropped("a multicast add of a unicast address", s, 2);
 	}
 }
 
