@@ -60,3 +60,27 @@ UNIT_TESTS += $(BLK_STORAGE_TEST)
 BLKBACK_SRCS := $(addprefix backends/blk/,blkback_xenbus.c blkback_ring.c blkback_persistent.c)
 BACKENDS_SRCS += $(BLKBACK_SRCS) $(BLKIF_REQUEST_SRCS) $(BLK_STORAGE_SRCS)
 BACKENDS_LIBS += $(BLK_STORAGE_LIBS)
+
+# ---- The host side of a vif (backends/net/net_link.h): user-mode
+# networking through libslirp, or a tap.  Link $(NET_LINK_OBJS) with
+# $(NET_LINK_LIBS); the fuzz target builds its own (tests/fuzz/fuzz.mk).
+NET_LINK_SRCS := $(addprefix backends/net/,net_link.c link_slirp.c link_tap.c)
+NET_LINK_OBJS := $(NET_LINK_SRCS:%.c=$(BUILD)/host/%.o)
+NET_LINK_SAN_OBJS := $(NET_LINK_SRCS:%.c=$(BUILD)/san/%.o)
+NET_LINK_CFLAGS = $(shell pkg-config --cflags slirp)
+NET_LINK_LIBS = $(shell pkg-config --libs slirp) -pthread
+
+$(NET_LINK_OBJS): $(BUILD)/host/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(HOST_CFLAGS) $(NET_LINK_CFLAGS) -c $< -o $@
+$(NET_LINK_SAN_OBJS): $(BUILD)/san/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(SAN_CFLAGS) $(NET_LINK_CFLAGS) -c $< -o $@
+
+NET_LINK_TEST := $(BUILD)/tests/unit/test_net_link
+$(NET_LINK_TEST): $(BUILD)/san/tests/unit/test_net_link.o $(NET_LINK_SAN_OBJS)
+	@mkdir -p $(@D)
+	$(CC) -fsanitize=address,undefined $^ -o $@ $(NET_LINK_LIBS) $(CHECK_LIBS)
+UNIT_TESTS += $(NET_LINK_TEST)
+BACKENDS_SRCS += $(NET_LINK_SRCS)
+BACKENDS_LIBS += $(NET_LINK_LIBS)
