@@ -18,6 +18,8 @@
 #include <errno.h>
 #include <glib.h>
 #include <libslirp.h>
+#include <net/ethernet.h>
+#include <netinet/ip.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -377,6 +379,28 @@ static int start_loop(struct slirp_link *sl)
 
 /* ---- net_link operations ---------------------------------------------- */
 
+/*
+ * Whether slirp_input would take frame as a fragment of an IPv4 datagram.
+ *
+ * Debian 12's libslirp0 (4.7.0-1) must not see those: when the first
+ * fragment it sees of a datagram has no more to follow (the last one
+ * first, or a lone one), its reassembly (ip_reass) reads the fragment
+ * list before the store that links the new fragment in, finds the
+ * datagram "complete" and writes through pointers the guest's bytes make
+ * (the compiler's type-based aliasing on libslirp's type-punned lists;
+ * the same source built here does not).  Guests fragment only UDP and
+ * ICMP datagrams larger than the MTU; those are lost here rather than
+ * letting a guest write into the launcher.
+ */
+static bool is_ipv4_fragment(const uint8_t *frame, size_t len)
+{
+	const uint8_t *ip = frame + NET_ETH_HLEN;
+
+	return len >= NET_ETH_HLEN + sizeof(struct ip) &&
+	       frame[12] == ETHERTYPE_IP >> 8 && frame[13] == (ETHERTYPE_IP & 0xff) &&
+	       ((ip[6] << 8 | ip[7]) & (IP_MF | IP_OFFMASK)) != 0;
+}
+
 static int slirp_link_send(struct net_link *link, unsigned queue,
 			   const struct net_frame_meta *meta,
 			   const uint8_t *frame, size_t len)
@@ -391,6 +415,8 @@ static int slirp_link_send(struct net_link *link, unsigned queue,
 		return -EINVAL;
 	if (len > NET_FRAME_MAX)
 		return -EMSGSIZE;
+	if (is_ipv4_fragment(frame, len))
+		return -EOPNOTSUPP;
 	pthread_mutex_lock(&slirp_lock);
 	slirp_input(sl->slirp, frame, (int)len);
 	pthread_mutex_unlock(&slirp_lock);

@@ -27,7 +27,8 @@
 
 #include "backends/net/link_impl.h"
 
-/* TCP's data offset: the high nibble of the header's 13th byte. */
+/* A TCP header: 20 bytes at least, its length in 32-bit words in the
+ * high nibble of byte 12 (the data offset). */
 #define TCP_MIN_HLEN 20
 #define TCP_DOFF_BYTE 12
 
@@ -162,7 +163,8 @@ static int gso_headers_len(const struct net_frame_meta *meta,
 		return -EINVAL;
 	size_t end = tcp + (size_t)(frame[tcp + TCP_DOFF_BYTE] >> 4) * 4;
 
-	return end < tcp + TCP_MIN_HLEN || end > len ? -EINVAL : (int)end;
+	return end < tcp + TCP_MIN_HLEN || end > len || end > UINT16_MAX
+		? -EINVAL : (int)end;
 }
 
 static int tap_link_send(struct net_link *link, unsigned queue,
