@@ -186,8 +186,8 @@ static void publish_rings(struct netfront *nf)
 	check_eq(xs_write(node(nf->front, "feature-sg"), "1"), 0);
 }
 
-void netfront_connect(struct netfront *nf, struct shared_info *shared,
-		      const struct netfront_config *cfg)
+void netfront_offer(struct netfront *nf, struct shared_info *shared,
+		    const struct netfront_config *cfg)
 {
 	nf->cfg = *cfg;
 	nf->shared = shared;
@@ -211,9 +211,21 @@ void netfront_connect(struct netfront *nf, struct shared_info *shared,
 	publish_rings(nf);
 	/* As Linux's xennet_connect: the RX ring is filled before Connected. */
 	netfront_rx_fill(nf, cfg->rx_target);
-	check_eq(xs_printf(node(nf->front, "state"), "%d", XenbusStateConnected), 0);
+}
 
-	st = netfront_wait_backend(nf, XenbusStateConnected, XenbusStateConnected, STATE_WAIT_NS);
+long netfront_say_connected(struct netfront *nf)
+{
+	check_eq(xs_printf(node(nf->front, "state"), "%d", XenbusStateConnected), 0);
+	/* Connected, or Closing when the backend could not take what we
+	 * published: its answer either way. */
+	return netfront_wait_backend(nf, XenbusStateConnected, XenbusStateClosing, STATE_WAIT_NS);
+}
+
+void netfront_connect(struct netfront *nf, struct shared_info *shared,
+		      const struct netfront_config *cfg)
+{
+	netfront_offer(nf, shared, cfg);
+	long st = netfront_say_connected(nf);
 	require(st == XenbusStateConnected, "vif %u: backend state %ld, not Connected",
 		cfg->devid, st);
 	printk("netfront: vif %u connected: mac %02x:%02x:%02x:%02x:%02x:%02x, ports %u/%u%s, "

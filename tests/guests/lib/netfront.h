@@ -121,6 +121,13 @@ struct netfront_part {
  * test if it cannot be made. */
 void netfront_connect(struct netfront *nf, struct shared_info *shared,
 		      const struct netfront_config *cfg);
+/* Its two halves, for guests that change a node in between: everything
+ * published and the RX ring filled, the frontend still Initialising;
+ * then Connected, and the backend's answer: its state once Connected or
+ * Closing (a fatal error), or the last one read if neither came. */
+void netfront_offer(struct netfront *nf, struct shared_info *shared,
+		    const struct netfront_config *cfg);
+long netfront_say_connected(struct netfront *nf);
 /* Closing, the backend's Closing or Closed, Closed, the backend's Closed;
  * the rings' grants and posted buffers ended, the ports closed. */
 void netfront_close(struct netfront *nf);

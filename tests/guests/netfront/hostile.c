@@ -26,7 +26,12 @@
  *   with its error node written, and the vif is closed and connected
  *   again, as a frontend recovers: a chain of 23 slots (more than a
  *   packet's 22), a TX req_prod 1000 past what the ring holds, the same
- *   on RX (with no buffer posted, so that no RX response can be right).
+ *   on RX (with no buffer posted, so that no RX response can be right);
+ *   handshakes with one node spoilt (ring refs past the table, never
+ *   granted or read-only, event channels not ours to give, rx-copy or
+ *   rx-notify refused, 0 or too many queues): the backend must refuse
+ *   them (Closing), and connect afterwards as if nothing happened; both
+ *   rings on one grant it may take, but must survive.
  *
  * Lines "netfront: hostile: ..." say what each step got; the totals at
  * the end are for the host to compare with netback's --stats.
@@ -67,7 +72,7 @@ enum spare_ref {
 };
 
 static struct netfront_config cfg;
-static unsigned malformed_sent, bad_rx_sent, fatal_sent;
+static unsigned malformed_sent, bad_rx_sent, fatal_sent, bad_handshakes;
 static struct netfront_rx rx;
 
 static grant_ref_t spare(enum spare_ref r)
@@ -483,6 +488,63 @@ static void fatal_errors(void)
 	still_works("the fatal errors");
 }
 
+/* ---- Hostile handshakes */
+
+/* Publishes what a frontend publishes, then spoils node with value and
+ * says Connected: the backend must refuse (a fatal error: Closing, its
+ * error node written) or, where may_connect, may connect; either way the
+ * launcher goes on and the vif is closed, to be connected properly. */
+static void bad_handshake(const char *what, const char *node, unsigned long value,
+			  bool may_connect)
+{
+	netfront_offer(&vif, shared, &cfg);
+	char path[64];
+	fmt_snprintf(path, sizeof path, "%s/%s", vif.front, node);
+	check_eq(xs_printf(path, "%lu", value), 0);
+	long st = netfront_say_connected(&vif);
+	printk("netfront: hostile: handshake with %s -> backend state %ld\n", what, st);
+	check_msg(st == XenbusStateClosing || (may_connect && st == XenbusStateConnected),
+		  "handshake with %s: backend state %ld, not Closing", what, st);
+	char domid[16];
+	check_msg(xs_read("domid", domid, sizeof domid) > 0, "xenstore no longer answers");
+	bad_handshakes++;
+	netfront_close(&vif);
+}
+
+static void bad_handshakes_run(void)
+{
+	netfront_close(&vif);
+	/* No buffers: nothing for a backend that refuses to give back. */
+	cfg.rx_target = 0;
+	const grant_ref_t tx_ring = GNTTAB_NR_RESERVED_ENTRIES; /* the netfront's first ref */
+	bad_handshake("a tx-ring-ref past the table", "tx-ring-ref", grant_table_entries(), false);
+	raw_grant(spare(REF_UNGRANTED), vif.backend_id, mfn_of(pages[PG_CANARY]), 0);
+	bad_handshake("an rx-ring-ref never granted", "rx-ring-ref", spare(REF_UNGRANTED), false);
+	raw_grant(spare(REF_READONLY_RX), vif.backend_id, mfn_of(pages[PG_CANARY]),
+		  GTF_permit_access | GTF_readonly);
+	bad_handshake("an rx-ring-ref granted read-only", "rx-ring-ref", spare(REF_READONLY_RX),
+		      false);
+	check_msg(grant_end(spare(REF_READONLY_RX)), "the read-only ring grant is held");
+	/* Both rings in one page: nothing says a backend must refuse it
+	 * (Xen lets a grant be mapped twice), but it must survive it. */
+	bad_handshake("both rings on one grant", "rx-ring-ref", tx_ring, true);
+	bad_handshake("event channel 1000, not allocated", "event-channel", 1000, false);
+	bad_handshake("xenstore's event channel", "event-channel",
+		      boot_start_info->store_evtchn, false);
+	bad_handshake("request-rx-copy 0", "request-rx-copy", 0, false);
+	bad_handshake("feature-rx-notify 0", "feature-rx-notify", 0, false);
+	bad_handshake("multi-queue-num-queues 0", "multi-queue-num-queues", 0, false);
+	bad_handshake("multi-queue-num-queues 9", "multi-queue-num-queues", 9, false);
+	/* One queue, the published keys' layout: as if the node were absent. */
+	char path[64];
+	fmt_snprintf(path, sizeof path, "%s/multi-queue-num-queues", vif.front);
+	check_eq(xs_write(path, "1"), 0);
+
+	cfg.rx_target = NETFRONT_RX_BUFS;
+	netfront_connect(&vif, shared, &cfg);
+	still_works("the hostile handshakes");
+}
+
 void hostile_run(void)
 {
 	uint64_t flood_frames = 4096;
@@ -509,6 +571,7 @@ void hostile_run(void)
 	printk("netfront: hostile: TX from pages granted read-only: every good frame above\n");
 	flood((unsigned)flood_frames);
 	fatal_errors();
+	bad_handshakes_run();
 
 	check_eq(vif.rx_leaks, 0);
 	check_eq(vif.rx_bad_slots, 0);
@@ -516,5 +579,6 @@ void hostile_run(void)
 	netfront_close(&vif);
 	check_msg(grant_end(spare(REF_SRC)), "the TX source page's grant is held");
 	printk("netfront: hostile: malformed chains %u, bad rx buffers %u, fatal errors %u, "
-	       "frames sent %u\n", malformed_sent, bad_rx_sent, fatal_sent, frames_sent);
+	       "bad handshakes %u, frames sent %u\n", malformed_sent, bad_rx_sent, fatal_sent,
+	       bad_handshakes, frames_sent);
 }
