@@ -5,8 +5,9 @@
 #
 #   good:    DHCP, ARP, a wrong UDP checksum dropped by slirp, csum_blank
 #            frames completed by netback (in one slot and split), ICMP
-#            echoes in 5 and 18 slots, RX pages written only where the
-#            response says, closing;
+#            echoes in 5 and 18 slots, multicast control (at connect, and
+#            while connected where offered), RX pages written only where
+#            the response says, closing;
 #   hostile: RX buffers no backend may write, malformed TX chains and bad
 #            TX grants (each answered NETIF_RSP_ERROR, the vif still
 #            working), a flood of ARP requests, three fatal ring
@@ -67,7 +68,8 @@ good_checks() {
 	for line in "netfront: dhcp ok (offer 10.0.2.15)" "netfront: arp ok" \
 		"netfront: wrong udp checksum dropped ok" "netfront: csum_blank ok" \
 		"netfront: csum_blank split ok" "netfront: multi-slot icmp ok" \
-		"netfront: 18-slot icmp ok" "netfront: vif 0 closed"; do
+		"netfront: 18-slot icmp ok" "netfront: multicast without filter ok" \
+		"netfront: multicast filter at connect ok" "netfront: vif 0 closed"; do
 		expect_out_line "$line"
 	done
 	expect_out_has "netfront: rx no leak ok"

@@ -13,6 +13,10 @@
 #define ICMP_HLEN 8
 #define IPPROTO_ICMP 1
 #define IPPROTO_UDP 17
+#define IPPROTO_ICMPV6 58
+#define IP6_HLEN 40
+#define ICMP6_ROUTER_SOLICIT 133
+#define ICMP6_ROUTER_ADVERT 134
 #define BOOTP_LEN 548 /* with DHCP's 312 bytes of options: slirp's struct bootp_t */
 #define DHCP_MAGIC 0x63825363u
 
@@ -175,6 +179,48 @@ size_t frame_icmp_echo(uint8_t *f, const uint8_t src_mac[6], const uint8_t dst_m
 		icmp[ICMP_HLEN + i] = echo_payload(seq, i);
 	put16(icmp + 2, csum_fold(csum_add(0, icmp, ICMP_HLEN + payload)));
 	return ETH_HLEN + IP_HLEN + ICMP_HLEN + payload;
+}
+
+size_t frame_router_solicit(uint8_t *f, const uint8_t mac[6])
+{
+	static const uint8_t all_routers_mac[6] = { 0x33, 0x33, 0, 0, 0, 2 };
+	const uint16_t icmp_len = 16; /* the solicitation and a source link-layer option */
+	uint8_t *ip = eth_header(f, all_routers_mac, mac, ETH_P_IPV6);
+	memset(ip, 0, IP6_HLEN + icmp_len);
+	ip[0] = 0x60;
+	put16(ip + 4, icmp_len);
+	ip[6] = IPPROTO_ICMPV6;
+	ip[7] = 255; /* hop limit: NDP takes nothing that was routed */
+	/* fe80::/64 with the MAC's modified EUI-64 (RFC 4291) */
+	ip[8] = 0xfe;
+	ip[9] = 0x80;
+	ip[16] = mac[0] ^ 2;
+	ip[17] = mac[1];
+	ip[18] = mac[2];
+	ip[19] = 0xff;
+	ip[20] = 0xfe;
+	memcpy(ip + 21, mac + 3, 3);
+	ip[24] = 0xff; /* ff02::2, all routers */
+	ip[25] = 0x02;
+	ip[39] = 2;
+	uint8_t *icmp = ip + IP6_HLEN;
+	icmp[0] = ICMP6_ROUTER_SOLICIT;
+	icmp[8] = 1; /* source link-layer address, 1 unit of 8 bytes */
+	icmp[9] = 1;
+	memcpy(icmp + 10, mac, 6);
+	/* Pseudo-header: addresses, upper-layer length, next header. */
+	uint8_t tail[8] = { 0, 0, (uint8_t)(icmp_len >> 8), (uint8_t)icmp_len, 0, 0, 0,
+			    IPPROTO_ICMPV6 };
+	uint32_t sum = csum_add(csum_add(0, ip + 8, 32), tail, sizeof tail);
+	put16(icmp + 2, csum_fold(csum_add(sum, icmp, icmp_len)));
+	return ETH_HLEN + IP6_HLEN + icmp_len;
+}
+
+bool is_router_advert(const uint8_t *f, size_t len)
+{
+	return len >= ETH_HLEN + IP6_HLEN + 4 && get16(f + 12) == ETH_P_IPV6 &&
+	       f[ETH_HLEN + 6] == IPPROTO_ICMPV6 &&
+	       f[ETH_HLEN + IP6_HLEN] == ICMP6_ROUTER_ADVERT;
 }
 
 bool parse_arp(const uint8_t *f, size_t len, struct arp_info *a)

@@ -15,18 +15,29 @@
  *   5. ICMP echo requests of 1000 bytes of payload to 10.0.2.2 in five
  *      slots (one ending at its page's end, one of a single byte) and
  *      in the eighteen a frontend may use: the replies carry the payload;
- *   6. every RX page written only where its response says, every grant
+ *   6. multicast control: slirp answers an IPv6 router solicitation with
+ *      an advertisement to 33:33:00:00:00:01, which must come without a
+ *      filter; with request-multicast-control set (while connected, if
+ *      the backend offers feature-dynamic-multicast-control, then before
+ *      connecting again) only once that group is subscribed (MCAST_ADD),
+ *      and not after MCAST_DEL;
+ *   7. every RX page written only where its response says, every grant
  *      ended once answered, every response with its event; then closing.
  *
  * Each step prints "netfront: <step> ok" when it passed.
  */
 #include "netguest.h"
 
+#include "format.h"
 #include "grant_table.h"
 #include "libc.h"
+#include "xenstore.h"
 #include "test.h"
 
 #define ECHO_PAYLOAD 1000
+/* How long a frame that must not come is waited for: slirp answers in
+ * well under a millisecond, the guest path in a few. */
+#define ABSENCE_NS (300 * MS)
 #define ECHO_ID 0x4e46
 
 static void dhcp(void)
@@ -68,7 +79,7 @@ static void arp(void)
 
 static void checksums(void)
 {
-	uint32_t offer = dhcp_discover(UDP_CSUM_WRONG, NULL, 0, 500 * MS);
+	uint32_t offer = dhcp_discover(UDP_CSUM_WRONG, NULL, 0, ABSENCE_NS);
 	check_msg(offer == 0, "a DHCPDISCOVER with a wrong UDP checksum got an offer");
 	if (offer == 0)
 		printk("netfront: wrong udp checksum dropped ok\n");
@@ -143,6 +154,96 @@ static void multi_slot(void)
 		printk("netfront: 18-slot icmp ok\n");
 }
 
+static bool is_ra(const struct netfront_rx *f, void *arg)
+{
+	(void)arg;
+	return is_router_advert(f->data, f->len);
+}
+
+/* A router solicitation: whether slirp's advertisement (to 33:33:00:00:00:01)
+ * reached us within ns. */
+static bool solicit(uint64_t ns)
+{
+	uint8_t f[128];
+	size_t len = frame_router_solicit(f, vif.mac);
+	check_eq(net_send(f, len, NULL, 0, 0), NETIF_RSP_OKAY);
+	return net_await(is_ra, NULL, ns) != NULL;
+}
+
+static const char *node_of(const char *dir, const char *name)
+{
+	static char path[160];
+	fmt_snprintf(path, sizeof path, "%s/%s", dir, name);
+	return path;
+}
+
+/* A multicast control request: a data slot with an extra of type (ADD
+ * or DEL) for addr; the backend answers it without sending anything. */
+static bool mcast_request(uint8_t type, const uint8_t addr[6])
+{
+	struct netif_tx_request *r = netfront_tx_next(&vif);
+	uint16_t id = r->id;
+	r->flags = NETTXF_extra_info;
+	struct netif_extra_info x = { .type = type };
+	memcpy(x.u.mcast.addr, addr, 6);
+	memcpy(netfront_tx_next(&vif), &x, sizeof x);
+	netfront_tx_push(&vif);
+	struct netif_tx_response rsp[2];
+	unsigned got = netfront_tx_collect(&vif, rsp, 2, REPLY_WAIT_NS);
+	return check_msg(got == 2 && rsp[0].id == id && rsp[0].status == NETIF_RSP_OKAY &&
+				 rsp[1].status == NETIF_RSP_NULL,
+			 "multicast %s: %u answers, status %d", type == XEN_NETIF_EXTRA_TYPE_MCAST_ADD ?
+			 "add" : "del", got, got ? rsp[0].status : 0);
+}
+
+/* With the filter on: nothing for a group never subscribed, the group's
+ * frames once subscribed, nothing again once unsubscribed. */
+static bool filter_works(const char *when)
+{
+	static const uint8_t all_nodes[6] = { 0x33, 0x33, 0, 0, 0, 1 };
+	bool ok = check_msg(!solicit(ABSENCE_NS), "filter on %s: a router advertisement to "
+			    "33:33:00:00:00:01, never subscribed, came", when);
+	ok = mcast_request(XEN_NETIF_EXTRA_TYPE_MCAST_ADD, all_nodes) && ok;
+	ok = check_msg(solicit(REPLY_WAIT_NS), "filter on %s, 33:33:00:00:00:01 subscribed: no "
+		       "router advertisement", when) && ok;
+	ok = mcast_request(XEN_NETIF_EXTRA_TYPE_MCAST_DEL, all_nodes) && ok;
+	ok = check_msg(!solicit(ABSENCE_NS), "filter on %s, 33:33:00:00:00:01 unsubscribed: a "
+		       "router advertisement came", when) && ok;
+	return ok;
+}
+
+/* Multicast control (io/netif.h): with request-multicast-control set,
+ * only the groups subscribed with MCAST_ADD extras reach the frontend.
+ * Set while connected, as feature-dynamic-multicast-control allows (the
+ * backend watches the node), then set before connecting (the backend
+ * samples it then): after the first, the vif is connected again. */
+static void multicast_control(void)
+{
+	if (!check_msg(vif.mcast_control, "the backend offers no multicast control"))
+		return;
+	if (check_msg(solicit(REPLY_WAIT_NS), "no router advertisement without a filter"))
+		printk("netfront: multicast without filter ok\n");
+	char path[64];
+	fmt_snprintf(path, sizeof path, "%s/request-multicast-control", vif.front);
+	check_eq(xs_write(path, "1"), 0);
+	if (xs_read_long(node_of(vif.back, "feature-dynamic-multicast-control")) == 1) {
+		/* The backend samples the node when its watch fires: give
+		 * it time. */
+		uint64_t settle = netfront_now(&vif) + 200 * MS;
+		while (netfront_now(&vif) < settle)
+			netfront_sleep(&vif, settle);
+		if (filter_works("while connected"))
+			printk("netfront: multicast filter switched on while connected ok\n");
+	} else {
+		printk("netfront: multicast filter switched on while connected: not offered\n");
+	}
+	netfront_close(&vif);
+	netfront_connect(&vif, shared, &vif.cfg);
+	if (filter_works("at connect"))
+		printk("netfront: multicast filter at connect ok\n");
+	check_eq(xs_write(path, "0"), 0);
+}
+
 void good_run(void)
 {
 	const struct netfront_config cfg = {
@@ -154,6 +255,7 @@ void good_run(void)
 	arp();
 	checksums();
 	multi_slot();
+	multicast_control();
 
 	check_eq(vif.rx_leaks, 0);
 	check_eq(vif.rx_bad_slots, 0);

@@ -25,6 +25,7 @@ extern const uint8_t broadcast_mac[6];
 #define ETH_HLEN 14
 #define ETH_P_IP 0x0800
 #define ETH_P_ARP 0x0806
+#define ETH_P_IPV6 0x86dd
 #define ARP_FRAME_LEN 60 /* 42 bytes padded to Ethernet's minimum */
 
 uint16_t get16(const uint8_t *p);
@@ -49,6 +50,11 @@ size_t frame_dhcp_discover(uint8_t *f, const uint8_t mac[6], uint32_t xid, enum 
 size_t frame_icmp_echo(uint8_t *f, const uint8_t src_mac[6], const uint8_t dst_mac[6],
 		       uint32_t src, uint32_t dst, uint16_t id, uint16_t seq, size_t payload);
 uint8_t echo_payload(uint16_t seq, size_t i);
+/* An IPv6 router solicitation from our link-local address to ff02::2,
+ * which slirp answers with a router advertisement to ff02::1
+ * (33:33:00:00:00:01): multicast on demand. */
+size_t frame_router_solicit(uint8_t *f, const uint8_t mac[6]);
+bool is_router_advert(const uint8_t *f, size_t len);
 
 struct arp_info {
 	uint16_t op;
