@@ -375,8 +375,9 @@ unsigned netfront_tx_collect(struct netfront *nf, struct netif_tx_response *out,
 	return got;
 }
 
-int netfront_send(struct netfront *nf, const void *frame, size_t len,
-		  const struct netfront_part *parts, unsigned nparts, uint16_t flags)
+int netfront_send_extra(struct netfront *nf, const void *frame, size_t len,
+			const struct netfront_part *parts, unsigned nparts, uint16_t flags,
+			const struct netif_extra_info *extra)
 {
 	struct netfront_part one = { 0, (uint16_t)len };
 	if (!nparts) {
@@ -394,8 +395,10 @@ int netfront_send(struct netfront *nf, const void *frame, size_t len,
 	}
 	require(sum == len, "netfront_send: parts of %zu bytes for a frame of %zu", sum, len);
 
+	/* Slot k's id, or -1 for the extra (answered NETIF_RSP_NULL, no id). */
+	int ids[NETFRONT_TX_PAGES + 1];
+	unsigned slots = 0;
 	const uint8_t *p = frame;
-	uint16_t ids[NETFRONT_TX_PAGES];
 	for (unsigned i = 0; i < nparts; i++) {
 		memcpy(tx_pages[i] + parts[i].offset, p, parts[i].len);
 		p += parts[i].len;
@@ -403,29 +406,47 @@ int netfront_send(struct netfront *nf, const void *frame, size_t len,
 		struct netif_tx_request *r = netfront_tx_next(nf);
 		r->gref = tx_page_ref(nf, i);
 		r->offset = parts[i].offset;
-		r->flags = (uint16_t)((i == 0 ? flags : 0) | (i + 1 < nparts ? NETTXF_more_data : 0));
+		r->flags = (uint16_t)((i == 0 ? flags : 0) | (i + 1 < nparts ? NETTXF_more_data : 0) |
+				      (i == 0 && extra ? NETTXF_extra_info : 0));
 		/* The first slot says the whole frame's length. */
 		r->size = (uint16_t)(i == 0 ? len : parts[i].len);
-		ids[i] = r->id;
+		ids[slots++] = r->id;
+		if (i == 0 && extra) {
+			/* Right after the first request, over a slot's first
+			 * 8 bytes. */
+			memcpy(netfront_tx_next(nf), extra, sizeof *extra);
+			ids[slots++] = -1;
+		}
 	}
 	netfront_tx_push(nf);
-	struct netif_tx_response rsp[NETFRONT_TX_PAGES];
-	unsigned got = netfront_tx_collect(nf, rsp, nparts, ANSWER_WAIT_NS);
+	struct netif_tx_response rsp[NETFRONT_TX_PAGES + 1];
+	unsigned got = netfront_tx_collect(nf, rsp, slots, ANSWER_WAIT_NS);
 	int worst = NETIF_RSP_OKAY;
-	for (unsigned i = 0; i < got; i++) {
-		check_msg(rsp[i].id == ids[i], "vif %u: TX response %u has id %u, not %u",
-			  nf->cfg.devid, i, rsp[i].id, ids[i]);
+	for (unsigned k = 0; k < got; k++) {
+		if (ids[k] < 0) {
+			check_msg(rsp[k].status == NETIF_RSP_NULL, "vif %u: TX extra answered %d, "
+				  "not NETIF_RSP_NULL", nf->cfg.devid, rsp[k].status);
+			continue;
+		}
+		check_msg(rsp[k].id == ids[k], "vif %u: TX response %u has id %u, not %d",
+			  nf->cfg.devid, k, rsp[k].id, ids[k]);
 		if (worst == NETIF_RSP_OKAY)
-			worst = rsp[i].status;
+			worst = rsp[k].status;
 	}
 	for (unsigned i = 0; i < nparts; i++)
 		end_grant(nf, tx_page_ref(nf, i));
-	if (got < nparts) {
+	if (got < slots) {
 		printk("netfront: vif %u: %u of %u TX responses in %llu ms\n", nf->cfg.devid, got,
-		       nparts, ANSWER_WAIT_NS / MS);
+		       slots, ANSWER_WAIT_NS / MS);
 		return NETFRONT_NO_ANSWER;
 	}
 	return worst;
+}
+
+int netfront_send(struct netfront *nf, const void *frame, size_t len,
+		  const struct netfront_part *parts, unsigned nparts, uint16_t flags)
+{
+	return netfront_send_extra(nf, frame, len, parts, nparts, flags, NULL);
 }
 
 /* ---- RX */

@@ -162,6 +162,11 @@ unsigned netfront_tx_collect(struct netfront *nf, struct netif_tx_response *out,
  * worst status (NETIF_RSP_OKAY when all are), or NETFRONT_NO_ANSWER. */
 int netfront_send(struct netfront *nf, const void *frame, size_t len,
 		  const struct netfront_part *parts, unsigned nparts, uint16_t flags);
+/* The same with an extra-info slot after the first (a GSO extra...),
+ * which must be answered NETIF_RSP_NULL. */
+int netfront_send_extra(struct netfront *nf, const void *frame, size_t len,
+			const struct netfront_part *parts, unsigned nparts, uint16_t flags,
+			const struct netif_extra_info *extra);
 
 /* ---- RX */
 /* Posts pool buffers until n are out (or the pool is empty), pushes and

@@ -12,7 +12,9 @@
 #define UDP_HLEN 8
 #define ICMP_HLEN 8
 #define IPPROTO_ICMP 1
+#define IPPROTO_TCP 6
 #define IPPROTO_UDP 17
+#define TCP_HLEN 20
 #define IPPROTO_ICMPV6 58
 #define IP6_HLEN 40
 #define ICMP6_ROUTER_SOLICIT 133
@@ -102,16 +104,21 @@ static uint8_t *ipv4_header(uint8_t *ip, uint8_t proto, uint32_t src, uint32_t d
 	return ip + IP_HLEN;
 }
 
-/* The UDP pseudo-header's sum (RFC 768). */
-static uint32_t udp_pseudo_sum(uint32_t src, uint32_t dst, uint16_t udp_len)
+/* The IPv4 pseudo-header's sum (RFC 768, RFC 793). */
+static uint32_t pseudo_sum(uint32_t src, uint32_t dst, uint8_t proto, uint16_t l4_len)
 {
 	uint8_t ph[12];
 	put32(ph, src);
 	put32(ph + 4, dst);
 	ph[8] = 0;
-	ph[9] = IPPROTO_UDP;
-	put16(ph + 10, udp_len);
+	ph[9] = proto;
+	put16(ph + 10, l4_len);
 	return csum_add(0, ph, sizeof ph);
+}
+
+static uint32_t udp_pseudo_sum(uint32_t src, uint32_t dst, uint16_t udp_len)
+{
+	return pseudo_sum(src, dst, IPPROTO_UDP, udp_len);
 }
 
 size_t frame_dhcp_discover(uint8_t *f, const uint8_t mac[6], uint32_t xid, enum udp_csum how)
@@ -179,6 +186,40 @@ size_t frame_icmp_echo(uint8_t *f, const uint8_t src_mac[6], const uint8_t dst_m
 		icmp[ICMP_HLEN + i] = echo_payload(seq, i);
 	put16(icmp + 2, csum_fold(csum_add(0, icmp, ICMP_HLEN + payload)));
 	return ETH_HLEN + IP_HLEN + ICMP_HLEN + payload;
+}
+
+size_t frame_tcp_partial(uint8_t *f, const uint8_t src_mac[6], const uint8_t dst_mac[6],
+			 uint32_t src, uint32_t dst, uint16_t sport, uint16_t dport, uint32_t seq,
+			 uint8_t flags, size_t payload)
+{
+	const uint16_t tcp_len = (uint16_t)(TCP_HLEN + payload);
+	uint8_t *ip = eth_header(f, dst_mac, src_mac, ETH_P_IP);
+	uint8_t *tcp = ipv4_header(ip, IPPROTO_TCP, src, dst, tcp_len);
+	memset(tcp, 0, TCP_HLEN);
+	put16(tcp, sport);
+	put16(tcp + 2, dport);
+	put32(tcp + 4, seq);
+	tcp[12] = (TCP_HLEN / 4) << 4;
+	tcp[13] = flags;
+	put16(tcp + 14, 65535);
+	for (size_t i = 0; i < payload; i++)
+		tcp[TCP_HLEN + i] = (uint8_t)(i * 3 + 1);
+	/* As Linux leaves a CHECKSUM_PARTIAL (and GSO) packet: the folded
+	 * pseudo-header sum, not complemented. */
+	put16(tcp + 16, (uint16_t)~csum_fold(pseudo_sum(src, dst, IPPROTO_TCP, tcp_len)));
+	return ETH_HLEN + IP_HLEN + tcp_len;
+}
+
+bool parse_tcp(const struct ip_info *ip, struct tcp_info *t)
+{
+	if (ip->proto != IPPROTO_TCP || ip->fragment || ip->l4_len < TCP_HLEN)
+		return false;
+	t->sport = get16(ip->l4);
+	t->dport = get16(ip->l4 + 2);
+	t->seq = get32(ip->l4 + 4);
+	t->ack = get32(ip->l4 + 8);
+	t->flags = ip->l4[13];
+	return true;
 }
 
 size_t frame_router_solicit(uint8_t *f, const uint8_t mac[6])
@@ -253,6 +294,11 @@ bool parse_ipv4(const uint8_t *f, size_t len, bool partial, struct ip_info *ip)
 	ip->l4 = h + hlen;
 	ip->l4_len = total - hlen;
 	ip->csum_ok = csum_fold(csum_add(0, h, hlen)) == 0;
+	/* More fragments, or an offset: the L4 checksum covers bytes that
+	 * are not all here. */
+	ip->fragment = (get16(h + 6) & 0x3fff) != 0;
+	if (ip->fragment)
+		return true;
 	if (ip->proto == IPPROTO_UDP && ip->l4_len >= UDP_HLEN && !partial) {
 		uint16_t udp_len = get16(ip->l4 + 4);
 		if (udp_len < UDP_HLEN || udp_len > ip->l4_len)

@@ -15,13 +15,19 @@
  *   5. ICMP echo requests of 1000 bytes of payload to 10.0.2.2 in five
  *      slots (one ending at its page's end, one of a single byte) and
  *      in the eighteen a frontend may use: the replies carry the payload;
- *   6. multicast control: slirp answers an IPv6 router solicitation with
+ *      and one in a frame of 65535 bytes, the most netif carries, in 16
+ *      slots: its reply's first fragment carries the payload's start;
+ *   6. a TCP GSO packet (three segments' payload, its checksum partial)
+ *      to a port where nothing listens: netback must cut it (slirp takes
+ *      no GSO) so that slirp, checking each segment's checksum, resets
+ *      each at its own end;
+ *   7. multicast control: slirp answers an IPv6 router solicitation with
  *      an advertisement to 33:33:00:00:00:01, which must come without a
  *      filter; with request-multicast-control set (while connected, if
  *      the backend offers feature-dynamic-multicast-control, then before
  *      connecting again) only once that group is subscribed (MCAST_ADD),
  *      and not after MCAST_DEL;
- *   7. every RX page written only where its response says, every grant
+ *   8. every RX page written only where its response says, every grant
  *      ended once answered, every response with its event; then closing.
  *
  * Each step prints "netfront: <step> ok" when it passed.
@@ -100,9 +106,12 @@ static void checksums(void)
 
 struct echo_wait {
 	uint16_t seq;
+	size_t payload;
 	bool payload_ok, csum_ok;
 };
 
+/* The reply to echo request seq, or its first fragment: the payload
+ * bytes it holds must be the request's. */
 static bool is_echo_reply(const struct netfront_rx *f, void *arg)
 {
 	struct echo_wait *w = arg;
@@ -112,22 +121,23 @@ static bool is_echo_reply(const struct netfront_rx *f, void *arg)
 	    get16(ip.l4 + 4) != ECHO_ID || get16(ip.l4 + 6) != w->seq)
 		return false;
 	w->csum_ok = ip.csum_ok;
-	w->payload_ok = ip.l4_len == 8 + ECHO_PAYLOAD;
-	for (size_t i = 0; w->payload_ok && i < ECHO_PAYLOAD; i++)
+	size_t held = ip.l4_len - 8;
+	w->payload_ok = ip.fragment ? held < w->payload : held == w->payload;
+	for (size_t i = 0; w->payload_ok && i < held; i++)
 		w->payload_ok = ip.l4[8 + i] == echo_payload(w->seq, i);
 	return true;
 }
 
-static bool echo(const char *what, uint16_t seq, const struct netfront_part *parts,
-		 unsigned nparts)
+static bool echo(const char *what, uint16_t seq, size_t payload,
+		 const struct netfront_part *parts, unsigned nparts)
 {
-	uint8_t f[ETH_HLEN + 20 + 8 + ECHO_PAYLOAD];
+	static uint8_t f[XEN_NETIF_MAX_TX_SIZE];
 	size_t len = frame_icmp_echo(f, vif.mac, slirp_host_mac, my_ip, IP_HOST, ECHO_ID, seq,
-				     ECHO_PAYLOAD);
+				     payload);
 	int st = net_send(f, len, parts, nparts, 0);
 	if (!check_msg(st == NETIF_RSP_OKAY, "%s: echo request answered %d", what, st))
 		return false;
-	struct echo_wait w = { .seq = seq };
+	struct echo_wait w = { .seq = seq, .payload = payload };
 	return check_msg(net_await(is_echo_reply, &w, REPLY_WAIT_NS), "%s: no echo reply", what) &&
 	       check_msg(w.csum_ok && w.payload_ok, "%s: echo reply with %s", what,
 			 w.csum_ok ? "another payload" : "a bad checksum");
@@ -139,7 +149,7 @@ static void multi_slot(void)
 	 * parts at odd offsets. */
 	const struct netfront_part five[] = { { 4066, 30 }, { 0, 1 }, { 2000, 500 }, { 123, 11 },
 					      { 7, 500 } };
-	if (echo("five slots", 1, five, 5))
+	if (echo("five slots", 1, ECHO_PAYLOAD, five, 5))
 		printk("netfront: multi-slot icmp ok\n");
 
 	struct netfront_part most[NETFRONT_TX_PAGES];
@@ -150,8 +160,80 @@ static void multi_slot(void)
 		most[i] = (struct netfront_part){ (uint16_t)(i * 61), n };
 		left -= n;
 	}
-	if (echo("eighteen slots", 2, most, NETFRONT_TX_PAGES))
+	if (echo("eighteen slots", 2, ECHO_PAYLOAD, most, NETFRONT_TX_PAGES))
 		printk("netfront: 18-slot icmp ok\n");
+
+	/* The largest frame netif carries, in sixteen slots of whole pages
+	 * but the last: an unfragmented 65521-byte datagram, whose reply
+	 * slirp cuts into MTU-sized fragments. */
+	struct netfront_part whole[16];
+	for (unsigned i = 0; i < 16; i++)
+		whole[i] = (struct netfront_part){ 0, (uint16_t)(i < 15 ? 4096 : 4095) };
+	if (echo("a 65535-byte frame", 3, XEN_NETIF_MAX_TX_SIZE - ETH_HLEN - 20 - 8, whole, 16))
+		printk("netfront: 65535-byte icmp ok\n");
+}
+
+#define GSO_MSS 1000
+#define GSO_SEGMENTS 3
+#define TCP_SPORT 40000
+#define TCP_DPORT 9 /* discard: nothing listens in slirp, so it resets */
+#define TCP_SEQ 0x10000000u
+
+struct resets {
+	uint32_t ack[GSO_SEGMENTS];
+	unsigned n;
+};
+
+static bool is_reset(const struct netfront_rx *f, void *arg)
+{
+	struct resets *r = arg;
+	struct ip_info ip;
+	struct tcp_info t;
+	if (!parse_ipv4(f->data, f->len, f->flags & NETRXF_csum_blank, &ip) || ip.src != IP_HOST ||
+	    !parse_tcp(&ip, &t) || t.sport != TCP_DPORT || t.dport != TCP_SPORT ||
+	    !(t.flags & TCP_RST))
+		return false;
+	if (r->n < GSO_SEGMENTS)
+		r->ack[r->n] = t.ack;
+	r->n++;
+	return r->n == GSO_SEGMENTS;
+}
+
+/* A TCP GSO packet of three segments' payload to a port of 10.0.2.2
+ * where nothing listens: slirp cannot take GSO, so netback cuts it into
+ * segments with their own sequence numbers and checksums; slirp checks
+ * each checksum and, as there is no connection, answers each with a
+ * reset acknowledging exactly that segment's end (RFC 793: a segment
+ * without ACK gets <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>).  The
+ * packet goes in two slots, its TCP header cut between them. */
+static void gso(void)
+{
+	if (!vif.gso_tcpv4) {
+		printk("netfront: gso not offered\n");
+		return;
+	}
+	static uint8_t f[ETH_HLEN + 20 + 20 + GSO_SEGMENTS * GSO_MSS];
+	size_t len = frame_tcp_partial(f, vif.mac, slirp_host_mac, my_ip, IP_HOST, TCP_SPORT,
+				       TCP_DPORT, TCP_SEQ, TCP_PSH, GSO_SEGMENTS * GSO_MSS);
+	const struct netfront_part parts[] = { { 0, ETH_HLEN + 20 + 10 },
+					       { 96, (uint16_t)(len - (ETH_HLEN + 20 + 10)) } };
+	struct netif_extra_info x = {
+		.type = XEN_NETIF_EXTRA_TYPE_GSO,
+		.u.gso = { .size = GSO_MSS, .type = XEN_NETIF_GSO_TYPE_TCPV4 },
+	};
+	int st = netfront_send_extra(&vif, f, len, parts, 2, NETTXF_csum_blank, &x);
+	if (!check_msg(st == NETIF_RSP_OKAY, "GSO packet answered %d", st))
+		return;
+	frames_sent++;
+	struct resets r = { .n = 0 };
+	net_await(is_reset, &r, REPLY_WAIT_NS);
+	bool ok = check_msg(r.n == GSO_SEGMENTS, "GSO packet of %u segments: %u resets",
+			    GSO_SEGMENTS, r.n);
+	for (unsigned i = 0; ok && i < GSO_SEGMENTS; i++)
+		ok = check_msg(r.ack[i] == TCP_SEQ + (i + 1) * GSO_MSS, "GSO segment %u: reset acks "
+			       "0x%x, not 0x%x", i, r.ack[i], TCP_SEQ + (i + 1) * GSO_MSS);
+	if (ok)
+		printk("netfront: gso ok (%u segments)\n", GSO_SEGMENTS);
 }
 
 static bool is_ra(const struct netfront_rx *f, void *arg)
@@ -255,6 +337,7 @@ void good_run(void)
 	arp();
 	checksums();
 	multi_slot();
+	gso();
 	multicast_control();
 
 	check_eq(vif.rx_leaks, 0);

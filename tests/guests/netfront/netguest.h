@@ -50,6 +50,14 @@ size_t frame_dhcp_discover(uint8_t *f, const uint8_t mac[6], uint32_t xid, enum 
 size_t frame_icmp_echo(uint8_t *f, const uint8_t src_mac[6], const uint8_t dst_mac[6],
 		       uint32_t src, uint32_t dst, uint16_t id, uint16_t seq, size_t payload);
 uint8_t echo_payload(uint16_t seq, size_t i);
+/* A TCP segment with payload bytes of (i * 3 + 1), its checksum left
+ * partial (NETTXF_csum_blank), as a GSO packet is sent. */
+size_t frame_tcp_partial(uint8_t *f, const uint8_t src_mac[6], const uint8_t dst_mac[6],
+			 uint32_t src, uint32_t dst, uint16_t sport, uint16_t dport, uint32_t seq,
+			 uint8_t flags, size_t payload);
+#define TCP_RST 0x04
+#define TCP_PSH 0x08
+#define TCP_ACK 0x10
 /* An IPv6 router solicitation from our link-local address to ff02::2,
  * which slirp answers with a router advertisement to ff02::1
  * (33:33:00:00:00:01): multicast on demand. */
@@ -70,9 +78,17 @@ struct ip_info {
 	uint32_t src, dst;
 	const uint8_t *l4;  /* the UDP or ICMP header */
 	size_t l4_len;
+	bool fragment;      /* part of a fragmented datagram: L4 not checked */
 	bool csum_ok;       /* IP header's, and L4's where there is one to check */
 };
 bool parse_ipv4(const uint8_t *f, size_t len, bool partial, struct ip_info *ip);
+
+struct tcp_info {
+	uint16_t sport, dport;
+	uint32_t seq, ack;
+	uint8_t flags;
+};
+bool parse_tcp(const struct ip_info *ip, struct tcp_info *t);
 
 struct dhcp_info {
 	uint8_t msg_type;   /* option 53 */
