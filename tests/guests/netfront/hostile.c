@@ -18,6 +18,8 @@
  *   granted to domain 7 or as a transfer, frames past RAM); each chain's
  *   slots answered NETIF_RSP_ERROR (its extras NETIF_RSP_NULL), in ring
  *   order, nothing sent (netback's tx_malformed);
+ *   a chain published in two steps, which the backend must wait for and
+ *   send whole;
  *   a flood: xt.flood=N (default 4096) ARP requests queued as fast as the
  *   ring takes them, never waiting: each answered once, and ARP replies
  *   must come while the guest is still queueing (TX must not starve RX);
@@ -27,6 +29,8 @@
  *   again, as a frontend recovers: a chain of 23 slots (more than a
  *   packet's 22), a TX req_prod 1000 past what the ring holds, the same
  *   on RX (with no buffer posted, so that no RX response can be right);
+ *   a ring's own page posted as an RX buffer (the backend's frame lands
+ *   on the ring): no promise but that the launcher goes on;
  *   handshakes with one node spoilt (ring refs past the table, never
  *   granted or read-only, event channels not ours to give, rx-copy or
  *   rx-notify refused, 0 or too many queues): the backend must refuse
@@ -353,6 +357,42 @@ static void bad_tx_refs(void)
 	raw_grant(spare(REF_PAST_RAM), 0, 0, 0);
 }
 
+/* A chain published in two steps, as no Linux netfront does but nothing
+ * forbids: the backend, seeing the first slot alone, must wait for the
+ * rest (not answer, not drop), then send the frame whole. */
+static void torn_chain(void)
+{
+	const grant_ref_t src = spare(REF_SRC);
+	/* The ARP request at PG_SRC's start, in parts of 20 bytes. */
+	const struct slot s[] = { DATA(src, 0, MORE, ARP_FRAME_LEN), DATA(src, 20, MORE, 20),
+				  DATA(src, 40, 0, 20) };
+	uint16_t ids[3];
+	queue_chain(s, 1, ids);
+	netfront_tx_push(&vif);
+	struct netif_tx_response rsp[3];
+	uint64_t until = netfront_now(&vif) + 100 * MS;
+	unsigned early = netfront_tx_collect(&vif, rsp, 1, 100 * MS);
+	while (netfront_now(&vif) < until)
+		netfront_sleep(&vif, until);
+	queue_chain(s + 1, 2, ids + 1);
+	netfront_tx_push(&vif);
+	unsigned got = early ? 0 : netfront_tx_collect(&vif, rsp, 3, ANSWER_WAIT_NS);
+	bool ok = !early && got == 3;
+	for (unsigned i = 0; ok && i < 3; i++)
+		ok = rsp[i].id == ids[i] && rsp[i].status == NETIF_RSP_OKAY;
+	struct arp_info a;
+	bool reply = ok && net_await(is_host_arp_reply, &a, REPLY_WAIT_NS);
+	printk("netfront: hostile: a chain published in two steps -> %s, %u answers%s, %s\n",
+	       early ? "answered early" : "waited for", got, ok ? " okay" : "",
+	       reply ? "the ARP reply came" : "no ARP reply");
+	check_msg(!early, "a chain published in two steps: answered (status %d) before its end",
+		  rsp[0].status);
+	check_msg(ok && reply, "a chain published in two steps: %u answers, not 3 okay, or no "
+		  "reply", got);
+	if (ok)
+		frames_sent++;
+}
+
 /* ---- A flood */
 
 static void flood(unsigned n)
@@ -451,6 +491,30 @@ static void expect_fatal(const char *what, bool tx_ring, RING_IDX before)
 	check_msg(xs_read("domid", domid, sizeof domid) > 0, "xenstore no longer answers");
 }
 
+/* A ring page (granted writable, held by the backend) posted alone as an
+ * RX buffer: the frame the ARP reply brings lands on the ring itself,
+ * its indexes and requests overwritten under the backend.  No behaviour
+ * is promised but the launcher's: it must go on, and the vif must
+ * connect again afterwards. */
+static void ring_as_rx_buffer(const char *what, grant_ref_t ring_ref)
+{
+	uint16_t ids[1];
+	netfront_rx_post_ref(&vif, NETFRONT_RX_FOREIGN_ID, ring_ref);
+	const struct slot arp[] = { DATA(spare(REF_SRC), 0, 0, ARP_FRAME_LEN) };
+	queue_chain(arp, 1, ids);
+	netfront_tx_push(&vif);
+	uint64_t until = netfront_now(&vif) + 300 * MS;
+	while (netfront_now(&vif) < until)
+		netfront_sleep(&vif, until);
+	long st = netfront_backend_state(&vif);
+	printk("netfront: hostile: rx into %s -> backend state %ld\n", what, st);
+	check_msg(st == XenbusStateConnected || st == XenbusStateClosing,
+		  "rx into %s: backend state %ld", what, st);
+	char domid[16];
+	check_msg(xs_read("domid", domid, sizeof domid) > 0, "xenstore no longer answers");
+	reconnect(0);
+}
+
 static void fatal_errors(void)
 {
 	struct slot chain[MAX_CHAIN];
@@ -484,6 +548,9 @@ static void fatal_errors(void)
 	queue_chain(arp, 1, ids);
 	netfront_tx_push(&vif);
 	expect_fatal("RX req_prod 1000 ahead", false, before);
+	reconnect(0);
+	ring_as_rx_buffer("the RX ring's own page", GNTTAB_NR_RESERVED_ENTRIES + 1);
+	ring_as_rx_buffer("the TX ring's page", GNTTAB_NR_RESERVED_ENTRIES);
 	reconnect(NETFRONT_RX_BUFS);
 	still_works("the fatal errors");
 }
@@ -568,6 +635,7 @@ void hostile_run(void)
 	bad_rx_buffers();
 	malformed_chains();
 	bad_tx_refs();
+	torn_chain();
 	printk("netfront: hostile: TX from pages granted read-only: every good frame above\n");
 	flood((unsigned)flood_frames);
 	fatal_errors();
