@@ -48,8 +48,8 @@
 #define NETFRONT_RING_SIZE __CONST_RING_SIZE(netif_rx, 4096)
 #define NETFRONT_RX_BUFS 64   /* RX pages in the pool */
 #define NETFRONT_TX_PAGES XEN_NETIF_NR_SLOTS_MIN /* one per part of a frame */
-/* Grant refs a netfront uses from its first_ref on: its two rings, its
- * RX pages, its TX pages. */
+/* Grant refs a netfront uses from its first_ref on: its TX ring
+ * (first_ref), its RX ring (first_ref + 1), its RX pages, its TX pages. */
 #define NETFRONT_REFS (2 + NETFRONT_RX_BUFS + NETFRONT_TX_PAGES)
 /* The largest frame taken off the RX ring (a frontend without GSO gets
  * no more than a page, but a backend may chain slots). */

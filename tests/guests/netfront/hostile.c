@@ -549,8 +549,9 @@ static void fatal_errors(void)
 	netfront_tx_push(&vif);
 	expect_fatal("RX req_prod 1000 ahead", false, before);
 	reconnect(0);
-	ring_as_rx_buffer("the RX ring's own page", GNTTAB_NR_RESERVED_ENTRIES + 1);
-	ring_as_rx_buffer("the TX ring's page", GNTTAB_NR_RESERVED_ENTRIES);
+	/* netfront.h: the TX ring's ref is first_ref, the RX ring's next. */
+	ring_as_rx_buffer("the RX ring's own page", cfg.first_ref + 1);
+	ring_as_rx_buffer("the TX ring's page", cfg.first_ref);
 	reconnect(NETFRONT_RX_BUFS);
 	still_works("the fatal errors");
 }
@@ -583,7 +584,7 @@ static void bad_handshakes_run(void)
 	netfront_close(&vif);
 	/* No buffers: nothing for a backend that refuses to give back. */
 	cfg.rx_target = 0;
-	const grant_ref_t tx_ring = GNTTAB_NR_RESERVED_ENTRIES; /* the netfront's first ref */
+	const grant_ref_t tx_ring = cfg.first_ref; /* netfront.h: the TX ring's */
 	bad_handshake("a tx-ring-ref past the table", "tx-ring-ref", grant_table_entries(), false);
 	raw_grant(spare(REF_UNGRANTED), vif.backend_id, mfn_of(pages[PG_CANARY]), 0);
 	bad_handshake("an rx-ring-ref never granted", "rx-ring-ref", spare(REF_UNGRANTED), false);

@@ -57,7 +57,6 @@ size_t frame_tcp_partial(uint8_t *f, const uint8_t src_mac[6], const uint8_t dst
 			 uint8_t flags, size_t payload);
 #define TCP_RST 0x04
 #define TCP_PSH 0x08
-#define TCP_ACK 0x10
 /* An IPv6 router solicitation from our link-local address to ff02::2,
  * which slirp answers with a router advertisement to ff02::1
  * (33:33:00:00:00:01): multicast on demand. */
