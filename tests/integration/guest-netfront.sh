@@ -7,8 +7,8 @@
 #            frames completed by netback (in one slot and split), ICMP
 #            echoes in 5 and 18 slots and in a 65535-byte frame, a TCP GSO
 #            packet cut by netback, multicast control (at connect, and
-#            while connected where offered), RX pages written only where
-#            the response says, closing;
+#            while connected where offered), csum_blank over IPv6 (DHCPv6),
+#            RX pages written only where the response says, closing;
 #   hostile: RX buffers no backend may write, malformed TX chains and bad
 #            TX grants (each answered NETIF_RSP_ERROR, the vif still
 #            working), a flood of ARP requests, three fatal ring
@@ -71,7 +71,8 @@ good_checks() {
 		"netfront: csum_blank split ok" "netfront: multi-slot icmp ok" \
 		"netfront: 18-slot icmp ok" "netfront: 65535-byte icmp ok" \
 		"netfront: gso ok (3 segments)" "netfront: multicast without filter ok" \
-		"netfront: multicast filter at connect ok" "netfront: vif 0 closed"; do
+		"netfront: multicast filter at connect ok" "netfront: ipv6 csum_blank ok" \
+		"netfront: vif 0 closed"; do
 		expect_out_line "$line"
 	done
 	expect_out_has "netfront: rx no leak ok"

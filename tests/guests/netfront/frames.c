@@ -19,6 +19,8 @@
 #define IP6_HLEN 40
 #define ICMP6_ROUTER_SOLICIT 133
 #define ICMP6_ROUTER_ADVERT 134
+#define DHCPV6_REPLY 7
+#define DHCPV6_INFO_REQUEST 11
 #define BOOTP_LEN 548 /* with DHCP's 312 bytes of options: slirp's struct bootp_t */
 #define DHCP_MAGIC 0x63825363u
 
@@ -121,6 +123,22 @@ static uint32_t udp_pseudo_sum(uint32_t src, uint32_t dst, uint16_t udp_len)
 	return pseudo_sum(src, dst, IPPROTO_UDP, udp_len);
 }
 
+/* The UDP checksum field for how, from the full checksum and the
+ * pseudo-header's sum. */
+static uint16_t udp_csum_field(uint16_t full, uint32_t pseudo, enum udp_csum how)
+{
+	if (how == UDP_CSUM_PARTIAL) {
+		/* What Linux leaves for CHECKSUM_PARTIAL: the pseudo-header's
+		 * sum, folded, not complemented; the rest is summed into it. */
+		return (uint16_t)~csum_fold(pseudo);
+	}
+	if (how == UDP_CSUM_WRONG) {
+		uint16_t wrong = full ^ 0x00ff;
+		return wrong ? wrong : full ^ 0xff00; /* 0 would mean "none" */
+	}
+	return full;
+}
+
 size_t frame_dhcp_discover(uint8_t *f, const uint8_t mac[6], uint32_t xid, enum udp_csum how)
 {
 	const uint16_t udp_len = UDP_HLEN + BOOTP_LEN;
@@ -153,17 +171,7 @@ size_t frame_dhcp_discover(uint8_t *f, const uint8_t mac[6], uint32_t xid, enum 
 	uint16_t full = csum_fold(csum_add(pseudo, udp, udp_len));
 	if (full == 0)
 		full = 0xffff; /* 0 would mean "no checksum" */
-	uint16_t field = full;
-	if (how == UDP_CSUM_PARTIAL) {
-		/* What Linux leaves for CHECKSUM_PARTIAL: the pseudo-header's
-		 * sum, folded, not complemented; the rest is summed into it. */
-		field = (uint16_t)~csum_fold(pseudo);
-	} else if (how == UDP_CSUM_WRONG) {
-		field = full ^ 0x00ff;
-		if (field == 0)
-			field = full ^ 0xff00;
-	}
-	put16(udp + 6, field);
+	put16(udp + 6, udp_csum_field(full, pseudo, how));
 	return ETH_HLEN + IP_HLEN + udp_len;
 }
 
@@ -222,6 +230,83 @@ bool parse_tcp(const struct ip_info *ip, struct tcp_info *t)
 	return true;
 }
 
+/* fe80::/64 with the MAC's modified EUI-64 (RFC 4291). */
+static void link_local(uint8_t *addr, const uint8_t mac[6])
+{
+	memset(addr, 0, 16);
+	addr[0] = 0xfe;
+	addr[1] = 0x80;
+	addr[8] = mac[0] ^ 2;
+	addr[9] = mac[1];
+	addr[10] = mac[2];
+	addr[11] = 0xff;
+	addr[12] = 0xfe;
+	memcpy(addr + 13, mac + 3, 3);
+}
+
+/* The IPv6 pseudo-header's sum (RFC 8200): the header's addresses, the
+ * upper-layer length, the next header. */
+static uint32_t ipv6_pseudo_sum(const uint8_t *ip6, uint8_t next, uint16_t len)
+{
+	uint8_t tail[8] = { 0, 0, (uint8_t)(len >> 8), (uint8_t)len, 0, 0, 0, next };
+	return csum_add(csum_add(0, ip6 + 8, 32), tail, sizeof tail);
+}
+
+size_t frame_dhcpv6_info_request(uint8_t *f, const uint8_t mac[6], uint32_t xid,
+				 enum udp_csum how)
+{
+	static const uint8_t all_dhcp_mac[6] = { 0x33, 0x33, 0, 1, 0, 2 };
+	/* msg-type, transaction-id, an Option Request for DNS servers
+	 * (23), Elapsed Time 0 */
+	const uint8_t msg[] = { DHCPV6_INFO_REQUEST, (uint8_t)(xid >> 16), (uint8_t)(xid >> 8),
+				(uint8_t)xid, 0, 6, 0, 2, 0, 23, 0, 8, 0, 2, 0, 0 };
+	const uint16_t udp_len = (uint16_t)(UDP_HLEN + sizeof msg);
+	uint8_t *ip = eth_header(f, all_dhcp_mac, mac, ETH_P_IPV6);
+	memset(ip, 0, IP6_HLEN);
+	ip[0] = 0x60;
+	put16(ip + 4, udp_len);
+	ip[6] = IPPROTO_UDP;
+	ip[7] = 1;
+	link_local(ip + 8, mac);
+	ip[24] = 0xff; /* ff02::1:2, all DHCP relay agents and servers */
+	ip[25] = 0x02;
+	ip[37] = 1;
+	ip[39] = 2;
+	uint8_t *udp = ip + IP6_HLEN;
+	put16(udp, 546);
+	put16(udp + 2, 547);
+	put16(udp + 4, udp_len);
+	put16(udp + 6, 0);
+	memcpy(udp + UDP_HLEN, msg, sizeof msg);
+	uint32_t pseudo = ipv6_pseudo_sum(ip, IPPROTO_UDP, udp_len);
+	uint16_t full = csum_fold(csum_add(pseudo, udp, udp_len));
+	if (full == 0)
+		full = 0xffff;
+	put16(udp + 6, udp_csum_field(full, pseudo, how));
+	return ETH_HLEN + IP6_HLEN + udp_len;
+}
+
+bool parse_dhcpv6_reply(const uint8_t *f, size_t len, bool partial, uint32_t xid,
+			bool *csum_ok)
+{
+	if (len < ETH_HLEN + IP6_HLEN + UDP_HLEN + 4 || get16(f + 12) != ETH_P_IPV6)
+		return false;
+	const uint8_t *ip = f + ETH_HLEN, *udp = ip + IP6_HLEN;
+	uint16_t udp_len = get16(ip + 4);
+	/* The source port is not looked at: Debian 12's libslirp (4.7)
+	 * writes its 547 in host byte order. */
+	if (ip[6] != IPPROTO_UDP || udp_len < UDP_HLEN + 4 ||
+	    ETH_HLEN + IP6_HLEN + (size_t)udp_len > len || get16(udp + 2) != 546 ||
+	    get16(udp + 4) != udp_len)
+		return false;
+	const uint8_t *msg = udp + UDP_HLEN;
+	if (msg[0] != DHCPV6_REPLY || ((uint32_t)msg[1] << 16 | get16(msg + 2)) != xid)
+		return false;
+	*csum_ok = partial ||
+		   csum_fold(csum_add(ipv6_pseudo_sum(ip, IPPROTO_UDP, udp_len), udp, udp_len)) == 0;
+	return true;
+}
+
 size_t frame_router_solicit(uint8_t *f, const uint8_t mac[6])
 {
 	static const uint8_t all_routers_mac[6] = { 0x33, 0x33, 0, 0, 0, 2 };
@@ -232,15 +317,7 @@ size_t frame_router_solicit(uint8_t *f, const uint8_t mac[6])
 	put16(ip + 4, icmp_len);
 	ip[6] = IPPROTO_ICMPV6;
 	ip[7] = 255; /* hop limit: NDP takes nothing that was routed */
-	/* fe80::/64 with the MAC's modified EUI-64 (RFC 4291) */
-	ip[8] = 0xfe;
-	ip[9] = 0x80;
-	ip[16] = mac[0] ^ 2;
-	ip[17] = mac[1];
-	ip[18] = mac[2];
-	ip[19] = 0xff;
-	ip[20] = 0xfe;
-	memcpy(ip + 21, mac + 3, 3);
+	link_local(ip + 8, mac);
 	ip[24] = 0xff; /* ff02::2, all routers */
 	ip[25] = 0x02;
 	ip[39] = 2;
@@ -249,11 +326,8 @@ size_t frame_router_solicit(uint8_t *f, const uint8_t mac[6])
 	icmp[8] = 1; /* source link-layer address, 1 unit of 8 bytes */
 	icmp[9] = 1;
 	memcpy(icmp + 10, mac, 6);
-	/* Pseudo-header: addresses, upper-layer length, next header. */
-	uint8_t tail[8] = { 0, 0, (uint8_t)(icmp_len >> 8), (uint8_t)icmp_len, 0, 0, 0,
-			    IPPROTO_ICMPV6 };
-	uint32_t sum = csum_add(csum_add(0, ip + 8, 32), tail, sizeof tail);
-	put16(icmp + 2, csum_fold(csum_add(sum, icmp, icmp_len)));
+	put16(icmp + 2, csum_fold(csum_add(ipv6_pseudo_sum(ip, IPPROTO_ICMPV6, icmp_len), icmp,
+					   icmp_len)));
 	return ETH_HLEN + IP6_HLEN + icmp_len;
 }
 

@@ -27,7 +27,10 @@
  *      the backend offers feature-dynamic-multicast-control, then before
  *      connecting again) only once that group is subscribed (MCAST_ADD),
  *      and not after MCAST_DEL;
- *   8. every RX page written only where its response says, every grant
+ *   8. the same over IPv6: DHCPv6 Information-requests to slirp, whose
+ *      Reply must come for a full UDP checksum, not for a wrong one, and
+ *      for NETTXF_csum_blank (feature-ipv6-csum-offload);
+ *   9. every RX page written only where its response says, every grant
  *      ended once answered, every response with its event; then closing.
  *
  * Each step prints "netfront: <step> ok" when it passed.
@@ -326,6 +329,55 @@ static void multicast_control(void)
 	check_eq(xs_write(path, "0"), 0);
 }
 
+struct dhcpv6_wait {
+	uint32_t xid;
+	bool csum_ok;
+};
+
+static bool is_dhcpv6_reply(const struct netfront_rx *f, void *arg)
+{
+	struct dhcpv6_wait *w = arg;
+	return parse_dhcpv6_reply(f->data, f->len, f->flags & NETRXF_csum_blank, w->xid,
+				  &w->csum_ok);
+}
+
+/* Whether a DHCPv6 Information-request with its UDP checksum as how got
+ * slirp's Reply within ns. */
+static bool dhcpv6(enum udp_csum how, uint64_t ns)
+{
+	static uint32_t xid = 0x6e0000;
+	uint8_t f[128];
+	struct dhcpv6_wait w = { .xid = ++xid };
+	size_t len = frame_dhcpv6_info_request(f, vif.mac, w.xid, how);
+	int st = net_send(f, len, NULL, 0, how == UDP_CSUM_PARTIAL ? NETTXF_csum_blank : 0);
+	if (!check_msg(st == NETIF_RSP_OKAY, "DHCPv6 request answered %d", st))
+		return false;
+	if (!net_await(is_dhcpv6_reply, &w, ns))
+		return false;
+	check_msg(w.csum_ok, "DHCPv6 reply to 0x%x: bad UDP checksum", w.xid);
+	return true;
+}
+
+/* UDP over IPv6 (slirp's DHCPv6 server, which answers the link-local
+ * address our router solicitation told it): answered with a full
+ * checksum, dropped with a wrong one (slirp checks), and answered with
+ * NETTXF_csum_blank, which netback must complete: it offers
+ * feature-ipv6-csum-offload. */
+static void ipv6_checksums(void)
+{
+	if (!vif.ipv6_csum) {
+		printk("netfront: ipv6 csum_blank not offered\n");
+		return;
+	}
+	bool full = check_msg(dhcpv6(UDP_CSUM_FULL, REPLY_WAIT_NS), "no DHCPv6 reply");
+	bool wrong = check_msg(!dhcpv6(UDP_CSUM_WRONG, ABSENCE_NS), "a DHCPv6 request with a "
+			       "wrong UDP checksum got a reply");
+	bool blank = check_msg(dhcpv6(UDP_CSUM_PARTIAL, REPLY_WAIT_NS),
+			       "csum_blank DHCPv6 request: no reply");
+	if (full && wrong && blank)
+		printk("netfront: ipv6 csum_blank ok\n");
+}
+
 void good_run(void)
 {
 	const struct netfront_config cfg = {
@@ -339,6 +391,7 @@ void good_run(void)
 	multi_slot();
 	gso();
 	multicast_control();
+	ipv6_checksums();
 
 	check_eq(vif.rx_leaks, 0);
 	check_eq(vif.rx_bad_slots, 0);

@@ -50,6 +50,13 @@ size_t frame_dhcp_discover(uint8_t *f, const uint8_t mac[6], uint32_t xid, enum 
 size_t frame_icmp_echo(uint8_t *f, const uint8_t src_mac[6], const uint8_t dst_mac[6],
 		       uint32_t src, uint32_t dst, uint16_t id, uint16_t seq, size_t payload);
 uint8_t echo_payload(uint16_t seq, size_t i);
+/* A DHCPv6 Information-request (RFC 8415) from our link-local address to
+ * ff02::1:2, UDP checksum as how; slirp answers with a Reply (to the
+ * link-local address it learnt from our router solicitation). */
+size_t frame_dhcpv6_info_request(uint8_t *f, const uint8_t mac[6], uint32_t xid,
+				 enum udp_csum how);
+bool parse_dhcpv6_reply(const uint8_t *f, size_t len, bool partial, uint32_t xid,
+			bool *csum_ok);
 /* A TCP segment with payload bytes of (i * 3 + 1), its checksum left
  * partial (NETTXF_csum_blank), as a GSO packet is sent. */
 size_t frame_tcp_partial(uint8_t *f, const uint8_t src_mac[6], const uint8_t dst_mac[6],
