@@ -5,8 +5,8 @@
 #
 #   good:    DHCP, ARP, a wrong UDP checksum dropped by slirp, csum_blank
 #            frames completed by netback (in one slot and split), ICMP
-#            echoes in 5 and 18 slots and in a 65535-byte frame, a TCP GSO
-#            packet cut by netback, multicast control (at connect, and
+#            echoes in 5 and 18 slots and in a 65535-byte frame, TCP GSO
+#            packets (IPv4, IPv6) cut by netback, multicast control (at connect, and
 #            while connected where offered), csum_blank over IPv6 (DHCPv6),
 #            RX pages written only where the response says, closing;
 #   hostile: RX buffers no backend may write, malformed TX chains and bad
@@ -70,7 +70,8 @@ good_checks() {
 		"netfront: wrong udp checksum dropped ok" "netfront: csum_blank ok" \
 		"netfront: csum_blank split ok" "netfront: multi-slot icmp ok" \
 		"netfront: 18-slot icmp ok" "netfront: 65535-byte icmp ok" \
-		"netfront: gso ok (3 segments)" "netfront: multicast without filter ok" \
+		"netfront: gso-tcpv4 ok (3 segments)" "netfront: gso-tcpv6 ok (3 segments)" \
+		"netfront: multicast without filter ok" \
 		"netfront: multicast filter at connect ok" "netfront: ipv6 csum_blank ok" \
 		"netfront: vif 0 closed"; do
 		expect_out_line "$line"
@@ -83,7 +84,7 @@ good_checks() {
 	expect_stat tx_malformed -eq 0
 	expect_stat tx_dropped -eq 0
 	expect_stat rx_dropped -eq 0
-	expect_stat tx_segmented -eq 1 "the GSO packet, cut by netback for slirp"
+	expect_stat tx_segmented -eq 2 "the GSO packets, cut by netback for slirp"
 	expect_stat events -gt 0
 	expect_stat notifies -gt 0
 	expect_stat grant_copies -ge $((sent + received))

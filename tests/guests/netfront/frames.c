@@ -196,40 +196,6 @@ size_t frame_icmp_echo(uint8_t *f, const uint8_t src_mac[6], const uint8_t dst_m
 	return ETH_HLEN + IP_HLEN + ICMP_HLEN + payload;
 }
 
-size_t frame_tcp_partial(uint8_t *f, const uint8_t src_mac[6], const uint8_t dst_mac[6],
-			 uint32_t src, uint32_t dst, uint16_t sport, uint16_t dport, uint32_t seq,
-			 uint8_t flags, size_t payload)
-{
-	const uint16_t tcp_len = (uint16_t)(TCP_HLEN + payload);
-	uint8_t *ip = eth_header(f, dst_mac, src_mac, ETH_P_IP);
-	uint8_t *tcp = ipv4_header(ip, IPPROTO_TCP, src, dst, tcp_len);
-	memset(tcp, 0, TCP_HLEN);
-	put16(tcp, sport);
-	put16(tcp + 2, dport);
-	put32(tcp + 4, seq);
-	tcp[12] = (TCP_HLEN / 4) << 4;
-	tcp[13] = flags;
-	put16(tcp + 14, 65535);
-	for (size_t i = 0; i < payload; i++)
-		tcp[TCP_HLEN + i] = (uint8_t)(i * 3 + 1);
-	/* As Linux leaves a CHECKSUM_PARTIAL (and GSO) packet: the folded
-	 * pseudo-header sum, not complemented. */
-	put16(tcp + 16, (uint16_t)~csum_fold(pseudo_sum(src, dst, IPPROTO_TCP, tcp_len)));
-	return ETH_HLEN + IP_HLEN + tcp_len;
-}
-
-bool parse_tcp(const struct ip_info *ip, struct tcp_info *t)
-{
-	if (ip->proto != IPPROTO_TCP || ip->fragment || ip->l4_len < TCP_HLEN)
-		return false;
-	t->sport = get16(ip->l4);
-	t->dport = get16(ip->l4 + 2);
-	t->seq = get32(ip->l4 + 4);
-	t->ack = get32(ip->l4 + 8);
-	t->flags = ip->l4[13];
-	return true;
-}
-
 /* fe80::/64 with the MAC's modified EUI-64 (RFC 4291). */
 static void link_local(uint8_t *addr, const uint8_t mac[6])
 {
@@ -250,6 +216,76 @@ static uint32_t ipv6_pseudo_sum(const uint8_t *ip6, uint8_t next, uint16_t len)
 {
 	uint8_t tail[8] = { 0, 0, (uint8_t)(len >> 8), (uint8_t)len, 0, 0, 0, next };
 	return csum_add(csum_add(0, ip6 + 8, 32), tail, sizeof tail);
+}
+
+/* A TCP header and payload for t, its checksum field holding what
+ * Linux leaves in a CHECKSUM_PARTIAL (and GSO) packet: the folded
+ * pseudo-header sum, not complemented. */
+static void tcp_segment(uint8_t *tcp, const struct tcp_spec *t, uint32_t pseudo)
+{
+	memset(tcp, 0, TCP_HLEN);
+	put16(tcp, t->sport);
+	put16(tcp + 2, t->dport);
+	put32(tcp + 4, t->seq);
+	tcp[12] = (TCP_HLEN / 4) << 4;
+	tcp[13] = t->flags;
+	put16(tcp + 14, 65535);
+	for (size_t i = 0; i < t->payload; i++)
+		tcp[TCP_HLEN + i] = (uint8_t)(i * 3 + 1);
+	put16(tcp + 16, (uint16_t)~csum_fold(pseudo));
+}
+
+size_t frame_tcp4_partial(uint8_t *f, const uint8_t src_mac[6], const uint8_t dst_mac[6],
+			  uint32_t src, uint32_t dst, const struct tcp_spec *t)
+{
+	const uint16_t tcp_len = (uint16_t)(TCP_HLEN + t->payload);
+	uint8_t *ip = eth_header(f, dst_mac, src_mac, ETH_P_IP);
+	uint8_t *tcp = ipv4_header(ip, IPPROTO_TCP, src, dst, tcp_len);
+	tcp_segment(tcp, t, pseudo_sum(src, dst, IPPROTO_TCP, tcp_len));
+	return ETH_HLEN + IP_HLEN + tcp_len;
+}
+
+size_t frame_tcp6_partial(uint8_t *f, const uint8_t src_mac[6], const uint8_t dst_mac[6],
+			  const uint8_t dst[16], const struct tcp_spec *t)
+{
+	const uint16_t tcp_len = (uint16_t)(TCP_HLEN + t->payload);
+	uint8_t *ip = eth_header(f, dst_mac, src_mac, ETH_P_IPV6);
+	memset(ip, 0, IP6_HLEN);
+	ip[0] = 0x60;
+	put16(ip + 4, tcp_len);
+	ip[6] = IPPROTO_TCP;
+	ip[7] = 64;
+	link_local(ip + 8, src_mac);
+	memcpy(ip + 24, dst, 16);
+	tcp_segment(ip + IP6_HLEN, t, ipv6_pseudo_sum(ip, IPPROTO_TCP, tcp_len));
+	return ETH_HLEN + IP6_HLEN + tcp_len;
+}
+
+static void tcp_fields(const uint8_t *tcp, struct tcp_info *t)
+{
+	t->sport = get16(tcp);
+	t->dport = get16(tcp + 2);
+	t->seq = get32(tcp + 4);
+	t->ack = get32(tcp + 8);
+	t->flags = tcp[13];
+}
+
+bool parse_tcp6(const uint8_t *f, size_t len, struct tcp_info *t)
+{
+	if (len < ETH_HLEN + IP6_HLEN + TCP_HLEN || get16(f + 12) != ETH_P_IPV6 ||
+	    f[ETH_HLEN + 6] != IPPROTO_TCP ||
+	    get16(f + ETH_HLEN + 4) < TCP_HLEN)
+		return false;
+	tcp_fields(f + ETH_HLEN + IP6_HLEN, t);
+	return true;
+}
+
+bool parse_tcp(const struct ip_info *ip, struct tcp_info *t)
+{
+	if (ip->proto != IPPROTO_TCP || ip->fragment || ip->l4_len < TCP_HLEN)
+		return false;
+	tcp_fields(ip->l4, t);
+	return true;
 }
 
 size_t frame_dhcpv6_info_request(uint8_t *f, const uint8_t mac[6], uint32_t xid,

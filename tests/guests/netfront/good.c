@@ -20,7 +20,7 @@
  *   6. a TCP GSO packet (three segments' payload, its checksum partial)
  *      to a port where nothing listens: netback must cut it (slirp takes
  *      no GSO) so that slirp, checking each segment's checksum, resets
- *      each at its own end;
+ *      each at its own end; over IPv4 here, over IPv6 after step 8;
  *   7. multicast control: slirp answers an IPv6 router solicitation with
  *      an advertisement to 33:33:00:00:00:01, which must come without a
  *      filter; with request-multicast-control set (while connected, if
@@ -182,7 +182,11 @@ static void multi_slot(void)
 #define TCP_DPORT 9 /* discard: nothing listens in slirp, so it resets */
 #define TCP_SEQ 0x10000000u
 
+/* slirp's address on QEMU's IPv6 network (fec0::/64), as on IPv4 .2 */
+static const uint8_t slirp_host_ip6[16] = { 0xfe, 0xc0, [15] = 2 };
+
 struct resets {
+	bool v6;
 	uint32_t ack[GSO_SEGMENTS];
 	unsigned n;
 };
@@ -192,9 +196,10 @@ static bool is_reset(const struct netfront_rx *f, void *arg)
 	struct resets *r = arg;
 	struct ip_info ip;
 	struct tcp_info t;
-	if (!parse_ipv4(f->data, f->len, f->flags & NETRXF_csum_blank, &ip) || ip.src != IP_HOST ||
-	    !parse_tcp(&ip, &t) || t.sport != TCP_DPORT || t.dport != TCP_SPORT ||
-	    !(t.flags & TCP_RST))
+	bool tcp = r->v6 ? parse_tcp6(f->data, f->len, &t)
+			 : parse_ipv4(f->data, f->len, f->flags & NETRXF_csum_blank, &ip) &&
+				   ip.src == IP_HOST && parse_tcp(&ip, &t);
+	if (!tcp || t.sport != TCP_DPORT || t.dport != TCP_SPORT || !(t.flags & TCP_RST))
 		return false;
 	if (r->n < GSO_SEGMENTS)
 		r->ack[r->n] = t.ack;
@@ -202,41 +207,47 @@ static bool is_reset(const struct netfront_rx *f, void *arg)
 	return r->n == GSO_SEGMENTS;
 }
 
-/* A TCP GSO packet of three segments' payload to a port of 10.0.2.2
- * where nothing listens: slirp cannot take GSO, so netback cuts it into
+/* A TCP GSO packet of three segments' payload to a port of slirp's where
+ * nothing listens: slirp cannot take GSO, so netback cuts it into
  * segments with their own sequence numbers and checksums; slirp checks
  * each checksum and, as there is no connection, answers each with a
  * reset acknowledging exactly that segment's end (RFC 793: a segment
  * without ACK gets <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>).  The
- * packet goes in two slots, its TCP header cut between them. */
-static void gso(void)
+ * packet goes in two slots, its TCP header cut between them.  Over IPv6
+ * it comes from our link-local address, which slirp learnt from our
+ * router solicitation. */
+static void gso(bool v6)
 {
-	if (!vif.gso_tcpv4) {
-		printk("netfront: gso not offered\n");
+	const char *name = v6 ? "gso-tcpv6" : "gso-tcpv4";
+	if (!(v6 ? vif.gso_tcpv6 : vif.gso_tcpv4)) {
+		printk("netfront: %s not offered\n", name);
 		return;
 	}
-	static uint8_t f[ETH_HLEN + 20 + 20 + GSO_SEGMENTS * GSO_MSS];
-	size_t len = frame_tcp_partial(f, vif.mac, slirp_host_mac, my_ip, IP_HOST, TCP_SPORT,
-				       TCP_DPORT, TCP_SEQ, TCP_PSH, GSO_SEGMENTS * GSO_MSS);
-	const struct netfront_part parts[] = { { 0, ETH_HLEN + 20 + 10 },
-					       { 96, (uint16_t)(len - (ETH_HLEN + 20 + 10)) } };
+	static uint8_t f[ETH_HLEN + 40 + 20 + GSO_SEGMENTS * GSO_MSS];
+	const struct tcp_spec t = { .sport = TCP_SPORT, .dport = TCP_DPORT, .seq = TCP_SEQ,
+				    .flags = TCP_PSH, .payload = GSO_SEGMENTS * GSO_MSS };
+	size_t len = v6 ? frame_tcp6_partial(f, vif.mac, slirp_host_mac, slirp_host_ip6, &t)
+			: frame_tcp4_partial(f, vif.mac, slirp_host_mac, my_ip, IP_HOST, &t);
+	size_t cut = len - t.payload - 10;
+	const struct netfront_part parts[] = { { 0, (uint16_t)cut }, { 96, (uint16_t)(len - cut) } };
 	struct netif_extra_info x = {
 		.type = XEN_NETIF_EXTRA_TYPE_GSO,
-		.u.gso = { .size = GSO_MSS, .type = XEN_NETIF_GSO_TYPE_TCPV4 },
+		.u.gso = { .size = GSO_MSS,
+			   .type = v6 ? XEN_NETIF_GSO_TYPE_TCPV6 : XEN_NETIF_GSO_TYPE_TCPV4 },
 	};
 	int st = netfront_send_extra(&vif, f, len, parts, 2, NETTXF_csum_blank, &x);
-	if (!check_msg(st == NETIF_RSP_OKAY, "GSO packet answered %d", st))
+	if (!check_msg(st == NETIF_RSP_OKAY, "%s packet answered %d", name, st))
 		return;
 	frames_sent++;
-	struct resets r = { .n = 0 };
+	struct resets r = { .v6 = v6 };
 	net_await(is_reset, &r, REPLY_WAIT_NS);
-	bool ok = check_msg(r.n == GSO_SEGMENTS, "GSO packet of %u segments: %u resets",
+	bool ok = check_msg(r.n == GSO_SEGMENTS, "%s packet of %u segments: %u resets", name,
 			    GSO_SEGMENTS, r.n);
 	for (unsigned i = 0; ok && i < GSO_SEGMENTS; i++)
-		ok = check_msg(r.ack[i] == TCP_SEQ + (i + 1) * GSO_MSS, "GSO segment %u: reset acks "
-			       "0x%x, not 0x%x", i, r.ack[i], TCP_SEQ + (i + 1) * GSO_MSS);
+		ok = check_msg(r.ack[i] == TCP_SEQ + (i + 1) * GSO_MSS, "%s segment %u: reset acks "
+			       "0x%x, not 0x%x", name, i, r.ack[i], TCP_SEQ + (i + 1) * GSO_MSS);
 	if (ok)
-		printk("netfront: gso ok (%u segments)\n", GSO_SEGMENTS);
+		printk("netfront: %s ok (%u segments)\n", name, GSO_SEGMENTS);
 }
 
 static bool is_ra(const struct netfront_rx *f, void *arg)
@@ -389,9 +400,10 @@ void good_run(void)
 	arp();
 	checksums();
 	multi_slot();
-	gso();
+	gso(false);
 	multicast_control();
 	ipv6_checksums();
+	gso(true);
 
 	check_eq(vif.rx_leaks, 0);
 	check_eq(vif.rx_bad_slots, 0);

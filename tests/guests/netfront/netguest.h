@@ -58,10 +58,18 @@ size_t frame_dhcpv6_info_request(uint8_t *f, const uint8_t mac[6], uint32_t xid,
 bool parse_dhcpv6_reply(const uint8_t *f, size_t len, bool partial, uint32_t xid,
 			bool *csum_ok);
 /* A TCP segment with payload bytes of (i * 3 + 1), its checksum left
- * partial (NETTXF_csum_blank), as a GSO packet is sent. */
-size_t frame_tcp_partial(uint8_t *f, const uint8_t src_mac[6], const uint8_t dst_mac[6],
-			 uint32_t src, uint32_t dst, uint16_t sport, uint16_t dport, uint32_t seq,
-			 uint8_t flags, size_t payload);
+ * partial (NETTXF_csum_blank), as a GSO packet is sent; over IPv4, or
+ * over IPv6 from our link-local address. */
+struct tcp_spec {
+	uint16_t sport, dport;
+	uint32_t seq;
+	uint8_t flags;
+	size_t payload;
+};
+size_t frame_tcp4_partial(uint8_t *f, const uint8_t src_mac[6], const uint8_t dst_mac[6],
+			  uint32_t src, uint32_t dst, const struct tcp_spec *t);
+size_t frame_tcp6_partial(uint8_t *f, const uint8_t src_mac[6], const uint8_t dst_mac[6],
+			  const uint8_t dst[16], const struct tcp_spec *t);
 #define TCP_RST 0x04
 #define TCP_PSH 0x08
 /* An IPv6 router solicitation from our link-local address to ff02::2,
@@ -95,6 +103,8 @@ struct tcp_info {
 	uint8_t flags;
 };
 bool parse_tcp(const struct ip_info *ip, struct tcp_info *t);
+/* A TCP segment over IPv6 (no extension headers). */
+bool parse_tcp6(const uint8_t *f, size_t len, struct tcp_info *t);
 
 struct dhcp_info {
 	uint8_t msg_type;   /* option 53 */
