@@ -23,6 +23,8 @@
  *   a flood: xt.flood=N (default 4096) ARP requests queued as fast as the
  *   ring takes them, never waiting: each answered once, and ARP replies
  *   must come while the guest is still queueing (TX must not starve RX);
+ *   a GSO packet with gso_size 1, 60000 segments to cut from one
+ *   request: answered, and the vif goes on;
  *   fatal errors, after each of which the backend must stop serving the
  *   broken ring (no response to what it cannot trust) and go to Closing
  *   with its error node written, and the vif is closed and connected
@@ -33,7 +35,8 @@
  *   on the ring): no promise but that the launcher goes on;
  *   handshakes with one node spoilt (ring refs past the table, never
  *   granted or read-only, event channels not ours to give, rx-copy or
- *   rx-notify refused, 0 or too many queues): the backend must refuse
+ *   rx-notify refused, 0 or too many queues, values that are no number
+ *   or one of 2000 digits): the backend must refuse
  *   them (Closing), and connect afterwards as if nothing happened; both
  *   rings on one grant it may take, but must survive.
  *
@@ -463,6 +466,40 @@ static void flood(unsigned n)
 	still_works("the flood");
 }
 
+/* ---- Amplification */
+
+/* A well-formed TCP GSO packet whose gso_size is 1: netback, cutting it
+ * for slirp, makes a segment of every payload byte (60000 frames from
+ * one request).  Nothing forbids it (Linux's netback takes any nonzero
+ * size), but it must be answered in reasonable time and the vif go on. */
+static void gso_one_byte_segments(void)
+{
+	enum { PAYLOAD = 60000 };
+	static uint8_t f[ETH_HLEN + 20 + 20 + PAYLOAD];
+	const struct tcp_spec t = { .sport = 40001, .dport = 9, .seq = 1, .flags = TCP_PSH,
+				    .payload = PAYLOAD };
+	size_t len = frame_tcp4_partial(f, vif.mac, slirp_host_mac, my_ip, IP_HOST, &t);
+	struct netfront_part parts[NETFRONT_TX_PAGES];
+	unsigned n = 0;
+	for (size_t at = 0; at < len; at += PAGE_SIZE, n++)
+		parts[n] = (struct netfront_part){ 0, (uint16_t)(len - at < PAGE_SIZE ? len - at
+										     : PAGE_SIZE) };
+	struct netif_extra_info x = {
+		.type = XEN_NETIF_EXTRA_TYPE_GSO,
+		.u.gso = { .size = 1, .type = XEN_NETIF_GSO_TYPE_TCPV4 },
+	};
+	uint64_t start = netfront_now(&vif);
+	int st = netfront_send_extra(&vif, f, len, parts, n, NETTXF_csum_blank, &x);
+	printk("netfront: hostile: a GSO packet of %u 1-byte segments -> status %d in %lu ms\n",
+	       PAYLOAD, st, (unsigned long)((netfront_now(&vif) - start) / MS));
+	check_msg(st == NETIF_RSP_OKAY || st == NETIF_RSP_ERROR,
+		  "a GSO packet of 1-byte segments: %s %d", st == NETFRONT_NO_ANSWER ?
+		  "no answer," : "status", st);
+	if (st == NETIF_RSP_OKAY)
+		frames_sent++;
+	still_works("a GSO packet of 1-byte segments");
+}
+
 /* ---- Fatal errors */
 
 static void reconnect(unsigned rx_target)
@@ -558,17 +595,25 @@ static void fatal_errors(void)
 
 /* ---- Hostile handshakes */
 
+/* A number as a node's value (one at a time: a static buffer). */
+static const char *dec(unsigned long v)
+{
+	static char buf[24];
+	fmt_snprintf(buf, sizeof buf, "%lu", v);
+	return buf;
+}
+
 /* Publishes what a frontend publishes, then spoils node with value and
  * says Connected: the backend must refuse (a fatal error: Closing, its
  * error node written) or, where may_connect, may connect; either way the
  * launcher goes on and the vif is closed, to be connected properly. */
-static void bad_handshake(const char *what, const char *node, unsigned long value,
+static void bad_handshake(const char *what, const char *node, const char *value,
 			  bool may_connect)
 {
 	netfront_offer(&vif, shared, &cfg);
 	char path[64];
 	fmt_snprintf(path, sizeof path, "%s/%s", vif.front, node);
-	check_eq(xs_printf(path, "%lu", value), 0);
+	check_eq(xs_write(path, value), 0);
 	long st = netfront_say_connected(&vif);
 	printk("netfront: hostile: handshake with %s -> backend state %ld\n", what, st);
 	check_msg(st == XenbusStateClosing || (may_connect && st == XenbusStateConnected),
@@ -585,24 +630,32 @@ static void bad_handshakes_run(void)
 	/* No buffers: nothing for a backend that refuses to give back. */
 	cfg.rx_target = 0;
 	const grant_ref_t tx_ring = cfg.first_ref; /* netfront.h: the TX ring's */
-	bad_handshake("a tx-ring-ref past the table", "tx-ring-ref", grant_table_entries(), false);
+	bad_handshake("a tx-ring-ref past the table", "tx-ring-ref", dec(grant_table_entries()),
+		      false);
 	raw_grant(spare(REF_UNGRANTED), vif.backend_id, mfn_of(pages[PG_CANARY]), 0);
-	bad_handshake("an rx-ring-ref never granted", "rx-ring-ref", spare(REF_UNGRANTED), false);
+	bad_handshake("an rx-ring-ref never granted", "rx-ring-ref", dec(spare(REF_UNGRANTED)),
+		      false);
 	raw_grant(spare(REF_READONLY_RX), vif.backend_id, mfn_of(pages[PG_CANARY]),
 		  GTF_permit_access | GTF_readonly);
-	bad_handshake("an rx-ring-ref granted read-only", "rx-ring-ref", spare(REF_READONLY_RX),
-		      false);
+	bad_handshake("an rx-ring-ref granted read-only", "rx-ring-ref",
+		      dec(spare(REF_READONLY_RX)), false);
 	check_msg(grant_end(spare(REF_READONLY_RX)), "the read-only ring grant is held");
 	/* Both rings in one page: nothing says a backend must refuse it
 	 * (Xen lets a grant be mapped twice), but it must survive it. */
-	bad_handshake("both rings on one grant", "rx-ring-ref", tx_ring, true);
-	bad_handshake("event channel 1000, not allocated", "event-channel", 1000, false);
+	bad_handshake("both rings on one grant", "rx-ring-ref", dec(tx_ring), true);
+	bad_handshake("event channel 1000, not allocated", "event-channel", "1000", false);
 	bad_handshake("xenstore's event channel", "event-channel",
-		      boot_start_info->store_evtchn, false);
-	bad_handshake("request-rx-copy 0", "request-rx-copy", 0, false);
-	bad_handshake("feature-rx-notify 0", "feature-rx-notify", 0, false);
-	bad_handshake("multi-queue-num-queues 0", "multi-queue-num-queues", 0, false);
-	bad_handshake("multi-queue-num-queues 9", "multi-queue-num-queues", 9, false);
+		      dec(boot_start_info->store_evtchn), false);
+	bad_handshake("request-rx-copy 0", "request-rx-copy", "0", false);
+	bad_handshake("feature-rx-notify 0", "feature-rx-notify", "0", false);
+	bad_handshake("a tx-ring-ref that is not a number", "tx-ring-ref", "8x", false);
+	bad_handshake("an empty event-channel", "event-channel", "", false);
+	/* Long, but within the store's 2048-byte values. */
+	static char huge[2001];
+	memset(huge, '9', sizeof huge - 1);
+	bad_handshake("a tx-ring-ref of 2000 digits", "tx-ring-ref", huge, false);
+	bad_handshake("multi-queue-num-queues 0", "multi-queue-num-queues", "0", false);
+	bad_handshake("multi-queue-num-queues 9", "multi-queue-num-queues", "9", false);
 	/* One queue, the published keys' layout: as if the node were absent. */
 	char path[64];
 	fmt_snprintf(path, sizeof path, "%s/multi-queue-num-queues", vif.front);
@@ -639,6 +692,7 @@ void hostile_run(void)
 	torn_chain();
 	printk("netfront: hostile: TX from pages granted read-only: every good frame above\n");
 	flood((unsigned)flood_frames);
+	gso_one_byte_segments();
 	fatal_errors();
 	bad_handshakes_run();
 
