@@ -4,41 +4,48 @@
  * an ARP request for 10.0.2.2 must still get its reply).
  *
  *   RX buffers no backend may write (posted alone, so that the ARP reply
- *   that follows lands in them): granted read-only, a ref past the table,
- *   ref 0xffffffff, a ref never granted, one granted to domain 7, a
- *   frame past the guest's RAM, a page-table frame granted writable.
- *   Each must be answered with a negative status and the page left as
- *   it was: the frame is dropped (netback's rx_dropped);
+ *   that follows lands in them): granted read-only, a ref past the
+ *   table, ref 0xffffffff, a ref never granted, one granted to domain 7,
+ *   a frame past the guest's RAM, a page-table frame granted writable.
+ *   Each must be answered with a negative status and the page left as it
+ *   was: the frame is dropped (netback's rx_dropped);
+ *
  *   malformed TX chains, Linux netback's rules: a part past its page, a
  *   frame under 14 bytes, parts larger than what the first slot's size
  *   leaves, 19 and 22 data slots, extra info of type NONE or unknown,
- *   two GSO extras, GSO of size 0 or of an unknown type, a multicast
- *   add of a unicast address, and TX grants
- *   the backend cannot read (past the table, 0xffffffff, never granted,
- *   granted to domain 7 or as a transfer, frames past RAM); each chain's
- *   slots answered NETIF_RSP_ERROR (its extras NETIF_RSP_NULL), in ring
- *   order, nothing sent (netback's tx_malformed);
+ *   two GSO extras, GSO of size 0 or of an unknown type, a multicast add
+ *   of a unicast address; and TX grants the backend cannot read (past
+ *   the table, 0xffffffff, never granted, granted to domain 7 or as a
+ *   transfer, frames past RAM).  Each chain's slots are answered
+ *   NETIF_RSP_ERROR (its extras NETIF_RSP_NULL), in ring order, nothing
+ *   sent (netback's tx_malformed);
+ *
  *   a chain published in two steps, which the backend must wait for and
  *   send whole;
+ *
  *   a flood: xt.flood=N (default 4096) ARP requests queued as fast as the
  *   ring takes them, never waiting: each answered once, and ARP replies
  *   must come while the guest is still queueing (TX must not starve RX);
+ *
  *   a GSO packet with gso_size 1, 60000 segments to cut from one
  *   request: answered, and the vif goes on;
+ *
  *   fatal errors, after each of which the backend must stop serving the
  *   broken ring (no response to what it cannot trust) and go to Closing
  *   with its error node written, and the vif is closed and connected
  *   again, as a frontend recovers: a chain of 23 slots (more than a
  *   packet's 22), a TX req_prod 1000 past what the ring holds, the same
  *   on RX (with no buffer posted, so that no RX response can be right);
+ *
  *   a ring's own page posted as an RX buffer (the backend's frame lands
  *   on the ring): no promise but that the launcher goes on;
+ *
  *   handshakes with one node spoilt (ring refs past the table, never
  *   granted or read-only, event channels not ours to give, rx-copy or
  *   rx-notify refused, 0 or too many queues, values that are no number
- *   or one of 2000 digits): the backend must refuse
- *   them (Closing), and connect afterwards as if nothing happened; both
- *   rings on one grant it may take, but must survive.
+ *   or one of 2000 digits): the backend must refuse them (Closing) and
+ *   connect afterwards as if nothing happened; both rings on one grant
+ *   it may take, but must survive.
  *
  * Lines "netfront: hostile: ..." say what each step got; the totals at
  * the end are for the host to compare with netback's --stats.
