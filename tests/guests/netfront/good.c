@@ -27,9 +27,9 @@
  *      the backend offers feature-dynamic-multicast-control, then before
  *      connecting again) only once that group is subscribed (MCAST_ADD),
  *      and not after MCAST_DEL;
- *   8. the same over IPv6: DHCPv6 Information-requests to slirp, whose
- *      Reply must come for a full UDP checksum, not for a wrong one, and
- *      for NETTXF_csum_blank (feature-ipv6-csum-offload);
+ *   8. steps 3 and 4 over IPv6: DHCPv6 Information-requests to slirp,
+ *      whose Reply must come for a full UDP checksum, not for a wrong
+ *      one, and for NETTXF_csum_blank (feature-ipv6-csum-offload);
  *   9. every RX page written only where its response says, every grant
  *      ended once answered, every response with its event; then closing.
  *
@@ -40,8 +40,8 @@
 #include "format.h"
 #include "grant_table.h"
 #include "libc.h"
-#include "xenstore.h"
 #include "test.h"
+#include "xenstore.h"
 
 #define ECHO_PAYLOAD 1000
 /* How long a frame that must not come is waited for: slirp answers in
