@@ -20,8 +20,10 @@
  *   NETIF_RSP_ERROR (its extras NETIF_RSP_NULL), in ring order, nothing
  *   sent (netback's tx_malformed);
  *
- *   a chain published in two steps, which the backend must wait for and
- *   send whole;
+ *   chains the protocol allows though Linux builds none such, which must
+ *   be sent: a first slot carrying no bytes, an empty middle part at
+ *   offset 4096, a hash extra; and a chain published in two steps, which
+ *   the backend must wait for and send whole;
  *
  *   a flood: xt.flood=N (default 4096) ARP requests queued as fast as the
  *   ring takes them, never waiting: each answered once, and ARP replies
@@ -367,6 +369,57 @@ static void bad_tx_refs(void)
 	raw_grant(spare(REF_PAST_RAM), 0, 0, 0);
 }
 
+/* A chain no Linux netfront builds but the protocol allows, which must
+ * be sent: every data slot answered NETIF_RSP_OKAY, extras
+ * NETIF_RSP_NULL, and the ARP request it carries answered. */
+static void expect_sent(const char *what, const struct slot *s, unsigned n)
+{
+	uint16_t ids[MAX_CHAIN];
+	queue_chain(s, n, ids);
+	netfront_tx_push(&vif);
+	struct netif_tx_response rsp[MAX_CHAIN];
+	unsigned got = netfront_tx_collect(&vif, rsp, n, ANSWER_WAIT_NS);
+	bool ok = got == n;
+	for (unsigned i = 0; ok && i < n; i++)
+		ok = s[i].extra ? rsp[i].status == NETIF_RSP_NULL
+				: rsp[i].id == ids[i] && rsp[i].status == NETIF_RSP_OKAY;
+	struct arp_info a;
+	bool reply = ok && net_await(is_host_arp_reply, &a, REPLY_WAIT_NS);
+	printk("netfront: hostile: %s -> %u of %u slots answered%s, %s\n", what, got, n,
+	       ok ? " as sent" : "", reply ? "the ARP reply came" : "no ARP reply");
+	check_msg(ok && reply, "%s: not sent (%u answers, first status %d)", what, got,
+		  got ? rsp[0].status : 0);
+	if (ok)
+		frames_sent++;
+}
+
+static void legal_oddities(void)
+{
+	const grant_ref_t src = spare(REF_SRC);
+	{
+		/* The first slot's part is what the others leave: nothing. */
+		const struct slot s[] = { DATA(src, 100, MORE, ARP_FRAME_LEN),
+					  DATA(src, 0, 0, ARP_FRAME_LEN) };
+		expect_sent("a first slot carrying no bytes", s, 2);
+	}
+	{
+		const struct slot s[] = { DATA(src, 0, MORE, ARP_FRAME_LEN),
+					  DATA(src, 4096, MORE, 0), DATA(src, 30, 0, 30) };
+		expect_sent("an empty middle part at offset 4096", s, 3);
+	}
+	{
+		/* A hash extra is a hint a backend may ignore. */
+		const struct slot s[] = { DATA(src, 0, XI, ARP_FRAME_LEN),
+					  { .extra = true,
+					    .ex = { .type = XEN_NETIF_EXTRA_TYPE_HASH,
+						    .u.hash = { .type = _XEN_NETIF_CTRL_HASH_TYPE_IPV4,
+								.algorithm =
+									XEN_NETIF_CTRL_HASH_ALGORITHM_TOEPLITZ,
+								.value = { 1, 2, 3, 4 } } } } };
+		expect_sent("a hash extra", s, 2);
+	}
+}
+
 /* A chain published in two steps, as no Linux netfront does but nothing
  * forbids: the backend, seeing the first slot alone, must wait for the
  * rest (not answer, not drop), then send the frame whole. */
@@ -696,6 +749,7 @@ void hostile_run(void)
 	bad_rx_buffers();
 	malformed_chains();
 	bad_tx_refs();
+	legal_oddities();
 	torn_chain();
 	printk("netfront: hostile: TX from pages granted read-only: every good frame above\n");
 	flood((unsigned)flood_frames);
