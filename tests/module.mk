@@ -56,6 +56,7 @@ INTEGRATION_TESTS += tests/integration/guest-preempt.sh
 INTEGRATION_TESTS += tests/integration/guest-smp.sh
 INTEGRATION_TESTS += tests/integration/guest-blkfront.sh
 INTEGRATION_TESTS += tests/integration/guest-grant.sh
+INTEGRATION_TESTS += tests/integration/guest-netfront.sh
 BENCHES += scripts/bench-hypercall.sh
 BENCHES += scripts/bench-events.sh
 BENCHES += scripts/bench-smp.sh
