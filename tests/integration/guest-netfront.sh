@@ -72,6 +72,7 @@ good_checks() {
 		"netfront: 18-slot icmp ok" "netfront: 65535-byte icmp ok" \
 		"netfront: gso-tcpv4 ok (3 segments)" "netfront: gso-tcpv6 ok (3 segments)" \
 		"netfront: multicast without filter ok" \
+		"netfront: multicast filter switched on while connected ok" \
 		"netfront: multicast filter at connect ok" "netfront: ipv6 csum_blank ok" \
 		"netfront: vif 0 closed"; do
 		expect_out_line "$line"
