@@ -36,6 +36,10 @@ if ! $bb timeout 60 $bb udhcpc -i eth0 -n -q -t 10 -T 2 >/tmp/udhcpc 2>&1; then
 fi
 echo "net-bench-guest: eth0 address $($bb ip -4 -o addr show dev eth0 | $bb awk '{ print $4 }')"
 
+# Only eth0's own network is to be reached: slirp would carry a packet
+# for any other address to that address, from the host.
+$bb ip route del default 2>/dev/null
+
 host=$(arg host 10.0.2.2)
 secs=$(arg seconds 5)
 port=$(arg tcp)

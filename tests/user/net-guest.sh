@@ -59,6 +59,10 @@ for spec in $(arg ifs | $bb tr , ' '); do
 	fi
 done
 
+# Only the interfaces' own networks are to be reached: slirp would carry a
+# packet for any other address to that address, from the host.
+$bb ip route del default 2>/dev/null
+
 if [ "$(arg serve)" = 1 ]; then
 	$bb mkdir -p /www
 	token=guest-$($bb head -c 12 /dev/urandom | $bb od -An -tx1 | $bb tr -d ' \n')
@@ -79,7 +83,7 @@ for url in $(arg get | $bb tr , ' '); do
 	fi
 done
 
-done_url=$(arg done)
+done_url=$(arg "done")
 if [ -n "$done_url" ]; then
 	wait=$(arg wait)
 	start=$($bb date +%s)
