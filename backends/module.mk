@@ -60,3 +60,61 @@ UNIT_TESTS += $(BLK_STORAGE_TEST)
 BLKBACK_SRCS := $(addprefix backends/blk/,blkback_xenbus.c blkback_ring.c blkback_persistent.c)
 BACKENDS_SRCS += $(BLKBACK_SRCS) $(BLKIF_REQUEST_SRCS) $(BLK_STORAGE_SRCS)
 BACKENDS_LIBS += $(BLK_STORAGE_LIBS)
+
+# ---- The host side of a vif (backends/net/net_link.h): user-mode
+# networking through libslirp, or a tap.  Link $(NET_LINK_OBJS) with
+# $(NET_LINK_LIBS); the fuzz target builds its own (tests/fuzz/fuzz.mk).
+NET_LINK_SRCS := $(addprefix backends/net/,net_link.c link_slirp.c link_tap.c)
+NET_LINK_OBJS := $(NET_LINK_SRCS:%.c=$(BUILD)/host/%.o)
+NET_LINK_SAN_OBJS := $(NET_LINK_SRCS:%.c=$(BUILD)/san/%.o)
+NET_LINK_CFLAGS = $(shell pkg-config --cflags slirp)
+NET_LINK_LIBS = $(shell pkg-config --libs slirp) -pthread
+
+$(NET_LINK_OBJS): $(BUILD)/host/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(HOST_CFLAGS) $(NET_LINK_CFLAGS) -c $< -o $@
+$(NET_LINK_SAN_OBJS): $(BUILD)/san/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(SAN_CFLAGS) $(NET_LINK_CFLAGS) -c $< -o $@
+
+NET_LINK_TEST := $(BUILD)/tests/unit/test_net_link
+$(NET_LINK_TEST): $(BUILD)/san/tests/unit/test_net_link.o $(NET_LINK_SAN_OBJS)
+	@mkdir -p $(@D)
+	$(CC) -fsanitize=address,undefined $^ -o $@ $(NET_LINK_LIBS) $(CHECK_LIBS)
+UNIT_TESTS += $(NET_LINK_TEST)
+BACKENDS_SRCS += $(NET_LINK_SRCS)
+BACKENDS_LIBS += $(NET_LINK_LIBS)
+
+# ---- netif TX request chains (backends/net/netif_tx.c): pure, no I/O.
+# Link $(NETIF_TX_OBJS) into programs, the _SAN_ ones into unit tests;
+# the fuzz target builds its own (tests/fuzz/fuzz.mk).
+NETIF_TX_SRCS := backends/net/netif_tx.c
+NETIF_TX_OBJS := $(NETIF_TX_SRCS:%.c=$(BUILD)/host/%.o)
+NETIF_TX_SAN_OBJS := $(NETIF_TX_SRCS:%.c=$(BUILD)/san/%.o)
+
+NETIF_TX_TEST := $(BUILD)/tests/unit/test_netif_tx
+$(NETIF_TX_TEST): $(BUILD)/san/tests/unit/test_netif_tx.o $(NETIF_TX_SAN_OBJS)
+	@mkdir -p $(@D)
+	$(CC) -fsanitize=address,undefined $^ -o $@ $(CHECK_LIBS)
+UNIT_TESTS += $(NETIF_TX_TEST)
+
+# ---- Frame offloads (net_offload.h): finding the headers
+# (net_headers.c), Internet checksum sums (net_sum.c), checksum
+# completion and checking (net_csum.c), GSO segmentation (net_gso.c).
+# Pure, no I/O; objects as NETIF_TX's.
+NET_OFFLOAD_SRCS := $(addprefix backends/net/,net_headers.c net_sum.c net_csum.c net_gso.c)
+NET_OFFLOAD_OBJS := $(NET_OFFLOAD_SRCS:%.c=$(BUILD)/host/%.o)
+NET_OFFLOAD_SAN_OBJS := $(NET_OFFLOAD_SRCS:%.c=$(BUILD)/san/%.o)
+
+NET_OFFLOAD_TEST := $(BUILD)/tests/unit/test_net_offload
+$(NET_OFFLOAD_TEST): $(BUILD)/san/tests/unit/test_net_offload.o $(NET_OFFLOAD_SAN_OBJS)
+	@mkdir -p $(@D)
+	$(CC) -fsanitize=address,undefined $^ -o $@ $(CHECK_LIBS)
+UNIT_TESTS += $(NET_OFFLOAD_TEST)
+
+# ---- netback (backends/net/netback*.c): the network backend of --net,
+# with --net's parser; its host links and packet work come with
+# NET_LINK_SRCS, NETIF_TX_SRCS and NET_OFFLOAD_SRCS.
+NETBACK_SRCS := $(addprefix backends/net/,net_spec.c netback_xenbus.c netback_tx.c \
+	netback_rx.c netback_mcast.c)
+BACKENDS_SRCS += $(NETBACK_SRCS) $(NETIF_TX_SRCS) $(NET_OFFLOAD_SRCS)

@@ -83,6 +83,18 @@ void shared_ring_take(struct shared_ring *r, void *req, size_t len)
 	r->req_cons++;
 }
 
+void shared_ring_peek(struct shared_ring *r, uint32_t i, void *req, size_t len)
+{
+	if (len > r->entry_size)
+		len = r->entry_size;
+	copy_at(r, entry_offset(r, r->req_cons + i), req, len, 1);
+}
+
+void shared_ring_skip(struct shared_ring *r, uint32_t n)
+{
+	r->req_cons += n;
+}
+
 int shared_ring_full(const struct shared_ring *r)
 {
 	return r->req_cons - r->rsp_prod_pvt >= r->nr_entries;
@@ -110,13 +122,18 @@ int shared_ring_push(struct shared_ring *r)
 	return (uint32_t)(new - event) < (uint32_t)(new - old);
 }
 
-int shared_ring_final_check(struct shared_ring *r)
+int shared_ring_final_check_for(struct shared_ring *r, uint32_t need)
 {
 	int n = shared_ring_unconsumed(r);
-	if (n != 0)
+	if (n < 0 || (uint32_t)n >= need)
 		return n < 0 ? -1 : 1;
-	store(r, REQ_EVENT, r->req_cons + 1);
+	store(r, REQ_EVENT, r->req_cons + need);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	n = shared_ring_unconsumed(r);
-	return n < 0 ? -1 : n > 0;
+	return n < 0 ? -1 : (uint32_t)n >= need;
+}
+
+int shared_ring_final_check(struct shared_ring *r)
+{
+	return shared_ring_final_check_for(r, 1);
 }

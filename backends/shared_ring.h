@@ -40,6 +40,12 @@ int shared_ring_unconsumed(struct shared_ring *r);
 /* Copies the request at req_cons (len ≤ entry_size) and takes it. */
 void shared_ring_take(struct shared_ring *r, void *req, size_t len);
 
+/* Copies the request i places after req_cons without taking it (i below
+ * what shared_ring_unconsumed said), and takes n requests: for protocols
+ * whose requests come in chains (netif) that are looked at whole first. */
+void shared_ring_peek(struct shared_ring *r, uint32_t i, void *req, size_t len);
+void shared_ring_skip(struct shared_ring *r, uint32_t n);
+
 /* Whether a response slot is free for every request taken: taking more
  * than a ring's worth before answering would overwrite requests. */
 int shared_ring_full(const struct shared_ring *r);
@@ -55,5 +61,9 @@ int shared_ring_push(struct shared_ring *r);
  * looks again; 1 if requests came meanwhile, 0 to sleep, -1 as
  * shared_ring_unconsumed. */
 int shared_ring_final_check(struct shared_ring *r);
+
+/* As shared_ring_final_check, waiting for need requests rather than one
+ * (a chain, or enough RX buffers for a frame): 1 if need are there. */
+int shared_ring_final_check_for(struct shared_ring *r, uint32_t need);
 
 #endif

@@ -182,6 +182,11 @@ int xenbus_bind_evtchn(struct xenbus_device *dev, uint32_t port,
 /* Raises the guest's port, if this device has it bound. */
 void xenbus_notify(struct xenbus_device *dev, uint32_t port);
 
+/* Has the thread call port's handler again after the events it has in
+ * hand, as if the guest had sent: for a handler that stops after a
+ * budget so that the device's other events get their turn. */
+void xenbus_evtchn_rearm(struct xenbus_device *dev, uint32_t port);
+
 /* Has the thread call fn(dev, arg) while fd is readable (level-triggered:
  * fn reads what is there, e.g. io_uring completions). The fd stays the
  * device's to close, after xenbus_remove_fd (or in free: a device's fds

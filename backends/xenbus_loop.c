@@ -151,6 +151,14 @@ void xenbus_notify(struct xenbus_device *dev, uint32_t port)
 		backend_evtchn_notify(dev->bus->bd, port);
 }
 
+void xenbus_evtchn_rearm(struct xenbus_device *dev, uint32_t port)
+{
+	struct xenbus_slot **link = find_slot(dev, SLOT_EVTCHN, -1, port);
+
+	if (link)
+		signal_fd((*link)->fd);
+}
+
 /* Unbinding first: the guest's sends stop writing the eventfd before it
  * is closed. */
 static void unbind_evtchns(struct xenbus_device *dev)

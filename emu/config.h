@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "backends/blk/disk_spec.h"
+#include "backends/net/net_spec.h"
 
 enum trap_path_choice { TRAP_PATH_AUTO, TRAP_PATH_GUEST, TRAP_PATH_HOST };
 /* Event-channel ABIs the domain offers: 2-level always, FIFO by default
@@ -23,9 +24,12 @@ struct xenlet_config {
 	bool stats;
 	const struct disk_spec *disks; /* --disk, in order */
 	unsigned nr_disks;
+	const struct net_spec *nets;   /* --net, in order (vif0, vif1...) */
+	unsigned nr_nets;
 };
 
 #define XENLET_MAX_DISKS 16
+#define XENLET_MAX_NETS 8
 
 #define XENLET_DEFAULT_MEMORY_MIB 512
 

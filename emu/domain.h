@@ -9,6 +9,7 @@
 #include "emu/config.h"
 #include "emu/dom0_core.h"
 #include "backends/blk/blkback.h"
+#include "backends/net/netback.h"
 #include "backends/console/console_input.h"
 #include "backends/console/console_output.h"
 #include "emu/dom0_xenstore.h"
@@ -53,8 +54,9 @@ struct domain {
 	struct dom0_xenstore xenstore;
 	uint32_t store_evtchn, console_evtchn; /* ports bound to dom0 */
 	struct backend_domain dom0;  /* the backends' handle (dom0_core.h) */
-	struct xenbus_backends *backends; /* the disks' (dom0_disks.c) */
+	struct xenbus_backends *backends; /* disks and vifs (dom0_devices.c) */
 	struct blkback_stats disk_stats[XENLET_MAX_DISKS];
+	struct netback_stats net_stats[XENLET_MAX_NETS];
 	struct console_output console_out; /* the console (dom0_console.c) */
 	struct console_input console_in;
 	int console_detached;        /* Ctrl-] on the console: stop */
@@ -65,12 +67,12 @@ struct domain {
 	int stop_reported;           /* why it stopped has been said */
 };
 
-/* The domain's disks (dom0_disks.c): their backends started with the
- * xenstore, stopped (I/O finished, grants returned) when the domain ends;
- * their counts for --stats. */
-int dom0_disks_start(struct domain *d, char *err, size_t errlen);
-void dom0_disks_stop(struct domain *d);
-void dom0_disks_print_stats(const struct domain *d, FILE *out);
+/* The domain's disks and vifs (dom0_devices.c): their backends started
+ * with the xenstore, stopped (I/O finished, grants returned) when the
+ * domain ends; their counts for --stats. */
+int dom0_devices_start(struct domain *d, char *err, size_t errlen);
+void dom0_devices_stop(struct domain *d);
+void dom0_devices_print_stats(const struct domain *d, FILE *out);
 
 /* Runs vCPU v until the domain stops; returns the xenlet exit status
  * (-1: another vCPU ended the domain). */

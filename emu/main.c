@@ -34,12 +34,21 @@ static void run_usage(FILE *out)
 		"                        other formats through qemu-nbd); vdev as xl\n"
 		"                        names it (default xvda, xvdb, ...); ro: the\n"
 		"                        guest cannot write it; direct: O_DIRECT\n"
+		"  --net user[,hostfwd=[tcp|udp]:[HADDR]:HPORT-[GADDR]:GPORT][,net=A/P]\n"
+		"        [,restrict=on][,mac=MAC][,gso=off]\n"
+		"  --net tap[,ifname=NAME][,bridge=BR][,queues=N][,mac=MAC][,gso=off]\n"
+		"  --net none\n"
+		"                        a PV network interface (repeatable, up to\n"
+		"                        %d: vif0, vif1...): user-mode networking\n"
+		"                        (QEMU's: 10.0.2.0/24, host 10.0.2.2, DNS\n"
+		"                        10.0.2.3, DHCP 10.0.2.15; the default) or a\n"
+		"                        tap on the host, attached to bridge BR\n"
 		"console: the guest's hvc0 is xenlet's stdout and stdin (raw on a\n"
 		"         terminal: Ctrl-C goes to the guest); Ctrl-] ends the session\n"
 		"exit status: 0 poweroff, 1 set-up error, 2 reboot, 3 guest crash,\n"
 		"             4 guest fault, 5 internal error, 6 Ctrl-] on the console,\n"
 		"             128+N signal N\n",
-		XENLET_DEFAULT_MEMORY_MIB, XENLET_MAX_DISKS);
+		XENLET_DEFAULT_MEMORY_MIB, XENLET_MAX_DISKS, XENLET_MAX_NETS);
 }
 
 static int parse_number(const char *s, uint64_t min, uint64_t max, uint64_t *out)
@@ -49,6 +58,35 @@ static int parse_number(const char *s, uint64_t min, uint64_t max, uint64_t *out
 	if (!*s || *end || v < min || v > max || s[0] == '-')
 		return -1;
 	*out = v;
+	return 0;
+}
+
+/* One --net: appended to nets, or "none" (which must stand alone). */
+static int parse_net(const char *arg, struct net_spec *nets, struct xenlet_config *cfg,
+		     bool *given, bool *none)
+{
+	char err[256];
+	struct net_spec spec;
+	if (net_spec_parse(arg, cfg->nr_nets, &spec, err, sizeof err)) {
+		fprintf(stderr, "xenlet: --net %s: %s\n", arg, err);
+		return -1;
+	}
+	if (spec.kind == NET_KIND_NONE ? *given : *none) {
+		fprintf(stderr, "xenlet: --net none cannot go with other --net\n");
+		return -1;
+	}
+	*given = true;
+	if (spec.kind == NET_KIND_NONE) {
+		*none = true;
+		return 0;
+	}
+	if (cfg->nr_nets == XENLET_MAX_NETS) {
+		fprintf(stderr, "xenlet: at most %d --net\n", XENLET_MAX_NETS);
+		return -1;
+	}
+	nets[cfg->nr_nets] = spec;
+	cfg->nets = nets;
+	cfg->nr_nets++;
 	return 0;
 }
 
@@ -64,6 +102,7 @@ static int cmd_run(int argc, char **argv)
 		{ "stats", no_argument, NULL, 's' },
 		{ "xenstore-socket", required_argument, NULL, 'x' },
 		{ "disk", required_argument, NULL, 'd' },
+		{ "net", required_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -75,6 +114,8 @@ static int cmd_run(int argc, char **argv)
 		.cmdline = "",
 	};
 	static struct disk_spec disks[XENLET_MAX_DISKS];
+	static struct net_spec nets[XENLET_MAX_NETS];
+	bool net_given = false, net_none = false;
 	char err[256];
 	uint64_t n;
 	int c;
@@ -152,6 +193,10 @@ static int cmd_run(int argc, char **argv)
 			cfg.disks = disks;
 			cfg.nr_disks++;
 			break;
+		case 'n':
+			if (parse_net(optarg, nets, &cfg, &net_given, &net_none))
+				return XENLET_EXIT_SETUP;
+			break;
 		case 'h':
 			run_usage(stdout);
 			return 0;
@@ -165,6 +210,15 @@ static int cmd_run(int argc, char **argv)
 		return XENLET_EXIT_SETUP;
 	}
 	cfg.kernel = argv[optind];
+	if (!net_given) {
+		/* As QEMU: one user-mode interface unless told otherwise. */
+		if (net_spec_parse("user", 0, &nets[0], err, sizeof err)) {
+			fprintf(stderr, "xenlet: the default network: %s\n", err);
+			return XENLET_EXIT_SETUP;
+		}
+		cfg.nets = nets;
+		cfg.nr_nets = 1;
+	}
 	return xenlet_run(&cfg);
 }
 

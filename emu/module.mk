@@ -41,7 +41,7 @@ LAUNCHER_SRCS := emu/main.c emu/run.c emu/kvm_vm.c emu/vcpu_loop.c \
 	emu/domain_layout.c emu/domain_build.c emu/shim_setup.c \
 	emu/dom0_xenstore.c emu/dom0_console.c emu/dom0_backends.c \
 	emu/vcpu_clock.c emu/vcpu_events.c emu/vcpu_smp.c emu/cpuid_table.c \
-	emu/host_xstate.c emu/dom0_core.c emu/dom0_evtchn.c emu/dom0_grants.c emu/dom0_disks.c \
+	emu/host_xstate.c emu/dom0_core.c emu/dom0_evtchn.c emu/dom0_grants.c emu/dom0_devices.c \
 	$(BACKENDS_SRCS)
 LAUNCHER_OBJS := $(patsubst %.c,$(BUILD)/host/%.o,$(LAUNCHER_SRCS) $(LOADER_SRCS)) \
 	$(CORE_HOST_OBJS) $(BUILD)/host/emu/shim_blob.o $(XSD_OBJS) $(XS_STORE_OBJS)

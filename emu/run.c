@@ -237,7 +237,7 @@ static int setup(struct domain *d, const struct xen_image *img,
 		.signal_guest = dom0_signal_store_cb, .signal_opaque = d,
 	};
 	if (dom0_xenstore_start(&d->xenstore, &xc, err, errlen) ||
-	    dom0_disks_start(d, err, errlen))
+	    dom0_devices_start(d, err, errlen))
 		return -1;
 	return dom0_console_start(d, d->ram + (l->console_pfn << PAGE_SHIFT), err, errlen);
 }
@@ -245,7 +245,7 @@ static int setup(struct domain *d, const struct xen_image *img,
 static void teardown(struct domain *d)
 {
 	dom0_console_stop(d);   /* before guest RAM goes: it writes the ring */
-	dom0_disks_stop(d);     /* before the store and dom0's handle go */
+	dom0_devices_stop(d);   /* before the store and dom0's handle go */
 	dom0_xenstore_stop(&d->xenstore);
 	/* After the backends have stopped, before guest RAM goes: what they
 	 * bound is unbound, and none may hold a grant any more. */
@@ -307,7 +307,7 @@ int xenlet_run(const struct xenlet_config *cfg)
 	status = run_vcpus(&d);
 	/* What a dying guest wrote without a send. */
 	console_output_drain(&d.console_out);
-	dom0_disks_stop(&d);    /* their counts are final after it */
+	dom0_devices_stop(&d);  /* their counts are final after it */
 	d.stats.end_ns = stats_now_ns();
 	if (cfg->stats) {
 		d.stats.tsc_khz = stats_measure_tsc_khz();
@@ -319,7 +319,7 @@ int xenlet_run(const struct xenlet_config *cfg)
 		fprintf(stderr, "xenlet-stats: xenstore_notifications %llu\n",
 			(unsigned long long)__atomic_load_n(&d.xenstore.notifications,
 							    __ATOMIC_RELAXED));
-		dom0_disks_print_stats(&d, stderr);
+		dom0_devices_print_stats(&d, stderr);
 	}
 	teardown(&d);
 	return status;

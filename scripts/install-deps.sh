@@ -6,12 +6,14 @@
 # Idempotent: when everything is present it only asks dpkg and returns.
 set -eu
 
+# libglib2.0-dev: slirp.pc requires glib-2.0; without it pkg-config knows no slirp.
 PACKAGES="
 gcc make binutils pkg-config
 check libsubunit-dev
 libxen-dev linux-libc-dev
 liblzma-dev zlib1g-dev libzstd-dev liblz4-dev
 liburing-dev libnbd-dev
+libslirp-dev libglib2.0-dev
 qemu-utils e2fsprogs
 clang libclang-rt-14-dev
 xenstore-utils

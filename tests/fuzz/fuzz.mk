@@ -43,11 +43,12 @@ $(SHIM_FUZZ): $(SHIM_FUZZ_OBJS)
 FUZZERS += $(SHIM_FUZZ)
 
 # ---- The targets below link objects built with the fuzzer's
-# instrumentation: fuzz_target NAME, OBJECTS makes build/tests/fuzz/NAME.
+# instrumentation: fuzz_target NAME, OBJECTS[, LIBS] makes
+# build/tests/fuzz/NAME.
 define fuzz_target
 $(BUILD)/tests/fuzz/$(1): $(2)
 	@mkdir -p $$(@D)
-	$$(FUZZ_CC) $$(FUZZ_CFLAGS) -o $$@ $$^
+	$$(FUZZ_CC) $$(FUZZ_CFLAGS) -o $$@ $$^ $(3)
 FUZZERS += $(BUILD)/tests/fuzz/$(1)
 endef
 
@@ -76,3 +77,19 @@ $(BUILD)/core-fuzz/tests/fuzz/fuzz_grant.o: $(BUILD)/core-fuzz/%.o: %.c
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
 $(eval $(call fuzz_target,fuzz-grant,$(patsubst %.c,$(BUILD)/core-fuzz/%.o, \
 	$(CORE_SRCS) emu/platform_host.c tests/fuzz/fuzz_grant.c)))
+
+# fuzz-net-link: the slirp link (and libslirp, not instrumented, behind it)
+# against any frames a guest sends.
+NET_LINK_FUZZ_OBJS := $(call fuzz_objs,$(NET_LINK_SRCS) tests/fuzz/fuzz_net_link.c)
+$(NET_LINK_FUZZ_OBJS): FUZZ_CFLAGS += $(NET_LINK_CFLAGS)
+$(eval $(call fuzz_target,fuzz-net-link,$(NET_LINK_FUZZ_OBJS),$$(NET_LINK_LIBS)))
+
+# fuzz-netif-tx: netif TX chain checking against any ring slots and any
+# count of published slots.
+$(eval $(call fuzz_target,fuzz-netif-tx,$(call fuzz_objs, \
+	$(NETIF_TX_SRCS) tests/fuzz/fuzz_netif_tx.c)))
+
+# fuzz-net-offload: checksum locate/complete/verify and GSO segmentation
+# against any frame and meta.
+$(eval $(call fuzz_target,fuzz-net-offload,$(call fuzz_objs, \
+	$(NET_OFFLOAD_SRCS) tests/fuzz/fuzz_net_offload.c)))

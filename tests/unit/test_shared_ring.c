@@ -146,6 +146,37 @@ START_TEST(hostile_req_prod)
 }
 END_TEST
 
+/* A chain looked at whole before it is taken (netif), and a wait for the
+ * rest of it: the frontend's push that completes it notifies, not the
+ * ones before. */
+START_TEST(peek_then_skip_and_wait_for_a_chain)
+{
+	int notify;
+	send_request(1);
+	send_request(2);
+	RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&front, notify);
+	blkif_request_t req;
+	shared_ring_peek(&back, 1, &req, sizeof req);
+	ck_assert_uint_eq(req.id, 2);
+	shared_ring_peek(&back, 0, &req, sizeof req);
+	ck_assert_uint_eq(req.id, 1);
+	ck_assert_int_eq(shared_ring_unconsumed(&back), 2); /* nothing taken */
+	/* The chain needs 4: two more to come. */
+	ck_assert_int_eq(shared_ring_final_check_for(&back, 4), 0);
+	send_request(3);
+	RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&front, notify);
+	ck_assert_int_eq(notify, 0);
+	send_request(4);
+	RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&front, notify);
+	ck_assert_int_eq(notify, 1);
+	ck_assert_int_eq(shared_ring_final_check_for(&back, 4), 1);
+	shared_ring_skip(&back, 3);
+	shared_ring_take(&back, &req, sizeof req);
+	ck_assert_uint_eq(req.id, 4);
+	ck_assert_int_eq(shared_ring_unconsumed(&back), 0);
+}
+END_TEST
+
 START_TEST(bad_geometry)
 {
 	struct shared_ring r;
@@ -169,6 +200,7 @@ int main(void)
 	tcase_add_test(t, events_when_asked);
 	tcase_add_test(t, full_before_answers);
 	tcase_add_test(t, hostile_req_prod);
+	tcase_add_test(t, peek_then_skip_and_wait_for_a_chain);
 	tcase_add_test(t, bad_geometry);
 	suite_add_tcase(s, t);
 	return check_run(s);

@@ -89,3 +89,10 @@ $(BUILD)/tests/unit/test_dom0_grants_core: $(BUILD)/san/tests/unit/test_dom0_gra
 	$(CC) -fsanitize=address,undefined $^ -o $@ $(LOADER_LIBS) $(BACKENDS_LIBS) \
 		$(CHECK_LIBS) -pthread
 UNIT_TESTS += $(BUILD)/tests/unit/test_dom0_grants_core
+
+# --net's value.
+$(BUILD)/tests/unit/test_net_spec: $(BUILD)/san/tests/unit/test_net_spec.o \
+		$(BUILD)/san/backends/net/net_spec.o
+	@mkdir -p $(@D)
+	$(CC) -fsanitize=address,undefined $^ -o $@ $(CHECK_LIBS)
+UNIT_TESTS += $(BUILD)/tests/unit/test_net_spec
