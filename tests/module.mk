@@ -75,6 +75,7 @@ INTEGRATION_TESTS += tests/integration/user-state.sh
 INTEGRATION_TESTS += tests/integration/debian-live.sh
 INTEGRATION_TESTS += tests/integration/debian-smp.sh
 INTEGRATION_TESTS += tests/integration/debian-disk.sh
+INTEGRATION_TESTS += tests/integration/debian-net.sh
 INTEGRATION_TESTS += tests/integration/console-terminal.sh
 INTEGRATION_TESTS += tests/integration/demo-shell.sh
 include tests/unit/unit.mk
