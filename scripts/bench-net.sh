@@ -13,8 +13,9 @@
 #   - 64-byte UDP datagrams guest->host, packets per second as the host's
 #     receiver got them (and as the guest sent them);
 # and for xenlet, per packet (the vif's tx_packets + rx_packets, all three
-# measurements together, a boot without them subtracted): VM exits, events
-# from the guest and notifications to it, from --stats.
+# measurements together, and once more the datagrams alone; a boot without
+# them subtracted): VM exits, events from the guest and notifications to
+# it, from --stats, with the frames netback segmented and those dropped.
 # It prints figures and never fails on them; a guest that does not finish
 # fails the run.  Without QEMU (scripts/install-deps.sh bench installs it)
 # only xenlet's rows are printed.
@@ -113,24 +114,31 @@ guest_failed() { # NAME WHAT
 
 # One measured run: the host's receivers wait from before the boot (their
 # timeouts cover it), the host's sender starts when the guest listens.
-measure() { # NAME KIND
-	local n=$1 tport uport i
+# WHAT: "all" (the three measurements) or "udp" (the datagrams alone).
+measure() { # NAME KIND WHAT
+	local n=$1 tport uport i words
 	tport=$(free_port)
 	uport=$(free_port)
 	fport=$(free_port)
-	"$BENCH" tcp-recv "127.0.0.1:$tport" 600 >"$work/$n.tcp-recv" &
-	pids+=($!)
+	words="xt.seconds=$SECS xt.udp=$uport xt.size=$SIZE"
+	if [ "$3" = all ]; then
+		words="$words xt.tcp=$tport xt.rx=$GUEST_RX_PORT"
+		"$BENCH" tcp-recv "127.0.0.1:$tport" 600 >"$work/$n.tcp-recv" &
+		pids+=($!)
+	fi
 	"$BENCH" udp-recv "127.0.0.1:$uport" 600 >"$work/$n.udp-recv" &
 	pids+=($!)
-	boot "$n" "$2" "xt.seconds=$SECS xt.tcp=$tport xt.rx=$GUEST_RX_PORT xt.udp=$uport xt.size=$SIZE"
-	for ((i = 0; i < 6000; i++)); do
-		grep -q "^net-bench: listening tcp $GUEST_RX_PORT" "$work/$n.out" && break
-		kill -0 "$vm" 2>/dev/null || break
-		sleep 0.1
-	done
-	grep -q "^net-bench: listening tcp $GUEST_RX_PORT" "$work/$n.out" ||
-		guest_failed "$n" "never listened for the host's stream"
-	"$BENCH" tcp-send 127.0.0.1 "$fport" "$SECS" >"$work/$n.tcp-send"
+	boot "$n" "$2" "$words"
+	if [ "$3" = all ]; then
+		for ((i = 0; i < 6000; i++)); do
+			grep -q "^net-bench: listening tcp $GUEST_RX_PORT" "$work/$n.out" && break
+			kill -0 "$vm" 2>/dev/null || break
+			sleep 0.1
+		done
+		grep -q "^net-bench: listening tcp $GUEST_RX_PORT" "$work/$n.out" ||
+			guest_failed "$n" "never listened for the host's stream"
+		"$BENCH" tcp-send 127.0.0.1 "$fport" "$SECS" >"$work/$n.tcp-send"
+	fi
 	wait "$vm"
 	grep -q "^net-bench-guest: finished" "$work/$n.out" || guest_failed "$n" "did not finish"
 	# The receivers end on their own (end of stream, end markers or 2 s
@@ -163,7 +171,7 @@ label() {
 printf '%-5s %-24s %14s %14s %12s %12s\n' round run g2h_Mbit/s h2g_Mbit/s udp_rx_pps udp_tx_pps
 for ((r = 1; r <= ROUNDS; r++)); do
 	for run in $runs; do
-		measure "$run-$r" "$run"
+		measure "$run-$r" "$run" all
 		printf '%-5s %-24s %14s %14s %12s %12s\n' "$r" "$(label "$run")" \
 			"$(fig "$run-$r.tcp-recv" mbit_s)" "$(fig "$run-$r.tcp-send" mbit_s)" \
 			"$(fig "$run-$r.udp-recv" pps)" "$(sed -n \
@@ -194,21 +202,31 @@ if [ "${runs#*qemu}" != "$runs" ] && $has_xen; then
 				name, q(a1, a0), q(b1, b0), q(c1, c0) }'
 	done
 fi
-$has_xen && echo && echo "xenlet per packet" \
-	"(last round; tx+rx packets and VM exits less the boot alone's):" &&
-	printf '  %-16s %9s %9s %11s %11s %12s\n' run tx_pkts rx_pkts exits/pkt events/pkt notifies/pkt
-for run in $runs; do
-	[ "$run" = qemu ] && continue
-	n="$run-$ROUNDS"
-	awk -v tx="$(vif_stat "$n" tx_packets)" -v rx="$(vif_stat "$n" rx_packets)" \
-		-v btx="$(vif_stat boot tx_packets)" -v brx="$(vif_stat boot rx_packets)" \
-		-v ex="$(stat_of "$n" vm_exits)" -v bex="$(stat_of boot vm_exits)" \
-		-v ev="$(vif_stat "$n" events)" -v bev="$(vif_stat boot events)" \
-		-v no="$(vif_stat "$n" notifies)" -v bno="$(vif_stat boot notifies)" \
-		-v name="$(label "$run")" \
-		'BEGIN { p = (tx + rx) - (btx + brx); if (p < 1) p = 1;
-			printf "  %-16s %9d %9d %11.3f %11.3f %12.3f\n", name, tx, rx,
-				(ex - bex) / p, (ev - bev) / p, (no - bno) / p }'
-done
+# The datagrams alone once more, for what one small packet costs (the
+# streams' packets above are mostly full-sized or GSO frames).
+if $has_xen; then
+	measure udp-alone xen-gso udp
+	echo
+	echo "xenlet per packet (tx+rx packets, VM exits, events and notifications" \
+		"less the boot alone's; last round):"
+	printf '  %-22s %8s %8s %9s %10s %12s %9s %8s\n' run tx_pkts rx_pkts \
+		exits/pkt events/pkt notifies/pkt segmented dropped
+	for n in $(for run in $runs; do [ "$run" = qemu ] || echo "$run-$ROUNDS"; done) udp-alone; do
+		awk -v tx="$(vif_stat "$n" tx_packets)" -v rx="$(vif_stat "$n" rx_packets)" \
+			-v btx="$(vif_stat boot tx_packets)" -v brx="$(vif_stat boot rx_packets)" \
+			-v ex="$(stat_of "$n" vm_exits)" -v bex="$(stat_of boot vm_exits)" \
+			-v ev="$(vif_stat "$n" events)" -v bev="$(vif_stat boot events)" \
+			-v no="$(vif_stat "$n" notifies)" -v bno="$(vif_stat boot notifies)" \
+			-v seg="$(vif_stat "$n" tx_segmented)" \
+			-v tdrop="$(vif_stat "$n" tx_dropped)" -v rdrop="$(vif_stat "$n" rx_dropped)" \
+			-v name="$(case $n in udp-alone) echo "xenlet, GSO, UDP alone" ;;
+				*) label "${n%-*}" ;; esac)" \
+			'BEGIN { p = (tx + rx) - (btx + brx); if (p < 1) p = 1;
+				printf "  %-22s %8d %8d %9.2f %10.3f %12.3f %9d %8d\n", name, tx, rx,
+					(ex - bex) / p, (ev - bev) / p, (no - bno) / p, seg, tdrop + rdrop }'
+	done
+	echo "  UDP alone: $(fig udp-alone.udp-recv pps) datagrams/s received" \
+		"($(sed -n 's/^net-bench: udp_send .* pps \([0-9.]*\).*/\1/p' "$work/udp-alone.out") sent)"
+fi
 echo "(${SECS}s each, ${SIZE}-byte UDP payloads; host: $(nproc) CPUs," \
 	"load $(cut -d' ' -f1-3 /proc/loadavg))"
