@@ -82,7 +82,10 @@ check: all $(UNIT_TESTS) $(FUZZERS)
 fuzz: $(FUZZERS)
 	scripts/run-fuzz.sh $(FUZZ_SECONDS) $(FUZZERS)
 
+# The benches alone need QEMU (bench-net.sh's comparison): installed here,
+# not for every build.
 bench: all $(BENCHES)
+	@scripts/install-deps.sh bench
 	@for b in $(BENCHES); do echo "== $$b"; $$b || exit 1; done
 
 demo: all

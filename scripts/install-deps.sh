@@ -1,5 +1,8 @@
 #!/bin/sh
-# Installs the Debian 12 packages xenlet's build and tests need.
+# install-deps.sh [bench] — installs the Debian 12 packages xenlet's build
+# and tests need; with "bench", also those only make bench needs (QEMU,
+# which scripts/bench-net.sh runs beside xenlet), so that make check does
+# not pay for them.
 # Idempotent: when everything is present it only asks dpkg and returns.
 set -eu
 
@@ -14,8 +17,18 @@ libslirp-dev libglib2.0-dev
 qemu-utils e2fsprogs
 clang libclang-rt-14-dev
 xenstore-utils
+iproute2
 xz-utils
 "
+
+BENCH_PACKAGES="
+qemu-system-x86
+"
+case "${1:-}" in
+"") ;;
+bench) PACKAGES="$PACKAGES $BENCH_PACKAGES" ;;
+*) echo "usage: $0 [bench]" >&2; exit 2 ;;
+esac
 
 missing=""
 for p in $PACKAGES; do

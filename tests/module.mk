@@ -61,11 +61,13 @@ BENCHES += scripts/bench-hypercall.sh
 BENCHES += scripts/bench-events.sh
 BENCHES += scripts/bench-smp.sh
 BENCHES += scripts/bench-disk.sh
+BENCHES += scripts/bench-net.sh
 
 # ---- Programs for a guest's user space: static, with glibc's libc.a, put
 # into a busybox initramfs (scripts/make-initramfs.sh) by the tests that
 # boot Debian's kernel with them.
-USER_PROGRAMS := $(BUILD)/tests/user/user-state $(BUILD)/tests/user/disk-bench
+USER_PROGRAMS := $(BUILD)/tests/user/user-state $(BUILD)/tests/user/disk-bench \
+	$(BUILD)/tests/user/net-bench
 $(BUILD)/tests/user/%: tests/user/%.c
 	@mkdir -p $(@D)
 	$(CC) -std=c11 -O2 $(WARNINGS) -static -o $@ $<
@@ -74,6 +76,7 @@ INTEGRATION_TESTS += tests/integration/user-state.sh
 INTEGRATION_TESTS += tests/integration/debian-live.sh
 INTEGRATION_TESTS += tests/integration/debian-smp.sh
 INTEGRATION_TESTS += tests/integration/debian-disk.sh
+INTEGRATION_TESTS += tests/integration/debian-net.sh
 INTEGRATION_TESTS += tests/integration/console-terminal.sh
 INTEGRATION_TESTS += tests/integration/demo-shell.sh
 include tests/unit/unit.mk
