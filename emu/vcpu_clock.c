@@ -19,6 +19,7 @@
 #include "pv-shim/core/platform.h"
 #include "pv-shim/core/sched/sched_block.h"
 #include "emu/domain.h"
+#include "xenstore/daemon.h"
 
 #define MSR_IA32_TSC 0x10
 
@@ -88,6 +89,10 @@ void vcpu_clock_block(void *opaque)
 	if (__atomic_load_n(&v->kvm.run->immediate_exit, __ATOMIC_SEQ_CST) ||
 	    __atomic_load_n(&v->d->stopping, __ATOMIC_SEQ_CST) || sched_wake_due(&v->core))
 		return;
+	/* Idle with a xenstore request the daemon was never told of
+	 * (xs_daemon_kick_if_unread): it is taken now, not never. */
+	if (v->d->xenstore.guest)
+		xs_daemon_kick_if_unread(v->d->xenstore.guest);
 	struct pollfd p = { .fd = v->wake_fd, .events = POLLIN };
 	/* EINTR (a stop signal, a kick) returns too: the vCPU loop looks. */
 	ppoll(&p, 1, timeout, NULL);

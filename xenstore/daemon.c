@@ -240,6 +240,12 @@ void xs_daemon_kick(struct xs_domain *dom)
 	wake_loop(dom->kick_fd);
 }
 
+void xs_daemon_kick_if_unread(struct xs_domain *dom)
+{
+	if (ring_port_unread(&dom->port))
+		wake_loop(dom->kick_fd);
+}
+
 void xs_daemon_remove_domain(struct xs_daemon *d, struct xs_domain *dom)
 {
 	pthread_mutex_lock(&d->lock);

@@ -59,6 +59,12 @@ struct xs_domain *xs_daemon_add_domain(struct xs_daemon *d, unsigned int domid,
 				       void *opaque);
 /* The guest signalled its xenstore event channel. Never blocks. */
 void xs_daemon_kick(struct xs_domain *dom);
+/* Kicks the loop if the guest's ring holds requests not yet taken. For
+ * whoever sees the guest go idle: Linux's xenbus writes a request without
+ * an event when it believes the daemon still busy with the one before,
+ * and its check is not fenced against its write, so an event can be
+ * missing. Never blocks. */
+void xs_daemon_kick_if_unread(struct xs_domain *dom);
 /* Stops serving the ring and releases the domain (@releaseDomain fires
  * unless a RELEASE already did). The handle is invalid afterwards. */
 void xs_daemon_remove_domain(struct xs_daemon *d, struct xs_domain *dom);

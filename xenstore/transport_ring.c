@@ -141,6 +141,12 @@ static bool ring_receive(struct ring_port *p, struct wire_server *srv,
 		budget -= used;
 		p->req_cons += (XENSTORE_RING_IDX)used;
 		publish_index(&p->intf->req_cons, p->req_cons);
+		/* Linux's xb_write signals only when it saw req_cons caught
+		 * up with its old req_prod: our req_cons must be visible
+		 * before we look at req_prod again, or both sides may miss
+		 * the other's store and the request wait for good (the
+		 * guest's own half is covered by ring_port_unread). */
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 		moved |= used != 0;
 		if (p->conn.broken) {
 			ring_fail(p, XENSTORE_ERROR_PROTO,
@@ -151,6 +157,14 @@ static bool ring_receive(struct ring_port *p, struct wire_server *srv,
 			break; /* backpressure: replies must drain first */
 	}
 	return moved;
+}
+
+bool ring_port_unread(const struct ring_port *p)
+{
+	const struct xenstore_domain_interface *intf = p->intf;
+
+	return __atomic_load_n(&intf->req_prod, __ATOMIC_SEQ_CST) !=
+	       __atomic_load_n(&intf->req_cons, __ATOMIC_SEQ_CST);
 }
 
 bool ring_port_service(struct ring_port *p, struct wire_server *srv)

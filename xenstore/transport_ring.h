@@ -46,5 +46,8 @@ void ring_port_fini(struct ring_port *p, struct wire_server *srv);
  * notifies the guest if anything moved. Returns true when requests are
  * still waiting and the caller should come back soon. */
 bool ring_port_service(struct ring_port *p, struct wire_server *srv);
+/* True if the guest's request ring holds bytes the daemon has not taken,
+ * from the page alone (any thread may ask). */
+bool ring_port_unread(const struct ring_port *p);
 
 #endif
