@@ -14,29 +14,12 @@
 #include <unistd.h>
 
 #include "backends/backend_host.h"
+#include "backends/eventfd_signal.h"
 #include "backends/xenbus_internal.h"
 #include "backends/xenbus_step.h"
 #include "xenstore/daemon.h"
 
 #define EVENTS_PER_WAIT 16
-
-static void signal_fd(int fd)
-{
-	uint64_t one = 1;
-
-	/* Fails only when the counter is about to overflow: it is being
-	 * signalled already. */
-	if (write(fd, &one, sizeof(one)) != sizeof(one))
-		return;
-}
-
-static void drain_fd(int fd)
-{
-	uint64_t n;
-
-	if (read(fd, &n, sizeof(n)) != sizeof(n))
-		return; /* EAGAIN: another wait took it */
-}
 
 static int watch_slot(struct xenbus_device *dev, struct xenbus_slot *slot)
 {
@@ -93,7 +76,7 @@ void xenbus_loop_watch_fired(void *opaque, const char *path,
 
 	(void)path;
 	(void)token;
-	signal_fd(dev->watch_slot.fd);
+	eventfd_signal(dev->watch_slot.fd);
 }
 
 /* ---- Event channels and fds ------------------------------------------- */
@@ -113,35 +96,62 @@ static struct xenbus_slot **find_slot(struct xenbus_device *dev,
 	return NULL;
 }
 
+/* A slot of the device's own eventfd, in its epoll but not yet on its
+ * list: the caller binds what writes the eventfd, then keeps it
+ * (keep_slot) or drops it (drop_new_slot). NULL with *err set. */
+static struct xenbus_slot *new_eventfd_slot(struct xenbus_device *dev,
+					    enum xenbus_slot_kind kind,
+					    xenbus_fd_fn *fn, void *arg,
+					    int *err)
+{
+	struct xenbus_slot *slot = calloc(1, sizeof(*slot));
+
+	if (!slot) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	*slot = (struct xenbus_slot){ .kind = kind, .fn = fn, .arg = arg };
+	slot->fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	*err = slot->fd < 0 ? -errno : watch_slot(dev, slot);
+	if (*err) {
+		if (slot->fd >= 0)
+			close(slot->fd);
+		free(slot);
+		return NULL;
+	}
+	return slot;
+}
+
+static void drop_new_slot(struct xenbus_device *dev, struct xenbus_slot *slot)
+{
+	epoll_ctl(dev->epfd, EPOLL_CTL_DEL, slot->fd, NULL);
+	close(slot->fd);
+	free(slot);
+}
+
+static void keep_slot(struct xenbus_device *dev, struct xenbus_slot *slot)
+{
+	slot->next = dev->slots;
+	dev->slots = slot;
+}
+
 int xenbus_bind_evtchn(struct xenbus_device *dev, uint32_t port,
 		       xenbus_fd_fn *fn, void *arg)
 {
 	if (find_slot(dev, SLOT_EVTCHN, -1, port))
 		return -EBUSY;
-	struct xenbus_slot *slot = calloc(1, sizeof(*slot));
+	int err;
+	struct xenbus_slot *slot = new_eventfd_slot(dev, SLOT_EVTCHN, fn, arg, &err);
 
 	if (!slot)
-		return -ENOMEM;
-	*slot = (struct xenbus_slot){ .kind = SLOT_EVTCHN, .port = port,
-				      .fn = fn, .arg = arg };
-	slot->fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	int err = slot->fd < 0 ? -errno : 0;
-
-	if (!err)
-		err = backend_evtchn_bind(dev->bus->bd, port, slot->fd);
-	if (!err) {
-		err = watch_slot(dev, slot);
-		if (err)
-			backend_evtchn_unbind(dev->bus->bd, port);
-	}
+		return err;
+	slot->port = port;
+	err = backend_evtchn_bind(dev->bus->bd, port, slot->fd);
 	if (err) {
-		if (slot->fd >= 0)
-			close(slot->fd);
-		free(slot);
+		drop_new_slot(dev, slot);
 		return err;
 	}
-	slot->next = dev->slots;
-	dev->slots = slot;
+	keep_slot(dev, slot);
 	return 0;
 }
 
@@ -156,7 +166,7 @@ void xenbus_evtchn_rearm(struct xenbus_device *dev, uint32_t port)
 	struct xenbus_slot **link = find_slot(dev, SLOT_EVTCHN, -1, port);
 
 	if (link)
-		signal_fd((*link)->fd);
+		eventfd_signal((*link)->fd);
 }
 
 static void node_watch_fired(void *opaque, const char *path,
@@ -166,7 +176,7 @@ static void node_watch_fired(void *opaque, const char *path,
 
 	(void)path;
 	(void)token;
-	signal_fd(slot->fd);
+	eventfd_signal(slot->fd);
 }
 
 int xenbus_watch_frontend(struct xenbus_device *dev, const char *node,
@@ -177,32 +187,20 @@ int xenbus_watch_frontend(struct xenbus_device *dev, const char *node,
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dev->frontend_path,
 			     node) >= sizeof(path))
 		return -ENAMETOOLONG;
-	struct xenbus_slot *slot = calloc(1, sizeof(*slot));
+	int err;
+	struct xenbus_slot *slot = new_eventfd_slot(dev, SLOT_NODE_WATCH, fn,
+						    arg, &err);
 
 	if (!slot)
-		return -ENOMEM;
-	*slot = (struct xenbus_slot){ .kind = SLOT_NODE_WATCH, .fn = fn,
-				      .arg = arg };
-	slot->fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	int err = slot->fd < 0 ? -errno : watch_slot(dev, slot);
-
-	if (!err) {
-		slot->watch = xs_daemon_watch_dom0(dev->bus->xs, path,
-						   "frontend-node",
-						   node_watch_fired, slot);
-		if (!slot->watch) {
-			err = -errno;
-			epoll_ctl(dev->epfd, EPOLL_CTL_DEL, slot->fd, NULL);
-		}
-	}
-	if (err) {
-		if (slot->fd >= 0)
-			close(slot->fd);
-		free(slot);
+		return err;
+	slot->watch = xs_daemon_watch_dom0(dev->bus->xs, path, "frontend-node",
+					   node_watch_fired, slot);
+	if (!slot->watch) {
+		err = -errno;
+		drop_new_slot(dev, slot);
 		return err;
 	}
-	slot->next = dev->slots;
-	dev->slots = slot;
+	keep_slot(dev, slot);
 	return 0;
 }
 
@@ -248,8 +246,7 @@ int xenbus_add_fd(struct xenbus_device *dev, int fd, xenbus_fd_fn *fn,
 		free(slot);
 		return err;
 	}
-	slot->next = dev->slots;
-	dev->slots = slot;
+	keep_slot(dev, slot);
 	return 0;
 }
 
@@ -353,12 +350,12 @@ static void dispatch(struct xenbus_device *dev, struct xenbus_slot *slot)
 		dev->stopping = true;
 		break;
 	case SLOT_WATCH:
-		drain_fd(slot->fd);
+		eventfd_drain(slot->fd);
 		frontend_changed(dev);
 		break;
 	case SLOT_EVTCHN:
 	case SLOT_NODE_WATCH:
-		drain_fd(slot->fd);
+		eventfd_drain(slot->fd);
 		slot->fn(dev, slot->arg);
 		break;
 	case SLOT_FD:
@@ -408,7 +405,7 @@ int xenbus_loop_start(struct xenbus_device *dev)
 
 void xenbus_loop_stop(struct xenbus_device *dev)
 {
-	signal_fd(dev->stop.fd);
+	eventfd_signal(dev->stop.fd);
 }
 
 void xenbus_loop_join(struct xenbus_device *dev)

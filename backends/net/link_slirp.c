@@ -31,6 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "backends/eventfd_signal.h"
 #include "backends/net/link_impl.h"
 
 /* Bounds of the guest-bound queue: past either, frames are dropped
@@ -90,23 +91,6 @@ struct slirp_link {
 	size_t rx_frames, rx_bytes;
 };
 
-static void signal_fd(int fd)
-{
-	uint64_t one = 1;
-
-	/* Fails only when the counter is about to overflow: it is set. */
-	if (write(fd, &one, sizeof(one)) != sizeof(one))
-		return;
-}
-
-static void drain_fd(int fd)
-{
-	uint64_t n;
-
-	if (read(fd, &n, sizeof(n)) != sizeof(n))
-		return; /* EAGAIN: nothing to drain */
-}
-
 static int64_t monotonic_ns(void)
 {
 	struct timespec ts;
@@ -139,7 +123,7 @@ static ssize_t cb_send_packet(const void *buf, size_t len, void *opaque)
 	*sl->rx_tail = f;
 	sl->rx_tail = &f->next;
 	if (sl->rx_frames++ == 0)
-		signal_fd(sl->rx_fd);
+		eventfd_signal(sl->rx_fd);
 	sl->rx_bytes += len;
 	pthread_mutex_unlock(&sl->rx_lock);
 	return (ssize_t)len;
@@ -214,7 +198,7 @@ static void cb_notify(void *opaque)
 {
 	struct slirp_link *sl = opaque;
 
-	signal_fd(sl->wake_fd);
+	eventfd_signal(sl->wake_fd);
 }
 
 static const SlirpCb slirp_callbacks = {
@@ -353,7 +337,7 @@ static void *slirp_loop(void *arg)
 		pthread_mutex_lock(&slirp_lock);
 
 		if (n > 0 && sl->pollfds[0].revents)
-			drain_fd(sl->wake_fd);
+			eventfd_drain(sl->wake_fd);
 		slirp_pollfds_poll(sl->slirp, n < 0, cb_get_revents, sl);
 		fire_due_timers(sl);
 	}
@@ -420,7 +404,7 @@ static int slirp_link_send(struct net_link *link, unsigned queue,
 	pthread_mutex_lock(&slirp_lock);
 	slirp_input(sl->slirp, frame, (int)len);
 	pthread_mutex_unlock(&slirp_lock);
-	signal_fd(sl->wake_fd);
+	eventfd_signal(sl->wake_fd);
 	return 0;
 }
 
@@ -446,7 +430,7 @@ static ssize_t slirp_link_receive(struct net_link *link, unsigned queue,
 			sl->rx_tail = &sl->rx_head;
 		sl->rx_bytes -= f->len;
 		if (--sl->rx_frames == 0)
-			drain_fd(sl->rx_fd);
+			eventfd_drain(sl->rx_fd);
 	}
 	pthread_mutex_unlock(&sl->rx_lock);
 	if (!f)
@@ -475,7 +459,7 @@ static void slirp_link_close(struct net_link *link)
 		pthread_mutex_lock(&slirp_lock);
 		sl->stopping = true;
 		pthread_mutex_unlock(&slirp_lock);
-		signal_fd(sl->wake_fd);
+		eventfd_signal(sl->wake_fd);
 		pthread_join(sl->thread, NULL);
 	}
 	if (sl->slirp) {

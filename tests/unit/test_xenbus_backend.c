@@ -38,6 +38,7 @@
 
 struct vtest {
 	int probes, connects, disconnects, frees, events, kicks; /* atomic */
+	int option_reads; /* atomic: on_option ran */
 	int fail_probe;
 	int kick_fd; /* an fd of the device's own, as io_uring's would be */
 	uint32_t port;
@@ -71,6 +72,18 @@ static void on_kick(struct xenbus_device *dev, void *arg)
 	if (read(v->kick_fd, &n, sizeof(n)) != sizeof(n))
 		return;
 	xenbus_write_backend(dev, "kicks", "%d", bump(&v->kicks));
+}
+
+/* The watched frontend node "option": its value copied to ours. */
+static void on_option(struct xenbus_device *dev, void *arg)
+{
+	struct vtest *v = arg;
+	char val[16];
+
+	if (xenbus_read_frontend(dev, "option", val, sizeof(val)))
+		strcpy(val, "none");
+	xenbus_write_backend(dev, "option-seen", "%s/%d", val,
+			     bump(&v->option_reads));
 }
 
 static int vtest_probe(struct xenbus_device *dev)
@@ -110,6 +123,7 @@ static int vtest_connect(struct xenbus_device *dev)
 		return err;
 	}
 	err = xenbus_bind_evtchn(dev, (uint32_t)port, on_event, v);
+	err = err ?: xenbus_watch_frontend(dev, "option", on_option, v);
 	if (err)
 		return err;
 	v->port = (uint32_t)port;
@@ -404,6 +418,41 @@ START_TEST(connect_close_and_connect_again)
 	ck_assert(fake_backend_guest_send(&bd, PORT));
 	wait_node(BACK "/events", "2");
 	assert_node(ERROR_NODE, NULL);
+}
+END_TEST
+
+/* A frontend node watched while connected: read once when the watch is
+ * set, again after each change, never once disconnected. */
+START_TEST(frontend_node_watched_while_connected)
+{
+	add(&vt, DEVID);
+	fe_connect(PORT);
+	wait_node(BACK "/option-seen", "none/1");
+	fe_write("option", "1");
+	wait_node(BACK "/option-seen", "1/2");
+	fe_write("option", "0");
+	wait_node(BACK "/option-seen", "0/3");
+
+	fe_write("state", "5");
+	wait_node(BACK "/state", "5");
+	fe_write("option", "2");
+	/* The watch went with the disconnect, before Closing was written.
+	 * A watch left behind would fire within the round trip of the kick
+	 * fd's answer (the same thread serves both). */
+	uint64_t one = 1;
+	ck_assert_int_eq(write(vt.kick_fd, &one, sizeof(one)), sizeof(one));
+	wait_node(BACK "/kicks", "1");
+	assert_node(BACK "/option-seen", "0/3");
+	ck_assert_int_eq(get(&vt.option_reads), 3);
+
+	/* Connected again: watched again, from the value it has now. */
+	fe_write("state", "6");
+	wait_node(BACK "/state", "6");
+	fe_write("state", "1");
+	wait_node(BACK "/state", "2");
+	fe_write("state", "3");
+	wait_node(BACK "/state", "4");
+	wait_node(BACK "/option-seen", "2/4");
 }
 END_TEST
 
@@ -733,6 +782,7 @@ static Suite *xenbus_suite(void)
 	tcase_add_test(t, nodes_and_permissions_as_libxl);
 	tcase_add_test(t, connect_close_and_connect_again);
 	tcase_add_test(t, connected_straight_after_closed);
+	tcase_add_test(t, frontend_node_watched_while_connected);
 	tcase_add_test(t, hostile_frontend_values);
 	tcase_add_test(t, states_no_frontend_is_in);
 	tcase_add_test(t, remove_while_connected);
