@@ -1061,6 +1061,23 @@ START_TEST(daemon_socket_and_ring)
 	ck_assert_str_eq(r.payload, "/local/domain/12");
 	ck_assert_int_gt(__atomic_load_n(&notify_count, __ATOMIC_SEQ_CST), 0);
 
+	/* A request written with no event (Linux's xb_write, when it took
+	 * the daemon for busy): left alone until whoever sees the guest
+	 * idle asks, then answered. Asking with nothing unread does not
+	 * wake the loop. */
+	XENSTORE_RING_IDX answered = page.rsp_prod;
+
+	xs_daemon_kick_if_unread(dom);
+	guest_request(XS_GET_DOMAIN_PATH, 5, "12\0", 3);
+	nanosleep(&(struct timespec){ .tv_nsec = 50000000 }, NULL);
+	ck_assert_uint_eq(__atomic_load_n(&page.rsp_prod, __ATOMIC_SEQ_CST), answered);
+	xs_daemon_kick_if_unread(dom);
+	for (int i = 0; i < 500 && page.rsp_prod == answered; i++)
+		nanosleep(&(struct timespec){ .tv_nsec = 10000000 }, NULL);
+	ck_assert(guest_reply(&r));
+	ck_assert_uint_eq(r.hdr.req_id, 5);
+	ck_assert_str_eq(r.payload, "/local/domain/12");
+
 	/* Garbage on the socket closes that client only. */
 	uint8_t junk[16];
 
