@@ -90,6 +90,11 @@ static int populate(struct dom0_xenstore *x, const struct dom0_xenstore_config *
 		{ "device", "", PERMS_GUEST_READS },
 		{ "control", "", PERMS_GUEST_READS },
 		{ "control/shutdown", "", PERMS_GUEST_WRITES },
+		/* The guest says here what it answers (Linux's xen:manage). */
+		{ "control/feature-poweroff", "", PERMS_GUEST_WRITES },
+		{ "control/feature-reboot", "", PERMS_GUEST_WRITES },
+		{ "control/feature-suspend", "", PERMS_GUEST_WRITES },
+		{ "control/sysrq", "", PERMS_GUEST_WRITES },
 		{ "data", "", PERMS_GUEST_WRITES },
 		{ "drivers", "", PERMS_GUEST_WRITES },
 		{ "feature", "", PERMS_GUEST_WRITES },

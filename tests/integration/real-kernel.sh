@@ -42,6 +42,13 @@ for path in host guest; do
 	expect_out_has "xenlet-initramfs: hello from user space, kernel $(basename "$(readlink -f "$KERNEL")" | sed 's/^vmlinuz-//')"
 	expect_out_has "xenlet-initramfs: $vcpus cpu"
 	expect_out_has "xen:events: Using FIFO-based ABI"
+	# Its xen:manage writes control/feature-* (libxl makes them the
+	# guest's).
+	if grep -q "setup_shutdown_watcher: Error" "$OUT"; then
+		fail "the kernel could not write control/feature-*: $(grep -m1 setup_shutdown_watcher "$OUT")"
+	else
+		pass "the kernel wrote control/feature-poweroff and the rest"
+	fi
 	# The kernel uses XSAVE with the XCR0 the launcher offered (the one
 	# guest user code runs with; 0: none, the host enables state the PV
 	# policy cannot describe).

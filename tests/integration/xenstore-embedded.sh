@@ -38,6 +38,10 @@ for path in guest host; do
 		"$(xenstore-ls -p /local/domain | sed -n 's/^1 = "".*(\(.*\))$/\1/p')"
 	got "control/shutdown belongs to the guest" 'n1' \
 		"$(xenstore-ls -p /local/domain/1/control | sed -n 's/^shutdown = "".*(\(.*\))$/\1/p')"
+	for node in feature-poweroff feature-reboot feature-suspend sysrq; do
+		got "control/$node belongs to the guest, as libxl makes it" 'n1' \
+			"$(xenstore-ls -p /local/domain/1/control | sed -n "s/^$node = \"\".*(\(.*\))\$/\1/p")"
+	done
 	xenstore-write /local/domain/1/data/probe hello
 	got "dom0 tool writes" hello "$(xenstore-read /local/domain/1/data/probe)"
 
