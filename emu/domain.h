@@ -42,6 +42,7 @@ struct vcpu {
 
 struct domain {
 	const struct xenlet_config *cfg;
+	const char *name;            /* its control socket's, and xenstore's */
 	int ram_fd;                  /* memfd: backends map guest RAM from it */
 	uint8_t *ram;
 	uint64_t ram_bytes;
@@ -60,6 +61,10 @@ struct domain {
 	struct console_output console_out; /* the console (dom0_console.c) */
 	struct console_input console_in;
 	int console_detached;        /* Ctrl-] on the console: stop */
+	/* `xenlet pause`: while set, vCPU threads park before KVM_RUN
+	 * (vcpu_loop.c); parked counts them. */
+	int paused;
+	int parked;
 	/* The end (vcpu_smp.c): set once, by whichever vCPU ends it, with
 	 * the exit status; every vCPU's loop then returns. */
 	pthread_mutex_t stop_lock;

@@ -1,0 +1,40 @@
+/*
+ * The launcher's end of the control protocol: the domain's name, its
+ * control socket and pid file in the runtime directory, and the answers
+ * to every request (status, pause, shutdown, xenstore, ...).
+ */
+#ifndef XENLET_DOMAIN_CONTROL_H
+#define XENLET_DOMAIN_CONTROL_H
+
+#include <limits.h>
+#include <stddef.h>
+#include "toolstack/runtime_dir.h"
+
+struct domain;
+struct control_server;
+
+struct domain_control {
+	struct domain *d;
+	char name[DOMAIN_NAME_MAX + 1];
+	char dir[PATH_MAX];
+	char sock_path[PATH_MAX];
+	char pid_path[PATH_MAX];
+	int listen_fd;                 /* claimed, not yet served */
+	struct control_server *server;
+	int shutdown_asked;            /* 0, or the last control/shutdown written */
+};
+
+/* Takes the name (NULL: the first free default) by binding its socket in
+ * the runtime directory, created if absent. Before any thread exists, so
+ * that a detaching run reports a taken name before it detaches. 0, or -1
+ * with a reason in err. */
+int domain_control_claim(struct domain_control *dc, const char *name,
+			 char *err, size_t errlen);
+/* Writes NAME.pid (this process's pid) and serves the socket for d. */
+int domain_control_start(struct domain_control *dc, struct domain *d,
+			 char *err, size_t errlen);
+/* Stops serving; removes the socket, the pid file and the directory if
+ * empty. Safe after a failed claim or without a start. */
+void domain_control_stop(struct domain_control *dc);
+
+#endif
