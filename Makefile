@@ -60,8 +60,8 @@ include pv-shim/module.mk
 include xenstore/module.mk
 include backends/module.mk
 include emu/module.mk
-include toolstack/lifecycle.mk
 include tests/module.mk
+include toolstack/lifecycle.mk
 
 .PHONY: all check unit-check fuzz-check integration-check bench fuzz demo clean
 

@@ -1,7 +1,8 @@
 # toolstack/lifecycle.mk: the lifecycle CLI (list, shutdown, pause, ...),
 # the control socket each running domain serves, and their tests.
-# Included from the top Makefile after emu/module.mk: the launcher's object
-# lists are extended here (their link recipes expand them when they run).
+# Included from the top Makefile after emu/module.mk (the launcher's object
+# lists are extended here; their link recipes expand them when they run)
+# and tests/module.mk (fuzz.mk's fuzz_target).
 
 LIFECYCLE_SRCS := toolstack/control_proto.c toolstack/control_socket.c \
 	toolstack/control_server.c toolstack/runtime_dir.c toolstack/daemonize.c \
