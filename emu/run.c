@@ -356,13 +356,13 @@ int xenlet_run(const struct xenlet_config *cfg)
 			snprintf(log, sizeof log, "%s", cfg->log_path);
 		else if (runtime_file(log, sizeof log, dc.dir, dc.name, "log")) {
 			fprintf(stderr, "xenlet: log path too long\n");
-			domain_control_stop(&dc);
+			domain_control_remove(&dc);
 			return XENLET_EXIT_SETUP;
 		}
 		ready_fd = daemonize(log, dc.name, err, sizeof err);
 		if (ready_fd < 0) {
 			fprintf(stderr, "xenlet: %s\n", err);
-			domain_control_stop(&dc);
+			domain_control_remove(&dc);
 			return XENLET_EXIT_SETUP;
 		}
 	}
@@ -371,6 +371,6 @@ int xenlet_run(const struct xenlet_config *cfg)
 		close(ready_fd); /* a failed start: the parent sees it closed */
 	if (cfg->daemonize)
 		fprintf(stderr, "xenlet: domain %s ended with status %d\n", dc.name, status);
-	domain_control_stop(&dc);
+	domain_control_remove(&dc);
 	return status;
 }

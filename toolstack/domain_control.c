@@ -281,9 +281,15 @@ void domain_control_stop(struct domain_control *dc)
 	dc->listen_fd = -1;
 	if (dc->sock_path[0])
 		unlink(dc->sock_path);
+	dc->sock_path[0] = '\0';
+}
+
+void domain_control_remove(struct domain_control *dc)
+{
+	domain_control_stop(dc);
 	if (dc->pid_path[0])
 		unlink(dc->pid_path);
 	if (dc->dir[0])
 		runtime_dir_remove_if_empty(dc->dir);
-	dc->sock_path[0] = dc->pid_path[0] = dc->dir[0] = '\0';
+	dc->pid_path[0] = dc->dir[0] = '\0';
 }

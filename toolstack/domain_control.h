@@ -33,8 +33,12 @@ int domain_control_claim(struct domain_control *dc, const char *name,
 /* Writes NAME.pid (this process's pid) and serves the socket for d. */
 int domain_control_start(struct domain_control *dc, struct domain *d,
 			 char *err, size_t errlen);
-/* Stops serving; removes the socket, the pid file and the directory if
- * empty. Safe after a failed claim or without a start. */
+/* Stops serving and removes the socket: the domain no longer answers.
+ * Safe after a failed claim, without a start, and more than once. */
 void domain_control_stop(struct domain_control *dc);
+/* The launcher's last act: also removes the pid file (whose going tells
+ * `xenlet destroy` and `shutdown -w` that the process is done) and the
+ * directory if empty. */
+void domain_control_remove(struct domain_control *dc);
 
 #endif

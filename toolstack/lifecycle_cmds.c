@@ -8,6 +8,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -211,9 +212,25 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* The launcher's pid from NAME.pid, or 0. */
+static pid_t launcher_pid(const char *name)
+{
+	char dir[PATH_MAX], path[PATH_MAX], err[256], buf[32];
+	if (runtime_dir_path(dir, sizeof dir, err, sizeof err) ||
+	    runtime_file(path, sizeof path, dir, name, "pid"))
+		return 0;
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return 0;
+	long pid = fgets(buf, sizeof buf, f) ? strtol(buf, NULL, 10) : 0;
+	fclose(f);
+	return pid > 1 && pid < INT_MAX ? (pid_t)pid : 0;
+}
+
 /* Waits until NAME's socket stops answering (its launcher has ended the
- * domain), at most timeout_ms (<0: forever): 0 gone, 1 still there. */
-static int wait_gone(const char *name, int64_t timeout_ms)
+ * domain) and its launcher pid (read before the request: 0 for none) has
+ * exited, at most timeout_ms (<0: forever): 0 gone, 1 still there. */
+static int wait_gone(const char *name, pid_t pid, int64_t timeout_ms)
 {
 	char dir[PATH_MAX], path[PATH_MAX], err[256];
 	if (runtime_dir_path(dir, sizeof dir, err, sizeof err) ||
@@ -222,10 +239,13 @@ static int wait_gone(const char *name, int64_t timeout_ms)
 	int64_t end = now_ms() + timeout_ms;
 	for (;;) {
 		int fd = control_socket_connect(path);
-		if (fd < 0 && (errno == ENOENT || errno == ECONNREFUSED))
-			return 0;
+		int sock_gone = fd < 0 && (errno == ENOENT || errno == ECONNREFUSED);
 		if (fd >= 0)
 			close(fd);
+		/* The launcher unmaps guest memory and closes its devices
+		 * after the socket goes: done only when its process is. */
+		if (sock_gone && (!pid || (kill(pid, 0) < 0 && errno == ESRCH)))
+			return 0;
 		if (timeout_ms >= 0 && now_ms() >= end)
 			return 1;
 		poll(NULL, 0, WAIT_POLL_MS);
@@ -265,16 +285,17 @@ static int ask(int argc, char **argv, const char *cmd)
 	if (optind != argc - 1)
 		goto usage;
 	const char *name = argv[optind];
+	pid_t pid = launcher_pid(name);
 	if (simple(name, cmd))
 		return 1;
 	if (!wait)
 		return 0;
-	if (!wait_gone(name, timeout_s < 0 ? -1 : timeout_s * 1000))
+	if (!wait_gone(name, pid, timeout_s < 0 ? -1 : timeout_s * 1000))
 		return 0;
 	fprintf(stderr, "xenlet: %s did not end within %ld s: destroying it\n", name,
 		timeout_s);
 	if (simple(name, "destroy") == 0)
-		wait_gone(name, -1);
+		wait_gone(name, pid, -1);
 	return 1;
 usage:
 	fprintf(stderr, "usage: xenlet %s [-w|--wait] [--timeout S] NAME\n", cmd);
@@ -293,10 +314,13 @@ int lifecycle_reboot(int argc, char **argv)
 
 int lifecycle_destroy(int argc, char **argv)
 {
-	if (one_name(argc, argv, "NAME") || simple(argv[1], "destroy"))
+	if (one_name(argc, argv, "NAME"))
+		return 1;
+	pid_t pid = launcher_pid(argv[1]);
+	if (simple(argv[1], "destroy"))
 		return 1;
 	/* As xl destroy: back when the domain is gone. */
-	wait_gone(argv[1], -1);
+	wait_gone(argv[1], pid, -1);
 	return 0;
 }
 

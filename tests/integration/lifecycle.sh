@@ -1,0 +1,207 @@
+#!/bin/bash
+# The lifecycle CLI against running domains, through their control sockets
+# in a runtime directory of the test's own ($XENLET_RUNTIME_DIR):
+# - the shutdown-modes guest yielding forever (xt.action=yield), in both
+#   trap paths: `run -d` detaches once it runs (pid file, socket, log),
+#   `list`, `info`, `vcpu-list`, `xenstore-read/-write/-ls/-rm`, a taken
+#   name refused, default names, `pause` (the vCPU makes no exits and uses
+#   no CPU while paused) and `unpause`, a dead launcher's socket cleaned by
+#   `list`, hostile protocol lines, and `destroy` (socket and pid file
+#   gone, the log saying why and the status);
+# - Debian's kernel in the host trap path: `shutdown -w` through
+#   control/shutdown (the kernel runs /sbin/poweroff), ending the run with
+#   exit status 0, and `reboot` ending it with status 2.
+# shellcheck source=tests/integration/lib.sh
+. "$(dirname "$0")/lib.sh"
+require_launcher
+export XENLET_RUNTIME_DIR=$WORK/run
+RT=$XENLET_RUNTIME_DIR
+
+got() { # WHAT WANT GOT
+	if [ "$2" == "$3" ]; then pass "$1"; else fail "$1: wanted '$2', got '$3'"; fi
+}
+check() { # WHAT COMMAND...: the command succeeds
+	local what=$1
+	shift
+	if "$@" >"$WORK/check.out" 2>&1; then pass "$what"; else
+		fail "$what: '$*' failed: $(head -3 "$WORK/check.out")"
+	fi
+}
+refuse() { # WHAT COMMAND...: the command fails
+	local what=$1
+	shift
+	if "$@" >"$WORK/check.out" 2>&1; then fail "$what: '$*' succeeded"; else
+		pass "$what"
+	fi
+}
+field() { # NAME COLUMN: a column of NAME's row in `xenlet list`
+	"$XENLET" list | awk -v n="$1" -v c="$2" '$1 == n { print $c }'
+}
+vcpu0() { # NAME COLUMN: of vCPU 0's row in `xenlet vcpu-list NAME`
+	"$XENLET" vcpu-list "$1" | awk -v c="$2" '$3 == "0" { print $c }'
+}
+gone() { # NAME: its socket and pid file are gone
+	if [ -e "$RT/$1.sock" ] || [ -e "$RT/$1.pid" ]; then
+		fail "$1's socket or pid file left behind: $(ls "$RT")"
+	else
+		pass "$1's socket and pid file removed"
+	fi
+}
+
+GUEST="$GUESTS/shutdown-modes.elf --memory 32 --net none --cmdline xt.action=yield"
+for path in guest host; do
+	RUN=lifecycle-$path OUT=$WORK/$path.out ERR=$WORK/$path.err
+	name=lc-$path
+	# shellcheck disable=SC2086 # GUEST is words
+	timeout 60 "$XENLET" run $GUEST --trap-path "$path" --name "$name" -d >"$OUT" 2>"$ERR"
+	RC=$?
+	expect_rc 0
+	expect_out_has "xenlet: domain $name detached"
+	pid=$(cat "$RT/$name.pid" 2>/dev/null)
+	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then pass "pid file names a live process"
+	else fail "no live pid in $RT/$name.pid"; fi
+	for _ in $(seq 200); do
+		grep -q "yielding until stopped" "$RT/$name.log" 2>/dev/null && break
+		sleep 0.05
+	done
+	got "the console goes to the log" "shutdown-modes: yielding until stopped" \
+		"$(grep -m1 yielding "$RT/$name.log")"
+
+	got "list: state" running "$(field "$name" 5)"
+	got "list: domid" 1 "$(field "$name" 2)"
+	got "list: memory" 32 "$(field "$name" 3)"
+	got "list: vcpus" 1 "$(field "$name" 4)"
+	got "info: trap path" "trap_path       : $path" "$("$XENLET" info "$name" | grep trap_path)"
+	got "xenstore-read name" "$name" "$("$XENLET" xenstore-read "$name" /local/domain/1/name)"
+	check "xenstore-write" "$XENLET" xenstore-write "$name" /local/domain/1/data/probe "hello there"
+	got "xenstore-read what was written" "hello there" \
+		"$("$XENLET" xenstore-read "$name" /local/domain/1/data/probe)"
+	got "xenstore-ls" 'probe = "hello there"' \
+		"$("$XENLET" xenstore-ls "$name" /local/domain/1/data)"
+	check "xenstore-rm" "$XENLET" xenstore-rm "$name" /local/domain/1/data/probe
+	refuse "xenstore-read of a removed node" "$XENLET" xenstore-read "$name" /local/domain/1/data/probe
+	refuse "xenstore-read of a relative path" "$XENLET" xenstore-read "$name" local/domain
+	refuse "a second domain with a taken name" \
+		timeout 30 "$XENLET" run $GUEST --name "$name" -d
+	refuse "a command on a domain that does not exist" "$XENLET" pause no-such-domain
+
+	# Paused, the vCPU makes no VM exits and takes no CPU time; unpaused
+	# it goes on.
+	check "pause" "$XENLET" pause "$name"
+	got "list: paused" paused "$(field "$name" 5)"
+	got "vcpu-list: paused" paused "$(vcpu0 "$name" 4)"
+	e1=$(vcpu0 "$name" 6) t1=$(vcpu0 "$name" 5)
+	sleep 1
+	e2=$(vcpu0 "$name" 6) t2=$(vcpu0 "$name" 5)
+	got "no exits while paused" "$e1" "$e2"
+	got "no CPU time while paused" "$t1" "$t2"
+	check "unpause" "$XENLET" unpause "$name"
+	sleep 0.5
+	e3=$(vcpu0 "$name" 6) t3=$(vcpu0 "$name" 5)
+	# (the guest path's yields rarely leave the shim: its CPU time shows)
+	if [ "${e3:-0}" -gt "${e2:-0}" ] || awk -v a="$t2" -v b="$t3" 'BEGIN { exit !(b > a) }'; then
+		pass "the vCPU runs again after unpause (exits $e2 -> $e3, CPU $t2 -> $t3 s)"
+	else fail "no progress after unpause (exits $e2 -> $e3, CPU $t2 -> $t3 s)"; fi
+	got "list: running again" running "$(field "$name" 5)"
+
+	# Hostile lines on the socket: each refused with a reason, and the
+	# domain still answers afterwards.
+	if command -v python3 >/dev/null; then
+		python3 - "$RT/$name.sock" >"$WORK/hostile.out" 2>&1 <<'PY'
+import json, socket, sys
+def session(data, read_lines):
+    s = socket.socket(socket.AF_UNIX)
+    s.settimeout(10)
+    s.connect(sys.argv[1])
+    s.sendall(data)
+    buf = b""
+    while buf.count(b"\n") < read_lines:
+        d = s.recv(65536)
+        if not d:
+            break
+        buf += d
+    s.close()
+    return [json.loads(l) for l in buf.split(b"\n") if l]
+bad = [b"", b"nonsense", b"[]", b'{"cmd":1}', b'{"cmd":"status","x":"y"}',
+       b'{"cmd":"destroy","cmd":"status"}', b'{"cmd":"xenstore-read"}',
+       b'{"cmd":"xenstore-write","path":"/a","value":"\\u0000"}', b"\xff\xfe{"]
+replies = session(b"\n".join(bad) + b"\n", len(bad))
+assert len(replies) == len(bad), replies
+assert all(r["ok"] is False and r["error"] for r in replies), replies
+# An overlong line: answered with an error, then the connection closed.
+replies = session(b"{" * 20000, 1)
+assert len(replies) == 1 and not replies[0]["ok"] and "longer" in replies[0]["error"], replies
+# Many requests in one write, answered in order.
+replies = session(b'{"cmd":"status"}\n' * 50, 50)
+assert len(replies) == 50 and all(r["ok"] for r in replies), replies
+print("hostile: ok")
+PY
+		got "hostile lines refused, the socket still serves" "hostile: ok" \
+			"$(tail -1 "$WORK/hostile.out")"
+		got "list after hostile lines" running "$(field "$name" 5)"
+	else
+		echo "note: python3 missing: no hostile-line checks"
+	fi
+
+	check "destroy" "$XENLET" destroy "$name"
+	gone "$name"
+	if kill -0 "$pid" 2>/dev/null; then fail "the launcher $pid still runs"
+	else pass "the launcher has exited"; fi
+	got "the log says who ended it" "xenlet: domain $name destroyed (xenlet destroy)" \
+		"$(grep -m1 destroyed "$RT/$name.log")"
+	got "the log has the exit status" "xenlet: domain $name ended with status 143" \
+		"$(grep -m1 'ended with' "$RT/$name.log")"
+done
+
+# Default names, and a dead launcher's socket cleaned by `list`.
+RUN=lifecycle-names OUT=$WORK/names.out ERR=$WORK/names.err
+for _ in 1 2; do
+	# shellcheck disable=SC2086
+	timeout 60 "$XENLET" run $GUEST --trap-path host -d >>"$OUT" 2>>"$ERR"
+done
+got "default names" "xenlet-guest xenlet-guest-2" \
+	"$("$XENLET" list | awk 'NR > 1 { print $1 }' | sort | xargs)"
+if command -v python3 >/dev/null; then
+	python3 -c "import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])" "$RT/dead.sock"
+	echo 99999999 >"$RT/dead.pid"
+	"$XENLET" list >/dev/null
+	gone dead
+fi
+check "destroy xenlet-guest" "$XENLET" destroy xenlet-guest
+check "destroy xenlet-guest-2" "$XENLET" destroy xenlet-guest-2
+gone xenlet-guest
+gone xenlet-guest-2
+
+# Debian's kernel, shut down and rebooted through control/shutdown.
+if [ "${XENLET_LIFECYCLE_DEBIAN:-1}" = 0 ]; then
+	echo "note: XENLET_LIFECYCLE_DEBIAN=0: Debian's kernel not booted"
+	finish
+fi
+require_debian build/initramfs-lifecycle.cpio.gz tests/user/lifecycle-guest.sh
+for action in shutdown reboot; do
+	RUN=debian-$action OUT=$WORK/debian-$action.out ERR=$WORK/debian-$action.err
+	name=deb-$action
+	timeout 1200 "$XENLET" run "$KERNEL" --ramdisk "$INITRD" --trap-path host --net none \
+		--cmdline "console=hvc0" --name "$name" </dev/null >"$OUT" 2>"$ERR" &
+	pid=$!
+	for _ in $(seq 1200); do
+		grep -q "lifecycle-guest: ready" "$OUT" 2>/dev/null && break
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.5
+	done
+	expect_out_has "lifecycle-guest: ready"
+	got "the kernel's feature-poweroff" 1 \
+		"$("$XENLET" xenstore-read "$name" /local/domain/1/control/feature-poweroff)"
+	check "$action -w" timeout 300 "$XENLET" "$action" -w --timeout 240 "$name"
+	wait "$pid"
+	RC=$?
+	if [ $action = shutdown ]; then
+		expect_out_has "lifecycle-guest: the kernel asked for poweroff"
+		expect_rc 0
+	else
+		expect_out_has "lifecycle-guest: the kernel asked for reboot"
+		expect_rc 2
+	fi
+	gone "$name"
+done
+finish
