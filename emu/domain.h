@@ -36,6 +36,10 @@ struct vcpu {
 	int kick_timer_ok;
 	uint64_t kick_armed_at;
 	int interrupt_wanted;
+	/* Its thread's CPU clock, for `xenlet vcpu-list` from another
+	 * thread (a clockid stays safe to read after the thread is gone). */
+	clockid_t cpu_clock;
+	int cpu_clock_ok;
 	/* Host trap path TLB shootdowns (vcpu_smp.c): asked, and done. */
 	uint32_t flush_req, flush_done;
 };

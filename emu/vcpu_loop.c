@@ -263,6 +263,8 @@ static int before_run(struct vcpu *v)
 int vcpu_loop_run(struct vcpu *v)
 {
 	struct kvm_run *run = v->kvm.run;
+	if (pthread_getcpuclockid(pthread_self(), &v->cpu_clock) == 0)
+		__atomic_store_n(&v->cpu_clock_ok, 1, __ATOMIC_SEQ_CST);
 	for (;;) {
 		/* Cleared before the stop check: a stop signal after it still
 		 * finds KVM_RUN returning at once. */

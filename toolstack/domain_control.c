@@ -32,6 +32,12 @@
 /* What the guest is told by xen_version (hypercall_xen_version.c). */
 #define XEN_VERSION_OFFERED "4.17"
 
+/* Set by vCPU 0's thread when the guest is first entered. */
+static int guest_entered(const struct domain *d)
+{
+	return __atomic_load_n(&d->stats.guest_entry_ns, __ATOMIC_RELAXED) != 0;
+}
+
 static const char *state_of(const struct domain_control *dc)
 {
 	struct domain *d = dc->d;
@@ -41,7 +47,7 @@ static const char *state_of(const struct domain_control *dc)
 		return "paused";
 	if (dc->shutdown_asked)
 		return "shutting-down";
-	if (!d->stats.guest_entry_ns)
+	if (!guest_entered(d))
 		return "starting";
 	return "running";
 }
@@ -63,7 +69,7 @@ static json_t *info(struct domain_control *dc)
 	if (uname(&u) < 0)
 		snprintf(u.nodename, sizeof u.nodename, "?");
 	const char *path = "starting";
-	if (d->stats.guest_entry_ns)
+	if (guest_entered(d))
 		path = d->vcpu[0].core.st->trap_path == CORE_PATH_HOST ? "host" : "guest";
 	return json_pack("{s:b,s:s,s:s,s:s,s:s,s:s,s:s}", "ok", 1, "name", dc->name,
 			 "xenlet_version", XENLET_VERSION, "xen_version", XEN_VERSION_OFFERED,
@@ -72,12 +78,13 @@ static json_t *info(struct domain_control *dc)
 
 static double thread_cpu_s(const struct vcpu *v)
 {
-	clockid_t cid;
 	struct timespec ts;
-	if (pthread_getcpuclockid(v->thread, &cid) || clock_gettime(cid, &ts))
-		return -1;
+	if (!__atomic_load_n(&v->cpu_clock_ok, __ATOMIC_SEQ_CST) ||
+	    clock_gettime(v->cpu_clock, &ts))
+		return 0;
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
+
 
 static json_t *vcpu_list(struct domain_control *dc)
 {
@@ -94,7 +101,7 @@ static json_t *vcpu_list(struct domain_control *dc)
 			exits += __atomic_load_n(&v->stats.exits[k], __ATOMIC_RELAXED);
 		json_t *e = json_pack("{s:i,s:s,s:f,s:I}", "vcpu", (int)n,
 				      "state", !up ? "offline" : paused ? "paused" : "running",
-				      "cpu_time_s", up ? thread_cpu_s(v) : 0.0,
+				      "cpu_time_s", thread_cpu_s(v),
 				      "exits", (json_int_t)exits);
 		if (!e || json_array_append_new(list, e)) {
 			json_decref(list);
@@ -240,23 +247,31 @@ int domain_control_claim(struct domain_control *dc, const char *name,
 			 char *err, size_t errlen)
 {
 	*dc = (struct domain_control){ .listen_fd = -1 };
-	if (runtime_dir_create(dc->dir, sizeof dc->dir, err, errlen))
-		return -1;
+	if (runtime_dir_create(dc->dir, sizeof dc->dir, err, errlen)) {
+		dc->dir[0] = '\0';
+		goto fail;
+	}
 	dc->listen_fd = control_socket_claim(dc->dir, name, dc->name, sizeof dc->name,
 					     dc->sock_path, sizeof dc->sock_path,
 					     err, errlen);
 	if (dc->listen_fd < 0) {
 		runtime_dir_remove_if_empty(dc->dir);
 		dc->dir[0] = '\0';
-		return -1;
+		goto fail;
 	}
 	return 0;
+fail:
+	/* A run that goes on without a socket still has a name. */
+	snprintf(dc->name, sizeof dc->name, "%s", name ? name : CONTROL_DEFAULT_NAME);
+	return -1;
 }
 
 int domain_control_start(struct domain_control *dc, struct domain *d,
 			 char *err, size_t errlen)
 {
 	dc->d = d;
+	if (dc->listen_fd < 0)
+		return 0; /* nothing claimed: a run without a control socket */
 	if (runtime_file(dc->pid_path, sizeof dc->pid_path, dc->dir, dc->name, "pid")) {
 		snprintf(err, errlen, "pid file path too long");
 		return -1;

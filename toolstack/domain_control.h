@@ -27,10 +27,12 @@ struct domain_control {
 /* Takes the name (NULL: the first free default) by binding its socket in
  * the runtime directory, created if absent. Before any thread exists, so
  * that a detaching run reports a taken name before it detaches. 0, or -1
- * with a reason in err. */
+ * with a reason in err (dc->name is then name or the default, and dc can
+ * still be started and stopped: a run without a control socket). */
 int domain_control_claim(struct domain_control *dc, const char *name,
 			 char *err, size_t errlen);
-/* Writes NAME.pid (this process's pid) and serves the socket for d. */
+/* Writes NAME.pid (this process's pid) and serves the socket for d;
+ * nothing without a claimed socket. */
 int domain_control_start(struct domain_control *dc, struct domain *d,
 			 char *err, size_t errlen);
 /* Stops serving and removes the socket: the domain no longer answers.
