@@ -29,6 +29,7 @@ struct xenlet_config {
 	const char *name;              /* --name; NULL: a free default */
 	bool daemonize;                /* -d: detach, output to log_path */
 	const char *log_path;          /* NULL: NAME.log in the runtime dir */
+	bool restart_on_reboot;        /* --on-reboot restart */
 };
 
 #define XENLET_MAX_DISKS 16

@@ -86,8 +86,11 @@ void dom0_devices_print_stats(const struct domain *d, FILE *out);
 /* Runs vCPU v until the domain stops; returns the xenlet exit status
  * (-1: another vCPU ended the domain). */
 int vcpu_loop_run(struct vcpu *v);
-/* SIGINT and SIGTERM end the domain (before any vCPU runs). */
+/* SIGINT and SIGTERM end the domain (before any vCPU runs); the domain
+ * is going (the handler leaves it alone); the stop signal taken, or 0. */
 void vcpu_loop_catch_signals(struct domain *d);
+void vcpu_loop_release_signals(void);
+int vcpu_loop_stop_signal(void);
 
 /* Host trap path: handle the exits that carry a trap to the launcher.
  * Return 0 to resume, 1 when the domain has stopped, -1 on internal error. */

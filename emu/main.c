@@ -51,6 +51,9 @@ static void run_usage(FILE *out)
 		"                        messages and the console go to the log\n"
 		"  --log FILE            the log of -d (default NAME.log in the\n"
 		"                        runtime directory)\n"
+		"  --on-reboot ACTION    when the guest reboots: exit (status 2;\n"
+		"                        the default) or restart (boot it again\n"
+		"                        in this process, as xl's on_reboot)\n"
 		"console: the guest's hvc0 is xenlet's stdout and stdin (raw on a\n"
 		"         terminal: Ctrl-C goes to the guest); Ctrl-] ends the session\n"
 		"exit status: 0 poweroff, 1 set-up error, 2 reboot, 3 guest crash,\n"
@@ -114,6 +117,7 @@ static int cmd_run(int argc, char **argv)
 		{ "name", required_argument, NULL, 'N' },
 		{ "daemonize", no_argument, NULL, 'd' },
 		{ "log", required_argument, NULL, 'L' },
+		{ "on-reboot", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -216,6 +220,13 @@ static int cmd_run(int argc, char **argv)
 			break;
 		case 'L':
 			cfg.log_path = optarg;
+			break;
+		case 'R':
+			if (strcmp(optarg, "exit") && strcmp(optarg, "restart")) {
+				fprintf(stderr, "xenlet: --on-reboot is exit or restart\n");
+				return XENLET_EXIT_SETUP;
+			}
+			cfg.restart_on_reboot = !strcmp(optarg, "restart");
 			break;
 		case 'h':
 			run_usage(stdout);

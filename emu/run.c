@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -246,6 +247,7 @@ static int setup(struct domain *d, const struct xen_image *img,
 
 static void teardown(struct domain *d)
 {
+	vcpu_loop_release_signals();
 	dom0_console_stop(d);   /* before guest RAM goes: it writes the ring */
 	dom0_devices_stop(d);   /* before the store and dom0's handle go */
 	dom0_xenstore_stop(&d->xenstore);
@@ -279,6 +281,7 @@ static int run_vcpus(struct domain *d)
 	return d->stop_status;
 }
 
+/* One boot of the domain, from loading the kernel to tearing it down. */
 static int run_domain(const struct xenlet_config *cfg, struct domain_control *dc,
 		      int ready_fd)
 {
@@ -303,16 +306,20 @@ static int run_domain(const struct xenlet_config *cfg, struct domain_control *dc
 				      err, sizeof err))
 		goto out;
 	if (setup(&d, &img, ramdisk, ramdisk_len, err, sizeof err) ||
-	    domain_control_start(dc, &d, err, sizeof err))
+	    domain_control_serve(dc, err, sizeof err))
 		goto out;
+	domain_control_attach(dc, &d);
+	if (domain_control_destroy_asked(dc)) { /* while it was rebooting */
+		fprintf(stderr, "xenlet: domain %s destroyed (xenlet destroy)\n", d.name);
+		domain_stop(&d, 128 + SIGTERM);
+	}
 	daemonize_ready(ready_fd);
 	free(ramdisk);
 	ramdisk = NULL;
 	xen_image_free(&img); /* copied into guest RAM */
 	status = run_vcpus(&d);
-	/* Before anything it answers about goes; its socket's going tells
-	 * `xenlet shutdown -w` that the domain has ended. */
-	domain_control_stop(dc);
+	/* Before anything it answers about goes. */
+	domain_control_detach(dc);
 	/* What a dying guest wrote without a send. */
 	console_output_drain(&d.console_out);
 	dom0_devices_stop(&d);  /* their counts are final after it */
@@ -334,7 +341,7 @@ static int run_domain(const struct xenlet_config *cfg, struct domain_control *dc
 out:
 	if (err[0])
 		fprintf(stderr, "xenlet: %s\n", err);
-	domain_control_stop(dc);
+	domain_control_detach(dc);
 	free(ramdisk);
 	xen_image_free(&img);
 	teardown(&d);
@@ -371,9 +378,17 @@ int xenlet_run(const struct xenlet_config *cfg)
 			return XENLET_EXIT_SETUP;
 		}
 	}
-	int status = run_domain(cfg, &dc, ready_fd);
-	if (ready_fd >= 0)
-		close(ready_fd); /* a failed start: the parent sees it closed */
+	int status;
+	for (;;) {
+		status = run_domain(cfg, &dc, ready_fd);
+		if (ready_fd >= 0)
+			close(ready_fd); /* a failed start: the parent sees it closed */
+		ready_fd = -1;       /* told once, at the first boot */
+		if (status != XENLET_EXIT_REBOOT || !cfg->restart_on_reboot ||
+		    domain_control_destroy_asked(&dc) || vcpu_loop_stop_signal())
+			break;
+		fprintf(stderr, "xenlet: domain %s rebooted: starting it again\n", dc.name);
+	}
 	if (cfg->daemonize)
 		fprintf(stderr, "xenlet: domain %s ended with status %d\n", dc.name, status);
 	domain_control_remove(&dc);

@@ -196,6 +196,16 @@ static void on_stop_signal(int sig)
 	}
 }
 
+void vcpu_loop_release_signals(void)
+{
+	signal_domain = NULL;
+}
+
+int vcpu_loop_stop_signal(void)
+{
+	return stop_signal;
+}
+
 void vcpu_loop_catch_signals(struct domain *d)
 {
 	struct sigaction sa = { .sa_handler = on_stop_signal };

@@ -163,6 +163,7 @@ static json_t *ask_guest(struct domain_control *dc, const char *what)
 static json_t *destroy(struct domain_control *dc)
 {
 	struct domain *d = dc->d;
+	dc->destroy_asked = 1; /* even if a reboot ends it first */
 	if (!__atomic_exchange_n(&d->stop_reported, 1, __ATOMIC_SEQ_CST))
 		fprintf(stderr, "xenlet: domain %s destroyed (xenlet destroy)\n", dc->name);
 	/* The status SIGTERM gives: to whoever waits, the same end. */
@@ -209,9 +210,27 @@ static json_t *xs_result(int e, const char *path)
 	return e ? control_error("%s: %s", path, strerror(e)) : json_pack("{s:b}", "ok", 1);
 }
 
-static json_t *handle(void *opaque, const struct control_request *req)
+/* Between boots: the domain's state, and destroy (which stops the
+ * restart); the rest must wait for the next boot. */
+static json_t *between_boots(struct domain_control *dc, const struct control_request *req)
 {
-	struct domain_control *dc = opaque;
+	switch (req->cmd) {
+	case CONTROL_STATUS:
+		return json_pack("{s:b,s:s,s:i,s:s,s:I}", "ok", 1, "name", dc->name,
+				 "domid", GUEST_DOMID, "state", "rebooting",
+				 "pid", (json_int_t)getpid());
+	case CONTROL_DESTROY:
+		dc->destroy_asked = 1;
+		return json_pack("{s:b}", "ok", 1);
+	default:
+		return control_error("the domain is rebooting: try again");
+	}
+}
+
+static json_t *answer(struct domain_control *dc, const struct control_request *req)
+{
+	if (!dc->d)
+		return between_boots(dc, req);
 	struct xs_daemon *xs = dc->d->xenstore.daemon;
 	switch (req->cmd) {
 	case CONTROL_STATUS:
@@ -243,10 +262,43 @@ static json_t *handle(void *opaque, const struct control_request *req)
 	return control_error("unhandled command");
 }
 
+static json_t *handle(void *opaque, const struct control_request *req)
+{
+	struct domain_control *dc = opaque;
+	pthread_mutex_lock(&dc->lock);
+	json_t *reply = answer(dc, req);
+	pthread_mutex_unlock(&dc->lock);
+	return reply;
+}
+
+void domain_control_attach(struct domain_control *dc, struct domain *d)
+{
+	pthread_mutex_lock(&dc->lock);
+	dc->d = d;
+	dc->shutdown_asked = 0;
+	pthread_mutex_unlock(&dc->lock);
+}
+
+void domain_control_detach(struct domain_control *dc)
+{
+	pthread_mutex_lock(&dc->lock);
+	dc->d = NULL;
+	pthread_mutex_unlock(&dc->lock);
+}
+
+int domain_control_destroy_asked(struct domain_control *dc)
+{
+	pthread_mutex_lock(&dc->lock);
+	int asked = dc->destroy_asked;
+	pthread_mutex_unlock(&dc->lock);
+	return asked;
+}
+
 int domain_control_claim(struct domain_control *dc, const char *name,
 			 char *err, size_t errlen)
 {
-	*dc = (struct domain_control){ .listen_fd = -1 };
+	*dc = (struct domain_control){ .listen_fd = -1,
+				       .lock = PTHREAD_MUTEX_INITIALIZER };
 	if (runtime_dir_create(dc->dir, sizeof dc->dir, err, errlen)) {
 		dc->dir[0] = '\0';
 		goto fail;
@@ -266,12 +318,10 @@ fail:
 	return -1;
 }
 
-int domain_control_start(struct domain_control *dc, struct domain *d,
-			 char *err, size_t errlen)
+int domain_control_serve(struct domain_control *dc, char *err, size_t errlen)
 {
-	dc->d = d;
 	if (dc->listen_fd < 0)
-		return 0; /* nothing claimed: a run without a control socket */
+		return 0; /* served already, or nothing claimed */
 	if (runtime_file(dc->pid_path, sizeof dc->pid_path, dc->dir, dc->name, "pid")) {
 		snprintf(err, errlen, "pid file path too long");
 		return -1;

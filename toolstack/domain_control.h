@@ -7,6 +7,7 @@
 #define XENLET_DOMAIN_CONTROL_H
 
 #include <limits.h>
+#include <pthread.h>
 #include <stddef.h>
 #include "toolstack/runtime_dir.h"
 
@@ -14,7 +15,12 @@ struct domain;
 struct control_server;
 
 struct domain_control {
+	/* d is the running domain, NULL between boots (--on-reboot
+	 * restart): the server's answers hold the lock, so a domain is
+	 * never torn down under one. */
+	pthread_mutex_t lock;
 	struct domain *d;
+	int destroy_asked;             /* destroyed between boots: no restart */
 	char name[DOMAIN_NAME_MAX + 1];
 	char dir[PATH_MAX];
 	char sock_path[PATH_MAX];
@@ -31,10 +37,15 @@ struct domain_control {
  * still be started and stopped: a run without a control socket). */
 int domain_control_claim(struct domain_control *dc, const char *name,
 			 char *err, size_t errlen);
-/* Writes NAME.pid (this process's pid) and serves the socket for d;
- * nothing without a claimed socket. */
-int domain_control_start(struct domain_control *dc, struct domain *d,
-			 char *err, size_t errlen);
+/* Writes NAME.pid (this process's pid) and serves the socket, once (a
+ * no-op afterwards, and without a claimed socket). */
+int domain_control_serve(struct domain_control *dc, char *err, size_t errlen);
+/* The domain the answers are about, from its start to before its
+ * teardown; detached, the socket answers that it is between boots. */
+void domain_control_attach(struct domain_control *dc, struct domain *d);
+void domain_control_detach(struct domain_control *dc);
+/* `xenlet destroy` came between boots. */
+int domain_control_destroy_asked(struct domain_control *dc);
 /* Stops serving and removes the socket: the domain no longer answers.
  * Safe after a failed claim, without a start, and more than once. */
 void domain_control_stop(struct domain_control *dc);

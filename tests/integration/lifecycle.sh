@@ -8,9 +8,13 @@
 #   no CPU while paused) and `unpause`, a dead launcher's socket cleaned by
 #   `list`, hostile protocol lines, and `destroy` (socket and pid file
 #   gone, the log saying why and the status);
+# - `--on-reboot restart`: a guest rebooting at once is booted again, in
+#   the same process, until destroyed;
 # - Debian's kernel in the host trap path: `shutdown -w` through
 #   control/shutdown (the kernel runs /sbin/poweroff), ending the run with
-#   exit status 0, and `reboot` ending it with status 2.
+#   exit status 0; `reboot` with `--on-reboot restart`: it boots again,
+#   then shuts down (status 0).
+# XENLET_LIFECYCLE_DEBIAN=0 leaves Debian's kernel out (a quick run).
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 require_launcher
@@ -172,36 +176,69 @@ check "destroy xenlet-guest-2" "$XENLET" destroy xenlet-guest-2
 gone xenlet-guest
 gone xenlet-guest-2
 
+# --on-reboot restart: a guest that reboots at once is booted again and
+# again in the same process, under the same name, until destroyed.
+RUN=lifecycle-restart OUT=$WORK/restart.out ERR=$WORK/restart.err
+timeout 60 "$XENLET" run "$GUESTS/shutdown-modes.elf" --memory 32 --net none --trap-path host \
+	--cmdline xt.action=reboot --name again --on-reboot restart -d >"$OUT" 2>"$ERR"
+RC=$?
+expect_rc 0
+for _ in $(seq 100); do
+	[ "$(grep -c 'starting it again' "$RT/again.log" 2>/dev/null)" -ge 3 ] && break
+	sleep 0.1
+done
+n=$(grep -c 'starting it again' "$RT/again.log")
+if [ "$n" -ge 3 ]; then pass "booted again after each reboot ($n times)"
+else fail "booted again $n times, wanted 3 or more"; fi
+check "destroy a domain that keeps rebooting" timeout 60 "$XENLET" destroy again
+gone again
+got "its last status" "xenlet: domain again ended with status 143" \
+	"$(grep -m1 'ended with' "$RT/again.log")"
+
 # Debian's kernel, shut down and rebooted through control/shutdown.
 if [ "${XENLET_LIFECYCLE_DEBIAN:-1}" = 0 ]; then
 	echo "note: XENLET_LIFECYCLE_DEBIAN=0: Debian's kernel not booted"
 	finish
 fi
 require_debian build/initramfs-lifecycle.cpio.gz tests/user/lifecycle-guest.sh
-for action in shutdown reboot; do
-	RUN=debian-$action OUT=$WORK/debian-$action.out ERR=$WORK/debian-$action.err
-	name=deb-$action
-	timeout 1200 "$XENLET" run "$KERNEL" --ramdisk "$INITRD" --trap-path host --net none \
-		--cmdline "console=hvc0" --name "$name" </dev/null >"$OUT" 2>"$ERR" &
-	pid=$!
-	for _ in $(seq 1200); do
-		grep -q "lifecycle-guest: ready" "$OUT" 2>/dev/null && break
-		kill -0 "$pid" 2>/dev/null || break
+wait_ready() { # N: until the guest's Nth "ready" (0 if it came)
+	for _ in $(seq 2400); do
+		[ "$(grep -c "lifecycle-guest: ready" "$OUT" 2>/dev/null)" -ge "$1" ] && return 0
+		kill -0 "$pid" 2>/dev/null || return 1
 		sleep 0.5
 	done
-	expect_out_has "lifecycle-guest: ready"
-	got "the kernel's feature-poweroff" 1 \
-		"$("$XENLET" xenstore-read "$name" /local/domain/1/control/feature-poweroff)"
-	check "$action -w" timeout 300 "$XENLET" "$action" -w --timeout 240 "$name"
-	wait "$pid"
-	RC=$?
-	if [ $action = shutdown ]; then
-		expect_out_has "lifecycle-guest: the kernel asked for poweroff"
-		expect_rc 0
-	else
-		expect_out_has "lifecycle-guest: the kernel asked for reboot"
-		expect_rc 2
-	fi
-	gone "$name"
-done
+	return 1
+}
+
+# shutdown -w: the kernel powers off, the run ends with status 0.
+RUN=debian-shutdown OUT=$WORK/debian-shutdown.out ERR=$WORK/debian-shutdown.err
+timeout 1200 "$XENLET" run "$KERNEL" --ramdisk "$INITRD" --trap-path host --net none \
+	--cmdline "console=hvc0" --name deb </dev/null >"$OUT" 2>"$ERR" &
+pid=$!
+if wait_ready 1; then pass "Debian's kernel is up"; else fail "Debian's kernel never got ready"; fi
+got "the kernel's feature-poweroff" 1 \
+	"$("$XENLET" xenstore-read deb /local/domain/1/control/feature-poweroff)"
+check "shutdown -w" timeout 300 "$XENLET" shutdown -w --timeout 240 deb
+wait "$pid"
+RC=$?
+expect_out_has "lifecycle-guest: the kernel asked for poweroff"
+expect_rc 0
+gone deb
+
+# reboot with --on-reboot restart: the kernel reboots, boots again in the
+# same process, and is then shut down (status 0).
+RUN=debian-reboot OUT=$WORK/debian-reboot.out ERR=$WORK/debian-reboot.err
+timeout 1200 "$XENLET" run "$KERNEL" --ramdisk "$INITRD" --trap-path host --net none \
+	--cmdline "console=hvc0" --name deb --on-reboot restart </dev/null >"$OUT" 2>"$ERR" &
+pid=$!
+if wait_ready 1; then pass "Debian's kernel is up"; else fail "Debian's kernel never got ready"; fi
+check "reboot" "$XENLET" reboot deb
+if wait_ready 2; then pass "it came back after the reboot"; else fail "no second boot"; fi
+expect_out_has "lifecycle-guest: the kernel asked for reboot"
+expect_err_matches "^xenlet: domain deb rebooted: starting it again$"
+check "shutdown -w after the reboot" timeout 300 "$XENLET" shutdown -w --timeout 240 deb
+wait "$pid"
+RC=$?
+expect_rc 0
+gone deb
 finish
