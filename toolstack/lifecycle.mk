@@ -24,6 +24,13 @@ $(BUILD)/tests/unit/test_control_proto: $(BUILD)/san/tests/unit/test_control_pro
 	$(CC) -fsanitize=address,undefined $^ -o $@ $(LIFECYCLE_LIBS) $(CHECK_LIBS)
 UNIT_TESTS += $(BUILD)/tests/unit/test_control_proto
 
+# The server loop against misbehaving clients.
+$(BUILD)/tests/unit/test_control_server: $(BUILD)/san/tests/unit/test_control_server.o \
+		$(BUILD)/san/toolstack/control_server.o $(BUILD)/san/toolstack/control_proto.o
+	@mkdir -p $(@D)
+	$(CC) -fsanitize=address,undefined $^ -o $@ $(LIFECYCLE_LIBS) $(CHECK_LIBS) -pthread
+UNIT_TESTS += $(BUILD)/tests/unit/test_control_server
+
 # fuzz-control-proto: any bytes as a request line (seeds in
 # tests/fuzz/fuzz-control-proto/).
 $(eval $(call fuzz_target,fuzz-control-proto,$(call fuzz_objs, \

@@ -8,6 +8,8 @@
 #   no CPU while paused) and `unpause`, a dead launcher's socket cleaned by
 #   `list`, hostile protocol lines, and `destroy` (socket and pid file
 #   gone, the log saying why and the status);
+# - the SMP guest paused and unpaused during its event storm between two
+#   vCPUs: it still passes, with no event lost;
 # - `--on-reboot restart`: a guest rebooting at once is booted again, in
 #   the same process, until destroyed;
 # - Debian's kernel in the host trap path: `shutdown -w` through
@@ -175,6 +177,33 @@ check "destroy xenlet-guest" "$XENLET" destroy xenlet-guest
 check "destroy xenlet-guest-2" "$XENLET" destroy xenlet-guest-2
 gone xenlet-guest
 gone xenlet-guest-2
+
+# Paused and unpaused again and again in the middle of the SMP guest's
+# event storm between two vCPUs (and its timers and shootdowns): every
+# vCPU parks, and no event is lost or duplicated.
+RUN=lifecycle-smp OUT=$WORK/smp.out ERR=$WORK/smp.err
+timeout 60 "$XENLET" run "$GUESTS/smp.elf" --vcpus 2 --memory 64 --net none --trap-path host \
+	--cmdline xt.events=200000 --name smp -d >"$OUT" 2>"$ERR"
+RC=$?
+expect_rc 0
+paused=0
+for _ in 1 2 3 4 5 6; do
+	sleep 0.3
+	"$XENLET" pause smp 2>/dev/null || break
+	[ "$(vcpu0 smp 4)" = paused ] && paused=$((paused + 1))
+	sleep 0.2
+	"$XENLET" unpause smp
+done
+if [ "$paused" -ge 3 ]; then pass "paused $paused times during the run"
+else fail "paused only $paused times (the guest ended first?)"; fi
+for _ in $(seq 600); do [ -e "$RT/smp.sock" ] || break; sleep 0.2; done
+got "the SMP guest passed" "Test result: SUCCESS" "$(grep -m1 '^Test result' "$RT/smp.log")"
+if grep -q "^smp: events: sent [0-9]* received [0-9]* duplicates 0 lost 0 " "$RT/smp.log"; then
+	pass "no event lost or duplicated across pauses"
+else
+	fail "events: $(grep -m1 '^smp: events: sent' "$RT/smp.log")"
+fi
+got "its status" "xenlet: domain smp ended with status 0" "$(grep -m1 'ended with' "$RT/smp.log")"
 
 # --on-reboot restart: a guest that reboots at once is booted again and
 # again in the same process, under the same name, until destroyed.
