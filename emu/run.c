@@ -384,9 +384,17 @@ int xenlet_run(const struct xenlet_config *cfg)
 		if (ready_fd >= 0)
 			close(ready_fd); /* a failed start: the parent sees it closed */
 		ready_fd = -1;       /* told once, at the first boot */
-		if (status != XENLET_EXIT_REBOOT || !cfg->restart_on_reboot ||
-		    domain_control_destroy_asked(&dc) || vcpu_loop_stop_signal())
+		if (status != XENLET_EXIT_REBOOT || !cfg->restart_on_reboot)
 			break;
+		/* Stopped as it rebooted: it ends as stopped, not restarted. */
+		if (vcpu_loop_stop_signal()) {
+			status = 128 + vcpu_loop_stop_signal();
+			break;
+		}
+		if (domain_control_destroy_asked(&dc)) {
+			status = 128 + SIGTERM;
+			break;
+		}
 		fprintf(stderr, "xenlet: domain %s rebooted: starting it again\n", dc.name);
 	}
 	if (cfg->daemonize)

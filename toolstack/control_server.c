@@ -1,6 +1,6 @@
 /*
  * The control socket's server loop. Clients are the domain's user's own
- * programs (the socket sits in a 0700 directory) but are still treated as
+ * programs (the socket is mode 0600) but are still treated as
  * hostile: a line is bounded (an overlong one is answered and the
  * connection closed), a reply is held back until the client reads it (no
  * blocking write can stall the loop: one slow client only stops its own

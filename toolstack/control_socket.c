@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -56,7 +57,13 @@ static int try_bind(int fd, const char *path)
 	if (fill_addr(&a, path))
 		return -1;
 	for (int attempt = 0; attempt < 2; attempt++) {
-		if (bind(fd, (struct sockaddr *)&a, sizeof a) == 0)
+		/* Only its user may connect, whatever the directory allows
+		 * (XENLET_RUNTIME_DIR may be shared). Before any thread
+		 * exists, so the process-wide umask is ours to change. */
+		mode_t old = umask(0077);
+		int r = bind(fd, (struct sockaddr *)&a, sizeof a);
+		umask(old);
+		if (r == 0)
 			return 0;
 		if (errno != EADDRINUSE)
 			return -1;

@@ -7,7 +7,7 @@
 
 #define CONTROL_DEFAULT_NAME "xenlet-guest"
 
-/* Listens on DIR/NAME.sock (mode 0600 through the directory's 0700). With
+/* Listens on DIR/NAME.sock (mode 0600: its user's only). With
  * name NULL, the first free of xenlet-guest, xenlet-guest-2, ... A socket
  * nobody answers on is a dead launcher's and is replaced. The name taken
  * goes to name_out, the socket's path to path_out. The listening fd

@@ -87,6 +87,7 @@ for path in guest host; do
 	check "xenstore-rm" "$XENLET" xenstore-rm "$name" /local/domain/1/data/probe
 	refuse "xenstore-read of a removed node" "$XENLET" xenstore-read "$name" /local/domain/1/data/probe
 	refuse "xenstore-read of a relative path" "$XENLET" xenstore-read "$name" local/domain
+	# shellcheck disable=SC2086 # GUEST is words
 	refuse "a second domain with a taken name" \
 		timeout 30 "$XENLET" run $GUEST --name "$name" -d
 	refuse "a command on a domain that does not exist" "$XENLET" pause no-such-domain
