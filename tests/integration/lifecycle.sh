@@ -225,6 +225,45 @@ gone again
 got "its last status" "xenlet: domain again ended with status 143" \
 	"$(grep -m1 'ended with' "$RT/again.log")"
 
+# The launcher under ASan/UBSan (build/xenlet-san, built by make): its
+# control thread answering every command, a domain booted again after
+# reboots, and torn down by destroy, with no report (leaks included) in
+# the log.
+if [ -x build/xenlet-san ]; then
+	RUN=lifecycle-sanitized OUT=$WORK/san.out ERR=$WORK/san.err
+	export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99
+	export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:exitcode=99
+	timeout 120 build/xenlet-san run "$GUESTS/shutdown-modes.elf" --memory 32 --net none \
+		--trap-path host --cmdline xt.action=yield --name san -d >"$OUT" 2>"$ERR"
+	RC=$?
+	expect_rc 0
+	for cmd in "list" "info san" "vcpu-list san" "pause san" "vcpu-list san" \
+		"unpause san" "xenstore-write san /local/domain/1/data/x y" \
+		"xenstore-ls san" "xenstore-rm san /local/domain/1/data/x" "shutdown san"; do
+		# shellcheck disable=SC2086 # the command's words
+		check "sanitized: $cmd" "$XENLET" $cmd
+	done
+	check "sanitized: destroy" timeout 120 "$XENLET" destroy san
+	timeout 120 build/xenlet-san run "$GUESTS/shutdown-modes.elf" --memory 32 --net none \
+		--trap-path host --cmdline xt.action=reboot --name san-again --on-reboot restart \
+		-d >"$OUT" 2>"$ERR"
+	for _ in $(seq 200); do
+		[ "$(grep -c 'starting it again' "$RT/san-again.log" 2>/dev/null)" -ge 3 ] && break
+		sleep 0.1
+	done
+	check "sanitized: destroy while it keeps rebooting" timeout 120 "$XENLET" destroy san-again
+	for log in san san-again; do
+		if grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$RT/$log.log"; then
+			fail "sanitizer report in $log.log: $(grep -m3 -E 'Sanitizer|runtime error' "$RT/$log.log")"
+		else
+			pass "no sanitizer report in $log.log"
+		fi
+	done
+	unset ASAN_OPTIONS UBSAN_OPTIONS
+else
+	echo "note: build/xenlet-san not built: no sanitized run"
+fi
+
 # Debian's kernel, shut down and rebooted through control/shutdown.
 if [ "${XENLET_LIFECYCLE_DEBIAN:-1}" = 0 ]; then
 	echo "note: XENLET_LIFECYCLE_DEBIAN=0: Debian's kernel not booted"
