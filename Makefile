@@ -61,6 +61,7 @@ include xenstore/module.mk
 include backends/module.mk
 include emu/module.mk
 include tests/module.mk
+include toolstack/lifecycle.mk
 
 .PHONY: all check unit-check fuzz-check integration-check bench fuzz demo clean
 

@@ -26,6 +26,10 @@ struct xenlet_config {
 	unsigned nr_disks;
 	const struct net_spec *nets;   /* --net, in order (vif0, vif1...) */
 	unsigned nr_nets;
+	const char *name;              /* --name; NULL: a free default */
+	bool daemonize;                /* -d: detach, output to log_path */
+	const char *log_path;          /* NULL: NAME.log in the runtime dir */
+	bool restart_on_reboot;        /* --on-reboot restart */
 };
 
 #define XENLET_MAX_DISKS 16

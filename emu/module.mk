@@ -51,7 +51,7 @@ $(BUILD)/host/emu/shim_blob.o: emu/shim_blob.S $(BUILD)/shim/shim.bin
 	$(CC) -c $< -o $@
 
 xenlet: $(LAUNCHER_OBJS)
-	$(CC) $(LAUNCHER_OBJS) -o $@ $(LOADER_LIBS) $(BACKENDS_LIBS) -pthread
+	$(CC) $(LAUNCHER_OBJS) -o $@ $(LOADER_LIBS) $(BACKENDS_LIBS) $(LAUNCHER_EXTRA_LIBS) -pthread
 
 PROGRAMS += xenlet
 
@@ -69,6 +69,6 @@ LAUNCHER_SAN_OBJS := $(patsubst %.c,$(BUILD)/san/%.o,$(LAUNCHER_SRCS)) \
 XENLET_SAN := $(BUILD)/xenlet-san
 $(XENLET_SAN): $(LAUNCHER_SAN_OBJS)
 	$(CC) -fsanitize=address,undefined $(LAUNCHER_SAN_OBJS) -o $@ \
-		$(LOADER_LIBS) $(BACKENDS_LIBS) -pthread
+		$(LOADER_LIBS) $(BACKENDS_LIBS) $(LAUNCHER_EXTRA_LIBS) -pthread
 PROGRAMS += $(XENLET_SAN)
 INTEGRATION_TESTS += tests/integration/launcher-sanitized.sh
