@@ -13,6 +13,8 @@ enum trap_path_choice { TRAP_PATH_AUTO, TRAP_PATH_GUEST, TRAP_PATH_HOST };
 enum evtchn_abi_choice { EVTCHN_ABI_FIFO, EVTCHN_ABI_2L };
 
 struct xenlet_config {
+	const char *name;            /* NULL: "xenlet-guest" */
+	const char *uuid;            /* NULL: a random one */
 	const char *kernel;
 	const char *ramdisk;
 	const char *cmdline;

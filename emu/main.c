@@ -8,6 +8,8 @@
 #include <string.h>
 #include "pv-shim/shim_abi.h"
 #include "emu/config.h"
+#include "emu/launcher_options.h"
+#include "toolstack/xl_commands.h"
 
 static void run_usage(FILE *out)
 {
@@ -97,10 +99,7 @@ static int cmd_run(int argc, char **argv)
 		{ "cmdline", required_argument, NULL, 'c' },
 		{ "memory", required_argument, NULL, 'm' },
 		{ "vcpus", required_argument, NULL, 'v' },
-		{ "trap-path", required_argument, NULL, 't' },
-		{ "evtchn", required_argument, NULL, 'e' },
-		{ "stats", no_argument, NULL, 's' },
-		{ "xenstore-socket", required_argument, NULL, 'x' },
+		LAUNCHER_LONG_OPTIONS,
 		{ "disk", required_argument, NULL, 'd' },
 		{ "net", required_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
@@ -145,33 +144,12 @@ static int cmd_run(int argc, char **argv)
 			}
 			cfg.vcpus = (unsigned)n;
 			break;
-		case 't':
-			if (!strcmp(optarg, "guest"))
-				cfg.trap_path = TRAP_PATH_GUEST;
-			else if (!strcmp(optarg, "host"))
-				cfg.trap_path = TRAP_PATH_HOST;
-			else if (!strcmp(optarg, "auto"))
-				cfg.trap_path = TRAP_PATH_AUTO;
-			else {
-				fprintf(stderr, "xenlet: --trap-path is guest, host or auto\n");
+		case LAUNCHER_OPT_TRAP_PATH:
+		case LAUNCHER_OPT_EVTCHN:
+		case LAUNCHER_OPT_STATS:
+		case LAUNCHER_OPT_XENSTORE_SOCKET:
+			if (launcher_option_apply(c, optarg, &cfg))
 				return XENLET_EXIT_SETUP;
-			}
-			break;
-		case 'e':
-			if (!strcmp(optarg, "fifo"))
-				cfg.evtchn_abi = EVTCHN_ABI_FIFO;
-			else if (!strcmp(optarg, "2l"))
-				cfg.evtchn_abi = EVTCHN_ABI_2L;
-			else {
-				fprintf(stderr, "xenlet: --evtchn is fifo or 2l\n");
-				return XENLET_EXIT_SETUP;
-			}
-			break;
-		case 's':
-			cfg.stats = true;
-			break;
-		case 'x':
-			cfg.xenstore_socket = optarg;
 			break;
 		case 'd':
 			if (cfg.nr_disks == XENLET_MAX_DISKS) {
@@ -228,13 +206,15 @@ static const struct command {
 	const char *help;
 } commands[] = {
 	{ "run", cmd_run, "boot a Xen PV kernel" },
+	{ "create", xl_cmd_create, "boot the guest an xl config file describes" },
+	{ "check-config", xl_cmd_check_config, "say what xenlet makes of an xl config file" },
 };
 
 static void usage(FILE *out)
 {
 	fprintf(out, "usage: xenlet COMMAND [args]\n");
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-		fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].help);
+		fprintf(out, "  %-13s %s\n", commands[i].name, commands[i].help);
 }
 
 int main(int argc, char **argv)

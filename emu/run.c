@@ -228,7 +228,8 @@ static int setup(struct domain *d, const struct xen_image *img,
 	const struct domain_layout *l = &br.layout;
 	struct dom0_xenstore_config xc = {
 		.domid = XENLET_GUEST_DOMID,
-		.name = "xenlet-guest",
+		.name = cfg->name ? cfg->name : "xenlet-guest",
+		.uuid = cfg->uuid,
 		.memory_kib = d->ram_bytes >> 10,
 		.ring_page = d->ram + (l->xenstore_pfn << PAGE_SHIFT),
 		.ring_mfn = l->xenstore_pfn, .ring_evtchn = STORE_EVTCHN,
