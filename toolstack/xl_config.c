@@ -500,6 +500,7 @@ static const struct {
 	{ "driver_domain", XL_KEY_IGNORED, "xenlet is the only driver domain" },
 	{ "tsc_mode", XL_KEY_IGNORED, "the TSC is the host's" },
 	{ "nomigrate", XL_KEY_IGNORED, "no migration" },
+	{ "dhcp", XL_KEY_IGNORED, "an xm option: the guest configures its own network" },
 	{ "on_xend_start", XL_KEY_IGNORED, "an xm option: xend is gone" },
 	{ "on_xend_stop", XL_KEY_IGNORED, "an xm option: xend is gone" },
 	{ "device_model_version", XL_KEY_IGNORED, "an HVM option: no device model" },
