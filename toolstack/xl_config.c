@@ -117,6 +117,13 @@ unsigned xl_parse_forward_report(struct xl_parse *p, const char *key, const char
 			text += sizeof xl_prefix - 1;
 			tlen -= sizeof xl_prefix - 1;
 		}
+		/* or "FILE: config parsing error in disk specification: ..." */
+		size_t flen = strlen(p->filename);
+		if (tlen > flen + 2 && !memcmp(text, p->filename, flen) &&
+		    !memcmp(text + flen, ": ", 2)) {
+			text += flen + 2;
+			tlen -= flen + 2;
+		}
 		if (tlen)
 			xl_parse_error(p, key, "%s: %.*s", what, (int)tlen, text);
 		lines += tlen != 0;
@@ -160,7 +167,7 @@ static int get_number(struct xl_parse *p, const char *key, long min, long max,
 		return 0;
 	}
 	if (r == 0 || r == ERANGE)
-		xl_parse_error(p, key, "%s from %ld to %ld, not %s", what, min, max,
+		xl_parse_error(p, key, "wants %s from %ld to %ld, not %s", what, min, max,
 			       xlu_cfg_get_string(p->xlu, key, &s, 1) ? "that" : s);
 	else if (xlu_cfg_get_string(p->xlu, key, &s, 1))
 		xl_parse_error(p, key, "wants %s, not a list", what);
@@ -456,7 +463,7 @@ static void parse_action(struct xl_parse *p, const char *key, enum xl_action *ou
 static void parse_localtime(struct xl_parse *p)
 {
 	long v;
-	if (get_number(p, "localtime", 0, 1, "0 or 1", &v))
+	if (get_number(p, "localtime", 0, 1, "a number", &v))
 		return;
 	p->cfg->localtime = v;
 	if (v) {

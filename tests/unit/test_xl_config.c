@@ -377,6 +377,177 @@ START_TEST(warnings_for_what_is_not_done)
 }
 END_TEST
 
+
+/* One broken file: exactly these messages, and no guest. */
+static void refused(const char *text, const char *diag)
+{
+	struct parsed *p = parse(text);
+	ck_assert_str_eq(p->diag, diag);
+	ck_assert_int_eq(p->ret, -1);
+	ck_assert_uint_gt(p->cfg.nr_errors, 0);
+	done(p);
+}
+
+START_TEST(syntax_errors)
+{
+	/* libxlutil's own words, with file and line. */
+	refused("name='a'\nkernel='/k'\nmemory = 12 34\n",
+		"t.cfg:3: config parsing error near `34': syntax error, unexpected NUMBER, "
+		"expecting $end\n");
+	refused("name='a'\nkernel='/k'\ndisk = [ 'x'\n",
+		"t.cfg:4: config parsing error near `': syntax error, unexpected $end, "
+		"expecting ']'\n");
+	refused("name='unterminated\n",
+		"t.cfg:1: config parsing error near `'unterminated': lexical error\n");
+	refused("= 3\n", "t.cfg:1: config parsing error near `=': syntax error, unexpected "
+		"'=', expecting $end or IDENT or NEWLINE or ';'\n");
+	/* Python, as old xm files could hold: libxlutil says so. */
+	refused("name='a'\nkernel='/k'\nmemory = -8\n",
+		"t.cfg:3: config parsing error near `-8': lexical error\n"
+		"warning: Config file looks like it contains Python code.\n"
+		"warning:  Arbitrary Python is no longer supported.\n"
+		"warning:  See https://wiki.xen.org/wiki/PythonInXlConfig\n");
+	refused("import os\nname='a'\n",
+		"t.cfg:1: config parsing error near `os': syntax error, unexpected IDENT, "
+		"expecting += or '='\n");
+	/* A NUL would end libxlutil's reading early, silently. */
+	static const char nul[] = "name='a'\0kernel='/k'\n";
+	struct parsed *p = calloc(1, sizeof *p);
+	FILE *diag = open_memstream(&p->diag, &p->diag_len);
+	p->ret = xl_config_parse(&p->cfg, "t.cfg", nul, sizeof nul - 1, NULL, 0, diag);
+	fclose(diag);
+	ck_assert_str_eq(p->diag, "t.cfg: error: holds a NUL byte: not an xl config\n");
+	ck_assert_int_eq(p->ret, -1);
+	done(p);
+}
+END_TEST
+
+START_TEST(wrong_types_and_ranges)
+{
+	refused("name='a'\nkernel='/k'\nmemory='lots'\nvcpus=[1]\n"
+		"maxvcpus=99999999999999999999999\n",
+		"t.cfg:3: error: memory: wants a number of MiB, not 'lots'\n"
+		"t.cfg:4: error: vcpus: wants a number of vCPUs, not a list\n"
+		"t.cfg:5: error: maxvcpus: wants a number of vCPUs from 1 to 2147483647, "
+		"not 99999999999999999999999\n");
+	refused("name='a'\nkernel='/k'\nvcpus=33\ndisk='file:/x,xvda,w'\nvif=[['a']]\n",
+		"t.cfg:3: error: vcpus: wants a number of vCPUs from 1 to 32, not 33\n"
+		"t.cfg:4: error: disk: wants a list of disk specs: disk = [ '...', ... ]\n"
+		"t.cfg:5: error: vif: vif[0]: wants a string, not a list\n");
+	refused("name=['a']\nkernel='/k'\nmemory=600000\nmaxmem=100\n",
+		"t.cfg:1: error: name: wants a string, not a list\n"
+		"t.cfg:3: error: memory: wants a number of MiB from 4 to 512000, not 600000\n"
+		"t.cfg:4: error: maxmem: 100 MiB is less than memory= (512 MiB)\n");
+	refused("name='a'\nkernel='/k'\nvcpus=4\nmaxvcpus=2\nmemory='-8'\n",
+		"t.cfg:5: error: memory: wants a number of MiB from 4 to 512000, not -8\n"
+		"t.cfg:4: error: maxvcpus: 2 is less than vcpus= (4)\n");
+	refused("name='a'\nkernel='/k'\nuuid='nope'\non_crash='explode'\nlocaltime=2\n"
+		"vif=['mac=01:00:00:00:00:00']\n",
+		"t.cfg:3: error: uuid: 'nope' is not a UUID (8-4-4-4-12 hex digits)\n"
+		"t.cfg:4: error: on_crash: 'explode' is not an action (destroy, restart, "
+		"rename-restart, preserve, coredump-destroy, coredump-restart, soft-reset)\n"
+		"t.cfg:5: error: localtime: wants a number from 0 to 1, not 2\n"
+		"t.cfg:6: error: vif: vif[0]: mac=01:00:00:00:00:00: expected a unicast MAC "
+		"like 00:16:3e:12:34:56\n");
+}
+END_TEST
+
+START_TEST(guests_xenlet_cannot_run)
+{
+	refused("type='hvm'\nbuilder='hvm'\n",
+		"t.cfg: error: name: missing: xl requires every domain to have a name\n"
+		"t.cfg:1: error: type: 'hvm' guests cannot run here: xenlet runs PV guests "
+		"only (type = \"pv\")\n"
+		"t.cfg:2: warning: builder: ignored: type= decides\n"
+		"t.cfg: error: kernel: missing: a PV guest needs kernel=\n");
+	refused("name='a'\nbuilder='hvm'\nkernel='/k'\n",
+		"t.cfg:2: error: builder: 'hvm' guests cannot run here: xenlet runs PV "
+		"guests only\n");
+	refused("name='a'\ntype='pvh'\nkernel='/k'\n",
+		"t.cfg:2: error: type: 'pvh' guests cannot run here: xenlet runs PV guests "
+		"only (type = \"pv\")\n");
+	refused("name='a'\nbootloader='pygrub'\n",
+		"t.cfg:2: error: bootloader: 'pygrub': bootloaders are not supported yet; "
+		"give kernel= (and ramdisk=) from the guest's /boot\n");
+}
+END_TEST
+
+START_TEST(disks_refused)
+{
+	refused("name='a'\nkernel='/k'\n"
+		"disk=['/x.iso,raw,hdc,r,devtype=cdrom','format=qcow2,vdev=xvda,target=/q.qcow2',"
+		"'vdev=xvdb,target=/y','vdev=xvdb,target=/z','vdev=foo,target=/w','nonsense=1',"
+		"'format=vhd,vdev=xvdc,access=ro,target=/v.vhd']\n",
+		"t.cfg:3: error: disk: disk[0]: CD-ROM drives are not supported yet "
+		"(devtype=cdrom); give the image as a read-only disk\n"
+		"t.cfg:3: error: disk: disk[1]: format=qcow2 needs qemu-nbd: run `qemu-nbd "
+		"--socket=/tmp/xenlet-a-xvda.sock --format=qcow2 '/q.qcow2'` and give the disk "
+		"as 'vdev=xvda, access=rw, target=nbd+unix:///?socket=/tmp/xenlet-a-xvda.sock'\n"
+		"t.cfg:3: error: disk: disk[3]: xvdb is already disk[0]'s name\n"
+		"t.cfg:3: error: disk: disk[4]: 'foo' is not a disk name xl knows (xvda, xvdb1, "
+		"hda, sdb, d0p1, or a device number)\n"
+		"t.cfg:3: error: disk: disk[5]: config parsing error in disk specification: "
+		"unknown parameter: near `nonsense=1' in `nonsense=1'\n"
+		"t.cfg:3: error: disk: disk[6]: format=vpc needs qemu-nbd: run `qemu-nbd "
+		"--socket=/tmp/xenlet-a-xvdc.sock --format=vpc --read-only '/v.vhd'` and give "
+		"the disk as 'vdev=xvdc, access=ro, target=nbd+unix:///?socket="
+		"/tmp/xenlet-a-xvdc.sock'\n");
+
+	/* Seventeen disks: one more than blkback serves. */
+	char text[2048] = "name='a'\nkernel='/k'\ndisk=[";
+	for (int i = 0; i < 17; i++)
+		snprintf(text + strlen(text), sizeof text - strlen(text),
+			 "'/d%d.img,raw,xvd%c,w',", i, 'a' + i);
+	strcat(text, "]\n");
+	refused(text, "t.cfg:3: error: disk: disk[16]: xenlet serves at most 16 disks\n");
+}
+END_TEST
+
+/* Odd but valid files: keys found wherever the grammar allows them. */
+START_TEST(odd_layouts)
+{
+	struct parsed *p = parse(
+		"name = 'a' # the name\n"
+		"kernel = \"/k#not-a-comment\"; memory = 256 ; vcpus=1\n"
+		"extra = \"say \\\"hi\\\" = x\"\n"
+		"disk = [ 'vdev=xvda, target=/a#b.img', # first\n"
+		"\n"
+		"         'vdev=xvdb, target=/c.img' ]\n"
+		"disk += [ 'vdev=xvdc, target=/d.img' ]\n"
+		"\n\n"
+		"a_very_long_key_name_that_goes_on_and_on_and_on_and_on_and_on_and_on = 1\n");
+	ck_assert_str_eq(p->diag,
+		"t.cfg:10: warning: a_very_long_key_name_that_goes_on_and_on_and_on_and_on_and_on_a: "
+		"ignored: not an xl key xenlet knows\n");
+	ck_assert_int_eq(p->ret, 0);
+	ck_assert_str_eq(p->cfg.kernel, "/k#not-a-comment");
+	ck_assert_str_eq(p->cfg.cmdline, "say \"hi\" = x");
+	ck_assert_uint_eq(p->cfg.memory_mib, 256);
+	ck_assert_uint_eq(p->cfg.nr_disks, 3);
+	ck_assert_str_eq(p->cfg.disks[0].target, "/a#b.img");
+	ck_assert_str_eq(p->cfg.disks[2].target, "/d.img");
+	ck_assert_uint_eq(note(p, "disk")->line, 7);
+	ck_assert_uint_eq(note(p, "vcpus")->line, 2);
+	ck_assert_uint_eq(p->cfg.nr_keys, 7);
+	done(p);
+}
+END_TEST
+
+START_TEST(unreadable_file)
+{
+	struct xl_config cfg;
+	char *diag = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&diag, &len);
+	ck_assert_int_eq(xl_config_read_file(&cfg, "/nonexistent/x.cfg", NULL, 0, f), -1);
+	fclose(f);
+	ck_assert_str_eq(diag, "/nonexistent/x.cfg: error: cannot open: No such file or "
+			 "directory\n");
+	xl_config_free(&cfg);
+	free(diag);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("xl_config");
@@ -389,6 +560,12 @@ static Suite *suite(void)
 	suite_add_tcase(s, t);
 	t = tcase_create("refusals");
 	tcase_add_test(t, warnings_for_what_is_not_done);
+	tcase_add_test(t, syntax_errors);
+	tcase_add_test(t, wrong_types_and_ranges);
+	tcase_add_test(t, guests_xenlet_cannot_run);
+	tcase_add_test(t, disks_refused);
+	tcase_add_test(t, odd_layouts);
+	tcase_add_test(t, unreadable_file);
 	suite_add_tcase(s, t);
 	return s;
 }
