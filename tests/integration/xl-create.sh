@@ -1,0 +1,152 @@
+#!/bin/bash
+# xl configs (toolstack/): host trap path.
+# 1. `xenlet create FILE KEY=VALUE`: a config in Debian xen-tools' style
+#    names Debian's kernel, a busybox initramfs and two ext4 images (one
+#    positional 'file:...,xvda,w', one key=value 'access=ro'), 2 vCPUs and
+#    an override of memory=; the guest boots to user space, sees both
+#    disks with the right sizes and modes (xvdb read-only, a write
+#    refused), the command line xl would build from extra=, 2 CPUs and
+#    the memory of the override, and powers off (exit 0); the warnings
+#    for the keys not used name file, line and key.
+# 2. `xenlet check-config` on the same file: one line per key with its
+#    verdict, the kernel found runnable, exit 0; on a broken copy (HVM, a
+#    CD-ROM, a qcow2 image, a missing kernel) the reasons and exit 1.
+# 3. on_reboot=restart: a guest that reboots is started again by the
+#    same process (its "restarting" line twice) until it is stopped;
+#    on_reboot=destroy ends with the reboot status (2).
+# shellcheck source=tests/integration/lib.sh
+. "$(dirname "$0")/lib.sh"
+require_launcher
+RUN_TIMEOUT=${XENLET_KERNEL_TIMEOUT:-600}
+for tool in mke2fs; do
+	if ! command -v "$tool" >/dev/null; then
+		echo "skip: $tool (e2fsprogs) is not installed"
+		exit 77
+	fi
+done
+require_debian build/initramfs-disk.cpio.gz tests/user/disk-guest.sh modules
+
+# `xenlet create ARGS` under a timeout, as run_xenlet does for `run`.
+create_xenlet() {
+	RUN=$1
+	shift
+	OUT=$WORK/$RUN.out
+	ERR=$WORK/$RUN.err
+	timeout "$RUN_TIMEOUT" "$XENLET" create "$@" </dev/null >"$OUT" 2>"$ERR"
+	RC=$?
+}
+
+make_image() { # IMAGE LABEL
+	local src=$WORK/src-$2
+	mkdir -p "$src"
+	echo "hello from the host ($2)" >"$src/hello.txt"
+	head -c 1048576 /dev/urandom >"$src/big.bin"
+	mke2fs -q -F -t ext4 -L "$2" -d "$src" "$1" 64M
+}
+make_image "$WORK/a.img" disk-a
+make_image "$WORK/b.img" disk-b
+
+CFG=$WORK/web1.cfg
+cat >"$CFG" <<CFG
+#
+# Configuration file for the Xen instance web1, created
+# by xen-tools 4.9.
+#
+kernel      = '$KERNEL'
+ramdisk     = '$INITRD'
+extra       = 'console=hvc0 xt.tag=from-xl'
+
+vcpus       = '2'
+memory      = '256'
+maxmem      = '512'
+
+disk        = [
+                  'file:$WORK/a.img,xvda,w',
+                  'format=raw, vdev=xvdb, access=ro, target=$WORK/b.img',
+              ]
+name        = 'web1'
+dhcp        = 'dhcp'
+vif         = [ 'mac=00:16:3E:6A:4B:2C' ]
+on_poweroff = 'destroy'
+on_reboot   = 'restart'
+on_crash    = 'destroy'
+CFG
+
+create_xenlet create --trap-path host "$CFG" memory=384
+expect_rc 0
+expect_out_has "Kernel command line: console=hvc0 xt.tag=from-xl"
+expect_out_has "disk-guest: xvda has 131072 sectors, ro=0"
+expect_out_has "disk-guest: xvdb has 131072 sectors, ro=1"
+expect_out_has "disk-guest: hello.txt says: hello from the host (disk-a)"
+expect_out_has "disk-guest: a write to xvdb was refused"
+expect_out_has "smp: Brought up 1 node, 2 CPUs"
+# The override's 384 MiB, not the file's 256: "Memory: NNNK/3NNNNNK available"
+if grep -qE 'Memory: [0-9]+K/3[0-9]{5}K available' "$OUT"; then
+	pass "the guest has memory=384 from the command line"
+else
+	fail "the guest's memory: $(grep -o 'Memory: [0-9K/]* available' "$OUT")"
+fi
+expect_err_matches "web1.cfg:11: warning: maxmem: no ballooning"
+expect_err_matches "web1.cfg:18: warning: dhcp: ignored"
+
+RUN=check-config
+OUT=$WORK/check.out
+ERR=$WORK/check.err
+"$XENLET" check-config "$CFG" >"$OUT" 2>"$ERR"
+RC=$?
+expect_rc 0
+expect_out_line "$CFG:5: kernel: used"
+expect_out_line "$CFG:7: extra: used (the command line)"
+expect_out_line "$CFG:9: vcpus: used"
+expect_out_line "$CFG:11: maxmem: ignored (no ballooning: the guest keeps memory= (256 MiB))"
+expect_out_line "$CFG:13: disk: used (2 disks)"
+expect_out_line "$CFG:17: name: used (the domain's name in xenstore)"
+expect_out_line "$CFG:18: dhcp: ignored (an xm option: the guest configures its own network)"
+expect_out_line "$CFG:19: vif: used (0 on a bridge's tap, 1 on user-mode networking)"
+expect_out_line "$CFG:21: on_reboot: used"
+expect_out_line "$CFG: the guest can start"
+if grep -q "^kernel $KERNEL: can run: a Xen PV kernel (guest_os linux, xen_version xen-3.0" "$OUT"; then
+	pass "check-config found the kernel runnable"
+else
+	fail "check-config: no 'kernel ... can run' line"
+fi
+
+BAD=$WORK/bad.cfg
+cat >"$BAD" <<CFG
+name = 'bad'
+type = 'hvm'
+kernel = '$WORK/no-such-kernel'
+disk = [ '$WORK/a.img,raw,hdc,r,devtype=cdrom', 'format=qcow2, vdev=xvda, target=$WORK/q.qcow2' ]
+CFG
+RUN=check-config-bad
+OUT=$WORK/bad.out
+"$XENLET" check-config "$BAD" >"$OUT" 2>"$ERR"
+RC=$?
+expect_rc 1
+expect_out_line "$BAD:2: error: type: 'hvm' guests cannot run here: xenlet runs PV guests only (type = \"pv\")"
+expect_out_has "$BAD:4: error: disk: disk[0]: CD-ROM drives are not supported yet"
+expect_out_has "$BAD:4: error: disk: disk[1]: format=qcow2 needs qemu-nbd: run \`qemu-nbd --socket=/tmp/xenlet-bad-xvda.sock --format=qcow2 '$WORK/q.qcow2'\`"
+expect_out_line "kernel $WORK/no-such-kernel: cannot run: $WORK/no-such-kernel: No such file or directory"
+expect_out_line "$BAD: the guest cannot start (3 errors in the file)"
+create_xenlet create-bad "$BAD"
+expect_rc 1
+expect_err_matches "bad.cfg: 3 errors: not started"
+
+# 3. A guest that reboots at once (the shutdown-modes test guest).
+REBOOT=$WORK/reboot.cfg
+cat >"$REBOOT" <<CFG
+name = 'again'
+kernel = '$GUESTS/shutdown-modes.elf'
+extra = 'xt.action=reboot xt.via=page'
+memory = 64
+CFG
+RUN_TIMEOUT=20 create_xenlet restart --trap-path host "$REBOOT"
+if [ "$RC" = 124 ] && [ "$(grep -c '^xenlet: again rebooted: restarting it$' "$ERR")" -ge 2 ]; then
+	pass "on_reboot=restart (xl's default) started the guest again, in the same process"
+else
+	fail "restart: exit $RC, $(grep -c 'restarting it' "$ERR") restarts"
+fi
+create_xenlet destroy --trap-path host "$REBOOT" on_reboot=\"destroy\"
+expect_rc 2
+expect_out_line "shutdown-modes: SCHEDOP_shutdown reason 1 via page"
+finish
