@@ -101,7 +101,8 @@ void xl_parse_verdict(struct xl_parse *p, const char *key, enum xl_key_verdict v
 	va_end(ap);
 }
 
-unsigned xl_parse_forward_report(struct xl_parse *p, const char *key, const char *what)
+unsigned xl_parse_forward_report(struct xl_parse *p, const char *key, const char *what,
+				 bool as_error)
 {
 	unsigned lines = 0;
 	fflush(p->report);
@@ -124,8 +125,10 @@ unsigned xl_parse_forward_report(struct xl_parse *p, const char *key, const char
 			text += flen + 2;
 			tlen -= flen + 2;
 		}
-		if (tlen)
+		if (tlen && as_error)
 			xl_parse_error(p, key, "%s: %.*s", what, (int)tlen, text);
+		else if (tlen)
+			xl_parse_warning(p, key, "%s: %.*s", what, (int)tlen, text);
 		lines += tlen != 0;
 		p->report_taken += n + (nl != NULL);
 	}
@@ -339,26 +342,33 @@ static void parse_cmdline(struct xl_parse *p)
 		xl_parse_verdict(p, "extra", XL_KEY_USED, "the command line");
 }
 
-static void parse_memory_vcpus(struct xl_parse *p)
+static void parse_memory(struct xl_parse *p)
 {
 	struct xl_config *cfg = p->cfg;
 	long v;
-	if (get_number(p, "memory", XL_MEMORY_MIN_MIB, XL_MEMORY_MAX_MIB,
-		       "a number of MiB", &v) == 0) {
+	const char *mem_key = "memory";
+	/* xl: without memory=, the guest starts with all of maxmem=. */
+	if (!xl_parse_note(p, "memory") && xl_parse_note(p, "maxmem"))
+		mem_key = "maxmem";
+	int rm = get_number(p, mem_key, XL_MEMORY_MIN_MIB, XL_MEMORY_MAX_MIB,
+			    "a number of MiB", &v);
+	if (rm == 0) {
 		cfg->memory_mib = (uint64_t)v;
 		if (v % 2) {
 			/* The builder maps guest RAM in 2 MiB steps. */
 			cfg->memory_mib++;
-			xl_parse_warning(p, "memory", "%ld MiB rounded up to %llu: xenlet "
+			xl_parse_warning(p, mem_key, "%ld MiB rounded up to %llu: xenlet "
 					 "gives guests an even number of MiB", v,
 					 (unsigned long long)cfg->memory_mib);
-			xl_parse_verdict(p, "memory", XL_KEY_USED, "rounded up to %llu MiB",
+			xl_parse_verdict(p, mem_key, XL_KEY_USED, "rounded up to %llu MiB",
 					 (unsigned long long)cfg->memory_mib);
 		} else {
-			used(p, "memory");
+			used(p, mem_key);
 		}
 	}
 	cfg->maxmem_mib = cfg->memory_mib;
+	if (!strcmp(mem_key, "maxmem"))
+		return; /* maxmem= is the memory, judged above */
 	if (get_number(p, "maxmem", XL_MEMORY_MIN_MIB, LONG_MAX / 1024, "a number of MiB", &v) == 0) {
 		if ((uint64_t)v < cfg->memory_mib && v + 1 != (long)cfg->memory_mib) {
 			xl_parse_error(p, "maxmem", "%ld MiB is less than memory= (%llu MiB)",
@@ -376,7 +386,11 @@ static void parse_memory_vcpus(struct xl_parse *p)
 			used(p, "maxmem");
 		}
 	}
+}
 
+static void parse_vcpus(struct xl_parse *p)
+{
+	struct xl_config *cfg = p->cfg;
 	long vcpus = 0, maxvcpus = 0;
 	int rv = get_number(p, "vcpus", 1, SHIM_MAX_VCPUS, "a number of vCPUs", &vcpus);
 	int rm = get_number(p, "maxvcpus", 1, INT_MAX, "a number of vCPUs", &maxvcpus);
@@ -687,7 +701,8 @@ int xl_config_parse(struct xl_config *cfg, const char *filename, const char *tex
 	parse_type(&p);
 	parse_kernel(&p);
 	parse_cmdline(&p);
-	parse_memory_vcpus(&p);
+	parse_memory(&p);
+	parse_vcpus(&p);
 	parse_action(&p, "on_poweroff", &cfg->on_poweroff);
 	parse_action(&p, "on_reboot", &cfg->on_reboot);
 	parse_action(&p, "on_crash", &cfg->on_crash);

@@ -39,11 +39,11 @@ static int parse_disk(struct xl_parse *p, unsigned index, const char *spec)
 
 	int r = xlu_disk_parse(p->xlu, 1, &spec, &disk);
 	if (r) {
-		if (!xl_parse_forward_report(p, "disk", what))
+		if (!xl_parse_forward_report(p, "disk", what, true))
 			xl_parse_error(p, "disk", "%s: '%s' is not an xl disk spec", what, spec);
 		goto out;
 	}
-	xl_parse_forward_report(p, "disk", what); /* warnings it may have said */
+	xl_parse_forward_report(p, "disk", what, false); /* warnings it may have said */
 	if (disk.is_cdrom) {
 		xl_parse_error(p, "disk", "%s: CD-ROM drives are not supported yet "
 			       "(devtype=cdrom); give the image as a read-only disk", what);

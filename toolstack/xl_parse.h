@@ -8,6 +8,7 @@
 #define XENLET_XL_PARSE_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <libxlutil.h>
 #include "toolstack/xl_config.h"
@@ -37,9 +38,11 @@ void xl_parse_warning(struct xl_parse *p, const char *key, const char *fmt, ...)
 void xl_parse_verdict(struct xl_parse *p, const char *key, enum xl_key_verdict verdict,
 		      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
-/* Passes on what libxlutil reported since the last call as errors of key
- * (prefixed with what, e.g. "disk[1]"); returns how many lines it had. */
-unsigned xl_parse_forward_report(struct xl_parse *p, const char *key, const char *what);
+/* Passes on what libxlutil reported since the last call as errors (or
+ * warnings) of key, prefixed with what (e.g. "disk[1]"); returns how many
+ * lines it had. */
+unsigned xl_parse_forward_report(struct xl_parse *p, const char *key, const char *what,
+				 bool as_error);
 
 /* disk= and vif=: 0, or -1 after reporting errors. */
 int xl_parse_disks(struct xl_parse *p);

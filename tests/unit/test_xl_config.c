@@ -533,6 +533,21 @@ START_TEST(odd_layouts)
 }
 END_TEST
 
+/* xl: without memory=, the guest starts with all of maxmem=. */
+START_TEST(maxmem_alone)
+{
+	struct parsed *p = parse("name='a'\nkernel='/k'\nmaxmem=768\n");
+	ck_assert_str_eq(p->diag, "");
+	ck_assert_int_eq(p->ret, 0);
+	ck_assert_uint_eq(p->cfg.memory_mib, 768);
+	ck_assert_uint_eq(p->cfg.maxmem_mib, 768);
+	verdict_is(p, "maxmem", XL_KEY_USED, "");
+	done(p);
+	refused("name='a'\nkernel='/k'\nmaxmem=1\n",
+		"t.cfg:3: error: maxmem: wants a number of MiB from 4 to 512000, not 1\n");
+}
+END_TEST
+
 START_TEST(unreadable_file)
 {
 	struct xl_config cfg;
@@ -565,6 +580,7 @@ static Suite *suite(void)
 	tcase_add_test(t, guests_xenlet_cannot_run);
 	tcase_add_test(t, disks_refused);
 	tcase_add_test(t, odd_layouts);
+	tcase_add_test(t, maxmem_alone);
 	tcase_add_test(t, unreadable_file);
 	suite_add_tcase(s, t);
 	return s;
