@@ -14,6 +14,8 @@
 # 3. on_reboot=restart: a guest that reboots is started again by the
 #    same process (its "restarting" line twice) until it is stopped;
 #    on_reboot=destroy ends with the reboot status (2).
+# 4. name= and uuid= are the domain's in xenstore (xenstore-read on
+#    --xenstore-socket, given to create as to run).
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 require_launcher
@@ -149,4 +151,34 @@ fi
 create_xenlet destroy --trap-path host "$REBOOT" on_reboot=\"destroy\"
 expect_rc 2
 expect_out_line "shutdown-modes: SCHEDOP_shutdown reason 1 via page"
+
+# 4. The domain's name and uuid, read by Debian's xenstore-utils.
+if command -v xenstore-read >/dev/null; then
+	RUN=xenstore OUT=$WORK/xs.out ERR=$WORK/xs.err
+	sock=$WORK/xenstored.socket
+	"$XENLET" create --trap-path host --xenstore-socket "$sock" "$REBOOT" \
+		extra=\"xt.action=yield\" uuid=\"3F2504E0-4F89-11D3-9A0C-0305E82C3301\" \
+		>"$OUT" 2>"$ERR" &
+	pid=$!
+	for _ in $(seq 200); do
+		grep -q "yielding until stopped" "$OUT" 2>/dev/null && break
+		sleep 0.05
+	done
+	name=$(XENSTORED_PATH=$sock xenstore-read /local/domain/1/name)
+	vm=$(XENSTORED_PATH=$sock xenstore-read /local/domain/1/vm)
+	uuid=$(XENSTORED_PATH=$sock xenstore-read "$vm/uuid")
+	kill -TERM "$pid"
+	wait "$pid"
+	RC=$?
+	expect_rc 143
+	if [ "$name" = again ]; then pass "name= is the domain's name"; else fail "name '$name'"; fi
+	if [ "$vm" = /vm/3f2504e0-4f89-11d3-9a0c-0305e82c3301 ] &&
+		[ "$uuid" = 3f2504e0-4f89-11d3-9a0c-0305e82c3301 ]; then
+		pass "uuid= is the domain's /vm/UUID"
+	else
+		fail "vm '$vm', uuid '$uuid'"
+	fi
+else
+	echo "skip [xenstore]: xenstore-read (xenstore-utils) is not installed"
+fi
 finish
