@@ -4,7 +4,7 @@
 # hypervisor).
 
 TOOLSTACK_SRCS := toolstack/xl_keys.c toolstack/xl_config.c toolstack/xl_disk.c \
-	toolstack/xl_vif.c toolstack/xl_commands.c
+	toolstack/xl_vif.c toolstack/nbd_server.c toolstack/xl_commands.c
 TOOLSTACK_LIBS := -lxlutil -lxenlight
 
 # The parsing alone (no commands), for the unit test and the fuzzer.

@@ -5,6 +5,9 @@
  * start it again in the same process (by exec, so that nothing of the
  * ended domain outlives it).
  *
+ * Disks in a format blkback does not read (qcow2...) are served by a
+ * qemu-nbd each, for as long as the domain runs.
+ *
  * `xenlet check-config FILE [KEY=VALUE...]`: every key's verdict, then
  * whether the kernel, ramdisk and disks it names are ones xenlet can use.
  */
@@ -15,6 +18,7 @@
 #include <unistd.h>
 #include "emu/launcher_options.h"
 #include "emu/xen_image.h"
+#include "toolstack/nbd_server.h"
 #include "toolstack/xl_commands.h"
 #include "toolstack/xl_config.h"
 
@@ -67,6 +71,32 @@ static int file_and_overrides(int argc, char **argv, const char *cmd,
 			return -1;
 		}
 	return 0;
+}
+
+/* qemu-nbd for each disk that needs one; its target becomes the URI. */
+static int start_nbd_servers(struct xl_config *cfg, const char *file,
+			     struct nbd_server servers[XENLET_MAX_DISKS])
+{
+	for (unsigned i = 0; i < cfg->nr_disks; i++) {
+		struct disk_spec *d = &cfg->disks[i];
+		char image[DISK_SPEC_MAX_TARGET], err[512];
+		if (!cfg->disk_formats[i])
+			continue;
+		snprintf(image, sizeof image, "%s", d->target);
+		if (nbd_server_start(&servers[i], image, cfg->disk_formats[i], d->readonly,
+				     d->target, sizeof d->target, err, sizeof err)) {
+			fprintf(stderr, "xenlet: %s: disk %s: %s: not started\n", file,
+				d->vdev, err);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void stop_nbd_servers(struct nbd_server servers[XENLET_MAX_DISKS])
+{
+	for (unsigned i = 0; i < XENLET_MAX_DISKS; i++)
+		nbd_server_stop(&servers[i]);
 }
 
 int xl_cmd_create(int argc, char **argv)
@@ -127,8 +157,14 @@ int xl_cmd_create(int argc, char **argv)
 	cfg->run.stats = launcher.stats;
 	cfg->run.xenstore_socket = launcher.xenstore_socket;
 
-	int status = xenlet_run(&cfg->run);
-	enum xl_action action = action_for(cfg, status);
+	static struct nbd_server servers[XENLET_MAX_DISKS];
+	int status = XENLET_EXIT_SETUP;
+	if (start_nbd_servers(cfg, file, servers) == 0)
+		status = xenlet_run(&cfg->run);
+	/* Before a restart too: the new process starts its own. */
+	stop_nbd_servers(servers);
+	enum xl_action action = status == XENLET_EXIT_SETUP ? XL_ACTION_DESTROY :
+				action_for(cfg, status);
 	if (action == XL_ACTION_RESTART) {
 		static const char *const events[] = {
 			[XENLET_EXIT_POWEROFF] = "powered off", [XENLET_EXIT_REBOOT] = "rebooted",
@@ -177,6 +213,22 @@ static bool check_kernel(const struct xl_config *cfg)
 	return ok;
 }
 
+static bool on_path(const char *program)
+{
+	const char *path = getenv("PATH");
+	if (!path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	while (*path) {
+		size_t n = strcspn(path, ":");
+		char full[4096];
+		snprintf(full, sizeof full, "%.*s/%s", (int)n, path, program);
+		if (n && access(full, X_OK) == 0)
+			return true;
+		path += n + (path[n] == ':');
+	}
+	return false;
+}
+
 /* Files the guest needs at start: the ramdisk and the disks' targets. */
 static bool check_files(const struct xl_config *cfg)
 {
@@ -189,6 +241,17 @@ static bool check_files(const struct xl_config *cfg)
 		const struct disk_spec *d = &cfg->disks[i];
 		if (!strncmp(d->target, "nbd:", 4) || !strncmp(d->target, "nbd+", 4))
 			continue; /* an NBD server is reached at start */
+		if (cfg->disk_formats[i]) {
+			if (on_path("qemu-nbd"))
+				printf("disk %s: %s (%s) is served through qemu-nbd\n", d->vdev,
+				       d->target, cfg->disk_formats[i]);
+			else {
+				printf("disk %s: %s is %s: it needs qemu-nbd, which is not "
+				       "installed (Debian: qemu-utils)\n", d->vdev, d->target,
+				       cfg->disk_formats[i]);
+				ok = false;
+			}
+		}
 		if (access(d->target, d->readonly ? R_OK : R_OK | W_OK)) {
 			printf("disk %s: %s cannot be %s: %m\n", d->vdev, d->target,
 			       d->readonly ? "read" : "read and written");

@@ -64,6 +64,10 @@ struct xl_config {
 	enum xl_action on_poweroff, on_reboot, on_crash;
 	bool localtime;
 	struct disk_spec disks[XENLET_MAX_DISKS];
+	/* NULL for a raw image or device; else qemu's name of the image's
+	 * format ("qcow2", "vpc", "qed", "qcow"): `create` serves it through
+	 * qemu-nbd and the disk's target becomes the server's URI. */
+	const char *disk_formats[XENLET_MAX_DISKS];
 	unsigned nr_disks;
 	struct net_spec nets[XENLET_MAX_NETS];
 	unsigned nr_nets;      /* vif = [...]; none without vif=, as xl */

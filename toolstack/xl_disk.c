@@ -3,9 +3,11 @@
  * "file:/x.img,xvda,w" or "format=raw, vdev=xvda, access=rw,
  * target=/x.img"), parsed by libxlutil's xlu_disk_parse into a
  * libxl_device_disk used as data only, then turned into blkback's
- * disk_spec.
+ * disk_spec.  An image in another format than raw (format=qcow2...) is
+ * kept with its format: `create` has qemu-nbd serve it.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include "backends/blk/vdev.h"
@@ -57,19 +59,6 @@ static int parse_disk(struct xl_parse *p, unsigned index, const char *spec)
 		xl_parse_error(p, "disk", "%s: has no vdev", what);
 		goto out;
 	}
-	if (disk.format != LIBXL_DISK_FORMAT_RAW && disk.format != LIBXL_DISK_FORMAT_UNKNOWN) {
-		/* xenlet reads other formats through an NBD server: qemu-nbd
-		 * serves them, and the disk's target becomes its socket. */
-		const char *name = cfg->name ? cfg->name : "guest";
-		xl_parse_error(p, "disk", "%s: format=%s needs qemu-nbd: run `qemu-nbd "
-			       "--socket=/tmp/xenlet-%s-%s.sock --format=%s%s '%s'` and give "
-			       "the disk as 'vdev=%s, access=%s, target=nbd+unix:///?"
-			       "socket=/tmp/xenlet-%s-%s.sock'", what, format_name(disk.format),
-			       name, disk.vdev, format_name(disk.format),
-			       disk.readwrite ? "" : " --read-only", disk.pdev_path, disk.vdev,
-			       disk.readwrite ? "rw" : "ro", name, disk.vdev);
-		goto out;
-	}
 	if (cfg->nr_disks == XENLET_MAX_DISKS) {
 		xl_parse_error(p, "disk", "%s: xenlet serves at most %d disks", what,
 			       XENLET_MAX_DISKS);
@@ -91,8 +80,8 @@ static int parse_disk(struct xl_parse *p, unsigned index, const char *spec)
 	strcpy(d->vdev, disk.vdev);
 	for (unsigned i = 0; i < cfg->nr_disks; i++)
 		if (cfg->disks[i].devid == d->devid) {
-			xl_parse_error(p, "disk", "%s: %s is already disk[%u]'s name", what,
-				       d->vdev, i);
+			xl_parse_error(p, "disk", "%s: %s is already an earlier disk's name",
+				       what, d->vdev);
 			goto out;
 		}
 	if (disk.script)
@@ -101,6 +90,10 @@ static int parse_disk(struct xl_parse *p, unsigned index, const char *spec)
 	if (disk.backend_domname)
 		xl_parse_warning(p, "disk", "%s: backend=%s ignored: xenlet is the "
 				 "backend", what, disk.backend_domname);
+	/* Other formats are read by qemu-nbd, which `create` starts. */
+	bool raw = disk.format == LIBXL_DISK_FORMAT_RAW ||
+		   disk.format == LIBXL_DISK_FORMAT_UNKNOWN;
+	cfg->disk_formats[cfg->nr_disks] = raw ? NULL : format_name(disk.format);
 	cfg->nr_disks++;
 	ret = 0;
 out:
@@ -133,7 +126,14 @@ int xl_parse_disks(struct xl_parse *p)
 		xl_parse_verdict(p, "disk", XL_KEY_UNSUPPORTED, "a disk cannot be served");
 		return -1;
 	}
-	xl_parse_verdict(p, "disk", XL_KEY_USED, "%u disk%s", p->cfg->nr_disks,
-			 p->cfg->nr_disks == 1 ? "" : "s");
+	unsigned served = 0;
+	for (unsigned i = 0; i < p->cfg->nr_disks; i++)
+		served += p->cfg->disk_formats[i] != NULL;
+	if (served)
+		xl_parse_verdict(p, "disk", XL_KEY_USED, "%u disk%s, %u through qemu-nbd",
+				 p->cfg->nr_disks, p->cfg->nr_disks == 1 ? "" : "s", served);
+	else
+		xl_parse_verdict(p, "disk", XL_KEY_USED, "%u disk%s", p->cfg->nr_disks,
+				 p->cfg->nr_disks == 1 ? "" : "s");
 	return 0;
 }

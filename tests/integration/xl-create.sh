@@ -2,15 +2,18 @@
 # xl configs (toolstack/): host trap path.
 # 1. `xenlet create FILE KEY=VALUE`: a config in Debian xen-tools' style
 #    names Debian's kernel, a busybox initramfs and two ext4 images (one
-#    positional 'file:...,xvda,w', one key=value 'access=ro'), 2 vCPUs and
-#    an override of memory=; the guest boots to user space, sees both
+#    raw, positional 'file:...,xvda,w', one qcow2, key=value
+#    'format=qcow2, access=ro', which create serves through a qemu-nbd
+#    of its own), 2 vCPUs and an override of memory=; the guest boots to
+#    user space, sees both
 #    disks with the right sizes and modes (xvdb read-only, a write
 #    refused), the command line xl would build from extra=, 2 CPUs and
 #    the memory of the override, and powers off (exit 0); the warnings
 #    for the keys not used name file, line and key.
 # 2. `xenlet check-config` on the same file: one line per key with its
 #    verdict, the kernel found runnable, exit 0; on a broken copy (HVM, a
-#    CD-ROM, a qcow2 image, a missing kernel) the reasons and exit 1.
+#    CD-ROM, a missing qcow2 image, a missing kernel) the reasons and
+#    exit 1.
 # 3. on_reboot=restart: a guest that reboots is started again by the
 #    same process (its "restarting" line twice) until it is stopped;
 #    on_reboot=destroy ends with the reboot status (2).
@@ -20,7 +23,7 @@
 . "$(dirname "$0")/lib.sh"
 require_launcher
 RUN_TIMEOUT=${XENLET_KERNEL_TIMEOUT:-600}
-for tool in mke2fs; do
+for tool in mke2fs qemu-img qemu-nbd; do
 	if ! command -v "$tool" >/dev/null; then
 		echo "skip: $tool (e2fsprogs) is not installed"
 		exit 77
@@ -47,6 +50,7 @@ make_image() { # IMAGE LABEL
 }
 make_image "$WORK/a.img" disk-a
 make_image "$WORK/b.img" disk-b
+qemu-img convert -f raw -O qcow2 "$WORK/b.img" "$WORK/b.qcow2"
 
 CFG=$WORK/web1.cfg
 cat >"$CFG" <<CFG
@@ -64,7 +68,7 @@ maxmem      = '512'
 
 disk        = [
                   'file:$WORK/a.img,xvda,w',
-                  'format=raw, vdev=xvdb, access=ro, target=$WORK/b.img',
+                  'format=qcow2, vdev=xvdb, access=ro, target=$WORK/b.qcow2',
               ]
 name        = 'web1'
 dhcp        = 'dhcp'
@@ -76,6 +80,11 @@ CFG
 
 create_xenlet create --trap-path host "$CFG" memory=384
 expect_rc 0
+if ls -d "${TMPDIR:-/tmp}"/xenlet-nbd.* 2>/dev/null | grep -q .; then
+	fail "qemu-nbd's socket directory left behind: $(ls -d "${TMPDIR:-/tmp}"/xenlet-nbd.*)"
+else
+	pass "qemu-nbd stopped and its socket removed"
+fi
 expect_out_has "Kernel command line: console=hvc0 xt.tag=from-xl"
 expect_out_has "disk-guest: xvda has 131072 sectors, ro=0"
 expect_out_has "disk-guest: xvdb has 131072 sectors, ro=1"
@@ -101,7 +110,8 @@ expect_out_line "$CFG:5: kernel: used"
 expect_out_line "$CFG:7: extra: used (the command line)"
 expect_out_line "$CFG:9: vcpus: used"
 expect_out_line "$CFG:11: maxmem: ignored (no ballooning: the guest keeps memory= (256 MiB))"
-expect_out_line "$CFG:13: disk: used (2 disks)"
+expect_out_line "$CFG:13: disk: used (2 disks, 1 through qemu-nbd)"
+expect_out_line "disk xvdb: $WORK/b.qcow2 (qcow2) is served through qemu-nbd"
 expect_out_line "$CFG:17: name: used (the domain's name in xenstore)"
 expect_out_line "$CFG:18: dhcp: ignored (an xm option: the guest configures its own network)"
 expect_out_line "$CFG:19: vif: used (0 on a bridge's tap, 1 on user-mode networking)"
@@ -127,12 +137,17 @@ RC=$?
 expect_rc 1
 expect_out_line "$BAD:2: error: type: 'hvm' guests cannot run here: xenlet runs PV guests only (type = \"pv\")"
 expect_out_has "$BAD:4: error: disk: disk[0]: CD-ROM drives are not supported yet"
-expect_out_has "$BAD:4: error: disk: disk[1]: format=qcow2 needs qemu-nbd: run \`qemu-nbd --socket=/tmp/xenlet-bad-xvda.sock --format=qcow2 '$WORK/q.qcow2'\`"
 expect_out_line "kernel $WORK/no-such-kernel: cannot run: $WORK/no-such-kernel: No such file or directory"
-expect_out_line "$BAD: the guest cannot start (3 errors in the file)"
+expect_out_line "disk xvda: $WORK/q.qcow2 cannot be read and written: No such file or directory"
+expect_out_line "$BAD: the guest cannot start (2 errors in the file)"
 create_xenlet create-bad "$BAD"
 expect_rc 1
-expect_err_matches "bad.cfg: 3 errors: not started"
+expect_err_matches "bad.cfg: 2 errors: not started"
+# A qcow2 image qemu-nbd cannot serve: nothing is started.
+create_xenlet create-bad-qcow2 "$CFG" \
+	"disk=['format=qcow2, vdev=xvda, target=$WORK/a.img']"
+expect_rc 1
+expect_err_matches "disk xvda: qemu-nbd --format=qcow2 .*a.img exited \(status 1\) before serving it: not started"
 
 # 3. A guest that reboots at once (the shutdown-modes test guest).
 REBOOT=$WORK/reboot.cfg

@@ -476,22 +476,14 @@ START_TEST(disks_refused)
 {
 	refused("name='a'\nkernel='/k'\n"
 		"disk=['/x.iso,raw,hdc,r,devtype=cdrom','format=qcow2,vdev=xvda,target=/q.qcow2',"
-		"'vdev=xvdb,target=/y','vdev=xvdb,target=/z','vdev=foo,target=/w','nonsense=1',"
-		"'format=vhd,vdev=xvdc,access=ro,target=/v.vhd']\n",
+		"'vdev=xvdb,target=/y','vdev=xvdb,target=/z','vdev=foo,target=/w','nonsense=1']\n",
 		"t.cfg:3: error: disk: disk[0]: CD-ROM drives are not supported yet "
 		"(devtype=cdrom); give the image as a read-only disk\n"
-		"t.cfg:3: error: disk: disk[1]: format=qcow2 needs qemu-nbd: run `qemu-nbd "
-		"--socket=/tmp/xenlet-a-xvda.sock --format=qcow2 '/q.qcow2'` and give the disk "
-		"as 'vdev=xvda, access=rw, target=nbd+unix:///?socket=/tmp/xenlet-a-xvda.sock'\n"
-		"t.cfg:3: error: disk: disk[3]: xvdb is already disk[0]'s name\n"
+		"t.cfg:3: error: disk: disk[3]: xvdb is already an earlier disk's name\n"
 		"t.cfg:3: error: disk: disk[4]: 'foo' is not a disk name xl knows (xvda, xvdb1, "
 		"hda, sdb, d0p1, or a device number)\n"
 		"t.cfg:3: error: disk: disk[5]: config parsing error in disk specification: "
-		"unknown parameter: near `nonsense=1' in `nonsense=1'\n"
-		"t.cfg:3: error: disk: disk[6]: format=vpc needs qemu-nbd: run `qemu-nbd "
-		"--socket=/tmp/xenlet-a-xvdc.sock --format=vpc --read-only '/v.vhd'` and give "
-		"the disk as 'vdev=xvdc, access=ro, target=nbd+unix:///?socket="
-		"/tmp/xenlet-a-xvdc.sock'\n");
+		"unknown parameter: near `nonsense=1' in `nonsense=1'\n");
 
 	/* Seventeen disks: one more than blkback serves. */
 	char text[2048] = "name='a'\nkernel='/k'\ndisk=[";
@@ -500,6 +492,28 @@ START_TEST(disks_refused)
 			 "'/d%d.img,raw,xvd%c,w',", i, 'a' + i);
 	strcat(text, "]\n");
 	refused(text, "t.cfg:3: error: disk: disk[16]: xenlet serves at most 16 disks\n");
+}
+END_TEST
+
+/* Images in other formats are kept with qemu's name of their format,
+ * for create to serve through qemu-nbd. */
+START_TEST(non_raw_disks)
+{
+	struct parsed *p = parse("name='a'\nkernel='/k'\n"
+		"disk=['format=qcow2, vdev=xvda, target=/q.qcow2', '/r.img,raw,xvdb,w',\n"
+		"      'format=vhd,vdev=xvdc,access=ro,target=/v.vhd', "
+		"'/d.qed,qed,xvdd,w']\n");
+	ck_assert_str_eq(p->diag, "");
+	ck_assert_int_eq(p->ret, 0);
+	ck_assert_uint_eq(p->cfg.nr_disks, 4);
+	ck_assert_str_eq(p->cfg.disk_formats[0], "qcow2");
+	ck_assert_str_eq(p->cfg.disks[0].target, "/q.qcow2");
+	ck_assert_ptr_null(p->cfg.disk_formats[1]);
+	ck_assert_str_eq(p->cfg.disk_formats[2], "vpc");
+	ck_assert(p->cfg.disks[2].readonly);
+	ck_assert_str_eq(p->cfg.disk_formats[3], "qed");
+	verdict_is(p, "disk", XL_KEY_USED, "4 disks, 3 through qemu-nbd");
+	done(p);
 }
 END_TEST
 
@@ -579,6 +593,7 @@ static Suite *suite(void)
 	tcase_add_test(t, wrong_types_and_ranges);
 	tcase_add_test(t, guests_xenlet_cannot_run);
 	tcase_add_test(t, disks_refused);
+	tcase_add_test(t, non_raw_disks);
 	tcase_add_test(t, odd_layouts);
 	tcase_add_test(t, maxmem_alone);
 	tcase_add_test(t, unreadable_file);
