@@ -3,13 +3,15 @@
 # needs libxenlight for libxl's data types; neither is asked to reach a
 # hypervisor).
 
-TOOLSTACK_SRCS := toolstack/xl_keys.c toolstack/xl_config.c toolstack/xl_disk.c \
-	toolstack/xl_vif.c toolstack/nbd_server.c toolstack/xl_commands.c
+TOOLSTACK_SRCS := toolstack/xl_keys.c toolstack/xl_parse.c toolstack/xl_config.c \
+	toolstack/xl_other_keys.c toolstack/xl_disk.c toolstack/xl_vif.c \
+	toolstack/nbd_server.c toolstack/xl_commands.c
 TOOLSTACK_LIBS := -lxlutil -lxenlight
 
 # The parsing alone (no commands), for the unit test and the fuzzer.
-XL_CONFIG_SRCS := toolstack/xl_keys.c toolstack/xl_config.c toolstack/xl_disk.c \
-	toolstack/xl_vif.c backends/blk/vdev.c backends/net/net_spec.c
+XL_CONFIG_SRCS := toolstack/xl_keys.c toolstack/xl_parse.c toolstack/xl_config.c \
+	toolstack/xl_other_keys.c toolstack/xl_disk.c toolstack/xl_vif.c \
+	backends/blk/vdev.c backends/net/net_spec.c
 
 $(BUILD)/tests/unit/test_xl_config: $(BUILD)/san/tests/unit/test_xl_config.o \
 		$(patsubst %.c,$(BUILD)/san/%.o,$(XL_CONFIG_SRCS))

@@ -1,5 +1,5 @@
-/* An xl config read as xl reads it (xl_config.h): the scalar keys, the
- * verdict of every key, and the messages. */
+/* An xl config read as xl reads it (xl_config.h): the file put together
+ * with its overrides, libxlutil's parse, and the scalar keys. */
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -43,96 +43,6 @@ const char *xl_key_verdict_name(enum xl_key_verdict verdict)
 		return "not supported";
 	}
 	return "?";
-}
-
-/* ---- messages ---------------------------------------------------------- */
-
-struct xl_key_note *xl_parse_note(struct xl_parse *p, const char *key)
-{
-	for (unsigned i = 0; i < p->cfg->nr_keys; i++)
-		if (!strcmp(p->cfg->keys[i].name, key))
-			return &p->cfg->keys[i];
-	return NULL;
-}
-
-static void message(struct xl_parse *p, const char *key, const char *kind,
-		    const char *fmt, va_list ap)
-{
-	const struct xl_key_note *n = xl_parse_note(p, key);
-	if (!n)
-		fprintf(p->diag, "%s: %s: %s: ", p->filename, kind, key);
-	else if (n->from_command_line)
-		fprintf(p->diag, "%s: command line: %s: %s: ", p->filename, kind, key);
-	else
-		fprintf(p->diag, "%s:%u: %s: %s: ", p->filename, n->line, kind, key);
-	vfprintf(p->diag, fmt, ap);
-	fputc('\n', p->diag);
-}
-
-void xl_parse_error(struct xl_parse *p, const char *key, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	message(p, key, "error", fmt, ap);
-	va_end(ap);
-	p->cfg->nr_errors++;
-}
-
-void xl_parse_warning(struct xl_parse *p, const char *key, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	message(p, key, "warning", fmt, ap);
-	va_end(ap);
-	p->cfg->nr_warnings++;
-}
-
-void xl_parse_verdict(struct xl_parse *p, const char *key, enum xl_key_verdict verdict,
-		      const char *fmt, ...)
-{
-	struct xl_key_note *n = xl_parse_note(p, key);
-	if (!n)
-		return;
-	n->verdict = verdict;
-	n->judged = true;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(n->why, sizeof n->why, fmt, ap);
-	va_end(ap);
-}
-
-unsigned xl_parse_forward_report(struct xl_parse *p, const char *key, const char *what,
-				 bool as_error)
-{
-	unsigned lines = 0;
-	fflush(p->report);
-	while (p->report_taken < p->report_len) {
-		const char *s = p->report_buf + p->report_taken;
-		const char *nl = memchr(s, '\n', p->report_len - p->report_taken);
-		size_t n = nl ? (size_t)(nl - s) : p->report_len - p->report_taken;
-		/* libxlutil says "xl: error with disk configuration: ..." */
-		static const char xl_prefix[] = "xl: ";
-		const char *text = s;
-		size_t tlen = n;
-		if (tlen >= sizeof xl_prefix - 1 && !memcmp(text, xl_prefix, sizeof xl_prefix - 1)) {
-			text += sizeof xl_prefix - 1;
-			tlen -= sizeof xl_prefix - 1;
-		}
-		/* or "FILE: config parsing error in disk specification: ..." */
-		size_t flen = strlen(p->filename);
-		if (tlen > flen + 2 && !memcmp(text, p->filename, flen) &&
-		    !memcmp(text + flen, ": ", 2)) {
-			text += flen + 2;
-			tlen -= flen + 2;
-		}
-		if (tlen && as_error)
-			xl_parse_error(p, key, "%s: %.*s", what, (int)tlen, text);
-		else if (tlen)
-			xl_parse_warning(p, key, "%s: %.*s", what, (int)tlen, text);
-		lines += tlen != 0;
-		p->report_taken += n + (nl != NULL);
-	}
-	return lines;
 }
 
 /* A key used as it is, with nothing to say. */
@@ -490,85 +400,6 @@ static void parse_localtime(struct xl_parse *p)
 	}
 }
 
-/* Keys xl knows that xenlet does without, and why; the guest starts. */
-static const struct {
-	const char *key;
-	enum xl_key_verdict verdict;
-	const char *why;
-} known_keys[] = {
-	{ "cpus", XL_KEY_IGNORED, "vCPUs are host threads placed by the host's scheduler" },
-	{ "cpus_soft", XL_KEY_IGNORED, "vCPUs are host threads placed by the host's scheduler" },
-	{ "cpu_weight", XL_KEY_IGNORED, "vCPUs are host threads placed by the host's scheduler" },
-	{ "cap", XL_KEY_IGNORED, "vCPUs are host threads placed by the host's scheduler" },
-	{ "pool", XL_KEY_IGNORED, "no CPU pools: one domain per xenlet" },
-	{ "on_watchdog", XL_KEY_IGNORED, "no watchdog device" },
-	{ "on_soft_reset", XL_KEY_IGNORED, "no soft reset" },
-	{ "vfb", XL_KEY_IGNORED, "no framebuffer: the console is stdout and stdin" },
-	{ "vkb", XL_KEY_IGNORED, "no PV keyboard: the console is stdout and stdin" },
-	{ "vnc", XL_KEY_IGNORED, "no framebuffer: the console is stdout and stdin" },
-	{ "vnclisten", XL_KEY_IGNORED, "no framebuffer: the console is stdout and stdin" },
-	{ "vncpasswd", XL_KEY_IGNORED, "no framebuffer: the console is stdout and stdin" },
-	{ "sdl", XL_KEY_IGNORED, "no framebuffer: the console is stdout and stdin" },
-	{ "keymap", XL_KEY_IGNORED, "no framebuffer: the console is stdout and stdin" },
-	{ "serial", XL_KEY_IGNORED, "an HVM option: the PV console is stdout and stdin" },
-	{ "max_grant_frames", XL_KEY_IGNORED, "the grant table has a fixed size (32 frames)" },
-	{ "max_maptrack_frames", XL_KEY_IGNORED, "the grant table has a fixed size" },
-	{ "max_event_channels", XL_KEY_IGNORED, "the event channels have fixed limits" },
-	{ "seclabel", XL_KEY_IGNORED, "no XSM/FLASK security labels" },
-	{ "init_seclabel", XL_KEY_IGNORED, "no XSM/FLASK security labels" },
-	{ "claim_mode", XL_KEY_IGNORED, "guest RAM is host memory, taken as it is used" },
-	{ "e820_host", XL_KEY_IGNORED, "no PCI passthrough, so no host memory map" },
-	{ "driver_domain", XL_KEY_IGNORED, "xenlet is the only driver domain" },
-	{ "tsc_mode", XL_KEY_IGNORED, "the TSC is the host's" },
-	{ "nomigrate", XL_KEY_IGNORED, "no migration" },
-	{ "dhcp", XL_KEY_IGNORED, "an xm option: the guest configures its own network" },
-	{ "on_xend_start", XL_KEY_IGNORED, "an xm option: xend is gone" },
-	{ "on_xend_stop", XL_KEY_IGNORED, "an xm option: xend is gone" },
-	{ "device_model_version", XL_KEY_IGNORED, "an HVM option: no device model" },
-	{ "device_model_override", XL_KEY_IGNORED, "an HVM option: no device model" },
-	{ "boot", XL_KEY_IGNORED, "an HVM option" },
-	{ "acpi", XL_KEY_IGNORED, "an HVM option" },
-	{ "apic", XL_KEY_IGNORED, "an HVM option" },
-	{ "pae", XL_KEY_IGNORED, "an HVM option" },
-	{ "hap", XL_KEY_IGNORED, "an HVM option" },
-	{ "viridian", XL_KEY_IGNORED, "an HVM option" },
-	{ "videoram", XL_KEY_IGNORED, "an HVM option" },
-	{ "stdvga", XL_KEY_IGNORED, "an HVM option" },
-	{ "usbdevice", XL_KEY_IGNORED, "an HVM option" },
-	{ "pci", XL_KEY_UNSUPPORTED, "no PCI passthrough: the guest starts without the devices" },
-	{ "vtpm", XL_KEY_UNSUPPORTED, "no vTPM: the guest starts without it" },
-	{ "usbctrl", XL_KEY_UNSUPPORTED, "no PV USB: the guest starts without it" },
-	{ "usbdev", XL_KEY_UNSUPPORTED, "no PV USB: the guest starts without it" },
-	{ "channel", XL_KEY_UNSUPPORTED, "no PV channels: the guest starts without them" },
-	{ "p9", XL_KEY_UNSUPPORTED, "no 9pfs: the guest starts without it" },
-	{ "vdispl", XL_KEY_UNSUPPORTED, "no PV display: the guest starts without it" },
-	{ "vsnd", XL_KEY_UNSUPPORTED, "no PV sound: the guest starts without it" },
-	{ "iomem", XL_KEY_UNSUPPORTED, "no host memory passthrough" },
-	{ "ioports", XL_KEY_UNSUPPORTED, "no host I/O port passthrough" },
-	{ "irqs", XL_KEY_UNSUPPORTED, "no host IRQ passthrough" },
-	{ "cpuid", XL_KEY_UNSUPPORTED, "xenlet's CPUID policy is fixed" },
-	{ "vnuma", XL_KEY_UNSUPPORTED, "no virtual NUMA: one node" },
-};
-
-/* Every key not read above gets a verdict and a warning. */
-static void judge_other_keys(struct xl_parse *p)
-{
-	for (unsigned i = 0; i < p->cfg->nr_keys; i++) {
-		struct xl_key_note *n = &p->cfg->keys[i];
-		if (n->judged)
-			continue;
-		const char *why = "not an xl key xenlet knows";
-		enum xl_key_verdict verdict = XL_KEY_IGNORED;
-		for (size_t k = 0; k < sizeof known_keys / sizeof known_keys[0]; k++)
-			if (!strcmp(known_keys[k].key, n->name)) {
-				why = known_keys[k].why;
-				verdict = known_keys[k].verdict;
-			}
-		xl_parse_verdict(p, n->name, verdict, "%s", why);
-		xl_parse_warning(p, n->name, "%s: %s", xl_key_verdict_name(verdict), why);
-	}
-}
-
 /* ---- the whole file ------------------------------------------------------ */
 
 struct scan_ctx {
@@ -709,7 +540,7 @@ int xl_config_parse(struct xl_config *cfg, const char *filename, const char *tex
 	parse_localtime(&p);
 	xl_parse_disks(&p);
 	xl_parse_vifs(&p);
-	judge_other_keys(&p);
+	xl_parse_other_keys(&p);
 out:
 	fill_run(cfg);
 	if (p.xlu)

@@ -1,8 +1,9 @@
 /*
  * The state of one xl config parse, shared by the files that read its
- * keys (xl_config.c: scalar keys; xl_disk.c: disk=; xl_vif.c: vif=), and
- * the one way they report: a line on diag naming file, line and key, and
- * the key's verdict for check-config.
+ * keys (xl_config.c: scalar keys; xl_disk.c: disk=; xl_vif.c: vif=;
+ * xl_other_keys.c: the rest), and the one way they report (xl_parse.c):
+ * a line on diag naming file, line and key, and the key's verdict for
+ * check-config.
  */
 #ifndef XENLET_XL_PARSE_H
 #define XENLET_XL_PARSE_H
@@ -47,5 +48,8 @@ unsigned xl_parse_forward_report(struct xl_parse *p, const char *key, const char
 /* disk= and vif=: 0, or -1 after reporting errors. */
 int xl_parse_disks(struct xl_parse *p);
 int xl_parse_vifs(struct xl_parse *p);
+
+/* Every key not judged yet gets its verdict and a warning. */
+void xl_parse_other_keys(struct xl_parse *p);
 
 #endif
