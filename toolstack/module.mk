@@ -6,7 +6,9 @@
 TOOLSTACK_SRCS := toolstack/xl_keys.c toolstack/xl_parse.c toolstack/xl_config.c \
 	toolstack/xl_other_keys.c toolstack/xl_disk.c toolstack/xl_vif.c \
 	toolstack/nbd_server.c toolstack/xl_commands.c
-TOOLSTACK_LIBS := -lxlutil -lxenlight
+# (nbd_server.c checks that qemu-nbd serves through libnbd, which blkback
+# links for its NBD storage.)
+TOOLSTACK_LIBS := -lxlutil -lxenlight -lnbd
 
 # The parsing alone (no commands), for the unit test and the fuzzer.
 XL_CONFIG_SRCS := toolstack/xl_keys.c toolstack/xl_parse.c toolstack/xl_config.c \

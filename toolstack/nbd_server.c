@@ -1,12 +1,12 @@
 /* qemu-nbd for one disk image (nbd_server.h). */
 #include <errno.h>
+#include <libnbd.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -16,13 +16,19 @@
  * busy machine gets ten. */
 #define NBD_SERVER_START_MS 10000
 
-/* The socket appears when qemu-nbd binds it, which it does after opening
- * the image and just before it listens.  (A test connection would make
- * qemu-nbd log a broken handshake.) */
-static bool serving(const char *path)
+/* Whether it serves: a whole NBD connection, opened and shut down as a
+ * client does (the socket exists before qemu-nbd has opened the image,
+ * and a connection dropped mid-handshake makes it log an error). */
+static bool serving(const char *uri)
 {
-	struct stat st;
-	return stat(path, &st) == 0 && S_ISSOCK(st.st_mode);
+	struct nbd_handle *h = nbd_create();
+	if (!h)
+		return false;
+	bool ok = nbd_connect_uri(h, uri) == 0;
+	if (ok)
+		nbd_shutdown(h, 0);
+	nbd_close(h);
+	return ok;
 }
 
 static void child(const struct nbd_server *s, const char *image, const char *format,
@@ -75,11 +81,10 @@ int nbd_server_start(struct nbd_server *s, const char *image, const char *format
 	if (pid == 0)
 		child(s, image, format, readonly);
 	s->pid = pid;
+	snprintf(uri, urilen, "nbd+unix:///?socket=%s", s->socket);
 	for (int waited = 0; waited < NBD_SERVER_START_MS; waited += 20) {
-		if (serving(s->socket)) {
-			snprintf(uri, urilen, "nbd+unix:///?socket=%s", s->socket);
+		if (serving(uri))
 			return 0;
-		}
 		int status;
 		if (waitpid(pid, &status, WNOHANG) == pid) {
 			s->pid = 0;
