@@ -9,6 +9,8 @@
 #include "pv-shim/shim_abi.h"
 #include "emu/config.h"
 #include "toolstack/lifecycle_cmds.h"
+#include "emu/launcher_options.h"
+#include "toolstack/xl_commands.h"
 
 static void run_usage(FILE *out)
 {
@@ -108,15 +110,10 @@ static int cmd_run(int argc, char **argv)
 		{ "cmdline", required_argument, NULL, 'c' },
 		{ "memory", required_argument, NULL, 'm' },
 		{ "vcpus", required_argument, NULL, 'v' },
-		{ "trap-path", required_argument, NULL, 't' },
-		{ "evtchn", required_argument, NULL, 'e' },
-		{ "stats", no_argument, NULL, 's' },
-		{ "xenstore-socket", required_argument, NULL, 'x' },
+		LAUNCHER_LONG_OPTIONS,
 		{ "disk", required_argument, NULL, 'k' },
 		{ "net", required_argument, NULL, 'n' },
 		{ "name", required_argument, NULL, 'N' },
-		{ "daemonize", no_argument, NULL, 'd' },
-		{ "log", required_argument, NULL, 'L' },
 		{ "on-reboot", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -134,7 +131,7 @@ static int cmd_run(int argc, char **argv)
 	char err[256];
 	uint64_t n;
 	int c;
-	while ((c = getopt_long(argc, argv, "d", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, LAUNCHER_SHORT_OPTIONS, opts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
 			cfg.ramdisk = optarg;
@@ -160,33 +157,14 @@ static int cmd_run(int argc, char **argv)
 			}
 			cfg.vcpus = (unsigned)n;
 			break;
-		case 't':
-			if (!strcmp(optarg, "guest"))
-				cfg.trap_path = TRAP_PATH_GUEST;
-			else if (!strcmp(optarg, "host"))
-				cfg.trap_path = TRAP_PATH_HOST;
-			else if (!strcmp(optarg, "auto"))
-				cfg.trap_path = TRAP_PATH_AUTO;
-			else {
-				fprintf(stderr, "xenlet: --trap-path is guest, host or auto\n");
+		case LAUNCHER_OPT_TRAP_PATH:
+		case LAUNCHER_OPT_EVTCHN:
+		case LAUNCHER_OPT_STATS:
+		case LAUNCHER_OPT_XENSTORE_SOCKET:
+		case LAUNCHER_OPT_DAEMONIZE:
+		case LAUNCHER_OPT_LOG:
+			if (launcher_option_apply(c, optarg, &cfg))
 				return XENLET_EXIT_SETUP;
-			}
-			break;
-		case 'e':
-			if (!strcmp(optarg, "fifo"))
-				cfg.evtchn_abi = EVTCHN_ABI_FIFO;
-			else if (!strcmp(optarg, "2l"))
-				cfg.evtchn_abi = EVTCHN_ABI_2L;
-			else {
-				fprintf(stderr, "xenlet: --evtchn is fifo or 2l\n");
-				return XENLET_EXIT_SETUP;
-			}
-			break;
-		case 's':
-			cfg.stats = true;
-			break;
-		case 'x':
-			cfg.xenstore_socket = optarg;
 			break;
 		case 'k':
 			if (cfg.nr_disks == XENLET_MAX_DISKS) {
@@ -214,12 +192,6 @@ static int cmd_run(int argc, char **argv)
 			break;
 		case 'N':
 			cfg.name = optarg;
-			break;
-		case 'd':
-			cfg.daemonize = true;
-			break;
-		case 'L':
-			cfg.log_path = optarg;
 			break;
 		case 'R':
 			if (strcmp(optarg, "exit") && strcmp(optarg, "restart")) {
@@ -260,6 +232,8 @@ static const struct command {
 } commands[] = {
 	{ "run", cmd_run, "boot a Xen PV kernel" },
 	LIFECYCLE_COMMANDS
+	{ "create", xl_cmd_create, "boot the guest an xl config file describes" },
+	{ "check-config", xl_cmd_check_config, "say what xenlet makes of an xl config file" },
 };
 
 static void usage(FILE *out)

@@ -42,7 +42,7 @@ LAUNCHER_SRCS := emu/main.c emu/run.c emu/kvm_vm.c emu/vcpu_loop.c \
 	emu/dom0_xenstore.c emu/dom0_console.c emu/dom0_backends.c \
 	emu/vcpu_clock.c emu/vcpu_events.c emu/vcpu_smp.c emu/cpuid_table.c \
 	emu/host_xstate.c emu/dom0_core.c emu/dom0_evtchn.c emu/dom0_grants.c emu/dom0_devices.c \
-	$(BACKENDS_SRCS)
+	emu/launcher_options.c $(BACKENDS_SRCS) $(TOOLSTACK_SRCS)
 LAUNCHER_OBJS := $(patsubst %.c,$(BUILD)/host/%.o,$(LAUNCHER_SRCS) $(LOADER_SRCS)) \
 	$(CORE_HOST_OBJS) $(BUILD)/host/emu/shim_blob.o $(XSD_OBJS) $(XS_STORE_OBJS)
 

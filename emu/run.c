@@ -232,6 +232,7 @@ static int setup(struct domain *d, const struct xen_image *img,
 	struct dom0_xenstore_config xc = {
 		.domid = XENLET_GUEST_DOMID,
 		.name = d->name,
+		.uuid = cfg->uuid,
 		.memory_kib = d->ram_bytes >> 10,
 		.ring_page = d->ram + (l->xenstore_pfn << PAGE_SHIFT),
 		.ring_mfn = l->xenstore_pfn, .ring_evtchn = STORE_EVTCHN,
