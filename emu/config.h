@@ -13,6 +13,11 @@ enum trap_path_choice { TRAP_PATH_AUTO, TRAP_PATH_GUEST, TRAP_PATH_HOST };
 enum evtchn_abi_choice { EVTCHN_ABI_FIFO, EVTCHN_ABI_2L };
 
 struct xenlet_config {
+	/* "pygrub" (or a path to it, as xl configs name it): kernel,
+	 * ramdisk and, unless cmdline is given, the command line come from
+	 * the first disk's grub configuration (emu/boot_disk.c); kernel and
+	 * ramdisk are then NULL. */
+	const char *bootloader;
 	const char *kernel;
 	const char *ramdisk;
 	const char *cmdline;

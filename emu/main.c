@@ -13,6 +13,10 @@ static void run_usage(FILE *out)
 {
 	fprintf(out,
 		"usage: xenlet run KERNEL [options]\n"
+		"       xenlet run --bootloader pygrub --disk IMAGE [options]\n"
+		"  --bootloader pygrub   boot the first disk's default grub entry\n"
+		"                        (grub.cfg or menu.lst; --cmdline replaces\n"
+		"                        its arguments)\n"
 		"  --ramdisk FILE        initial ramdisk (module 0)\n"
 		"  --cmdline STR         kernel command line\n"
 		"  --memory MIB          guest RAM in MiB (default %d)\n"
@@ -103,6 +107,7 @@ static int cmd_run(int argc, char **argv)
 		{ "xenstore-socket", required_argument, NULL, 'x' },
 		{ "disk", required_argument, NULL, 'd' },
 		{ "net", required_argument, NULL, 'n' },
+		{ "bootloader", required_argument, NULL, 'b' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -197,6 +202,9 @@ static int cmd_run(int argc, char **argv)
 			if (parse_net(optarg, nets, &cfg, &net_given, &net_none))
 				return XENLET_EXIT_SETUP;
 			break;
+		case 'b':
+			cfg.bootloader = optarg;
+			break;
 		case 'h':
 			run_usage(stdout);
 			return 0;
@@ -205,11 +213,12 @@ static int cmd_run(int argc, char **argv)
 			return XENLET_EXIT_SETUP;
 		}
 	}
-	if (optind != argc - 1) {
+	/* With a boot loader the kernel comes from the disk. */
+	if (optind != argc - !cfg.bootloader) {
 		run_usage(stderr);
 		return XENLET_EXIT_SETUP;
 	}
-	cfg.kernel = argv[optind];
+	cfg.kernel = cfg.bootloader ? NULL : argv[optind];
 	if (!net_given) {
 		/* As QEMU: one user-mode interface unless told otherwise. */
 		if (net_spec_parse("user", 0, &nets[0], err, sizeof err)) {

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "pv-shim/shim_abi.h"
+#include "emu/boot_disk.h"
 #include "emu/domain.h"
 #include "emu/domain_build.h"
 #include "emu/xen_image.h"
@@ -277,7 +278,7 @@ static int run_vcpus(struct domain *d)
 	return d->stop_status;
 }
 
-int xenlet_run(const struct xenlet_config *cfg)
+static int run_domain(const struct xenlet_config *cfg)
 {
 	struct domain d = { .cfg = cfg, .ram_fd = -1,
 			    .core_lock = PTHREAD_MUTEX_INITIALIZER,
@@ -329,5 +330,18 @@ out:
 	free(ramdisk);
 	xen_image_free(&img);
 	teardown(&d);
+	return status;
+}
+
+int xenlet_run(const struct xenlet_config *cfg)
+{
+	if (!cfg->bootloader)
+		return run_domain(cfg);
+	struct xenlet_config booted;
+	struct pygrub_boot boot;
+	if (boot_disk_configure(cfg, &booted, &boot))
+		return XENLET_EXIT_SETUP;
+	int status = run_domain(&booted);
+	pygrub_boot_release(&boot);
 	return status;
 }

@@ -53,7 +53,8 @@ UNIT_TESTS += $(BUILD)/tests/unit/test_shared_ring
 # dom0's handle on the core, on a fake domain: the launcher's own objects
 # (all but main() and run.c, which would build a real one) with vCPU
 # threads of the test's.
-DOM0_CORE_TEST_OBJS := $(filter-out $(BUILD)/san/emu/main.o $(BUILD)/san/emu/run.o, \
+DOM0_CORE_TEST_OBJS := $(filter-out $(BUILD)/san/emu/main.o $(BUILD)/san/emu/run.o \
+	$(BUILD)/san/emu/boot_disk.o $(BOOTLOADER_SRCS:%.c=$(BUILD)/san/%.o), \
 	$(LAUNCHER_SAN_OBJS)) $(BUILD)/san/tests/unit/fake_guest.o $(BUILD)/san/tests/unit/fake_domain.o
 $(BUILD)/tests/unit/test_dom0_core: $(BUILD)/san/tests/unit/test_dom0_core.o $(DOM0_CORE_TEST_OBJS)
 	@mkdir -p $(@D)
