@@ -300,9 +300,8 @@ static void close_if(struct parser *ps)
 		ps->nr_ifs--;
 }
 
-static void command(struct parser *ps, const struct grub_command *cmd)
+static void words(struct parser *ps, struct words c)
 {
-	struct words c = { cmd->words, cmd->nr_words, cmd->truncated };
 	/* "then CMD", "else CMD", "do CMD": the keyword, then a command. */
 	while (c.n && (!strcmp(c.w[0], "then") || !strcmp(c.w[0], "else") ||
 		       !strcmp(c.w[0], "do"))) {
@@ -330,6 +329,14 @@ static void command(struct parser *ps, const struct grub_command *cmd)
 		close_if(ps);
 		return;
 	}
+	/* "menuentry 'x' { linux /k": the block's opening, then a command
+	 * in it. */
+	for (unsigned k = 1; k + 1 < c.n; k++)
+		if (!strcmp(c.w[k], "{")) {
+			words(ps, (struct words){ c.w, k + 1, c.truncated });
+			words(ps, (struct words){ c.w + k + 1, c.n - k - 1, c.truncated });
+			return;
+		}
 	/* "linux /vmlinuz }": the command, then the close. */
 	bool closes = c.n > 1 && !strcmp(c.w[c.n - 1], "}");
 	if (closes)
@@ -360,6 +367,11 @@ static void command(struct parser *ps, const struct grub_command *cmd)
 	}
 	if (closes)
 		close_block(ps);
+}
+
+static void command(struct parser *ps, const struct grub_command *cmd)
+{
+	words(ps, (struct words){ cmd->words, cmd->nr_words, cmd->truncated });
 }
 
 static bool all_digits(const char *s, size_t len)
@@ -422,13 +434,13 @@ static int choose(const struct parser *ps, struct boot_entry *out, char *err, si
 		spec = gt ? gt + 1 : "";
 	}
 	const struct menu_item *it = &ps->items[item];
-	if (!it->has_kernel) {
-		snprintf(err, errlen, "grub's default entry '%s' has no linux command", title);
-		return -1;
-	}
 	if (it->too_long) {
 		snprintf(err, errlen, "grub's default entry '%s': a path or the arguments "
 			 "are too long", title);
+		return -1;
+	}
+	if (!it->has_kernel) {
+		snprintf(err, errlen, "grub's default entry '%s' has no linux command", title);
 		return -1;
 	}
 	*out = it->entry;
