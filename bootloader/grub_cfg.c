@@ -14,7 +14,7 @@
 #include "bootloader/grubenv.h"
 
 #define MAX_ITEMS 256
-#define MAX_VARS 128
+#define MAX_VARS 64
 #define MAX_DEPTH 32
 #define VAR_VALUE_MAX 1024
 #define ID_MAX 256
@@ -61,8 +61,8 @@ struct parser {
 	struct if_frame ifs[MAX_DEPTH];
 	unsigned nr_ifs;
 	unsigned skipped_ifs;   /* ifs past MAX_DEPTH */
-	struct menu_item items[MAX_ITEMS];
-	unsigned nr_items;
+	struct menu_item *items; /* grown as entries come, up to MAX_ITEMS */
+	unsigned nr_items, cap_items;
 	char default_spec[VAR_VALUE_MAX];
 	struct grub_command cmd;
 };
@@ -172,6 +172,14 @@ static int new_item(struct parser *ps, struct words c, bool submenu)
 {
 	if (!in_menu_level(ps) || ps->nr_items == MAX_ITEMS)
 		return NO_ITEM; /* an entry inside an entry or a function: not in the menu */
+	if (ps->nr_items == ps->cap_items) {
+		unsigned cap = ps->cap_items ? ps->cap_items * 2 : 8;
+		struct menu_item *grown = realloc(ps->items, cap * sizeof *grown);
+		if (!grown)
+			return NO_ITEM;
+		ps->items = grown;
+		ps->cap_items = cap;
+	}
 	struct menu_item *it = &ps->items[ps->nr_items];
 	memset(it, 0, sizeof *it);
 	it->parent = innermost_submenu(ps);
@@ -409,6 +417,19 @@ static int find_child(const struct parser *ps, int parent, const char *part, siz
 	return first;
 }
 
+/* title + ">" + part, cut to size: a path of long titles still prints. */
+static void append_title(char *title, size_t size, const char *part)
+{
+	size_t have = strlen(title);
+	if (have && have + 1 < size)
+		title[have++] = '>';
+	size_t n = strlen(part);
+	if (n > size - 1 - have)
+		n = size - 1 - have;
+	memcpy(title + have, part, n);
+	title[have + n] = '\0';
+}
+
 static int choose(const struct parser *ps, struct boot_entry *out, char *err, size_t errlen)
 {
 	const char *spec = ps->default_spec;
@@ -426,8 +447,7 @@ static int choose(const struct parser *ps, struct boot_entry *out, char *err, si
 			return -1;
 		}
 		const struct menu_item *it = &ps->items[item];
-		size_t have = strlen(title);
-		snprintf(title + have, sizeof title - have, "%s%s", have ? ">" : "", it->title);
+		append_title(title, sizeof title, it->title);
 		if (!it->submenu)
 			break;
 		parent = item;
@@ -451,17 +471,23 @@ static int choose(const struct parser *ps, struct boot_entry *out, char *err, si
 int grub_cfg_choose(const char *cfg, size_t cfg_len, const char *env, size_t env_len,
 		    struct boot_entry *out, char *err, size_t errlen)
 {
-	struct parser *ps = calloc(1, sizeof *ps);
+	/* Not calloc: only what is counted in the tables is ever read. */
+	struct parser *ps = malloc(sizeof *ps);
 	if (!ps) {
 		snprintf(err, errlen, "out of memory reading grub.cfg");
 		return -1;
 	}
 	ps->env = env;
 	ps->env_len = env_len;
+	ps->nr_vars = ps->depth = ps->skipped_depth = 0;
+	ps->nr_ifs = ps->skipped_ifs = ps->nr_items = ps->cap_items = 0;
+	ps->items = NULL;
+	ps->default_spec[0] = '\0';
 	struct grub_lexer lx = { cfg, cfg + cfg_len, lookup, ps };
 	while (grub_lex_command(&lx, &ps->cmd))
 		command(ps, &ps->cmd);
 	int rc = choose(ps, out, err, errlen);
+	free(ps->items);
 	free(ps);
 	return rc;
 }

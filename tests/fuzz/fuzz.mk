@@ -93,3 +93,11 @@ $(eval $(call fuzz_target,fuzz-netif-tx,$(call fuzz_objs, \
 # against any frame and meta.
 $(eval $(call fuzz_target,fuzz-net-offload,$(call fuzz_objs, \
 	$(NET_OFFLOAD_SRCS) tests/fuzz/fuzz_net_offload.c)))
+
+# fuzz-grub-cfg, fuzz-menu-lst: the boot loader's configuration parsers
+# (bootloader/) against any grub.cfg, grubenv and menu.lst a guest's disk
+# can hold.
+$(eval $(call fuzz_target,fuzz-grub-cfg,$(call fuzz_objs, \
+	$(GRUB_CFG_SRCS) tests/fuzz/fuzz_grub_cfg.c)))
+$(eval $(call fuzz_target,fuzz-menu-lst,$(call fuzz_objs, \
+	$(MENU_LST_SRCS) tests/fuzz/fuzz_menu_lst.c)))
