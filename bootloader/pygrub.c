@@ -47,11 +47,11 @@ static int read_config(struct ext_fs *fs, unsigned i, struct child_result *r)
 {
 	char *cfg = NULL, *env = NULL;
 	size_t cfg_len, env_len = 0;
+	snprintf(r->config, sizeof r->config, "%s", configs[i].path);
 	int rc = ext_fs_load(fs, configs[i].path, PYGRUB_CONFIG_MAX, &cfg, &cfg_len,
 			     r->err, sizeof r->err);
 	if (rc)
 		return rc;
-	snprintf(r->config, sizeof r->config, "%s", configs[i].path);
 	if (configs[i].grub2) {
 		/* grubenv beside grub.cfg; its absence is normal. */
 		char envpath[64], ignored[256];

@@ -14,8 +14,11 @@
 #    --cmdline replaces the entry's arguments.
 # 3. A disk that is one ext3 file system (no table) with grub legacy's
 #    /boot/grub/menu.lst, `default 1`.
-# 4. Refusals: a disk with no grub configuration, a default entry whose
-#    kernel is not there, a KERNEL given as well.
+# 4. Refusals (with the sanitized launcher too when it is built): a disk
+#    with no grub configuration, a default entry whose kernel is not
+#    there, a KERNEL given as well, no disk, another boot loader, a disk
+#    of random bytes, a grub.cfg that is a symbolic-link loop, a
+#    partition running past the disk's end.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 require_launcher
@@ -260,17 +263,46 @@ expect_err_matches "pygrub: .*partition 0 \(ext3\) /boot/grub/menu.lst" \
 expect_guest_line "boot-disk-guest: initrd unmarked"
 expect_guest_line "boot-disk-guest: cmdline console=hvc0 xt.entry=legacy-1"
 
-# ---- 4. Refusals, before any guest runs.
+# ---- 4. Refusals and hostile disks, before any guest runs: with the
+# launcher and, when built, the sanitized one (its leak check included).
 mkdir -p "$WORK/empty"
 mke2fs -q -F -t ext4 -d "$WORK/empty" "$WORK/empty.img" 8M
-run_xenlet no-config --bootloader pygrub --disk "$WORK/empty.img"
-expect_rc 1
-expect_err_matches "no grub.cfg or menu.lst found" "partition 0: no grub configuration"
 debian_grub_cfg /boot 0 >"$root/boot/grub/grub.cfg"
 mke2fs -q -F -t ext4 -d "$root" "$WORK/first.img" 64M
-run_xenlet no-kernel --bootloader pygrub --disk "$WORK/first.img"
-expect_rc 1
-expect_err_matches "/boot/vmlinuz-not-this-one: no such file"
-run_xenlet kernel-too --bootloader pygrub --disk "$WORK/first.img" "$KERNEL"
-expect_rc 1
+head -c 8M /dev/urandom >"$WORK/random.img"
+mkdir -p "$WORK/loop/boot/grub"
+ln -s grub.cfg "$WORK/loop/boot/grub/grub.cfg"
+mke2fs -q -F -t ext4 -d "$WORK/loop" "$WORK/loop.img" 8M
+truncate -s 32M "$WORK/cut.img"
+printf 'label: dos\nstart=1MiB, size=30MiB, type=83\n' | sfdisk -q "$WORK/cut.img"
+dd if="$WORK/empty.img" of="$WORK/cut.img" bs=$MIB seek=1 conv=notrunc status=none
+truncate -s 4M "$WORK/cut.img" # the partition runs past the disk's end
+launchers=("$XENLET")
+[ -x build/xenlet-san ] && launchers+=(build/xenlet-san)
+for XENLET in "${launchers[@]}"; do
+	tag=${XENLET##*/}
+	run_xenlet "$tag-no-config" --bootloader pygrub --disk "$WORK/empty.img"
+	expect_rc 1
+	expect_err_matches "no grub.cfg or menu.lst found" "partition 0: no grub configuration"
+	run_xenlet "$tag-no-kernel" --bootloader pygrub --disk "$WORK/first.img"
+	expect_rc 1
+	expect_err_matches "/boot/vmlinuz-not-this-one: no such file"
+	run_xenlet "$tag-kernel-too" --bootloader pygrub --disk "$WORK/first.img" "$KERNEL"
+	expect_rc 1
+	run_xenlet "$tag-no-disk" --bootloader pygrub
+	expect_rc 1
+	expect_err_matches "pygrub needs a --disk"
+	run_xenlet "$tag-not-pygrub" --bootloader /usr/bin/grub2 --disk "$WORK/first.img"
+	expect_rc 1
+	expect_err_matches "only pygrub is built in"
+	run_xenlet "$tag-random" --bootloader pygrub --disk "$WORK/random.img"
+	expect_rc 1
+	expect_err_matches "partition 0: no file system"
+	run_xenlet "$tag-symlink-loop" --bootloader pygrub --disk "$WORK/loop.img"
+	expect_rc 1
+	expect_err_matches "/boot/grub/grub.cfg: .*symbolic links"
+	run_xenlet "$tag-cut-partition" --bootloader pygrub --disk "$WORK/cut.img"
+	expect_rc 1
+	expect_err_matches "no grub.cfg or menu.lst found"
+done
 finish
