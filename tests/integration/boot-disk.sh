@@ -13,7 +13,8 @@
 #    its titles) and GRUB_DEFAULT=saved's `set default="${saved_entry}"`;
 #    --cmdline replaces the entry's arguments.
 # 3. A disk that is one ext3 file system (no table) with grub legacy's
-#    /boot/grub/menu.lst, `default 1`.
+#    /boot/grub/menu.lst, `default 1` (booted by build/xenlet-san, the
+#    sanitized launcher, when it is built).
 # 4. Refusals (with the sanitized launcher too when it is built): a disk
 #    with no grub configuration, a default entry whose kernel is not
 #    there, a KERNEL given as well, no disk, another boot loader, a disk
@@ -256,7 +257,12 @@ savedefault
 ### END DEBIAN AUTOMAGIC KERNELS LIST
 LST
 mke2fs -q -F -t ext3 -d "$legacy" "$WORK/legacy.img" 64M
+# On the sanitized launcher when it is built: the whole path (child,
+# memfds, the domain) under ASan/UBSan and its leak check.
+launcher=$XENLET
+[ -x build/xenlet-san ] && XENLET=build/xenlet-san
 run_xenlet legacy --bootloader pygrub --trap-path host --disk "$WORK/legacy.img"
+XENLET=$launcher
 expect_rc 0
 expect_err_matches "pygrub: .*partition 0 \(ext3\) /boot/grub/menu.lst" \
 	"booting 'Debian GNU/Linux, kernel $V'"
