@@ -207,12 +207,16 @@ mkdir -p "$boot/grub"
 cp "$KERNEL" "$boot/vmlinuz-$V"
 cp "$INITRD" "$boot/initrd.img-$V"
 cp "$WORK/marker.cpio" "$boot/marker.cpio"
+# shellcheck disable=SC2016 # grub expands it, from grubenv
 debian_grub_cfg "" '${saved_entry}' >"$boot/grub/grub.cfg"
+# grub-editenv's block: the variables, then '#' up to 1 KiB.
+env_text="# GRUB Environment Block
+saved_entry=Advanced options for Debian GNU/Linux>Debian GNU/Linux, with Linux $V
+"
 {
-	echo "# GRUB Environment Block"
-	echo "saved_entry=Advanced options for Debian GNU/Linux>Debian GNU/Linux, with Linux $V"
+	printf '%s' "$env_text"
+	head -c $((1024 - ${#env_text})) /dev/zero | tr '\0' '#'
 } >"$boot/grub/grubenv"
-head -c $((1024 - $(stat -c %s "$boot/grub/grubenv"))) /dev/zero | tr '\0' '#' >>"$boot/grub/grubenv"
 mkdir -p "$WORK/root2/etc"
 truncate -s 80M "$WORK/gpt.img"
 printf 'label: gpt\nstart=1MiB, size=1MiB, type=21686148-6449-6E6F-744E-656564454649\nstart=2MiB, size=40MiB, type=linux\nstart=42MiB, size=36MiB, type=linux\n' |
