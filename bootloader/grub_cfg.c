@@ -104,16 +104,25 @@ static void assign(struct parser *ps, const char *name, size_t name_len, const c
 	/* The file's root is where we read it from (grub_cfg.h). */
 	if (name_len == 4 && !memcmp(name, "root", 4))
 		return;
+	/* Too long for the table: the variable keeps its earlier value,
+	 * which can only make the entry differ, never overrun it. */
 	if (name_len > GRUB_VAR_NAME_MAX || strlen(value) >= VAR_VALUE_MAX)
 		return;
-	if (ps->nr_vars == MAX_VARS) {
-		/* Full: the oldest of this scope's can go.  Dropping it only
-		 * unsets a variable, which grub.cfg copes with. */
-		return;
+	/* Set again in the same block: overwritten, so that a file setting
+	 * one variable many times does not fill the table. */
+	unsigned scope = ps->depth ? ps->blocks[ps->depth - 1].vars_before : 0;
+	struct variable *v = NULL;
+	for (unsigned i = ps->nr_vars; i-- > scope && !v;)
+		if (strlen(ps->vars[i].name) == name_len &&
+		    !memcmp(ps->vars[i].name, name, name_len))
+			v = &ps->vars[i];
+	if (!v) {
+		if (ps->nr_vars == MAX_VARS)
+			return; /* full: as too long above */
+		v = &ps->vars[ps->nr_vars++];
+		memcpy(v->name, name, name_len);
+		v->name[name_len] = '\0';
 	}
-	struct variable *v = &ps->vars[ps->nr_vars++];
-	memcpy(v->name, name, name_len);
-	v->name[name_len] = '\0';
 	strcpy(v->value, value);
 }
 

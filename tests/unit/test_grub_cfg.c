@@ -396,6 +396,11 @@ START_TEST(hostile_sizes)
 	e = chosen(vars, NULL);
 	ck_assert_uint_gt(strlen(e.args), 300);
 	free(vars);
+	char *again = repeat("", "set x=1\n", 1000,
+			     "set y=2\nmenuentry 'r' { linux /r $x$y }\n");
+	e = chosen(again, NULL);
+	ck_assert_str_eq(e.args, "12");
+	free(again);
 	char *names = repeat("", "set a_long_name_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
 			     "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx=1\n", 500,
 			     "menuentry 'n' { linux /n }\n");
