@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "bootloader/grub_cfg.h"
+#include "bootloader/grub_condition.h"
 #include "bootloader/grubenv.h"
 
 /* The buffers go in as exact-size heap copies without a NUL, so that
@@ -296,6 +297,49 @@ START_TEST(only_top_level_default)
 }
 END_TEST
 
+static enum grub_truth eval(const char *w0, const char *w1, const char *w2, const char *w3,
+			    const char *w4, const char *w5)
+{
+	const char *w[] = { w0, w1, w2, w3, w4, w5 };
+	unsigned n = 0;
+	while (n < 6 && w[n])
+		n++;
+	return grub_condition_eval(w, n);
+}
+
+START_TEST(conditions)
+{
+	ck_assert_int_eq(eval("[", "x", "]", NULL, NULL, NULL), GRUB_TRUE);
+	ck_assert_int_eq(eval("[", "", "]", NULL, NULL, NULL), GRUB_FALSE);
+	ck_assert_int_eq(eval("[", "]", NULL, NULL, NULL, NULL), GRUB_FALSE);
+	ck_assert_int_eq(eval("[", "-n", "", "]", NULL, NULL), GRUB_FALSE);
+	ck_assert_int_eq(eval("[", "-z", "", "]", NULL, NULL), GRUB_TRUE);
+	ck_assert_int_eq(eval("[", "xxen", "=", "xxen", "]", NULL), GRUB_TRUE);
+	ck_assert_int_eq(eval("[", "xefi", "==", "xxen", "]", NULL), GRUB_FALSE);
+	ck_assert_int_eq(eval("[", "a", "!=", "b", "]", NULL), GRUB_TRUE);
+	ck_assert_int_eq(eval("!", "[", "a", "=", "a", "]"), GRUB_FALSE);
+	ck_assert_int_eq(eval("test", "-n", "a", NULL, NULL, NULL), GRUB_TRUE);
+	/* What only grub can know. */
+	ck_assert_int_eq(eval("[", "-s", "/boot/grub/grubenv", "]", NULL, NULL), GRUB_UNKNOWN);
+	ck_assert_int_eq(eval("!", "[", "-e", "/x", "]", NULL), GRUB_UNKNOWN);
+	ck_assert_int_eq(eval("search", "--file", "/x", NULL, NULL, NULL), GRUB_UNKNOWN);
+	ck_assert_int_eq(eval("[", "a", "-lt", "b", "]", NULL), GRUB_UNKNOWN);
+	ck_assert_int_eq(eval("[", "a", NULL, NULL, NULL, NULL), GRUB_UNKNOWN);
+	ck_assert_int_eq(eval(NULL, NULL, NULL, NULL, NULL, NULL), GRUB_UNKNOWN);
+
+	/* An unknown test runs its branch and the else after it. */
+	static const char cfg[] =
+		"if [ -s $prefix/grubenv ]; then set default=1; else set default=2; fi\n"
+		"menuentry a { linux /a }\nmenuentry b { linux /b }\nmenuentry c { linux /c }\n";
+	ck_assert_str_eq(chosen(cfg, NULL).kernel, "/c");
+	static const char elif[] =
+		"if [ a = b ]; then set default=0\nelif [ x ]; then set default=1\n"
+		"elif [ y ]; then set default=2\nelse set default=0\nfi\n"
+		"menuentry a { linux /a }\nmenuentry b { linux /b }\nmenuentry c { linux /c }\n";
+	ck_assert_str_eq(chosen(elif, NULL).kernel, "/b");
+}
+END_TEST
+
 START_TEST(grubenv_values)
 {
 	static const char env[] = "# GRUB Environment Block\n"
@@ -424,6 +468,7 @@ int main(void)
 	tcase_add_test(t, quoting_and_variables);
 	tcase_add_test(t, other_distributions);
 	tcase_add_test(t, only_top_level_default);
+	tcase_add_test(t, conditions);
 	tcase_add_test(t, grubenv_values);
 	tcase_add_test(t, hostile_files);
 	tcase_add_test(t, hostile_sizes);
