@@ -60,8 +60,10 @@ include pv-shim/module.mk
 include xenstore/module.mk
 include backends/module.mk
 include bootloader/module.mk
+include toolstack/module.mk
 include emu/module.mk
 include tests/module.mk
+include toolstack/lifecycle.mk
 
 .PHONY: all check unit-check fuzz-check integration-check bench fuzz demo clean
 

@@ -13,6 +13,8 @@ enum trap_path_choice { TRAP_PATH_AUTO, TRAP_PATH_GUEST, TRAP_PATH_HOST };
 enum evtchn_abi_choice { EVTCHN_ABI_FIFO, EVTCHN_ABI_2L };
 
 struct xenlet_config {
+	const char *name;            /* --name, xl's name=; NULL: a free default */
+	const char *uuid;            /* NULL: a random one */
 	/* "pygrub" (or a path to it, as xl configs name it): kernel,
 	 * ramdisk and, unless cmdline is given, the command line come from
 	 * the first disk's grub configuration (emu/boot_disk.c); kernel and
@@ -31,6 +33,9 @@ struct xenlet_config {
 	unsigned nr_disks;
 	const struct net_spec *nets;   /* --net, in order (vif0, vif1...) */
 	unsigned nr_nets;
+	bool daemonize;                /* -d: detach, output to log_path */
+	const char *log_path;          /* NULL: NAME.log in the runtime dir */
+	bool restart_on_reboot;        /* --on-reboot restart */
 };
 
 #define XENLET_MAX_DISKS 16

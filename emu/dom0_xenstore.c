@@ -72,7 +72,10 @@ static int populate(struct dom0_xenstore *x, const struct dom0_xenstore_config *
 {
 	char home[64], uuid[40], vm[64];
 	snprintf(home, sizeof home, "/local/domain/%u", c->domid);
-	make_uuid(uuid, sizeof uuid);
+	if (c->uuid)
+		snprintf(uuid, sizeof uuid, "%s", c->uuid);
+	else
+		make_uuid(uuid, sizeof uuid);
 	snprintf(vm, sizeof vm, "/vm/%s", uuid);
 	struct entry entries[] = {
 		{ "", "", PERMS_GUEST_READS },

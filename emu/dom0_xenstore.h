@@ -20,6 +20,7 @@ struct dom0_xenstore {
 struct dom0_xenstore_config {
 	unsigned domid;
 	const char *name;
+	const char *uuid;           /* NULL: a random one */
 	uint64_t memory_kib;
 	void *ring_page;            /* the guest's xenstore page, mapped */
 	uint64_t ring_mfn;

@@ -36,12 +36,17 @@ struct vcpu {
 	int kick_timer_ok;
 	uint64_t kick_armed_at;
 	int interrupt_wanted;
+	/* Its thread's CPU clock, for `xenlet vcpu-list` from another
+	 * thread (a clockid stays safe to read after the thread is gone). */
+	clockid_t cpu_clock;
+	int cpu_clock_ok;
 	/* Host trap path TLB shootdowns (vcpu_smp.c): asked, and done. */
 	uint32_t flush_req, flush_done;
 };
 
 struct domain {
 	const struct xenlet_config *cfg;
+	const char *name;            /* its control socket's, and xenstore's */
 	int ram_fd;                  /* memfd: backends map guest RAM from it */
 	uint8_t *ram;
 	uint64_t ram_bytes;
@@ -60,6 +65,10 @@ struct domain {
 	struct console_output console_out; /* the console (dom0_console.c) */
 	struct console_input console_in;
 	int console_detached;        /* Ctrl-] on the console: stop */
+	/* `xenlet pause`: while set, vCPU threads park before KVM_RUN
+	 * (vcpu_loop.c); parked counts them. */
+	int paused;
+	int parked;
 	/* The end (vcpu_smp.c): set once, by whichever vCPU ends it, with
 	 * the exit status; every vCPU's loop then returns. */
 	pthread_mutex_t stop_lock;
@@ -77,8 +86,11 @@ void dom0_devices_print_stats(const struct domain *d, FILE *out);
 /* Runs vCPU v until the domain stops; returns the xenlet exit status
  * (-1: another vCPU ended the domain). */
 int vcpu_loop_run(struct vcpu *v);
-/* SIGINT and SIGTERM end the domain (before any vCPU runs). */
+/* SIGINT and SIGTERM end the domain (before any vCPU runs); the domain
+ * is going (the handler leaves it alone); the stop signal taken, or 0. */
 void vcpu_loop_catch_signals(struct domain *d);
+void vcpu_loop_release_signals(void);
+int vcpu_loop_stop_signal(void);
 
 /* Host trap path: handle the exits that carry a trap to the launcher.
  * Return 0 to resume, 1 when the domain has stopped, -1 on internal error. */

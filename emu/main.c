@@ -8,6 +8,9 @@
 #include <string.h>
 #include "pv-shim/shim_abi.h"
 #include "emu/config.h"
+#include "toolstack/lifecycle_cmds.h"
+#include "emu/launcher_options.h"
+#include "toolstack/xl_commands.h"
 
 static void run_usage(FILE *out)
 {
@@ -47,6 +50,16 @@ static void run_usage(FILE *out)
 		"                        (QEMU's: 10.0.2.0/24, host 10.0.2.2, DNS\n"
 		"                        10.0.2.3, DHCP 10.0.2.15; the default) or a\n"
 		"                        tap on the host, attached to bridge BR\n"
+		"  --name NAME           the domain's name (default xenlet-guest,\n"
+		"                        -2, -3... if taken): its control socket\n"
+		"                        for `xenlet list`, `shutdown NAME` etc.\n"
+		"  -d, --daemonize       detach once the domain runs; xenlet's\n"
+		"                        messages and the console go to the log\n"
+		"  --log FILE            the log of -d (default NAME.log in the\n"
+		"                        runtime directory)\n"
+		"  --on-reboot ACTION    when the guest reboots: exit (status 2;\n"
+		"                        the default) or restart (boot it again\n"
+		"                        in this process, as xl's on_reboot)\n"
 		"console: the guest's hvc0 is xenlet's stdout and stdin (raw on a\n"
 		"         terminal: Ctrl-C goes to the guest); Ctrl-] ends the session\n"
 		"exit status: 0 poweroff, 1 set-up error, 2 reboot, 3 guest crash,\n"
@@ -101,12 +114,11 @@ static int cmd_run(int argc, char **argv)
 		{ "cmdline", required_argument, NULL, 'c' },
 		{ "memory", required_argument, NULL, 'm' },
 		{ "vcpus", required_argument, NULL, 'v' },
-		{ "trap-path", required_argument, NULL, 't' },
-		{ "evtchn", required_argument, NULL, 'e' },
-		{ "stats", no_argument, NULL, 's' },
-		{ "xenstore-socket", required_argument, NULL, 'x' },
-		{ "disk", required_argument, NULL, 'd' },
+		LAUNCHER_LONG_OPTIONS,
+		{ "disk", required_argument, NULL, 'k' },
 		{ "net", required_argument, NULL, 'n' },
+		{ "name", required_argument, NULL, 'N' },
+		{ "on-reboot", required_argument, NULL, 'R' },
 		{ "bootloader", required_argument, NULL, 'b' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -124,7 +136,7 @@ static int cmd_run(int argc, char **argv)
 	char err[256];
 	uint64_t n;
 	int c;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, LAUNCHER_SHORT_OPTIONS, opts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
 			cfg.ramdisk = optarg;
@@ -150,35 +162,16 @@ static int cmd_run(int argc, char **argv)
 			}
 			cfg.vcpus = (unsigned)n;
 			break;
-		case 't':
-			if (!strcmp(optarg, "guest"))
-				cfg.trap_path = TRAP_PATH_GUEST;
-			else if (!strcmp(optarg, "host"))
-				cfg.trap_path = TRAP_PATH_HOST;
-			else if (!strcmp(optarg, "auto"))
-				cfg.trap_path = TRAP_PATH_AUTO;
-			else {
-				fprintf(stderr, "xenlet: --trap-path is guest, host or auto\n");
+		case LAUNCHER_OPT_TRAP_PATH:
+		case LAUNCHER_OPT_EVTCHN:
+		case LAUNCHER_OPT_STATS:
+		case LAUNCHER_OPT_XENSTORE_SOCKET:
+		case LAUNCHER_OPT_DAEMONIZE:
+		case LAUNCHER_OPT_LOG:
+			if (launcher_option_apply(c, optarg, &cfg))
 				return XENLET_EXIT_SETUP;
-			}
 			break;
-		case 'e':
-			if (!strcmp(optarg, "fifo"))
-				cfg.evtchn_abi = EVTCHN_ABI_FIFO;
-			else if (!strcmp(optarg, "2l"))
-				cfg.evtchn_abi = EVTCHN_ABI_2L;
-			else {
-				fprintf(stderr, "xenlet: --evtchn is fifo or 2l\n");
-				return XENLET_EXIT_SETUP;
-			}
-			break;
-		case 's':
-			cfg.stats = true;
-			break;
-		case 'x':
-			cfg.xenstore_socket = optarg;
-			break;
-		case 'd':
+		case 'k':
 			if (cfg.nr_disks == XENLET_MAX_DISKS) {
 				fprintf(stderr, "xenlet: at most %d disks\n", XENLET_MAX_DISKS);
 				return XENLET_EXIT_SETUP;
@@ -201,6 +194,16 @@ static int cmd_run(int argc, char **argv)
 		case 'n':
 			if (parse_net(optarg, nets, &cfg, &net_given, &net_none))
 				return XENLET_EXIT_SETUP;
+			break;
+		case 'N':
+			cfg.name = optarg;
+			break;
+		case 'R':
+			if (strcmp(optarg, "exit") && strcmp(optarg, "restart")) {
+				fprintf(stderr, "xenlet: --on-reboot is exit or restart\n");
+				return XENLET_EXIT_SETUP;
+			}
+			cfg.restart_on_reboot = !strcmp(optarg, "restart");
 			break;
 		case 'b':
 			cfg.bootloader = optarg;
@@ -237,13 +240,16 @@ static const struct command {
 	const char *help;
 } commands[] = {
 	{ "run", cmd_run, "boot a Xen PV kernel" },
+	LIFECYCLE_COMMANDS
+	{ "create", xl_cmd_create, "boot the guest an xl config file describes" },
+	{ "check-config", xl_cmd_check_config, "say what xenlet makes of an xl config file" },
 };
 
 static void usage(FILE *out)
 {
 	fprintf(out, "usage: xenlet COMMAND [args]\n");
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-		fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].help);
+		fprintf(out, "  %-14s %s\n", commands[i].name, commands[i].help);
 }
 
 int main(int argc, char **argv)

@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,8 @@
 #include "emu/host_xstate.h"
 #include "pv-shim/core/emulate/guest_cr4.h"
 #include "pv-shim/core/grant/grant.h"
+#include "toolstack/daemonize.h"
+#include "toolstack/domain_control.h"
 
 #define CALIBRATE_ROUNDS 4
 #define XENLET_GUEST_DOMID 1
@@ -229,7 +232,8 @@ static int setup(struct domain *d, const struct xen_image *img,
 	const struct domain_layout *l = &br.layout;
 	struct dom0_xenstore_config xc = {
 		.domid = XENLET_GUEST_DOMID,
-		.name = "xenlet-guest",
+		.name = d->name,
+		.uuid = cfg->uuid,
 		.memory_kib = d->ram_bytes >> 10,
 		.ring_page = d->ram + (l->xenstore_pfn << PAGE_SHIFT),
 		.ring_mfn = l->xenstore_pfn, .ring_evtchn = STORE_EVTCHN,
@@ -245,6 +249,7 @@ static int setup(struct domain *d, const struct xen_image *img,
 
 static void teardown(struct domain *d)
 {
+	vcpu_loop_release_signals();
 	dom0_console_stop(d);   /* before guest RAM goes: it writes the ring */
 	dom0_devices_stop(d);   /* before the store and dom0's handle go */
 	dom0_xenstore_stop(&d->xenstore);
@@ -278,9 +283,11 @@ static int run_vcpus(struct domain *d)
 	return d->stop_status;
 }
 
-static int run_domain(const struct xenlet_config *cfg)
+/* One boot of the domain, from loading the kernel to tearing it down. */
+static int run_domain(const struct xenlet_config *cfg, struct domain_control *dc,
+		      int ready_fd)
 {
-	struct domain d = { .cfg = cfg, .ram_fd = -1,
+	struct domain d = { .cfg = cfg, .name = dc->name, .ram_fd = -1,
 			    .core_lock = PTHREAD_MUTEX_INITIALIZER,
 			    .stop_lock = PTHREAD_MUTEX_INITIALIZER };
 	for (unsigned n = 0; n < SHIM_MAX_VCPUS; n++)
@@ -300,12 +307,21 @@ static int run_domain(const struct xenlet_config *cfg)
 	if (cfg->ramdisk && read_file(cfg->ramdisk, &ramdisk, &ramdisk_len,
 				      err, sizeof err))
 		goto out;
-	if (setup(&d, &img, ramdisk, ramdisk_len, err, sizeof err))
+	if (setup(&d, &img, ramdisk, ramdisk_len, err, sizeof err) ||
+	    domain_control_serve(dc, err, sizeof err))
 		goto out;
+	domain_control_attach(dc, &d);
+	if (domain_control_destroy_asked(dc)) { /* while it was rebooting */
+		fprintf(stderr, "xenlet: domain %s destroyed (xenlet destroy)\n", d.name);
+		domain_stop(&d, 128 + SIGTERM);
+	}
+	daemonize_ready(ready_fd);
 	free(ramdisk);
 	ramdisk = NULL;
 	xen_image_free(&img); /* copied into guest RAM */
 	status = run_vcpus(&d);
+	/* Before anything it answers about goes. */
+	domain_control_detach(dc);
 	/* What a dying guest wrote without a send. */
 	console_output_drain(&d.console_out);
 	dom0_devices_stop(&d);  /* their counts are final after it */
@@ -327,21 +343,81 @@ static int run_domain(const struct xenlet_config *cfg)
 out:
 	if (err[0])
 		fprintf(stderr, "xenlet: %s\n", err);
+	domain_control_detach(dc);
 	free(ramdisk);
 	xen_image_free(&img);
 	teardown(&d);
 	return status;
 }
 
-int xenlet_run(const struct xenlet_config *cfg)
+/* One boot.  With a boot loader the disk is read again each time, as xl
+ * runs pygrub again when a domain reboots: a kernel the guest installed
+ * meanwhile is the one that boots. */
+static int boot_once(const struct xenlet_config *cfg, struct domain_control *dc,
+		     int ready_fd)
 {
 	if (!cfg->bootloader)
-		return run_domain(cfg);
+		return run_domain(cfg, dc, ready_fd);
 	struct xenlet_config booted;
 	struct pygrub_boot boot;
 	if (boot_disk_configure(cfg, &booted, &boot))
 		return XENLET_EXIT_SETUP;
-	int status = run_domain(&booted);
+	int status = run_domain(&booted, dc, ready_fd);
 	pygrub_boot_release(&boot);
+	return status;
+}
+
+int xenlet_run(const struct xenlet_config *cfg)
+{
+	struct domain_control dc;
+	char err[256] = "";
+	if (domain_control_claim(&dc, cfg->name, err, sizeof err)) {
+		/* Only those who asked for what needs it must have it: a
+		 * plain run goes on where there is no runtime directory. */
+		if (cfg->name || cfg->daemonize) {
+			fprintf(stderr, "xenlet: %s\n", err);
+			return XENLET_EXIT_SETUP;
+		}
+		fprintf(stderr, "xenlet: no control socket: %s\n", err);
+	}
+	int ready_fd = -1;
+	if (cfg->daemonize) {
+		char log[PATH_MAX];
+		if (cfg->log_path)
+			snprintf(log, sizeof log, "%s", cfg->log_path);
+		else if (runtime_file(log, sizeof log, dc.dir, dc.name, "log")) {
+			fprintf(stderr, "xenlet: log path too long\n");
+			domain_control_remove(&dc);
+			return XENLET_EXIT_SETUP;
+		}
+		ready_fd = daemonize(log, dc.name, err, sizeof err);
+		if (ready_fd < 0) {
+			fprintf(stderr, "xenlet: %s\n", err);
+			domain_control_remove(&dc);
+			return XENLET_EXIT_SETUP;
+		}
+	}
+	int status;
+	for (;;) {
+		status = boot_once(cfg, &dc, ready_fd);
+		if (ready_fd >= 0)
+			close(ready_fd); /* a failed start: the parent sees it closed */
+		ready_fd = -1;       /* told once, at the first boot */
+		if (status != XENLET_EXIT_REBOOT || !cfg->restart_on_reboot)
+			break;
+		/* Stopped as it rebooted: it ends as stopped, not restarted. */
+		if (vcpu_loop_stop_signal()) {
+			status = 128 + vcpu_loop_stop_signal();
+			break;
+		}
+		if (domain_control_destroy_asked(&dc)) {
+			status = 128 + SIGTERM;
+			break;
+		}
+		fprintf(stderr, "xenlet: domain %s rebooted: starting it again\n", dc.name);
+	}
+	if (cfg->daemonize)
+		fprintf(stderr, "xenlet: domain %s ended with status %d\n", dc.name, status);
+	domain_control_remove(&dc);
 	return status;
 }

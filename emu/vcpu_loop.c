@@ -3,6 +3,7 @@
  * the shim's port.
  */
 #include <errno.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -195,6 +196,16 @@ static void on_stop_signal(int sig)
 	}
 }
 
+void vcpu_loop_release_signals(void)
+{
+	signal_domain = NULL;
+}
+
+int vcpu_loop_stop_signal(void)
+{
+	return stop_signal;
+}
+
 void vcpu_loop_catch_signals(struct domain *d)
 {
 	struct sigaction sa = { .sa_handler = on_stop_signal };
@@ -204,10 +215,43 @@ void vcpu_loop_catch_signals(struct domain *d)
 	sigaction(SIGTERM, &sa, NULL);
 }
 
+static int must_leave(const struct domain *d)
+{
+	return __atomic_load_n(&d->stopping, __ATOMIC_SEQ_CST) || stop_signal ||
+	       __atomic_load_n(&d->console_detached, __ATOMIC_SEQ_CST);
+}
+
+/*
+ * `xenlet pause`: the vCPU's thread waits here, out of the guest, until
+ * unpaused or the domain ends. Its wake eventfd brings it back (unpause,
+ * a stop signal, domain_stop), cleared before the flags are looked at so
+ * none set meanwhile is missed; TLB shootdowns asked of it meanwhile are
+ * still answered, so a vCPU or backend waiting for one is not stuck.
+ */
+static void park(struct vcpu *v)
+{
+	struct domain *d = v->d;
+	__atomic_add_fetch(&d->parked, 1, __ATOMIC_SEQ_CST);
+	for (;;) {
+		uint64_t n;
+		if (read(v->wake_fd, &n, sizeof n) < 0) {
+			/* EAGAIN: nothing to clear */
+		}
+		if (!__atomic_load_n(&d->paused, __ATOMIC_SEQ_CST) || must_leave(d))
+			break;
+		struct pollfd p = { .fd = v->wake_fd, .events = POLLIN };
+		poll(&p, 1, -1); /* EINTR: a kick; look again */
+		vcpu_serve_flush(v);
+	}
+	__atomic_sub_fetch(&d->parked, 1, __ATOMIC_SEQ_CST);
+}
+
 /* -2 to go on, else why this vCPU's loop ends. */
 static int before_run(struct vcpu *v)
 {
 	struct domain *d = v->d;
+	if (__atomic_load_n(&d->paused, __ATOMIC_SEQ_CST) && !must_leave(d))
+		park(v);
 	if (__atomic_load_n(&d->stopping, __ATOMIC_SEQ_CST))
 		return -1;
 	if (stop_signal) {
@@ -229,6 +273,8 @@ static int before_run(struct vcpu *v)
 int vcpu_loop_run(struct vcpu *v)
 {
 	struct kvm_run *run = v->kvm.run;
+	if (pthread_getcpuclockid(pthread_self(), &v->cpu_clock) == 0)
+		__atomic_store_n(&v->cpu_clock_ok, 1, __ATOMIC_SEQ_CST);
 	for (;;) {
 		/* Cleared before the stop check: a stop signal after it still
 		 * finds KVM_RUN returning at once. */

@@ -23,6 +23,7 @@ clang libclang-rt-14-dev
 xenstore-utils
 iproute2
 xz-utils
+libjansson-dev
 "
 
 BENCH_PACKAGES="

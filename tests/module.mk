@@ -76,6 +76,7 @@ INTEGRATION_TESTS += tests/integration/user-state.sh
 INTEGRATION_TESTS += tests/integration/debian-live.sh
 INTEGRATION_TESTS += tests/integration/debian-smp.sh
 INTEGRATION_TESTS += tests/integration/debian-disk.sh
+INTEGRATION_TESTS += tests/integration/pvgrub.sh
 INTEGRATION_TESTS += tests/integration/debian-net.sh
 INTEGRATION_TESTS += tests/integration/console-terminal.sh
 INTEGRATION_TESTS += tests/integration/demo-shell.sh

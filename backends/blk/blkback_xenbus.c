@@ -225,9 +225,13 @@ int blkback_add(struct xenbus_backends *bus, const struct disk_spec *spec,
 	};
 	char devid[16];
 	snprintf(devid, sizeof devid, "%u", spec->devid);
-	/* What xl's libxl writes for a disk it gives a userspace backend. */
+	/* What xl's libxl writes for a disk it gives a userspace backend.
+	 * "dev" is the vdev as the user named it: pvgrub2 names the disk
+	 * (xen/xvda) after it, and falls back to (xenid/51712) without it, so
+	 * a grub.cfg written for Xen would not find its disk. */
 	const struct xenbus_node back[] = {
 		{ "params", spec->target },
+		{ "dev", spec->vdev },
 		{ "type", "xenlet" },
 		{ "mode", b->disk.read_only ? "r" : "w" },
 		{ "device-type", "disk" },

@@ -94,6 +94,11 @@ $(eval $(call fuzz_target,fuzz-netif-tx,$(call fuzz_objs, \
 $(eval $(call fuzz_target,fuzz-net-offload,$(call fuzz_objs, \
 	$(NET_OFFLOAD_SRCS) tests/fuzz/fuzz_net_offload.c)))
 
+# fuzz-xl-config: an xl config file through libxlutil and every key's
+# reading into struct xenlet_config (toolstack/).
+$(eval $(call fuzz_target,fuzz-xl-config,$(call fuzz_objs, \
+	$(XL_CONFIG_SRCS) tests/fuzz/fuzz_xl_config.c),$(TOOLSTACK_LIBS)))
+
 # fuzz-grub-cfg, fuzz-menu-lst: the boot loader's configuration parsers
 # (bootloader/) against any grub.cfg, grubenv and menu.lst a guest's disk
 # can hold.

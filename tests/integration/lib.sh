@@ -28,6 +28,9 @@ GUESTS=build/tests/guests
 RUN_TIMEOUT=${XENLET_RUN_TIMEOUT:-120}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/xenlet-test.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
+# Each test's domains get their control sockets (and default names) in a
+# directory of its own, not the host's /run/xenlet.
+export XENLET_RUNTIME_DIR=${XENLET_RUNTIME_DIR:-$WORK/run}
 failures=0
 RUN='' RC='' OUT='' ERR=''
 
