@@ -59,6 +59,7 @@ $(BUILD)/san/%.o: %.c
 include pv-shim/module.mk
 include xenstore/module.mk
 include backends/module.mk
+include bootloader/module.mk
 include toolstack/module.mk
 include emu/module.mk
 include tests/module.mk

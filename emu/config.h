@@ -15,6 +15,11 @@ enum evtchn_abi_choice { EVTCHN_ABI_FIFO, EVTCHN_ABI_2L };
 struct xenlet_config {
 	const char *name;            /* --name, xl's name=; NULL: a free default */
 	const char *uuid;            /* NULL: a random one */
+	/* "pygrub" (or a path to it, as xl configs name it): kernel,
+	 * ramdisk and, unless cmdline is given, the command line come from
+	 * the first disk's grub configuration (emu/boot_disk.c); kernel and
+	 * ramdisk are then NULL. */
+	const char *bootloader;
 	const char *kernel;
 	const char *ramdisk;
 	const char *cmdline;

@@ -16,6 +16,10 @@ static void run_usage(FILE *out)
 {
 	fprintf(out,
 		"usage: xenlet run KERNEL [options]\n"
+		"       xenlet run --bootloader pygrub --disk IMAGE [options]\n"
+		"  --bootloader pygrub   boot the first disk's default grub entry\n"
+		"                        (grub.cfg or menu.lst; --cmdline replaces\n"
+		"                        its arguments)\n"
 		"  --ramdisk FILE        initial ramdisk (module 0)\n"
 		"  --cmdline STR         kernel command line\n"
 		"  --memory MIB          guest RAM in MiB (default %d)\n"
@@ -115,6 +119,7 @@ static int cmd_run(int argc, char **argv)
 		{ "net", required_argument, NULL, 'n' },
 		{ "name", required_argument, NULL, 'N' },
 		{ "on-reboot", required_argument, NULL, 'R' },
+		{ "bootloader", required_argument, NULL, 'b' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -200,6 +205,9 @@ static int cmd_run(int argc, char **argv)
 			}
 			cfg.restart_on_reboot = !strcmp(optarg, "restart");
 			break;
+		case 'b':
+			cfg.bootloader = optarg;
+			break;
 		case 'h':
 			run_usage(stdout);
 			return 0;
@@ -208,11 +216,12 @@ static int cmd_run(int argc, char **argv)
 			return XENLET_EXIT_SETUP;
 		}
 	}
-	if (optind != argc - 1) {
+	/* With a boot loader the kernel comes from the disk. */
+	if (optind != argc - !cfg.bootloader) {
 		run_usage(stderr);
 		return XENLET_EXIT_SETUP;
 	}
-	cfg.kernel = argv[optind];
+	cfg.kernel = cfg.bootloader ? NULL : argv[optind];
 	if (!net_given) {
 		/* As QEMU: one user-mode interface unless told otherwise. */
 		if (net_spec_parse("user", 0, &nets[0], err, sizeof err)) {

@@ -42,7 +42,8 @@ LAUNCHER_SRCS := emu/main.c emu/run.c emu/kvm_vm.c emu/vcpu_loop.c \
 	emu/dom0_xenstore.c emu/dom0_console.c emu/dom0_backends.c \
 	emu/vcpu_clock.c emu/vcpu_events.c emu/vcpu_smp.c emu/cpuid_table.c \
 	emu/host_xstate.c emu/dom0_core.c emu/dom0_evtchn.c emu/dom0_grants.c emu/dom0_devices.c \
-	emu/launcher_options.c $(BACKENDS_SRCS) $(TOOLSTACK_SRCS)
+	emu/launcher_options.c emu/boot_disk.c $(BACKENDS_SRCS) $(TOOLSTACK_SRCS) \
+	$(BOOTLOADER_SRCS)
 LAUNCHER_OBJS := $(patsubst %.c,$(BUILD)/host/%.o,$(LAUNCHER_SRCS) $(LOADER_SRCS)) \
 	$(CORE_HOST_OBJS) $(BUILD)/host/emu/shim_blob.o $(XSD_OBJS) $(XS_STORE_OBJS)
 
@@ -51,7 +52,7 @@ $(BUILD)/host/emu/shim_blob.o: emu/shim_blob.S $(BUILD)/shim/shim.bin
 	$(CC) -c $< -o $@
 
 xenlet: $(LAUNCHER_OBJS)
-	$(CC) $(LAUNCHER_OBJS) -o $@ $(LOADER_LIBS) $(BACKENDS_LIBS) $(LAUNCHER_EXTRA_LIBS) -pthread
+	$(CC) $(LAUNCHER_OBJS) -o $@ $(LOADER_LIBS) $(BACKENDS_LIBS) $(LAUNCHER_EXTRA_LIBS) $(BOOTLOADER_LIBS) -pthread
 
 PROGRAMS += xenlet
 
@@ -69,6 +70,6 @@ LAUNCHER_SAN_OBJS := $(patsubst %.c,$(BUILD)/san/%.o,$(LAUNCHER_SRCS)) \
 XENLET_SAN := $(BUILD)/xenlet-san
 $(XENLET_SAN): $(LAUNCHER_SAN_OBJS)
 	$(CC) -fsanitize=address,undefined $(LAUNCHER_SAN_OBJS) -o $@ \
-		$(LOADER_LIBS) $(BACKENDS_LIBS) $(LAUNCHER_EXTRA_LIBS) -pthread
+		$(LOADER_LIBS) $(BACKENDS_LIBS) $(LAUNCHER_EXTRA_LIBS) $(BOOTLOADER_LIBS) -pthread
 PROGRAMS += $(XENLET_SAN)
 INTEGRATION_TESTS += tests/integration/launcher-sanitized.sh

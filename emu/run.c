@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "pv-shim/shim_abi.h"
+#include "emu/boot_disk.h"
 #include "emu/domain.h"
 #include "emu/domain_build.h"
 #include "emu/xen_image.h"
@@ -349,6 +350,23 @@ out:
 	return status;
 }
 
+/* One boot.  With a boot loader the disk is read again each time, as xl
+ * runs pygrub again when a domain reboots: a kernel the guest installed
+ * meanwhile is the one that boots. */
+static int boot_once(const struct xenlet_config *cfg, struct domain_control *dc,
+		     int ready_fd)
+{
+	if (!cfg->bootloader)
+		return run_domain(cfg, dc, ready_fd);
+	struct xenlet_config booted;
+	struct pygrub_boot boot;
+	if (boot_disk_configure(cfg, &booted, &boot))
+		return XENLET_EXIT_SETUP;
+	int status = run_domain(&booted, dc, ready_fd);
+	pygrub_boot_release(&boot);
+	return status;
+}
+
 int xenlet_run(const struct xenlet_config *cfg)
 {
 	struct domain_control dc;
@@ -381,7 +399,7 @@ int xenlet_run(const struct xenlet_config *cfg)
 	}
 	int status;
 	for (;;) {
-		status = run_domain(cfg, &dc, ready_fd);
+		status = boot_once(cfg, &dc, ready_fd);
 		if (ready_fd >= 0)
 			close(ready_fd); /* a failed start: the parent sees it closed */
 		ready_fd = -1;       /* told once, at the first boot */

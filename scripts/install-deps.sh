@@ -6,6 +6,9 @@
 # Idempotent: when everything is present it only asks dpkg and returns.
 set -eu
 
+# libblkid-dev, libext2fs-dev: bootloader/ reads a guest's disk (partition
+# table, file-system type, ext2/3/4 files) to boot it as pygrub does;
+# fdisk (sfdisk): boot-disk.sh partitions its test disks.
 # libglib2.0-dev: slirp.pc requires glib-2.0; without it pkg-config knows no slirp.
 PACKAGES="
 gcc make binutils pkg-config
@@ -15,6 +18,7 @@ liblzma-dev zlib1g-dev libzstd-dev liblz4-dev
 liburing-dev libnbd-dev
 libslirp-dev libglib2.0-dev
 qemu-utils e2fsprogs
+libblkid-dev libext2fs-dev fdisk
 clang libclang-rt-14-dev
 xenstore-utils
 iproute2

@@ -98,3 +98,11 @@ $(eval $(call fuzz_target,fuzz-net-offload,$(call fuzz_objs, \
 # reading into struct xenlet_config (toolstack/).
 $(eval $(call fuzz_target,fuzz-xl-config,$(call fuzz_objs, \
 	$(XL_CONFIG_SRCS) tests/fuzz/fuzz_xl_config.c),$(TOOLSTACK_LIBS)))
+
+# fuzz-grub-cfg, fuzz-menu-lst: the boot loader's configuration parsers
+# (bootloader/) against any grub.cfg, grubenv and menu.lst a guest's disk
+# can hold.
+$(eval $(call fuzz_target,fuzz-grub-cfg,$(call fuzz_objs, \
+	$(GRUB_CFG_SRCS) tests/fuzz/fuzz_grub_cfg.c)))
+$(eval $(call fuzz_target,fuzz-menu-lst,$(call fuzz_objs, \
+	$(MENU_LST_SRCS) tests/fuzz/fuzz_menu_lst.c)))

@@ -51,10 +51,13 @@ $(BUILD)/tests/unit/test_shared_ring: $(BUILD)/san/tests/unit/test_shared_ring.o
 UNIT_TESTS += $(BUILD)/tests/unit/test_shared_ring
 
 # dom0's handle on the core, on a fake domain: the launcher's own objects
-# (all but main() and run.c, which would build a real one, and the xl
-# commands that call it) with vCPU threads of the test's.
+# (all but main() and run.c, which would build a real one, the xl
+# commands that call it, and the boot loader run.c uses) with vCPU
+# threads of the test's.
 DOM0_CORE_TEST_OBJS := $(filter-out $(BUILD)/san/emu/main.o $(BUILD)/san/emu/run.o \
-	$(patsubst %.c,$(BUILD)/san/%.o,$(TOOLSTACK_SRCS)), $(LAUNCHER_SAN_OBJS)) $(BUILD)/san/tests/unit/fake_guest.o $(BUILD)/san/tests/unit/fake_domain.o
+	$(patsubst %.c,$(BUILD)/san/%.o,$(TOOLSTACK_SRCS)) \
+	$(BUILD)/san/emu/boot_disk.o $(BOOTLOADER_SRCS:%.c=$(BUILD)/san/%.o), \
+	$(LAUNCHER_SAN_OBJS)) $(BUILD)/san/tests/unit/fake_guest.o $(BUILD)/san/tests/unit/fake_domain.o
 $(BUILD)/tests/unit/test_dom0_core: $(BUILD)/san/tests/unit/test_dom0_core.o $(DOM0_CORE_TEST_OBJS)
 	@mkdir -p $(@D)
 	$(CC) -fsanitize=address,undefined $^ -o $@ $(LOADER_LIBS) $(BACKENDS_LIBS) \
