@@ -6,20 +6,15 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include "bootloader/bootloader_name.h"
 #include "emu/boot_disk.h"
-
-static bool is_pygrub(const char *name)
-{
-	const char *slash = strrchr(name, '/');
-	return !strcmp(slash ? slash + 1 : name, "pygrub");
-}
 
 int boot_disk_configure(const struct xenlet_config *cfg, struct xenlet_config *booted,
 			struct pygrub_boot *boot)
 {
 	char err[1024];
 	boot->kernel_fd = boot->ramdisk_fd = -1;
-	if (!is_pygrub(cfg->bootloader)) {
+	if (!bootloader_is_pygrub(cfg->bootloader)) {
 		fprintf(stderr, "xenlet: bootloader '%s': only pygrub is built in\n",
 			cfg->bootloader);
 		return -1;

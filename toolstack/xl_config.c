@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include "bootloader/bootloader_name.h"
 #include "pv-shim/shim_abi.h"
 #include "toolstack/xl_config.h"
 #include "toolstack/xl_parse.h"
@@ -198,16 +199,21 @@ static void parse_kernel(struct xl_parse *p)
 	if (get_string(p, "bootloader_args", &s) == 0 ||
 	    xlu_cfg_get_list(p->xlu, "bootloader_args", NULL, NULL, 1) == 0)
 		xl_parse_verdict(p, "bootloader_args", XL_KEY_IGNORED,
-				 "no bootloader is run yet");
+				 "pygrub is built in and takes no arguments");
 	if (rb == 0 && cfg->kernel) {
 		xl_parse_verdict(p, "bootloader", XL_KEY_IGNORED,
 				 "kernel= is booted directly");
 		xl_parse_warning(p, "bootloader", "'%s' not run: kernel= is booted directly", s);
+	} else if (rb == 0 && bootloader_is_pygrub(cfg->bootloader)) {
+		/* The launcher reads the first disk as pygrub would
+		 * (bootloader/); cmdline/extra replace the entry's
+		 * arguments, as pygrub's --args. */
+		used(p, "bootloader");
 	} else if (rb == 0) {
-		xl_parse_error(p, "bootloader", "'%s': bootloaders are not supported yet; "
-			       "give kernel= (and ramdisk=) from the guest's /boot", s);
+		xl_parse_error(p, "bootloader", "'%s': only pygrub is built in; give "
+			       "bootloader=\"pygrub\" or kernel= (and ramdisk=)", s);
 		xl_parse_verdict(p, "bootloader", XL_KEY_UNSUPPORTED,
-				 "bootloaders are not run yet: give kernel=");
+				 "only pygrub is built in");
 	} else if (rk == 1) {
 		xl_parse_error(p, "kernel", "missing: a PV guest needs kernel=");
 	}
@@ -434,6 +440,7 @@ static void key_found(const struct xl_key_place *place, void *opaque)
 static void fill_run(struct xl_config *cfg)
 {
 	cfg->run.kernel = cfg->kernel;
+	cfg->run.bootloader = cfg->kernel ? NULL : cfg->bootloader;
 	cfg->run.ramdisk = cfg->ramdisk;
 	cfg->run.cmdline = cfg->cmdline ? cfg->cmdline : "";
 	cfg->run.memory_mib = cfg->memory_mib;

@@ -56,7 +56,7 @@ struct xl_config {
 	char *kernel;
 	char *ramdisk;
 	char *cmdline;         /* cmdline=, or "root=ROOT EXTRA" as xl builds it */
-	char *bootloader;      /* kept; not run yet */
+	char *bootloader;      /* pygrub runs when there is no kernel= */
 	uint64_t memory_mib;
 	uint64_t maxmem_mib;   /* = memory_mib unless maxmem= says more */
 	unsigned vcpus;

@@ -10,8 +10,9 @@
 #    and xenlet name the entry on stderr.
 # 2. A GPT disk with a separate /boot partition (ext2: /vmlinuz-…,
 #    /grub/grub.cfg, /grub/grubenv whose saved_entry names the entry by
-#    its titles) and GRUB_DEFAULT=saved's `set default="${saved_entry}"`;
-#    --cmdline replaces the entry's arguments.
+#    its titles) and GRUB_DEFAULT=saved's `set default="${saved_entry}"`,
+#    started by `xenlet create` from an xl config (bootloader = xl's
+#    pygrub path, no kernel=): its extra= replaces the entry's arguments.
 # 3. A disk that is one ext3 file system (no table) with grub legacy's
 #    /boot/grub/menu.lst, `default 1` (booted by build/xenlet-san, the
 #    sanitized launcher, when it is built).
@@ -223,8 +224,21 @@ printf 'label: gpt\nstart=1MiB, size=1MiB, type=21686148-6449-6E6F-744E-65656445
 	sfdisk -q "$WORK/gpt.img"
 put_fs "$WORK/gpt.img" 2 40 ext2 "$boot"
 put_fs "$WORK/gpt.img" 42 36 ext4 "$WORK/root2"
-run_xenlet gpt --bootloader /usr/lib/xen-4.17/bin/pygrub --trap-path host \
-	--disk "$WORK/gpt.img" --cmdline "console=hvc0 xt.given=on-the-command-line"
+# Through an xl config, as a migrated guest's would say it: xl's path of
+# pygrub and no kernel=; extra= replaces the entry's arguments.
+cat >"$WORK/gpt.cfg" <<CFG
+name = "gpt-guest"
+bootloader = "/usr/lib/xen-4.17/bin/pygrub"
+extra = "console=hvc0 xt.given=on-the-command-line"
+disk = [ 'format=raw, vdev=xvda, access=rw, target=$WORK/gpt.img' ]
+CFG
+RUN=gpt
+OUT=$WORK/$RUN.out
+ERR=$WORK/$RUN.err
+timeout "$RUN_TIMEOUT" "$XENLET" create --trap-path host "$WORK/gpt.cfg" \
+	</dev/null >"$OUT" 2>"$ERR"
+RC=$?
+[ "$RC" = 124 ] && fail "timed out after ${RUN_TIMEOUT}s: xenlet create $WORK/gpt.cfg"
 expect_rc 0
 expect_err_matches "pygrub: .*partition 2 \(ext2\) /grub/grub.cfg" \
 	"booting 'Advanced options for Debian GNU/Linux>Debian GNU/Linux, with Linux $V'"

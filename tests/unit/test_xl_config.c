@@ -466,9 +466,25 @@ START_TEST(guests_xenlet_cannot_run)
 	refused("name='a'\ntype='pvh'\nkernel='/k'\n",
 		"t.cfg:2: error: type: 'pvh' guests cannot run here: xenlet runs PV guests "
 		"only (type = \"pv\")\n");
-	refused("name='a'\nbootloader='pygrub'\n",
-		"t.cfg:2: error: bootloader: 'pygrub': bootloaders are not supported yet; "
-		"give kernel= (and ramdisk=) from the guest's /boot\n");
+	refused("name='a'\nbootloader='/usr/bin/pvgrub-legacy'\n",
+		"t.cfg:2: error: bootloader: '/usr/bin/pvgrub-legacy': only pygrub is built "
+		"in; give bootloader=\"pygrub\" or kernel= (and ramdisk=)\n");
+}
+END_TEST
+
+/* pygrub (by name or by xl's path) without kernel=: the launcher reads
+ * the disk, and extra= replaces the entry's arguments. */
+START_TEST(pygrub_without_kernel)
+{
+	struct parsed *p = parse("name='g'\nbootloader='/usr/lib/xen-4.17/bin/pygrub'\n"
+				 "extra='console=hvc0'\ndisk=['/d.img,raw,xvda,w']\n");
+	ck_assert_str_eq(p->diag, "");
+	ck_assert_int_eq(p->ret, 0);
+	ck_assert_ptr_null(p->cfg.run.kernel);
+	ck_assert_str_eq(p->cfg.run.bootloader, "/usr/lib/xen-4.17/bin/pygrub");
+	ck_assert_str_eq(p->cfg.run.cmdline, "console=hvc0");
+	verdict_is(p, "bootloader", XL_KEY_USED, "");
+	done(p);
 }
 END_TEST
 
@@ -592,6 +608,7 @@ static Suite *suite(void)
 	tcase_add_test(t, syntax_errors);
 	tcase_add_test(t, wrong_types_and_ranges);
 	tcase_add_test(t, guests_xenlet_cannot_run);
+	tcase_add_test(t, pygrub_without_kernel);
 	tcase_add_test(t, disks_refused);
 	tcase_add_test(t, non_raw_disks);
 	tcase_add_test(t, odd_layouts);
