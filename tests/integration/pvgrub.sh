@@ -21,12 +21,10 @@
 . "$(dirname "$0")/lib.sh"
 require_launcher
 RUN_TIMEOUT=${XENLET_KERNEL_TIMEOUT:-900}
-for tool in mke2fs; do
-	if ! command -v "$tool" >/dev/null; then
-		echo "skip: $tool (e2fsprogs) is not installed"
-		exit 77
-	fi
-done
+if ! command -v mke2fs >/dev/null; then
+	echo "skip: mke2fs (e2fsprogs) is not installed"
+	exit 77
+fi
 if ! PVGRUB=$(scripts/fetch-pvgrub.sh 2>"$WORK/fetch-pvgrub.err"); then
 	echo "skip: cannot fetch grub-xen-host (pvgrub2) from the package archive:"
 	sed 's/^/  /' "$WORK/fetch-pvgrub.err"
