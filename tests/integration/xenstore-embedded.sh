@@ -1,8 +1,10 @@
 #!/bin/bash
 # The launcher plays dom0: while a guest runs, Debian's xenstore-utils see
 # the embedded xenstore on --xenstore-socket, with the guest's domain
-# introduced and its home filled in as Xen's toolstack does; SIGTERM then
-# stops the guest and the launcher removes the socket.
+# introduced and its home filled in as Xen's toolstack does, and a --disk's
+# backend directory as libxl writes it (its "dev" names the disk for
+# pvgrub2); SIGTERM then stops the guest and the launcher removes the
+# socket.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 require_launcher
@@ -14,11 +16,13 @@ got() { # NAME WANT GOT
 	if [ "$2" == "$3" ]; then pass "$1"; else fail "$1: wanted '$2', got '$3'"; fi
 }
 
+truncate -s 1M "$WORK/disk.img"
 for path in guest host; do
 	RUN=embedded-$path OUT=$WORK/$path.out ERR=$WORK/$path.err
 	sock=$WORK/xenstored-$path.socket
 	"$XENLET" run "$GUESTS/shutdown-modes.elf" --memory 32 --trap-path "$path" \
-		--cmdline "xt.action=yield" --xenstore-socket "$sock" >"$OUT" 2>"$ERR" &
+		--cmdline "xt.action=yield" --xenstore-socket "$sock" \
+		--disk "$WORK/disk.img,vdev=xvdb" >"$OUT" 2>"$ERR" &
 	pid=$!
 	for _ in $(seq 200); do
 		grep -q "yielding until stopped" "$OUT" 2>/dev/null && break
@@ -42,6 +46,9 @@ for path in guest host; do
 		got "control/$node belongs to the guest, as libxl makes it" 'n1' \
 			"$(xenstore-ls -p /local/domain/1/control | sed -n "s/^$node = \"\".*(\(.*\))\$/\1/p")"
 	done
+	be=/local/domain/0/backend/vbd/1/51728
+	got "disk backend: the vdev as named, in dev" xvdb "$(xenstore-read "$be/dev")"
+	got "disk backend: params" "$WORK/disk.img" "$(xenstore-read "$be/params")"
 	xenstore-write /local/domain/1/data/probe hello
 	got "dom0 tool writes" hello "$(xenstore-read /local/domain/1/data/probe)"
 

@@ -854,6 +854,63 @@ START_TEST(rdmsr_refused)
 }
 END_TEST
 
+/* A cpuid table whose leaf 0 names VENDOR (12 characters). */
+static struct kvm_cpuid2 *vendor_cpuid(const char *vendor)
+{
+	struct kvm_cpuid2 *t = calloc(1, sizeof *t + sizeof t->entries[0]);
+	ck_assert_ptr_nonnull(t);
+	struct kvm_cpuid_entry2 *e = &t->entries[t->nent++];
+	e->function = 0;
+	e->eax = 0xd;
+	memcpy(&e->ebx, vendor, 4);
+	memcpy(&e->edx, vendor + 4, 4);
+	memcpy(&e->ecx, vendor + 8, 4);
+	return t;
+}
+
+/* MSR 0x8b, Intel's microcode revision: Linux's early_init_intel writes
+ * 0 to it, then reads it, at every boot; Xen takes the write on Intel
+ * only and only of 0 (#GP otherwise), and answers the read on Intel and
+ * AMD. */
+START_TEST(ucode_rev_msr_as_xen)
+{
+	static const struct { const char *vendor; uint64_t value; bool write_ok, read_ok; } v[] = {
+		{ "GenuineIntel", 0, true, true },
+		{ "GenuineIntel", 0x1234ULL << 32, false, true },
+		{ "AuthenticAMD", 0, false, true },
+		{ "CentaurHauls", 0, false, false },
+	};
+	for (unsigned i = 0; i < sizeof v / sizeof v[0]; i++) {
+		teardown();
+		setup();
+		struct kvm_cpuid2 *t = vendor_cpuid(v[i].vendor);
+		g.plat.cpuid = t;
+		struct trap_frame f;
+		enum core_action a = wrmsr(0x8b, v[i].value, &f);
+		if (v[i].write_ok) {
+			ck_assert_int_eq(a, CORE_RESUME);
+			ck_assert_uint_eq(f.rip, KPAGE(3) + 102);
+		} else {
+			ck_assert_msg(a == CORE_STOP && strstr(g.st->stop_message, "wrmsr 0x8b"),
+				      "%s: wrmsr 0x8b <- %#llx taken", v[i].vendor,
+				      (unsigned long long)v[i].value);
+		}
+		teardown();
+		setup();
+		g.plat.cpuid = t;
+		if (v[i].read_ok) {
+			ck_assert_uint_eq(rdmsr(0x8b), 0);
+		} else {
+			f = insn_frame(X86_VEC_GP, KPAGE(3) + 200, RDMSR, 2);
+			f.rcx = 0x8b;
+			ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_STOP);
+		}
+		g.plat.cpuid = NULL;
+		free(t);
+	}
+}
+END_TEST
+
 START_TEST(gp_elsewhere_stops)
 {
 	static const uint8_t hlt[] = { 0xf4, 0x90 };
@@ -1377,7 +1434,7 @@ static Suite *core_suite(void)
 		{ "sched_op", { sched_yield, sched_shutdown_bad_arguments } },
 		{ "enosys", { enosys_logged_once_per_number, enosys_out_of_range,
 			hypercall_direct } },
-		{ "gp", { wrmsr_segment_bases, wrmsr_refused, rdmsr_refused,
+		{ "gp", { wrmsr_segment_bases, wrmsr_refused, rdmsr_refused, ucode_rev_msr_as_xen,
 			gp_elsewhere_stops, gp_from_user_mode_stops } },
 		{ "ud", { forced_cpuid_hypervisor_leaves, forced_cpuid_policy,
 			forced_cpuid_osxsave_follows_cr4, xcr0_offerable,

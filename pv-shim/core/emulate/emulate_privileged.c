@@ -15,6 +15,8 @@
  * GS base reads the CPU's, as guest code may have changed it with
  * wrfsbase/wrgsbase, and refreshes the copy.  The user's GS base (SHADOW)
  * is the copy, saved from the CPU when the guest last left user mode.
+ * The microcode-revision MSR (0x8b) behaves as under Xen: Intel's "write
+ * 0" is taken, reads give no revision.
  */
 #include "pv-shim/core/xen_abi.h"
 #include "pv-shim/core/emulate/emulate.h"
@@ -24,6 +26,22 @@
 #define MSR_FS_BASE        0xc0000100u
 #define MSR_GS_BASE        0xc0000101u
 #define MSR_SHADOW_GS_BASE 0xc0000102u
+/* Intel's IA32_BIOS_SIGN_ID / UCODE_REV, AMD's PATCHLEVEL: one MSR. */
+#define MSR_UCODE_REV      0x0000008bu
+
+enum cpu_vendor { VENDOR_OTHER, VENDOR_INTEL, VENDOR_AMD };
+
+/* The vendor leaf 0 names, as the guest's CPUID shows it. */
+static enum cpu_vendor cpu_vendor(struct core *c)
+{
+	uint32_t r[4];
+	platform_cpuid(c, 0, 0, r);
+	if (r[1] == 0x756e6547 && r[3] == 0x49656e69 && r[2] == 0x6c65746e)
+		return VENDOR_INTEL; /* "GenuineIntel" */
+	if (r[1] == 0x68747541 && r[3] == 0x69746e65 && r[2] == 0x444d4163)
+		return VENDOR_AMD;   /* "AuthenticAMD" */
+	return VENDOR_OTHER;
+}
 
 static int write_msr(struct core *c, uint32_t msr, uint64_t value)
 {
@@ -46,6 +64,12 @@ static int write_msr(struct core *c, uint32_t msr, uint64_t value)
 			return -1;
 		v->gs_base_user = value; /* takes effect in guest user mode */
 		return 0;
+	case MSR_UCODE_REV:
+		/* Read-only, but Intel's SDM has the OS write 0 before the
+		 * "cpuid, rdmsr" that reads the microcode revision; Xen's
+		 * guest_wrmsr takes that write on Intel, and #GP otherwise
+		 * (Linux's early_init_intel does it at every boot). */
+		return cpu_vendor(c) == VENDOR_INTEL && value == 0 ? 0 : -1;
 	default:
 		return -1;
 	}
@@ -64,6 +88,14 @@ static int read_msr(struct core *c, uint32_t msr, uint64_t *value)
 		return 0;
 	case MSR_SHADOW_GS_BASE:
 		*value = v->gs_base_user;
+		return 0;
+	case MSR_UCODE_REV:
+		/* Xen answers Intel and AMD guests with its own last microcode
+		 * load; the shim cannot read the host's (a KVM guest sees
+		 * KVM's value), so no revision: 0.  Other vendors: #GP. */
+		if (cpu_vendor(c) == VENDOR_OTHER)
+			return -1;
+		*value = 0;
 		return 0;
 	default:
 		return -1;
