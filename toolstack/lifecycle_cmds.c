@@ -79,14 +79,23 @@ fail:
 	return NULL;
 }
 
-/* One request without arguments, for its ok: 0, or 1. */
-static int simple(const char *name, const char *cmd)
+/* One request on a connection of its own: its ok reply, or NULL after
+ * saying why. */
+static json_t *request_once(const char *name, const char *cmd, const char *path,
+			    const char *value)
 {
 	int fd = connect_domain(name);
 	if (fd < 0)
-		return 1;
-	json_t *reply = call(fd, name, request(cmd, NULL, NULL));
+		return NULL;
+	json_t *reply = call(fd, name, request(cmd, path, value));
 	close(fd);
+	return reply;
+}
+
+/* One request without arguments, for its ok: 0, or 1. */
+static int simple(const char *name, const char *cmd)
+{
+	json_t *reply = request_once(name, cmd, NULL, NULL);
 	json_decref(reply);
 	return reply ? 0 : 1;
 }
@@ -254,7 +263,7 @@ static int wait_gone(const char *name, pid_t pid, int64_t timeout_ms)
 
 /* shutdown and reboot: as xl, return once asked unless -w; --timeout S
  * (ours: xl has none) waits S seconds, then destroys the domain. */
-static int ask(int argc, char **argv, const char *cmd)
+static int ask_guest(int argc, char **argv, const char *cmd)
 {
 	static const struct option opts[] = {
 		{ "wait", no_argument, NULL, 'w' },
@@ -304,12 +313,12 @@ usage:
 
 int lifecycle_shutdown(int argc, char **argv)
 {
-	return ask(argc, argv, "shutdown");
+	return ask_guest(argc, argv, "shutdown");
 }
 
 int lifecycle_reboot(int argc, char **argv)
 {
-	return ask(argc, argv, "reboot");
+	return ask_guest(argc, argv, "reboot");
 }
 
 int lifecycle_destroy(int argc, char **argv)
@@ -338,11 +347,7 @@ int lifecycle_info(int argc, char **argv)
 {
 	if (one_name(argc, argv, "NAME"))
 		return 1;
-	int fd = connect_domain(argv[1]);
-	if (fd < 0)
-		return 1;
-	json_t *r = call(fd, argv[1], request("info", NULL, NULL));
-	close(fd);
+	json_t *r = request_once(argv[1], "info", NULL, NULL);
 	if (!r)
 		return 1;
 	const char *key;
@@ -362,11 +367,7 @@ int lifecycle_xs_read(int argc, char **argv)
 		fprintf(stderr, "usage: xenlet %s NAME PATH\n", argv[0]);
 		return 1;
 	}
-	int fd = connect_domain(argv[1]);
-	if (fd < 0)
-		return 1;
-	json_t *r = call(fd, argv[1], request("xenstore-read", argv[2], NULL));
-	close(fd);
+	json_t *r = request_once(argv[1], "xenstore-read", argv[2], NULL);
 	if (!r)
 		return 1;
 	json_t *v = json_object_get(r, "value");
@@ -382,11 +383,7 @@ int lifecycle_xs_write(int argc, char **argv)
 		fprintf(stderr, "usage: xenlet %s NAME PATH VALUE\n", argv[0]);
 		return 1;
 	}
-	int fd = connect_domain(argv[1]);
-	if (fd < 0)
-		return 1;
-	json_t *r = call(fd, argv[1], request("xenstore-write", argv[2], argv[3]));
-	close(fd);
+	json_t *r = request_once(argv[1], "xenstore-write", argv[2], argv[3]);
 	json_decref(r);
 	return r ? 0 : 1;
 }
@@ -397,11 +394,7 @@ int lifecycle_xs_rm(int argc, char **argv)
 		fprintf(stderr, "usage: xenlet %s NAME PATH\n", argv[0]);
 		return 1;
 	}
-	int fd = connect_domain(argv[1]);
-	if (fd < 0)
-		return 1;
-	json_t *r = call(fd, argv[1], request("xenstore-rm", argv[2], NULL));
-	close(fd);
+	json_t *r = request_once(argv[1], "xenstore-rm", argv[2], NULL);
 	json_decref(r);
 	return r ? 0 : 1;
 }
