@@ -1,9 +1,10 @@
 /*
  * `xenlet create [OPTIONS] FILE [KEY=VALUE...]`: as `xl create -F`, the
  * domain in the foreground with its console on stdout, run by the same
- * xenlet_run() as `xenlet run`; on_reboot/on_crash/on_poweroff=restart
- * start it again in the same process (by exec, so that nothing of the
- * ended domain outlives it).
+ * xenlet_run() as `xenlet run`; on_reboot=restart boots it again inside
+ * xenlet_run (name and control socket kept), on_crash/on_poweroff=restart
+ * by exec'ing this command afresh, so that nothing of the ended domain
+ * outlives it.
  *
  * Disks in a format blkback does not read (qcow2...) are served by a
  * qemu-nbd each, for as long as the domain runs.
@@ -16,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "emu/domain.h"
 #include "emu/launcher_options.h"
 #include "emu/xen_image.h"
 #include "toolstack/nbd_server.h"
@@ -162,6 +164,9 @@ int xl_cmd_create(int argc, char **argv)
 	cfg->run.xenstore_socket = launcher.xenstore_socket;
 	cfg->run.daemonize = launcher.daemonize;
 	cfg->run.log_path = launcher.log_path;
+	/* A reboot restarts in this process, keeping the name and control
+	 * socket (run.c); poweroff and crash restarts exec afresh below. */
+	cfg->run.restart_on_reboot = cfg->on_reboot == XL_ACTION_RESTART;
 
 	static struct nbd_server servers[XENLET_MAX_DISKS];
 	int status = XENLET_EXIT_SETUP;
@@ -171,6 +176,12 @@ int xl_cmd_create(int argc, char **argv)
 	stop_nbd_servers(servers);
 	enum xl_action action = status == XENLET_EXIT_SETUP ? XL_ACTION_DESTROY :
 				action_for(cfg, status);
+	/* Stopped by a signal as it ended: the domain ends, as stopped
+	 * (the exec would lose the signal). */
+	if (action == XL_ACTION_RESTART && vcpu_loop_stop_signal()) {
+		action = XL_ACTION_DESTROY;
+		status = 128 + vcpu_loop_stop_signal();
+	}
 	if (action == XL_ACTION_RESTART) {
 		static const char *const events[] = {
 			[XENLET_EXIT_POWEROFF] = "powered off", [XENLET_EXIT_REBOOT] = "rebooted",

@@ -37,7 +37,7 @@ create_xenlet() {
 	shift
 	OUT=$WORK/$RUN.out
 	ERR=$WORK/$RUN.err
-	timeout "$RUN_TIMEOUT" "$XENLET" create "$@" </dev/null >"$OUT" 2>"$ERR"
+	timeout -k 10 "$RUN_TIMEOUT" "$XENLET" create "$@" </dev/null >"$OUT" 2>"$ERR"
 	RC=$?
 }
 
@@ -159,10 +159,19 @@ extra = 'xt.action=reboot xt.via=page'
 memory = 64
 CFG
 RUN_TIMEOUT=20 create_xenlet restart --trap-path host "$REBOOT"
-if [ "$RC" = 124 ] && [ "$(grep -c '^xenlet: again rebooted: restarting it$' "$ERR")" -ge 2 ]; then
+if [ "$RC" = 124 ] && [ "$(grep -c '^xenlet: domain again rebooted: starting it again$' "$ERR")" -ge 2 ]; then
 	pass "on_reboot=restart (xl's default) started the guest again, in the same process"
 else
-	fail "restart: exit $RC, $(grep -c 'restarting it' "$ERR") restarts"
+	fail "restart: exit $RC, $(grep -c 'starting it again' "$ERR") restarts"
+fi
+# on_crash=restart execs create afresh; the stop signal that times the
+# run out must end it, not be lost in a restart.
+RUN_TIMEOUT=20 create_xenlet crash-restart --trap-path host "$REBOOT" \
+	'extra="xt.action=crash xt.via=page"' on_crash=\"restart\"
+if [ "$RC" = 124 ] && [ "$(grep -c '^xenlet: again crashed: restarting it$' "$ERR")" -ge 2 ]; then
+	pass "on_crash=restart started the crashed guest again (by exec) and a stop signal ended it"
+else
+	fail "crash restart: exit $RC, $(grep -c 'restarting it' "$ERR") restarts"
 fi
 create_xenlet destroy --trap-path host "$REBOOT" on_reboot=\"destroy\"
 expect_rc 2
