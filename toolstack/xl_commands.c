@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "emu/boot_disk.h"
 #include "emu/domain.h"
 #include "emu/launcher_options.h"
 #include "emu/xen_image.h"
@@ -207,26 +208,46 @@ int xl_cmd_create(int argc, char **argv)
 
 /* ---- check-config ---------------------------------------------------- */
 
-static bool check_kernel(const struct xl_config *cfg)
+/* kernel (named as label) loads and fits in memory_mib. */
+static bool check_image(const char *kernel, const char *label, uint64_t memory_mib)
 {
-	if (!cfg->kernel)
-		return false;
 	struct xen_image img;
 	char err[256];
-	if (xen_image_load_file(cfg->kernel, &img, err, sizeof err)) {
-		printf("kernel %s: cannot run: %s\n", cfg->kernel, err);
+	if (xen_image_load_file(kernel, &img, err, sizeof err)) {
+		printf("kernel %s: cannot run: %s\n", label, err);
 		return false;
 	}
-	bool ok = !xen_image_check_fits(&img, cfg->memory_mib << 20, err, sizeof err);
+	bool ok = !xen_image_check_fits(&img, memory_mib << 20, err, sizeof err);
 	if (ok)
 		printf("kernel %s: can run: a Xen PV kernel (guest_os %s, xen_version %s, "
-		       "notes %s)\n", cfg->kernel, img.guest_os[0] ? img.guest_os : "-",
+		       "notes %s)\n", label, img.guest_os[0] ? img.guest_os : "-",
 		       img.xen_version[0] ? img.xen_version : "-",
 		       img.legacy_xen_guest ? "from __xen_guest" : "as ELF notes");
 	else
-		printf("kernel %s: cannot run in %llu MiB: %s\n", cfg->kernel,
-		       (unsigned long long)cfg->memory_mib, err);
+		printf("kernel %s: cannot run in %llu MiB: %s\n", label,
+		       (unsigned long long)memory_mib, err);
 	xen_image_free(&img);
+	return ok;
+}
+
+/* The kernel= given, or the one pygrub would boot from the first disk. */
+static bool check_kernel(const struct xl_config *cfg)
+{
+	if (cfg->kernel)
+		return check_image(cfg->kernel, cfg->kernel, cfg->memory_mib);
+	if (!cfg->run.bootloader)
+		return false;
+	struct xenlet_config booted;
+	struct pygrub_boot boot;
+	if (boot_disk_configure(&cfg->run, &booted, &boot)) {
+		printf("kernel: pygrub finds none to boot on the first disk (why above)\n");
+		return false;
+	}
+	char label[BOOT_PATH_MAX + BOOT_TITLE_MAX + 64];
+	snprintf(label, sizeof label, "%s (pygrub: '%s' on the first disk)",
+		 boot.entry.kernel, boot.entry.title);
+	bool ok = check_image(booted.kernel, label, cfg->memory_mib);
+	pygrub_boot_release(&boot);
 	return ok;
 }
 
@@ -316,7 +337,7 @@ int xl_cmd_check_config(int argc, char **argv)
 		putchar('\n');
 	}
 	bool can_start = r == 0;
-	if (cfg->nr_keys || cfg->kernel) {
+	if (cfg->nr_keys || cfg->kernel || cfg->run.bootloader) {
 		can_start &= check_kernel(cfg);
 		can_start &= check_files(cfg);
 	}

@@ -245,6 +245,15 @@ expect_err_matches "pygrub: .*partition 2 \(ext2\) /grub/grub.cfg" \
 expect_err_matches "kernel /vmlinuz-$V, initrd /initrd.img-$V\+/marker.cpio.*replaced"
 expect_guest_line "boot-disk-guest: initrd second initrd of the default entry"
 expect_guest_line "boot-disk-guest: cmdline console=hvc0 xt.given=on-the-command-line"
+# check-config looks at the kernel pygrub would boot from that disk.
+RUN=gpt-check-config
+OUT=$WORK/$RUN.out
+ERR=$WORK/$RUN.err
+"$XENLET" check-config "$WORK/gpt.cfg" >"$OUT" 2>"$ERR"
+RC=$?
+expect_rc 0
+expect_out_has "kernel /vmlinuz-$V (pygrub: 'Advanced options for Debian GNU/Linux>Debian GNU/Linux, with Linux $V' on the first disk): can run"
+expect_out_line "$WORK/gpt.cfg: the guest can start"
 
 # ---- 3. One ext3 file system, grub legacy's menu.lst.
 legacy=$WORK/legacy
