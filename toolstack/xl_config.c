@@ -546,6 +546,13 @@ int xl_config_parse(struct xl_config *cfg, const char *filename, const char *tex
 	parse_action(&p, "on_crash", &cfg->on_crash);
 	parse_localtime(&p);
 	xl_parse_disks(&p);
+	/* pygrub reads the first disk: without one there is nothing to boot. */
+	if (!cfg->kernel && cfg->bootloader && bootloader_is_pygrub(cfg->bootloader) &&
+	    !cfg->nr_disks) {
+		xl_parse_error(&p, "bootloader", "pygrub boots from the first disk: "
+			       "give disk= (or kernel=)");
+		xl_parse_verdict(&p, "bootloader", XL_KEY_UNSUPPORTED, "no disk to boot from");
+	}
 	xl_parse_vifs(&p);
 	xl_parse_other_keys(&p);
 out:

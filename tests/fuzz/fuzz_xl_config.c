@@ -8,6 +8,7 @@
  * Input: the file's text; whatever follows a 0xff byte is one KEY=VALUE
  * override (as `xenlet create FILE KEY=VALUE`).
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,7 +40,10 @@ static FILE *null_diag(void)
 static void check_startable(const struct xl_config *c)
 {
 	const struct xenlet_config *r = &c->run;
-	if (!r->kernel || !*r->kernel || !r->name || !*r->name || !r->cmdline)
+	/* A kernel, or pygrub to find one on the first disk. */
+	bool by_pygrub = !r->kernel && r->bootloader && r->nr_disks;
+	if ((!by_pygrub && (!r->kernel || !*r->kernel)) || !r->name || !*r->name ||
+	    !r->cmdline)
 		abort();
 	if (r->vcpus < 1 || r->vcpus > 32 || r->memory_mib < 4 ||
 	    r->memory_mib > 500 * 1024 || r->memory_mib % 2)

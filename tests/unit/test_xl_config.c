@@ -466,6 +466,9 @@ START_TEST(guests_xenlet_cannot_run)
 	refused("name='a'\ntype='pvh'\nkernel='/k'\n",
 		"t.cfg:2: error: type: 'pvh' guests cannot run here: xenlet runs PV guests "
 		"only (type = \"pv\")\n");
+	refused("name='a'\nbootloader='pygrub'\n",
+		"t.cfg:2: error: bootloader: pygrub boots from the first disk: give disk= "
+		"(or kernel=)\n");
 	refused("name='a'\nbootloader='/usr/bin/pvgrub-legacy'\n",
 		"t.cfg:2: error: bootloader: '/usr/bin/pvgrub-legacy': only pygrub is built "
 		"in; give bootloader=\"pygrub\" or kernel= (and ramdisk=)\n");
