@@ -1,6 +1,6 @@
 /*
  * How dom0's backends reach the guest: the only way they do.  The
- * launcher (emu/dom0_core.c) implements it on the domain it runs; a
+ * launcher (emu/dom0/dom0_core.c) implements it on the domain it runs; a
  * backend holds a struct backend_domain * and never touches guest memory,
  * event channels or core state any other way.
  *

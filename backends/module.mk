@@ -6,7 +6,7 @@ BACKENDS_LIBS :=
 # The xenbus backend framework (xenbus_backend.h), shared by every device
 # type. It reaches the guest only through backend_host.h, so it joins
 # BACKENDS_SRCS together with the launcher's implementation of that
-# (emu/dom0_core.c); its unit test links a test double instead.
+# (emu/dom0/dom0_core.c); its unit test links a test double instead.
 XENBUS_SRCS := $(addprefix backends/,xenbus_device.c xenbus_loop.c \
 	xenbus_nodes.c xenbus_node_io.c xenbus_parse.c xenbus_step.c)
 BACKENDS_SRCS += $(XENBUS_SRCS)
@@ -16,7 +16,7 @@ BACKENDS_SRCS += $(XENBUS_SRCS)
 # (console_output.c) and its in[] fed from stdin by a thread
 # (console_input.c).  Not a xenbus device: the launcher gives it the
 # ring page and how to signal the port the builder bound to dom0
-# (emu/dom0_console.c).
+# (emu/dom0/dom0_console.c).
 BACKENDS_SRCS += $(addprefix backends/console/,console_ring.c console_output.c \
 	console_input.c)
 

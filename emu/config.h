@@ -17,7 +17,7 @@ struct xenlet_config {
 	const char *uuid;            /* NULL: a random one */
 	/* "pygrub" (or a path to it, as xl configs name it): kernel,
 	 * ramdisk and, unless cmdline is given, the command line come from
-	 * the first disk's grub configuration (emu/boot_disk.c); kernel and
+	 * the first disk's grub configuration (emu/loader/boot_disk.c); kernel and
 	 * ramdisk are then NULL. */
 	const char *bootloader;
 	const char *kernel;

@@ -7,15 +7,15 @@
 #include <time.h>
 #include "pv-shim/core/core.h"
 #include "emu/config.h"
-#include "emu/dom0_core.h"
+#include "emu/dom0/dom0_core.h"
 #include "backends/blk/blkback.h"
 #include "backends/net/netback.h"
 #include "backends/console/console_input.h"
 #include "backends/console/console_output.h"
-#include "emu/dom0_xenstore.h"
-#include "emu/kvm_vm.h"
-#include "emu/platform_host.h"
-#include "emu/shim_setup.h"
+#include "emu/dom0/dom0_xenstore.h"
+#include "emu/build/kvm_vm.h"
+#include "emu/vcpu/platform_host.h"
+#include "emu/build/shim_setup.h"
 #include "emu/stats.h"
 
 /* One vCPU: its KVM vCPU, its thread, and the core as it runs for it. */

@@ -2,18 +2,18 @@
 
 # ---- Xen PV kernel loader: ELF64, bzImage, Xen notes --------------------
 # The integrator links LOADER_SRCS with LOADER_LIBS into ./xenlet.
-LOADER_SRCS := emu/xen_image.c emu/bzimage.c emu/xen_notes.c emu/set_error.c
+LOADER_SRCS := $(addprefix emu/loader/,xen_image.c bzimage.c xen_notes.c set_error.c)
 LOADER_LIBS := -llzma -lz -lzstd -llz4
 
-LOADER_SAN_OBJS := $(patsubst emu/%.c,$(BUILD)/emu/loader-san/%.o,$(LOADER_SRCS))
-LOADER_FUZZ_OBJS := $(patsubst emu/%.c,$(BUILD)/emu/loader-fuzz/%.o,$(LOADER_SRCS))
+LOADER_SAN_OBJS := $(patsubst emu/loader/%.c,$(BUILD)/emu/loader-san/%.o,$(LOADER_SRCS))
+LOADER_FUZZ_OBJS := $(patsubst emu/loader/%.c,$(BUILD)/emu/loader-fuzz/%.o,$(LOADER_SRCS))
 
-$(LOADER_SAN_OBJS): $(BUILD)/emu/loader-san/%.o: emu/%.c
+$(LOADER_SAN_OBJS): $(BUILD)/emu/loader-san/%.o: emu/loader/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(SAN_CFLAGS) -c $< -o $@
 
 # A smaller decompression cap keeps the fuzzer under libFuzzer's RSS limit.
-$(LOADER_FUZZ_OBJS): $(BUILD)/emu/loader-fuzz/%.o: emu/%.c
+$(LOADER_FUZZ_OBJS): $(BUILD)/emu/loader-fuzz/%.o: emu/loader/%.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -DBZIMAGE_MAX_OUTPUT=0x4000000UL -c $< -o $@
 
@@ -36,18 +36,19 @@ FUZZERS += $(BUILD)/fuzz/fuzz-xen-image
 # ---- the launcher: ./xenlet ------------------------------------------------
 # backend_host.h's grants stand on the core's grant tables (grant.h): until
 # their sources are in pv-shim/core/grant/, the launcher is built without.
-LAUNCHER_SRCS := emu/main.c emu/run.c emu/kvm_vm.c emu/vcpu_loop.c \
-	emu/host_trap.c emu/platform_host.c emu/stats.c emu/stop_report.c \
-	emu/domain_layout.c emu/domain_build.c emu/shim_setup.c \
-	emu/dom0_xenstore.c emu/dom0_console.c emu/dom0_backends.c \
-	emu/vcpu_clock.c emu/vcpu_events.c emu/vcpu_smp.c emu/cpuid_table.c \
-	emu/host_xstate.c emu/dom0_core.c emu/dom0_evtchn.c emu/dom0_grants.c emu/dom0_devices.c \
-	emu/launcher_options.c emu/boot_disk.c $(BACKENDS_SRCS) $(TOOLSTACK_SRCS) \
-	$(BOOTLOADER_SRCS)
+LAUNCHER_SRCS := emu/main.c emu/run.c emu/launcher_options.c emu/stats.c \
+	emu/stop_report.c emu/loader/boot_disk.c \
+	$(addprefix emu/build/,kvm_vm.c domain_layout.c domain_build.c \
+		shim_setup.c cpuid_table.c host_xstate.c) \
+	$(addprefix emu/vcpu/,vcpu_loop.c host_trap.c platform_host.c \
+		vcpu_clock.c vcpu_events.c vcpu_smp.c) \
+	$(addprefix emu/dom0/,dom0_core.c dom0_xenstore.c dom0_console.c \
+		dom0_backends.c dom0_evtchn.c dom0_grants.c dom0_devices.c) \
+	$(BACKENDS_SRCS) $(TOOLSTACK_SRCS) $(BOOTLOADER_SRCS)
 LAUNCHER_OBJS := $(patsubst %.c,$(BUILD)/host/%.o,$(LAUNCHER_SRCS) $(LOADER_SRCS)) \
-	$(CORE_HOST_OBJS) $(BUILD)/host/emu/shim_blob.o $(XSD_OBJS) $(XS_STORE_OBJS)
+	$(CORE_HOST_OBJS) $(BUILD)/host/emu/build/shim_blob.o $(XSD_OBJS) $(XS_STORE_OBJS)
 
-$(BUILD)/host/emu/shim_blob.o: emu/shim_blob.S $(BUILD)/shim/shim.bin
+$(BUILD)/host/emu/build/shim_blob.o: emu/build/shim_blob.S $(BUILD)/shim/shim.bin
 	@mkdir -p $(dir $@)
 	$(CC) -c $< -o $@
 
@@ -65,7 +66,7 @@ INTEGRATION_TESTS += tests/integration/trap-path-auto.sh
 # The launcher built with ASan/UBSan, for integration runs that look for
 # memory errors and leaks in the launcher itself on real guests.
 LAUNCHER_SAN_OBJS := $(patsubst %.c,$(BUILD)/san/%.o,$(LAUNCHER_SRCS)) \
-	$(LOADER_SAN_OBJS) $(CORE_SAN_OBJS) $(BUILD)/host/emu/shim_blob.o \
+	$(LOADER_SAN_OBJS) $(CORE_SAN_OBJS) $(BUILD)/host/emu/build/shim_blob.o \
 	$(XSD_SAN_OBJS) $(XS_STORE_SAN_OBJS)
 XENLET_SAN := $(BUILD)/xenlet-san
 $(XENLET_SAN): $(LAUNCHER_SAN_OBJS)

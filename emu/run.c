@@ -13,11 +13,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "pv-shim/shim_abi.h"
-#include "emu/boot_disk.h"
+#include "emu/loader/boot_disk.h"
 #include "emu/domain.h"
-#include "emu/domain_build.h"
-#include "emu/xen_image.h"
-#include "emu/host_xstate.h"
+#include "emu/build/domain_build.h"
+#include "emu/loader/xen_image.h"
+#include "emu/build/host_xstate.h"
 #include "pv-shim/core/emulate/guest_cr4.h"
 #include "pv-shim/core/grant/grant.h"
 #include "toolstack/daemonize.h"

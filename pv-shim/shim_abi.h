@@ -310,7 +310,7 @@ struct shim_cpu_ops {
  * (pv-shim/arch/x86_64/smp.c), at SHIM_OFF_SMP rather than in the shim's
  * bss so that the launcher reaches them at a fixed place too: dom0's
  * backends take the same lock and ask the same flushes from their own
- * threads (emu/dom0_core.c).  Only ever changed with atomics.
+ * threads (emu/dom0/dom0_core.c).  Only ever changed with atomics.
  */
 struct shim_smp {
 	uint32_t domain_lock;                /* 1 while someone holds it */

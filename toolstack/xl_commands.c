@@ -17,10 +17,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "emu/boot_disk.h"
+#include "emu/loader/boot_disk.h"
 #include "emu/domain.h"
 #include "emu/launcher_options.h"
-#include "emu/xen_image.h"
+#include "emu/loader/xen_image.h"
 #include "toolstack/nbd_server.h"
 #include "toolstack/xl_commands.h"
 #include "toolstack/xl_config.h"

@@ -42,7 +42,7 @@ struct core {
 	void *plat;             /* the platform's own context (per vCPU) */
 	struct core_layout layout;
 	unsigned vcpu;          /* the vCPU it runs for, < layout.nr_vcpus */
-	/* 1: dom0's handle (the launcher's backends, emu/dom0_core.c): it
+	/* 1: dom0's handle (the launcher's backends, emu/dom0/dom0_core.c): it
 	 * runs for no vCPU, so nothing per-vCPU is its own (vcpu is 0 only
 	 * to stay in range); it may only call what says dom0 may. */
 	unsigned dom0;

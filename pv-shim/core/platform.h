@@ -1,7 +1,7 @@
 /*
  * What the core needs from where it runs.  Implemented once for the shim
  * (pv-shim/arch/x86_64/platform_shim.c) and once for the launcher and the
- * unit tests (emu/platform_host.c).
+ * unit tests (emu/vcpu/platform_host.c).
  */
 #ifndef XENLET_CORE_PLATFORM_H
 #define XENLET_CORE_PLATFORM_H

@@ -6,14 +6,14 @@
 # can check which guest pages the core reached.
 CORE_FUZZ := $(BUILD)/tests/fuzz/fuzz-core
 CORE_FUZZ_OBJS := $(patsubst %.c,$(BUILD)/core-fuzz/%.o, \
-	$(CORE_SRCS) emu/platform_host.c tests/fuzz/fuzz_core.c)
+	$(CORE_SRCS) emu/vcpu/platform_host.c tests/fuzz/fuzz_core.c)
 
 $(CORE_FUZZ_OBJS): $(BUILD)/core-fuzz/%.o: %.c
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $(CORE_FUZZ_WFLAGS) -c $< -o $@
 
 # clang, unlike gcc, warns about the MSR ioctl's header-plus-entry struct.
-$(BUILD)/core-fuzz/emu/platform_host.o: \
+$(BUILD)/core-fuzz/emu/vcpu/platform_host.o: \
 	CORE_FUZZ_WFLAGS := -Wno-gnu-variable-sized-type-not-at-end
 
 $(CORE_FUZZ): $(CORE_FUZZ_OBJS)
@@ -27,10 +27,10 @@ FUZZERS += $(CORE_FUZZ)
 # files that read it are built with the core and the platform.
 SHIM_FUZZ := $(BUILD)/tests/fuzz/fuzz-hostile-shim
 SHIM_FUZZ_OBJS := $(patsubst %.c,$(BUILD)/core-fuzz/%.o, \
-	$(CORE_SRCS) emu/platform_host.c emu/host_trap.c emu/stats.c \
+	$(CORE_SRCS) emu/vcpu/platform_host.c emu/vcpu/host_trap.c emu/stats.c \
 	emu/stop_report.c backends/console/console_ring.c tests/fuzz/fuzz_hostile_shim.c)
 
-$(BUILD)/core-fuzz/emu/host_trap.o $(BUILD)/core-fuzz/emu/stats.o \
+$(BUILD)/core-fuzz/emu/vcpu/host_trap.o $(BUILD)/core-fuzz/emu/stats.o \
 $(BUILD)/core-fuzz/emu/stop_report.o $(BUILD)/core-fuzz/backends/console/console_ring.o \
 $(BUILD)/core-fuzz/tests/fuzz/fuzz_hostile_shim.o: $(BUILD)/core-fuzz/%.o: %.c
 	@mkdir -p $(@D)
@@ -76,7 +76,7 @@ $(BUILD)/core-fuzz/tests/fuzz/fuzz_grant.o: $(BUILD)/core-fuzz/%.o: %.c
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
 $(eval $(call fuzz_target,fuzz-grant,$(patsubst %.c,$(BUILD)/core-fuzz/%.o, \
-	$(CORE_SRCS) emu/platform_host.c tests/fuzz/fuzz_grant.c)))
+	$(CORE_SRCS) emu/vcpu/platform_host.c tests/fuzz/fuzz_grant.c)))
 
 # fuzz-net-link: the slirp link (and libslirp, not instrumented, behind it)
 # against any frames a guest sends.

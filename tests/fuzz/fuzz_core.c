@@ -88,7 +88,7 @@
 #include "pv-shim/core/traps/traps_state.h"
 #include "pv-shim/core/mm/mm.h"
 #include "pv-shim/shim_abi.h"
-#include "emu/platform_host.h"
+#include "emu/vcpu/platform_host.h"
 #include "tests/fuzz/fuzz_input.h"
 
 #define PAGE 4096ULL

@@ -49,7 +49,7 @@
 #include "pv-shim/core/grant/grant_internal.h"
 #include "pv-shim/core/mm/mm.h"
 #include "pv-shim/shim_abi.h"
-#include "emu/platform_host.h"
+#include "emu/vcpu/platform_host.h"
 #include "tests/fuzz/fuzz_input.h"
 
 #define PAGE 4096ULL

@@ -2,7 +2,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "emu/xen_image.h"
+#include "emu/loader/xen_image.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,7 +1,7 @@
 /*
  * A guest for the hypercall/trap core without KVM: guest RAM in a host
  * buffer, 4-level page tables the test writes entry by entry, the core's
- * state, and the launcher's platform (emu/platform_host.c) with its console
+ * state, and the launcher's platform (emu/vcpu/platform_host.c) with its console
  * and log captured in memory streams so tests can read what was printed.
  */
 #ifndef XENLET_TEST_FAKE_GUEST_H
@@ -12,7 +12,7 @@
 #include <stdio.h>
 
 #include "pv-shim/core/core.h"
-#include "emu/platform_host.h"
+#include "emu/vcpu/platform_host.h"
 
 #define FG_PAGE 4096ULL
 #define FG_P  0x001ULL

@@ -17,7 +17,7 @@
 #include "pv-shim/core/core.h"
 #include "pv-shim/core/emulate/cpuid_policy.h"
 #include "pv-shim/core/emulate/guest_cr4.h"
-#include "emu/cpuid_table.h"
+#include "emu/build/cpuid_table.h"
 #include "pv-shim/shim_abi.h"
 #include "tests/unit/fake_guest.h"
 

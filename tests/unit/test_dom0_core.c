@@ -1,5 +1,5 @@
 /*
- * dom0's handle on the core (emu/dom0_core.c, dom0_evtchn.c) on a fake
+ * dom0's handle on the core (emu/dom0/dom0_core.c, dom0_evtchn.c) on a fake
  * domain of NR_VCPUS vCPUs without KVM (fake_domain.h): the launcher's own
  * struct domain, SMP hooks (vcpu_smp.c), kicks and wake eventfds
  * (vcpu_events.c, vcpu_clock.c), with a host thread per vCPU standing in

@@ -1,5 +1,5 @@
 /*
- * backend_host.h's grants (emu/dom0_grants.c) against stand-ins for what
+ * backend_host.h's grants (emu/dom0/dom0_grants.c) against stand-ins for what
  * they stand on: the core's grant_acquire/grant_release (a small table of
  * grants, with pins counted) and dom0's domain lock.  What is checked is
  * the launcher's part, whatever the core does: every call to the core
@@ -17,7 +17,7 @@
 #include "pv-shim/core/xen_abi.h"
 #include <xen/grant_table.h>
 #include "pv-shim/core/grant/grant.h"
-#include "emu/dom0_core.h"
+#include "emu/dom0/dom0_core.h"
 
 #define NR_PAGES 16
 #define PAGE 4096u

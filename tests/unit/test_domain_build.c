@@ -14,9 +14,9 @@
 #include "pv-shim/core/xen_abi.h"
 #include "pv-shim/core/core.h"
 #include "pv-shim/shim_abi.h"
-#include "emu/domain_build.h"
-#include "emu/domain_layout.h"
-#include "emu/platform_host.h"
+#include "emu/build/domain_build.h"
+#include "emu/build/domain_layout.h"
+#include "emu/vcpu/platform_host.h"
 
 #define LINUX_BASE 0xffffffff80000000ULL
 #define MiB (1ULL << 20)

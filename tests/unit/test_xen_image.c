@@ -25,7 +25,7 @@
 #include <xen/elfnote.h>
 #include <xen/features.h>
 
-#include "emu/xen_image.h"
+#include "emu/loader/xen_image.h"
 
 #define PAGE 4096u
 #define LINUX_BASE 0xffffffff80000000ull

@@ -1,8 +1,8 @@
 # Unit tests of the hypercall/trap core and the domain builder, linked
 # with the sanitized core, the launcher's platform and the loader.
 
-CORE_TEST_OBJS := $(CORE_SAN_OBJS) $(BUILD)/san/emu/platform_host.o $(BUILD)/san/emu/cpuid_table.o \
-	$(BUILD)/san/emu/domain_layout.o $(BUILD)/san/emu/domain_build.o \
+CORE_TEST_OBJS := $(CORE_SAN_OBJS) $(BUILD)/san/emu/vcpu/platform_host.o $(BUILD)/san/emu/build/cpuid_table.o \
+	$(BUILD)/san/emu/build/domain_layout.o $(BUILD)/san/emu/build/domain_build.o \
 	$(BUILD)/san/tests/unit/fake_guest.o $(LOADER_SAN_OBJS)
 CORE_UNIT_TESTS := $(BUILD)/tests/unit/test_core $(BUILD)/tests/unit/test_domain_build \
 	$(BUILD)/tests/unit/test_mm
@@ -30,7 +30,7 @@ UNIT_TESTS += $(BUILD)/tests/unit/test_console_ring
 # fuzz-hostile-shim target's domain and calls, run deterministically.
 HOSTILE_SHIM_TEST := $(BUILD)/tests/unit/test_hostile_shim
 $(HOSTILE_SHIM_TEST): $(BUILD)/san/tests/unit/test_hostile_shim.o $(CORE_SAN_OBJS) \
-		$(patsubst %,$(BUILD)/san/emu/%.o,platform_host host_trap stats \
+		$(patsubst %,$(BUILD)/san/emu/%.o,vcpu/platform_host vcpu/host_trap stats \
 			stop_report) $(BUILD)/san/backends/console/console_ring.o
 	@mkdir -p $(@D)
 	$(CC) -fsanitize=address,undefined $^ -o $@ $(CHECK_LIBS)
@@ -56,7 +56,7 @@ UNIT_TESTS += $(BUILD)/tests/unit/test_shared_ring
 # threads of the test's.
 DOM0_CORE_TEST_OBJS := $(filter-out $(BUILD)/san/emu/main.o $(BUILD)/san/emu/run.o \
 	$(patsubst %.c,$(BUILD)/san/%.o,$(TOOLSTACK_SRCS)) \
-	$(BUILD)/san/emu/boot_disk.o $(BOOTLOADER_SRCS:%.c=$(BUILD)/san/%.o), \
+	$(BUILD)/san/emu/loader/boot_disk.o $(BOOTLOADER_SRCS:%.c=$(BUILD)/san/%.o), \
 	$(LAUNCHER_SAN_OBJS)) $(BUILD)/san/tests/unit/fake_guest.o $(BUILD)/san/tests/unit/fake_domain.o
 $(BUILD)/tests/unit/test_dom0_core: $(BUILD)/san/tests/unit/test_dom0_core.o $(DOM0_CORE_TEST_OBJS)
 	@mkdir -p $(@D)
@@ -79,7 +79,7 @@ UNIT_TESTS += $(XENBUS_TEST)
 # grant_release and the domain lock (the test defines both): the
 # launcher's checks, whatever the core answers.
 $(BUILD)/tests/unit/test_dom0_grants: $(BUILD)/san/tests/unit/test_dom0_grants.o \
-		$(BUILD)/san/emu/dom0_grants.o $(BUILD)/san/emu/platform_host.o
+		$(BUILD)/san/emu/dom0/dom0_grants.o $(BUILD)/san/emu/vcpu/platform_host.o
 	@mkdir -p $(@D)
 	$(CC) -fsanitize=address,undefined $^ -o $@ $(CHECK_LIBS)
 UNIT_TESTS += $(BUILD)/tests/unit/test_dom0_grants

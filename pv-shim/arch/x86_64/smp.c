@@ -5,7 +5,7 @@
  * The lock and the flush counts are the shim region's struct shim_smp
  * (shim_abi.h), shared by every vCPU's shim and by the launcher's dom0
  * handle, which takes the same lock and asks the same flushes for the
- * backends (emu/dom0_core.c); the shim region is out of the guest's
+ * backends (emu/dom0/dom0_core.c); the shim region is out of the guest's
  * reach, so none of it can be forged.  A shootdown asks each target for a flush by bumping its
  * request count and kicking it (the launcher makes it take the event
  * interrupt if it runs guest code); the target flushes and acknowledges

@@ -2,7 +2,7 @@
  * The PV CPUID policy, one definition for every way a guest can ask: the
  * forced-emulation CPUID the core answers (cpuid_for_guest) and the plain
  * `cpuid` the vCPU answers itself, whose table the launcher filters
- * through the same function before KVM_SET_CPUID2 (emu/cpuid_table.c).
+ * through the same function before KVM_SET_CPUID2 (emu/build/cpuid_table.c).
  */
 #ifndef XENLET_CORE_CPUID_POLICY_H
 #define XENLET_CORE_CPUID_POLICY_H

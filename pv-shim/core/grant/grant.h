@@ -9,7 +9,7 @@
  *   - the domain itself (GNTTABOP_map_grant_ref / copy on its own grants),
  *     from a vCPU's core;
  *   - dom0's backends in the launcher, through the dom0 core handle
- *     (struct core with dom0 set: emu/dom0_core.c), which takes the same
+ *     (struct core with dom0 set: emu/dom0/dom0_core.c), which takes the same
  *     domain lock in either trap path.
  */
 #ifndef XENLET_CORE_GRANT_H

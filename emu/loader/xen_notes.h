@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "emu/xen_image.h"
+#include "emu/loader/xen_image.h"
 
 struct xen_notes {
 	unsigned count;               /* Xen notes (or legacy keys) seen */

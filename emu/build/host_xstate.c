@@ -10,7 +10,7 @@
  */
 #include <cpuid.h>
 #include "pv-shim/core/emulate/cpuid_policy.h"
-#include "emu/host_xstate.h"
+#include "emu/build/host_xstate.h"
 
 #define CPUID1_ECX_OSXSAVE   (1u << 27)
 #define XSAVE_LEGACY_AND_HDR 576u       /* FXSAVE image and XSAVE header */

@@ -4,8 +4,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "emu/domain_layout.h"
-#include "emu/xen_image.h"
+#include "emu/build/domain_layout.h"
+#include "emu/loader/xen_image.h"
 
 struct domain_build_input {
 	const struct xen_image *image;

@@ -11,7 +11,7 @@
  */
 #include <stdlib.h>
 #include "pv-shim/core/emulate/cpuid_policy.h"
-#include "emu/cpuid_table.h"
+#include "emu/build/cpuid_table.h"
 
 static int in_hypervisor_range(uint32_t leaf)
 {

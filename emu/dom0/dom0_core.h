@@ -31,7 +31,7 @@
 #include "pv-shim/core/core.h"
 #include "pv-shim/core/events/evtchn.h"
 #include "backends/backend_host.h"
-#include "emu/platform_host.h"
+#include "emu/vcpu/platform_host.h"
 
 struct domain;
 struct shim_smp;

@@ -10,7 +10,7 @@
 #include "pv-shim/core/xen_abi.h"
 #include <xen/grant_table.h>
 #include "pv-shim/core/grant/grant.h"
-#include "emu/dom0_core.h"
+#include "emu/dom0/dom0_core.h"
 
 #define PAGE_SIZE 4096u
 #define DOM0_DOMID 0

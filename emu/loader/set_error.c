@@ -1,6 +1,6 @@
 #include <stdarg.h>
 #include <stdio.h>
-#include "emu/set_error.h"
+#include "emu/loader/set_error.h"
 
 int set_error(char *err, size_t errlen, const char *fmt, ...)
 {

@@ -1,5 +1,5 @@
-#include "emu/set_error.h"
-#include "emu/bzimage.h"
+#include "emu/loader/set_error.h"
+#include "emu/loader/bzimage.h"
 
 #include <limits.h>
 #include <stdio.h>

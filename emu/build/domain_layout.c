@@ -5,7 +5,7 @@
  * grows, and by few frames, so this ends in two or three rounds).
  */
 #include <stdio.h>
-#include "emu/domain_layout.h"
+#include "emu/build/domain_layout.h"
 
 #define MAPPING_ALIGN (4ULL << 20)
 #define MAPPING_SLACK (512ULL << 10)

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "bootloader/bootloader_name.h"
-#include "emu/boot_disk.h"
+#include "emu/loader/boot_disk.h"
 
 int boot_disk_configure(const struct xenlet_config *cfg, struct xenlet_config *booted,
 			struct pygrub_boot *boot)

@@ -11,7 +11,7 @@
 #include <string.h>
 #include "pv-shim/core/xen_abi.h"
 #include "pv-shim/shim_abi.h"
-#include "emu/domain_build.h"
+#include "emu/build/domain_build.h"
 
 #define PTE_P  0x001ULL
 #define PTE_RW 0x002ULL

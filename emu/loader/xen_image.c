@@ -1,5 +1,5 @@
-#include "emu/set_error.h"
-#include "emu/xen_image.h"
+#include "emu/loader/set_error.h"
+#include "emu/loader/xen_image.h"
 
 #include <elf.h>
 #include <errno.h>
@@ -10,8 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "emu/bzimage.h"
-#include "emu/xen_notes.h"
+#include "emu/loader/bzimage.h"
+#include "emu/loader/xen_notes.h"
 
 #define PAGE_SIZE 4096ull
 

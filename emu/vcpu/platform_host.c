@@ -6,7 +6,7 @@
 #include "pv-shim/core/emulate/guest_cr4.h"
 #include "pv-shim/core/platform.h"
 #include "pv-shim/shim_abi.h"
-#include "emu/platform_host.h"
+#include "emu/vcpu/platform_host.h"
 
 void host_platform_internal_error(struct host_platform *p, const char *what)
 {
@@ -14,7 +14,7 @@ void host_platform_internal_error(struct host_platform *p, const char *what)
 	p->failed = 1;
 }
 
-/* dom0's handle (emu/dom0_core.c) runs for no vCPU: what would reach a
+/* dom0's handle (emu/dom0/dom0_core.c) runs for no vCPU: what would reach a
  * vCPU's CPU, CPU-ops queue or sleep is a core bug there, which ends the
  * domain rather than being done to whichever vCPU c->vcpu names. */
 static int refused_for_dom0(struct core *c, const char *what)

@@ -10,8 +10,8 @@
 #include <string.h>
 #include "pv-shim/shim_abi.h"
 #include "pv-shim/core/trap_frame.h"
-#include "emu/domain_layout.h"
-#include "emu/shim_setup.h"
+#include "emu/build/domain_layout.h"
+#include "emu/build/shim_setup.h"
 
 extern const uint8_t shim_blob[], shim_blob_end[];
 

@@ -12,8 +12,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 #include "pv-shim/shim_abi.h"
-#include "emu/cpuid_table.h"
-#include "emu/kvm_vm.h"
+#include "emu/build/cpuid_table.h"
+#include "emu/build/kvm_vm.h"
 
 #define MSR_EFER   0xc0000080
 #define MSR_STAR   0xc0000081

@@ -1,5 +1,5 @@
-#include "emu/set_error.h"
-#include "emu/xen_notes.h"
+#include "emu/loader/set_error.h"
+#include "emu/loader/xen_notes.h"
 
 #include <errno.h>
 #include <stddef.h>

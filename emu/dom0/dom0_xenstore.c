@@ -16,7 +16,7 @@
 #include <sys/random.h>
 #include "xenstore/daemon.h"
 #include "xenstore/store.h"
-#include "emu/dom0_xenstore.h"
+#include "emu/dom0/dom0_xenstore.h"
 
 static void count_notification(void *opaque)
 {
