@@ -292,10 +292,10 @@ static void parse_memory(struct xl_parse *p)
 			xl_parse_verdict(p, "maxmem", XL_KEY_UNSUPPORTED, "less than memory=");
 		} else if ((uint64_t)v > cfg->memory_mib) {
 			cfg->maxmem_mib = (uint64_t)v;
-			xl_parse_warning(p, "maxmem", "no ballooning: the guest has memory= "
+			xl_parse_warning(p, "maxmem", "no growing past memory=: the guest has memory= "
 					 "(%llu MiB) and cannot grow to %ld MiB",
 					 (unsigned long long)cfg->memory_mib, v);
-			xl_parse_verdict(p, "maxmem", XL_KEY_IGNORED, "no ballooning: the guest "
+			xl_parse_verdict(p, "maxmem", XL_KEY_IGNORED, "no growing past memory=: the guest "
 					 "keeps memory= (%llu MiB)",
 					 (unsigned long long)cfg->memory_mib);
 		} else {

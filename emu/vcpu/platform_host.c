@@ -1,6 +1,7 @@
 /* Guest RAM straight through the launcher's mapping of the memfd. */
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <linux/kvm.h>
 #include "pv-shim/core/core.h"
 #include "pv-shim/core/emulate/guest_cr4.h"
@@ -33,6 +34,16 @@ void *platform_guest_ram(struct core *c, uint64_t gpa, size_t len)
 	if (gpa >= p->ram_bytes || len > p->ram_bytes - gpa)
 		return NULL;
 	return p->ram + gpa;
+}
+
+void platform_discard_frames(struct core *c, uint64_t pfn, uint64_t count)
+{
+	struct host_platform *p = c->plat;
+	uint64_t at = pfn * 4096, len = count * 4096;
+	/* Frees the memfd's pages (the mapping is shared, KVM's too); where
+	 * that is refused (a unit test's heap RAM) they simply stay. */
+	if (at < p->ram_bytes && len <= p->ram_bytes - at)
+		(void)madvise(p->ram + at, len, MADV_REMOVE);
 }
 
 void platform_console_write(struct core *c, const char *buf, size_t len)

@@ -15,6 +15,11 @@ struct core;
  * guest RAM.  len never crosses a page. */
 void *platform_guest_ram(struct core *c, uint64_t gpa, size_t len);
 
+/* The guest gave frames [pfn, pfn + count) back (decrease_reservation):
+ * the host may take their memory back.  Their contents are undefined
+ * from then on; the core zeroes a frame before handing it out again. */
+void platform_discard_frames(struct core *c, uint64_t pfn, uint64_t count);
+
 /* A pointer to a page of the shim region (offset as in shim_abi.h). */
 void *platform_shim_page(struct core *c, uint64_t offset);
 

@@ -5,7 +5,10 @@
 #  - a busybox user process that spins without system calls must not stop
 #    `sleep 2` from returning (before the launcher could interrupt a
 #    running vCPU, the domain hung there for good);
-#  - a line piped into xenlet's stdin is read by the guest's shell.
+#  - a line piped into xenlet's stdin is read by the guest's shell;
+#  - the guest's balloon driver gives 16 MiB back and takes it again
+#    (XENMEM_decrease_reservation, XENMEM_populate_physmap), its MemTotal
+#    following.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 require_launcher
@@ -19,6 +22,18 @@ XENLET_STDIN=$WORK/stdin run_xenlet "debian-live" "$KERNEL" --trap-path host --s
 expect_rc 0
 expect_out_has "live-guest: spinner stopped"
 expect_out_has "live-guest: read from the console: [hello from the host's stdin]"
+down=$(sed -n 's/.*live-guest: balloon: down to [0-9]* kB, MemTotal \([0-9]*\) -> \([0-9]*\) kB.*/\1 \2/p' "$OUT")
+if [ -n "$down" ] && [ "${down#* }" -le $((${down% *} - 16384)) ]; then
+	pass "the balloon gave 16 MiB back: MemTotal ${down% *} -> ${down#* } kB"
+else
+	fail "balloon down: $(grep 'live-guest: balloon' "$OUT" | head -1)"
+fi
+up=$(sed -n 's/.*live-guest: balloon: back up to [0-9]* kB, MemTotal \([0-9]*\) kB.*/\1/p' "$OUT")
+if [ -n "$up" ] && [ -n "$down" ] && [ "$up" = "${down% *}" ]; then
+	pass "the balloon took it back: MemTotal $up kB"
+else
+	fail "balloon up: $(grep 'live-guest: balloon' "$OUT" | tail -1)"
+fi
 secs=$(sed -n 's/.*live-guest: sleep 2 returned after \([0-9]*\) s.*/\1/p' "$OUT" | head -1)
 if [ -n "$secs" ] && [ "$secs" -ge 1 ] && [ "$secs" -le 4 ]; then
 	pass "sleep 2 took $secs s of guest wall time beside the spinner"

@@ -15,6 +15,7 @@ for path in guest host; do
 		expect_rc 0
 		expect_result SUCCESS
 		expect_out_line "mmu: running on the new tables"
+		expect_out_line "mmu: balloon: a frame given back and taken again"
 	done
 done
 

@@ -98,7 +98,7 @@ if grep -qE 'Memory: [0-9]+K/3[0-9]{5}K available' "$OUT"; then
 else
 	fail "the guest's memory: $(grep -o 'Memory: [0-9K/]* available' "$OUT")"
 fi
-expect_err_matches "web1.cfg:11: warning: maxmem: no ballooning"
+expect_err_matches "web1.cfg:11: warning: maxmem: no growing past memory="
 expect_err_matches "web1.cfg:18: warning: dhcp: ignored"
 
 RUN=check-config
@@ -110,7 +110,7 @@ expect_rc 0
 expect_out_line "$CFG:5: kernel: used"
 expect_out_line "$CFG:7: extra: used (the command line)"
 expect_out_line "$CFG:9: vcpus: used"
-expect_out_line "$CFG:11: maxmem: ignored (no ballooning: the guest keeps memory= (256 MiB))"
+expect_out_line "$CFG:11: maxmem: ignored (no growing past memory=: the guest keeps memory= (256 MiB))"
 expect_out_line "$CFG:13: disk: used (2 disks, 1 through qemu-nbd)"
 expect_out_line "disk xvdb: $WORK/b.qcow2 (qcow2) is served through qemu-nbd"
 expect_out_line "$CFG:17: name: used (the domain's name in xenstore)"

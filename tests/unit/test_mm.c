@@ -777,15 +777,139 @@ START_TEST(memory_op_basics)
 	/* refused sub-operations are reported once each */
 	unsigned lines = fake_guest_log_lines(&g);
 	for (int k = 0; k < 2; k++) {
-		ck_assert_int_eq(hc4(__HYPERVISOR_memory_op, XENMEM_populate_physmap,
+		ck_assert_int_eq(hc4(__HYPERVISOR_memory_op, XENMEM_exchange,
 				     0, 0, 0), -XEN_ENOSYS);
-		ck_assert_int_eq(hc4(__HYPERVISOR_memory_op, XENMEM_populate_physmap |
+		ck_assert_int_eq(hc4(__HYPERVISOR_memory_op, XENMEM_exchange |
 				     (5 << 6), 0, 0, 0), -XEN_ENOSYS);
-		ck_assert_int_eq(hc4(__HYPERVISOR_memory_op, XENMEM_decrease_reservation,
+		ck_assert_int_eq(hc4(__HYPERVISOR_memory_op, XENMEM_machphys_mfn_list,
 				     0, 0, 0), -XEN_ENOSYS);
 	}
 	ck_assert_uint_eq(fake_guest_log_lines(&g), lines + 2);
-	ck_assert_ptr_nonnull(strstr(fake_guest_log(&g), "memory_op sub-operation 6 "));
+	ck_assert_ptr_nonnull(strstr(fake_guest_log(&g), "memory_op sub-operation 11 "));
+}
+END_TEST
+
+/* ---- ballooning ---------------------------------------------------------- */
+
+/* A reservation at KPAGE(2) whose extent list is at KPAGE(3). */
+static long reservation_op(unsigned op, uint64_t nr_extents, unsigned order,
+			   uint64_t start)
+{
+	struct xen_memory_reservation *r = (void *)fake_guest_page(&g, DATA0 + 2);
+	memset(r, 0, sizeof *r);
+	r->extent_start.p = (xen_pfn_t *)(uintptr_t)KPAGE(3);
+	r->nr_extents = nr_extents;
+	r->extent_order = order;
+	r->domid = DOMID_SELF;
+	return hc4(__HYPERVISOR_memory_op, op | (start << 6), KPAGE(2), 0, 0);
+}
+
+static uint64_t *extents(void)
+{
+	return (uint64_t *)fake_guest_page(&g, DATA0 + 3);
+}
+
+static uint64_t m2p(uint64_t mfn)
+{
+	return ((uint64_t *)(shim + shim_off_m2p(NR_PAGES)))[mfn];
+}
+
+static long current_pages(void)
+{
+	domid_t *dom = (void *)fake_guest_page(&g, DATA0 + 5);
+	*dom = DOMID_SELF;
+	return hc4(__HYPERVISOR_memory_op, XENMEM_current_reservation, KPAGE(5), 0, 0);
+}
+
+START_TEST(balloon_down_and_up)
+{
+	/* given back: the frame stops being the domain's */
+	extents()[0] = SPARE + 5;
+	memset(fake_guest_page(&g, SPARE + 5), 0xa5, FG_PAGE);
+	ck_assert_int_eq(reservation_op(XENMEM_decrease_reservation, 1, 0, 0), 1);
+	ck_assert_int_eq(current_pages(), NR_PAGES - 1);
+	ck_assert_ptr_null(frame(SPARE + 5));
+	ck_assert_uint_eq(m2p(SPARE + 5), ~0ULL);
+	ck_assert_int_eq(reservation_op(XENMEM_decrease_reservation, 1, 0, 0), 0);
+	/* nothing may reach it: mapped, M2P, pinned, granted */
+	ck_assert_int_eq(mmu1(l1e_ptr(5), ((uint64_t)(SPARE + 5) << 12) | FG_P), -XEN_EINVAL);
+	ck_assert_int_eq(mmu1(((uint64_t)(SPARE + 5) << 12) | MMU_MACHPHYS_UPDATE, 7),
+			 -XEN_EINVAL);
+	ck_assert_int_eq(ext1(MMUEXT_PIN_L1_TABLE, SPARE + 5), -XEN_EINVAL);
+	ck_assert_int_eq(mm_get_page(&g.core, SPARE + 5), -XEN_EINVAL);
+	/* taken again, zeroed, with the M2P entry the guest asked for */
+	extents()[0] = 1234;
+	ck_assert_int_eq(reservation_op(XENMEM_populate_physmap, 1, 0, 0), 1);
+	ck_assert_uint_eq(extents()[0], SPARE + 5);
+	ck_assert_uint_eq(m2p(SPARE + 5), 1234);
+	ck_assert_ptr_nonnull(frame(SPARE + 5));
+	for (unsigned i = 0; i < FG_PAGE; i++)
+		ck_assert_uint_eq(fake_guest_page(&g, SPARE + 5)[i], 0);
+	ck_assert_int_eq(current_pages(), NR_PAGES);
+	/* none left to hand out */
+	ck_assert_int_eq(reservation_op(XENMEM_increase_reservation, 1, 0, 0), 0);
+	ck_assert_int_eq(reservation_op(XENMEM_populate_physmap, 1, 0, 0), 0);
+	ck_assert_int_eq(mmu1(l1e_ptr(5), ((uint64_t)(SPARE + 5) << 12) | FG_P), 0);
+}
+END_TEST
+
+START_TEST(balloon_extents)
+{
+	/* an order-1 extent, then the second list entry only (start 1) */
+	extents()[0] = SPARE + 8;
+	extents()[1] = SPARE + 12;
+	ck_assert_int_eq(reservation_op(XENMEM_decrease_reservation, 2, 1, 1), 2);
+	ck_assert_int_eq(current_pages(), NR_PAGES - 2);
+	ck_assert_ptr_nonnull(frame(SPARE + 8));
+	ck_assert_ptr_null(frame(SPARE + 13));
+	ck_assert_int_eq(reservation_op(XENMEM_decrease_reservation, 1, 1, 0), 1);
+	ck_assert_int_eq(current_pages(), NR_PAGES - 4);
+	/* increase_reservation: aligned runs back, M2P left to the guest */
+	ck_assert_int_eq(reservation_op(XENMEM_increase_reservation, 2, 1, 0), 2);
+	ck_assert_uint_eq(extents()[0] % 2, 0);
+	ck_assert_uint_eq(extents()[1] % 2, 0);
+	ck_assert_uint_ne(extents()[0], extents()[1]);
+	ck_assert(extents()[0] == SPARE + 8 || extents()[0] == SPARE + 12);
+	ck_assert(extents()[1] == SPARE + 8 || extents()[1] == SPARE + 12);
+	ck_assert_uint_eq(m2p(SPARE + 9), ~0ULL);
+	ck_assert_int_eq(current_pages(), NR_PAGES);
+	/* Xen's refusals: the start extent back */
+	ck_assert_int_eq(reservation_op(XENMEM_decrease_reservation, 1, 10, 0), 0);
+	ck_assert_int_eq(reservation_op(XENMEM_decrease_reservation, 3, 0, 3), 3);
+	ck_assert_int_eq(reservation_op(XENMEM_decrease_reservation, 1ULL << 26, 0, 0), 0);
+	struct xen_memory_reservation *r = (void *)fake_guest_page(&g, DATA0 + 2);
+	extents()[0] = SPARE + 5;
+	r->domid = 0;
+	ck_assert_int_eq(hc4(__HYPERVISOR_memory_op, XENMEM_decrease_reservation,
+			     KPAGE(2), 0, 0), 0);
+	ck_assert_int_eq(hc4(__HYPERVISOR_memory_op, XENMEM_decrease_reservation,
+			     0x1000, 0, 0), -XEN_EFAULT);
+	ck_assert_int_eq(current_pages(), NR_PAGES);
+}
+END_TEST
+
+/* A frame in use is never given back: writable, a page table, pinned,
+ * held by dom0, pinned by a grant. */
+START_TEST(balloon_refuses_frames_in_use)
+{
+	const uint64_t in_use[] = { DATA0 + 4, 3, 0, SPARE + 1, SPARE + 2, NR_PAGES,
+				    SHARED_MFN };
+	ck_assert_int_eq(ext1(MMUEXT_PIN_L1_TABLE, SPARE + 1), 0);
+	ck_assert_int_eq(mm_get_page(&g.core, SPARE + 2), 0);
+	for (unsigned i = 0; i < sizeof in_use / sizeof in_use[0]; i++) {
+		extents()[0] = in_use[i];
+		ck_assert_int_eq(reservation_op(XENMEM_decrease_reservation, 1, 0, 0), 0);
+	}
+	ck_assert_int_eq(mm_hold_for_dom0(&g.core, SPARE + 3), 0);
+	extents()[0] = SPARE + 3;
+	ck_assert_int_eq(reservation_op(XENMEM_decrease_reservation, 1, 0, 0), 0);
+	ck_assert_int_eq(current_pages(), NR_PAGES);
+	/* a list that stops at a frame in use gives back those before it */
+	extents()[0] = SPARE + 6;
+	extents()[1] = SPARE + 3;
+	extents()[2] = SPARE + 7;
+	ck_assert_int_eq(reservation_op(XENMEM_decrease_reservation, 3, 0, 0), 1);
+	ck_assert_int_eq(current_pages(), NR_PAGES - 1);
 }
 END_TEST
 
@@ -911,6 +1035,9 @@ int main(void)
 	tcase_add_test(t, multicall_long_batch_continues);
 	tcase_add_test(t, multicall_continues_a_sub_call);
 	tcase_add_test(t, memory_op_basics);
+	tcase_add_test(t, balloon_down_and_up);
+	tcase_add_test(t, balloon_extents);
+	tcase_add_test(t, balloon_refuses_frames_in_use);
 	tcase_add_test(t, dom0_frame_never_a_table);
 	tcase_add_test(t, retype_flushes_stale_mappings);
 	tcase_add_test(t, without_frame_table);

@@ -337,7 +337,7 @@ START_TEST(warnings_for_what_is_not_done)
 		"t.cfg:11: warning: bootloader: 'pygrub' not run: kernel= is booted directly\n"
 		"t.cfg:3: warning: memory: 255 MiB rounded up to 256: xenlet gives guests an "
 		"even number of MiB\n"
-		"t.cfg:4: warning: maxmem: no ballooning: the guest has memory= (256 MiB) and "
+		"t.cfg:4: warning: maxmem: no growing past memory=: the guest has memory= (256 MiB) and "
 		"cannot grow to 2048 MiB\n"
 		"t.cfg:6: warning: maxvcpus: no vCPU hot-plug: the guest has vcpus= (2) and "
 		"cannot bring up 8\n"
@@ -368,7 +368,7 @@ START_TEST(warnings_for_what_is_not_done)
 	ck_assert_str_eq(c->bootloader, "pygrub");
 	ck_assert_int_eq(c->nets[0].kind, NET_KIND_USER);
 	verdict_is(p, "bootloader", XL_KEY_IGNORED, "kernel= is booted directly");
-	verdict_is(p, "maxmem", XL_KEY_IGNORED, "no ballooning: the guest keeps memory= (256 MiB)");
+	verdict_is(p, "maxmem", XL_KEY_IGNORED, "no growing past memory=: the guest keeps memory= (256 MiB)");
 	verdict_is(p, "on_reboot", XL_KEY_USED, "as restart: nothing is kept to rename");
 	verdict_is(p, "on_poweroff", XL_KEY_UNSUPPORTED, "preserve: the domain is destroyed instead");
 	verdict_is(p, "pci", XL_KEY_UNSUPPORTED, "no PCI passthrough: the guest starts without "

@@ -24,6 +24,15 @@ void *platform_guest_ram(struct core *c, uint64_t gpa, size_t len)
 	return (void *)(SHIM_PHYSMAP_BASE + gpa);
 }
 
+/* The shim cannot hand memory back to the host: the frames stay in the
+ * launcher's memfd until the domain ends. */
+void platform_discard_frames(struct core *c, uint64_t pfn, uint64_t count)
+{
+	(void)c;
+	(void)pfn;
+	(void)count;
+}
+
 void platform_console_write(struct core *c, const char *buf, size_t len)
 {
 	while (len) {

@@ -27,14 +27,14 @@ enum mm_type {
 
 #define MM_FRAME_VALIDATED 0x01 /* every entry checked and referenced */
 #define MM_FRAME_PINNED    0x02 /* MMUEXT_PIN_*: holds one type reference */
+#define MM_FRAME_FREE      0x04 /* given back (decrease_reservation): not the domain's */
 
 struct mm_frame {
 	uint32_t type_count;
 	/* General references beside the type's (Xen's count_info): a grant
 	 * pin holds one for as long as it lasts (grant/grant_pin.c), so the
-	 * frame stays the domain's while dom0 or a copy uses it.  No
-	 * operation gives frames back yet; one that does (ballooning) must
-	 * refuse a frame that has any. */
+	 * frame stays the domain's while dom0 or a copy uses it, and
+	 * decrease_reservation refuses a frame that has any. */
 	uint32_t ref_count;
 	uint8_t type;    /* enum mm_type; NONE whenever type_count is 0 */
 	uint8_t flags;
@@ -73,6 +73,10 @@ struct mm_state {
 	/* Sub-operations refused with -ENOSYS, each reported once (bit n:
 	 * command n; bit 63 also stands for every command past 62). */
 	uint64_t enosys_memory_op, enosys_mmuext_op;
+	/* Frames given back by decrease_reservation (mm_reservation.c), and
+	 * where the next search for one to hand out starts. */
+	uint64_t free_pages;
+	uint64_t alloc_cursor;
 };
 
 /*
@@ -84,8 +88,21 @@ struct mm_state {
  */
 int mm_domain_init(struct core *c, uint64_t l4_maddr, uint64_t m2p_l4e);
 
-/* The frame table entry for pfn, or 0 outside guest RAM / without one. */
+/* The frame table entry for pfn, or 0 outside guest RAM, for a frame the
+ * domain gave back, or without a frame table. */
 struct mm_frame *mm_frame(struct core *c, uint64_t pfn);
+
+/* The same, frames given back included (mm_reservation.c only). */
+struct mm_frame *mm_frame_slot(struct core *c, uint64_t pfn);
+
+/* XENMEM_increase_reservation, decrease_reservation, populate_physmap
+ * (cmd with its continuation's start extent) and the domain's page count
+ * (tot_pages). */
+long mm_reservation_op(struct core *c, uint64_t cmd, uint64_t arg);
+uint64_t mm_tot_pages(struct core *c);
+
+/* Sets the M2P entry of frame mfn (< nr_pages). */
+void mm_set_m2p(struct core *c, uint64_t mfn, uint64_t pfn);
 
 /*
  * Type references (Xen's get_page_type/put_page_type): taking the first

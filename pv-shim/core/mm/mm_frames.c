@@ -12,11 +12,22 @@
 #include "pv-shim/core/platform.h"
 #include "pv-shim/shim_abi.h"
 
-struct mm_frame *mm_frame(struct core *c, uint64_t pfn)
+struct mm_frame *mm_frame_slot(struct core *c, uint64_t pfn)
 {
 	if (!c->st->mm.active || pfn >= c->layout.nr_pages)
 		return 0;
 	return (struct mm_frame *)platform_shim_page(c, SHIM_OFF_FRAMES) + pfn;
+}
+
+struct mm_frame *mm_frame(struct core *c, uint64_t pfn)
+{
+	struct mm_frame *f = mm_frame_slot(c, pfn);
+	return f && !(f->flags & MM_FRAME_FREE) ? f : 0;
+}
+
+void mm_set_m2p(struct core *c, uint64_t mfn, uint64_t pfn)
+{
+	((uint64_t *)platform_shim_page(c, shim_off_m2p(c->layout.nr_pages)))[mfn] = pfn;
 }
 
 static volatile uint64_t *table_of(struct core *c, uint64_t pfn)
@@ -59,6 +70,8 @@ static int get_entry_ref(struct core *c, enum mm_type type, uint64_t e)
 		if (e & MM_L1_DISALLOWED)
 			return -XEN_EINVAL;
 		if (pfn < c->layout.nr_pages) {
+			if (!mm_frame(c, pfn))
+				return -XEN_EINVAL; /* given back */
 			if ((e & MM_PTE_RW) && mm_get_type(c, pfn, MM_TYPE_WRITABLE))
 				return -XEN_EBUSY;
 			return 0;
@@ -238,7 +251,7 @@ int mm_domain_init(struct core *c, uint64_t l4_maddr, uint64_t m2p_l4e)
 	mm->xen_l4e[0] = t[SHIM_L4_SLOT];
 	mm->xen_l4e[1] = t[SHIM_PHYSMAP_SLOT];
 	mm->xen_l4e[2] = m2p_l4e;
-	core_memset(mm_frame(c, 0), 0, c->layout.nr_pages * sizeof(struct mm_frame));
+	core_memset(mm_frame_slot(c, 0), 0, c->layout.nr_pages * sizeof(struct mm_frame));
 	/* The toolstack pins the top-level table; the vCPU holds another. */
 	int rc = mm_get_type(c, l4, MM_TYPE_L4);
 	if (rc)

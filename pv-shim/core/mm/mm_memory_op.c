@@ -1,8 +1,8 @@
 /*
  * memory_op: what a PV Linux asks before its allocator runs — where the
  * M2P table is, the memory map (one RAM region, as Xen gives a domU the
- * toolstack set no map for) and the reservation sizes.  Physmap additions
- * get Xen's refusal for a PV guest; ballooning is not supported: -ENOSYS.
+ * toolstack set no map for) and the reservation sizes; ballooning
+ * (mm_reservation.c).  Physmap additions get Xen's refusal for a PV guest.
  */
 #include "pv-shim/core/xen_abi.h"
 #include <xen/memory.h>
@@ -48,14 +48,16 @@ static long memory_map(struct core *c, uint64_t arg)
 	return copy_to_guest(c, arg, &map, sizeof map) ? -XEN_EFAULT : 0;
 }
 
-static long reservation(struct core *c, uint64_t arg)
+/* current_reservation (the pages the domain has now) or
+ * maximum_reservation (what it was built with: it cannot grow past it). */
+static long reservation(struct core *c, uint64_t arg, int current)
 {
 	domid_t domid;
 	if (copy_from_guest(c, &domid, arg, sizeof domid))
 		return -XEN_EFAULT;
 	if (domid != DOMID_SELF)
 		return -XEN_ESRCH;
-	return (long)c->layout.nr_pages;
+	return (long)(current ? mm_tot_pages(c) : c->layout.nr_pages);
 }
 
 /*
@@ -104,8 +106,13 @@ long hypercall_memory_op(struct core *c, const uint64_t args[5])
 	case XENMEM_memory_map:
 		return memory_map(c, args[1]);
 	case XENMEM_current_reservation:
+		return reservation(c, args[1], 1);
 	case XENMEM_maximum_reservation:
-		return reservation(c, args[1]);
+		return reservation(c, args[1], 0);
+	case XENMEM_increase_reservation:
+	case XENMEM_decrease_reservation:
+	case XENMEM_populate_physmap:
+		return mm_reservation_op(c, args[0], args[1]);
 	case XENMEM_maximum_ram_page:
 		return (long)c->layout.nr_pages;
 	case XENMEM_add_to_physmap:

@@ -39,9 +39,9 @@ static int update_entry(struct core *c, uint64_t ptr, uint64_t val, int preserve
 
 static int machphys_update(struct core *c, uint64_t mfn, uint64_t pfn)
 {
-	if (!c->st->mm.active || mfn >= c->layout.nr_pages)
-		return -XEN_EINVAL;
-	((uint64_t *)platform_shim_page(c, shim_off_m2p(c->layout.nr_pages)))[mfn] = pfn;
+	if (!mm_frame(c, mfn))
+		return -XEN_EINVAL; /* not RAM, or given back */
+	mm_set_m2p(c, mfn, pfn);
 	return 0;
 }
 

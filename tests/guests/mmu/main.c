@@ -4,7 +4,8 @@
  * address with update_va_mapping and with mmu_update and reads the new
  * frame each time (on these hosts a store the guest did not make itself
  * would leave the old translation in place), reads the M2P table, and
- * checks that illegal updates fail with Xen's errors.  Finally it switches
+ * checks that illegal updates fail with Xen's errors, balloons a frame
+ * out and in again.  Finally it switches
  * back, unpins, and maps the old tables writable again.
  */
 #include <stdint.h>
@@ -27,6 +28,7 @@ enum { L4, L3, L2, L1, NR_TABLES };
 static uint64_t tables[NR_TABLES][512] __attribute__((aligned(4096)));
 static uint8_t frame_a[PAGE_SIZE] __attribute__((aligned(4096)));
 static uint8_t frame_b[PAGE_SIZE] __attribute__((aligned(4096)));
+static uint8_t frame_c[PAGE_SIZE] __attribute__((aligned(4096)));
 
 static uint8_t read_test_va(void)
 {
@@ -137,6 +139,55 @@ static void check_memory_op(void)
 		 boot_start_info->nr_pages);
 }
 
+static long reservation_op(unsigned op, uint64_t *frame)
+{
+	struct xen_memory_reservation r = { .nr_extents = 1, .domid = DOMID_SELF };
+	set_xen_guest_handle(r.extent_start, frame);
+	return hypercall_via_syscall(__HYPERVISOR_memory_op, op, (unsigned long)&r, 0, 0, 0);
+}
+
+/*
+ * Ballooning as Linux's driver does it: the kernel's mapping of a page
+ * dropped, the frame given back, the reservation one page smaller, the
+ * frame out of reach; then a frame taken again with populate_physmap,
+ * zeroed, its M2P entry the pfn asked for, mapped where the old one was.
+ * A frame still mapped writable is refused.
+ */
+static void check_balloon(void)
+{
+	domid_t self = DOMID_SELF;
+	const long pages = (long)boot_start_info->nr_pages;
+	const uint64_t pfn = pfn_of(frame_c);
+	memset(frame_c, 0xcc, PAGE_SIZE);
+	uint64_t frame = pfn_of(frame_b);
+	check_eq(reservation_op(XENMEM_decrease_reservation, &frame), 0);
+	require(update_va(frame_c, 0, UVMF_INVLPG | UVMF_LOCAL) == 0, "frame_c unmapped");
+	frame = pfn;
+	check_eq(reservation_op(XENMEM_decrease_reservation, &frame), 1);
+	check_eq(hypercall_via_syscall(__HYPERVISOR_memory_op, XENMEM_current_reservation,
+				       (unsigned long)&self, 0, 0, 0), pages - 1);
+	check_eq(update_va(frame_c, (pfn << 12) | PTE_P | PTE_RW, UVMF_INVLPG | UVMF_LOCAL),
+		 -XEN_EINVAL);
+	check_eq(mmu_update((pfn << 12) | MMU_MACHPHYS_UPDATE, pfn, 0), -XEN_EINVAL);
+
+	frame = pfn;
+	check_eq(reservation_op(XENMEM_populate_physmap, &frame), 1);
+	check_eq(hypercall_via_syscall(__HYPERVISOR_memory_op, XENMEM_current_reservation,
+				       (unsigned long)&self, 0, 0, 0), pages);
+	struct xen_machphys_mapping m;
+	require(hypercall_via_syscall(__HYPERVISOR_memory_op, XENMEM_machphys_mapping,
+				      (unsigned long)&m, 0, 0, 0) == 0,
+		"XENMEM_machphys_mapping");
+	check_eq(((const volatile uint64_t *)m.v_start)[frame], pfn);
+	require(update_va(frame_c, (frame << 12) | PTE_P | PTE_RW, UVMF_INVLPG | UVMF_LOCAL) == 0,
+		"frame_c mapped again");
+	unsigned nonzero = 0;
+	for (unsigned i = 0; i < PAGE_SIZE; i++)
+		nonzero += frame_c[i] != 0;
+	check_eq(nonzero, 0);
+	printk("mmu: balloon: a frame given back and taken again\n");
+}
+
 /*
  * The kernel's own stores to an entry of its pinned, read-only L1, as
  * Linux makes them natively (Xen emulates them on the write fault): mov,
@@ -224,6 +275,7 @@ void test_main(void)
 	check_refusals(l1_maddr, l4_maddr);
 	check_m2p();
 	check_memory_op();
+	check_balloon();
 
 	/* Back to the builder's tables; the new ones, unpinned, are data. */
 	require(mmuext(MMUEXT_NEW_BASEPTR, boot_l4_mfn) == 0, "NEW_BASEPTR back");
