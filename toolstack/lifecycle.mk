@@ -6,7 +6,7 @@
 
 LIFECYCLE_SRCS := toolstack/control_proto.c toolstack/control_socket.c \
 	toolstack/control_server.c toolstack/runtime_dir.c toolstack/daemonize.c \
-	toolstack/domain_control.c toolstack/lifecycle_cmds.c
+	toolstack/domain_control.c toolstack/lifecycle_cmds.c toolstack/console_attach.c
 LIFECYCLE_LIBS := -ljansson
 
 LIFECYCLE_OBJS := $(patsubst %.c,$(BUILD)/host/%.o,$(LIFECYCLE_SRCS))
