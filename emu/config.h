@@ -35,6 +35,7 @@ struct xenlet_config {
 	unsigned nr_nets;
 	bool daemonize;                /* -d: detach, output to log_path */
 	const char *log_path;          /* NULL: NAME.log in the runtime dir */
+	bool attach_console;           /* create -c: detached, then its console attached */
 	bool restart_on_reboot;        /* --on-reboot restart */
 };
 

@@ -392,7 +392,7 @@ int xenlet_run(const struct xenlet_config *cfg)
 			domain_control_remove(&dc);
 			return XENLET_EXIT_SETUP;
 		}
-		ready_fd = daemonize(log, dc.name, err, sizeof err);
+		ready_fd = daemonize(log, dc.name, cfg->attach_console, err, sizeof err);
 		if (ready_fd < 0) {
 			fprintf(stderr, "xenlet: %s\n", err);
 			domain_control_remove(&dc);

@@ -37,3 +37,5 @@ $(eval $(call fuzz_target,fuzz-control-proto,$(call fuzz_objs, \
 	toolstack/control_proto.c tests/fuzz/fuzz_control_proto.c),$(LIFECYCLE_LIBS)))
 
 INTEGRATION_TESTS += tests/integration/lifecycle.sh
+# `xenlet console` and `create -c` against detached domains.
+INTEGRATION_TESTS += tests/integration/console-attach.sh

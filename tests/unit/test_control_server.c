@@ -114,6 +114,15 @@ static char *read_lines(int fd, int n, int *got_eof)
 	return buf;
 }
 
+/* Reads one line (within 5 s) and checks it is want. */
+static void expect_line(int fd, const char *want)
+{
+	int eof;
+	char *out = read_lines(fd, 1, &eof);
+	ck_assert_str_eq(out, want);
+	free(out);
+}
+
 START_TEST(requests_in_order)
 {
 	struct control_server *s = start();
@@ -134,9 +143,7 @@ START_TEST(requests_in_order)
 	send_all(fd, "{\"cmd\":", 7);
 	usleep(20000);
 	send_all(fd, "\"destroy\"}\n", 11);
-	out = read_lines(fd, 1, &eof);
-	ck_assert_str_eq(out, "{\"ok\":true,\"cmd\":\"destroy\"}\n");
-	free(out);
+	expect_line(fd, "{\"ok\":true,\"cmd\":\"destroy\"}\n");
 	close(fd);
 	stop(s);
 }
@@ -161,9 +168,7 @@ START_TEST(overlong_line_closes)
 	/* The server goes on. */
 	fd = client();
 	send_all(fd, "{\"cmd\":\"status\"}\n", 17);
-	out = read_lines(fd, 1, &eof);
-	ck_assert_str_eq(out, "{\"ok\":true,\"cmd\":\"status\"}\n");
-	free(out);
+	expect_line(fd, "{\"ok\":true,\"cmd\":\"status\"}\n");
 	close(fd);
 	stop(s);
 }
@@ -237,11 +242,9 @@ START_TEST(client_that_never_reads)
 		if (send(hog, req, sizeof req - 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
 			break;
 	}
-	int fd = client(), eof;
+	int fd = client();
 	send_all(fd, req, sizeof req - 1);
-	char *out = read_lines(fd, 1, &eof);
-	ck_assert_str_eq(out, "{\"ok\":true,\"cmd\":\"status\"}\n");
-	free(out);
+	expect_line(fd, "{\"ok\":true,\"cmd\":\"status\"}\n");
 	close(fd);
 	close(hog);
 	stop(s);
@@ -254,13 +257,11 @@ END_TEST
 START_TEST(connection_given_away)
 {
 	struct control_server *s = start();
-	int fd = client(), eof;
+	int fd = client();
 	int before = __atomic_load_n(&handled, __ATOMIC_SEQ_CST);
 	static const char req[] = "{\"cmd\":\"console\"}\nls -l\n\0\xff{\"cmd\":\"status\"}\n";
 	send_all(fd, req, sizeof req - 1);
-	char *out = read_lines(fd, 1, &eof);
-	ck_assert_str_eq(out, "{\"ok\":true,\"cmd\":\"console\"}\n");
-	free(out);
+	expect_line(fd, "{\"ok\":true,\"cmd\":\"console\"}\n");
 	for (int ms = 0; ms < 5000 && __atomic_load_n(&handed_fd, __ATOMIC_SEQ_CST) == -2; ms++)
 		usleep(1000);
 	int mine = __atomic_load_n(&handed_fd, __ATOMIC_SEQ_CST);
@@ -272,9 +273,7 @@ START_TEST(connection_given_away)
 	ck_assert_int_eq(__atomic_load_n(&handled, __ATOMIC_SEQ_CST), before + 1);
 	/* Both ways, raw. */
 	send_all(mine, "guest\n", 6);
-	out = read_lines(fd, 1, &eof);
-	ck_assert_str_eq(out, "guest\n");
-	free(out);
+	expect_line(fd, "guest\n");
 	send_all(fd, "key", 3);
 	char buf[8];
 	struct pollfd p = { .fd = mine, .events = POLLIN };
@@ -284,9 +283,7 @@ START_TEST(connection_given_away)
 	/* Stopping the server leaves the given connection alone. */
 	stop(s);
 	send_all(mine, "still\n", 6);
-	out = read_lines(fd, 1, &eof);
-	ck_assert_str_eq(out, "still\n");
-	free(out);
+	expect_line(fd, "still\n");
 	close(mine);
 	close(fd);
 }
