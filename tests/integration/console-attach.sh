@@ -12,6 +12,8 @@
 #   the end of stdin with the domain running on, then finished as above;
 # - on a terminal (script(1)), `console` is raw and Ctrl-] detaches: the
 #   bytes before it reach the guest, the terminal's settings come back;
+# - the launcher under ASan/UBSan (build/xenlet-san) through the same
+#   detach and attach, with no report in its log;
 # - `console` of a domain that does not exist fails.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -150,6 +152,30 @@ if command -v script >/dev/null; then
 	expect_out_has "console-in: got 3 bytes, cksum $esc_sum"
 else
 	echo "note: script(1) missing: no terminal checks"
+fi
+
+# The console's threads and the hand-over under the sanitizers.
+if [ -x build/xenlet-san ]; then
+	name=ca-san
+	RUN=san-start OUT=$WORK/$RUN.out ERR=$WORK/$RUN.err
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99 \
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:exitcode=99 \
+		timeout 120 build/xenlet-san run "$GUEST" --memory 32 --net none \
+		--trap-path host --cmdline "xt.bytes=12 xt.cksum=$SUM" --name "$name" -d \
+		>"$OUT" 2>"$ERR"
+	RC=$?
+	expect_rc 0
+	RUN=$name-half
+	attach "$name" "$HALF1" 0
+	expect_rc 0
+	finish_guest "$name"
+	if grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$RT/$name.log"; then
+		fail "sanitizer report: $(grep -m3 -E 'Sanitizer|runtime error' "$RT/$name.log")"
+	else
+		pass "no sanitizer report in $name.log"
+	fi
+else
+	echo "note: build/xenlet-san not built: no sanitized run"
 fi
 
 RUN=no-such-domain
