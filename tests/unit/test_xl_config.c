@@ -213,6 +213,8 @@ START_TEST(key_value_disks)
 	ck_assert_str_eq(c->disks[3].target, "/plain.img");
 	ck_assert_str_eq(c->disks[3].vdev, "hdd");
 	ck_assert_uint_eq(c->disks[3].devid, 22 << 8 | 64); /* hdc, hdd: major 22 */
+	for (unsigned i = 0; i < c->nr_disks; i++)
+		ck_assert(!c->disks[i].cdrom);
 	ck_assert_uint_eq(c->memory_mib, 1024);
 	ck_assert_uint_eq(c->vcpus, 4);
 	ck_assert_uint_eq(c->maxvcpus, 4);
@@ -220,6 +222,35 @@ START_TEST(key_value_disks)
 	verdict_is(p, "type", XL_KEY_USED, "");
 	verdict_is(p, "maxmem", XL_KEY_USED, "");
 	verdict_is(p, "localtime", XL_KEY_USED, "");
+	done(p);
+}
+END_TEST
+
+/* devtype=cdrom and xl's positional ":cdrom": read-only CD-ROM drives,
+ * even when the spec says w (libxl makes them read-only too). */
+START_TEST(cdrom_disks)
+{
+	struct parsed *p = parse(
+		"name = \"cd\"\n"
+		"kernel = \"/k\"\n"
+		"disk = [ '/x.img,raw,xvda,w',\n"
+		"         '/iso/debian.iso,raw,hdc,r,devtype=cdrom',\n"
+		"         'format=raw, vdev=xvdd, access=rw, devtype=cdrom, target=/d.iso',\n"
+		"         'file:/e.iso,hdb:cdrom,r' ]\n");
+	ck_assert_str_eq(p->diag, "");
+	ck_assert_int_eq(p->ret, 0);
+	const struct xl_config *c = &p->cfg;
+	ck_assert_uint_eq(c->nr_disks, 4);
+	ck_assert(!c->disks[0].cdrom && !c->disks[0].readonly);
+	ck_assert_str_eq(c->disks[1].target, "/iso/debian.iso");
+	ck_assert_str_eq(c->disks[1].vdev, "hdc");
+	ck_assert(c->disks[1].cdrom && c->disks[1].readonly);
+	ck_assert_str_eq(c->disks[2].target, "/d.iso");
+	ck_assert(c->disks[2].cdrom && c->disks[2].readonly);
+	ck_assert_str_eq(c->disks[3].target, "/e.iso");
+	ck_assert_str_eq(c->disks[3].vdev, "hdb");
+	ck_assert(c->disks[3].cdrom && c->disks[3].readonly);
+	verdict_is(p, "disk", XL_KEY_USED, "4 disks");
 	done(p);
 }
 END_TEST
@@ -494,10 +525,10 @@ END_TEST
 START_TEST(disks_refused)
 {
 	refused("name='a'\nkernel='/k'\n"
-		"disk=['/x.iso,raw,hdc,r,devtype=cdrom','format=qcow2,vdev=xvda,target=/q.qcow2',"
+		"disk=[',hdc:cdrom,r','format=qcow2,vdev=xvda,target=/q.qcow2',"
 		"'vdev=xvdb,target=/y','vdev=xvdb,target=/z','vdev=foo,target=/w','nonsense=1']\n",
-		"t.cfg:3: error: disk: disk[0]: CD-ROM drives are not supported yet "
-		"(devtype=cdrom); give the image as a read-only disk\n"
+		"t.cfg:3: error: disk: disk[0]: has no target (an empty drive: xenlet "
+		"cannot change a CD-ROM's medium)\n"
 		"t.cfg:3: error: disk: disk[3]: xvdb is already an earlier disk's name\n"
 		"t.cfg:3: error: disk: disk[4]: 'foo' is not a disk name xl knows (xvda, xvdb1, "
 		"hda, sdb, d0p1, or a device number)\n"
@@ -602,6 +633,7 @@ static Suite *suite(void)
 	TCase *t = tcase_create("styles");
 	tcase_add_test(t, debian_xen_tools);
 	tcase_add_test(t, key_value_disks);
+	tcase_add_test(t, cdrom_disks);
 	tcase_add_test(t, xm_style);
 	tcase_add_test(t, cmdline_wins_over_root_and_extra);
 	tcase_add_test(t, command_line_overrides);
