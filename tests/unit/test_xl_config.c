@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "toolstack/xl_config.h"
 
 /* One parse: the config, what it said, and its result. */
@@ -255,6 +256,29 @@ START_TEST(cdrom_disks)
 }
 END_TEST
 
+/* localtime = 1: the host's UTC offset (here a zone 5 h east of UTC)
+ * added to the wallclock; 0 (and no key): none. */
+START_TEST(localtime_offset)
+{
+	setenv("TZ", "XLT-5", 1);
+	tzset();
+	struct parsed *p = parse("name='t'\nkernel='/k'\nlocaltime=1\n");
+	ck_assert_str_eq(p->diag, "");
+	ck_assert_int_eq(p->ret, 0);
+	ck_assert(p->cfg.localtime);
+	ck_assert_int_eq(p->cfg.run.wallclock_offset_s, 5 * 3600);
+	verdict_is(p, "localtime", XL_KEY_USED, "the wallclock is the host's local time "
+		   "(UTC+18000 s)");
+	done(p);
+	p = parse("name='t'\nkernel='/k'\nlocaltime=0\n");
+	ck_assert_int_eq(p->ret, 0);
+	ck_assert_int_eq(p->cfg.run.wallclock_offset_s, 0);
+	done(p);
+	unsetenv("TZ");
+	tzset();
+}
+END_TEST
+
 /* Old xm files: Python-looking assignments xl still reads. */
 START_TEST(xm_style)
 {
@@ -360,7 +384,7 @@ START_TEST(warnings_for_what_is_not_done)
 	struct parsed *p = parse(
 		"name='w'\nkernel='/k'\nmemory=255\nmaxmem=2048\nvcpus=2\nmaxvcpus=8\n"
 		"on_poweroff='preserve'\non_crash='coredump-restart'\n"
-		"on_reboot='rename-restart'\nlocaltime=1\nbootloader='pygrub'\n"
+		"on_reboot='rename-restart'\nlocaltime=0\nbootloader='pygrub'\n"
 		"vfb=['vnc=1']\npci=['01:00.0']\n"
 		"vif=['ip=192.0.2.9, rate=10Mb/s, vifname=v0, frob=2']\n");
 	/* In the order the keys are read, each naming its line. */
@@ -375,7 +399,6 @@ START_TEST(warnings_for_what_is_not_done)
 		"t.cfg:7: warning: on_poweroff: preserve not supported: the domain is destroyed "
 		"instead\n"
 		"t.cfg:8: warning: on_crash: no core dump is written: the guest restarts\n"
-		"t.cfg:10: warning: localtime: not applied yet: the guest's wallclock is UTC\n"
 		"t.cfg:14: warning: vif: vif[0]: rate=10Mb/s ignored: no rate limit\n"
 		"t.cfg:14: warning: vif: vif[0]: frob=2 ignored: not a vif option xenlet knows\n"
 		"t.cfg:14: warning: vif: vif[0]: vifname=v0 ignored: without bridge= the vif is "
@@ -395,7 +418,6 @@ START_TEST(warnings_for_what_is_not_done)
 	ck_assert_int_eq(c->on_poweroff, XL_ACTION_DESTROY);
 	ck_assert_int_eq(c->on_reboot, XL_ACTION_RESTART);
 	ck_assert_int_eq(c->on_crash, XL_ACTION_RESTART);
-	ck_assert(c->localtime);
 	ck_assert_str_eq(c->bootloader, "pygrub");
 	ck_assert_int_eq(c->nets[0].kind, NET_KIND_USER);
 	verdict_is(p, "bootloader", XL_KEY_IGNORED, "kernel= is booted directly");
@@ -634,6 +656,7 @@ static Suite *suite(void)
 	tcase_add_test(t, debian_xen_tools);
 	tcase_add_test(t, key_value_disks);
 	tcase_add_test(t, cdrom_disks);
+	tcase_add_test(t, localtime_offset);
 	tcase_add_test(t, xm_style);
 	tcase_add_test(t, cmdline_wins_over_root_and_extra);
 	tcase_add_test(t, command_line_overrides);
