@@ -125,7 +125,7 @@ static void *input_thread(void *opaque)
 {
 	struct console_input *in = opaque;
 	struct console_client *cc = in->cfg.client;
-	int stdin_open = fcntl(STDIN_FILENO, F_GETFD) >= 0;
+	int stdin_open = in->has_stdin;
 	char early[CONSOLE_CLIENT_EARLY_MAX];
 	for (;;) {
 		size_t early_len = 0;
@@ -181,7 +181,8 @@ int console_input_start(struct console_input *in, const struct console_input_con
 {
 	*in = (struct console_input){ .cfg = *cfg, .stop_fd = -1, .room_fd = -1,
 				      .attach_fd = -1 };
-	if (fcntl(STDIN_FILENO, F_GETFD) < 0 && !cfg->client)
+	in->has_stdin = fcntl(STDIN_FILENO, F_GETFD) >= 0;
+	if (!in->has_stdin && !cfg->client)
 		return 0; /* no stdin at all (closed), no client: no console input */
 	in->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	in->room_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);

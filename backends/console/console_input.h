@@ -33,6 +33,7 @@ struct console_input {
 	pthread_t thread;
 	int stop_fd, room_fd;       /* eventfds: stop; in[] has room */
 	int attach_fd;              /* eventfd: a client was attached */
+	int has_stdin;              /* stdin was open at the start */
 	int tty;                    /* stdin is a terminal, in raw mode */
 	struct termios saved_tty;
 	uint32_t prod;              /* our in_prod: never read back from the ring */
