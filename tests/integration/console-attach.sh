@@ -14,7 +14,11 @@
 #   bytes before it reach the guest, the terminal's settings come back;
 # - the launcher under ASan/UBSan (build/xenlet-san) through the same
 #   detach and attach, with no report in its log;
-# - `console` of a domain that does not exist fails.
+# - `console` of a domain that does not exist fails;
+# - Debian's kernel (host path, a busybox shell on hvc0): a command typed
+#   through `console` runs and its answer comes back through the ring's
+#   out[], and `exit` typed there powers the domain off, which ends the
+#   client.  XENLET_CONSOLE_DEBIAN=0 leaves it out (a quick run).
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 require_launcher
@@ -183,4 +187,44 @@ attach no-such-domain "" 0
 if [ "$RC" = 1 ] && grep -q "no domain 'no-such-domain'" "$ERR"; then
 	pass "no such domain: refused"
 else fail "no such domain: status $RC, $(cat "$ERR")"; fi
+
+if [ "${XENLET_CONSOLE_DEBIAN:-1}" = 0 ]; then
+	echo "note: XENLET_CONSOLE_DEBIAN=0: Debian's kernel not booted"
+	finish
+fi
+require_debian build/initramfs-shell.cpio.gz scripts/initramfs-shell.sh
+name=ca-debian
+RUN=debian-start OUT=$WORK/$RUN.out ERR=$WORK/$RUN.err
+timeout 120 "$XENLET" run "$KERNEL" --ramdisk "$INITRD" --trap-path host --net none \
+	--cmdline "console=hvc0" --name "$name" -d >"$OUT" 2>"$ERR"
+RC=$?
+expect_rc 0
+for _ in $(seq 1200); do
+	grep -q "a shell on hvc0" "$RT/$name.log" 2>/dev/null && break
+	sleep 0.5
+done
+RUN=debian-console OUT=$WORK/$RUN.out ERR=$WORK/$RUN.err
+mkfifo "$WORK/keys"
+timeout 600 "$XENLET" console "$name" <"$WORK/keys" >"$OUT" 2>"$ERR" &
+client=$!
+exec 3>"$WORK/keys"
+# shellcheck disable=SC2016 # the guest's shell expands it: 42 proves it ran
+printf 'echo MARK$((40+2))\n' >&3
+for _ in $(seq 1200); do
+	tr -d '\r' <"$OUT" | grep -qx MARK42 && break
+	sleep 0.1
+done
+if tr -d '\r' <"$OUT" | grep -qx MARK42; then pass "the shell's answer came back"
+else fail "no answer from the shell through the console"; fi
+printf 'exit\n' >&3
+wait "$client"
+RC=$?
+exec 3>&-
+expect_rc 0
+for _ in $(seq 600); do [ -e "$RT/$name.sock" ] || break; sleep 0.2; done
+if grep -q "ended with status 0" "$RT/$name.log"; then pass "exit typed there powered it off"
+else
+	fail "$name's log: $(tail -3 "$RT/$name.log")"
+	"$XENLET" destroy "$name" >/dev/null 2>&1 # not left running
+fi
 finish
