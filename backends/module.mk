@@ -14,11 +14,12 @@ BACKENDS_SRCS += $(XENBUS_SRCS)
 # ---- The console (backends/console/): the guest's console ring
 # (console_ring.c, pure), its out[] to the launcher's stdout
 # (console_output.c) and its in[] fed from stdin by a thread
-# (console_input.c).  Not a xenbus device: the launcher gives it the
+# (console_input.c), both also with the attached `xenlet console` client
+# (console_client.c).  Not a xenbus device: the launcher gives it the
 # ring page and how to signal the port the builder bound to dom0
 # (emu/dom0/dom0_console.c).
 BACKENDS_SRCS += $(addprefix backends/console/,console_ring.c console_output.c \
-	console_input.c)
+	console_input.c console_client.c raw_terminal.c)
 
 # ---- blkif request checking (backends/blk/blkif_request.c): pure, no
 # I/O.  Link $(BLKIF_REQUEST_OBJS) into programs, the _SAN_ ones into

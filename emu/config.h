@@ -35,6 +35,10 @@ struct xenlet_config {
 	unsigned nr_nets;
 	bool daemonize;                /* -d: detach, output to log_path */
 	const char *log_path;          /* NULL: NAME.log in the runtime dir */
+	bool attach_console;           /* create -c: detached, then its console attached */
+	/* Added to the guest's wallclock, as Xen's domain time offset:
+	 * xl's localtime = 1 makes it the host's UTC offset. */
+	int64_t wallclock_offset_s;
 	bool restart_on_reboot;        /* --on-reboot restart */
 };
 

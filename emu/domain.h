@@ -64,6 +64,9 @@ struct domain {
 	struct netback_stats net_stats[XENLET_MAX_NETS];
 	struct console_output console_out; /* the console (dom0_console.c) */
 	struct console_input console_in;
+	/* The control socket's attached console client, or NULL; it also
+	 * gets console_io's output (dom0_console.c). */
+	struct console_client *console_client;
 	int console_detached;        /* Ctrl-] on the console: stop */
 	/* `xenlet pause`: while set, vCPU threads park before KVM_RUN
 	 * (vcpu_loop.c); parked counts them. */
@@ -114,6 +117,8 @@ void dom0_signal_store_cb(void *opaque); /* the xenstore daemon's notify */
  * without a start). */
 int dom0_console_start(struct domain *d, void *ring, char *err, size_t errlen);
 void dom0_console_stop(struct domain *d);
+/* host_platform's console_copy: console_io's output to the client. */
+void dom0_console_copy_cb(void *opaque, const char *buf, size_t len);
 
 /* The guest's clock (vcpu_clock.c): the guest TSC and the core's time
  * base, once vCPU 0 exists; a vCPU's SCHEDOP_block sleep; waking it. */

@@ -138,6 +138,7 @@ static int setup(struct domain *d, const struct xen_image *img,
 		v->plat = (struct host_platform){
 			.ram = d->ram, .ram_bytes = d->ram_bytes,
 			.console = stdout, .log = stderr, .vcpu_fd = -1,
+			.console_copy = dom0_console_copy_cb, .console_copy_opaque = d,
 			.cpu_ops = (struct shim_cpu_ops *)(d->shim.region + shim_off_cpu_ops(n)),
 			.shim_region = d->shim.region,
 			.notify_backend = dom0_notify_backend_cb, .notify_opaque = d,
@@ -288,6 +289,7 @@ static int run_domain(const struct xenlet_config *cfg, struct domain_control *dc
 		      int ready_fd)
 {
 	struct domain d = { .cfg = cfg, .name = dc->name, .ram_fd = -1,
+			    .console_client = &dc->console,
 			    .core_lock = PTHREAD_MUTEX_INITIALIZER,
 			    .stop_lock = PTHREAD_MUTEX_INITIALIZER };
 	for (unsigned n = 0; n < SHIM_MAX_VCPUS; n++)
@@ -390,7 +392,7 @@ int xenlet_run(const struct xenlet_config *cfg)
 			domain_control_remove(&dc);
 			return XENLET_EXIT_SETUP;
 		}
-		ready_fd = daemonize(log, dc.name, err, sizeof err);
+		ready_fd = daemonize(log, dc.name, cfg->attach_console, err, sizeof err);
 		if (ready_fd < 0) {
 			fprintf(stderr, "xenlet: %s\n", err);
 			domain_control_remove(&dc);

@@ -28,6 +28,7 @@ static const struct {
 	[CONTROL_XS_WRITE] = { "xenstore-write", ARG_PATH | ARG_VALUE },
 	[CONTROL_XS_LS] = { "xenstore-ls", ARG_PATH },
 	[CONTROL_XS_RM] = { "xenstore-rm", ARG_PATH },
+	[CONTROL_CONSOLE] = { "console", 0 },
 };
 #define NR_COMMANDS (sizeof commands / sizeof commands[0])
 

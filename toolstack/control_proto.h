@@ -28,6 +28,7 @@ enum control_cmd {
 	CONTROL_XS_WRITE,
 	CONTROL_XS_LS,
 	CONTROL_XS_RM,
+	CONTROL_CONSOLE,    /* the connection becomes the guest's console */
 };
 
 struct control_request {

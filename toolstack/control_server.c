@@ -28,11 +28,13 @@ struct client {
 	char *out;                      /* the reply not yet sent */
 	size_t out_len, out_off;
 	int closing;                    /* close once out is sent */
+	int hand_over;                  /* give it away once out is sent */
 };
 
 struct control_server {
 	int listen_fd, stop_fd, epoll_fd;
 	control_handler_fn *fn;
+	control_hand_over_fn *hand_over;
 	void *opaque;
 	pthread_t thread;
 	struct client clients[CONTROL_MAX_CLIENTS];
@@ -58,6 +60,20 @@ static void drop(struct control_server *s, struct client *c)
 	free(c->out);
 	c->fd = -1;
 	c->out = NULL;
+	if (c->hand_over)
+		s->hand_over(s->opaque, -1, NULL, 0); /* it was promised */
+	c->hand_over = 0;
+}
+
+/* The reply is sent: the connection is the handler's from now, with what
+ * the client sent after its request. */
+static void give_away(struct control_server *s, struct client *c)
+{
+	epoll_ctl(s->epoll_fd, EPOLL_CTL_DEL, c->fd, NULL);
+	s->hand_over(s->opaque, c->fd, c->in, c->in_len);
+	c->fd = -1;
+	c->in_len = 0;
+	c->hand_over = 0;
 }
 
 static void watch(struct control_server *s, struct client *c, uint32_t events)
@@ -130,7 +146,7 @@ static int answer_line(struct control_server *s, struct client *c)
 	if (control_request_parse(c->in, len, &req, err, sizeof err))
 		reply = control_error("%s", err);
 	else
-		reply = s->fn(s->opaque, &req);
+		reply = s->fn(s->opaque, &req, &c->hand_over);
 	queue_reply(c, reply);
 	c->in_len -= len + 1;
 	memmove(c->in, nl + 1, c->in_len);
@@ -145,6 +161,10 @@ static void serve(struct control_server *s, struct client *c)
 		int r = flush_out(c);
 		if (r < 0 || (r == 0 && c->closing)) {
 			drop(s, c);
+			return;
+		}
+		if (r == 0 && c->hand_over) {
+			give_away(s, c);
 			return;
 		}
 		if (r == 1) {
@@ -189,6 +209,7 @@ static void on_accept(struct control_server *s)
 		c->fd = fd;
 		c->in_len = 0;
 		c->closing = 0;
+		c->hand_over = 0;
 	}
 }
 
@@ -226,7 +247,8 @@ static void *loop(void *arg)
 }
 
 struct control_server *control_server_start(int listen_fd, control_handler_fn *fn,
-					    void *opaque, char *err, size_t errlen)
+					    control_hand_over_fn *hand_over, void *opaque,
+					    char *err, size_t errlen)
 {
 	struct control_server *s = calloc(1, sizeof *s);
 	if (!s) {
@@ -236,6 +258,7 @@ struct control_server *control_server_start(int listen_fd, control_handler_fn *f
 	}
 	s->listen_fd = listen_fd;
 	s->fn = fn;
+	s->hand_over = hand_over;
 	s->opaque = opaque;
 	for (size_t i = 0; i < CONTROL_MAX_CLIENTS; i++)
 		s->clients[i].fd = -1;

@@ -3,6 +3,7 @@
  * the domain runs, so that `xenlet run -d` still fails with the set-up's
  * status and message when the kernel does not load; the child's word is
  * one byte on a pipe, and a pipe closed without it means the child ended.
+ * For `create -c` the parent then becomes the console's client.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -11,6 +12,7 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "toolstack/console_attach.h"
 #include "toolstack/daemonize.h"
 
 static void copy_log(const char *path)
@@ -25,7 +27,8 @@ static void copy_log(const char *path)
 		close(fd);
 }
 
-static void parent_wait(pid_t child, int rfd, const char *log_path, const char *name)
+static void parent_wait(pid_t child, int rfd, const char *log_path, const char *name,
+			bool attach_console)
 {
 	char word;
 	ssize_t n;
@@ -33,9 +36,11 @@ static void parent_wait(pid_t child, int rfd, const char *log_path, const char *
 		n = read(rfd, &word, 1);
 	while (n < 0 && errno == EINTR);
 	if (n == 1) {
-		printf("xenlet: domain %s detached (pid %d), log %s\n", name, (int)child,
-		       log_path);
-		exit(0);
+		/* With the console attached, stdout is the guest's. */
+		fprintf(attach_console ? stderr : stdout,
+			"xenlet: domain %s detached (pid %d), log %s\n", name, (int)child,
+			log_path);
+		exit(attach_console ? console_attach(name) : 0);
 	}
 	int st = 0;
 	while (waitpid(child, &st, 0) < 0 && errno == EINTR)
@@ -45,7 +50,8 @@ static void parent_wait(pid_t child, int rfd, const char *log_path, const char *
 	exit(WIFEXITED(st) ? WEXITSTATUS(st) : 1);
 }
 
-int daemonize(const char *log_path, const char *name, char *err, size_t errlen)
+int daemonize(const char *log_path, const char *name, bool attach_console,
+	      char *err, size_t errlen)
 {
 	int log = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 	if (log < 0) {
@@ -70,7 +76,7 @@ int daemonize(const char *log_path, const char *name, char *err, size_t errlen)
 	if (child) {
 		close(log);
 		close(p[1]);
-		parent_wait(child, p[0], log_path, name);
+		parent_wait(child, p[0], log_path, name, attach_console);
 	}
 	close(p[0]);
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);

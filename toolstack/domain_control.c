@@ -210,11 +210,26 @@ static json_t *xs_result(int e, const char *path)
 	return e ? control_error("%s: %s", path, strerror(e)) : json_pack("{s:b}", "ok", 1);
 }
 
-/* Between boots: the domain's state, and destroy (which stops the
- * restart); the rest must wait for the next boot. */
-static json_t *between_boots(struct domain_control *dc, const struct control_request *req)
+/* One client at a time has the console, as xl's one pty: the next one is
+ * told so rather than stealing it.  The connection is given away once
+ * "ok" is sent (attach_console). */
+static json_t *console(struct domain_control *dc, int *hand_over)
+{
+	if (console_client_reserve(&dc->console))
+		return control_error("the console is attached to another client");
+	*hand_over = 1;
+	return json_pack("{s:b}", "ok", 1);
+}
+
+/* Between boots: the domain's state, destroy (which stops the restart)
+ * and the console (which the next boot serves); the rest must wait for
+ * the next boot. */
+static json_t *between_boots(struct domain_control *dc, const struct control_request *req,
+			     int *hand_over)
 {
 	switch (req->cmd) {
+	case CONTROL_CONSOLE:
+		return console(dc, hand_over);
 	case CONTROL_STATUS:
 		return json_pack("{s:b,s:s,s:i,s:s,s:I}", "ok", 1, "name", dc->name,
 				 "domid", GUEST_DOMID, "state", "rebooting",
@@ -227,10 +242,11 @@ static json_t *between_boots(struct domain_control *dc, const struct control_req
 	}
 }
 
-static json_t *answer(struct domain_control *dc, const struct control_request *req)
+static json_t *answer(struct domain_control *dc, const struct control_request *req,
+		      int *hand_over)
 {
 	if (!dc->d)
-		return between_boots(dc, req);
+		return between_boots(dc, req, hand_over);
 	struct xs_daemon *xs = dc->d->xenstore.daemon;
 	switch (req->cmd) {
 	case CONTROL_STATUS:
@@ -258,17 +274,27 @@ static json_t *answer(struct domain_control *dc, const struct control_request *r
 		return xs_ls(dc, req->path);
 	case CONTROL_XS_RM:
 		return xs_result(xs_daemon_rm_dom0(xs, req->path), req->path);
+	case CONTROL_CONSOLE:
+		return console(dc, hand_over);
 	}
 	return control_error("unhandled command");
 }
 
-static json_t *handle(void *opaque, const struct control_request *req)
+static json_t *handle(void *opaque, const struct control_request *req, int *hand_over)
 {
 	struct domain_control *dc = opaque;
 	pthread_mutex_lock(&dc->lock);
-	json_t *reply = answer(dc, req);
+	json_t *reply = answer(dc, req, hand_over);
 	pthread_mutex_unlock(&dc->lock);
 	return reply;
+}
+
+/* The console's client, its "ok" sent: from now its bytes are the
+ * guest's input and the guest's output is sent to it. */
+static void attach_console(void *opaque, int fd, const char *rest, size_t len)
+{
+	struct domain_control *dc = opaque;
+	console_client_attach(&dc->console, fd, rest, len);
 }
 
 void domain_control_attach(struct domain_control *dc, struct domain *d)
@@ -298,7 +324,8 @@ int domain_control_claim(struct domain_control *dc, const char *name,
 			 char *err, size_t errlen)
 {
 	*dc = (struct domain_control){ .listen_fd = -1,
-				       .lock = PTHREAD_MUTEX_INITIALIZER };
+				       .lock = PTHREAD_MUTEX_INITIALIZER,
+				       .console = CONSOLE_CLIENT_INIT };
 	if (runtime_dir_create(dc->dir, sizeof dc->dir, err, errlen)) {
 		dc->dir[0] = '\0';
 		goto fail;
@@ -332,7 +359,8 @@ int domain_control_serve(struct domain_control *dc, char *err, size_t errlen)
 		dc->pid_path[0] = '\0';
 		return -1;
 	}
-	dc->server = control_server_start(dc->listen_fd, handle, dc, err, errlen);
+	dc->server = control_server_start(dc->listen_fd, handle, attach_console, dc,
+					  err, errlen);
 	dc->listen_fd = -1; /* the server's now, or closed */
 	return dc->server ? 0 : -1;
 }
@@ -352,6 +380,7 @@ void domain_control_stop(struct domain_control *dc)
 void domain_control_remove(struct domain_control *dc)
 {
 	domain_control_stop(dc);
+	console_client_release(&dc->console); /* its client reads the end */
 	if (dc->pid_path[0])
 		unlink(dc->pid_path);
 	if (dc->dir[0])

@@ -9,6 +9,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <stddef.h>
+#include "backends/console/console_client.h"
 #include "toolstack/runtime_dir.h"
 
 struct domain;
@@ -28,6 +29,9 @@ struct domain_control {
 	int listen_fd;                 /* claimed, not yet served */
 	struct control_server *server;
 	int shutdown_asked;            /* 0, or the last control/shutdown written */
+	/* The `console` request's client, across boots: each boot's
+	 * console (emu/dom0_console.c) feeds and writes it. */
+	struct console_client console;
 };
 
 /* Takes the name (NULL: the first free default) by binding its socket in

@@ -6,7 +6,7 @@
 
 LIFECYCLE_SRCS := toolstack/control_proto.c toolstack/control_socket.c \
 	toolstack/control_server.c toolstack/runtime_dir.c toolstack/daemonize.c \
-	toolstack/domain_control.c toolstack/lifecycle_cmds.c
+	toolstack/domain_control.c toolstack/lifecycle_cmds.c toolstack/console_attach.c
 LIFECYCLE_LIBS := -ljansson
 
 LIFECYCLE_OBJS := $(patsubst %.c,$(BUILD)/host/%.o,$(LIFECYCLE_SRCS))
@@ -37,3 +37,5 @@ $(eval $(call fuzz_target,fuzz-control-proto,$(call fuzz_objs, \
 	toolstack/control_proto.c tests/fuzz/fuzz_control_proto.c),$(LIFECYCLE_LIBS)))
 
 INTEGRATION_TESTS += tests/integration/lifecycle.sh
+# `xenlet console` and `create -c` against detached domains.
+INTEGRATION_TESTS += tests/integration/console-attach.sh

@@ -23,8 +23,7 @@
 #define WAIT_POLL_MS 100
 #define LS_MAX_DEPTH 64
 
-/* A connection to the domain NAME. -1 after saying why. */
-static int connect_domain(const char *name)
+int lifecycle_connect_domain(const char *name)
 {
 	char dir[PATH_MAX], path[PATH_MAX], err[256];
 	if (!domain_name_valid(name)) {
@@ -84,7 +83,7 @@ fail:
 static json_t *request_once(const char *name, const char *cmd, const char *path,
 			    const char *value)
 {
-	int fd = connect_domain(name);
+	int fd = lifecycle_connect_domain(name);
 	if (fd < 0)
 		return NULL;
 	json_t *reply = call(fd, name, request(cmd, path, value));
@@ -204,7 +203,7 @@ int lifecycle_vcpu_list(int argc, char **argv)
 	       "Exits");
 	if (argc == 1)
 		return for_each_domain(vcpu_list_one, NULL);
-	int fd = connect_domain(argv[1]);
+	int fd = lifecycle_connect_domain(argv[1]);
 	if (fd < 0)
 		return 1;
 	vcpu_list_one(fd, argv[1], NULL);
@@ -433,7 +432,7 @@ int lifecycle_xs_ls(int argc, char **argv)
 		fprintf(stderr, "usage: xenlet %s NAME [PATH]\n", argv[0]);
 		return 1;
 	}
-	int fd = connect_domain(argv[1]);
+	int fd = lifecycle_connect_domain(argv[1]);
 	if (fd < 0)
 		return 1;
 	int rc = ls_tree(fd, argv[1], argc == 3 ? argv[2] : "/local/domain/1", 0);

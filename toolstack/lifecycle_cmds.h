@@ -18,6 +18,10 @@ int lifecycle_xs_read(int argc, char **argv);
 int lifecycle_xs_write(int argc, char **argv);
 int lifecycle_xs_ls(int argc, char **argv);
 int lifecycle_xs_rm(int argc, char **argv);
+int lifecycle_console(int argc, char **argv);  /* console_attach.c */
+/* A connection to the domain NAME's control socket, or -1 after saying
+ * why on stderr. */
+int lifecycle_connect_domain(const char *name);
 
 /* Rows for main.c's command table. */
 #define LIFECYCLE_COMMANDS \
@@ -32,6 +36,7 @@ int lifecycle_xs_rm(int argc, char **argv);
 	{ "xenstore-read", lifecycle_xs_read, "NAME PATH: a value in the domain's xenstore" }, \
 	{ "xenstore-write", lifecycle_xs_write, "NAME PATH VALUE" }, \
 	{ "xenstore-ls", lifecycle_xs_ls, "NAME [PATH]: a subtree (default /local/domain/1)" }, \
-	{ "xenstore-rm", lifecycle_xs_rm, "NAME PATH" },
+	{ "xenstore-rm", lifecycle_xs_rm, "NAME PATH" }, \
+	{ "console", lifecycle_console, "NAME: attach to the guest's console (Ctrl-] detaches)" },
 
 #endif

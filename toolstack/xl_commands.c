@@ -40,8 +40,11 @@ static void create_usage(FILE *out)
 		"  -d, --daemonize       detach once the domain runs; its console and\n"
 		"                        xenlet's messages go to the log\n"
 		"  --log FILE            the log (default NAME.log in the runtime dir)\n"
-		"The guest runs in the foreground unless -d, its console on stdout and\n"
-		"stdin; it is managed by name (xenlet list, shutdown...); exit\n"
+		"  -c, --console         detach as -d, then attach this terminal to the\n"
+		"                        guest's console (Ctrl-] or the end of stdin\n"
+		"                        detaches; the domain runs on)\n"
+		"The guest runs in the foreground unless -d or -c, its console on stdout\n"
+		"and stdin; it is managed by name (xenlet list, shutdown...); exit\n"
 		"statuses as `xenlet run`'s.\n");
 }
 
@@ -111,6 +114,7 @@ int xl_cmd_create(int argc, char **argv)
 	static const struct option opts[] = {
 		LAUNCHER_LONG_OPTIONS,
 		{ "help", no_argument, NULL, 'h' },
+		{ "console", no_argument, NULL, 'c' },
 		/* What the domain is comes from FILE, as under xl. */
 		{ "ramdisk", required_argument, NULL, 'D' },
 		{ "cmdline", required_argument, NULL, 'D' },
@@ -121,12 +125,17 @@ int xl_cmd_create(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct xenlet_config launcher = { 0 };
+	bool attach_console = false;
 	int c, idx;
 	/* "+": KEY=VALUE after FILE are not options to permute. */
-	while ((c = getopt_long(argc, argv, "+" LAUNCHER_SHORT_OPTIONS, opts, &idx)) != -1) {
+	while ((c = getopt_long(argc, argv, "+c" LAUNCHER_SHORT_OPTIONS, opts, &idx)) != -1) {
 		if (c == 'h') {
 			create_usage(stdout);
 			return 0;
+		}
+		if (c == 'c') {
+			attach_console = true;
+			continue;
 		}
 		if (c == 'D') {
 			fprintf(stderr, "xenlet: create takes the domain from FILE: give "
@@ -163,7 +172,9 @@ int xl_cmd_create(int argc, char **argv)
 	cfg->run.evtchn_abi = launcher.evtchn_abi;
 	cfg->run.stats = launcher.stats;
 	cfg->run.xenstore_socket = launcher.xenstore_socket;
-	cfg->run.daemonize = launcher.daemonize;
+	/* -c: as xl, detached with the console attached at once. */
+	cfg->run.daemonize = launcher.daemonize || attach_console;
+	cfg->run.attach_console = attach_console;
 	cfg->run.log_path = launcher.log_path;
 	/* A reboot restarts in this process, keeping the name and control
 	 * socket (run.c); poweroff and crash restarts exec afresh below. */

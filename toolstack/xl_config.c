@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "bootloader/bootloader_name.h"
 #include "pv-shim/shim_abi.h"
 #include "toolstack/xl_config.h"
@@ -390,20 +391,29 @@ static void parse_action(struct xl_parse *p, const char *key, enum xl_action *ou
 	xl_parse_verdict(p, key, XL_KEY_UNSUPPORTED, "unknown action");
 }
 
+/* localtime = 1: as libxl, the host's UTC offset when the config is read
+ * becomes the domain's time offset, which Xen adds to the wallclock in
+ * shared_info (the guest's clock then reads local time as if UTC). */
 static void parse_localtime(struct xl_parse *p)
 {
 	long v;
 	if (get_number(p, "localtime", 0, 1, "a number", &v))
 		return;
 	p->cfg->localtime = v;
-	if (v) {
-		xl_parse_warning(p, "localtime", "not applied yet: the guest's "
-				 "wallclock is UTC");
-		xl_parse_verdict(p, "localtime", XL_KEY_IGNORED,
-				 "not applied yet: the wallclock is UTC");
-	} else {
+	if (!v) {
 		used(p, "localtime");
+		return;
 	}
+	time_t now = time(NULL);
+	struct tm tm;
+	if (!localtime_r(&now, &tm)) {
+		xl_parse_error(p, "localtime", "the host's local time is unknown");
+		xl_parse_verdict(p, "localtime", XL_KEY_UNSUPPORTED, "no local time");
+		return;
+	}
+	p->cfg->run.wallclock_offset_s = tm.tm_gmtoff;
+	xl_parse_verdict(p, "localtime", XL_KEY_USED, "the wallclock is the host's local "
+			 "time (UTC%+ld s)", (long)tm.tm_gmtoff);
 }
 
 /* ---- the whole file ------------------------------------------------------ */

@@ -46,13 +46,9 @@ static int parse_disk(struct xl_parse *p, unsigned index, const char *spec)
 		goto out;
 	}
 	xl_parse_forward_report(p, "disk", what, false); /* warnings it may have said */
-	if (disk.is_cdrom) {
-		xl_parse_error(p, "disk", "%s: CD-ROM drives are not supported yet "
-			       "(devtype=cdrom); give the image as a read-only disk", what);
-		goto out;
-	}
 	if (disk.format == LIBXL_DISK_FORMAT_EMPTY || !disk.pdev_path || !*disk.pdev_path) {
-		xl_parse_error(p, "disk", "%s: has no target (an empty drive)", what);
+		xl_parse_error(p, "disk", "%s: has no target (an empty drive%s)", what,
+			       disk.is_cdrom ? ": xenlet cannot change a CD-ROM's medium" : "");
 		goto out;
 	}
 	if (!disk.vdev || !*disk.vdev) {
@@ -65,7 +61,9 @@ static int parse_disk(struct xl_parse *p, unsigned index, const char *spec)
 		goto out;
 	}
 	struct disk_spec *d = &cfg->disks[cfg->nr_disks];
-	*d = (struct disk_spec){ .readonly = !disk.readwrite };
+	/* A CD-ROM is read-only whatever its access says, as under libxl. */
+	*d = (struct disk_spec){ .readonly = !disk.readwrite || disk.is_cdrom,
+				 .cdrom = disk.is_cdrom };
 	if (strlen(disk.pdev_path) >= sizeof d->target) {
 		xl_parse_error(p, "disk", "%s: target path longer than %d bytes", what,
 			       DISK_SPEC_MAX_TARGET - 1);

@@ -32,7 +32,8 @@ static int write_features(struct xenbus_device *dev, const struct blkback *b)
 		{ "discard-alignment", in->discard_alignment, b->disk.discard },
 		{ "feature-discard", b->disk.discard, true },
 		{ "sectors", b->disk.sectors, true },
-		{ "info", b->disk.read_only ? VDISK_READONLY : 0, true },
+		{ "info", (b->disk.read_only ? VDISK_READONLY : 0) |
+			  (b->spec.cdrom ? VDISK_CDROM | VDISK_REMOVABLE : 0), true },
 		{ "sector-size", in->logical_sector_size, true },
 		{ "physical-sector-size", in->physical_sector_size, true },
 	};
@@ -234,14 +235,14 @@ int blkback_add(struct xenbus_backends *bus, const struct disk_spec *spec,
 		{ "dev", spec->vdev },
 		{ "type", "xenlet" },
 		{ "mode", b->disk.read_only ? "r" : "w" },
-		{ "device-type", "disk" },
-		{ "removable", "0" },
+		{ "device-type", spec->cdrom ? "cdrom" : "disk" },
+		{ "removable", spec->cdrom ? "1" : "0" },
 		{ "bootable", "1" },
 		{ "discard-enable", b->disk.discard ? "1" : "0" },
 	};
 	const struct xenbus_node front[] = {
 		{ "virtual-device", devid },
-		{ "device-type", "disk" },
+		{ "device-type", spec->cdrom ? "cdrom" : "disk" },
 	};
 	struct xenbus_device_config cfg = {
 		.ops = &blkback_ops, .devid = spec->devid,

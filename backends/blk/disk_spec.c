@@ -10,6 +10,10 @@ static int option(struct disk_spec *d, const char *opt, size_t len, char *err, s
 		d->readonly = true;
 		return 0;
 	}
+	if (len == 5 && !memcmp(opt, "cdrom", 5)) {
+		d->cdrom = d->readonly = true;
+		return 0;
+	}
 	if (len == 6 && !memcmp(opt, "direct", 6)) {
 		d->direct = true;
 		return 0;
@@ -28,7 +32,7 @@ static int option(struct disk_spec *d, const char *opt, size_t len, char *err, s
 		}
 		return 0;
 	}
-	snprintf(err, errlen, "unknown disk option '%.*s' (vdev=NAME, ro, direct)",
+	snprintf(err, errlen, "unknown disk option '%.*s' (vdev=NAME, ro, cdrom, direct)",
 		 (int)len, opt);
 	return -1;
 }

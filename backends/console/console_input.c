@@ -1,13 +1,16 @@
 /*
- * The guest console's input: xenlet's stdin, fed into the console ring's
- * in[] by a thread of its own, as xenconsoled feeds a guest from its pty.
+ * The guest console's input: xenlet's stdin and the attached console
+ * client's socket, fed into the console ring's in[] by a thread of its
+ * own, as xenconsoled feeds a guest from its pty.
  *
- * The thread reads stdin only when it has handed everything it read so far
- * to the guest: when in[] is full it waits for the guest's next event on
- * the console port (the frontend sends one after it has read), so nothing
- * is lost while the guest does not read.  Each batch is followed by an
- * event to the guest.  At the end of stdin the thread stops; the guest
- * runs on.
+ * The thread reads its sources only when it has handed everything it read
+ * so far to the guest: when in[] is full it waits for the guest's next
+ * event on the console port (the frontend sends one after it has read), so
+ * nothing is lost while the guest does not read (a client's sends then
+ * wait in its socket, for it alone).  Each batch is followed by an event
+ * to the guest.  At the end of stdin the thread goes on for clients (a
+ * detached domain's stdin is /dev/null); without a client object it stops.
+ * The guest runs on either way.
  *
  * On a terminal, stdin is put in raw mode (the guest's own tty does line
  * editing, echo and signals: Ctrl-C reaches the guest's shell) and output
@@ -22,12 +25,12 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <termios.h>
 #include <unistd.h>
 #include "backends/console/console_input.h"
 #include "backends/console/console_ring.h"
-
-#define CONSOLE_ESCAPE 0x1d /* Ctrl-] */
+#include "backends/console/raw_terminal.h"
 
 static void drain_eventfd(int fd)
 {
@@ -79,75 +82,117 @@ static int feed_all(struct console_input *in, const char *buf, size_t len)
 	return 1;
 }
 
+/* Feeds what stdin has: 1 go on, 0 stdin ended, -1 the input stops.  On
+ * a terminal, Ctrl-] ends the session (what comes before it is fed). */
+static int from_stdin(struct console_input *in)
+{
+	char buf[512];
+	ssize_t n = read(STDIN_FILENO, buf, sizeof buf);
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return 1;
+	if (n <= 0)
+		return 0; /* end of input: the guest runs on */
+	size_t len = (size_t)n;
+	const char *escape = in->tty ? memchr(buf, CONSOLE_ESCAPE, len) : NULL;
+	if (escape)
+		len = (size_t)(escape - buf);
+	if (!feed_all(in, buf, len))
+		return -1;
+	if (escape) {
+		in->cfg.detach(in->cfg.opaque);
+		return -1;
+	}
+	return 1;
+}
+
+/* Feeds what the client sent (raw bytes, no escape: its own end looks
+ * for Ctrl-]); at its hang-up the console is free again.  0 if the input
+ * stopped. */
+static int from_client(struct console_input *in, int fd)
+{
+	char buf[512];
+	ssize_t n = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return 1;
+	if (n <= 0) {
+		console_client_gone(in->cfg.client, fd);
+		return 1;
+	}
+	return feed_all(in, buf, (size_t)n);
+}
+
 static void *input_thread(void *opaque)
 {
 	struct console_input *in = opaque;
-	char buf[512];
+	struct console_client *cc = in->cfg.client;
+	int stdin_open = in->has_stdin;
+	char early[CONSOLE_CLIENT_EARLY_MAX];
 	for (;;) {
-		if (!wait_for(in, STDIN_FILENO))
+		size_t early_len = 0;
+		int client = cc ? console_client_take(cc, early, &early_len) : -1;
+		if (early_len && !feed_all(in, early, early_len))
 			return NULL;
-		ssize_t n = read(STDIN_FILENO, buf, sizeof buf);
-		if (n < 0 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		if (n <= 0)
-			return NULL; /* end of input: the guest runs on */
-		size_t len = (size_t)n;
-		const char *escape = in->tty ? memchr(buf, CONSOLE_ESCAPE, len) : NULL;
-		if (escape)
-			len = (size_t)(escape - buf);
-		if (!feed_all(in, buf, len))
+		if (!stdin_open && !cc)
 			return NULL;
-		if (escape) {
-			in->cfg.detach(in->cfg.opaque);
+		struct pollfd p[4] = {
+			{ .fd = in->stop_fd, .events = POLLIN },
+			{ .fd = in->attach_fd, .events = POLLIN },
+			{ .fd = stdin_open ? STDIN_FILENO : -1, .events = POLLIN },
+			{ .fd = client, .events = POLLIN },
+		};
+		if (poll(p, 4, -1) < 0) {
+			if (errno == EINTR)
+				continue;
 			return NULL;
 		}
+		if (p[0].revents)
+			return NULL;
+		if (p[1].revents)
+			drain_eventfd(in->attach_fd); /* taken at the loop's top */
+		if (p[2].revents) {
+			int r = from_stdin(in);
+			if (r < 0)
+				return NULL;
+			stdin_open = r;
+		}
+		if (p[3].revents && !from_client(in, client))
+			return NULL;
 	}
-}
-
-static void raw_mode(struct console_input *in)
-{
-	if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &in->saved_tty) < 0)
-		return;
-	struct termios raw = in->saved_tty;
-	raw.c_iflag &= ~(unsigned)(IGNBRK | BRKINT | PARMRK | ISTRIP | INLCR | IGNCR |
-				   ICRNL | IXON);
-	raw.c_lflag &= ~(unsigned)(ECHO | ECHONL | ICANON | ISIG | IEXTEN);
-	raw.c_cflag &= ~(unsigned)(CSIZE | PARENB);
-	raw.c_cflag |= CS8;
-	raw.c_cc[VMIN] = 1;
-	raw.c_cc[VTIME] = 0;
-	if (tcsetattr(STDIN_FILENO, TCSAFLUSH, &raw) == 0)
-		in->tty = 1;
 }
 
 /* Undoes what start did: the terminal as it was, the eventfds closed. */
 static void release(struct console_input *in)
 {
 	if (in->tty) {
-		tcsetattr(STDIN_FILENO, TCSAFLUSH, &in->saved_tty);
+		raw_terminal_leave(STDIN_FILENO, &in->saved_tty);
 		in->tty = 0;
 	}
 	if (in->stop_fd >= 0)
 		close(in->stop_fd);
 	if (in->room_fd >= 0)
 		close(in->room_fd);
-	in->stop_fd = in->room_fd = -1;
+	if (in->attach_fd >= 0)
+		close(in->attach_fd);
+	in->stop_fd = in->room_fd = in->attach_fd = -1;
 }
 
 int console_input_start(struct console_input *in, const struct console_input_config *cfg,
 			char *err, size_t errlen)
 {
-	*in = (struct console_input){ .cfg = *cfg, .stop_fd = -1, .room_fd = -1 };
-	if (fcntl(STDIN_FILENO, F_GETFD) < 0)
-		return 0; /* no stdin at all (closed): no console input */
+	*in = (struct console_input){ .cfg = *cfg, .stop_fd = -1, .room_fd = -1,
+				      .attach_fd = -1 };
+	in->has_stdin = fcntl(STDIN_FILENO, F_GETFD) >= 0;
+	if (!in->has_stdin && !cfg->client)
+		return 0; /* no stdin at all (closed), no client: no console input */
 	in->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	in->room_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (in->stop_fd < 0 || in->room_fd < 0) {
+	in->attach_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (in->stop_fd < 0 || in->room_fd < 0 || in->attach_fd < 0) {
 		snprintf(err, errlen, "console input: %s", strerror(errno));
 		release(in);
 		return -1;
 	}
-	raw_mode(in);
+	in->tty = raw_terminal_enter(STDIN_FILENO, &in->saved_tty);
 	int rc = pthread_create(&in->thread, NULL, input_thread, in);
 	if (rc) {
 		release(in);
@@ -155,6 +200,8 @@ int console_input_start(struct console_input *in, const struct console_input_con
 		return -1;
 	}
 	in->started = 1;
+	if (cfg->client)
+		console_client_watch(cfg->client, in->attach_fd);
 	return 0;
 }
 
@@ -174,6 +221,8 @@ void console_input_stop(struct console_input *in)
 	if (write(in->stop_fd, &one, sizeof one) < 0) {
 		/* cannot fail with a fresh counter */
 	}
+	if (in->cfg.client)
+		console_client_watch(in->cfg.client, -1);
 	pthread_join(in->thread, NULL);
 	release(in);
 	in->started = 0;

@@ -9,7 +9,10 @@
 #include <xen/io/console.h>
 #include "backends/console/console_ring.h"
 
-long console_ring_drain(void *ring, FILE *out)
+_Static_assert(sizeof(((struct xencons_interface *)0)->out) == CONSOLE_RING_OUT_BYTES,
+	       "CONSOLE_RING_OUT_BYTES is out[]'s size");
+
+long console_ring_drain(void *ring, char buf[CONSOLE_RING_OUT_BYTES])
 {
 	struct xencons_interface *r = ring;
 	XENCONS_RING_IDX cons = __atomic_load_n(&r->out_cons, __ATOMIC_ACQUIRE);
@@ -17,16 +20,11 @@ long console_ring_drain(void *ring, FILE *out)
 	XENCONS_RING_IDX avail = prod - cons;
 	if (avail > sizeof r->out)
 		return -1;
-	char buf[sizeof r->out];
 	for (XENCONS_RING_IDX i = 0; i < avail; i++)
 		buf[i] = __atomic_load_n(&r->out[MASK_XENCONS_IDX(cons + i, r->out)],
 					 __ATOMIC_RELAXED);
 	/* The bytes are ours now: the guest may reuse the space. */
 	__atomic_store_n(&r->out_cons, cons + avail, __ATOMIC_RELEASE);
-	if (avail) {
-		fwrite(buf, 1, avail, out);
-		fflush(out);
-	}
 	return (long)avail;
 }
 

@@ -5,15 +5,18 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
+
+/* The size of the ring's out[]: the most one drain takes. */
+#define CONSOLE_RING_OUT_BYTES 2048
 
 /*
  * Copies what the guest put in the out[] half of the xencons_interface at
- * ring to out and advances out_cons past it.  Returns the bytes written,
- * or -1 if the guest's indexes are impossible (more than the ring holds):
- * then nothing is consumed and the caller reports it once.
+ * ring into buf (CONSOLE_RING_OUT_BYTES) and advances out_cons past it.
+ * Returns the bytes copied, or -1 if the guest's indexes are impossible
+ * (more than the ring holds): then nothing is consumed and the caller
+ * reports it once.
  */
-long console_ring_drain(void *ring, FILE *out);
+long console_ring_drain(void *ring, char buf[CONSOLE_RING_OUT_BYTES]);
 
 /*
  * Copies as much of buf[0..len) as fits into the in[] half of the ring

@@ -51,6 +51,8 @@ void platform_console_write(struct core *c, const char *buf, size_t len)
 	struct host_platform *p = c->plat;
 	fwrite(buf, 1, len, p->console);
 	fflush(p->console);
+	if (p->console_copy)
+		p->console_copy(p->console_copy_opaque, buf, len);
 }
 
 void platform_notify_backend(struct core *c, uint32_t port)

@@ -23,6 +23,10 @@ struct host_platform {
 	uint8_t *ram;          /* guest RAM mapping */
 	uint64_t ram_bytes;
 	FILE *console;         /* guest console output */
+	/* The launcher's: also gives that output to the attached console
+	 * client (dom0_console.c); NULL in tests. */
+	void (*console_copy)(void *opaque, const char *buf, size_t len);
+	void *console_copy_opaque;
 	FILE *log;             /* launcher diagnostics */
 	int vcpu_fd;           /* -1 in unit tests: no CPU to update */
 	/* Unit tests: the "CPU's" FS and GS bases (enum segment_base), which

@@ -51,7 +51,7 @@ int vcpu_clock_start(struct domain *d, char *err, size_t errlen)
 	struct timespec wall;
 	clock_gettime(CLOCK_REALTIME, &wall);
 	vtime_init(&v0->core, stats_measure_tsc_khz(), platform_read_tsc(&v0->core),
-		   (uint64_t)wall.tv_sec, (uint32_t)wall.tv_nsec);
+		   (uint64_t)(wall.tv_sec + d->cfg->wallclock_offset_s), (uint32_t)wall.tv_nsec);
 	return 0;
 }
 

@@ -60,8 +60,10 @@ static void on_log(struct vcpu *v, uint32_t len)
 static void on_console(struct vcpu *v, uint32_t len)
 {
 	const char *mb = (const char *)v->d->shim.region + shim_off_mailbox(v->id);
-	fwrite(mb, 1, len < SHIM_MAILBOX_SIZE ? len : SHIM_MAILBOX_SIZE, stdout);
+	size_t n = len < SHIM_MAILBOX_SIZE ? len : SHIM_MAILBOX_SIZE;
+	fwrite(mb, 1, n, stdout);
 	fflush(stdout);
+	console_client_send(v->d->console_client, mb, n);
 }
 
 /* A host_trap_* result as on_io's: -2 to keep running, else a status. */

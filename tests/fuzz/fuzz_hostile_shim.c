@@ -318,10 +318,12 @@ static enum core_action run_call(const struct call *k, const uint8_t *frame_in)
 		d.stop_reported = 0;
 		stop_report_shim(&d.vcpu[0]);
 		return CORE_STOP;
-	case K_CONSOLE:
-		console_ring_drain(console_ring, null);
+	case K_CONSOLE: {
+		char out[CONSOLE_RING_OUT_BYTES];
+		console_ring_drain(console_ring, out);
 		after_exit(CORE_RESUME);
 		return CORE_RESUME;
+	}
 	case K_GRANT_PIN: {
 		grant_touched = 1;
 		/* A backend's pin and its release through a dom0 handle, on

@@ -2,7 +2,23 @@
 # Boots the events guest in each trap path: its console ring output must
 # reach stdout (each send drains it; a line never sent is read when the
 # domain stops), event channel operations behave as Xen's, and a timer
-# wakes SCHEDOP_block with VIRQ_TIMER at the event callback.
+# wakes SCHEDOP_block with VIRQ_TIMER at the event callback.  The
+# wallclock the guest reads is the host's (UTC); started by `create` from
+# an xl config with localtime = 1 it is moved by the host's UTC offset
+# (a zone 5 h east of UTC here), as Xen's domain time offset moves it.
+#
+# wallclock_near WANT: the guest's printed wallclock is WANT s after the
+# time the run started ($start), give or take the run's own length.
+wallclock_near() {
+	local wc off
+	wc=$(sed -n 's/^events: wallclock \([0-9]*\) s$/\1/p' "$OUT")
+	off=$((${wc:-0} - start))
+	if [ "$off" -ge $(($1 - 2)) ] && [ "$off" -le $(($1 + 60)) ]; then
+		pass "the wallclock is the host's time + $1 s (off by $((off - $1)) s)"
+	else
+		fail "the wallclock is ${wc:-missing}: $off s from the start, wanted $1"
+	fi
+}
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 require_launcher
@@ -10,8 +26,10 @@ require_launcher
 GUEST=$GUESTS/events.elf
 
 for path in guest host; do
+	start=$(date +%s)
 	run_xenlet "$path" "$GUEST" --trap-path "$path"
 	expect_rc 0
+	wallclock_near 0
 	expect_result "SUCCESS"
 	expect_out_line "events: hello through the console ring"
 	expect_out_line "events: after the long line"
@@ -62,5 +80,20 @@ for path in guest host; do
 		fail "blocked vCPU used $((cpu2 - cpu)) ticks of CPU in 1 s: it spins"
 	fi
 done
+
+RUN=localtime OUT=$WORK/$RUN.out ERR=$WORK/$RUN.err
+cat >"$WORK/localtime.cfg" <<CFG
+name = "events-localtime"
+kernel = "$PWD/$GUEST"
+memory = 32
+localtime = 1
+CFG
+start=$(date +%s)
+TZ=XLT-5 timeout "$RUN_TIMEOUT" "$XENLET" create --trap-path host "$WORK/localtime.cfg" \
+	</dev/null >"$OUT" 2>"$ERR"
+RC=$?
+expect_rc 0
+expect_result "SUCCESS"
+wallclock_near 18000
 
 finish

@@ -12,6 +12,9 @@
 #   vCPUs: it still passes, with no event lost;
 # - `--on-reboot restart`: a guest rebooting at once is booted again, in
 #   the same process, until destroyed;
+# - a CD-ROM (`--disk ...,cdrom`, xl's devtype=cdrom) in the store as
+#   libxl and Xen's blkback leave one: device-type cdrom on both sides,
+#   removable, mode r, info VDISK_CDROM|VDISK_REMOVABLE|VDISK_READONLY;
 # - Debian's kernel in the host trap path: `shutdown -w` through
 #   control/shutdown (the kernel runs /sbin/poweroff), ending the run with
 #   exit status 0; `reboot` with `--on-reboot restart`: it boots again,
@@ -178,6 +181,24 @@ check "destroy xenlet-guest" "$XENLET" destroy xenlet-guest
 check "destroy xenlet-guest-2" "$XENLET" destroy xenlet-guest-2
 gone xenlet-guest
 gone xenlet-guest-2
+
+# A CD-ROM drive, read through the store as blkfront would read it.
+RUN=lifecycle-cdrom OUT=$WORK/cdrom.out ERR=$WORK/cdrom.err
+head -c 1048576 /dev/zero >"$WORK/cd.iso"
+# shellcheck disable=SC2086
+timeout 60 "$XENLET" run $GUEST --trap-path host --name cd \
+	--disk "$WORK/cd.iso,vdev=hdc,cdrom" -d >"$OUT" 2>"$ERR"
+RC=$?
+expect_rc 0
+back=/local/domain/0/backend/vbd/1/5632 # hdc: 22 << 8
+got "cdrom: backend device-type" cdrom "$("$XENLET" xenstore-read cd $back/device-type)"
+got "cdrom: frontend device-type" cdrom \
+	"$("$XENLET" xenstore-read cd /local/domain/1/device/vbd/5632/device-type)"
+got "cdrom: removable" 1 "$("$XENLET" xenstore-read cd $back/removable)"
+got "cdrom: mode" r "$("$XENLET" xenstore-read cd $back/mode)"
+# VDISK_CDROM 1 | VDISK_REMOVABLE 2 | VDISK_READONLY 4
+got "cdrom: info" 7 "$("$XENLET" xenstore-read cd $back/info)"
+check "destroy cd" "$XENLET" destroy cd
 
 # Paused and unpaused again and again in the middle of the SMP guest's
 # event storm between two vCPUs (and its timers and shootdowns): every

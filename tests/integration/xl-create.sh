@@ -11,8 +11,8 @@
 #    the memory of the override, and powers off (exit 0); the warnings
 #    for the keys not used name file, line and key.
 # 2. `xenlet check-config` on the same file: one line per key with its
-#    verdict, the kernel found runnable, exit 0; on a broken copy (HVM, a
-#    CD-ROM, a missing qcow2 image, a missing kernel) the reasons and
+#    verdict, the kernel found runnable, exit 0; on a broken copy (HVM, an
+#    empty CD-ROM drive, a missing qcow2 image, a missing kernel) the reasons and
 #    exit 1.
 # 3. on_reboot=restart: a guest that reboots is started again by the
 #    same process (its "restarting" line twice) until it is stopped;
@@ -129,7 +129,7 @@ cat >"$BAD" <<CFG
 name = 'bad'
 type = 'hvm'
 kernel = '$WORK/no-such-kernel'
-disk = [ '$WORK/a.img,raw,hdc,r,devtype=cdrom', 'format=qcow2, vdev=xvda, target=$WORK/q.qcow2' ]
+disk = [ ',hdc:cdrom,r', 'format=qcow2, vdev=xvda, target=$WORK/q.qcow2' ]
 CFG
 RUN=check-config-bad
 OUT=$WORK/bad.out
@@ -137,7 +137,7 @@ OUT=$WORK/bad.out
 RC=$?
 expect_rc 1
 expect_out_line "$BAD:2: error: type: 'hvm' guests cannot run here: xenlet runs PV guests only (type = \"pv\")"
-expect_out_has "$BAD:4: error: disk: disk[0]: CD-ROM drives are not supported yet"
+expect_out_has "$BAD:4: error: disk: disk[0]: has no target (an empty drive: xenlet cannot change a CD-ROM's medium)"
 expect_out_line "kernel $WORK/no-such-kernel: cannot run: $WORK/no-such-kernel: No such file or directory"
 expect_out_line "disk xvda: $WORK/q.qcow2 cannot be read and written: No such file or directory"
 expect_out_line "$BAD: the guest cannot start (2 errors in the file)"

@@ -38,15 +38,25 @@ static void produce(const char *s)
 	ring.out_prod += (XENCONS_RING_IDX)strlen(s);
 }
 
+/* dom0's side: what one drain takes, appended to out. */
+static long drain(void)
+{
+	char buf[CONSOLE_RING_OUT_BYTES];
+	long n = console_ring_drain(&ring, buf);
+	if (n > 0)
+		fwrite(buf, 1, (size_t)n, out);
+	return n;
+}
+
 START_TEST(drains_and_advances)
 {
 	produce("hello ");
 	produce("world\n");
-	ck_assert_int_eq(console_ring_drain(&ring, out), 12);
+	ck_assert_int_eq(drain(), 12);
 	fflush(out);
 	ck_assert_str_eq(text, "hello world\n");
 	ck_assert_uint_eq(ring.out_cons, 12);
-	ck_assert_int_eq(console_ring_drain(&ring, out), 0);
+	ck_assert_int_eq(drain(), 0);
 	ck_assert_uint_eq(ring.in_cons + ring.in_prod, 0); /* input untouched */
 }
 END_TEST
@@ -61,7 +71,7 @@ START_TEST(wraps_around_the_ring_and_the_index)
 	big[0] = 'A';
 	big[sizeof ring.out - 1] = 'Z';
 	produce(big);
-	ck_assert_int_eq(console_ring_drain(&ring, out), (long)sizeof ring.out);
+	ck_assert_int_eq(drain(), (long)sizeof ring.out);
 	fflush(out);
 	ck_assert_uint_eq(text_len, sizeof ring.out);
 	ck_assert_int_eq(text[0], 'A');
@@ -74,10 +84,10 @@ START_TEST(impossible_indexes_are_refused)
 {
 	ring.out_cons = 10;
 	ring.out_prod = 10 + sizeof ring.out + 1;
-	ck_assert_int_eq(console_ring_drain(&ring, out), -1);
+	ck_assert_int_eq(drain(), -1);
 	ck_assert_uint_eq(ring.out_cons, 10);
 	ring.out_prod = 9; /* behind the consumer: 2^32 - 1 bytes */
-	ck_assert_int_eq(console_ring_drain(&ring, out), -1);
+	ck_assert_int_eq(drain(), -1);
 	fflush(out);
 	ck_assert_uint_eq(text_len, 0);
 }

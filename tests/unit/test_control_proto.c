@@ -39,6 +39,7 @@ START_TEST(every_command)
 		{ "{\"cmd\":\"destroy\"}", CONTROL_DESTROY },
 		{ "{\"cmd\":\"pause\"}", CONTROL_PAUSE },
 		{ "{\"cmd\":\"unpause\"}", CONTROL_UNPAUSE },
+		{ "{\"cmd\":\"console\"}", CONTROL_CONSOLE },
 		{ "  { \"cmd\" : \"status\" }  ", CONTROL_STATUS },
 	};
 	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
@@ -100,6 +101,7 @@ START_TEST(bad_commands_and_keys)
 	refused("{\"cmd\":\"status\",\"cmd\":\"destroy\"}", "not JSON"); /* duplicate */
 	refused("{\"cmd\":\"status\",\"path\":\"/x\"}", "takes no \"path\"");
 	refused("{\"cmd\":\"destroy\",\"force\":\"yes\"}", "takes no \"force\"");
+	refused("{\"cmd\":\"console\",\"tty\":\"/dev/pts/0\"}", "takes no \"tty\"");
 	refused("{\"cmd\":\"xenstore-read\",\"path\":\"/x\",\"value\":\"v\"}", "takes no \"value\"");
 	refused("{\"cmd\":\"status\",\"\\u001b[2J\":\"x\"}", "takes no \"?[2J\"");
 	refused("{\"cmd\":\"sta\\u0000tus\"}", "not JSON"); /* jansson refuses NUL */

@@ -2,8 +2,10 @@
  * The control socket's server loop (toolstack/control_server.c) with a
  * stand-in handler, against clients that misbehave: many requests in one
  * write, an overlong line, more clients than it serves, a client that
- * never reads its replies (others must still be answered), and clients
- * still connected when it stops (nothing leaks, under ASan).
+ * never reads its replies (others must still be answered), clients
+ * still connected when it stops (nothing leaks, under ASan), and a
+ * connection given away after its reply (the console request) with the
+ * bytes sent behind that request.
  */
 #include <check.h>
 #include "tests/unit/check_run.h"
@@ -19,12 +21,28 @@
 
 static char dir[64], path[128];
 static int handled;
+/* What the hand-over callback was given (handed_fd -2: not called). */
+static int handed_fd = -2;
+static char handed_rest[CONTROL_LINE_MAX + 1];
+static size_t handed_len;
 
-static json_t *echo(void *opaque, const struct control_request *req)
+/* Answers with the command's name; "console" is given away. */
+static json_t *echo(void *opaque, const struct control_request *req, int *hand_over)
 {
 	(void)opaque;
 	__atomic_add_fetch(&handled, 1, __ATOMIC_SEQ_CST);
+	if (req->cmd == CONTROL_CONSOLE)
+		*hand_over = 1;
 	return json_pack("{s:b,s:s}", "ok", 1, "cmd", control_cmd_name(req->cmd));
+}
+
+static void take(void *opaque, int fd, const char *rest, size_t len)
+{
+	(void)opaque;
+	ck_assert_uint_le(len, sizeof handed_rest);
+	memcpy(handed_rest, rest, len);
+	handed_len = len;
+	__atomic_store_n(&handed_fd, fd, __ATOMIC_SEQ_CST);
 }
 
 static struct control_server *start(void)
@@ -38,7 +56,7 @@ static struct control_server *start(void)
 	ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
 	ck_assert_int_eq(listen(fd, 64), 0);
 	char err[128];
-	struct control_server *s = control_server_start(fd, echo, NULL, err, sizeof err);
+	struct control_server *s = control_server_start(fd, echo, take, NULL, err, sizeof err);
 	ck_assert_msg(s != NULL, "%s", err);
 	return s;
 }
@@ -96,6 +114,15 @@ static char *read_lines(int fd, int n, int *got_eof)
 	return buf;
 }
 
+/* Reads one line (within 5 s) and checks it is want. */
+static void expect_line(int fd, const char *want)
+{
+	int eof;
+	char *out = read_lines(fd, 1, &eof);
+	ck_assert_str_eq(out, want);
+	free(out);
+}
+
 START_TEST(requests_in_order)
 {
 	struct control_server *s = start();
@@ -116,9 +143,7 @@ START_TEST(requests_in_order)
 	send_all(fd, "{\"cmd\":", 7);
 	usleep(20000);
 	send_all(fd, "\"destroy\"}\n", 11);
-	out = read_lines(fd, 1, &eof);
-	ck_assert_str_eq(out, "{\"ok\":true,\"cmd\":\"destroy\"}\n");
-	free(out);
+	expect_line(fd, "{\"ok\":true,\"cmd\":\"destroy\"}\n");
 	close(fd);
 	stop(s);
 }
@@ -143,9 +168,7 @@ START_TEST(overlong_line_closes)
 	/* The server goes on. */
 	fd = client();
 	send_all(fd, "{\"cmd\":\"status\"}\n", 17);
-	out = read_lines(fd, 1, &eof);
-	ck_assert_str_eq(out, "{\"ok\":true,\"cmd\":\"status\"}\n");
-	free(out);
+	expect_line(fd, "{\"ok\":true,\"cmd\":\"status\"}\n");
 	close(fd);
 	stop(s);
 }
@@ -219,14 +242,50 @@ START_TEST(client_that_never_reads)
 		if (send(hog, req, sizeof req - 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
 			break;
 	}
-	int fd = client(), eof;
+	int fd = client();
 	send_all(fd, req, sizeof req - 1);
-	char *out = read_lines(fd, 1, &eof);
-	ck_assert_str_eq(out, "{\"ok\":true,\"cmd\":\"status\"}\n");
-	free(out);
+	expect_line(fd, "{\"ok\":true,\"cmd\":\"status\"}\n");
 	close(fd);
 	close(hog);
 	stop(s);
+}
+END_TEST
+
+/* The console request: its reply, then the connection is the callback's
+ * with the raw bytes that came behind the request line; the server reads
+ * and answers nothing more on it. */
+START_TEST(connection_given_away)
+{
+	struct control_server *s = start();
+	int fd = client();
+	int before = __atomic_load_n(&handled, __ATOMIC_SEQ_CST);
+	static const char req[] = "{\"cmd\":\"console\"}\nls -l\n\0\xff{\"cmd\":\"status\"}\n";
+	send_all(fd, req, sizeof req - 1);
+	expect_line(fd, "{\"ok\":true,\"cmd\":\"console\"}\n");
+	for (int ms = 0; ms < 5000 && __atomic_load_n(&handed_fd, __ATOMIC_SEQ_CST) == -2; ms++)
+		usleep(1000);
+	int mine = __atomic_load_n(&handed_fd, __ATOMIC_SEQ_CST);
+	ck_assert_int_ge(mine, 0);
+	static const char rest[] = "ls -l\n\0\xff{\"cmd\":\"status\"}\n";
+	ck_assert_uint_eq(handed_len, sizeof rest - 1);
+	ck_assert(!memcmp(handed_rest, rest, sizeof rest - 1));
+	/* The status behind it was not a request. */
+	ck_assert_int_eq(__atomic_load_n(&handled, __ATOMIC_SEQ_CST), before + 1);
+	/* Both ways, raw. */
+	send_all(mine, "guest\n", 6);
+	expect_line(fd, "guest\n");
+	send_all(fd, "key", 3);
+	char buf[8];
+	struct pollfd p = { .fd = mine, .events = POLLIN };
+	ck_assert_int_eq(poll(&p, 1, 5000), 1);
+	ck_assert_int_eq(recv(mine, buf, sizeof buf, 0), 3);
+	ck_assert(!memcmp(buf, "key", 3));
+	/* Stopping the server leaves the given connection alone. */
+	stop(s);
+	send_all(mine, "still\n", 6);
+	expect_line(fd, "still\n");
+	close(mine);
+	close(fd);
 }
 END_TEST
 
@@ -240,6 +299,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, longest_line);
 	tcase_add_test(tc, too_many_clients);
 	tcase_add_test(tc, client_that_never_reads);
+	tcase_add_test(tc, connection_given_away);
 	suite_add_tcase(s, tc);
 	return s;
 }

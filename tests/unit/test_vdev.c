@@ -108,7 +108,11 @@ START_TEST(disk_options)
 					 0, &d, err, sizeof err), 0);
 	ck_assert_str_eq(d.target, "nbd+unix:///e?socket=/s");
 	ck_assert_uint_eq(d.devid, 51712 + 2 * 16 + 2);
-	ck_assert(d.readonly && d.direct);
+	ck_assert(d.readonly && d.direct && !d.cdrom);
+	ck_assert_int_eq(disk_spec_parse("/iso/debian.iso,vdev=hdc,cdrom", 2, &d, err,
+					 sizeof err), 0);
+	ck_assert(d.cdrom && d.readonly); /* a CD-ROM is read-only */
+	ck_assert_str_eq(d.vdev, "hdc");
 	ck_assert_int_eq(disk_spec_parse(",ro", 0, &d, err, sizeof err), -1);
 	ck_assert_int_eq(disk_spec_parse("", 0, &d, err, sizeof err), -1);
 	ck_assert_int_eq(disk_spec_parse("a,rw", 0, &d, err, sizeof err), -1);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "toolstack/xl_config.h"
 
 /* One parse: the config, what it said, and its result. */
@@ -213,6 +214,8 @@ START_TEST(key_value_disks)
 	ck_assert_str_eq(c->disks[3].target, "/plain.img");
 	ck_assert_str_eq(c->disks[3].vdev, "hdd");
 	ck_assert_uint_eq(c->disks[3].devid, 22 << 8 | 64); /* hdc, hdd: major 22 */
+	for (unsigned i = 0; i < c->nr_disks; i++)
+		ck_assert(!c->disks[i].cdrom);
 	ck_assert_uint_eq(c->memory_mib, 1024);
 	ck_assert_uint_eq(c->vcpus, 4);
 	ck_assert_uint_eq(c->maxvcpus, 4);
@@ -221,6 +224,58 @@ START_TEST(key_value_disks)
 	verdict_is(p, "maxmem", XL_KEY_USED, "");
 	verdict_is(p, "localtime", XL_KEY_USED, "");
 	done(p);
+}
+END_TEST
+
+/* devtype=cdrom and xl's positional ":cdrom": read-only CD-ROM drives,
+ * even when the spec says w (libxl makes them read-only too). */
+START_TEST(cdrom_disks)
+{
+	struct parsed *p = parse(
+		"name = \"cd\"\n"
+		"kernel = \"/k\"\n"
+		"disk = [ '/x.img,raw,xvda,w',\n"
+		"         '/iso/debian.iso,raw,hdc,r,devtype=cdrom',\n"
+		"         'format=raw, vdev=xvdd, access=rw, devtype=cdrom, target=/d.iso',\n"
+		"         'file:/e.iso,hdb:cdrom,r' ]\n");
+	ck_assert_str_eq(p->diag, "");
+	ck_assert_int_eq(p->ret, 0);
+	const struct xl_config *c = &p->cfg;
+	ck_assert_uint_eq(c->nr_disks, 4);
+	ck_assert(!c->disks[0].cdrom && !c->disks[0].readonly);
+	ck_assert_str_eq(c->disks[1].target, "/iso/debian.iso");
+	ck_assert_str_eq(c->disks[1].vdev, "hdc");
+	ck_assert(c->disks[1].cdrom && c->disks[1].readonly);
+	ck_assert_str_eq(c->disks[2].target, "/d.iso");
+	ck_assert(c->disks[2].cdrom && c->disks[2].readonly);
+	ck_assert_str_eq(c->disks[3].target, "/e.iso");
+	ck_assert_str_eq(c->disks[3].vdev, "hdb");
+	ck_assert(c->disks[3].cdrom && c->disks[3].readonly);
+	verdict_is(p, "disk", XL_KEY_USED, "4 disks");
+	done(p);
+}
+END_TEST
+
+/* localtime = 1: the host's UTC offset (here a zone 5 h east of UTC)
+ * added to the wallclock; 0 (and no key): none. */
+START_TEST(localtime_offset)
+{
+	setenv("TZ", "XLT-5", 1);
+	tzset();
+	struct parsed *p = parse("name='t'\nkernel='/k'\nlocaltime=1\n");
+	ck_assert_str_eq(p->diag, "");
+	ck_assert_int_eq(p->ret, 0);
+	ck_assert(p->cfg.localtime);
+	ck_assert_int_eq(p->cfg.run.wallclock_offset_s, 5 * 3600);
+	verdict_is(p, "localtime", XL_KEY_USED, "the wallclock is the host's local time "
+		   "(UTC+18000 s)");
+	done(p);
+	p = parse("name='t'\nkernel='/k'\nlocaltime=0\n");
+	ck_assert_int_eq(p->ret, 0);
+	ck_assert_int_eq(p->cfg.run.wallclock_offset_s, 0);
+	done(p);
+	unsetenv("TZ");
+	tzset();
 }
 END_TEST
 
@@ -329,7 +384,7 @@ START_TEST(warnings_for_what_is_not_done)
 	struct parsed *p = parse(
 		"name='w'\nkernel='/k'\nmemory=255\nmaxmem=2048\nvcpus=2\nmaxvcpus=8\n"
 		"on_poweroff='preserve'\non_crash='coredump-restart'\n"
-		"on_reboot='rename-restart'\nlocaltime=1\nbootloader='pygrub'\n"
+		"on_reboot='rename-restart'\nlocaltime=0\nbootloader='pygrub'\n"
 		"vfb=['vnc=1']\npci=['01:00.0']\n"
 		"vif=['ip=192.0.2.9, rate=10Mb/s, vifname=v0, frob=2']\n");
 	/* In the order the keys are read, each naming its line. */
@@ -344,7 +399,6 @@ START_TEST(warnings_for_what_is_not_done)
 		"t.cfg:7: warning: on_poweroff: preserve not supported: the domain is destroyed "
 		"instead\n"
 		"t.cfg:8: warning: on_crash: no core dump is written: the guest restarts\n"
-		"t.cfg:10: warning: localtime: not applied yet: the guest's wallclock is UTC\n"
 		"t.cfg:14: warning: vif: vif[0]: rate=10Mb/s ignored: no rate limit\n"
 		"t.cfg:14: warning: vif: vif[0]: frob=2 ignored: not a vif option xenlet knows\n"
 		"t.cfg:14: warning: vif: vif[0]: vifname=v0 ignored: without bridge= the vif is "
@@ -364,7 +418,6 @@ START_TEST(warnings_for_what_is_not_done)
 	ck_assert_int_eq(c->on_poweroff, XL_ACTION_DESTROY);
 	ck_assert_int_eq(c->on_reboot, XL_ACTION_RESTART);
 	ck_assert_int_eq(c->on_crash, XL_ACTION_RESTART);
-	ck_assert(c->localtime);
 	ck_assert_str_eq(c->bootloader, "pygrub");
 	ck_assert_int_eq(c->nets[0].kind, NET_KIND_USER);
 	verdict_is(p, "bootloader", XL_KEY_IGNORED, "kernel= is booted directly");
@@ -494,10 +547,10 @@ END_TEST
 START_TEST(disks_refused)
 {
 	refused("name='a'\nkernel='/k'\n"
-		"disk=['/x.iso,raw,hdc,r,devtype=cdrom','format=qcow2,vdev=xvda,target=/q.qcow2',"
+		"disk=[',hdc:cdrom,r','format=qcow2,vdev=xvda,target=/q.qcow2',"
 		"'vdev=xvdb,target=/y','vdev=xvdb,target=/z','vdev=foo,target=/w','nonsense=1']\n",
-		"t.cfg:3: error: disk: disk[0]: CD-ROM drives are not supported yet "
-		"(devtype=cdrom); give the image as a read-only disk\n"
+		"t.cfg:3: error: disk: disk[0]: has no target (an empty drive: xenlet "
+		"cannot change a CD-ROM's medium)\n"
 		"t.cfg:3: error: disk: disk[3]: xvdb is already an earlier disk's name\n"
 		"t.cfg:3: error: disk: disk[4]: 'foo' is not a disk name xl knows (xvda, xvdb1, "
 		"hda, sdb, d0p1, or a device number)\n"
@@ -602,6 +655,8 @@ static Suite *suite(void)
 	TCase *t = tcase_create("styles");
 	tcase_add_test(t, debian_xen_tools);
 	tcase_add_test(t, key_value_disks);
+	tcase_add_test(t, cdrom_disks);
+	tcase_add_test(t, localtime_offset);
 	tcase_add_test(t, xm_style);
 	tcase_add_test(t, cmdline_wins_over_root_and_extra);
 	tcase_add_test(t, command_line_overrides);

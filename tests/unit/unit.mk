@@ -26,6 +26,14 @@ $(BUILD)/tests/unit/test_console_ring: $(BUILD)/san/tests/unit/test_console_ring
 	$(CC) -fsanitize=address,undefined $^ -o $@ $(CHECK_LIBS)
 UNIT_TESTS += $(BUILD)/tests/unit/test_console_ring
 
+# The attached `xenlet console` client and the output drain writing to it.
+$(BUILD)/tests/unit/test_console_client: $(BUILD)/san/tests/unit/test_console_client.o \
+		$(addprefix $(BUILD)/san/backends/console/,console_client.o console_output.o \
+		console_ring.o)
+	@mkdir -p $(@D)
+	$(CC) -fsanitize=address,undefined $^ -o $@ $(CHECK_LIBS) -pthread
+UNIT_TESTS += $(BUILD)/tests/unit/test_console_client
+
 # The launcher against every word of the core state corrupted: the
 # fuzz-hostile-shim target's domain and calls, run deterministically.
 HOSTILE_SHIM_TEST := $(BUILD)/tests/unit/test_hostile_shim

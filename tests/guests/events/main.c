@@ -6,7 +6,7 @@
  * bind_virq, bind_ipi, send, unmask, close) with what they leave in
  * shared_info, then time: vcpu_time_info read as pvclock (monotonic), a
  * set_timer_op deadline waking SCHEDOP_block with VIRQ_TIMER delivered to
- * the event callback.  With xt.step=unsent it leaves bytes in the ring without a
+ * the event callback, and the wallclock printed.  With xt.step=unsent it leaves bytes in the ring without a
  * send and powers off: the launcher must still print them.  With
  * xt.step=block-forever it sleeps in SCHEDOP_block with nothing to wake it.
  */
@@ -173,6 +173,9 @@ static void timer_and_block(void)
 	check(v->time.tsc_to_system_mul != 0);
 	check_eq(v->time.version % 2, 0);
 	check(shared->wc_sec > 1600000000u); /* the wallclock is today's */
+	/* For the test to compare with the host's clock (localtime=1
+	 * moves it by the host's UTC offset). */
+	printk("events: wallclock %u s\n", shared->wc_sec);
 
 	uint64_t t0 = system_time(), prev = t0;
 	for (int i = 0; i < 1000; i++) {
