@@ -30,7 +30,7 @@ struct domain_control {
 	struct control_server *server;
 	int shutdown_asked;            /* 0, or the last control/shutdown written */
 	/* The `console` request's client, across boots: each boot's
-	 * console (emu/dom0_console.c) feeds and writes it. */
+	 * console (emu/dom0/dom0_console.c) feeds and writes it. */
 	struct console_client console;
 };
 
