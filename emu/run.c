@@ -114,6 +114,7 @@ static int setup(struct domain *d, const struct xen_image *img,
 		.shim_l3_maddr = shim_l3_maddr(&d->shim),
 		.physmap_l3_maddr = shim_physmap_l3_maddr(&d->shim),
 		.store_evtchn = STORE_EVTCHN, .console_evtchn = CONSOLE_EVTCHN,
+		.nr_vcpus = cfg->vcpus,
 	};
 	struct domain_build_result br;
 	if (domain_build(&bi, d->ram, &br, err, errlen))

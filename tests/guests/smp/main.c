@@ -653,6 +653,18 @@ static void discovery(void)
 	for (unsigned i = 1; i < n; i++)
 		check_msg(vcpu_op(VCPUOP_is_up, i, 0) == 0, "vCPU %u up before VCPUOP_up", i);
 	check_eq(vcpu_op(VCPUOP_is_up, n, 0), -XEN_ENOENT);
+	/* The same through the hypercall page, whose vcpu_op entry answers
+	 * vCPUs past the domain's itself: the same answers, the argument
+	 * taken as 32 bits either way. */
+	for (unsigned long i = 0; i <= n; i++)
+		check_eq(hypercall_via_page(__HYPERVISOR_vcpu_op, VCPUOP_is_up, i, 0, 0, 0),
+			 i == 0 ? 1 : i < n ? 0 : -XEN_ENOENT);
+	check_eq(hypercall_via_page(__HYPERVISOR_vcpu_op, VCPUOP_is_up, 8191, 0, 0, 0),
+		 -XEN_ENOENT);
+	check_eq(hypercall_via_page(__HYPERVISOR_vcpu_op, VCPUOP_is_up, 1ul << 32, 0, 0, 0), 1);
+	check_eq(hypercall_via_page(__HYPERVISOR_vcpu_op, (1ul << 32) | VCPUOP_is_up, n, 0,
+				    0, 0), -XEN_ENOENT);
+	check_eq(hypercall_via_page(__HYPERVISOR_vcpu_op, VCPUOP_up, n, 0, 0, 0), -XEN_ENOENT);
 	check_eq(vcpu_op(VCPUOP_up, n, 0), -XEN_ENOENT);
 	check_eq(vcpu_op(VCPUOP_initialise, n, &zero), -XEN_ENOENT);
 	/* The running vCPU is initialised: refused before the context is
