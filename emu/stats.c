@@ -51,8 +51,6 @@ void stats_add(struct launcher_stats *into, const struct launcher_stats *from)
 		into->exits[i] += from->exits[i];
 	into->blocks += from->blocks;
 	into->event_injections += from->event_injections;
-	for (int i = 0; i < STATS_CPU_OPS_ROUTES; i++)
-		into->cpu_ops_routes[i] += from->cpu_ops_routes[i];
 }
 
 void stats_print(FILE *out, const struct launcher_stats *ls,
@@ -83,13 +81,6 @@ void stats_print(FILE *out, const struct launcher_stats *ls,
 		if (ls->exits[i])
 			fprintf(out, "xenlet-stats: vm_exits.%s %llu\n", exit_names[i],
 				(unsigned long long)ls->exits[i]);
-	static const char *const routes[STATS_CPU_OPS_ROUTES] = {
-		0, "cr3_sregs", "detour_stores", "detour_c",
-	};
-	for (int i = 1; i < STATS_CPU_OPS_ROUTES; i++)
-		if (ls->cpu_ops_routes[i])
-			fprintf(out, "xenlet-stats: cpu_ops.%s %llu\n", routes[i],
-				(unsigned long long)ls->cpu_ops_routes[i]);
 	fprintf(out, "xenlet-stats: transitions %llu\n",
 		(unsigned long long)st->stats.transitions);
 	uint64_t calls = st->stats.hypercalls_out_of_range;

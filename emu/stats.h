@@ -14,8 +14,6 @@ enum exit_kind {
 	EXIT_KINDS
 };
 
-#define STATS_CPU_OPS_ROUTES 4
-
 struct launcher_stats {
 	uint64_t exits[EXIT_KINDS];
 	uint64_t start_ns, guest_entry_ns, end_ns;
@@ -24,10 +22,6 @@ struct launcher_stats {
 	uint32_t calib_rounds;
 	uint64_t blocks;        /* SCHEDOP_block/poll sleeps */
 	uint64_t event_injections; /* CORE_VEC_EVENT interrupts injected */
-	/* How hypercalls' queued CPU work reached the CPU (host path; enum
-	 * host_cpu_ops_route): CR3 by KVM_SET_SREGS, the short detour, the
-	 * C detour. */
-	uint64_t cpu_ops_routes[STATS_CPU_OPS_ROUTES];
 };
 
 uint64_t stats_now_ns(void);

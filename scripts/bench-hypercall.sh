@@ -2,9 +2,7 @@
 # Cost of one hypercall (XENVER_version) in each trap path, through the
 # hypercall page and as a raw syscall: median and minimum time, VM exits and
 # guest->shim transitions per call, and the launcher's start-up time to the
-# guest's first instruction; then the median and minimum of three hypercalls
-# that change what the CPU sees (one mmu_update store, update_va_mapping
-# with INVLPG, NEW_BASEPTR), and how the host path took their CPU work.  Exits and transitions come from the
+# guest's first instruction.  Exits and transitions come from the
 # launcher's --stats, minus a run of the same guest that makes no calls.
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -54,11 +52,11 @@ for path in guest host; do
 		echo "bench-hypercall: no tsc_khz in the launcher's stats" >&2
 		exit 1
 	fi
-	if [ "$(grep -c '^bench: .* median_ticks=' "$work/$path.out")" != 5 ]; then
-		echo "bench-hypercall: the guest did not print its five bench lines" >&2
+	if [ "$(grep -c '^bench: .* median_ticks=' "$work/$path.out")" != 2 ]; then
+		echo "bench-hypercall: the guest did not print both bench lines" >&2
 		exit 1
 	fi
-	awk -v khz="$khz" -v calls=$((5 * CALLS)) -v path="$path" \
+	awk -v khz="$khz" -v calls=$((2 * CALLS)) -v path="$path" \
 		-v pm="$(bench "$path" hypercall_page median_ticks)" \
 		-v pn="$(bench "$path" hypercall_page min_ticks)" \
 		-v sm="$(bench "$path" syscall median_ticks)" \
@@ -74,21 +72,6 @@ for path in guest host; do
 				(tr - tr0) / calls, (hc - hc0) / calls, start
 		}'
 done
-echo
-printf '%-6s %14s %14s %14s   %s\n' path mmu_update_us update_va_us new_baseptr_us \
-	"host path's CPU work: CR3 by SET_SREGS / short detour / C detour"
-for path in guest host; do
-	khz=$(stat "$path" tsc_khz)
-	line="$(printf '%-6s' "$path")"
-	for kind in mmu_update update_va_mapping new_baseptr; do
-		line="$line $(awk -v khz="$khz" -v m="$(bench "$path" "$kind" median_ticks)" \
-			-v n="$(bench "$path" "$kind" min_ticks)" \
-			'BEGIN { printf "%6.1f (%5.1f)", m * 1000 / khz, n * 1000 / khz }')"
-	done
-	echo "$line   $(stat "$path" cpu_ops.cr3_sregs) / $(stat "$path" cpu_ops.detour_stores)" \
-		"/ $(stat "$path" cpu_ops.detour_c)"
-done
 echo "(${CALLS} calls per path and kind, times in us (median and minimum);" \
-	"exits, transitions and hypercalls per call, over all five kinds, from" \
-	"--stats deltas against xt.calls=0; start_us: launcher start to the" \
-	"guest's first instruction)"
+	"exits, transitions and hypercalls per call from --stats deltas against" \
+	"xt.calls=0; start_us: launcher start to the guest's first instruction)"

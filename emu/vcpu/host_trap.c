@@ -49,50 +49,17 @@ void vcpu_serve_flush(struct vcpu *v)
 	__atomic_store_n(&v->flush_done, req, __ATOMIC_SEQ_CST);
 }
 
-/* The guest at CPL3 goes on with the CR3 the core loaded last: KVM takes
- * a CR3 from KVM_SET_SREGS between exits as from guest code, and no
- * page-table store is waiting to be made. */
-static int load_cr3_between_exits(struct vcpu *v)
-{
-	struct kvm_sregs sr;
-	if (ioctl(v->kvm.fd, KVM_GET_SREGS, &sr) < 0)
-		return -1;
-	sr.cr3 = v->plat.cr3;
-	if (ioctl(v->kvm.fd, KVM_SET_SREGS, &sr) < 0)
-		return -1;
-	host_cpu_ops_restart(&v->plat);
-	return 0;
-}
-
-/* Back to the guest with regs.  Page-table work the core queued that only
- * guest code can make KVM see goes through a trampoline ud2, where the
- * shim applies it and then goes on to regs.rip: the short assembly detour
- * for stores and invlpgs alone, the C one for anything else.  CR3 loads
- * alone need no guest code (one emulated instruction costs ~1.3 us here,
- * the detour ~100 of them). */
+/* Back to the guest with regs: through the trampoline's ud2 when the
+ * core queued page-table work only guest code can make KVM see, where the
+ * shim applies it and then goes on to regs.rip. */
 static int resume_guest(struct vcpu *v, struct kvm_regs *regs)
 {
-	uint64_t detour = SHIM_TRAMPOLINE_DETOUR;
-	enum host_cpu_ops_route route = host_cpu_ops_route(&v->plat);
-	v->stats.cpu_ops_routes[route]++;
-	switch (route) {
-	case HOST_CPU_OPS_NONE:
-		break;
-	case HOST_CPU_OPS_CR3_ONLY:
-		if (load_cr3_between_exits(v))
-			return -1;
-		break;
-	case HOST_CPU_OPS_STORES_ONLY:
-		detour = SHIM_TRAMPOLINE_DETOUR_STORES;
-		/* fall through */
-	case HOST_CPU_OPS_ANY: {
+	if (host_cpu_ops_pending(&v->plat)) {
 		struct shim_cpu_ops *q = v->plat.cpu_ops;
 		q->resume = 1;
 		q->resume_rip = regs->rip;
 		q->resume_rflags = regs->rflags;
-		regs->rip = v->core.layout.syscall_trampoline + detour;
-		break;
-	}
+		regs->rip = v->core.layout.syscall_trampoline + SHIM_TRAMPOLINE_DETOUR;
 	}
 	return ioctl(v->kvm.fd, KVM_SET_REGS, regs) < 0 ? -1 : 0;
 }

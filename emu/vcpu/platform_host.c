@@ -265,7 +265,6 @@ static void queue_cpu_op(struct host_platform *p, uint64_t kind, uint64_t addr,
 		q->op[p->cpu_ops_count - 1] =
 			(struct shim_cpu_op){ SHIM_CPU_OP_RESTORE_PAGE, page, 0 };
 		p->cpu_ops_last_kind = SHIM_CPU_OP_RESTORE_PAGE;
-		p->cpu_ops_kinds |= 1u << SHIM_CPU_OP_RESTORE_PAGE;
 		return;
 	}
 	if (p->cpu_ops_count >= SHIM_CPU_OPS_MAX) {
@@ -276,7 +275,6 @@ static void queue_cpu_op(struct host_platform *p, uint64_t kind, uint64_t addr,
 	}
 	q->op[p->cpu_ops_count] = (struct shim_cpu_op){ kind, addr, value };
 	p->cpu_ops_count++;
-	p->cpu_ops_kinds |= 1u << kind;
 	p->cpu_ops_last_kind = kind;
 	p->cpu_ops_last_addr = page;
 	q->count = p->cpu_ops_count;
@@ -286,7 +284,6 @@ void host_cpu_ops_restart(struct host_platform *p)
 {
 	p->cpu_ops_count = 0;
 	p->cpu_ops_flush = 0;
-	p->cpu_ops_kinds = 0;
 	p->cpu_ops_last_kind = 0;
 	if (p->cpu_ops) {
 		p->cpu_ops->count = 0;
@@ -298,19 +295,6 @@ void host_cpu_ops_restart(struct host_platform *p)
 int host_cpu_ops_pending(const struct host_platform *p)
 {
 	return p->cpu_ops_count || p->cpu_ops_flush;
-}
-
-enum host_cpu_ops_route host_cpu_ops_route(const struct host_platform *p)
-{
-	const uint32_t cr3 = 1u << SHIM_CPU_OP_LOAD_CR3;
-	const uint32_t stores = 1u << SHIM_CPU_OP_WRITE_PTE | 1u << SHIM_CPU_OP_INVLPG;
-	if (!host_cpu_ops_pending(p))
-		return HOST_CPU_OPS_NONE;
-	if (p->cpu_ops_kinds == cr3)
-		return HOST_CPU_OPS_CR3_ONLY;
-	if (p->cpu_ops_kinds && !(p->cpu_ops_kinds & ~stores) && !p->cpu_ops_flush)
-		return HOST_CPU_OPS_STORES_ONLY;
-	return HOST_CPU_OPS_ANY;
 }
 
 void platform_write_pte(struct core *c, uint64_t maddr, uint64_t value)

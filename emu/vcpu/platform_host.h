@@ -3,7 +3,6 @@
 #define XENLET_PLATFORM_HOST_H
 
 #include <stdint.h>
-#include "emu/stats.h"
 #include <stdio.h>
 #include <linux/kvm.h>
 
@@ -41,9 +40,8 @@ struct host_platform {
 	 * back, so nothing the guest could plant there steers its stores. */
 	uint32_t cpu_ops_count;
 	int cpu_ops_flush;
-	uint32_t cpu_ops_kinds; /* bit k: an operation of kind k is queued */
 	uint64_t cpu_ops_last_kind, cpu_ops_last_addr;
-	uint64_t cr3;          /* the last CR3 the core loaded */
+	uint64_t cr3;          /* unit tests: the last CR3 loaded */
 	int cr0_ts;            /* the CR0.TS last asked for */
 	int cr4_osxsave;       /* the CR4.OSXSAVE last asked for */
 	uint8_t *shim_region;  /* the shim region (unit tests: a buffer) */
@@ -74,19 +72,5 @@ void host_cpu_ops_restart(struct host_platform *p);
 /* Whether this exit queued anything the shim must apply before the guest
  * runs again. */
 int host_cpu_ops_pending(const struct host_platform *p);
-
-/* How a hypercall's queue reaches the CPU on the way back to the guest
- * (host_trap.c): nothing queued; CR3 loads alone (and a flush, which a
- * CR3 load makes anyway), which KVM_SET_SREGS does without guest code;
- * page-table stores and invlpgs alone, entry.S's short detour; or
- * anything, the detour through the shim's C code. */
-enum host_cpu_ops_route {
-	HOST_CPU_OPS_NONE,
-	HOST_CPU_OPS_CR3_ONLY,
-	HOST_CPU_OPS_STORES_ONLY,
-	HOST_CPU_OPS_ANY,
-};
-_Static_assert(HOST_CPU_OPS_ANY + 1 == STATS_CPU_OPS_ROUTES, "stats.h's routes");
-enum host_cpu_ops_route host_cpu_ops_route(const struct host_platform *p);
 
 #endif

@@ -71,9 +71,8 @@ size_t platform_cpu_ops_room(struct core *c)
 	return (size_t)-1; /* nothing is queued in here */
 }
 
-/* Returns 1 if f was a detour's #UD (either: entry.S's short path hands
- * over what it does not take) and now returns where the hypercall should
- * have. */
+/* Returns 1 if f was the detour #UD and now returns where the hypercall
+ * should have. */
 int shim_apply_cpu_ops(struct trap_frame *f)
 {
 	struct core *c = shim_core_at(f);
@@ -87,9 +86,8 @@ int shim_apply_cpu_ops(struct trap_frame *f)
 		platform_flush_tlb(c);
 	q->count = 0;
 	q->flush_tlb = 0;
-	uint64_t at = f->rip - c->layout.syscall_trampoline;
 	if (q->resume && f->vector == 6 &&
-	    (at == SHIM_TRAMPOLINE_DETOUR || at == SHIM_TRAMPOLINE_DETOUR_STORES)) {
+	    f->rip == c->layout.syscall_trampoline + SHIM_TRAMPOLINE_DETOUR) {
 		q->resume = 0;
 		f->rip = q->resume_rip;
 		f->rflags = q->resume_rflags;

@@ -42,8 +42,7 @@ trap_stubs:
 	STUB 3, 0
 	STUB 4, 0
 	STUB 5, 0
-	.balign 16
-	jmp invalid_opcode_entry
+	STUB 6, 0
 	STUB 7, 0
 	STUB 8, 1
 	STUB 9, 0
@@ -76,75 +75,6 @@ trap_stubs:
 event_stub:
 	pushq $0
 	pushq $CORE_VEC_EVENT
-	jmp trap_common
-
-/*
- * #UD.  The host path's short detour (SHIM_TRAMPOLINE_DETOUR_STORES):
- * the launcher sent the vCPU here, from the hypercall it just ran, with a
- * queue of page-table stores and invlpgs and no flush; they are applied and
- * the guest goes on after its hypercall, in about 50 instructions against
- * the 100 of the way through trap_common and C (each ~1.3 us here).
- * Anything else this path meets (no resume asked, a flush, an operation of
- * another kind) goes the ordinary way, which applies the whole queue: a
- * store or invlpg made twice does no harm.  Every other #UD is a trap.
- */
-invalid_opcode_entry:
-	pushq %rax
-	movabsq $(SHIM_VIRT_BASE + SHIM_OFF_TRAMPOLINE + SHIM_TRAMPOLINE_DETOUR_STORES), %rax
-	cmpq %rax, 8(%rsp)
-	jne 8f
-	pushq %rcx
-	pushq %rdx
-	pushq %rsi
-	pushq %rdi
-	pushq %r8
-	movq %rsp, %rdx
-	andq $-SHIM_VCPU_STRIDE, %rdx /* this vCPU's queue starts its block */
-	cmpl $0, SHIM_VCPU_CPU_OPS + SHIM_CPU_OPS_RESUME(%rdx)
-	je 7f
-	cmpl $0, SHIM_VCPU_CPU_OPS + 4(%rdx) /* flush_tlb */
-	jne 7f
-	movl SHIM_VCPU_CPU_OPS(%rdx), %ecx
-	cmpl $((SHIM_CPU_OPS_SIZE - SHIM_CPU_OPS_OP) / SHIM_CPU_OP_SIZE), %ecx
-	ja 7f
-	leaq SHIM_VCPU_CPU_OPS + SHIM_CPU_OPS_OP(%rdx), %rsi
-	movabsq $SHIM_PHYSMAP_BASE, %r8
-1:	testl %ecx, %ecx
-	jz 3f
-	movq 8(%rsi), %rdi
-	cmpq $SHIM_CPU_OP_WRITE_PTE, (%rsi)
-	jne 2f
-	andq $-8, %rdi
-	movq 16(%rsi), %rax
-	movq %rax, (%r8,%rdi)
-	jmp 4f
-2:	cmpq $SHIM_CPU_OP_INVLPG, (%rsi)
-	jne 7f
-	invlpg (%rdi)
-4:	addq $SHIM_CPU_OP_SIZE, %rsi
-	decl %ecx
-	jmp 1b
-3:	movl $0, SHIM_VCPU_CPU_OPS(%rdx)
-	movl $0, SHIM_VCPU_CPU_OPS + SHIM_CPU_OPS_RESUME(%rdx)
-	movq SHIM_VCPU_CPU_OPS + SHIM_CPU_OPS_RESUME_RIP(%rdx), %rax
-	movq %rax, 48(%rsp)           /* the iret frame's RIP, past 6 saved */
-	movq SHIM_VCPU_CPU_OPS + SHIM_CPU_OPS_RESUME_RFLAGS(%rdx), %rax
-	movq %rax, 64(%rsp)           /* and its RFLAGS */
-	popq %r8
-	popq %rdi
-	popq %rsi
-	popq %rdx
-	popq %rcx
-	popq %rax
-	iretq
-7:	popq %r8
-	popq %rdi
-	popq %rsi
-	popq %rdx
-	popq %rcx
-8:	popq %rax
-	pushq $0
-	pushq $6
 	jmp trap_common
 
 trap_common:
