@@ -36,7 +36,7 @@ FUZZERS += $(BUILD)/fuzz/fuzz-xen-image
 # ---- the launcher: ./xenlet ------------------------------------------------
 # backend_host.h's grants stand on the core's grant tables (grant.h): until
 # their sources are in pv-shim/core/grant/, the launcher is built without.
-LAUNCHER_SRCS := emu/main.c emu/run.c emu/kvm_vm.c emu/vcpu_loop.c \
+LAUNCHER_SRCS := emu/main.c emu/run.c emu/kvm_vm.c emu/kvm_regs.c emu/vcpu_loop.c \
 	emu/host_trap.c emu/platform_host.c emu/stats.c emu/stop_report.c \
 	emu/domain_layout.c emu/domain_build.c emu/shim_setup.c \
 	emu/dom0_xenstore.c emu/dom0_console.c emu/dom0_backends.c \
