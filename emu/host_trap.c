@@ -52,9 +52,14 @@ void vcpu_serve_flush(struct vcpu *v)
 
 /* Back to the guest with regs: through the trampoline's ud2 when the
  * core queued page-table work only guest code can make KVM see, where the
- * shim applies it and then goes on to regs.rip. */
+ * shim applies it and then goes on to regs.rip; a CR3 load alone is made
+ * here instead. */
 static int resume_guest(struct vcpu *v, struct kvm_regs *regs)
 {
+	int cr3_loaded = host_cpu_ops_load_cr3_only(&v->plat);
+	if (cr3_loaded < 0)
+		return -1;
+	v->stats.cr3_loads_by_sregs += (uint64_t)cr3_loaded;
 	if (host_cpu_ops_pending(&v->plat)) {
 		struct shim_cpu_ops *q = v->plat.cpu_ops;
 		q->resume = 1;
