@@ -38,7 +38,8 @@
  *   - #GP/#UD emulation advances RIP by the instruction it emulated and
  *     touches only that instruction's output registers; CPUID never shows
  *     features a PV guest cannot use, nor XSAVE state beyond the XCR0
- *     offered (and none for an XCR0 the policy cannot describe);
+ *     offered (and none for an XCR0 the policy cannot describe); a byte
+ *     `in` gives all ones from every port but the PIT's channel 2 (0x42);
  *   - an iret hypercall resumes only at a canonical rip and rsp, with IF
  *     set and IOPL/NT/VM clear;
  *   - any other trap resumes only through #UD/#GP emulation or at an entry
