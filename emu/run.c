@@ -336,6 +336,7 @@ static int run_domain(const struct xenlet_config *cfg, struct domain_control *dc
 		stats_print(stderr, &d.stats, d.vcpu[0].core.st);
 		fprintf(stderr, "xenlet-stats: xcr0_offered 0x%llx\n",
 			(unsigned long long)d.vcpu[0].core.layout.xcr0);
+		fprintf(stderr, "xenlet-stats: kvm_sync_regs %d\n", d.vcpu[0].kvm.sync_regs);
 		fprintf(stderr, "xenlet-stats: xenstore_notifications %llu\n",
 			(unsigned long long)__atomic_load_n(&d.xenstore.notifications,
 							    __ATOMIC_RELAXED));

@@ -51,6 +51,7 @@ void stats_add(struct launcher_stats *into, const struct launcher_stats *from)
 		into->exits[i] += from->exits[i];
 	into->blocks += from->blocks;
 	into->event_injections += from->event_injections;
+	into->cr3_loads_by_sregs += from->cr3_loads_by_sregs;
 }
 
 void stats_print(FILE *out, const struct launcher_stats *ls,
@@ -96,6 +97,8 @@ void stats_print(FILE *out, const struct launcher_stats *ls,
 		(unsigned long long)st->stats.retype_flushes);
 	fprintf(out, "xenlet-stats: tlb_shootdowns %llu\n",
 		(unsigned long long)st->stats.tlb_shootdowns);
+	fprintf(out, "xenlet-stats: cr3_loads_by_sregs %llu\n",
+		(unsigned long long)ls->cr3_loads_by_sregs);
 	for (int i = 0; i < CORE_NR_VECTORS; i++)
 		if (st->stats.traps[i])
 			fprintf(out, "xenlet-stats: trap.%d %llu\n", i,

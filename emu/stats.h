@@ -22,6 +22,7 @@ struct launcher_stats {
 	uint32_t calib_rounds;
 	uint64_t blocks;        /* SCHEDOP_block/poll sleeps */
 	uint64_t event_injections; /* CORE_VEC_EVENT interrupts injected */
+	uint64_t cr3_loads_by_sregs; /* hypercalls' CR3 loads without the shim */
 };
 
 uint64_t stats_now_ns(void);

@@ -130,7 +130,7 @@ int stop_report_vcpu(struct vcpu *v, const char *what, int status)
 	last_refused(log, v->core.st);
 	struct kvm_regs r;
 	struct kvm_sregs sr;
-	if (ioctl(v->kvm.fd, KVM_GET_REGS, &r) == 0 &&
+	if (kvm_vcpu_get_regs(&v->kvm, &r) == 0 &&
 	    ioctl(v->kvm.fd, KVM_GET_SREGS, &sr) == 0) {
 		struct trap_frame f = {
 			.r15 = r.r15, .r14 = r.r14, .r13 = r.r13, .r12 = r.r12,

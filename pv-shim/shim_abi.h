@@ -67,7 +67,7 @@
 #endif
 
 #define SHIM_VIRT_BASE      SHIM_UL(0xffff808000000000) /* PML4 slot 257 */
-#define SHIM_PHYSMAP_BASE   0xffff810000000000ULL /* PML4 slot 258 */
+#define SHIM_PHYSMAP_BASE   SHIM_UL(0xffff810000000000) /* PML4 slot 258 */
 #define SHIM_L4_SLOT        257
 #define SHIM_PHYSMAP_SLOT   258
 #define SHIM_PHYSMAP_MAX    (512ULL << 30)        /* one L4 slot */
@@ -78,7 +78,7 @@
 #define SHIM_REGION_SIZE    0x800000ULL /* the fixed part */
 #define SHIM_IMAGE_MAX      0x100000ULL
 #define SHIM_OFF_BOOT       0x100000ULL
-#define SHIM_OFF_TRAMPOLINE 0x101000ULL
+#define SHIM_OFF_TRAMPOLINE SHIM_UL(0x101000)
 #define SHIM_OFF_SHARED     0x102000ULL
 #define SHIM_OFF_IDT        0x103000ULL
 #define SHIM_OFF_SMP        0x104000ULL
@@ -112,7 +112,7 @@
 #define SHIM_VCPU_STRIDE    SHIM_UL(0x20000)
 /* Offsets inside a vCPU's block. */
 #define SHIM_VCPU_CPU_OPS   SHIM_UL(0x0)
-#define SHIM_CPU_OPS_SIZE   0x10000ULL
+#define SHIM_CPU_OPS_SIZE   SHIM_UL(0x10000)
 #define SHIM_VCPU_GDT       0x10000ULL
 #define SHIM_VCPU_TSS       0x11000ULL
 #define SHIM_VCPU_MAILBOX   0x12000ULL
@@ -260,6 +260,29 @@ static inline unsigned long long shim_region_size(unsigned long long nr_pages)
 
 #define SHIM_BOOT_MAGIC     0x786e6c74u /* "xnlt" */
 
+/*
+ * The kinds of queued CPU operation (struct shim_cpu_op below), and where
+ * the detour's fast path in pv-shim/arch/x86_64/entry.S finds the fields
+ * of struct shim_cpu_ops (asserted against the struct below).
+ */
+/* Offset in the trampoline page of the `ud2` that leads to the detour. */
+#define SHIM_TRAMPOLINE_DETOUR   2
+#define SHIM_CPU_OP_WRITE_PTE    1 /* addr: machine address, value: entry */
+#define SHIM_CPU_OP_INVLPG       2 /* addr: virtual address */
+#define SHIM_CPU_OP_LOAD_CR3     4 /* value: new CR3 */
+/* addr: machine address of a page-table page whose entries were stored in
+ * RAM; the shim stores each again as it is (the launcher turns runs of
+ * stores to one page into this) */
+#define SHIM_CPU_OP_RESTORE_PAGE 5
+#define SHIM_CPU_OPS_COUNT   0  /* count, then flush_tlb: 8 bytes */
+#define SHIM_CPU_OPS_FLUSH   4
+#define SHIM_CPU_OPS_RESUME  8
+#define SHIM_CPU_OPS_RIP     16
+#define SHIM_CPU_OPS_RFLAGS  24
+#define SHIM_CPU_OPS_FIRST   32
+#define SHIM_CPU_OP_SIZE     24
+#define SHIM_CPU_OPS_MAX     ((SHIM_CPU_OPS_SIZE - SHIM_CPU_OPS_FIRST) / SHIM_CPU_OP_SIZE)
+
 #ifndef __ASSEMBLER__
 #include <stdint.h>
 
@@ -273,16 +296,6 @@ static inline unsigned long long shim_region_size(unsigned long long nr_pages)
  * the launcher sends it to at SHIM_TRAMPOLINE_DETOUR, after which the shim
  * returns to resume_rip/resume_rflags.
  */
-enum shim_cpu_op_kind {
-	SHIM_CPU_OP_WRITE_PTE = 1, /* addr: machine address, value: entry */
-	SHIM_CPU_OP_INVLPG,        /* addr: virtual address */
-	SHIM_CPU_OP_LOAD_CR3 = 4,  /* value: new CR3 */
-	/* addr: machine address of a page-table page whose entries were
-	 * stored in RAM; the shim stores each again as it is (the launcher
-	 * turns runs of stores to one page into this) */
-	SHIM_CPU_OP_RESTORE_PAGE,
-};
-
 struct shim_cpu_op {
 	uint64_t kind, addr, value;
 };
@@ -302,8 +315,13 @@ struct shim_cpu_ops {
 	struct shim_cpu_op op[];
 };
 
-#define SHIM_CPU_OPS_MAX \
-	((SHIM_CPU_OPS_SIZE - sizeof(struct shim_cpu_ops)) / sizeof(struct shim_cpu_op))
+_Static_assert(sizeof(struct shim_cpu_op) == SHIM_CPU_OP_SIZE &&
+	       sizeof(struct shim_cpu_ops) == SHIM_CPU_OPS_FIRST &&
+	       __builtin_offsetof(struct shim_cpu_ops, flush_tlb) == SHIM_CPU_OPS_FLUSH &&
+	       __builtin_offsetof(struct shim_cpu_ops, resume) == SHIM_CPU_OPS_RESUME &&
+	       __builtin_offsetof(struct shim_cpu_ops, resume_rip) == SHIM_CPU_OPS_RIP &&
+	       __builtin_offsetof(struct shim_cpu_ops, resume_rflags) == SHIM_CPU_OPS_RFLAGS,
+	       "the detour's fast path (entry.S) reads struct shim_cpu_ops");
 
 /*
  * The guest trap path's domain lock and TLB shootdown counts
@@ -319,9 +337,6 @@ struct shim_smp {
 	uint32_t flush_done[SHIM_MAX_VCPUS]; /* the last request it served */
 };
 _Static_assert(sizeof(struct shim_smp) <= 0x1000, "struct shim_smp fits its page");
-
-/* Offset in the trampoline page of the `ud2` that leads to the detour. */
-#define SHIM_TRAMPOLINE_DETOUR 2
 
 /* Filled by the launcher before the vCPU first runs. */
 struct shim_boot_params {

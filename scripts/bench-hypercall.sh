@@ -75,3 +75,25 @@ done
 echo "(${CALLS} calls per path and kind, times in us (median and minimum);" \
 	"exits, transitions and hypercalls per call from --stats deltas against" \
 	"xt.calls=0; start_us: launcher start to the guest's first instruction)"
+
+# Page-table hypercalls (tests/guests/mmu: one L1 entry flipped, the base
+# pointer switched between two tables), each call timed on its own.
+MMU_GUEST=build/tests/guests/mmu.elf
+MMU_CALLS=${BENCH_HYPERCALL_MMU_CALLS:-2000}
+echo
+printf '%-6s %14s %14s %16s %16s\n' path mmu_update_us mmu_update_min new_baseptr_us \
+	new_baseptr_min
+for path in guest host; do
+	GUEST=$MMU_GUEST run "mmu-$path" --trap-path "$path" --cmdline "xt.bench=$MMU_CALLS"
+	awk -v khz="$(stat "mmu-$path" tsc_khz)" -v path="$path" \
+		-v um="$(bench "mmu-$path" mmu_update median_ticks)" \
+		-v un="$(bench "mmu-$path" mmu_update min_ticks)" \
+		-v bm="$(bench "mmu-$path" new_baseptr median_ticks)" \
+		-v bn="$(bench "mmu-$path" new_baseptr min_ticks)" \
+		'BEGIN {
+			us = 1000 / khz
+			printf "%-6s %14.2f %14.2f %16.2f %16.2f\n", path, um * us, un * us,
+				bm * us, bn * us
+		}'
+done
+echo "(${MMU_CALLS} calls each, times in us (median and minimum))"

@@ -62,6 +62,7 @@ BENCHES += scripts/bench-events.sh
 BENCHES += scripts/bench-smp.sh
 BENCHES += scripts/bench-disk.sh
 BENCHES += scripts/bench-net.sh
+BENCHES += scripts/bench-boot.sh
 
 # ---- Programs for a guest's user space: static, with glibc's libc.a, put
 # into a busybox initramfs (scripts/make-initramfs.sh) by the tests that

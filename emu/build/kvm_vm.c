@@ -206,6 +206,7 @@ int kvm_vm_create_vcpu(struct kvm_vm *vm, unsigned id, const struct kvm_vcpu_sta
 		snprintf(err, errlen, "KVM_SET_REGS: %s", strerror(errno));
 		return -1;
 	}
+	kvm_vcpu_use_sync_regs(vcpu, vm->kvm_fd);
 	return 0;
 }
 

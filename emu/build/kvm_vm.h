@@ -16,6 +16,9 @@ struct kvm_vcpu {
 	int fd;
 	struct kvm_run *run;
 	size_t run_size;
+	/* KVM_CAP_SYNC_REGS in use, and kvm_run->s holding the registers
+	 * now (kvm_regs.c). */
+	int sync_regs, regs_in_run;
 };
 
 struct kvm_vcpu_start {
@@ -34,6 +37,16 @@ int kvm_vm_add_memory(struct kvm_vm *vm, unsigned slot, uint64_t gpa,
 int kvm_vm_create_vcpu(struct kvm_vm *vm, unsigned id, const struct kvm_vcpu_start *start,
 		       struct kvm_vcpu *vcpu, char *err, size_t errlen);
 void kvm_vcpu_destroy(struct kvm_vcpu *vcpu);
+
+/* kvm_regs.c: the general registers through kvm_run->s where the host
+ * offers KVM_CAP_SYNC_REGS (use_sync_regs finds out, once, before the vCPU
+ * first runs), else through KVM_GET_REGS / KVM_SET_REGS.  Every KVM_RUN of
+ * a vCPU that may use them goes through kvm_vcpu_run.  Each returns what
+ * the ioctl would. */
+void kvm_vcpu_use_sync_regs(struct kvm_vcpu *vcpu, int kvm_fd);
+int kvm_vcpu_run(struct kvm_vcpu *vcpu);
+int kvm_vcpu_get_regs(struct kvm_vcpu *vcpu, struct kvm_regs *regs);
+int kvm_vcpu_set_regs(struct kvm_vcpu *vcpu, const struct kvm_regs *regs);
 void kvm_vm_destroy(struct kvm_vm *vm);
 
 #endif

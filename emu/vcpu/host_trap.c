@@ -3,7 +3,8 @@
  *
  * A hypercall arrives as a CPL3 `out` from the syscall trampoline: the
  * frame is built from the vCPU registers, and the result goes back with
- * one KVM_SET_REGS (rax, and rip/rflags from rcx/r11) - no CPL0 code runs.
+ * new registers (rax, and rip/rflags from rcx/r11; kvm_regs.c) - no CPL0
+ * code runs.
  * An exception arrives from the CPL0 stub, which left a struct trap_frame
  * on the shim's trap stack and passed its address; the core rewrites it
  * in place and the stub's iretq returns to it.
@@ -51,9 +52,14 @@ void vcpu_serve_flush(struct vcpu *v)
 
 /* Back to the guest with regs: through the trampoline's ud2 when the
  * core queued page-table work only guest code can make KVM see, where the
- * shim applies it and then goes on to regs.rip. */
+ * shim applies it and then goes on to regs.rip; a CR3 load alone is made
+ * here instead. */
 static int resume_guest(struct vcpu *v, struct kvm_regs *regs)
 {
+	int cr3_loaded = host_cpu_ops_load_cr3_only(&v->plat);
+	if (cr3_loaded < 0)
+		return -1;
+	v->stats.cr3_loads_by_sregs += (uint64_t)cr3_loaded;
 	if (host_cpu_ops_pending(&v->plat)) {
 		struct shim_cpu_ops *q = v->plat.cpu_ops;
 		q->resume = 1;
@@ -61,7 +67,7 @@ static int resume_guest(struct vcpu *v, struct kvm_regs *regs)
 		q->resume_rflags = regs->rflags;
 		regs->rip = v->core.layout.syscall_trampoline + SHIM_TRAMPOLINE_DETOUR;
 	}
-	return ioctl(v->kvm.fd, KVM_SET_REGS, regs) < 0 ? -1 : 0;
+	return kvm_vcpu_set_regs(&v->kvm, regs) < 0 ? -1 : 0;
 }
 
 /* Runs the core on f, a trap that reached the launcher without CPL0 code,
@@ -125,10 +131,10 @@ static int stray_io(struct vcpu *v, const struct kvm_regs *regs)
 	host_cpu_ops_restart(&v->plat);
 	vcpu_serve_flush(v);
 	run->immediate_exit = 1;
-	int rc = ioctl(v->kvm.fd, KVM_RUN, 0);
+	int rc = kvm_vcpu_run(&v->kvm);
 	run->immediate_exit = 0;
 	struct kvm_regs after;
-	if (ioctl(v->kvm.fd, KVM_GET_REGS, &after) < 0)
+	if (kvm_vcpu_get_regs(&v->kvm, &after) < 0)
 		return -1;
 	struct trap_frame f;
 	regs_to_frame(regs, &f); /* as before the instruction: rax too */
@@ -153,7 +159,7 @@ static int stray_io(struct vcpu *v, const struct kvm_regs *regs)
 int host_trap_hypercall(struct vcpu *v)
 {
 	struct kvm_regs regs;
-	if (ioctl(v->kvm.fd, KVM_GET_REGS, &regs) < 0)
+	if (kvm_vcpu_get_regs(&v->kvm, &regs) < 0)
 		return -1;
 	uint64_t trampoline = v->core.layout.syscall_trampoline;
 	if (regs.rip != trampoline + 2)
@@ -170,7 +176,7 @@ int host_trap_hypercall(struct vcpu *v)
 int host_trap_port_in(struct vcpu *v)
 {
 	struct kvm_regs regs;
-	if (ioctl(v->kvm.fd, KVM_GET_REGS, &regs) < 0)
+	if (kvm_vcpu_get_regs(&v->kvm, &regs) < 0)
 		return -1;
 	return stray_io(v, &regs);
 }

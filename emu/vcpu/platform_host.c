@@ -275,6 +275,7 @@ static void queue_cpu_op(struct host_platform *p, uint64_t kind, uint64_t addr,
 	}
 	q->op[p->cpu_ops_count] = (struct shim_cpu_op){ kind, addr, value };
 	p->cpu_ops_count++;
+	p->cpu_ops_cr3_loads += kind == SHIM_CPU_OP_LOAD_CR3;
 	p->cpu_ops_last_kind = kind;
 	p->cpu_ops_last_addr = page;
 	q->count = p->cpu_ops_count;
@@ -283,6 +284,7 @@ static void queue_cpu_op(struct host_platform *p, uint64_t kind, uint64_t addr,
 void host_cpu_ops_restart(struct host_platform *p)
 {
 	p->cpu_ops_count = 0;
+	p->cpu_ops_cr3_loads = 0;
 	p->cpu_ops_flush = 0;
 	p->cpu_ops_last_kind = 0;
 	if (p->cpu_ops) {
@@ -295,6 +297,34 @@ void host_cpu_ops_restart(struct host_platform *p)
 int host_cpu_ops_pending(const struct host_platform *p)
 {
 	return p->cpu_ops_count || p->cpu_ops_flush;
+}
+
+/*
+ * A guest mode switch or MMUEXT_NEW_BASEPTR queues a CR3 load alone (text_poke
+ * makes two for each of the thousands of places Linux patches at boot).
+ * Sending the guest through the shim's detour for it costs an exception
+ * and ~100 emulated CPL0 instructions; KVM_SET_SREGS loads it between
+ * exits, and KVM builds its shadow roots for a new CR3, syncing them, as a
+ * `mov %cr3` makes it do.  No page-table store is involved: those still
+ * go through the shim, queued or not.  The same CR3 again (a reload meant
+ * as a flush) and anything with a flush or an invlpg keep the detour.
+ */
+int host_cpu_ops_load_cr3_only(struct host_platform *p)
+{
+	if (!p->cpu_ops_count || p->cpu_ops_cr3_loads != p->cpu_ops_count ||
+	    p->cpu_ops_flush || p->vcpu_fd < 0)
+		return 0;
+	struct kvm_sregs sr;
+	if (ioctl(p->vcpu_fd, KVM_GET_SREGS, &sr) < 0)
+		return -1;
+	if (sr.cr3 == p->cr3)
+		return 0;
+	sr.cr3 = p->cr3;
+	if (ioctl(p->vcpu_fd, KVM_SET_SREGS, &sr) < 0)
+		return -1;
+	/* Done: the shim must not find it queued at its next trap. */
+	host_cpu_ops_restart(p);
+	return 1;
 }
 
 void platform_write_pte(struct core *c, uint64_t maddr, uint64_t value)

@@ -39,9 +39,10 @@ struct host_platform {
 	 * as the launcher wrote them: it writes that page and never reads it
 	 * back, so nothing the guest could plant there steers its stores. */
 	uint32_t cpu_ops_count;
+	uint32_t cpu_ops_cr3_loads; /* how many of them are CR3 loads */
 	int cpu_ops_flush;
 	uint64_t cpu_ops_last_kind, cpu_ops_last_addr;
-	uint64_t cr3;          /* unit tests: the last CR3 loaded */
+	uint64_t cr3;          /* the last CR3 load queued */
 	int cr0_ts;            /* the CR0.TS last asked for */
 	int cr4_osxsave;       /* the CR4.OSXSAVE last asked for */
 	uint8_t *shim_region;  /* the shim region (unit tests: a buffer) */
@@ -72,5 +73,10 @@ void host_cpu_ops_restart(struct host_platform *p);
 /* Whether this exit queued anything the shim must apply before the guest
  * runs again. */
 int host_cpu_ops_pending(const struct host_platform *p);
+
+/* For an exit at CPL3 (a hypercall): if the queue holds CR3 loads and
+ * nothing else, loads the last with KVM_SET_SREGS instead of the shim and
+ * empties the queue (1); 0 if the shim must apply it; -1 if KVM failed. */
+int host_cpu_ops_load_cr3_only(struct host_platform *p);
 
 #endif

@@ -113,7 +113,7 @@ static void arm(struct vcpu *v, uint64_t at, uint64_t now)
 static int in_trampoline(struct vcpu *v)
 {
 	struct kvm_regs r;
-	if (ioctl(v->kvm.fd, KVM_GET_REGS, &r) < 0)
+	if (kvm_vcpu_get_regs(&v->kvm, &r) < 0)
 		return 1; /* try again later rather than guess */
 	return r.rip - v->core.layout.syscall_trampoline < 4096;
 }

@@ -284,7 +284,7 @@ int vcpu_loop_run(struct vcpu *v)
 		int status = before_run(v);
 		if (status != -2)
 			return status;
-		if (ioctl(v->kvm.fd, KVM_RUN, 0) < 0) {
+		if (kvm_vcpu_run(&v->kvm) < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
 				v->stats.exits[EXIT_INTR]++;
 				vcpu_events_interrupted(v);

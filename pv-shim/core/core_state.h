@@ -15,6 +15,7 @@
 #include "pv-shim/core/events/evtchn.h"
 #include "pv-shim/core/grant/grant_state.h"
 #include "pv-shim/core/sched/vtime.h"
+#include "pv-shim/core/emulate/pit_state.h"
 
 #define CORE_STATE_MAGIC 0x65726f63u /* "core" */
 #define CORE_NR_HYPERCALLS 64        /* Xen's table size; higher is -ENOSYS */
@@ -91,6 +92,7 @@ struct core_state {
 	struct evtchn_state evtchn;    /* event channel ports (evtchn.h) */
 	struct grant_state grant;      /* grant table (grant/grant_state.h) */
 	struct vtime_state vtime;      /* TSC scale, wallclock (vtime.h) */
+	struct pit_channel2 pit;       /* PIT channel 2 (pit_channel2.c) */
 };
 
 #endif

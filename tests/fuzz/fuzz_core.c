@@ -38,7 +38,8 @@
  *   - #GP/#UD emulation advances RIP by the instruction it emulated and
  *     touches only that instruction's output registers; CPUID never shows
  *     features a PV guest cannot use, nor XSAVE state beyond the XCR0
- *     offered (and none for an XCR0 the policy cannot describe);
+ *     offered (and none for an XCR0 the policy cannot describe); a byte
+ *     `in` gives all ones from every port but the PIT's channel 2 (0x42);
  *   - an iret hypercall resumes only at a canonical rip and rsp, with IF
  *     set and IOPL/NT/VM clear;
  *   - any other trap resumes only through #UD/#GP emulation or at an entry
@@ -633,6 +634,19 @@ static void check_ownership(void)
 		      ft[pg].type_count, type[pg], count[pg]);
 }
 
+/* A byte `in` the core emulated: all ones, as Xen gives a domU, from
+ * every port but the PIT's channel 2 (0x42), whose count runs. */
+static void check_port_in(const struct trap_frame *before, const struct trap_frame *f)
+{
+	uint8_t insn[2];
+	if (copy_from_guest(&core, insn, before->rip, sizeof insn) ||
+	    (insn[0] != 0xe4 && insn[0] != 0xec))
+		return;
+	uint16_t port = insn[0] == 0xe4 ? insn[1] : (uint16_t)before->rdx;
+	CHECK(port == 0x42 || (f->rax & 0xff) == 0xff,
+	      "in from port %#x gave %#lx", port, (unsigned long)f->rax);
+}
+
 /* Runs one trap and checks what the ABI promises about its outcome. */
 static enum core_action run_call(const struct call *k)
 {
@@ -744,6 +758,8 @@ static enum core_action run_call(const struct call *k)
 		else
 			CHECK(moved >= 1 && moved <= 4, "emulation moved rip by %ld",
 			      (long)moved);
+		if (f.vector == VEC_GP)
+			check_port_in(&before, &f);
 		if (f.vector == VEC_GP && moved != 2) {
 			const uint64_t *a = (const uint64_t *)&f, *b = (const uint64_t *)&before;
 			unsigned changed = 0;

@@ -5,7 +5,8 @@
  * timers raising VIRQ_TIMER when the TSC passes them, register_vcpu_info
  * moving delivery into guest RAM, the runstate area, and SCHEDOP_block /
  * SCHEDOP_poll sleeping through the platform until the next deadline, and
- * the launcher's event interrupt taking timers and upcalls while a guest spins.
+ * the launcher's event interrupt taking timers and upcalls while a guest spins,
+ * and the PIT's channel 2 counting on system time.
  */
 #include <check.h>
 #include "tests/unit/check_run.h"
@@ -17,6 +18,7 @@
 #include <xen/event_channel.h>
 #include <xen/vcpu.h>
 #include "pv-shim/core/core.h"
+#include "pv-shim/core/emulate/emulate.h"
 #include "pv-shim/core/events/evtchn.h"
 #include "pv-shim/core/shared_info.h"
 #include "pv-shim/core/traps/traps.h"
@@ -415,6 +417,114 @@ START_TEST(event_interrupt_takes_timer_and_upcall)
 }
 END_TEST
 
+/* ---- PIT channel 2 ------------------------------------------------------- */
+
+#define PIT_CH2 0x42
+#define PIT_CTRL 0x43
+
+/* The count loaded at ns0 in mode 0 as the 8254 shows it at ns: one down
+ * per 1/1.193182 MHz, wrapping at 65536, in exact arithmetic. */
+static uint16_t mode0_count(uint16_t loaded, uint64_t ns0, uint64_t ns)
+{
+	return (uint16_t)(loaded - (uint64_t)((unsigned __int128)(ns - ns0) * 1193182 /
+					       1000000000ULL));
+}
+
+static uint16_t read_count(void)
+{
+	uint8_t lsb = pit_read_port(&g.core, PIT_CH2);
+	return (uint16_t)(pit_read_port(&g.core, PIT_CH2) << 8 | lsb);
+}
+
+/* Linux's quick_pit_calibrate: mode 0 from 0xffff, whose MSB leaves 0xff
+ * after 256 counts (214.6 us). */
+START_TEST(pit_channel2_counts_on_system_time)
+{
+	const uint64_t ns0 = 1000;
+	tsc = ticks(ns0);
+	const uint64_t loaded_ns = vtime_now_ns(&g.core);
+	pit_write_port(&g.core, PIT_CTRL, 0xb0); /* channel 2, LSB then MSB, mode 0 */
+	pit_write_port(&g.core, PIT_CH2, 0xff);
+	pit_write_port(&g.core, PIT_CH2, 0xff);
+	ck_assert_uint_eq(read_count(), 0xffff);
+	tsc = ticks(ns0 + 214000);
+	ck_assert_uint_eq(read_count(), 0xff00);
+	tsc = ticks(ns0 + 215000);
+	ck_assert_uint_eq(read_count(), 0xfeff);
+	/* It wraps through 0 and keeps counting, for any uptime (on the
+	 * system time the core computes, whose scale is not exact). */
+	const uint64_t later[] = { 60 * 1000000000ULL, 20000 * 1000000000ULL + 12345 };
+	for (unsigned i = 0; i < 2; i++) {
+		tsc = ticks(later[i]);
+		ck_assert_uint_eq(read_count(), mode0_count(0xffff, loaded_ns,
+							     vtime_now_ns(&g.core)));
+	}
+	/* Ports the model does not own stay all ones, writes to them too. */
+	pit_write_port(&g.core, 0x40, 0);
+	pit_write_port(&g.core, 0x61, 0);
+	const uint16_t others[] = { 0x40, 0x41, PIT_CTRL, 0x61, 0x80, 0x3f8 };
+	for (unsigned i = 0; i < sizeof others / sizeof others[0]; i++)
+		ck_assert_uint_eq(pit_read_port(&g.core, others[i]), 0xff);
+}
+END_TEST
+
+START_TEST(pit_channel2_as_xen_until_programmed)
+{
+	tsc = ticks(5000000);
+	ck_assert_uint_eq(pit_read_port(&g.core, PIT_CH2), 0xff);
+	pit_write_port(&g.core, PIT_CH2, 0x12); /* no control word yet */
+	tsc = ticks(9000000);
+	ck_assert_uint_eq(pit_read_port(&g.core, PIT_CH2), 0xff);
+	/* Control words for channels 0 and 1 and read-back leave it so. */
+	pit_write_port(&g.core, PIT_CTRL, 0x30);
+	pit_write_port(&g.core, PIT_CTRL, 0x70);
+	pit_write_port(&g.core, PIT_CTRL, 0xe8);
+	ck_assert_uint_eq(pit_read_port(&g.core, PIT_CH2), 0xff);
+	ck_assert_uint_eq(pit_read_port(&g.core, PIT_CH2), 0xff);
+}
+END_TEST
+
+START_TEST(pit_channel2_latch_and_access_modes)
+{
+	const uint64_t ns0 = 2000000;
+	tsc = ticks(ns0);
+	pit_write_port(&g.core, PIT_CTRL, 0xb0);
+	pit_write_port(&g.core, PIT_CH2, 0xe8);
+	pit_write_port(&g.core, PIT_CH2, 0x03); /* 1000 */
+	tsc = ticks(ns0 + 100000);                /* 119 counts */
+	pit_write_port(&g.core, PIT_CTRL, 0x80); /* latch channel 2 */
+	tsc = ticks(ns0 + 300000);
+	pit_write_port(&g.core, PIT_CTRL, 0x80); /* ignored while latched */
+	ck_assert_uint_eq(read_count(), 1000 - 119);
+	ck_assert_uint_eq(read_count(), 1000 - 357);
+	/* Mode 2 reloads at its count: 150 counts into a count of 100. */
+	pit_write_port(&g.core, PIT_CTRL, 0xb4);
+	pit_write_port(&g.core, PIT_CH2, 100);
+	pit_write_port(&g.core, PIT_CH2, 0);
+	tsc = ticks(ns0 + 300000 + 126000);      /* 150.3 counts */
+	ck_assert_uint_eq(read_count(), 50);
+	/* LSB only: each read and write is the LSB, the MSB 0. */
+	pit_write_port(&g.core, PIT_CTRL, 0x90);
+	pit_write_port(&g.core, PIT_CH2, 0x80);
+	ck_assert_uint_eq(pit_read_port(&g.core, PIT_CH2), 0x80);
+	ck_assert_uint_eq(pit_read_port(&g.core, PIT_CH2), 0x80);
+	/* MSB only: the LSB is 0. */
+	pit_write_port(&g.core, PIT_CTRL, 0xa0);
+	pit_write_port(&g.core, PIT_CH2, 0x12);
+	ck_assert_uint_eq(pit_read_port(&g.core, PIT_CH2), 0x12);
+	tsc = ticks(ns0 + 426000 + 1000);        /* one count: 0x11ff */
+	ck_assert_uint_eq(pit_read_port(&g.core, PIT_CH2), 0x11);
+	/* A control word ends a half-read count: the next read is an LSB. */
+	pit_write_port(&g.core, PIT_CTRL, 0xb0);
+	pit_write_port(&g.core, PIT_CH2, 0x34);
+	pit_write_port(&g.core, PIT_CH2, 0x12);
+	ck_assert_uint_eq(pit_read_port(&g.core, PIT_CH2), 0x34);
+	pit_write_port(&g.core, PIT_CTRL, 0xb0);
+	ck_assert_uint_eq(pit_read_port(&g.core, PIT_CH2), 0x34);
+	ck_assert_uint_eq(pit_read_port(&g.core, PIT_CH2), 0x12);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("time");
@@ -430,6 +540,9 @@ static Suite *suite(void)
 	tcase_add_test(t, block_sleeps_until_the_timer);
 	tcase_add_test(t, poll_checks_its_ports);
 	tcase_add_test(t, event_interrupt_takes_timer_and_upcall);
+	tcase_add_test(t, pit_channel2_counts_on_system_time);
+	tcase_add_test(t, pit_channel2_as_xen_until_programmed);
+	tcase_add_test(t, pit_channel2_latch_and_access_modes);
 	suite_add_tcase(s, t);
 	return s;
 }

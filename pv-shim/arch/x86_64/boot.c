@@ -19,6 +19,10 @@ extern void trap_dispatch(void) __attribute__((noreturn));
 /* Read by trap_common: 1 hands every trap to the launcher. */
 volatile uint8_t shim_host_path;
 
+/* Guest RAM's size, for entry.S's detour, which bounds its stores by it
+ * as platform_guest_ram does. */
+uint64_t shim_ram_bytes;
+
 struct core shim_cores[SHIM_MAX_VCPUS];
 
 #define GDT_ENTRIES 10
@@ -149,6 +153,7 @@ void shim_boot(void)
 		},
 		.vcpu = vcpu,
 	};
+	shim_ram_bytes = bp->nr_pages << 12;
 	setup_gdt_tss(vcpu);
 	setup_idt(vcpu);
 	if (vcpu != 0)

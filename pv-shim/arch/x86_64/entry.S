@@ -12,6 +12,8 @@
  *   queued are applied here.  Either way the (possibly rewritten) frame is
  *   then restored and `iretq` returns to it.
  * trap_return: also how the shim first enters the guest kernel.
+ * detour_stub: the #UD stub, with a short way through for the host path's
+ *   detour (below).
  */
 #include "pv-shim/shim_abi.h"
 #include "pv-shim/core/trap_frame.h"
@@ -42,7 +44,10 @@ trap_stubs:
 	STUB 3, 0
 	STUB 4, 0
 	STUB 5, 0
-	STUB 6, 0
+	.balign 16              /* #UD */
+	pushq $0
+	pushq $6
+	jmp detour_stub
 	STUB 7, 0
 	STUB 8, 1
 	STUB 9, 0
@@ -143,5 +148,91 @@ trap_return:
 	popq %rax
 	addq $16, %rsp
 	iretq
+
+/*
+ * The host path's detour (shim_abi.h): a #UD at the trampoline's `ud2`
+ * that only asks for the page-table stores, invlpgs and CR3 loads the
+ * launcher queued for a hypercall to be made by guest code, and for the
+ * hypercall to return to resume_rip.  Each single-entry mmu_update comes
+ * this way, and every instruction here is emulated (~1 us each on the
+ * project's hosts), so those kinds and the flush are applied here on five
+ * scratch registers instead of trap_common's fifteen and the C loop.
+ * Anything else (a page restore, a store outside guest RAM, a #UD that is
+ * not the detour) goes the full way, where shim_apply_cpu_ops applies the
+ * whole queue from its start: the same stores in the same order again
+ * leave the same tables.
+ */
+#define DETOUR_RIP (SHIM_VIRT_BASE + SHIM_OFF_TRAMPOLINE + SHIM_TRAMPOLINE_DETOUR)
+/* The frame's fields with the five registers pushed here. */
+#define FAST_RIP    (7 * 8)
+#define FAST_RFLAGS (9 * 8)
+detour_stub:
+	cmpb $0, shim_host_path(%rip)
+	je trap_common
+	pushq %rax
+	pushq %rcx
+	pushq %rdx
+	pushq %rsi
+	pushq %rdi
+	movabsq $DETOUR_RIP, %rax
+	cmpq %rax, FAST_RIP(%rsp)
+	jne detour_full
+	/* This vCPU's queue starts its block (as in trap_dispatch). */
+	movq %rsp, %rdx
+	andq $-SHIM_VCPU_STRIDE, %rdx
+	cmpl $0, SHIM_CPU_OPS_RESUME(%rdx)
+	je detour_full
+	movl SHIM_CPU_OPS_COUNT(%rdx), %ecx
+	cmpl $SHIM_CPU_OPS_MAX, %ecx
+	ja detour_full
+	leaq SHIM_CPU_OPS_FIRST(%rdx), %rsi
+	testl %ecx, %ecx
+	jz 5f
+1:	movq (%rsi), %rax
+	movq 8(%rsi), %rdi
+	cmpq $SHIM_CPU_OP_WRITE_PTE, %rax
+	jne 2f
+	cmpq shim_ram_bytes(%rip), %rdi
+	jae detour_full
+	movabsq $SHIM_PHYSMAP_BASE, %rax
+	addq %rax, %rdi
+	movq 16(%rsi), %rax
+	movq %rax, (%rdi)
+	jmp 4f
+2:	cmpq $SHIM_CPU_OP_INVLPG, %rax
+	jne 3f
+	invlpg (%rdi)
+	jmp 4f
+3:	cmpq $SHIM_CPU_OP_LOAD_CR3, %rax
+	jne detour_full
+	movq 16(%rsi), %rax
+	movq %rax, %cr3
+4:	addq $SHIM_CPU_OP_SIZE, %rsi
+	decl %ecx
+	jnz 1b
+5:	cmpl $0, SHIM_CPU_OPS_FLUSH(%rdx)
+	je 6f
+	movq %cr3, %rax         /* no global pages: this flushes everything */
+	movq %rax, %cr3
+6:	movq $0, SHIM_CPU_OPS_COUNT(%rdx) /* count and flush_tlb */
+	movl $0, SHIM_CPU_OPS_RESUME(%rdx)
+	movq SHIM_CPU_OPS_RIP(%rdx), %rax
+	movq %rax, FAST_RIP(%rsp)
+	movq SHIM_CPU_OPS_RFLAGS(%rdx), %rax
+	movq %rax, FAST_RFLAGS(%rsp)
+	popq %rdi
+	popq %rsi
+	popq %rdx
+	popq %rcx
+	popq %rax
+	addq $16, %rsp
+	iretq
+detour_full:
+	popq %rdi
+	popq %rsi
+	popq %rdx
+	popq %rcx
+	popq %rax
+	jmp trap_common
 
 	.section .note.GNU-stack, "", @progbits

@@ -21,6 +21,7 @@ static inline struct core *shim_core_at(const void *p)
 	return &shim_cores[shim_vcpu_of((unsigned long long)p) % SHIM_MAX_VCPUS];
 }
 extern volatile uint8_t shim_host_path;
+extern uint64_t shim_ram_bytes;
 
 void shim_boot(void) __attribute__((noreturn));
 void shim_trap(struct trap_frame *f);

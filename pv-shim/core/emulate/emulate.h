@@ -14,6 +14,12 @@ int emulate_privileged(struct core *c, struct trap_frame *f, char *why, size_t w
 int emulate_port_io(struct core *c, struct trap_frame *f, const uint8_t insn[2],
 		    char *why, size_t whylen);
 
+/* Byte port I/O to the PIT's channel 2 (pit_channel2.c): the value a read
+ * of port gives (all ones for every port it does not model), and a write
+ * (dropped for those ports). */
+uint8_t pit_read_port(struct core *c, uint16_t port);
+void pit_write_port(struct core *c, uint16_t port, uint8_t value);
+
 /* cli/sti at f->rip: 1 (its length) when they may run, as no-ops; 0 when
  * it is neither; -1 (why says it) without the I/O privilege. */
 int emulate_cli_sti(struct core *c, const uint8_t insn[2], char *why, size_t whylen);

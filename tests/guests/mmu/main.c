@@ -5,17 +5,23 @@
  * frame each time (on these hosts a store the guest did not make itself
  * would leave the old translation in place), reads the M2P table, and
  * checks that illegal updates fail with Xen's errors, balloons a frame
- * out and in again.  Finally it switches
- * back, unpins, and maps the old tables writable again.
+ * out and in again.  Finally it switches back, unpins, and maps the old
+ * tables writable again.  With xt.bench=N it also times N single-entry
+ * mmu_updates and N NEW_BASEPTRs (each to the other table) before the
+ * checks, printing for each
+ *
+ *     bench: <call> median_ticks=N min_ticks=N calls=N
  */
 #include <stdint.h>
 #include <xen/errno.h>
 #include <xen/memory.h>
 #include <xen/xen.h>
 
+#include "cmdline.h"
 #include "hypercall.h"
 #include "libc.h"
 #include "pv_mmu.h"
+#include "sort.h"
 #include "test.h"
 
 const char test_title[] = "PV MMU: pin, NEW_BASEPTR, update_va_mapping, mmu_update, M2P";
@@ -29,6 +35,52 @@ static uint64_t tables[NR_TABLES][512] __attribute__((aligned(4096)));
 static uint8_t frame_a[PAGE_SIZE] __attribute__((aligned(4096)));
 static uint8_t frame_b[PAGE_SIZE] __attribute__((aligned(4096)));
 static uint8_t frame_c[PAGE_SIZE] __attribute__((aligned(4096)));
+
+#define MAX_BENCH_CALLS 20000
+static uint64_t ticks[MAX_BENCH_CALLS];
+
+static inline uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+	__asm__ __volatile__("lfence; rdtsc" : "=a"(lo), "=d"(hi) :: "memory");
+	return (uint64_t)hi << 32 | lo;
+}
+
+static void print_bench(const char *name, unsigned long calls)
+{
+	sort_u64(ticks, calls);
+	printk("bench: %s median_ticks=%lu min_ticks=%lu calls=%lu\n", name,
+	       ticks[calls / 2], ticks[0], calls);
+}
+
+/* Page-table hypercalls timed one by one on the new tables: an L1 entry
+ * flipped between two frames, and the base pointer between two tables. */
+static void bench_page_table_calls(uint64_t l1_maddr, uint64_t l4_mfn,
+				   uint64_t boot_l4_mfn, unsigned long calls)
+{
+	const uint64_t to[2] = { (pfn_of(frame_b) << 12) | PTE_P | PTE_RW,
+				 (pfn_of(frame_a) << 12) | PTE_P | PTE_RW };
+	unsigned long wrong = 0;
+	for (unsigned long i = 0; i < calls; i++) {
+		uint64_t t0 = rdtsc();
+		wrong += mmu_update(l1_maddr, to[i & 1], 0) != 0;
+		ticks[i] = rdtsc() - t0;
+	}
+	check_msg(!wrong, "mmu_update: %lu of %lu calls failed", wrong, calls);
+	print_bench("mmu_update", calls);
+	const uint64_t mfn[2] = { boot_l4_mfn, l4_mfn };
+	for (unsigned long i = 0; i < calls; i++) {
+		uint64_t t0 = rdtsc();
+		wrong += mmuext(MMUEXT_NEW_BASEPTR, mfn[i & 1]) != 0;
+		ticks[i] = rdtsc() - t0;
+	}
+	check_msg(!wrong, "NEW_BASEPTR: %lu of %lu calls failed", wrong, calls);
+	print_bench("new_baseptr", calls);
+	/* Where the checks expect them: frame_a mapped, the new tables on. */
+	require(mmu_update(l1_maddr, to[1], 0) == 0, "mmu_update back to frame_a");
+	require(mmuext(MMUEXT_NEW_BASEPTR, l4_mfn) == 0, "NEW_BASEPTR to the new tables");
+	check_eq(mmuext(MMUEXT_INVLPG_LOCAL, TEST_VA), 0);
+}
 
 static uint8_t read_test_va(void)
 {
@@ -245,6 +297,11 @@ void test_main(void)
 
 	require(mmuext(MMUEXT_NEW_BASEPTR, l4_maddr >> 12) == 0, "NEW_BASEPTR");
 	printk("mmu: running on the new tables\n");
+	uint64_t calls = 0;
+	require(cmdline_u64(test_cmdline(), "xt.bench", &calls) != CMDLINE_BAD &&
+		calls <= MAX_BENCH_CALLS, "xt.bench is a number up to %u", MAX_BENCH_CALLS);
+	if (calls)
+		bench_page_table_calls(l1_maddr, l4_maddr >> 12, boot_l4_mfn, calls);
 	check_eq(read_test_va(), 0xaa);
 
 	/* update_va_mapping: the new frame must show at once */
