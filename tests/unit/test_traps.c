@@ -680,8 +680,16 @@ START_TEST(callbacks)
 	ck_assert_uint_eq(t->syscall.mask_events, 0);
 	ck_assert_uint_eq(t->gate[2].address, H(4));
 	ck_assert_uint_eq(t->gate[2].flags, 4);
-	ck_assert_int_eq(reg_cb(CALLBACKTYPE_syscall32, 0, H(5)), -XEN_ENOSYS);
-	ck_assert_int_eq(reg_cb(CALLBACKTYPE_sysenter, 0, H(5)), -XEN_ENOSYS);
+	/* Kept for 64-bit PV as Xen keeps them, each with its own flag. */
+	ck_assert_int_eq(reg_cb(CALLBACKTYPE_syscall32, CALLBACKF_mask_events, H(5)), 0);
+	ck_assert_int_eq(reg_cb(CALLBACKTYPE_sysenter, 0, H(6)), 0);
+	ck_assert_uint_eq(t->syscall32.address, H(5));
+	ck_assert_uint_eq(t->syscall32.mask_events, 1);
+	ck_assert_uint_eq(t->sysenter.address, H(6));
+	ck_assert_uint_eq(t->sysenter.mask_events, 0);
+	ck_assert_int_eq(reg_cb(CALLBACKTYPE_sysenter, 0, 0x0000800000000000ULL), -XEN_EINVAL);
+	ck_assert_uint_eq(t->sysenter.address, H(6));
+	ck_assert_int_eq(unreg_cb(CALLBACKTYPE_sysenter), -XEN_EINVAL);
 	ck_assert_int_eq(reg_cb(99, 0, H(5)), -XEN_ENOSYS);
 	ck_assert_int_eq(reg_cb(CALLBACKTYPE_event, 0, 0xffff800000000000ULL), -XEN_EINVAL);
 	ck_assert_int_eq(reg_cb(CALLBACKTYPE_event, 0, 0x0000800000000000ULL), -XEN_EINVAL);
