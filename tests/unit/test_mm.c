@@ -451,6 +451,8 @@ START_TEST(hostile_arguments)
 	ck_assert_int_eq(ext1(MMUEXT_PIN_L1_TABLE, ~0ULL), -XEN_EINVAL);
 	ck_assert_int_eq(ext1(MMUEXT_UNPIN_TABLE, ~0ULL), -XEN_EINVAL);
 	ck_assert_int_eq(ext1(MMUEXT_FLUSH_CACHE, 0), -XEN_EACCES);
+	ck_assert_int_eq(ext1(MMUEXT_MARK_SUPER, DATA0), -XEN_EOPNOTSUPP);
+	ck_assert_int_eq(ext1(MMUEXT_UNMARK_SUPER, DATA0), -XEN_EOPNOTSUPP);
 	/* a plain store into a data page is allowed */
 	ck_assert_int_eq(mmu1(((uint64_t)(DATA0 + 9) << 12) + 16, 0x1122), 0);
 	ck_assert_uint_eq(((uint64_t *)fake_guest_page(&g, DATA0 + 9))[2], 0x1122);

@@ -134,6 +134,10 @@ static int one_op(struct core *c, uint64_t va)
 			return -XEN_EINVAL;
 		/* No LDT is loaded here: only the empty one can be honoured. */
 		return op.arg2.nr_ents == 0 ? 0 : -XEN_ENOSYS;
+	case MMUEXT_MARK_SUPER:
+	case MMUEXT_UNMARK_SUPER:
+		/* Xen dropped PV superpages; it answers both this way. */
+		return -XEN_EOPNOTSUPP;
 	case MMUEXT_COPY_PAGE:
 		return copy_or_clear(c, mfn, op.arg2.src_mfn, 0);
 	case MMUEXT_CLEAR_PAGE:
