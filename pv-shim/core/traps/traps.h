@@ -70,6 +70,10 @@ void traps_iret(struct core *c, struct trap_frame *f);
  * was set (the guest gets the #NM), clearing it as Xen does. */
 int traps_fpu_fault(struct core *c);
 
+/* Xen's check of one guest descriptor (traps_descriptor.c): 1 if it is
+ * taken, *desc then fixed up as Xen stores it; 0 if refused. */
+int traps_descriptor_check(uint64_t *desc);
+
 /* Makes frames (entries descriptors, Xen's checks) t's GDT: set_gdt and
  * VCPUOP_initialise.  0 or -XEN_EINVAL, the old table kept. */
 long traps_set_gdt(struct core *c, struct traps_vcpu *t, const uint64_t *frames,
