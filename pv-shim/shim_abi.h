@@ -253,6 +253,19 @@ static inline unsigned long long shim_region_size(unsigned long long nr_pages)
 #define SHIM_SEL_USER_DS    0x2b
 #define SHIM_SEL_USER_CS    0x33
 #define SHIM_SEL_TSS        0x40
+/*
+ * The guest's LDT (MMUEXT_SET_LDT) as the CPU sees it: its descriptors,
+ * checked and fixed up as Xen checks them, copied into the upper half of
+ * the vCPU's GDT page, which the LDT descriptor at SHIM_SEL_LDT names.
+ * Xen maps the guest's own frames instead (up to 8192 entries, each page
+ * checked when first used); a copy keeps any descriptor the guest writes
+ * later out of the CPU's reach, so a changed LDT is installed again (as
+ * Linux does).  GDT selectors 0x800-0xff8 name the same copies: checked
+ * descriptors, which is all the guest's own GDT entries there may be.
+ */
+#define SHIM_SEL_LDT        0x50
+#define SHIM_GDT_LDT_FIRST  256 /* GDT page index of the LDT's entry 0 */
+#define SHIM_LDT_MAX        256
 
 /*
  * I/O ports.  Hypercall: a CPL3 `out` in the trampoline (host trap path).
@@ -308,6 +321,7 @@ enum shim_cpu_op_kind {
 	 * stored in RAM; the shim stores each again as it is (the launcher
 	 * turns runs of stores to one page into this) */
 	SHIM_CPU_OP_RESTORE_PAGE,
+	SHIM_CPU_OP_LOAD_LDT,      /* value: LDT selector, 0 for none */
 };
 
 struct shim_cpu_op {

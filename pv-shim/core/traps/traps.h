@@ -79,6 +79,11 @@ int traps_descriptor_check(uint64_t *desc);
 long traps_set_gdt(struct core *c, struct traps_vcpu *t, const uint64_t *frames,
 		   uint64_t entries);
 
+/* MMUEXT_SET_LDT (its checks made): the guest's LDT of nr_ents at the
+ * guest address base becomes the vCPU's (shim_abi.h).  0, or -XEN_ENOSYS
+ * past SHIM_LDT_MAX entries. */
+long traps_set_ldt(struct core *c, uint64_t base, uint64_t nr_ents);
+
 /* The base of the data segment selector names in the guest's GDT (0 for
  * null, LDT or absent ones). */
 uint64_t traps_gdt_base(struct core *c, uint16_t selector);

@@ -46,7 +46,7 @@ struct traps_vcpu {
 	uint32_t debugregs_set;         /* 0: dr6/dr7 still at reset values */
 	uint64_t dr[4], dr6, dr7;       /* the guest's debug registers */
 	uint32_t iopl;                  /* PHYSDEVOP_set_iopl: 0-3 */
-	uint32_t pad;
+	uint32_t ldt_ents;              /* MMUEXT_SET_LDT's, 0: no LDT */
 };
 
 /* The domain's (struct core_state). */

@@ -9,6 +9,9 @@
  *     table's limit give #GP with the selector as error code;
  *   - iret to guest user mode on FLAT_RING3_CS64/SS, user code loading
  *     FLAT_RING3_DS32 itself, and back through the syscall callback;
+ *   - MMUEXT_SET_LDT: an LDT's selectors load (a DPL 0 entry as DPL 3, as
+ *     Xen fixes it up), a call gate to ring 0 in it and a selector past its
+ *     end give #GP, and with the LDT dropped its selectors do too;
  *   - update_descriptor: a DPL 0 data segment stored as DPL 3, a call
  *     gate stored with DPL 0 and its DPL in the target's RPL, a call gate
  *     to Xen's ring 0 code segment refused with -EINVAL;
@@ -38,6 +41,7 @@ const char test_title[] = "Xen's descriptor tables, callbacks and refusals";
 #define XEN_EMPTY_SEL 0xe018
 #define PAST_LIMIT    0xf000 /* Xen's GDT ends with its reserved page */
 #define SEL_ERROR_MASK 0xfffc /* a #GP's error code: the selector but its RPL */
+#define LDT_SEL(i)    ((i) << 3 | 4 | 3)
 /* Xen 4.17's <xen/sysctl.h> and <xen/domctl.h> (tools-only headers). */
 #define SYSCTL_VERSION 0x15
 #define SYSCTL_physinfo 3
@@ -60,6 +64,7 @@ static const struct trap_info table[] = {
 static uint8_t kernel_stack[16384] __attribute__((aligned(16)));
 static uint8_t user_stack[8192] __attribute__((aligned(16)));
 static uint64_t desc_page[512] __attribute__((aligned(4096)));
+static uint64_t ldt_page[512] __attribute__((aligned(4096)));
 static uint64_t word = 0x666c61745f647300ULL;
 
 /* The last trap: its vector and error code; where it resumes. */
@@ -162,6 +167,52 @@ static void test_user_mode_on_flat_selectors(void)
 	printk("abi: iret to user mode on FLAT_RING3_CS64/SS64 and back by syscall\n");
 }
 
+static long set_ldt(const void *base, unsigned nr_ents)
+{
+	struct mmuext_op op = {
+		.cmd = MMUEXT_SET_LDT, .arg1.linear_addr = (unsigned long)base,
+		.arg2.nr_ents = nr_ents,
+	};
+	return hypercall_via_page(__HYPERVISOR_mmuext_op, (unsigned long)&op, 1, 0,
+				  DOMID_SELF, 0);
+}
+
+/* Loads sel into %ds and reads word through it: checks that it loads, or
+ * that it gives #GP(sel). */
+static void check_ldt_load(uint16_t sel, int loads, const char *what)
+{
+	nr_faults = 0;
+	uint64_t got = probe_ds(sel, &word);
+	if (loads)
+		check_msg(got == word && nr_faults == 0, "%s: %%ds = 0x%x read 0x%lx, %u "
+			  "faults (vector %lu error 0x%lx)", what, sel, got, nr_faults,
+			  fault_vector, fault_error);
+	else
+		check_msg(got == PROBE_FAULTED && nr_faults == 1 && fault_vector == VEC_GP &&
+			  fault_error == (sel & SEL_ERROR_MASK), "%s: %%ds = 0x%x read 0x%lx, "
+			  "%u faults (vector %lu error 0x%lx)", what, sel, got, nr_faults,
+			  fault_vector, fault_error);
+}
+
+static void test_ldt(void)
+{
+	ldt_page[1] = 0x00cff2000000ffffULL; /* DPL 3 data */
+	ldt_page[2] = 0x00cf92000000ffffULL; /* DPL 0 data: Xen makes it DPL 3 */
+	ldt_page[3] = 0x0000ec00e0080000ULL; /* call gate to Xen's ring 0 cs */
+	/* Xen uses an LDT page only while nothing maps it writable. */
+	check_eq(update_va(ldt_page, (pfn_of(ldt_page) << 12) | PTE_P | PTE_A,
+			   UVMF_INVLPG | UVMF_LOCAL), 0);
+	check_eq(set_ldt(ldt_page, 4), 0);
+	resume_at = (uint64_t)probe_faulted;
+	check_ldt_load(LDT_SEL(1), 1, "LDT data segment");
+	check_ldt_load(LDT_SEL(2), 1, "LDT DPL 0 data segment");
+	check_ldt_load(LDT_SEL(3), 0, "LDT call gate");
+	check_ldt_load(LDT_SEL(4), 0, "past the LDT");
+	check_eq(set_ldt(0, 0), 0);
+	check_ldt_load(LDT_SEL(1), 0, "no LDT");
+	printk("abi: MMUEXT_SET_LDT installs an LDT whose selectors load\n");
+}
+
 static long update_descriptor(unsigned index, uint64_t desc)
 {
 	uint64_t maddr = pfn_of(desc_page) * PAGE_SIZE + index * 8;
@@ -229,6 +280,7 @@ void test_main(void)
 		"set_trap_table");
 	test_data_selectors();
 	test_code_selectors();
+	test_ldt();
 	test_update_descriptor();
 	test_callbacks();
 	test_refusals();
