@@ -28,15 +28,22 @@ struct control_op_head {
 	domid_t domain; /* domctl only */
 };
 
+/* The request's head, read once, in the version the guest should speak:
+ * 0 or Xen's error. */
+static long read_head(struct core *c, uint64_t va, uint32_t version,
+		      struct control_op_head *h)
+{
+	if (copy_from_guest(c, h, va, sizeof *h))
+		return -XEN_EFAULT;
+	return h->interface_version == version ? 0 : -XEN_EACCES;
+}
+
 /* sysctl(op) */
 long hypercall_sysctl(struct core *c, const uint64_t args[5])
 {
 	struct control_op_head h;
-	if (copy_from_guest(c, &h, args[0], sizeof h))
-		return -XEN_EFAULT;
-	if (h.interface_version != SYSCTL_INTERFACE_VERSION)
-		return -XEN_EACCES;
-	return -XEN_EPERM;
+	long rc = read_head(c, args[0], SYSCTL_INTERFACE_VERSION, &h);
+	return rc ? rc : -XEN_EPERM;
 }
 
 /* Whether Xen finds the domain h names before asking the policy. */
@@ -55,10 +62,9 @@ static int domain_found(const struct control_op_head *h)
 long hypercall_domctl(struct core *c, const uint64_t args[5])
 {
 	struct control_op_head h;
-	if (copy_from_guest(c, &h, args[0], sizeof h))
-		return -XEN_EFAULT;
-	if (h.interface_version != DOMCTL_INTERFACE_VERSION)
-		return -XEN_EACCES;
+	long rc = read_head(c, args[0], DOMCTL_INTERFACE_VERSION, &h);
+	if (rc)
+		return rc;
 	if (!domain_found(&h))
 		return -XEN_ESRCH;
 	return -XEN_EPERM;
