@@ -3,7 +3,8 @@
 # reserved GDT page loaded at guest CPL3 (data segment registers, a far
 # return, user mode entered by iret on them) and Xen's ring 0, empty and
 # past-the-limit selectors refused with #GP(selector); an LDT installed by
-# MMUEXT_SET_LDT, its selectors loaded, refused or dropped; update_descriptor's
+# MMUEXT_SET_LDT, its selectors loaded, refused or dropped; an iret to a
+# rip in Xen's hole faulting in the guest; update_descriptor's
 # DPL fix-ups and refused call gate; the syscall32 and sysenter callbacks
 # taken; sysctl/domctl -EPERM and MARK_SUPER -EOPNOTSUPP.
 # shellcheck source=tests/integration/lib.sh
@@ -19,6 +20,7 @@ for path in guest host; do
 	expect_out_line "abi: FLAT_KERNEL_DS loads into ds es fs gs ss; Xen's ring 0, empty and past-the-limit selectors give #GP(selector)"
 	expect_out_line "abi: far return to FLAT_RING3_CS64 runs on; to ring 0 or data selectors #GP(selector)"
 	expect_out_line "abi: MMUEXT_SET_LDT installs an LDT whose selectors load"
+	expect_out_line "abi: iret to a rip in Xen's hole faults there in the guest"
 	expect_out_line "abi: iret to user mode on FLAT_RING3_CS64/SS64 and back by syscall"
 	expect_out_line "abi: update_descriptor fixes DPLs up and refuses a call gate to ring 0"
 	expect_out_line "abi: syscall32 and sysenter callbacks registered"

@@ -570,7 +570,7 @@ START_TEST(iret_refused)
 
 	struct iret_context bad[] = { good, good, good, good };
 	bad[0].rip = 0x0000800000000000ULL;
-	bad[1].rsp = 0xffff800000001000ULL;
+	bad[1].rsp = 0x0000900000000000ULL;
 	bad[2].cs = 0xe023;       /* compat mode */
 	bad[3].cs = 0x23;
 	for (unsigned i = 0; i < 4; i++) {
@@ -580,6 +580,18 @@ START_TEST(iret_refused)
 		ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_STOP);
 		ck_assert_uint_eq(g.st->vcpu[0].kernel_mode, 1);
 	}
+	/* Taken as Xen takes them: a rip and rsp in Xen's hole (canonical)
+	 * fault in the guest once it runs there. */
+	struct iret_context hole = good;
+	hole.cs = 0xe030;
+	hole.rip = 0xffff808000001000ULL;
+	hole.rsp = 0xffff800000001000ULL;
+	teardown();
+	setup();
+	f = iret_call(&hole, STACK_TOP - 0x100, 0);
+	ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_RESUME);
+	ck_assert_uint_eq(f.rip, hole.rip);
+	ck_assert_uint_eq(f.rsp, hole.rsp);
 	/* The frame runs from a read-only page into an unmapped one. */
 	teardown();
 	setup();

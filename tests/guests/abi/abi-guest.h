@@ -26,6 +26,11 @@ uint64_t read_back_ds(uint64_t sel);
 uint64_t far_return_via(uint64_t sel);
 extern const char far_faulted[];
 
+/* HYPERVISOR_iret to rip (guest kernel mode, this stack): returns when a
+ * fault there resumes at iret_faulted. */
+void iret_to(uint64_t rip);
+extern const char iret_faulted[];
+
 /* User code for user_enter_selectors: loads FLAT_RING3_DS32 into %ds,
  * reads user_word through it into %rbx and makes a syscall. */
 extern const char user_code[];

@@ -12,6 +12,7 @@
  *   - MMUEXT_SET_LDT: an LDT's selectors load (a DPL 0 entry as DPL 3, as
  *     Xen fixes it up), a call gate to ring 0 in it and a selector past its
  *     end give #GP, and with the LDT dropped its selectors do too;
+ *   - HYPERVISOR_iret to a rip in Xen's hole: a #PF there, in the guest;
  *   - update_descriptor: a DPL 0 data segment stored as DPL 3, a call
  *     gate stored with DPL 0 and its DPL in the target's RPL, a call gate
  *     to Xen's ring 0 code segment refused with -EINVAL;
@@ -36,6 +37,10 @@ const char test_title[] = "Xen's descriptor tables, callbacks and refusals";
 
 #define VEC_UD 6
 #define VEC_GP 13
+#define VEC_PF 14
+/* In Xen's hole (PML4 slot 257, where Xen keeps its own mappings too):
+ * nothing the guest may run. */
+#define HOLE_RIP 0xffff808000001000UL
 #define XEN_RING0_CS  0xe008
 #define XEN_RING0_DS  0xe010
 #define XEN_EMPTY_SEL 0xe018
@@ -52,12 +57,14 @@ const char test_title[] = "Xen's descriptor tables, callbacks and refusals";
 __asm__(".pushsection .text\n"
 	TRAP_STUB(handler_ud, 6, 0)
 	TRAP_STUB(handler_gp, 13, 1)
+	TRAP_STUB(handler_pf, 14, 1)
 	".popsection\n");
-extern const char handler_ud[], handler_gp[];
+extern const char handler_ud[], handler_gp[], handler_pf[];
 
 static const struct trap_info table[] = {
 	{ VEC_UD, 0, FLAT_KERNEL_CS, (unsigned long)handler_ud },
 	{ VEC_GP, 0, FLAT_KERNEL_CS, (unsigned long)handler_gp },
+	{ VEC_PF, 0, FLAT_KERNEL_CS, (unsigned long)handler_pf },
 	{ 0, 0, 0, 0 },
 };
 
@@ -69,13 +76,14 @@ static uint64_t word = 0x666c61745f647300ULL;
 
 /* The last trap: its vector and error code; where it resumes. */
 static unsigned nr_faults;
-static uint64_t fault_vector, fault_error, resume_at;
+static uint64_t fault_vector, fault_error, fault_rip, resume_at;
 
 static void record_fault(struct trap_stack *s)
 {
 	nr_faults++;
 	fault_vector = s->vector;
 	fault_error = s->has_error ? s->frame[2] : 0;
+	fault_rip = s->frame[trap_rip_slot(s)];
 	s->frame[trap_rip_slot(s)] = resume_at;
 }
 
@@ -213,6 +221,19 @@ static void test_ldt(void)
 	printk("abi: MMUEXT_SET_LDT installs an LDT whose selectors load\n");
 }
 
+/* Xen's iret takes any rip: one the guest cannot run at faults there, in
+ * the guest (the domain goes on). */
+static void test_iret_to_hole(void)
+{
+	resume_at = (uint64_t)iret_faulted;
+	nr_faults = 0;
+	iret_to(HOLE_RIP);
+	check_msg(nr_faults == 1 && fault_vector == VEC_PF && fault_rip == HOLE_RIP,
+		  "iret to 0x%lx: %u faults, vector %lu at rip 0x%lx", HOLE_RIP, nr_faults,
+		  fault_vector, fault_rip);
+	printk("abi: iret to a rip in Xen's hole faults there in the guest\n");
+}
+
 static long update_descriptor(unsigned index, uint64_t desc)
 {
 	uint64_t maddr = pfn_of(desc_page) * PAGE_SIZE + index * 8;
@@ -281,6 +302,7 @@ void test_main(void)
 	test_data_selectors();
 	test_code_selectors();
 	test_ldt();
+	test_iret_to_hole();
 	test_update_descriptor();
 	test_callbacks();
 	test_refusals();

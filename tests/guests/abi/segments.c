@@ -3,6 +3,7 @@
  * use Xen's flat selectors, and the places its #GP handler resumes at.
  */
 #include <stdint.h>
+#include <xen/xen.h>
 
 #include "abi-guest.h"
 
@@ -58,6 +59,22 @@ __asm__(
 	"far_faulted:\n"
 	"	addq $16, %rsp\n"
 	"	xorl %eax, %eax\n"
+	"	ret\n"
+
+	/* HYPERVISOR_iret to rip in guest kernel mode, coming back here (the
+	 * handler of the fault there resumes at iret_faulted on this rsp). */
+	".global iret_to\n"
+	"iret_to:\n"
+	"	movq %rsp, %rax\n"
+	"	pushq $0xe02b\n"
+	"	pushq %rax\n"
+	"	pushq $0x2\n"
+	"	pushq $0xe030\n"
+	"	pushq %rdi\n"
+	"	pushq $0\n"
+	"	jmp hypercall_page + " STR(__HYPERVISOR_iret) " * 32\n"
+	".global iret_faulted\n"
+	"iret_faulted:\n"
 	"	ret\n"
 
 	".global user_code\n"
