@@ -16,6 +16,9 @@
  *   0x103000   4 KiB    IDT (one for every vCPU)       RW, supervisor
  *   0x104000   4 KiB    SMP: the guest trap path's     RW, supervisor
  *                       domain lock, shootdown counts
+ *   0x105000   4 KiB    Xen's reserved GDT page (one   RW, supervisor; and
+ *                       for every vCPU)                read-only in the GDT
+ *   0x106000   4 KiB    an empty GDT page              windows (below)
  *   0x110000   512 KiB  core state                     RW, supervisor
  *   0x190000   128 KiB  grant table: 32 shared frames  RW, supervisor; the
  *                       (Xen's gnttab shared frames)   guest maps those set
@@ -51,6 +54,14 @@
  * touched cost nothing, and the shim's page tables map only the blocks
  * of the vCPUs the domain has (a stray access to another faults).
  *
+ * The CPU's GDT is not the 4 KiB page in the vCPU's block but a 64 KiB
+ * window onto it laid out as Xen lays out a PV vCPU's GDT, so that Xen's
+ * flat selectors (FLAT_RING3_CS64 0xe033, FLAT_RING3_DS32 0xe02b, ...)
+ * load at guest CPL3 as they do under Xen: vCPU n's window, at
+ * shim_gdt_window(n) in the second GiB of slot 257, maps its GDT page
+ * first, the empty page for the rest of the guest's 14 pages, then Xen's
+ * reserved page at FIRST_RESERVED_GDT_BYTE; the last two read-only.
+ *
  * The first 8 MiB are fixed; the frame table and the M2P table grow with
  * guest RAM (shim_region_size()), mapped in 2 MiB pages.  Guest RAM is also
  * mapped, supervisor-only, at SHIM_PHYSMAP_BASE (slot 258) so the core can
@@ -82,6 +93,8 @@
 #define SHIM_OFF_SHARED     0x102000ULL
 #define SHIM_OFF_IDT        0x103000ULL
 #define SHIM_OFF_SMP        0x104000ULL
+#define SHIM_OFF_XEN_GDT    0x105000ULL
+#define SHIM_OFF_EMPTY_GDT  0x106000ULL
 #define SHIM_OFF_CORE       0x110000ULL
 #define SHIM_CORE_SIZE      0x80000ULL
 /*
@@ -129,8 +142,17 @@
 
 #define SHIM_VA(off)        (SHIM_VIRT_BASE + (off))
 
+/* The GDT windows (above): 16 pages each, the first 15 mapped; the
+ * limit ends with Xen's reserved page, as Xen's does. */
+#define SHIM_GDT_WINDOWS     (SHIM_VIRT_BASE + 0x40000000ULL)
+#define SHIM_GDT_WINDOW_SIZE 0x10000ULL
+#define SHIM_GDT_XEN_PAGE    14 /* FIRST_RESERVED_GDT_PAGE */
+#define SHIM_GDT_LIMIT       ((SHIM_GDT_XEN_PAGE + 1) * 0x1000 - 1)
+
 #ifndef __ASSEMBLER__
 _Static_assert(SHIM_OFF_CORE + SHIM_CORE_SIZE <= SHIM_OFF_GRANT, "core state");
+_Static_assert(SHIM_MAX_VCPUS * SHIM_GDT_WINDOW_SIZE <= SHIM_BIG_PAGE,
+	       "the GDT windows fit one page table");
 _Static_assert(SHIM_OFF_GRANT + SHIM_GRANT_FRAMES * 0x1000ULL == SHIM_OFF_GRANT_STATUS,
 	       "the status frames follow the shared ones (one grant_mfn for both)");
 _Static_assert(SHIM_OFF_GRANT_STATUS + SHIM_GRANT_STATUS_FRAMES * 0x1000ULL <=
@@ -187,6 +209,11 @@ static inline unsigned long long shim_off_ist(unsigned n)
 	return shim_off_vcpu(n) + SHIM_VCPU_IST;
 }
 
+static inline unsigned long long shim_gdt_window(unsigned n)
+{
+	return SHIM_GDT_WINDOWS + (unsigned long long)n * SHIM_GDT_WINDOW_SIZE;
+}
+
 /* The vCPU whose block holds shim virtual address va (its stack pointer,
  * a trap frame), or SHIM_MAX_VCPUS if none does. */
 static inline unsigned shim_vcpu_of(unsigned long long va)
@@ -226,6 +253,19 @@ static inline unsigned long long shim_region_size(unsigned long long nr_pages)
 #define SHIM_SEL_USER_DS    0x2b
 #define SHIM_SEL_USER_CS    0x33
 #define SHIM_SEL_TSS        0x40
+/*
+ * The guest's LDT (MMUEXT_SET_LDT) as the CPU sees it: its descriptors,
+ * checked and fixed up as Xen checks them, copied into the upper half of
+ * the vCPU's GDT page, which the LDT descriptor at SHIM_SEL_LDT names.
+ * Xen maps the guest's own frames instead (up to 8192 entries, each page
+ * checked when first used); a copy keeps any descriptor the guest writes
+ * later out of the CPU's reach, so a changed LDT is installed again (as
+ * Linux does).  GDT selectors 0x800-0xff8 name the same copies: checked
+ * descriptors, which is all the guest's own GDT entries there may be.
+ */
+#define SHIM_SEL_LDT        0x50
+#define SHIM_GDT_LDT_FIRST  256 /* GDT page index of the LDT's entry 0 */
+#define SHIM_LDT_MAX        256
 
 /*
  * I/O ports.  Hypercall: a CPL3 `out` in the trampoline (host trap path).
@@ -274,6 +314,7 @@ static inline unsigned long long shim_region_size(unsigned long long nr_pages)
  * RAM; the shim stores each again as it is (the launcher turns runs of
  * stores to one page into this) */
 #define SHIM_CPU_OP_RESTORE_PAGE 5
+#define SHIM_CPU_OP_LOAD_LDT     6 /* value: LDT selector, 0 for none */
 #define SHIM_CPU_OPS_COUNT   0  /* count, then flush_tlb: 8 bytes */
 #define SHIM_CPU_OPS_FLUSH   4
 #define SHIM_CPU_OPS_RESUME  8

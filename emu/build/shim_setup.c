@@ -31,9 +31,11 @@ extern const uint8_t shim_blob[], shim_blob_end[];
 #define PT_PHYSMAP_L3  (PT_SHIM_L1 + PT_SHIM_L1S)
 #define PT_PHYSMAP_L2  (PT_PHYSMAP_L3 + 1) /* one per GiB of guest RAM */
 #define PT_PAGES       (SHIM_PGTABLES_SIZE / PAGE_SIZE)
+#define PT_GDT_L2      (PT_PAGES - 4)
+#define PT_GDT_L1      (PT_PAGES - 3) /* the 32 windows are 2 MiB */
 #define PT_M2P_L3      (PT_PAGES - 2)
 #define PT_M2P_L2      (PT_PAGES - 1)
-#define PHYSMAP_MAX_GIB (PT_M2P_L3 - PT_PHYSMAP_L2)
+#define PHYSMAP_MAX_GIB (PT_GDT_L2 - PT_PHYSMAP_L2)
 /* Slot 257's one L2 maps the whole region: at most 1 GiB. */
 #define REGION_MAX     (512 * SHIM_BIG_PAGE)
 
@@ -69,6 +71,27 @@ static uint64_t region_page_flags(uint64_t off)
 	if (off == SHIM_OFF_TRAMPOLINE)
 		return PTE_P | PTE_US | PTE_A;          /* RX for the guest */
 	return PTE_P | PTE_RW | PTE_A | PTE_D | PTE_NX;
+}
+
+/* Each vCPU's GDT as the CPU sees it (shim_abi.h): its own page, then
+ * the empty page, then Xen's reserved one, both read-only (the shim
+ * writes them through the region's mapping).  Their descriptors have
+ * the accessed bit set, so a segment load never writes to them. */
+static void map_gdt_windows(const struct shim_setup *s)
+{
+	const uint64_t upper = PTE_P | PTE_RW | PTE_US | PTE_A;
+	const uint64_t ro = PTE_P | PTE_A | PTE_NX;
+	unsigned l3_index = (unsigned)((SHIM_GDT_WINDOWS - SHIM_VIRT_BASE) >> 30);
+	pt_page(s, PT_SHIM_L3)[l3_index] = pt_maddr(s, PT_GDT_L2) | upper;
+	pt_page(s, PT_GDT_L2)[0] = pt_maddr(s, PT_GDT_L1) | upper;
+	uint64_t *l1 = pt_page(s, PT_GDT_L1);
+	for (unsigned v = 0; v < s->nr_vcpus; v++) {
+		uint64_t *w = l1 + v * (SHIM_GDT_WINDOW_SIZE / PAGE_SIZE);
+		w[0] = (s->region_gpa + shim_off_gdt(v)) | region_page_flags(shim_off_gdt(v));
+		for (unsigned i = 1; i < SHIM_GDT_XEN_PAGE; i++)
+			w[i] = (s->region_gpa + SHIM_OFF_EMPTY_GDT) | ro;
+		w[SHIM_GDT_XEN_PAGE] = (s->region_gpa + SHIM_OFF_XEN_GDT) | ro;
+	}
 }
 
 int shim_setup_region(const struct shim_setup *s, char *err, size_t errlen)
@@ -107,6 +130,8 @@ int shim_setup_region(const struct shim_setup *s, char *err, size_t errlen)
 			if (off != shim_off_vcpu(v) + SHIM_VCPU_GUARD)
 				l1[off / PAGE_SIZE] = (s->region_gpa + off) |
 					region_page_flags(off);
+
+	map_gdt_windows(s);
 
 	/* Frame table and M2P table, for the core: supervisor, 2 MiB pages. */
 	const uint64_t big = PTE_P | PTE_RW | PTE_A | PTE_D | PTE_PS | PTE_NX;

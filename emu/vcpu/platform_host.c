@@ -369,6 +369,13 @@ void platform_load_cr3(struct core *c, uint64_t cr3)
 	queue_cpu_op(p, SHIM_CPU_OP_LOAD_CR3, 0, cr3);
 }
 
+void platform_load_ldt(struct core *c, uint16_t selector)
+{
+	if (refused_for_dom0(c, "load an LDT"))
+		return;
+	queue_cpu_op(c->plat, SHIM_CPU_OP_LOAD_LDT, 0, selector);
+}
+
 size_t platform_cpu_ops_room(struct core *c)
 {
 	if (refused_for_dom0(c, "queue CPU operations"))

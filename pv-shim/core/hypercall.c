@@ -33,6 +33,8 @@ static hypercall_fn *const handlers[CORE_NR_HYPERCALLS] = {
 	[__HYPERVISOR_vcpu_op] = hypercall_vcpu_op,
 	[__HYPERVISOR_set_timer_op] = hypercall_set_timer_op,
 	[__HYPERVISOR_grant_table_op] = hypercall_grant_table_op,
+	[__HYPERVISOR_sysctl] = hypercall_sysctl,
+	[__HYPERVISOR_domctl] = hypercall_domctl,
 };
 
 static const char *const names[CORE_NR_HYPERCALLS] = {

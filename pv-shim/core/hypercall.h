@@ -28,6 +28,10 @@ hypercall_fn hypercall_update_descriptor;
 hypercall_fn hypercall_set_debugreg;
 hypercall_fn hypercall_get_debugreg;
 hypercall_fn hypercall_physdev_op;
+/* The toolstack's, refused as Xen's default policy refuses a domU
+ * (hypercall_control_ops.c). */
+hypercall_fn hypercall_sysctl;
+hypercall_fn hypercall_domctl;
 /* Event channels (evtchn.c). */
 hypercall_fn hypercall_event_channel_op;
 /* The calling vCPU's timers, vcpu_info and runstate placement

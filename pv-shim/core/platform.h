@@ -76,6 +76,8 @@ void platform_write_pte(struct core *c, uint64_t maddr, uint64_t value);
 void platform_invlpg(struct core *c, uint64_t va);
 void platform_flush_tlb(struct core *c);
 void platform_load_cr3(struct core *c, uint64_t cr3);
+/* Loads LDTR with selector (0: no LDT), in order with the above. */
+void platform_load_ldt(struct core *c, uint16_t selector);
 size_t platform_cpu_ops_room(struct core *c);
 
 /* Sets or clears CR0.TS, so that the guest's next x87/SSE instruction

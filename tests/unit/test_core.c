@@ -680,7 +680,7 @@ END_TEST
 
 START_TEST(enosys_logged_once_per_number)
 {
-	static const uint64_t numbers[] = { 36, 63, 37 };
+	static const uint64_t numbers[] = { 38, 63, 37 };
 	for (unsigned i = 0; i < sizeof numbers / sizeof numbers[0]; i++) {
 		uint64_t nr = numbers[i];
 		unsigned lines = fake_guest_log_lines(&g);
@@ -744,6 +744,39 @@ START_TEST(hypercall_direct)
 	ck_assert_str_eq(core_hypercall_name(CORE_NR_HYPERCALLS - 1), "unknown");
 	ck_assert_str_eq(core_hypercall_name(CORE_NR_HYPERCALLS), "unknown");
 	ck_assert_str_eq(core_hypercall_name(~0ULL), "unknown");
+}
+END_TEST
+
+/* sysctl and domctl: Xen's answers to a domU, in Xen's order. */
+START_TEST(control_ops_refused)
+{
+	struct { uint32_t cmd, version; uint16_t domain; } op = { 3, 0x15, 0 };
+	ck_assert_int_eq(copy_to_guest(&g.core, KPAGE(0), &op, sizeof op), 0);
+	ck_assert_int_eq(hc(__HYPERVISOR_sysctl, KPAGE(0), 0, 0), -XEN_EPERM);
+	ck_assert_int_eq(hc(__HYPERVISOR_sysctl, KPAGE(P_ABSENT), 0, 0), -XEN_EFAULT);
+	static const struct { uint32_t cmd, version; uint16_t domain; long rc; } domctls[] = {
+		{ 5, 0x15, 1, -XEN_EPERM },          /* getdomaininfo of itself */
+		{ 5, 0x15, 0, -XEN_EPERM },          /* of dom0 */
+		{ 5, 0x15, 2, -XEN_ESRCH },          /* no domain 2 */
+		{ 5, 0x15, DOMID_SELF, -XEN_ESRCH }, /* not an id to domctl */
+		{ 1, 0x15, 7, -XEN_EPERM },          /* createdomain names none */
+		{ 45, 0x15, DOMID_INVALID, -XEN_EPERM }, /* test_assign_device */
+		{ 37, 0x15, DOMID_IO, -XEN_EPERM },  /* assign_device to dom_io */
+		{ 37, 0x15, DOMID_INVALID, -XEN_ESRCH },
+		{ 5, 0x14, 1, -XEN_EACCES },         /* another interface version */
+	};
+	for (unsigned i = 0; i < sizeof domctls / sizeof domctls[0]; i++) {
+		op.cmd = domctls[i].cmd;
+		op.version = domctls[i].version;
+		op.domain = domctls[i].domain;
+		ck_assert_int_eq(copy_to_guest(&g.core, KPAGE(0), &op, sizeof op), 0);
+		ck_assert_int_eq(hc(__HYPERVISOR_domctl, KPAGE(0), 0, 0), domctls[i].rc);
+	}
+	op.version = 0x14;
+	ck_assert_int_eq(copy_to_guest(&g.core, KPAGE(0), &op, sizeof op), 0);
+	ck_assert_int_eq(hc(__HYPERVISOR_sysctl, KPAGE(0), 0, 0), -XEN_EACCES);
+	ck_assert_int_eq(hc(__HYPERVISOR_domctl, KPAGE(P_ABSENT), 0, 0), -XEN_EFAULT);
+	ck_assert_uint_eq(g.st->last_enosys, 0);
 }
 END_TEST
 
@@ -1434,6 +1467,7 @@ static Suite *core_suite(void)
 		{ "sched_op", { sched_yield, sched_shutdown_bad_arguments } },
 		{ "enosys", { enosys_logged_once_per_number, enosys_out_of_range,
 			hypercall_direct } },
+		{ "control_ops", { control_ops_refused } },
 		{ "gp", { wrmsr_segment_bases, wrmsr_refused, rdmsr_refused, ucode_rev_msr_as_xen,
 			gp_elsewhere_stops, gp_from_user_mode_stops } },
 		{ "ud", { forced_cpuid_hypervisor_leaves, forced_cpuid_policy,

@@ -451,6 +451,8 @@ START_TEST(hostile_arguments)
 	ck_assert_int_eq(ext1(MMUEXT_PIN_L1_TABLE, ~0ULL), -XEN_EINVAL);
 	ck_assert_int_eq(ext1(MMUEXT_UNPIN_TABLE, ~0ULL), -XEN_EINVAL);
 	ck_assert_int_eq(ext1(MMUEXT_FLUSH_CACHE, 0), -XEN_EACCES);
+	ck_assert_int_eq(ext1(MMUEXT_MARK_SUPER, DATA0), -XEN_EOPNOTSUPP);
+	ck_assert_int_eq(ext1(MMUEXT_UNMARK_SUPER, DATA0), -XEN_EOPNOTSUPP);
 	/* a plain store into a data page is allowed */
 	ck_assert_int_eq(mmu1(((uint64_t)(DATA0 + 9) << 12) + 16, 0x1122), 0);
 	ck_assert_uint_eq(((uint64_t *)fake_guest_page(&g, DATA0 + 9))[2], 0x1122);
@@ -507,6 +509,63 @@ static void queue_with_room(size_t room)
 	g.plat.cpu_ops = calloc(1, SHIM_CPU_OPS_SIZE);
 	g.plat.cpu_ops_count = (uint32_t)(SHIM_CPU_OPS_MAX - room);
 }
+
+/* SET_LDT: the guest's descriptors, checked and fixed up, copied into
+ * the vCPU's GDT page, the LDT descriptor naming them, LDTR queued. */
+START_TEST(set_ldt_copies_checked_descriptors)
+{
+	queue_with_room(8);
+	uint64_t *table = (uint64_t *)fake_guest_page(&g, DATA0 + 6);
+	table[0] = 0;
+	table[1] = 0x00cff2000000ffffULL; /* DPL 3 data */
+	table[2] = 0x00cf92000000ffffULL; /* DPL 0 data: made DPL 3 */
+	table[3] = 0x0000ec00e0080000ULL; /* call gate to Xen's ring 0: refused */
+	table[4] = 0x00cff2000000ffffULL; /* past nr_ents */
+	struct mmuext_op ldt = { .cmd = MMUEXT_SET_LDT, .arg1.linear_addr = KPAGE(6),
+				 .arg2.nr_ents = 4 };
+	ck_assert_int_eq(ext(&ldt, 1), 0);
+	const uint64_t *gdt = (const uint64_t *)(shim + shim_off_gdt(0));
+	const uint64_t *copy = gdt + SHIM_GDT_LDT_FIRST;
+	ck_assert_uint_eq(copy[0], 0);
+	ck_assert_uint_eq(copy[1], 0x00cff2000000ffffULL);
+	ck_assert_uint_eq(copy[2], 0x00cff2000000ffffULL);
+	ck_assert_uint_eq(copy[3], 0);
+	ck_assert_uint_eq(copy[4], 0);
+	ck_assert_uint_eq(table[2], 0x00cf92000000ffffULL); /* the guest's untouched */
+	/* An LDT descriptor: base the copy in the vCPU's GDT window, limit 4
+	 * entries, type 2, present. */
+	uint64_t base = shim_gdt_window(0) + SHIM_GDT_LDT_FIRST * 8;
+	uint64_t d = gdt[SHIM_SEL_LDT >> 3];
+	ck_assert_uint_eq(d & 0xffff, 4 * 8 - 1);
+	ck_assert_uint_eq((d >> 40) & 0xff, 0x82);
+	ck_assert_uint_eq(((d >> 16) & 0xffffff) | ((d >> 56) << 24) |
+			  (gdt[(SHIM_SEL_LDT >> 3) + 1] << 32), base);
+	ck_assert_uint_eq(g.plat.cpu_ops->op[g.plat.cpu_ops_count - 1].kind,
+			  SHIM_CPU_OP_LOAD_LDT);
+	ck_assert_uint_eq(g.plat.cpu_ops->op[g.plat.cpu_ops_count - 1].value, SHIM_SEL_LDT);
+
+	/* A smaller one clears what the old one left; none unloads it. */
+	ldt.arg2.nr_ents = 1;
+	ck_assert_int_eq(ext(&ldt, 1), 0);
+	ck_assert_uint_eq(copy[0], 0);
+	ck_assert_uint_eq(copy[1], 0);
+	ck_assert_uint_eq(copy[2], 0);
+	ldt.arg2.nr_ents = 0;
+	ck_assert_int_eq(ext(&ldt, 1), 0);
+	ck_assert_uint_eq(g.plat.cpu_ops->op[g.plat.cpu_ops_count - 1].value, 0);
+	uint32_t queued = g.plat.cpu_ops_count;
+	ck_assert_int_eq(ext(&ldt, 1), 0); /* none again: nothing to do */
+	ck_assert_uint_eq(g.plat.cpu_ops_count, queued);
+	/* An unreadable table: installed with nothing present in it. */
+	ldt.arg1.linear_addr = 0x7000000000ULL;
+	ldt.arg2.nr_ents = 2;
+	ck_assert_int_eq(ext(&ldt, 1), 0);
+	ck_assert_uint_eq(copy[1], 0);
+	/* More than the copy holds: not supported here. */
+	ldt.arg2.nr_ents = SHIM_LDT_MAX + 1;
+	ck_assert_int_eq(ext(&ldt, 1), -XEN_ENOSYS);
+}
+END_TEST
 
 START_TEST(continuation_when_queue_fills)
 {
@@ -1027,6 +1086,7 @@ int main(void)
 	tcase_add_test(t, update_va_mapping_remaps);
 	tcase_add_test(t, hostile_arguments);
 	tcase_add_test(t, copy_and_clear_page);
+	tcase_add_test(t, set_ldt_copies_checked_descriptors);
 	tcase_add_test(t, machphys_update);
 	tcase_add_test(t, continuation_when_queue_fills);
 	tcase_add_test(t, long_batch_continues);

@@ -21,6 +21,7 @@
 #include "pv-shim/core/shared_info.h"
 #include "pv-shim/core/mm/mm.h"
 #include "pv-shim/core/platform.h"
+#include "pv-shim/core/traps/traps.h"
 #include "pv-shim/shim_abi.h"
 #include "tests/unit/fake_guest.h"
 
@@ -569,7 +570,7 @@ START_TEST(iret_refused)
 
 	struct iret_context bad[] = { good, good, good, good };
 	bad[0].rip = 0x0000800000000000ULL;
-	bad[1].rsp = 0xffff800000001000ULL;
+	bad[1].rsp = 0x0000900000000000ULL;
 	bad[2].cs = 0xe023;       /* compat mode */
 	bad[3].cs = 0x23;
 	for (unsigned i = 0; i < 4; i++) {
@@ -579,6 +580,18 @@ START_TEST(iret_refused)
 		ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_STOP);
 		ck_assert_uint_eq(g.st->vcpu[0].kernel_mode, 1);
 	}
+	/* Taken as Xen takes them: a rip and rsp in Xen's hole (canonical)
+	 * fault in the guest once it runs there. */
+	struct iret_context hole = good;
+	hole.cs = 0xe030;
+	hole.rip = 0xffff808000001000ULL;
+	hole.rsp = 0xffff800000001000ULL;
+	teardown();
+	setup();
+	f = iret_call(&hole, STACK_TOP - 0x100, 0);
+	ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_RESUME);
+	ck_assert_uint_eq(f.rip, hole.rip);
+	ck_assert_uint_eq(f.rsp, hole.rsp);
 	/* The frame runs from a read-only page into an unmapped one. */
 	teardown();
 	setup();
@@ -680,8 +693,16 @@ START_TEST(callbacks)
 	ck_assert_uint_eq(t->syscall.mask_events, 0);
 	ck_assert_uint_eq(t->gate[2].address, H(4));
 	ck_assert_uint_eq(t->gate[2].flags, 4);
-	ck_assert_int_eq(reg_cb(CALLBACKTYPE_syscall32, 0, H(5)), -XEN_ENOSYS);
-	ck_assert_int_eq(reg_cb(CALLBACKTYPE_sysenter, 0, H(5)), -XEN_ENOSYS);
+	/* Kept for 64-bit PV as Xen keeps them, each with its own flag. */
+	ck_assert_int_eq(reg_cb(CALLBACKTYPE_syscall32, CALLBACKF_mask_events, H(5)), 0);
+	ck_assert_int_eq(reg_cb(CALLBACKTYPE_sysenter, 0, H(6)), 0);
+	ck_assert_uint_eq(t->syscall32.address, H(5));
+	ck_assert_uint_eq(t->syscall32.mask_events, 1);
+	ck_assert_uint_eq(t->sysenter.address, H(6));
+	ck_assert_uint_eq(t->sysenter.mask_events, 0);
+	ck_assert_int_eq(reg_cb(CALLBACKTYPE_sysenter, 0, 0x0000800000000000ULL), -XEN_EINVAL);
+	ck_assert_uint_eq(t->sysenter.address, H(6));
+	ck_assert_int_eq(unreg_cb(CALLBACKTYPE_sysenter), -XEN_EINVAL);
 	ck_assert_int_eq(reg_cb(99, 0, H(5)), -XEN_ENOSYS);
 	ck_assert_int_eq(reg_cb(CALLBACKTYPE_event, 0, 0xffff800000000000ULL), -XEN_EINVAL);
 	ck_assert_int_eq(reg_cb(CALLBACKTYPE_event, 0, 0x0000800000000000ULL), -XEN_EINVAL);
@@ -733,21 +754,69 @@ static uint64_t data_desc(uint32_t base)
 	       ((uint64_t)(base >> 24) << 56);
 }
 
+/* Xen's check_descriptor for a 64-bit PV guest: taken as given, fixed
+ * up, or refused. */
+START_TEST(descriptor_check)
+{
+	static const struct { uint64_t in, out; int ok; const char *what; } cases[] = {
+		{ 0, 0, 1, "empty" },
+		{ 0x0000090000000067ULL, 0x0000090000000067ULL, 1, "TSS, not present" },
+		{ 0x00cff3000000ffffULL, 0x00cff3000000ffffULL, 1, "DPL 3 data" },
+		{ 0x00cf93000000ffffULL, 0x00cff3000000ffffULL, 1, "DPL 0 data: DPL 3" },
+		{ 0x00afbb000000ffffULL, 0x00affb000000ffffULL, 1, "DPL 1 code: DPL 3" },
+		{ 0x00af9b000000ffffULL, 0x00affb000000ffffULL, 1, "DPL 0 code: DPL 3" },
+		{ 0x0000800000000000ULL, 0x0000800000000000ULL, 1, "type 0 (gate's upper half)" },
+		{ 0x0000ec0000100000ULL, 0x00008c0000130000ULL, 1,
+		  "call gate DPL 3 to 0x10: DPL 0, RPL 3" },
+		{ 0x00008c0000000000ULL, 0x00008c0000030000ULL, 1, "call gate to null" },
+		{ 0x0000ec00e0330000ULL, 0x00008c00e0330000ULL, 1, "call gate to FLAT_KERNEL_CS" },
+		{ 0x0000ec00e0070000ULL, 0x00008c00e0070000ULL, 1, "call gate to an LDT selector" },
+		{ 0x0000ec00dff80000ULL, 0x00008c00dffb0000ULL, 1, "call gate to the last guest entry" },
+		{ 0x0000ec00e0080000ULL, 0, 0, "call gate to Xen's ring 0 cs" },
+		{ 0x00008c00e0100000ULL, 0, 0, "call gate to Xen's ring 0 ds" },
+		{ 0x0000ec00e0300000ULL, 0, 0, "call gate to 0xe030" },
+		{ 0x0000ec0100100000ULL, 0, 0, "call gate with reserved bits" },
+		{ 0x0000890000000067ULL, 0, 0, "present TSS" },
+		{ 0x0000820000000000ULL, 0, 0, "present LDT" },
+		{ 0x00008e0000100000ULL, 0, 0, "interrupt gate" },
+		{ 0x00008f0000100000ULL, 0, 0, "trap gate" },
+		{ 0x0000850000100000ULL, 0, 0, "task gate" },
+	};
+	for (unsigned i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		uint64_t d = cases[i].in;
+		int ok = traps_descriptor_check(&d);
+		ck_assert_msg(ok == cases[i].ok, "%s: %d", cases[i].what, ok);
+		if (ok)
+			ck_assert_msg(d == cases[i].out, "%s: %#lx", cases[i].what,
+				      (unsigned long)d);
+		else
+			ck_assert_msg(d == cases[i].in, "%s: changed", cases[i].what);
+	}
+}
+END_TEST
+
 START_TEST(set_gdt)
 {
 	uint64_t gdt[24] = {
 		0, 0x00cf9b000000ffffULL, 0x00af9b000000ffffULL, 0x00cf93000000ffffULL,
 		0x00cffb000000ffffULL, 0x00cff3000000ffffULL, 0x00affb000000ffffULL,
 		0, 0, 0, 0, 0, data_desc(0x12345678), data_desc(0xfedcba98),
-		0x0000000000000000ULL, 0x00008c0000100000ULL, /* call gate to 0x10 */
+		0x0000000000000000ULL, 0x0000ec0000100000ULL, /* call gate to 0x10 */
 	};
-	gdt[20] = 0x0000890000000067ULL; /* a TSS, past the entries given */
 	uint64_t frame = DATA_PFN + 5;
 	put(KPAGE(5), gdt, sizeof gdt);
 	put(KPAGE(1), &frame, sizeof frame);
 	ck_assert_int_eq(hcall(__HYPERVISOR_set_gdt, KPAGE(1), 16, 0), 0);
 	ck_assert_uint_eq(g.st->vcpu[0].traps.gdt_entries, 16);
 	ck_assert_uint_eq(g.st->vcpu[0].traps.gdt_frames[0], frame);
+	/* Fixed up in place: ring 0 descriptors made DPL 3, the gate DPL 0
+	 * with its DPL in the target's RPL; the rest as it was. */
+	ck_assert_uint_eq(word(KPAGE(5) + 1 * 8), 0x00cffb000000ffffULL);
+	ck_assert_uint_eq(word(KPAGE(5) + 2 * 8), 0x00affb000000ffffULL);
+	ck_assert_uint_eq(word(KPAGE(5) + 3 * 8), 0x00cff3000000ffffULL);
+	ck_assert_uint_eq(word(KPAGE(5) + 6 * 8), 0x00affb000000ffffULL);
+	ck_assert_uint_eq(word(KPAGE(5) + 12 * 8), data_desc(0x12345678));
+	ck_assert_uint_eq(word(KPAGE(5) + 15 * 8), 0x00008c0000130000ULL);
 
 	/* The user GS base from a selector. */
 	static const struct { uint16_t sel; uint64_t base; } sels[] = {
@@ -762,10 +831,16 @@ START_TEST(set_gdt)
 		ck_assert_uint_eq(g.st->vcpu[0].gs_base_user, sels[i].base);
 	}
 
-	/* Refused, the old table kept: a TSS in it, a gate to a null
-	 * selector, too many entries, a frame not the guest's, no list. */
-	ck_assert_int_eq(hcall(__HYPERVISOR_set_gdt, KPAGE(1), 21, 0), -XEN_EINVAL);
-	gdt[15] = 0x0000ec0000000000ULL | 0x00030000ULL; /* gate to selector 3 */
+	/* Refused, the old table kept and the frame unchanged: a TSS past
+	 * the entries given (Xen checks whole frames), a gate to Xen's ring
+	 * 0 cs, too many entries, a frame not the guest's, no list. */
+	gdt[1] = 0x00cf9b000000ffffULL;
+	gdt[20] = 0x0000890000000067ULL;
+	put(KPAGE(5), gdt, sizeof gdt);
+	ck_assert_int_eq(hcall(__HYPERVISOR_set_gdt, KPAGE(1), 16, 0), -XEN_EINVAL);
+	ck_assert_uint_eq(word(KPAGE(5) + 1 * 8), 0x00cf9b000000ffffULL);
+	gdt[20] = 0;
+	gdt[15] = 0x0000ec00e0080000ULL;
 	put(KPAGE(5), gdt, sizeof gdt);
 	ck_assert_int_eq(hcall(__HYPERVISOR_set_gdt, KPAGE(1), 16, 0), -XEN_EINVAL);
 	ck_assert_int_eq(hcall(__HYPERVISOR_set_gdt, KPAGE(1), 14 * 512 + 1, 0), -XEN_EINVAL);
@@ -803,9 +878,15 @@ START_TEST(update_descriptor)
 	ck_assert_int_eq(hcall(__HYPERVISOR_update_descriptor, at, data_desc(0x1234), 0), 0);
 	ck_assert_uint_eq(word(KPAGE(5) + 12 * 8), data_desc(0x1234));
 	ck_assert_uint_eq(mm_frame(&g.core, frame)->type_count, 0);
-	/* Refused: misaligned, a TSS, outside RAM, a page table. */
+	/* Stored as Xen fixes it up: DPL 0 data becomes DPL 3. */
+	ck_assert_int_eq(hcall(__HYPERVISOR_update_descriptor, at + 8, 0x00cf93000000ffffULL, 0), 0);
+	ck_assert_uint_eq(word(KPAGE(5) + 13 * 8), 0x00cff3000000ffffULL);
+	/* Refused: misaligned, a TSS, a call gate to Xen's ring 0 cs,
+	 * outside RAM, a page table. */
 	ck_assert_int_eq(hcall(__HYPERVISOR_update_descriptor, at + 4, 0, 0), -XEN_EINVAL);
 	ck_assert_int_eq(hcall(__HYPERVISOR_update_descriptor, at, 0x0000890000000067ULL, 0),
+			 -XEN_EINVAL);
+	ck_assert_int_eq(hcall(__HYPERVISOR_update_descriptor, at, 0x0000ec00e0080000ULL, 0),
 			 -XEN_EINVAL);
 	ck_assert_int_eq(hcall(__HYPERVISOR_update_descriptor, NR_PAGES * FG_PAGE, 0, 0),
 			 -XEN_EINVAL);
@@ -1390,7 +1471,7 @@ static Suite *traps_suite(void)
 		{ "iret", { iret_restores_registers, iret_in_syscall, iret_to_user_mode,
 			    iret_refused } },
 		{ "user_syscall", { user_syscall_callback, user_syscall_without_callback } },
-		{ "hypercalls", { callbacks, segment_bases, vm_assists, set_gdt,
+		{ "hypercalls", { callbacks, segment_bases, vm_assists, descriptor_check, set_gdt,
 				  update_descriptor, debug_registers } },
 		{ "fpu", { fpu_taskswitch, fpu_fault_without_handler_stops } },
 		{ "events", { event_upcall } },

@@ -25,7 +25,27 @@ uint64_t shim_ram_bytes;
 
 struct core shim_cores[SHIM_MAX_VCPUS];
 
-#define GDT_ENTRIES 10
+/*
+ * Xen's reserved GDT page (xen-x86_64.h's selectors, 0xe000 + 8 * i): ring
+ * 0 code and data, where no guest selector loads, the ring 3 code (32-
+ * and 64-bit) and data every PV guest may use, and ring 0 compat code.
+ * Accessed bits set: the page is read-only in the GDT windows.
+ */
+static const uint64_t xen_reserved_gdt[] = {
+	[1] = 0x00af9b000000ffffULL, /* 0xe008: ring 0 code, 64-bit */
+	[2] = 0x00cf93000000ffffULL, /* 0xe010: ring 0 data */
+	[4] = 0x00cffb000000ffffULL, /* FLAT_RING3_CS32 0xe023 */
+	[5] = 0x00cff3000000ffffULL, /* FLAT_RING3_DS32 0xe02b, SS32, SS64 */
+	[6] = 0x00affb000000ffffULL, /* FLAT_RING3_CS64 0xe033 */
+	[7] = 0x00cf9b000000ffffULL, /* 0xe038: ring 0 code, 32-bit */
+};
+
+static void setup_xen_gdt_page(void)
+{
+	uint64_t *page = (uint64_t *)SHIM_VA(SHIM_OFF_XEN_GDT);
+	for (unsigned i = 0; i < sizeof xen_reserved_gdt / sizeof xen_reserved_gdt[0]; i++)
+		page[i] = xen_reserved_gdt[i];
+}
 
 /* vCPU's own GDT and TSS: a TSS is busy while loaded, so no two CPUs
  * share one, and each has its own stacks. */
@@ -56,7 +76,8 @@ static void setup_gdt_tss(unsigned vcpu)
 	 * trampoline's. */
 	tss[25] = (uint32_t)SHIM_TSS_IOMAP << 16;
 
-	struct descriptor_pointer p = { GDT_ENTRIES * 8 - 1, SHIM_VA(shim_off_gdt(vcpu)) };
+	/* The window onto this page and Xen's (shim_abi.h). */
+	struct descriptor_pointer p = { SHIM_GDT_LIMIT, shim_gdt_window(vcpu) };
 	load_gdt(&p);
 	load_tr(SHIM_SEL_TSS);
 }
@@ -154,6 +175,9 @@ void shim_boot(void)
 		.vcpu = vcpu,
 	};
 	shim_ram_bytes = bp->nr_pages << 12;
+	/* vCPU 0 writes what all share before any other vCPU starts. */
+	if (vcpu == 0)
+		setup_xen_gdt_page();
 	setup_gdt_tss(vcpu);
 	setup_idt(vcpu);
 	if (vcpu != 0)

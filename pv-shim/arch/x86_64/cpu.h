@@ -68,6 +68,11 @@ static inline void load_idt(const struct descriptor_pointer *p)
 	__asm__ volatile("lidt %0" : : "m"(*p));
 }
 
+static inline void load_ldt(uint16_t selector)
+{
+	__asm__ volatile("lldt %0" : : "r"(selector) : "memory");
+}
+
 static inline void load_tr(uint16_t selector)
 {
 	__asm__ volatile("ltr %0" : : "r"(selector));

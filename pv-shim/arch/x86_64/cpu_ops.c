@@ -1,5 +1,5 @@
 /*
- * Page-table stores and TLB/CR3 operations at CPL0.  The core running in
+ * Page-table stores, TLB/CR3 operations and LDT loads at CPL0.  The core running in
  * the shim asks for them one at a time (platform_*); the core running in
  * the launcher leaves them queued in struct shim_cpu_ops and the trap stub
  * calls shim_apply_cpu_ops() before returning to the guest.  Either way the
@@ -41,6 +41,9 @@ static void apply(struct core *c, uint64_t kind, uint64_t addr, uint64_t value)
 	case SHIM_CPU_OP_RESTORE_PAGE:
 		restore_page(c, addr);
 		break;
+	case SHIM_CPU_OP_LOAD_LDT:
+		load_ldt((uint16_t)value);
+		break;
 	}
 }
 
@@ -63,6 +66,11 @@ void platform_flush_tlb(struct core *c)
 void platform_load_cr3(struct core *c, uint64_t cr3)
 {
 	apply(c, SHIM_CPU_OP_LOAD_CR3, 0, cr3);
+}
+
+void platform_load_ldt(struct core *c, uint16_t selector)
+{
+	apply(c, SHIM_CPU_OP_LOAD_LDT, 0, selector);
 }
 
 size_t platform_cpu_ops_room(struct core *c)

@@ -9,6 +9,7 @@
 #include "pv-shim/core/mm/mm_batch.h"
 #include "pv-shim/core/mm/mm_pte.h"
 #include "pv-shim/core/platform.h"
+#include "pv-shim/core/traps/traps.h"
 
 /* Xen's bound on MMUEXT_SET_LDT's entry count. */
 #define LDT_MAX_ENTRIES 8192
@@ -132,8 +133,11 @@ static int one_op(struct core *c, uint64_t va)
 		    !core_is_canonical(op.arg1.linear_addr) ||
 		    op.arg2.nr_ents > LDT_MAX_ENTRIES)
 			return -XEN_EINVAL;
-		/* No LDT is loaded here: only the empty one can be honoured. */
-		return op.arg2.nr_ents == 0 ? 0 : -XEN_ENOSYS;
+		return traps_set_ldt(c, op.arg1.linear_addr, op.arg2.nr_ents);
+	case MMUEXT_MARK_SUPER:
+	case MMUEXT_UNMARK_SUPER:
+		/* Xen dropped PV superpages; it answers both this way. */
+		return -XEN_EOPNOTSUPP;
 	case MMUEXT_COPY_PAGE:
 		return copy_or_clear(c, mfn, op.arg2.src_mfn, 0);
 	case MMUEXT_CLEAR_PAGE:

@@ -70,10 +70,19 @@ void traps_iret(struct core *c, struct trap_frame *f);
  * was set (the guest gets the #NM), clearing it as Xen does. */
 int traps_fpu_fault(struct core *c);
 
+/* Xen's check of one guest descriptor (traps_descriptor.c): 1 if it is
+ * taken, *desc then fixed up as Xen stores it; 0 if refused. */
+int traps_descriptor_check(uint64_t *desc);
+
 /* Makes frames (entries descriptors, Xen's checks) t's GDT: set_gdt and
  * VCPUOP_initialise.  0 or -XEN_EINVAL, the old table kept. */
 long traps_set_gdt(struct core *c, struct traps_vcpu *t, const uint64_t *frames,
 		   uint64_t entries);
+
+/* MMUEXT_SET_LDT (its checks made): the guest's LDT of nr_ents at the
+ * guest address base becomes the vCPU's (shim_abi.h).  0, or -XEN_ENOSYS
+ * past SHIM_LDT_MAX entries. */
+long traps_set_ldt(struct core *c, uint64_t base, uint64_t nr_ents);
 
 /* The base of the data segment selector names in the guest's GDT (0 for
  * null, LDT or absent ones). */

@@ -5,9 +5,10 @@
  * guest user mode land on (stack_switch).  As in Xen: addresses must be
  * canonical (here also outside Xen's hole), 0 clears; the NMI callback is
  * the virtual IDT's gate 2 with events masked; only the NMI callback can
- * be unregistered.  The 32-bit syscall and sysenter entries are for
- * compat-mode user processes, which are not supported: -ENOSYS, which
- * Linux takes as "no 32-bit syscall".
+ * be unregistered.  The 32-bit syscall and sysenter entries, for
+ * compat-mode user processes, are accepted and kept with their
+ * mask-events flag as a 64-bit PV domain's are in Xen; no 32-bit user
+ * process reaches them yet (iret refuses a compat cs).
  */
 #include "pv-shim/core/xen_abi.h"
 #include <xen/callback.h>
@@ -34,6 +35,12 @@ static long register_callback(struct core *c, const struct callback_register *r)
 		return 0;
 	case CALLBACKTYPE_syscall:
 		t->syscall = cb;
+		return 0;
+	case CALLBACKTYPE_syscall32:
+		t->syscall32 = cb;
+		return 0;
+	case CALLBACKTYPE_sysenter:
+		t->sysenter = cb;
 		return 0;
 	case CALLBACKTYPE_nmi:
 		t->gate[X86_VEC_NMI] = (struct traps_gate){

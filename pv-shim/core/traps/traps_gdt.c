@@ -1,23 +1,23 @@
 /*
  * HYPERVISOR_set_gdt and update_descriptor: the guest's own GDT, frames of
- * descriptors.  CPL3
- * code here always runs on the host's selectors (kvm-on-these-machines.md),
- * so the CPU never loads a guest descriptor: the core checks the table as
- * Xen does, so a guest gets the answers Xen gives, and keeps it to read
- * segment bases from (SEGBASE_GS_USER_SEL).
+ * descriptors.  The CPU's GDT holds the shim's selectors and Xen's
+ * reserved ones (shim_abi.h's GDT windows), not these frames yet: the
+ * core checks them as Xen does, so a guest gets the answers and the
+ * fixed-up descriptors Xen gives, and keeps the table to read segment
+ * bases from (SEGBASE_GS_USER_SEL).
  *
  * As in Xen: at most FIRST_RESERVED_GDT_ENTRY entries (the pages above are
- * Xen's), each frame the guest's, and every present descriptor a code or
- * data segment, a call gate to a non-null selector, or type 0 (a call
- * gate's upper half) - else -EINVAL and the old table stays.  Xen also
- * makes the frames a "descriptor page" type no writable mapping may share;
- * the core's frame table has no such type yet, so a guest may keep
- * writing its GDT, which changes nothing the CPU uses here.  Xen's in-place
- * DPL fix-up of the guest's copy is not done, for the same reason.
+ * Xen's), each frame the guest's, and every descriptor of each whole
+ * frame taken by traps_descriptor_check - else -EINVAL and the old table
+ * stays; the frames are then fixed up in place, as Xen fixes up a page
+ * it types as a descriptor page.  Xen also makes that type exclusive of
+ * writable mappings; the core's frame table has no such type yet, so a
+ * guest may keep writing its GDT, which changes nothing the CPU uses
+ * here.
  *
- * update_descriptor(maddr, desc) writes one checked descriptor into any
- * guest frame it could map writable (never a page table), as Xen does;
- * Linux writes its TLS entries this way.
+ * update_descriptor(maddr, desc) writes one checked, fixed-up descriptor
+ * into any guest frame it could map writable (never a page table), as
+ * Xen does; Linux writes its TLS entries this way.
  */
 #include "pv-shim/core/xen_abi.h"
 #include "pv-shim/core/hypercall.h"
@@ -27,27 +27,29 @@
 
 #define DESC_S        (1ULL << 44)
 #define DESC_P        (1ULL << 47)
-#define DESC_TYPE(d)  (((d) >> 40) & 0xf)
-#define TYPE_CALLGATE 0xc
 #define PER_FRAME     512
 
-static int descriptor_ok(uint64_t d)
-{
-	if (!(d & DESC_P) || (d & DESC_S) || DESC_TYPE(d) == 0)
-		return 1;
-	return DESC_TYPE(d) == TYPE_CALLGATE && ((d >> 16) & 0xfffc) != 0;
-}
-
-static int frame_ok(struct core *c, uint64_t mfn, unsigned entries)
+/* A frame's descriptors, or 0 if it is not the guest's. */
+static volatile uint64_t *frame_descriptors(struct core *c, uint64_t mfn)
 {
 	if (mfn >= c->layout.nr_pages)
 		return 0;
-	const volatile uint64_t *desc = platform_guest_ram(c, mfn << 12, 4096);
+	return platform_guest_ram(c, mfn << 12, 4096);
+}
+
+/* check: 1 if every descriptor is taken; else stores each fixed up. */
+static int frame_pass(struct core *c, uint64_t mfn, int check)
+{
+	volatile uint64_t *desc = frame_descriptors(c, mfn);
 	if (!desc)
 		return 0;
-	for (unsigned i = 0; i < entries; i++)
-		if (!descriptor_ok(desc[i]))
+	for (unsigned i = 0; i < PER_FRAME; i++) {
+		uint64_t d = desc[i], fixed = d;
+		if (!traps_descriptor_check(&fixed))
 			return 0;
+		if (!check && fixed != d)
+			desc[i] = fixed;
+	}
 	return 1;
 }
 
@@ -57,11 +59,14 @@ long traps_set_gdt(struct core *c, struct traps_vcpu *t, const uint64_t *frames,
 	if (entries > FIRST_RESERVED_GDT_ENTRY)
 		return -XEN_EINVAL;
 	unsigned nr = (unsigned)((entries + PER_FRAME - 1) / PER_FRAME);
-	for (unsigned i = 0; i < nr; i++) {
-		unsigned n = i + 1 < nr ? PER_FRAME : (unsigned)(entries - i * PER_FRAME);
-		if (!frame_ok(c, frames[i], n))
+	for (unsigned i = 0; i < nr; i++)
+		if (!frame_pass(c, frames[i], 1))
 			return -XEN_EINVAL;
-	}
+	/* All taken: only now is any frame changed.  The guest could have
+	 * changed a frame in between; its new contents are checked again. */
+	for (unsigned i = 0; i < nr; i++)
+		if (!frame_pass(c, frames[i], 0))
+			return -XEN_EINVAL;
 	core_memset(t->gdt_frames, 0, sizeof t->gdt_frames);
 	core_memcpy(t->gdt_frames, frames, nr * sizeof frames[0]);
 	t->gdt_entries = (uint32_t)entries;
@@ -85,7 +90,7 @@ long hypercall_set_gdt(struct core *c, const uint64_t args[5])
 long hypercall_update_descriptor(struct core *c, const uint64_t args[5])
 {
 	uint64_t maddr = args[0], desc = args[1], pfn = maddr >> 12;
-	if ((maddr & 7) || !descriptor_ok(desc) || pfn >= c->layout.nr_pages)
+	if ((maddr & 7) || !traps_descriptor_check(&desc) || pfn >= c->layout.nr_pages)
 		return -XEN_EINVAL;
 	if (mm_get_type(c, pfn, MM_TYPE_WRITABLE))
 		return -XEN_EINVAL;

@@ -8,9 +8,12 @@
  * (page tables and GS base switch); IF in the saved rflags says whether
  * events are unmasked; with VGCF_in_syscall the return is the sysret one
  * (rcx and r11 come back as rip and rflags), otherwise rcx and r11 are
- * restored; rax is restored either way.  A frame the core cannot read or
- * that names an address the guest cannot run at ends the domain, as Xen
- * crashes it.
+ * restored; rax is restored either way.  Xen takes rip and rsp
+ * unchecked: a rip or stack the guest cannot use (in Xen's hole, or not
+ * mapped) faults in the guest once it runs there, so the core takes any
+ * canonical ones too.  A non-canonical one would fault in the shim's own
+ * return (Xen then gives the guest its failsafe callback): that ends the
+ * domain here, as does a frame the core cannot read, as Xen crashes it.
  */
 #include "pv-shim/core/xen_abi.h"
 #include "pv-shim/core/traps/traps.h"
@@ -39,9 +42,9 @@ void traps_iret(struct core *c, struct trap_frame *f)
 		core_stop_fault(c, f, msg);
 		return;
 	}
-	if (!traps_guest_address_ok(ic.rip) || !traps_guest_address_ok(ic.rsp)) {
-		core_format(msg, sizeof msg, "guest iret to rip %#lx rsp %#lx: not a "
-			    "guest address", (unsigned long)ic.rip, (unsigned long)ic.rsp);
+	if (!core_is_canonical(ic.rip) || !core_is_canonical(ic.rsp)) {
+		core_format(msg, sizeof msg, "guest iret to rip %#lx rsp %#lx: not "
+			    "canonical", (unsigned long)ic.rip, (unsigned long)ic.rsp);
 		core_stop_fault(c, f, msg);
 		return;
 	}

@@ -38,12 +38,15 @@ struct traps_vcpu {
 	uint32_t kernel_sp_set;         /* 0: the boot stack is the kernel's */
 	uint32_t cr0_ts;                /* virtual CR0.TS (fpu_taskswitch) */
 	struct traps_callback event, failsafe, syscall; /* NMI: gate[2] */
+	/* Compat-mode user processes' entries: stored as Xen stores them;
+	 * nothing delivers to them yet (32-bit user mode is refused). */
+	struct traps_callback syscall32, sysenter;
 	uint64_t gdt_frames[TRAPS_GDT_FRAMES]; /* set_gdt's frames */
 	uint32_t gdt_entries;           /* 0: no guest GDT */
 	uint32_t debugregs_set;         /* 0: dr6/dr7 still at reset values */
 	uint64_t dr[4], dr6, dr7;       /* the guest's debug registers */
 	uint32_t iopl;                  /* PHYSDEVOP_set_iopl: 0-3 */
-	uint32_t pad;
+	uint32_t ldt_ents;              /* MMUEXT_SET_LDT's, 0: no LDT */
 };
 
 /* The domain's (struct core_state). */

@@ -46,15 +46,20 @@ __asm__(
 	"	jmp " IRET_ENTRY "\n"
 
 	/* To guest user mode with Xen's iret frame (flags, rip, cs, rflags,
-	 * rsp, ss; cs with RPL 3 asks for user mode). */
-	".global user_enter, user_syscall_entry\n"
+	 * rsp, ss; cs with RPL 3 asks for user mode): user_enter on Linux's
+	 * user selectors, user_enter_selectors on the cs (%rdx) and ss (%rcx)
+	 * given. */
+	".global user_enter, user_enter_selectors, user_syscall_entry\n"
 	"user_enter:\n"
+	"	movq $0x33, %rdx\n"
+	"	movq $0x2b, %rcx\n"
+	"user_enter_selectors:\n"
 	"	pushq %rbx; pushq %rbp; pushq %r12; pushq %r13; pushq %r14; pushq %r15\n"
 	"	movq %rsp, user_saved_rsp(%rip)\n"
-	"	pushq $0x2b\n"
+	"	pushq %rcx\n"
 	"	pushq %rsi\n"
 	"	pushq $0x202\n"
-	"	pushq $0x33\n"
+	"	pushq %rdx\n"
 	"	pushq %rdi\n"
 	"	pushq $0\n"
 	"	jmp " IRET_ENTRY "\n"

@@ -9,7 +9,8 @@
  * drops the error code and irets through the hypercall page with flags 0,
  * to wherever the frame's rip and cs now say (cs with RPL 3: user mode).
  *
- * user_enter(code, stack) irets to guest user mode at code on stack; the
+ * user_enter(code, stack) irets to guest user mode at code on stack (on
+ * Linux's 0x33 and 0x2b; user_enter_selectors on the cs and ss given); the
  * user code ends with `syscall`, and the syscall callback
  * (user_syscall_entry: register it with CALLBACKTYPE_syscall, and set a
  * stack_switch stack and a NEW_USER_BASEPTR table first) returns from
@@ -50,6 +51,7 @@ extern void (*trap_hook)(struct trap_stack *s);
 	"	jmp trap_common\n"
 
 void user_enter(const void *code, uint64_t stack_top);
+void user_enter_selectors(const void *code, uint64_t stack_top, uint64_t cs, uint64_t ss);
 extern const char user_syscall_entry[];
 /* The syscall's frame: rcx, r11, rip, cs, rflags, rsp, ss; and the
  * registers user code may hand values back in. */
