@@ -20,6 +20,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include "toolstack/control_server.h"
+#include "emu/vcpu/stop_signals.h"
 
 struct client {
 	int fd;                         /* -1: slot free */
@@ -273,11 +274,8 @@ struct control_server *control_server_start(int listen_fd, control_handler_fn *f
 		goto fail;
 	}
 	/* The vCPU loop takes the stop signals; this thread must not. */
-	sigset_t stop, old;
-	sigemptyset(&stop);
-	sigaddset(&stop, SIGINT);
-	sigaddset(&stop, SIGTERM);
-	pthread_sigmask(SIG_BLOCK, &stop, &old);
+	sigset_t old;
+	stop_signals_block(&old);
 	int e = pthread_create(&s->thread, NULL, loop, s);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (e) {

@@ -17,6 +17,7 @@
 #include "xenstore/daemon.h"
 #include "xenstore/store.h"
 #include "emu/dom0/dom0_xenstore.h"
+#include "emu/vcpu/stop_signals.h"
 
 static void count_notification(void *opaque)
 {
@@ -147,11 +148,8 @@ int dom0_xenstore_start(struct dom0_xenstore *x, const struct dom0_xenstore_conf
 	}
 	/* The daemon's thread must not take the signals meant to stop the
 	 * vCPU: it inherits this mask. */
-	sigset_t stop, old;
-	sigemptyset(&stop);
-	sigaddset(&stop, SIGINT);
-	sigaddset(&stop, SIGTERM);
-	pthread_sigmask(SIG_BLOCK, &stop, &old);
+	sigset_t old;
+	stop_signals_block(&old);
 	e = xs_daemon_start(x->daemon);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (e) {
