@@ -27,10 +27,12 @@
  * vcpu_op's entry answers VCPUOP_is_up for a vCPU number the domain has
  * none of with Xen's -ENOENT at once, in guest code, and calls the
  * hypervisor for everything else.  Linux asks it of each of its
- * nr_cpu_ids possible CPUs at boot (8,192 with Debian's kernel): on these
- * hosts each call would be an exit of ~30 us for an answer fixed when the
- * domain is built.  The guest sees the same results as from Xen, whose
- * hypercall page's contents are its own to choose too.
+ * nr_cpu_ids possible CPUs at boot (8,192 with Debian's configuration):
+ * on these hosts each call would be an exit of ~30 us for an answer fixed
+ * when the domain is built.  Only kernels that call through the page gain
+ * (GRUB, Linux before XSA-466's fix made it use bare `syscall`s).  The
+ * guest sees the same results as from Xen, whose hypercall page's
+ * contents are its own to choose too.
  *     cmp $VCPUOP_is_up,%edi; jne 1f; cmp $nr_vcpus,%esi; jb 1f;
  *     push $-ENOENT; pop %rax; ret; 1: (the entry as for any hypercall)
  */
