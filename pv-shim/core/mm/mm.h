@@ -95,6 +95,11 @@ struct mm_frame *mm_frame(struct core *c, uint64_t pfn);
 /* The same, frames given back included (mm_reservation.c only). */
 struct mm_frame *mm_frame_slot(struct core *c, uint64_t pfn);
 
+/* memory_op's command word: the command in its low bits, the extent a
+ * continued call starts from above them (Xen's MEMOP_EXTENT_SHIFT). */
+#define MM_MEMOP_CMD_MASK     0x3f
+#define MM_MEMOP_EXTENT_SHIFT 6
+
 /* XENMEM_increase_reservation, decrease_reservation, populate_physmap
  * (cmd with its continuation's start extent) and the domain's page count
  * (tot_pages). */

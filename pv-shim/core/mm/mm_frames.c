@@ -70,11 +70,14 @@ static int get_entry_ref(struct core *c, enum mm_type type, uint64_t e)
 		if (e & MM_L1_DISALLOWED)
 			return -XEN_EINVAL;
 		if (pfn < c->layout.nr_pages) {
-			if (!mm_frame(c, pfn))
-				return -XEN_EINVAL; /* given back */
-			if ((e & MM_PTE_RW) && mm_get_type(c, pfn, MM_TYPE_WRITABLE))
-				return -XEN_EBUSY;
-			return 0;
+			/* One frame-table lookup per entry (every one is an
+			 * emulated instruction in the guest path): a frame given
+			 * back has none, and is refused either way. */
+			if (!(e & MM_PTE_RW))
+				return mm_frame(c, pfn) ? 0 : -XEN_EINVAL;
+			if (mm_get_type(c, pfn, MM_TYPE_WRITABLE) == 0)
+				return 0;
+			return mm_frame(c, pfn) ? -XEN_EBUSY : -XEN_EINVAL;
 		}
 		/* shared_info and the grant frames set up are the domain's
 		 * own pages, outside its RAM (Xen shares them read-write) */

@@ -12,8 +12,6 @@
 #include "pv-shim/shim_abi.h"
 
 #define E820_RAM 1
-#define MEMOP_CMD_MASK 0x3f /* the rest carries Xen's continuation */
-#define MEMOP_EXTENT_SHIFT 6
 
 /* The BIOS layout the buffer holds: 20 bytes, packed. */
 struct e820_entry {
@@ -70,11 +68,11 @@ static long reservation(struct core *c, uint64_t arg, int current)
  */
 static long add_to_physmap(struct core *c, uint64_t cmd, uint64_t arg)
 {
-	uint64_t start_extent = cmd >> MEMOP_EXTENT_SHIFT;
+	uint64_t start_extent = cmd >> MM_MEMOP_EXTENT_SHIFT;
 	if (start_extent != (uint16_t)start_extent)
 		return -XEN_EDOM;
 	domid_t domid;
-	if ((cmd & MEMOP_CMD_MASK) == XENMEM_add_to_physmap) {
+	if ((cmd & MM_MEMOP_CMD_MASK) == XENMEM_add_to_physmap) {
 		struct xen_add_to_physmap xatp;
 		if (copy_from_guest(c, &xatp, arg, sizeof xatp))
 			return -XEN_EFAULT;
@@ -100,7 +98,7 @@ long hypercall_memory_op(struct core *c, const uint64_t args[5])
 {
 	if (!c->st->mm.active)
 		return -XEN_ENOSYS;
-	switch (args[0] & MEMOP_CMD_MASK) {
+	switch (args[0] & MM_MEMOP_CMD_MASK) {
 	case XENMEM_machphys_mapping:
 		return machphys_mapping(c, args[1]);
 	case XENMEM_memory_map:
@@ -120,7 +118,7 @@ long hypercall_memory_op(struct core *c, const uint64_t args[5])
 		return add_to_physmap(c, args[0], args[1]);
 	default:
 		mm_note_enosys(c, &c->st->mm.enosys_memory_op, "memory_op",
-			       args[0] & MEMOP_CMD_MASK);
+			       args[0] & MM_MEMOP_CMD_MASK);
 		return -XEN_ENOSYS;
 	}
 }

@@ -23,14 +23,12 @@
 #include <xen/memory.h>
 #include "pv-shim/core/core.h"
 #include "pv-shim/core/mm/mm.h"
+#include "pv-shim/core/mm/mm_pte.h"
 #include "pv-shim/core/platform.h"
 
-#define MEMOP_CMD_MASK 0x3f
-#define MEMOP_EXTENT_SHIFT 6
 #define DOMU_MAX_ORDER 9            /* x86: PAGETABLE_ORDER */
 #define EXTENTS_PER_CALL 512        /* then the call continues */
 #define INVALID_M2P_ENTRY (~0ULL)
-#define PAGE_SIZE 4096ULL
 
 uint64_t mm_tot_pages(struct core *c)
 {
@@ -83,8 +81,8 @@ static void hand_out(struct core *c, uint64_t pfn, uint64_t n, int set_m2p,
 {
 	for (uint64_t k = 0; k < n; k++) {
 		mm_frame_slot(c, pfn + k)->flags = 0;
-		core_memset(platform_guest_ram(c, (pfn + k) * PAGE_SIZE, PAGE_SIZE), 0,
-			    PAGE_SIZE);
+		core_memset(platform_guest_ram(c, (pfn + k) * MM_PAGE_SIZE, MM_PAGE_SIZE), 0,
+			    MM_PAGE_SIZE);
 		if (set_m2p)
 			mm_set_m2p(c, pfn + k, gpfn + k);
 	}
@@ -130,14 +128,14 @@ static int drop_extent(struct core *c, const struct xen_memory_reservation *r, u
 
 long mm_reservation_op(struct core *c, uint64_t cmd, uint64_t arg)
 {
-	unsigned op = (unsigned)(cmd & MEMOP_CMD_MASK);
-	uint64_t start = cmd >> MEMOP_EXTENT_SHIFT;
+	unsigned op = (unsigned)(cmd & MM_MEMOP_CMD_MASK);
+	uint64_t start = cmd >> MM_MEMOP_EXTENT_SHIFT;
 	struct xen_memory_reservation r;
 	if (copy_from_guest(c, &r, arg, sizeof r))
 		return -XEN_EFAULT;
 	/* Xen returns the start extent for every refusal past the copy. */
 	if (start >= r.nr_extents ||
-	    r.nr_extents > (UINT32_MAX >> MEMOP_EXTENT_SHIFT) ||
+	    r.nr_extents > (UINT32_MAX >> MM_MEMOP_EXTENT_SHIFT) ||
 	    r.extent_order > DOMU_MAX_ORDER ||
 	    (r.domid != DOMID_SELF && r.domid != c->st->evtchn.domid) ||
 	    (op == XENMEM_populate_physmap &&
@@ -147,7 +145,7 @@ long mm_reservation_op(struct core *c, uint64_t cmd, uint64_t arg)
 	for (; i < r.nr_extents; i++) {
 		if (i - start == EXTENTS_PER_CALL) {
 			uint64_t args[5] = {
-				op | (i << MEMOP_EXTENT_SHIFT), arg, 0, 0, 0,
+				op | (i << MM_MEMOP_EXTENT_SHIFT), arg, 0, 0, 0,
 			};
 			mm_continue(c, args);
 			return 0;
