@@ -11,9 +11,9 @@
  */
 #include <stdint.h>
 
+#include "bench.h"
 #include "cmdline.h"
 #include "hypercall.h"
-#include "sort.h"
 #include "test.h"
 
 const char test_title[] = "XENVER_version hypercall cost, page and syscall";
@@ -25,21 +25,14 @@ static uint64_t ticks[MAX_CALLS];
 typedef long hypercall_fn(unsigned nr, unsigned long a1, unsigned long a2,
 			  unsigned long a3, unsigned long a4, unsigned long a5);
 
-static inline uint64_t rdtsc(void)
-{
-	uint32_t lo, hi;
-	__asm__ __volatile__("lfence; rdtsc" : "=a"(lo), "=d"(hi) :: "memory");
-	return (uint64_t)hi << 32 | lo;
-}
-
 static void bench(const char *name, hypercall_fn *call, unsigned long calls)
 {
 	unsigned long wrong = 0;
 
 	for (unsigned long i = 0; i < calls; i++) {
-		uint64_t t0 = rdtsc();
+		uint64_t t0 = rdtsc_ordered();
 		long rc = call(__HYPERVISOR_xen_version, XENVER_version, 0, 0, 0, 0);
-		ticks[i] = rdtsc() - t0;
+		ticks[i] = rdtsc_ordered() - t0;
 		wrong += rc != ((4 << 16) | 17);
 	}
 	check_msg(!wrong, "%s: %lu of %lu calls returned the wrong version",
@@ -48,9 +41,7 @@ static void bench(const char *name, hypercall_fn *call, unsigned long calls)
 		printk("bench: %s calls=0\n", name);
 		return;
 	}
-	sort_u64(ticks, calls);
-	printk("bench: %s median_ticks=%lu min_ticks=%lu calls=%lu\n", name,
-	       ticks[calls / 2], ticks[0], calls);
+	bench_report(name, ticks, calls);
 }
 
 void test_main(void)

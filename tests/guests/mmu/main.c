@@ -17,11 +17,11 @@
 #include <xen/memory.h>
 #include <xen/xen.h>
 
+#include "bench.h"
 #include "cmdline.h"
 #include "hypercall.h"
 #include "libc.h"
 #include "pv_mmu.h"
-#include "sort.h"
 #include "test.h"
 
 const char test_title[] = "PV MMU: pin, NEW_BASEPTR, update_va_mapping, mmu_update, M2P";
@@ -39,20 +39,6 @@ static uint8_t frame_c[PAGE_SIZE] __attribute__((aligned(4096)));
 #define MAX_BENCH_CALLS 20000
 static uint64_t ticks[MAX_BENCH_CALLS];
 
-static inline uint64_t rdtsc(void)
-{
-	uint32_t lo, hi;
-	__asm__ __volatile__("lfence; rdtsc" : "=a"(lo), "=d"(hi) :: "memory");
-	return (uint64_t)hi << 32 | lo;
-}
-
-static void print_bench(const char *name, unsigned long calls)
-{
-	sort_u64(ticks, calls);
-	printk("bench: %s median_ticks=%lu min_ticks=%lu calls=%lu\n", name,
-	       ticks[calls / 2], ticks[0], calls);
-}
-
 /* Page-table hypercalls timed one by one on the new tables: an L1 entry
  * flipped between two frames, and the base pointer between two tables. */
 static void bench_page_table_calls(uint64_t l1_maddr, uint64_t l4_mfn,
@@ -62,20 +48,20 @@ static void bench_page_table_calls(uint64_t l1_maddr, uint64_t l4_mfn,
 				 (pfn_of(frame_a) << 12) | PTE_P | PTE_RW };
 	unsigned long wrong = 0;
 	for (unsigned long i = 0; i < calls; i++) {
-		uint64_t t0 = rdtsc();
+		uint64_t t0 = rdtsc_ordered();
 		wrong += mmu_update(l1_maddr, to[i & 1], 0) != 0;
-		ticks[i] = rdtsc() - t0;
+		ticks[i] = rdtsc_ordered() - t0;
 	}
 	check_msg(!wrong, "mmu_update: %lu of %lu calls failed", wrong, calls);
-	print_bench("mmu_update", calls);
+	bench_report("mmu_update", ticks, calls);
 	const uint64_t mfn[2] = { boot_l4_mfn, l4_mfn };
 	for (unsigned long i = 0; i < calls; i++) {
-		uint64_t t0 = rdtsc();
+		uint64_t t0 = rdtsc_ordered();
 		wrong += mmuext(MMUEXT_NEW_BASEPTR, mfn[i & 1]) != 0;
-		ticks[i] = rdtsc() - t0;
+		ticks[i] = rdtsc_ordered() - t0;
 	}
 	check_msg(!wrong, "NEW_BASEPTR: %lu of %lu calls failed", wrong, calls);
-	print_bench("new_baseptr", calls);
+	bench_report("new_baseptr", ticks, calls);
 	/* Where the checks expect them: frame_a mapped, the new tables on. */
 	require(mmu_update(l1_maddr, to[1], 0) == 0, "mmu_update back to frame_a");
 	require(mmuext(MMUEXT_NEW_BASEPTR, l4_mfn) == 0, "NEW_BASEPTR to the new tables");
