@@ -138,7 +138,7 @@ static int setup(struct domain *d, const struct xen_image *img,
 		struct vcpu *v = &d->vcpu[n];
 		v->plat = (struct host_platform){
 			.ram = d->ram, .ram_bytes = d->ram_bytes,
-			.console = stdout, .log = stderr, .vcpu_fd = -1,
+			.console = stdout, .log = stderr,
 			.console_copy = dom0_console_copy_cb, .console_copy_opaque = d,
 			.cpu_ops = (struct shim_cpu_ops *)(d->shim.region + shim_off_cpu_ops(n)),
 			.shim_region = d->shim.region,
@@ -223,7 +223,7 @@ static int setup(struct domain *d, const struct xen_image *img,
 	};
 	if (kvm_vm_create_vcpu(&d->vm, 0, &d->vcpu_start, &v0->kvm, err, errlen))
 		return -1;
-	v0->plat.vcpu_fd = v0->kvm.fd;
+	v0->plat.kvm = &v0->kvm;
 	for (unsigned n = 0; n < cfg->vcpus; n++)
 		d->vcpu[n].plat.cpuid = d->vm.cpuid;
 	v0->launched = 1;
@@ -337,6 +337,7 @@ static int run_domain(const struct xenlet_config *cfg, struct domain_control *dc
 		fprintf(stderr, "xenlet-stats: xcr0_offered 0x%llx\n",
 			(unsigned long long)d.vcpu[0].core.layout.xcr0);
 		fprintf(stderr, "xenlet-stats: kvm_sync_regs %d\n", d.vcpu[0].kvm.sync_regs);
+		fprintf(stderr, "xenlet-stats: kvm_sync_sregs %d\n", d.vcpu[0].kvm.sync_sregs);
 		fprintf(stderr, "xenlet-stats: xenstore_notifications %llu\n",
 			(unsigned long long)__atomic_load_n(&d.xenstore.notifications,
 							    __ATOMIC_RELAXED));

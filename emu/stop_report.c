@@ -7,7 +7,6 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include "pv-shim/core/xen_abi.h"
 #include "emu/domain.h"
 
@@ -131,7 +130,7 @@ int stop_report_vcpu(struct vcpu *v, const char *what, int status)
 	struct kvm_regs r;
 	struct kvm_sregs sr;
 	if (kvm_vcpu_get_regs(&v->kvm, &r) == 0 &&
-	    ioctl(v->kvm.fd, KVM_GET_SREGS, &sr) == 0) {
+	    kvm_vcpu_get_sregs(&v->kvm, &sr) == 0) {
 		struct trap_frame f = {
 			.r15 = r.r15, .r14 = r.r14, .r13 = r.r13, .r12 = r.r12,
 			.r11 = r.r11, .r10 = r.r10, .r9 = r.r9, .r8 = r.r8,

@@ -16,9 +16,10 @@ struct kvm_vcpu {
 	int fd;
 	struct kvm_run *run;
 	size_t run_size;
-	/* KVM_CAP_SYNC_REGS in use, and kvm_run->s holding the registers
-	 * now (kvm_regs.c). */
+	/* KVM_CAP_SYNC_REGS in use for the general and for the special
+	 * registers, and kvm_run->s holding them now (kvm_regs.c). */
 	int sync_regs, regs_in_run;
+	int sync_sregs, sregs_in_run;
 };
 
 struct kvm_vcpu_start {
@@ -47,6 +48,13 @@ void kvm_vcpu_use_sync_regs(struct kvm_vcpu *vcpu, int kvm_fd);
 int kvm_vcpu_run(struct kvm_vcpu *vcpu);
 int kvm_vcpu_get_regs(struct kvm_vcpu *vcpu, struct kvm_regs *regs);
 int kvm_vcpu_set_regs(struct kvm_vcpu *vcpu, const struct kvm_regs *regs);
+/* The same for the special registers (CR3, segments, CR0/CR4). */
+int kvm_vcpu_get_sregs(struct kvm_vcpu *vcpu, struct kvm_sregs *sregs);
+int kvm_vcpu_set_sregs(struct kvm_vcpu *vcpu, const struct kvm_sregs *sregs);
+/* Before another ioctl changes what the special registers hold (a segment
+ * base MSR): puts a copy waiting in kvm_run in first, so that it cannot
+ * undo that change at the next KVM_RUN, and stops trusting kvm_run's. */
+int kvm_vcpu_sregs_flush(struct kvm_vcpu *vcpu);
 void kvm_vm_destroy(struct kvm_vm *vm);
 
 #endif

@@ -169,7 +169,7 @@ void dom0_core_init(struct domain *d, uint16_t domid)
 	/* No vCPU: no fd, no CPU-ops queue, no sleep, no sends of its own. */
 	bd->plat = (struct host_platform){
 		.ram = d->ram, .ram_bytes = d->ram_bytes,
-		.console = stdout, .log = stderr, .vcpu_fd = -1,
+		.console = stdout, .log = stderr,
 		.shim_region = d->shim.region,
 		.smp = &dom0_smp, .smp_opaque = bd,
 		.tsc_offset = v0->plat.tsc_offset,

@@ -200,7 +200,7 @@ int host_trap_frame(struct vcpu *v, uint32_t frame_low)
 	}
 	if (f.vector == 14) {
 		struct kvm_sregs sr;
-		if (ioctl(v->kvm.fd, KVM_GET_SREGS, &sr) < 0)
+		if (kvm_vcpu_get_sregs(&v->kvm, &sr) < 0)
 			return -1;
 		core_vcpu(&v->core)->cr2 = sr.cr2;
 	}

@@ -7,6 +7,7 @@
 #include "pv-shim/core/emulate/guest_cr4.h"
 #include "pv-shim/core/platform.h"
 #include "pv-shim/shim_abi.h"
+#include "emu/build/kvm_vm.h"
 #include "emu/vcpu/platform_host.h"
 
 void host_platform_internal_error(struct host_platform *p, const char *what)
@@ -140,10 +141,15 @@ void platform_set_segment_base(struct core *c, enum segment_base which,
 	if (refused_for_dom0(c, "set a segment base"))
 		return;
 	struct host_platform *p = c->plat;
-	if (p->vcpu_fd < 0) {
+	if (!p->kvm) {
 		p->seg_base[which] = base;
 		return;
 	}
+	/*
+	 * An MSR, not the base in kvm_run's special registers: set there,
+	 * the base did not reach the guest on these hosts (measured: Debian's
+	 * first user process ended the domain with a fault in the shim).
+	 */
 	struct {
 		struct kvm_msrs hdr;
 		struct kvm_msr_entry e;
@@ -151,7 +157,8 @@ void platform_set_segment_base(struct core *c, enum segment_base which,
 		.hdr = { .nmsrs = 1 },
 		.e = { .index = segment_base_msr(which), .data = base },
 	};
-	if (ioctl(p->vcpu_fd, KVM_SET_MSRS, &m) != 1)
+	if (kvm_vcpu_sregs_flush(p->kvm) < 0 ||
+	    ioctl(p->kvm->fd, KVM_SET_MSRS, &m) != 1)
 		p->failed = 1;
 }
 
@@ -162,7 +169,7 @@ uint64_t platform_get_segment_base(struct core *c, enum segment_base which)
 	if (refused_for_dom0(c, "read a segment base"))
 		return 0;
 	struct host_platform *p = c->plat;
-	if (p->vcpu_fd < 0)
+	if (!p->kvm)
 		return p->seg_base[which];
 	struct {
 		struct kvm_msrs hdr;
@@ -171,21 +178,21 @@ uint64_t platform_get_segment_base(struct core *c, enum segment_base which)
 		.hdr = { .nmsrs = 1 },
 		.e = { .index = segment_base_msr(which) },
 	};
-	if (ioctl(p->vcpu_fd, KVM_GET_MSRS, &m) != 1) {
+	if (ioctl(p->kvm->fd, KVM_GET_MSRS, &m) != 1) {
 		p->failed = 1;
 		return 0;
 	}
 	return m.e.data;
 }
 
-/* One bit of CR0 or CR4 changed with KVM_SET_SREGS, between exits: at
+/* One bit of CR0 or CR4 changed in the special registers, between exits: at
  * CPL3 (a hypercall's exit) as at the trap stub's CPL0 `out`. */
 static void set_cr_bit(struct host_platform *p, int cr4, uint64_t bit, int set)
 {
-	if (p->vcpu_fd < 0)
+	if (!p->kvm)
 		return; /* unit tests: the platform's record is all there is */
 	struct kvm_sregs sr;
-	if (ioctl(p->vcpu_fd, KVM_GET_SREGS, &sr) < 0) {
+	if (kvm_vcpu_get_sregs(p->kvm, &sr) < 0) {
 		p->failed = 1;
 		return;
 	}
@@ -194,7 +201,7 @@ static void set_cr_bit(struct host_platform *p, int cr4, uint64_t bit, int set)
 	if (v == *cr)
 		return;
 	*cr = v;
-	if (ioctl(p->vcpu_fd, KVM_SET_SREGS, &sr) < 0)
+	if (kvm_vcpu_set_sregs(p->kvm, &sr) < 0)
 		p->failed = 1;
 }
 
@@ -303,7 +310,7 @@ int host_cpu_ops_pending(const struct host_platform *p)
  * A guest mode switch or MMUEXT_NEW_BASEPTR queues a CR3 load alone (text_poke
  * makes two for each of the thousands of places Linux patches at boot).
  * Sending the guest through the shim's detour for it costs an exception
- * and ~100 emulated CPL0 instructions; KVM_SET_SREGS loads it between
+ * and ~100 emulated CPL0 instructions; the special registers load it between
  * exits, and KVM builds its shadow roots for a new CR3, syncing them, as a
  * `mov %cr3` makes it do.  No page-table store is involved: those still
  * go through the shim, queued or not.  The same CR3 again (a reload meant
@@ -312,15 +319,15 @@ int host_cpu_ops_pending(const struct host_platform *p)
 int host_cpu_ops_load_cr3_only(struct host_platform *p)
 {
 	if (!p->cpu_ops_count || p->cpu_ops_cr3_loads != p->cpu_ops_count ||
-	    p->cpu_ops_flush || p->vcpu_fd < 0)
+	    p->cpu_ops_flush || !p->kvm)
 		return 0;
 	struct kvm_sregs sr;
-	if (ioctl(p->vcpu_fd, KVM_GET_SREGS, &sr) < 0)
+	if (kvm_vcpu_get_sregs(p->kvm, &sr) < 0)
 		return -1;
 	if (sr.cr3 == p->cr3)
 		return 0;
 	sr.cr3 = p->cr3;
-	if (ioctl(p->vcpu_fd, KVM_SET_SREGS, &sr) < 0)
+	if (kvm_vcpu_set_sregs(p->kvm, &sr) < 0)
 		return -1;
 	/* Done: the shim must not find it queued at its next trap. */
 	host_cpu_ops_restart(p);

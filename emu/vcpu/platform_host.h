@@ -7,6 +7,7 @@
 #include <linux/kvm.h>
 
 struct shim_cpu_ops;
+struct kvm_vcpu;
 
 /* The launcher's SMP services for one vCPU (vcpu_smp.c); opaque is its
  * struct vcpu.  As platform.h's platform_lock ... platform_tlb_shootdown. */
@@ -27,7 +28,7 @@ struct host_platform {
 	void (*console_copy)(void *opaque, const char *buf, size_t len);
 	void *console_copy_opaque;
 	FILE *log;             /* launcher diagnostics */
-	int vcpu_fd;           /* -1 in unit tests: no CPU to update */
+	struct kvm_vcpu *kvm;  /* NULL in unit tests: no CPU to update */
 	/* Unit tests: the "CPU's" FS and GS bases (enum segment_base), which
 	 * a test may change as guest code's wrfsbase/wrgsbase would. */
 	uint64_t seg_base[2];
@@ -75,7 +76,8 @@ void host_cpu_ops_restart(struct host_platform *p);
 int host_cpu_ops_pending(const struct host_platform *p);
 
 /* For an exit at CPL3 (a hypercall): if the queue holds CR3 loads and
- * nothing else, loads the last with KVM_SET_SREGS instead of the shim and
+ * nothing else, loads the last through the vCPU's special registers
+ * (kvm_vcpu_set_sregs) instead of the shim and
  * empties the queue (1); 0 if the shim must apply it; -1 if KVM failed. */
 int host_cpu_ops_load_cr3_only(struct host_platform *p);
 

@@ -156,7 +156,7 @@ int vcpu_smp_launch(struct domain *d, unsigned n)
 		fprintf(stderr, "xenlet: vCPU %u: %s\n", n, err[0] ? err : strerror(errno));
 		return -1;
 	}
-	v->plat.vcpu_fd = v->kvm.fd;
+	v->plat.kvm = &v->kvm;
 	v->plat.cpuid = d->vm.cpuid;
 	int rc = pthread_create(&v->join_handle, NULL, vcpu_thread, v);
 	if (rc) {

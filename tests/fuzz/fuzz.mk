@@ -16,7 +16,7 @@ $(CORE_FUZZ_OBJS): $(BUILD)/core-fuzz/%.o: %.c
 $(BUILD)/core-fuzz/emu/vcpu/platform_host.o: \
 	CORE_FUZZ_WFLAGS := -Wno-gnu-variable-sized-type-not-at-end
 
-$(CORE_FUZZ): $(CORE_FUZZ_OBJS)
+$(CORE_FUZZ): $(CORE_FUZZ_OBJS) $(BUILD)/core-fuzz/emu/vcpu/kvm_regs.o
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -Wl,--wrap=platform_guest_ram -o $@ $^
 
@@ -77,7 +77,8 @@ $(BUILD)/core-fuzz/tests/fuzz/fuzz_grant.o: $(BUILD)/core-fuzz/%.o: %.c
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
 $(eval $(call fuzz_target,fuzz-grant,$(patsubst %.c,$(BUILD)/core-fuzz/%.o, \
-	$(CORE_SRCS) emu/vcpu/platform_host.c tests/fuzz/fuzz_grant.c)))
+	$(CORE_SRCS) emu/vcpu/platform_host.c tests/fuzz/fuzz_grant.c) \
+	$(BUILD)/core-fuzz/emu/vcpu/kvm_regs.o))
 
 # fuzz-net-link: the slirp link (and libslirp, not instrumented, behind it)
 # against any frames a guest sends.

@@ -266,7 +266,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	ram = block + PAGE;
 	plat = (struct host_platform){
 		.ram = ram, .ram_bytes = RAM_BYTES, .console = null, .log = null,
-		.vcpu_fd = -1, .cpuid = all_ones_cpuid(), .cpu_ops = cpu_ops,
+		.cpuid = all_ones_cpuid(), .cpu_ops = cpu_ops,
 		.shim_region = shim,
 	};
 	core = (struct core){

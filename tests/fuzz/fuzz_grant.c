@@ -158,7 +158,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	cpu_ops = (struct shim_cpu_ops *)(shim + shim_off_cpu_ops(0));
 	plat = (struct host_platform){
 		.ram = ram, .ram_bytes = RAM_BYTES, .console = null, .log = null,
-		.vcpu_fd = -1, .cpu_ops = cpu_ops, .shim_region = shim,
+		.cpu_ops = cpu_ops, .shim_region = shim,
 	};
 	core = (struct core){
 		.st = st, .plat = &plat,

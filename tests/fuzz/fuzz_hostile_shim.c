@@ -178,7 +178,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	d.console_evtchn = CONSOLE_PORT;
 	d.vcpu[0].plat = (struct host_platform){
 		.ram = ram, .ram_bytes = RAM_BYTES, .console = null, .log = null,
-		.vcpu_fd = -1, .cpu_ops = (struct shim_cpu_ops *)(shim + shim_off_cpu_ops(0)),
+		.cpu_ops = (struct shim_cpu_ops *)(shim + shim_off_cpu_ops(0)),
 		.shim_region = shim, .fake_tsc = &tsc,
 	};
 	d.vcpu[0].core = (struct core){

@@ -30,7 +30,6 @@ void fake_guest_init(struct fake_guest *g, uint64_t nr_pages)
 	g->plat.console = open_memstream(&g->console_text, &g->console_len);
 	g->plat.log = open_memstream(&g->log_text, &g->log_len);
 	need(g->plat.console && g->plat.log, "open_memstream failed");
-	g->plat.vcpu_fd = -1;
 	g->core.st = g->st;
 	g->core.plat = &g->plat;
 	g->core.layout.nr_pages = nr_pages;

@@ -707,7 +707,7 @@ START_TEST(build_seen_by_core)
 	ck_assert_msg(build() == 0, "%s", err);
 	struct core_state *st = calloc(1, sizeof *st);
 	struct host_platform plat = {
-		.ram = ram, .ram_bytes = NR_PAGES * PAGE_SIZE, .vcpu_fd = -1,
+		.ram = ram, .ram_bytes = NR_PAGES * PAGE_SIZE,
 	};
 	st->vcpu[0].cr3 = res.l4_maddr;
 	st->vcpu[0].kernel_mode = 1;

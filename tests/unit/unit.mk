@@ -1,7 +1,8 @@
 # Unit tests of the hypercall/trap core and the domain builder, linked
 # with the sanitized core, the launcher's platform and the loader.
 
-CORE_TEST_OBJS := $(CORE_SAN_OBJS) $(BUILD)/san/emu/vcpu/platform_host.o $(BUILD)/san/emu/build/cpuid_table.o \
+CORE_TEST_OBJS := $(CORE_SAN_OBJS) $(BUILD)/san/emu/vcpu/platform_host.o \
+	$(BUILD)/san/emu/vcpu/kvm_regs.o $(BUILD)/san/emu/build/cpuid_table.o \
 	$(BUILD)/san/emu/build/domain_layout.o $(BUILD)/san/emu/build/domain_build.o \
 	$(BUILD)/san/tests/unit/fake_guest.o $(LOADER_SAN_OBJS)
 CORE_UNIT_TESTS := $(BUILD)/tests/unit/test_core $(BUILD)/tests/unit/test_domain_build \
@@ -87,7 +88,8 @@ UNIT_TESTS += $(XENBUS_TEST)
 # grant_release and the domain lock (the test defines both): the
 # launcher's checks, whatever the core answers.
 $(BUILD)/tests/unit/test_dom0_grants: $(BUILD)/san/tests/unit/test_dom0_grants.o \
-		$(BUILD)/san/emu/dom0/dom0_grants.o $(BUILD)/san/emu/vcpu/platform_host.o
+		$(BUILD)/san/emu/dom0/dom0_grants.o $(BUILD)/san/emu/vcpu/platform_host.o \
+		$(BUILD)/san/emu/vcpu/kvm_regs.o
 	@mkdir -p $(@D)
 	$(CC) -fsanitize=address,undefined $^ -o $@ $(CHECK_LIBS)
 UNIT_TESTS += $(BUILD)/tests/unit/test_dom0_grants
