@@ -46,11 +46,17 @@ LAUNCHER_SRCS := emu/main.c emu/run.c emu/launcher_options.c emu/stats.c \
 		dom0_backends.c dom0_evtchn.c dom0_grants.c dom0_devices.c) \
 	$(BACKENDS_SRCS) $(TOOLSTACK_SRCS) $(BOOTLOADER_SRCS)
 LAUNCHER_OBJS := $(patsubst %.c,$(BUILD)/host/%.o,$(LAUNCHER_SRCS) $(LOADER_SRCS)) \
-	$(CORE_HOST_OBJS) $(BUILD)/host/emu/build/shim_blob.o $(XSD_OBJS) $(XS_STORE_OBJS)
+	$(CORE_HOST_OBJS) $(BUILD)/host/emu/build/shim_blob.o \
+	$(BUILD)/host/emu/build/trampoline_head.o $(XSD_OBJS) $(XS_STORE_OBJS)
 
 $(BUILD)/host/emu/build/shim_blob.o: emu/build/shim_blob.S $(BUILD)/shim/shim.bin
 	@mkdir -p $(dir $@)
 	$(CC) -c $< -o $@
+
+# Guest code, kept as data in the launcher (shim_write_trampoline).
+$(BUILD)/host/emu/build/trampoline_head.o: emu/build/trampoline_head.S pv-shim/shim_abi.h
+	@mkdir -p $(dir $@)
+	$(CC) -I. -c $< -o $@
 
 xenlet: $(LAUNCHER_OBJS)
 	$(CC) $(LAUNCHER_OBJS) -o $@ $(LOADER_LIBS) $(BACKENDS_LIBS) $(LAUNCHER_EXTRA_LIBS) $(BOOTLOADER_LIBS) -pthread
@@ -67,6 +73,7 @@ INTEGRATION_TESTS += tests/integration/trap-path-auto.sh
 # memory errors and leaks in the launcher itself on real guests.
 LAUNCHER_SAN_OBJS := $(patsubst %.c,$(BUILD)/san/%.o,$(LAUNCHER_SRCS)) \
 	$(LOADER_SAN_OBJS) $(CORE_SAN_OBJS) $(BUILD)/host/emu/build/shim_blob.o \
+	$(BUILD)/host/emu/build/trampoline_head.o \
 	$(XSD_SAN_OBJS) $(XS_STORE_SAN_OBJS)
 XENLET_SAN := $(BUILD)/xenlet-san
 $(XENLET_SAN): $(LAUNCHER_SAN_OBJS)

@@ -114,7 +114,6 @@ static int setup(struct domain *d, const struct xen_image *img,
 		.shim_l3_maddr = shim_l3_maddr(&d->shim),
 		.physmap_l3_maddr = shim_physmap_l3_maddr(&d->shim),
 		.store_evtchn = STORE_EVTCHN, .console_evtchn = CONSOLE_EVTCHN,
-		.nr_vcpus = cfg->vcpus,
 	};
 	struct domain_build_result br;
 	if (domain_build(&bi, d->ram, &br, err, errlen))
@@ -214,7 +213,9 @@ static int setup(struct domain *d, const struct xen_image *img,
 		.rsp = SHIM_VA(shim_off_stack_top(0)),
 		.cr3 = br.l4_maddr,
 		.gdt_base = SHIM_VA(shim_off_gdt(0)), .idt_base = SHIM_VA(SHIM_OFF_IDT),
-		.lstar = SHIM_VA(SHIM_OFF_TRAMPOLINE),
+		/* Each vCPU starts in the guest's kernel. */
+		.lstar = SHIM_VA(SHIM_OFF_TRAMPOLINE) + SHIM_TRAMPOLINE_KERNEL_ENTRY,
+		.cstar = SHIM_VA(SHIM_OFF_TRAMPOLINE),
 		/* sysret base 0x23 (user CS32; SS 0x2b, CS64 0x33), kernel 0x10 */
 		.star = ((uint64_t)SHIM_SEL_USER_CS32 << 48) |
 			((uint64_t)SHIM_SEL_KERNEL_CS << 32),

@@ -307,6 +307,16 @@ static inline unsigned long long shim_region_size(unsigned long long nr_pages)
  */
 /* Offset in the trampoline page of the `ud2` that leads to the detour. */
 #define SHIM_TRAMPOLINE_DETOUR   2
+/*
+ * Where LSTAR points while the vCPU runs the guest's kernel (its user mode
+ * gets the page's first bytes, the exit, straight): guest code that
+ * answers VCPUOP_is_up for a vCPU the domain does not have, and goes to
+ * the exit for everything else (emu/build/trampoline_head.S).  Its word,
+ * written by the launcher: the domain's vCPU count.
+ */
+#define SHIM_TRAMPOLINE_KERNEL_ENTRY 16
+#define SHIM_TRAMPOLINE_NR_VCPUS     0x40
+#define SHIM_TRAMPOLINE_HEAD_SIZE    0x48
 #define SHIM_CPU_OP_WRITE_PTE    1 /* addr: machine address, value: entry */
 #define SHIM_CPU_OP_INVLPG       2 /* addr: virtual address */
 #define SHIM_CPU_OP_LOAD_CR3     4 /* value: new CR3 */

@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <string.h>
 #include "pv-shim/core/xen_abi.h"
-#include <xen/vcpu.h>
 #include "pv-shim/shim_abi.h"
 #include "emu/build/domain_build.h"
 
@@ -23,27 +22,7 @@
  * the PV kernel runs at CPL3. */
 #define PTE_GUEST (PTE_P | PTE_RW | PTE_US | PTE_A | PTE_D)
 
-/*
- * vcpu_op's entry answers VCPUOP_is_up for a vCPU number the domain has
- * none of with Xen's -ENOENT at once, in guest code, and calls the
- * hypervisor for everything else.  Linux asks it of each of its
- * nr_cpu_ids possible CPUs at boot (8,192 with Debian's configuration):
- * on these hosts each call would be an exit of ~30 us for an answer fixed
- * when the domain is built.  Only kernels that call through the page gain
- * (GRUB, Linux before XSA-466's fix made it use bare `syscall`s).  The
- * guest sees the same results as from Xen, whose hypercall page's
- * contents are its own to choose too.
- *     cmp $VCPUOP_is_up,%edi; jne 1f; cmp $nr_vcpus,%esi; jb 1f;
- *     push $-ENOENT; pop %rax; ret; 1: (the entry as for any hypercall)
- */
-static const uint8_t vcpu_op_is_up[] = {
-	0x83, 0xff, VCPUOP_is_up, 0x75, 9, 0x83, 0xfe, 0 /* nr_vcpus */, 0x72, 4,
-	0x6a, (uint8_t)-XEN_ENOENT, 0x58, 0xc3,
-};
-#define IS_UP_NR_VCPUS 7
-_Static_assert(SHIM_MAX_VCPUS < 128, "nr_vcpus fits cmp's sign-extended imm8");
-
-void hypercall_page_write(uint8_t *page, uint32_t nr_vcpus)
+void hypercall_page_write(uint8_t *page)
 {
 	/* push %rcx; push %r11; mov $n,%eax; syscall; pop %r11; pop %rcx; ret */
 	static const uint8_t entry[] = {
@@ -66,11 +45,6 @@ void hypercall_page_write(uint8_t *page, uint32_t nr_vcpus)
 	}
 	memset(page + __HYPERVISOR_iret * 32, 0xcc, 32);
 	memcpy(page + __HYPERVISOR_iret * 32, iret, sizeof iret);
-	uint8_t *e = page + __HYPERVISOR_vcpu_op * 32;
-	_Static_assert(sizeof vcpu_op_is_up + sizeof entry <= 32, "one entry");
-	memmove(e + sizeof vcpu_op_is_up, e, sizeof entry);
-	memcpy(e, vcpu_op_is_up, sizeof vcpu_op_is_up);
-	e[IS_UP_NR_VCPUS] = (uint8_t)nr_vcpus;
 }
 
 static uint64_t *table_at(uint8_t *ram, uint64_t pfn)
@@ -103,8 +77,7 @@ static void build_page_tables(const struct domain_build_input *in,
 	table_at(ram, l4)[SHIM_PHYSMAP_SLOT] = in->physmap_l3_maddr | PTE_P | PTE_RW | PTE_A;
 }
 
-static int place_kernel(const struct xen_image *img, uint32_t nr_vcpus,
-			const struct domain_layout *l,
+static int place_kernel(const struct xen_image *img, const struct domain_layout *l,
 			uint8_t *ram, char *err, size_t errlen)
 {
 	xen_image_copy_segments(img, ram + (l->kernel_pfn << PAGE_SHIFT));
@@ -117,7 +90,7 @@ static int place_kernel(const struct xen_image *img, uint32_t nr_vcpus,
 			 "kernel", (unsigned long long)hp);
 		return -1;
 	}
-	hypercall_page_write(ram + ((hp - l->virt_base) & ~(PAGE_SIZE - 1)), nr_vcpus);
+	hypercall_page_write(ram + ((hp - l->virt_base) & ~(PAGE_SIZE - 1)));
 	return 0;
 }
 
@@ -168,7 +141,7 @@ int domain_build(const struct domain_build_input *in, uint8_t *ram,
 			 MAX_GUEST_CMDLINE - 1);
 		return -1;
 	}
-	if (place_kernel(img, in->nr_vcpus, l, ram, err, errlen))
+	if (place_kernel(img, l, ram, err, errlen))
 		return -1;
 	if (in->ramdisk_len)
 		memcpy(ram + (l->ramdisk_pfn << PAGE_SHIFT), in->ramdisk, in->ramdisk_len);

@@ -17,7 +17,6 @@ struct domain_build_input {
 	uint64_t shim_l3_maddr;       /* for L4 slot SHIM_L4_SLOT */
 	uint64_t physmap_l3_maddr;    /* for L4 slot SHIM_PHYSMAP_SLOT */
 	uint32_t store_evtchn, console_evtchn;
-	uint32_t nr_vcpus;            /* the domain's vCPUs, 1..SHIM_MAX_VCPUS */
 };
 
 struct domain_build_result {
@@ -30,9 +29,7 @@ struct domain_build_result {
 int domain_build(const struct domain_build_input *in, uint8_t *ram,
 		 struct domain_build_result *out, char *err, size_t errlen);
 
-/* The hypercall page: entry n calls hypercall n the x86-64 PV way; the
- * vcpu_op entry answers VCPUOP_is_up for a vCPU the domain cannot have
- * itself (see domain_build.c). */
-void hypercall_page_write(uint8_t *page, uint32_t nr_vcpus);
+/* The hypercall page: entry n calls hypercall n the x86-64 PV way. */
+void hypercall_page_write(uint8_t *page);
 
 #endif

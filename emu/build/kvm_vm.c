@@ -83,7 +83,7 @@ static int set_msrs(const struct kvm_vcpu *vcpu, const struct kvm_vcpu_start *s)
 		.e = {
 			{ .index = MSR_STAR, .data = s->star },
 			{ .index = MSR_LSTAR, .data = s->lstar },
-			{ .index = MSR_CSTAR, .data = s->lstar },
+			{ .index = MSR_CSTAR, .data = s->cstar },
 			/* keep the guest's flags: no CPL change happens here */
 			{ .index = MSR_SFMASK, .data = 0 },
 		},

@@ -13,6 +13,9 @@
 #include "emu/build/domain_layout.h"
 #include "emu/build/shim_setup.h"
 
+/* emu/build/trampoline_head.S */
+extern const uint8_t trampoline_head[SHIM_TRAMPOLINE_HEAD_SIZE];
+
 extern const uint8_t shim_blob[], shim_blob_end[];
 
 #define PTE_P  0x001ULL
@@ -173,6 +176,9 @@ void shim_write_trampoline(const struct shim_setup *s, int host_path)
 		t[i] = 0x0f;
 		t[i + 1] = 0x0b;
 	}
+	memcpy(t, trampoline_head, SHIM_TRAMPOLINE_HEAD_SIZE);
+	uint64_t nr_vcpus = s->nr_vcpus;
+	memcpy(t + SHIM_TRAMPOLINE_NR_VCPUS, &nr_vcpus, sizeof nr_vcpus);
 	if (host_path) {
 		t[0] = 0xe6; /* out %al, $SHIM_PORT_HYPERCALL: exits at CPL3 */
 		t[1] = SHIM_PORT_HYPERCALL;

@@ -22,8 +22,8 @@ uint64_t shim_physmap_l3_maddr(const struct shim_setup *s);
 /* The L4 entry for SHIM_M2P_SLOT, installed in every guest top-level table. */
 uint64_t shim_m2p_l4e(const struct shim_setup *s);
 
-/* The two trampolines LSTAR can hold, one per trap path (and the
- * hypercall port in every vCPU's TSS I/O bitmap to go with it). */
+/* The trampoline page LSTAR points into, for one trap path or the other
+ * (and the hypercall port in every vCPU's TSS I/O bitmap to go with it). */
 void shim_write_trampoline(const struct shim_setup *s, int host_path);
 
 #endif

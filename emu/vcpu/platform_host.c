@@ -162,6 +162,35 @@ void platform_set_segment_base(struct core *c, enum segment_base which,
 		p->failed = 1;
 }
 
+/* The GS base and LSTAR in one KVM_SET_MSRS: a guest mode switch costs
+ * no more calls into KVM than the GS swap alone. */
+void platform_set_guest_mode(struct core *c, int kernel_mode, uint64_t gs_base)
+{
+	if (refused_for_dom0(c, "switch the guest's mode"))
+		return;
+	struct host_platform *p = c->plat;
+	p->guest_kernel_mode = kernel_mode;
+	if (!p->kvm) {
+		p->seg_base[SEGMENT_BASE_GS] = gs_base;
+		return;
+	}
+	struct {
+		struct kvm_msrs hdr;
+		struct kvm_msr_entry e[2];
+	} m = {
+		.hdr = { .nmsrs = 2 },
+		.e = {
+			{ .index = segment_base_msr(SEGMENT_BASE_GS), .data = gs_base },
+			{ .index = 0xc0000082u, /* LSTAR */
+			  .data = c->layout.syscall_trampoline +
+				  (kernel_mode ? SHIM_TRAMPOLINE_KERNEL_ENTRY : 0) },
+		},
+	};
+	if (kvm_vcpu_sregs_flush(p->kvm) < 0 ||
+	    ioctl(p->kvm->fd, KVM_SET_MSRS, &m) != 2)
+		p->failed = 1;
+}
+
 /* One KVM_GET_MSRS: KVM's copy is the CPU's, taken at the exit that
  * brought the core here (a CPL3 wrgsbase shows in it, measured). */
 uint64_t platform_get_segment_base(struct core *c, enum segment_base which)

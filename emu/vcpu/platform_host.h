@@ -32,6 +32,9 @@ struct host_platform {
 	/* Unit tests: the "CPU's" FS and GS bases (enum segment_base), which
 	 * a test may change as guest code's wrfsbase/wrgsbase would. */
 	uint64_t seg_base[2];
+	/* The guest mode platform_set_guest_mode last set: where the vCPU's
+	 * `syscall`s land (LSTAR). */
+	int guest_kernel_mode;
 	const struct kvm_cpuid2 *cpuid; /* the vCPU's CPUID table */
 	/* Where page-table stores and TLB/CR3 operations are queued for the
 	 * shim (shim_abi.h); NULL in unit tests, where RAM is all there is. */

@@ -53,6 +53,12 @@ enum segment_base { SEGMENT_BASE_FS, SEGMENT_BASE_GS };
 void platform_set_segment_base(struct core *c, enum segment_base which,
 			       uint64_t base);
 
+/* The vCPU switches between the guest's kernel and user mode: the GS base
+ * it runs with from its next instruction, and where its `syscall`s land
+ * (the trampoline page's kernel entry or its exit, shim_abi.h), set
+ * together as one call into KVM in the launcher. */
+void platform_set_guest_mode(struct core *c, int kernel_mode, uint64_t gs_base);
+
 /* The FS or GS base the guest runs with now.  Guest code may have changed
  * it behind the core's back: on hosts whose KVM runs CPL3 code with the
  * host's CR4 (FSGSBASE set), `wrfsbase`/`wrgsbase` work in guest user

@@ -334,7 +334,7 @@ static void build_setup(void)
 		.image = &img, .cmdline = "console=hvc0 root=/dev/xvda1 ro",
 		.nr_pages = NR_PAGES, .shared_info_maddr = SHARED_INFO_MADDR,
 		.shim_l3_maddr = SHIM_L3, .physmap_l3_maddr = PHYSMAP_L3,
-		.store_evtchn = 1, .console_evtchn = 2, .nr_vcpus = 3,
+		.store_evtchn = 1, .console_evtchn = 2,
 	};
 	ram = calloc(NR_PAGES, PAGE_SIZE);
 	ck_assert_ptr_nonnull(ram);
@@ -517,8 +517,6 @@ START_TEST(build_hypercall_page)
 		ck_assert_msg(found, "entry %u has no mov $%u,%%eax; syscall", n, n);
 		if (n == __HYPERVISOR_iret)
 			continue;
-		if (n == __HYPERVISOR_vcpu_op)
-			e += 14; /* past its VCPUOP_is_up answer (build_hypercall_page_is_up) */
 		/* Called: %rcx and %r11 (which syscall clobbers) saved around it. */
 		ck_assert_uint_eq(e[0], 0x51);                       /* push %rcx */
 		ck_assert(e[1] == 0x41 && e[2] == 0x53);             /* push %r11 */
@@ -537,28 +535,6 @@ START_TEST(build_hypercall_page)
 }
 END_TEST
 
-/* vcpu_op's entry answers VCPUOP_is_up for vCPUs past the domain's in
- * guest code (bytes checked: the test cannot run them) and otherwise
- * calls the hypervisor as every entry does. */
-START_TEST(build_hypercall_page_is_up)
-{
-	ck_assert_msg(build() == 0, "%s", err);
-	uint8_t page[PAGE_SIZE];
-	read_va(img.hypercall_page, page, sizeof page);
-	const uint8_t *e = page + __HYPERVISOR_vcpu_op * 32;
-	static const uint8_t want[] = {
-		0x83, 0xff, VCPUOP_is_up, 0x75, 9,   /* cmp $3,%edi; jne call */
-		0x83, 0xfe, 3, 0x72, 4,              /* cmp $nr_vcpus,%esi; jb call */
-		0x6a, 0xfe, 0x58, 0xc3,              /* push $-2; pop %rax; ret */
-		0x51, 0x41, 0x53, 0xb8, __HYPERVISOR_vcpu_op, 0, 0, 0, 0x0f, 0x05,
-	};
-	ck_assert_int_eq(memcmp(e, want, sizeof want), 0);
-	ck_assert_int_eq(-XEN_ENOENT, -2);
-	/* both jumps land on the call */
-	ck_assert_uint_eq(5 + e[4], 14);
-	ck_assert_uint_eq(10 + e[9], 14);
-}
-END_TEST
 
 START_TEST(build_start_info)
 {
@@ -746,7 +722,6 @@ int main(void)
 	tcase_add_test(tc, build_maps_bootstrap_region);
 	tcase_add_test(tc, build_places_kernel);
 	tcase_add_test(tc, build_hypercall_page);
-	tcase_add_test(tc, build_hypercall_page_is_up);
 	tcase_add_test(tc, build_start_info);
 	tcase_add_test(tc, build_unmapped_ramdisk);
 	tcase_add_test(tc, build_without_ramdisk_or_cmdline);

@@ -522,8 +522,10 @@ START_TEST(iret_in_syscall)
 }
 END_TEST
 
-/* RPL 3 in the saved cs: to guest user mode (its page tables), even with
- * a Linux selector; then a trap from there comes back to kernel mode. */
+/* RPL 3 in the saved cs: to guest user mode (its page tables, and its
+ * `syscall`s to the trampoline's exit rather than the kernel's entry),
+ * even with a Linux selector; then a trap from there comes back to kernel
+ * mode. */
 START_TEST(iret_to_user_mode)
 {
 	static const uint64_t user_cs[] = { 0xe033, 0x33 };
@@ -537,11 +539,13 @@ START_TEST(iret_to_user_mode)
 		struct trap_frame f = iret_call(&ic, STACK_TOP - 0x100, (int)i);
 		ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_RESUME);
 		ck_assert_uint_eq(g.st->vcpu[0].kernel_mode, 0);
+		ck_assert_int_eq(g.plat.guest_kernel_mode, 0);
 		ck_assert_uint_eq(g.plat.cr3, USER_CR3);
 		ck_assert_uint_eq(f.rip, 0x400000);
 		f = exc(VEC_UD, 0, 0x7fff0000);
 		ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_RESUME);
 		ck_assert_uint_eq(g.st->vcpu[0].kernel_mode, 1);
+		ck_assert_int_eq(g.plat.guest_kernel_mode, 1);
 		ck_assert_uint_eq(g.plat.cr3, g.st->vcpu[0].cr3);
 		ck_assert_uint_eq(f.rsp, KSTACK_TOP - 7 * 8);
 	}

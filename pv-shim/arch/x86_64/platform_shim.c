@@ -120,6 +120,13 @@ void platform_set_segment_base(struct core *c, enum segment_base which,
 	write_msr(which == SEGMENT_BASE_FS ? 0xc0000100u : 0xc0000101u, base);
 }
 
+void platform_set_guest_mode(struct core *c, int kernel_mode, uint64_t gs_base)
+{
+	write_msr(0xc0000101u, gs_base);
+	write_msr(0xc0000082u, c->layout.syscall_trampoline +
+		  (kernel_mode ? SHIM_TRAMPOLINE_KERNEL_ENTRY : 0));
+}
+
 /* The shim never swaps GS: at CPL0 the MSRs hold the guest's bases. */
 uint64_t platform_get_segment_base(struct core *c, enum segment_base which)
 {

@@ -147,6 +147,6 @@ void vcpu_start_frame(struct core *c, struct trap_frame *f)
 	f->vector = CORE_VEC_START;
 	/* Kernel mode: the kernel's GS base is the live one. */
 	platform_set_segment_base(c, SEGMENT_BASE_FS, v->fs_base);
-	platform_set_segment_base(c, SEGMENT_BASE_GS, v->gs_base_kernel);
+	platform_set_guest_mode(c, 1, v->gs_base_kernel);
 	vtime_update(c);
 }

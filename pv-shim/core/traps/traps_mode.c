@@ -39,7 +39,7 @@ int traps_enter_kernel(struct core *c, const struct trap_frame *f)
 	if (switch_tables(c, f, v->cr3))
 		return -1;
 	v->gs_base_user = platform_get_segment_base(c, SEGMENT_BASE_GS);
-	platform_set_segment_base(c, SEGMENT_BASE_GS, v->gs_base_kernel);
+	platform_set_guest_mode(c, 1, v->gs_base_kernel);
 	v->kernel_mode = 1;
 	return 0;
 }
@@ -54,7 +54,7 @@ int traps_enter_user(struct core *c, const struct trap_frame *f)
 	}
 	if (switch_tables(c, f, v->user_cr3))
 		return -1;
-	platform_set_segment_base(c, SEGMENT_BASE_GS, v->gs_base_user);
+	platform_set_guest_mode(c, 0, v->gs_base_user);
 	v->kernel_mode = 0;
 	return 0;
 }

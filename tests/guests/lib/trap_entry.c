@@ -8,7 +8,7 @@
 
 void (*trap_hook)(struct trap_stack *s);
 uint64_t user_syscall_frame[7], user_syscall_frame_addr;
-uint64_t user_syscall_rbx, user_syscall_r12, user_syscall_r13;
+uint64_t user_syscall_rax, user_syscall_rbx, user_syscall_r12, user_syscall_r13;
 uint64_t user_saved_rsp;
 
 void trap_dispatch(struct trap_stack *s);
@@ -66,6 +66,7 @@ __asm__(
 	/* The syscall callback: { rcx, r11, rip, cs, rflags, rsp, ss } on
 	 * the stack_switch stack, in guest kernel mode. */
 	"user_syscall_entry:\n"
+	"	movq %rax, user_syscall_rax(%rip)\n"
 	"	movq %rbx, user_syscall_rbx(%rip)\n"
 	"	movq %r12, user_syscall_r12(%rip)\n"
 	"	movq %r13, user_syscall_r13(%rip)\n"

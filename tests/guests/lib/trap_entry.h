@@ -15,7 +15,8 @@
  * (user_syscall_entry: register it with CALLBACKTYPE_syscall, and set a
  * stack_switch stack and a NEW_USER_BASEPTR table first) returns from
  * user_enter in guest kernel mode, with what the syscall left in
- * user_syscall_frame and its rbx, r12 and r13 in user_syscall_rbx/r12/r13.
+ * user_syscall_frame and its rax, rbx, r12 and r13 in
+ * user_syscall_rax/rbx/r12/r13.
  */
 #ifndef GUEST_TRAP_ENTRY_H
 #define GUEST_TRAP_ENTRY_H
@@ -56,6 +57,6 @@ extern const char user_syscall_entry[];
 /* The syscall's frame: rcx, r11, rip, cs, rflags, rsp, ss; and the
  * registers user code may hand values back in. */
 extern uint64_t user_syscall_frame[7], user_syscall_frame_addr;
-extern uint64_t user_syscall_rbx, user_syscall_r12, user_syscall_r13;
+extern uint64_t user_syscall_rax, user_syscall_rbx, user_syscall_r12, user_syscall_r13;
 
 #endif

@@ -286,6 +286,9 @@ static void test_user_mode(void)
 	/* The syscall: rcx, r11, rip, cs, rflags, rsp, ss */
 	check_eq(user_syscall_frame_addr + 7 * 8, (uint64_t)kernel_stack + sizeof kernel_stack);
 	check_eq(user_syscall_frame[0], (uint64_t)user_after_syscall);
+	/* Not answered as the hypercall it looks like (the trampoline's kernel
+	 * entry is for guest kernel mode only). */
+	check_eq(user_syscall_rax, 24);
 	check_eq(user_syscall_frame[2], (uint64_t)user_after_syscall);
 	check_eq(user_syscall_frame[3] & 0xffff, USER_FRAME_CS);
 	check_eq(user_syscall_frame[5], user_stack_top);

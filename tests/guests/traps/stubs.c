@@ -141,7 +141,9 @@ __asm__(
 
 	/* Guest user mode (user_enter): a #UD, then %gs:0 read into rbx; its
 	 * own GS and FS bases set and a second #UD, then %gs:0 and %fs:0 read
-	 * into r12 and r13; then back by syscall. */
+	 * into r12 and r13; then back by syscall, with the registers of a
+	 * VCPUOP_is_up hypercall for a vCPU the domain does not have: from user
+	 * mode it is a system call, which the guest kernel must get. */
 	".global user_code, user_after_ud, user_after_ud2, user_after_syscall\n"
 	"user_code: ud2\n"
 	"user_after_ud:\n"
@@ -158,6 +160,9 @@ __asm__(
 	"user_after_ud2:\n"
 	"	movq %gs:0, %r12\n"
 	"	movq %fs:0, %r13\n"
+	"	movl $24, %eax\n"   /* __HYPERVISOR_vcpu_op */
+	"	movl $3, %edi\n"    /* VCPUOP_is_up */
+	"	movl $8191, %esi\n"
 	"	syscall\n"
 	"user_after_syscall: ud2\n"
 	".popsection\n");
