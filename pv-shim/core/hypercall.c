@@ -153,5 +153,7 @@ void hypercall_from_syscall(struct core *c, struct trap_frame *f)
 	}
 	if (rc == -XEN_ENOSYS && !(nr < CORE_NR_HYPERCALLS && handlers[nr]))
 		note_enosys(c, nr, f);
+	if (c->st->trace_flags & CORE_TRACE_HYPERCALLS)
+		platform_trace_hypercall(c, nr, args, rc);
 	f->rax = (uint64_t)rc;
 }

@@ -264,6 +264,24 @@ static enum core_action handle_trap_locked(struct core *c, struct trap_frame *f)
 }
 
 /* One vCPU in the core at a time: the domain lock (platform.h). */
+/* What the launcher's trace names as the cause of exits made while this
+ * trap is handled: a hypercall's number, first argument and return
+ * address, or a trap's vector, error code and RIP. */
+static void note_trace_entry(struct core *c, const struct trap_frame *f)
+{
+	struct core_vcpu *v = core_vcpu(c);
+	v->trace_vector = f->vector;
+	if (f->vector == CORE_VEC_SYSCALL) {
+		v->trace_nr = f->rax;
+		v->trace_arg = f->rdi;
+		v->trace_rip = f->rcx;
+	} else {
+		v->trace_nr = 0;
+		v->trace_arg = f->error_code;
+		v->trace_rip = f->rip;
+	}
+}
+
 enum core_action core_handle_trap(struct core *c, struct trap_frame *f)
 {
 	/* core_vcpu() trusts the index; an executor that set a wrong one is
@@ -275,6 +293,8 @@ enum core_action core_handle_trap(struct core *c, struct trap_frame *f)
 		return CORE_STOP;
 	}
 	platform_lock(c);
+	if (c->st->trace_flags & CORE_TRACE_ENTRIES)
+		note_trace_entry(c, f);
 	enum core_action a = handle_trap_locked(c, f);
 	platform_unlock(c);
 	return a;
