@@ -165,7 +165,10 @@ int host_trap_hypercall(struct vcpu *v)
 	uint64_t trampoline = v->core.layout.syscall_trampoline;
 	if (regs.rip != trampoline + 2)
 		return stray_io(v, &regs);
-	vcpu_trace_cause(&v->trace, TRACE_CAUSE_HYPERCALL, regs.rax, regs.rdi, regs.rcx);
+	if (core_vcpu(&v->core)->kernel_mode)
+		vcpu_trace_cause(&v->trace, TRACE_CAUSE_HYPERCALL, regs.rax, regs.rdi, regs.rcx);
+	else /* a guest user process's syscall */
+		vcpu_trace_cause(&v->trace, TRACE_CAUSE_TRAP, CORE_VEC_SYSCALL, 0, regs.rcx);
 	host_cpu_ops_restart(&v->plat);
 	vcpu_serve_flush(v);
 	struct trap_frame f;

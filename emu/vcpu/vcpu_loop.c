@@ -22,6 +22,9 @@ static uint32_t io_value(const struct kvm_run *run)
 	return v;
 }
 
+_Static_assert(CORE_TRACE_CAUSE_HYPERCALL == TRACE_CAUSE_HYPERCALL &&
+	       CORE_TRACE_CAUSE_TRAP == TRACE_CAUSE_TRAP, "trace causes");
+
 /* Counts the exit, and names it in its trace record. */
 static void count_exit(struct vcpu *v, enum exit_kind kind)
 {
@@ -40,14 +43,12 @@ static void trace_guest_cause(struct vcpu *v)
 	if (!v->trace.buf || v->core.st->trap_path != CORE_PATH_GUEST)
 		return;
 	const struct core_vcpu *cv = core_vcpu(&v->core);
-	uint64_t vector = __atomic_load_n(&cv->trace_vector, __ATOMIC_RELAXED);
-	uint64_t rip = __atomic_load_n(&cv->trace_rip, __ATOMIC_RELAXED);
-	uint64_t arg = __atomic_load_n(&cv->trace_arg, __ATOMIC_RELAXED);
-	uint64_t nr = __atomic_load_n(&cv->trace_nr, __ATOMIC_RELAXED);
-	if (vector == CORE_VEC_SYSCALL)
-		vcpu_trace_cause(&v->trace, TRACE_CAUSE_HYPERCALL, nr, arg, rip);
-	else if (vector < CORE_NR_VECTORS || vector == CORE_VEC_EVENT)
-		vcpu_trace_cause(&v->trace, TRACE_CAUSE_TRAP, vector, arg, rip);
+	uint64_t cause = __atomic_load_n(&cv->trace_cause, __ATOMIC_RELAXED);
+	if (cause == CORE_TRACE_CAUSE_HYPERCALL || cause == CORE_TRACE_CAUSE_TRAP)
+		vcpu_trace_cause(&v->trace, (unsigned)cause,
+				 __atomic_load_n(&cv->trace_code, __ATOMIC_RELAXED),
+				 __atomic_load_n(&cv->trace_arg, __ATOMIC_RELAXED),
+				 __atomic_load_n(&cv->trace_rip, __ATOMIC_RELAXED));
 }
 
 /* The shim is set up: fix the trap path, then let it enter the guest. */
@@ -139,7 +140,10 @@ static int on_io(struct vcpu *v)
 	struct kvm_run *run = v->kvm.run;
 	uint32_t val = io_value(run);
 	int rc;
-	if (run->io.port != SHIM_PORT_HYPERCALL && run->io.port != SHIM_PORT_TRAP)
+	/* Start-up's exits have no guest cause (calibration's dispatches
+	 * are not the guest's). */
+	if (run->io.port != SHIM_PORT_HYPERCALL && run->io.port != SHIM_PORT_TRAP &&
+	    run->io.port != SHIM_PORT_CALIBRATE && run->io.port != SHIM_PORT_READY)
 		trace_guest_cause(v);
 	switch (run->io.port) {
 	case SHIM_PORT_HYPERCALL:

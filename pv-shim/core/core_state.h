@@ -70,15 +70,20 @@ struct core_vcpu {
 	struct vtime_vcpu vtime; /* timers, vcpu_info place, runstate area */
 	struct mm_vcpu mm;       /* a hypercall's continuation */
 	struct trap_frame start; /* VCPUOP_initialise's registers */
-	/* With CORE_TRACE_ENTRIES: the trap or hypercall being handled, for
-	 * the launcher's trace of the exits the shim makes meanwhile. */
-	uint64_t trace_vector, trace_nr, trace_arg, trace_rip;
+	/* With CORE_TRACE_ENTRIES: the trap or hypercall being handled
+	 * (CORE_TRACE_CAUSE_*, 0 none yet; the number or vector, the first
+	 * argument or error code, the RIP), for the launcher's trace of the
+	 * exits the shim makes meanwhile. */
+	uint64_t trace_cause, trace_code, trace_arg, trace_rip;
 };
 
 /* What the launcher asked the core to report (core_state.trace_flags). */
 #define CORE_TRACE_ENTRIES    1u /* note each trap's cause (core_vcpu.trace_*) */
 #define CORE_TRACE_HYPERCALLS 2u /* platform_trace_hypercall for each one */
 #define CORE_TRACE_STRICT     4u /* log each kind of departure the first time */
+/* core_vcpu.trace_cause: the values of the trace file's (trace_format.h). */
+#define CORE_TRACE_CAUSE_HYPERCALL 1
+#define CORE_TRACE_CAUSE_TRAP      2
 
 struct core_state {
 	uint32_t magic;
