@@ -145,10 +145,12 @@ void trace_summary_print(FILE *out, const struct trace_summary *s,
 	n = by_symbol(s, a);
 	table(out, t, "by guest function, most xenlet time first:", a, n, top,
 	      by_host_time, symbol_label, m);
-	memcpy(a, s->by_symbol_cause, s->nr_symbol_cause * sizeof *a);
+	if (s->nr_symbol_cause) /* else by_symbol_cause may be NULL */
+		memcpy(a, s->by_symbol_cause, s->nr_symbol_cause * sizeof *a);
 	table(out, t, "by guest function and cause, most exits first:", a,
 	      s->nr_symbol_cause, top, by_count, symbol_cause_label, m);
-	memcpy(a, s->by_rip, s->nr_rip * sizeof *a);
+	if (s->nr_rip)
+		memcpy(a, s->by_rip, s->nr_rip * sizeof *a);
 	table(out, t, "by guest RIP, most exits first:", a, s->nr_rip, top, by_count,
 	      rip_label, m);
 	free(a);
