@@ -77,7 +77,7 @@ void vcpu_trace_enter(struct vcpu_trace *t)
 		t->pending = 0;
 		if (t->used == TRACE_BUFFER_RECORDS) {
 			flush(t);
-			now = trace_rdtsc(); /* the write is xenlet time, not guest time */
+			now = trace_rdtsc(); /* the write is tracing's own time, not the guest's */
 		}
 	}
 	t->run_start = now;
