@@ -34,7 +34,7 @@ static void count_exit(struct vcpu *v, enum exit_kind kind)
 
 /*
  * In the guest trap path the shim leaves for the launcher while it handles
- * a guest trap or hypercall: the core noted which (core_trace_entry) when
+ * a guest trap or hypercall: the core noted which (note_trace_entry) when
  * tracing is on.  Read from the shim region, which the guest kernel can
  * reach only through the core: the values go into the trace as they are.
  */
