@@ -85,8 +85,11 @@ for path in guest host; do
 	expect_err_matches '^xenlet: strict: departure from Xen \(fpu_taskswitch_no_nm\): fpu_taskswitch\(1\)'
 	expect_err_matches '^xenlet: strict: fpu_taskswitch_no_nm 1$'
 	n=$(grep -c 'strict: departure from Xen' "$ERR")
-	[ "$n" = 1 ] && pass "one departure reported" ||
+	if [ "$n" = 1 ]; then
+		pass "one departure reported"
+	else
 		fail "$n departures reported, expected only the first of one kind"
+	fi
 	"$REPORT" -n 100 "$WORK/$path-traps.trace" "$TRAPS" >"$WORK/$path-traps.report" 2>&1 ||
 		fail "trace-report failed: $(cat "$WORK/$path-traps.report")"
 	if [ "$path" = host ]; then
