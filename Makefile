@@ -64,6 +64,7 @@ include toolstack/module.mk
 include emu/module.mk
 include tests/module.mk
 include toolstack/lifecycle.mk
+include tools/trace_report/module.mk
 
 .PHONY: all check unit-check fuzz-check integration-check bench fuzz demo clean
 

@@ -29,6 +29,9 @@ struct xenlet_config {
 	enum evtchn_abi_choice evtchn_abi;
 	const char *xenstore_socket; /* NULL: the daemon has no socket */
 	bool stats;
+	const char *trace_path;        /* --trace: binary exit trace; NULL: off */
+	bool trace_hypercalls;         /* --trace-hypercalls: a line each */
+	bool strict;                   /* --strict: report departures from Xen */
 	const struct disk_spec *disks; /* --disk, in order */
 	unsigned nr_disks;
 	const struct net_spec *nets;   /* --net, in order (vif0, vif1...) */

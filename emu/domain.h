@@ -17,6 +17,7 @@
 #include "emu/vcpu/platform_host.h"
 #include "emu/build/shim_setup.h"
 #include "emu/stats.h"
+#include "emu/trace/trace_writer.h"
 
 /* One vCPU: its KVM vCPU, its thread, and the core as it runs for it. */
 struct vcpu {
@@ -27,6 +28,7 @@ struct vcpu {
 	struct host_platform plat;   /* per vCPU: its fd, its CPU-ops queue */
 	struct core core;            /* core.st points into the shim region */
 	struct launcher_stats stats; /* this vCPU's exits, sleeps, injections */
+	struct vcpu_trace trace;     /* --trace: its records (trace_writer.h) */
 	int wake_fd;                 /* eventfd: wakes it in SCHEDOP_block */
 	/* Asynchronous events (vcpu_events.c): its thread, its timer and the
 	 * guest time it is armed for, and a kick that wants it in the core. */
@@ -56,6 +58,7 @@ struct domain {
 	pthread_mutex_t core_lock;   /* the domain lock of the host trap path */
 	struct kvm_vcpu_start vcpu_start; /* vCPU 0's, the others' template */
 	struct launcher_stats stats; /* the domain's: times, calibration, sums */
+	int trace_fd;                /* --trace's file, -1 without */
 	struct dom0_xenstore xenstore;
 	uint32_t store_evtchn, console_evtchn; /* ports bound to dom0 */
 	struct backend_domain dom0;  /* the backends' handle (dom0_core.h) */

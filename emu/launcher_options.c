@@ -40,6 +40,15 @@ int launcher_option_apply(int opt, const char *arg, struct xenlet_config *cfg)
 	case LAUNCHER_OPT_LOG:
 		cfg->log_path = arg;
 		return 0;
+	case LAUNCHER_OPT_TRACE:
+		cfg->trace_path = arg;
+		return 0;
+	case LAUNCHER_OPT_TRACE_HYPERCALLS:
+		cfg->trace_hypercalls = true;
+		return 0;
+	case LAUNCHER_OPT_STRICT:
+		cfg->strict = true;
+		return 0;
 	}
 	return 1;
 }

@@ -17,6 +17,9 @@ enum launcher_option {
 	LAUNCHER_OPT_XENSTORE_SOCKET = 'x',
 	LAUNCHER_OPT_DAEMONIZE = 'd',
 	LAUNCHER_OPT_LOG = 'L',
+	LAUNCHER_OPT_TRACE = 0x100,      /* long options only from here */
+	LAUNCHER_OPT_TRACE_HYPERCALLS,
+	LAUNCHER_OPT_STRICT,
 };
 
 /* getopt's short options among them. */
@@ -28,7 +31,10 @@ enum launcher_option {
 	{ "stats", no_argument, NULL, LAUNCHER_OPT_STATS }, \
 	{ "xenstore-socket", required_argument, NULL, LAUNCHER_OPT_XENSTORE_SOCKET }, \
 	{ "daemonize", no_argument, NULL, LAUNCHER_OPT_DAEMONIZE }, \
-	{ "log", required_argument, NULL, LAUNCHER_OPT_LOG }
+	{ "log", required_argument, NULL, LAUNCHER_OPT_LOG }, \
+	{ "trace", required_argument, NULL, LAUNCHER_OPT_TRACE }, \
+	{ "trace-hypercalls", no_argument, NULL, LAUNCHER_OPT_TRACE_HYPERCALLS }, \
+	{ "strict", no_argument, NULL, LAUNCHER_OPT_STRICT }
 
 /* Applies option opt (one of the above) with its argument: 0, 1 if opt
  * is not a launcher option, or -1 after a one-line message on stderr. */

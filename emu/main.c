@@ -31,6 +31,12 @@ static void run_usage(FILE *out)
 		"                        2-level, the guest picks; default, as Xen)\n"
 		"                        or 2l (FIFO's hypercalls say -ENOSYS)\n"
 		"  --stats               print transitions and VM exits at exit\n"
+		"  --trace FILE          record every VM exit into FILE (binary;\n"
+		"                        read it with scripts/trace-report)\n"
+		"  --trace-hypercalls    print each hypercall, its arguments and\n"
+		"                        result on stderr\n"
+		"  --strict              print each kind of departure from Xen the\n"
+		"                        guest meets, and their counts at exit\n"
 		"  --xenstore-socket P   serve the embedded xenstore to dom0 tools\n"
 		"                        (xenstore-ls etc. with XENSTORED_PATH=P)\n"
 		"  --disk TARGET[,vdev=NAME][,ro][,cdrom][,direct]\n"
@@ -169,6 +175,9 @@ static int cmd_run(int argc, char **argv)
 		case LAUNCHER_OPT_XENSTORE_SOCKET:
 		case LAUNCHER_OPT_DAEMONIZE:
 		case LAUNCHER_OPT_LOG:
+		case LAUNCHER_OPT_TRACE:
+		case LAUNCHER_OPT_TRACE_HYPERCALLS:
+		case LAUNCHER_OPT_STRICT:
 			if (launcher_option_apply(c, optarg, &cfg))
 				return XENLET_EXIT_SETUP;
 			break;

@@ -122,6 +122,9 @@ static int setup(struct domain *d, const struct xen_image *img,
 	struct core_state *st = (struct core_state *)(d->shim.region + SHIM_OFF_CORE);
 	_Static_assert(sizeof(struct core_state) <= SHIM_CORE_SIZE, "core state");
 	st->magic = CORE_STATE_MAGIC;
+	st->trace_flags = (cfg->trace_path ? CORE_TRACE_ENTRIES : 0) |
+			  (cfg->trace_hypercalls ? CORE_TRACE_HYPERCALLS : 0) |
+			  (cfg->strict ? CORE_TRACE_STRICT : 0);
 	uint64_t xcr0;
 	uint32_t xsave_size, xsavec_size;
 	host_xstate(&xcr0, &xsave_size, &xsavec_size);
@@ -290,7 +293,7 @@ static int run_vcpus(struct domain *d)
 static int run_domain(const struct xenlet_config *cfg, struct domain_control *dc,
 		      int ready_fd)
 {
-	struct domain d = { .cfg = cfg, .name = dc->name, .ram_fd = -1,
+	struct domain d = { .cfg = cfg, .name = dc->name, .ram_fd = -1, .trace_fd = -1,
 			    .console_client = &dc->console,
 			    .core_lock = PTHREAD_MUTEX_INITIALIZER,
 			    .stop_lock = PTHREAD_MUTEX_INITIALIZER };
@@ -323,13 +326,27 @@ static int run_domain(const struct xenlet_config *cfg, struct domain_control *dc
 	free(ramdisk);
 	ramdisk = NULL;
 	xen_image_free(&img); /* copied into guest RAM */
+	if (cfg->trace_path) {
+		d.trace_fd = trace_file_open(cfg->trace_path, stats_measure_tsc_khz(),
+					     cfg->vcpus);
+		if (d.trace_fd < 0) {
+			snprintf(err, sizeof err, "--trace %s: %s", cfg->trace_path,
+				 strerror(errno));
+			status = XENLET_EXIT_SETUP;
+			goto out;
+		}
+	}
 	status = run_vcpus(&d);
+	if (d.trace_fd >= 0)
+		close(d.trace_fd); /* every vCPU loop has written its records */
 	/* Before anything it answers about goes. */
 	domain_control_detach(dc);
 	/* What a dying guest wrote without a send. */
 	console_output_drain(&d.console_out);
 	dom0_devices_stop(&d);  /* their counts are final after it */
 	d.stats.end_ns = stats_now_ns();
+	if (cfg->strict)
+		departures_print(stderr, d.vcpu[0].core.st);
 	if (cfg->stats) {
 		d.stats.tsc_khz = stats_measure_tsc_khz();
 		for (unsigned n = 0; n < cfg->vcpus; n++)

@@ -7,21 +7,6 @@
 #include "pv-shim/core/core.h"
 #include "emu/stats.h"
 
-static const char *const exit_names[EXIT_KINDS] = {
-	[EXIT_IO_HYPERCALL] = "io_hypercall", [EXIT_IO_TRAP] = "io_trap",
-	[EXIT_IO_CONSOLE] = "io_console", [EXIT_IO_LOG] = "io_log",
-	[EXIT_IO_STOP] = "io_stop", [EXIT_IO_CALIBRATE] = "io_calibrate",
-	[EXIT_IO_READY] = "io_ready", [EXIT_IO_OTHER] = "io_other",
-	[EXIT_IO_NOTIFY] = "io_notify", [EXIT_IO_BLOCK] = "io_block",
-	[EXIT_IO_TIMER] = "io_timer",
-	[EXIT_IO_KICK] = "io_kick",
-	[EXIT_IO_YIELD] = "io_yield",
-	[EXIT_HLT] = "hlt", [EXIT_SHUTDOWN] = "shutdown",
-	[EXIT_INTERNAL_ERROR] = "internal_error", [EXIT_INTR] = "intr",
-	[EXIT_IRQ_WINDOW] = "irq_window",
-	[EXIT_OTHER] = "other",
-};
-
 uint64_t stats_now_ns(void)
 {
 	struct timespec t;
@@ -80,7 +65,7 @@ void stats_print(FILE *out, const struct launcher_stats *ls,
 	fprintf(out, "xenlet-stats: vm_exits %llu\n", (unsigned long long)total);
 	for (int i = 0; i < EXIT_KINDS; i++)
 		if (ls->exits[i])
-			fprintf(out, "xenlet-stats: vm_exits.%s %llu\n", exit_names[i],
+			fprintf(out, "xenlet-stats: vm_exits.%s %llu\n", exit_kind_name(i),
 				(unsigned long long)ls->exits[i]);
 	fprintf(out, "xenlet-stats: transitions %llu\n",
 		(unsigned long long)st->stats.transitions);
@@ -103,4 +88,21 @@ void stats_print(FILE *out, const struct launcher_stats *ls,
 		if (st->stats.traps[i])
 			fprintf(out, "xenlet-stats: trap.%d %llu\n", i,
 				(unsigned long long)st->stats.traps[i]);
+	for (unsigned i = 0; i < CORE_DEPARTURE_KINDS; i++)
+		if (st->departures[i])
+			fprintf(out, "xenlet-stats: departure.%s %llu\n",
+				core_departure_name(i),
+				(unsigned long long)st->departures[i]);
+}
+
+void departures_print(FILE *out, const struct core_state *st)
+{
+	uint64_t total = 0;
+	for (unsigned i = 0; i < CORE_DEPARTURE_KINDS; i++)
+		total += st->departures[i];
+	fprintf(out, "xenlet: strict: %llu departures from Xen\n", (unsigned long long)total);
+	for (unsigned i = 0; i < CORE_DEPARTURE_KINDS; i++)
+		if (st->departures[i])
+			fprintf(out, "xenlet: strict: %s %llu\n", core_departure_name(i),
+				(unsigned long long)st->departures[i]);
 }

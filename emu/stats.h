@@ -25,6 +25,9 @@ struct launcher_stats {
 	uint64_t cr3_loads_by_sregs; /* hypercalls' CR3 loads without the shim */
 };
 
+/* "io_hypercall"...; "unknown" past the enum (exit_kind_name.c). */
+const char *exit_kind_name(unsigned kind);
+
 uint64_t stats_now_ns(void);
 /* Measures the TSC rate against CLOCK_MONOTONIC (about 20 ms). */
 uint64_t stats_measure_tsc_khz(void);
@@ -33,6 +36,9 @@ uint64_t stats_measure_tsc_khz(void);
 void stats_add(struct launcher_stats *into, const struct launcher_stats *from);
 
 struct core_state;
+/* "xenlet: strict: N departures from Xen" and a line per kind met. */
+void departures_print(FILE *out, const struct core_state *st);
+
 void stats_print(FILE *out, const struct launcher_stats *ls,
 		 const struct core_state *st);
 

@@ -285,6 +285,7 @@ static inline unsigned long long shim_region_size(unsigned long long nr_pages)
 #define SHIM_PORT_KICK      0xea  /* value = vCPU | SHIM_KICK_INTERRUPT */
 #define SHIM_PORT_VCPU_UP   0xeb  /* value = vCPU to start */
 #define SHIM_PORT_YIELD     0xec  /* the shim waits for another vCPU */
+#define SHIM_PORT_HYPERCALL_TRACE 0xed /* mailbox: struct shim_hypercall_trace */
 #define SHIM_KICK_INTERRUPT 0x100 /* platform_kick_vcpu's interrupt */
 
 /*
@@ -336,6 +337,13 @@ static inline unsigned long long shim_region_size(unsigned long long nr_pages)
 
 #ifndef __ASSEMBLER__
 #include <stdint.h>
+
+/* --trace-hypercalls in the guest trap path: one hypercall as it returns. */
+struct shim_hypercall_trace {
+	uint64_t nr;
+	uint64_t args[5];
+	int64_t rc;
+};
 
 /*
  * Page-table stores, TLB flushes and CR3 loads the core asked for while it

@@ -56,6 +56,7 @@ INTEGRATION_TESTS += tests/integration/guest-hostile.sh
 INTEGRATION_TESTS += tests/integration/guest-preempt.sh
 INTEGRATION_TESTS += tests/integration/guest-smp.sh
 INTEGRATION_TESTS += tests/integration/guest-blkfront.sh
+INTEGRATION_TESTS += tests/integration/trace.sh
 INTEGRATION_TESTS += tests/integration/guest-grant.sh
 INTEGRATION_TESTS += tests/integration/guest-netfront.sh
 BENCHES += scripts/bench-hypercall.sh

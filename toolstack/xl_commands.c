@@ -36,6 +36,9 @@ static void create_usage(FILE *out)
 		"  --trap-path PATH      guest, host or auto (default)\n"
 		"  --evtchn ABI          fifo (default) or 2l\n"
 		"  --stats               print transitions and VM exits at exit\n"
+		"  --trace FILE          record every VM exit into FILE\n"
+		"  --trace-hypercalls    print each hypercall and its result\n"
+		"  --strict              print each kind of departure from Xen\n"
 		"  --xenstore-socket P   serve the embedded xenstore to dom0 tools\n"
 		"  -d, --daemonize       detach once the domain runs; its console and\n"
 		"                        xenlet's messages go to the log\n"
@@ -171,6 +174,9 @@ int xl_cmd_create(int argc, char **argv)
 	cfg->run.trap_path = launcher.trap_path;
 	cfg->run.evtchn_abi = launcher.evtchn_abi;
 	cfg->run.stats = launcher.stats;
+	cfg->run.trace_path = launcher.trace_path;
+	cfg->run.trace_hypercalls = launcher.trace_hypercalls;
+	cfg->run.strict = launcher.strict;
 	cfg->run.xenstore_socket = launcher.xenstore_socket;
 	/* -c: as xl, detached with the console attached at once. */
 	cfg->run.daemonize = launcher.daemonize || attach_console;

@@ -153,6 +153,7 @@ static int stray_io(struct vcpu *v, const struct kvm_regs *regs)
 	f.rip = start;
 	f.vector = 13;
 	f.error_code = 0;
+	vcpu_trace_cause(&v->trace, TRACE_CAUSE_TRAP, 13, 0, start);
 	return handle_at_cpl3(v, &f, &after);
 }
 
@@ -164,6 +165,10 @@ int host_trap_hypercall(struct vcpu *v)
 	uint64_t trampoline = v->core.layout.syscall_trampoline;
 	if (regs.rip != trampoline + 2)
 		return stray_io(v, &regs);
+	if (core_vcpu(&v->core)->kernel_mode)
+		vcpu_trace_cause(&v->trace, TRACE_CAUSE_HYPERCALL, regs.rax, regs.rdi, regs.rcx);
+	else /* a guest user process's syscall */
+		vcpu_trace_cause(&v->trace, TRACE_CAUSE_TRAP, CORE_VEC_SYSCALL, 0, regs.rcx);
 	host_cpu_ops_restart(&v->plat);
 	vcpu_serve_flush(v);
 	struct trap_frame f;
@@ -194,6 +199,7 @@ int host_trap_frame(struct vcpu *v, uint32_t frame_low)
 	vcpu_serve_flush(v);
 	struct trap_frame f;
 	memcpy(&f, v->d->shim.region + off, sizeof f);
+	vcpu_trace_cause(&v->trace, TRACE_CAUSE_TRAP, f.vector, f.error_code, f.rip);
 	if ((f.cs & 3) == 0) {
 		core_stop_fault(&v->core, &f, "fault inside the shim (CPL0)");
 		return -1;

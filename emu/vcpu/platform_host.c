@@ -5,6 +5,7 @@
 #include <linux/kvm.h>
 #include "pv-shim/core/core.h"
 #include "pv-shim/core/emulate/guest_cr4.h"
+#include "pv-shim/core/hypercall_trace_line.h"
 #include "pv-shim/core/platform.h"
 #include "pv-shim/shim_abi.h"
 #include "emu/build/kvm_vm.h"
@@ -122,6 +123,15 @@ void platform_tlb_shootdown(struct core *c, uint64_t mask)
 	struct host_platform *p = c->plat;
 	if (p->smp)
 		p->smp->tlb_shootdown(p->smp_opaque, mask);
+}
+
+void platform_trace_hypercall(struct core *c, uint64_t nr, const uint64_t args[5],
+			      long rc)
+{
+	struct host_platform *p = c->plat;
+	char line[256];
+	core_hypercall_trace_line(line, sizeof line, c->vcpu, nr, args, rc);
+	fprintf(p->log, "xenlet-hypercall: %s\n", line);
 }
 
 void platform_log(struct core *c, const char *line)

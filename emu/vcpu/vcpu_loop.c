@@ -11,6 +11,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 #include "pv-shim/shim_abi.h"
+#include "pv-shim/core/hypercall_trace_line.h"
 #include "emu/domain.h"
 
 static uint32_t io_value(const struct kvm_run *run)
@@ -19,6 +20,35 @@ static uint32_t io_value(const struct kvm_run *run)
 	uint32_t v = 0;
 	memcpy(&v, data, run->io.size <= 4 ? run->io.size : 4);
 	return v;
+}
+
+_Static_assert(CORE_TRACE_CAUSE_HYPERCALL == TRACE_CAUSE_HYPERCALL &&
+	       CORE_TRACE_CAUSE_TRAP == TRACE_CAUSE_TRAP, "trace causes");
+
+/* Counts the exit, and names it in its trace record. */
+static void count_exit(struct vcpu *v, enum exit_kind kind)
+{
+	v->stats.exits[kind]++;
+	vcpu_trace_kind(&v->trace, kind);
+}
+
+/*
+ * In the guest trap path the shim leaves for the launcher while it handles
+ * a guest trap or hypercall: the core noted which (note_trace_entry) when
+ * tracing is on.  Read from the shim region, which the guest kernel can
+ * reach only through the core: the values go into the trace as they are.
+ */
+static void trace_guest_cause(struct vcpu *v)
+{
+	if (!v->trace.buf || v->core.st->trap_path != CORE_PATH_GUEST)
+		return;
+	const struct core_vcpu *cv = core_vcpu(&v->core);
+	uint64_t cause = __atomic_load_n(&cv->trace_cause, __ATOMIC_RELAXED);
+	if (cause == CORE_TRACE_CAUSE_HYPERCALL || cause == CORE_TRACE_CAUSE_TRAP)
+		vcpu_trace_cause(&v->trace, (unsigned)cause,
+				 __atomic_load_n(&cv->trace_code, __ATOMIC_RELAXED),
+				 __atomic_load_n(&cv->trace_arg, __ATOMIC_RELAXED),
+				 __atomic_load_n(&cv->trace_rip, __ATOMIC_RELAXED));
 }
 
 /* The shim is set up: fix the trap path, then let it enter the guest. */
@@ -55,6 +85,17 @@ static void on_log(struct vcpu *v, uint32_t len)
 	const char *mb = (const char *)v->d->shim.region + shim_off_mailbox(v->id);
 	fprintf(stderr, "xenlet: %.*s\n", (int)(len < SHIM_MAILBOX_SIZE - 1 ? len :
 						  SHIM_MAILBOX_SIZE - 1), mb);
+}
+
+/* The shim's --trace-hypercalls record: copied once out of the mailbox,
+ * whose values are only printed. */
+static void on_hypercall_trace(struct vcpu *v)
+{
+	struct shim_hypercall_trace t;
+	memcpy(&t, (const char *)v->d->shim.region + shim_off_mailbox(v->id), sizeof t);
+	char line[256];
+	core_hypercall_trace_line(line, sizeof line, v->id, t.nr, t.args, (long)t.rc);
+	fprintf(stderr, "xenlet-hypercall: %s\n", line);
 }
 
 static void on_console(struct vcpu *v, uint32_t len)
@@ -99,61 +140,70 @@ static int on_io(struct vcpu *v)
 	struct kvm_run *run = v->kvm.run;
 	uint32_t val = io_value(run);
 	int rc;
+	/* Start-up's exits have no guest cause (calibration's dispatches
+	 * are not the guest's). */
+	if (run->io.port != SHIM_PORT_HYPERCALL && run->io.port != SHIM_PORT_TRAP &&
+	    run->io.port != SHIM_PORT_CALIBRATE && run->io.port != SHIM_PORT_READY)
+		trace_guest_cause(v);
 	switch (run->io.port) {
 	case SHIM_PORT_HYPERCALL:
-		v->stats.exits[EXIT_IO_HYPERCALL]++;
+		count_exit(v, EXIT_IO_HYPERCALL);
 		rc = host_trap_hypercall(v);
 		break;
 	case SHIM_PORT_TRAP:
-		v->stats.exits[EXIT_IO_TRAP]++;
+		count_exit(v, EXIT_IO_TRAP);
 		rc = host_trap_frame(v, val);
 		break;
 	case SHIM_PORT_CONSOLE:
-		v->stats.exits[EXIT_IO_CONSOLE]++;
+		count_exit(v, EXIT_IO_CONSOLE);
 		on_console(v, val);
 		return -2;
 	case SHIM_PORT_LOG:
-		v->stats.exits[EXIT_IO_LOG]++;
+		count_exit(v, EXIT_IO_LOG);
 		on_log(v, val);
 		return -2;
 	case SHIM_PORT_STOP:
-		v->stats.exits[EXIT_IO_STOP]++;
+		count_exit(v, EXIT_IO_STOP);
 		if (val) /* the shim faulted itself */
 			return stop_report_shim(v);
 		return stop_report(v);
 	case SHIM_PORT_CALIBRATE:
-		v->stats.exits[EXIT_IO_CALIBRATE]++;
+		count_exit(v, EXIT_IO_CALIBRATE);
 		host_trap_calibrate(v);
 		return -2;
 	case SHIM_PORT_NOTIFY:
-		v->stats.exits[EXIT_IO_NOTIFY]++;
+		count_exit(v, EXIT_IO_NOTIFY);
 		dom0_notify_backend(v->d, val);
 		return -2;
 	case SHIM_PORT_TIMER:
-		v->stats.exits[EXIT_IO_TIMER]++; /* armed before the next run */
+		count_exit(v, EXIT_IO_TIMER); /* armed before the next run */
 		return -2;
 	case SHIM_PORT_BLOCK:
-		v->stats.exits[EXIT_IO_BLOCK]++;
+		count_exit(v, EXIT_IO_BLOCK);
 		vcpu_clock_block(v);
 		return -2;
 	case SHIM_PORT_READY:
-		v->stats.exits[EXIT_IO_READY]++;
+		count_exit(v, EXIT_IO_READY);
 		if (v->id == 0)
 			on_ready(v);
 		return -2;
 	case SHIM_PORT_KICK:
-		v->stats.exits[EXIT_IO_KICK]++;
+		count_exit(v, EXIT_IO_KICK);
 		on_kick(v, val);
 		return -2;
 	case SHIM_PORT_VCPU_UP:
-		v->stats.exits[EXIT_IO_KICK]++;
+		count_exit(v, EXIT_IO_KICK);
 		return on_vcpu_up(v, val);
+	case SHIM_PORT_HYPERCALL_TRACE:
+		count_exit(v, EXIT_IO_LOG);
+		on_hypercall_trace(v);
+		return -2;
 	case SHIM_PORT_YIELD:
-		v->stats.exits[EXIT_IO_YIELD]++;
+		count_exit(v, EXIT_IO_YIELD);
 		sched_yield();
 		return -2;
 	default:
-		v->stats.exits[EXIT_IO_OTHER]++;
+		count_exit(v, EXIT_IO_OTHER);
 		/* A guest poking at other ports: Xen would #GP it; ignore. */
 		return -2;
 	}
@@ -164,7 +214,7 @@ static int on_io(struct vcpu *v)
  * port (the TSS bitmap denies the rest). */
 static int on_io_in(struct vcpu *v)
 {
-	v->stats.exits[EXIT_IO_OTHER]++;
+	count_exit(v, EXIT_IO_OTHER);
 	if (v->kvm.run->io.port != SHIM_PORT_HYPERCALL)
 		return -2;
 	return trap_status(v, host_trap_port_in(v));
@@ -272,7 +322,7 @@ static int before_run(struct vcpu *v)
 	return -2;
 }
 
-int vcpu_loop_run(struct vcpu *v)
+static int run_loop(struct vcpu *v)
 {
 	struct kvm_run *run = v->kvm.run;
 	if (pthread_getcpuclockid(pthread_self(), &v->cpu_clock) == 0)
@@ -284,9 +334,12 @@ int vcpu_loop_run(struct vcpu *v)
 		int status = before_run(v);
 		if (status != -2)
 			return status;
-		if (kvm_vcpu_run(&v->kvm) < 0) {
+		vcpu_trace_enter(&v->trace);
+		int run_rc = kvm_vcpu_run(&v->kvm);
+		vcpu_trace_exited(&v->trace);
+		if (run_rc < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
-				v->stats.exits[EXIT_INTR]++;
+				count_exit(v, EXIT_INTR);
 				vcpu_events_interrupted(v);
 				continue;
 			}
@@ -300,29 +353,29 @@ int vcpu_loop_run(struct vcpu *v)
 				status = on_io_in(v);
 			break;
 		case KVM_EXIT_SHUTDOWN:
-			v->stats.exits[EXIT_SHUTDOWN]++;
+			count_exit(v, EXIT_SHUTDOWN);
 			status = stop_report_vcpu(v, "guest triple fault", XENLET_EXIT_FAULT);
 			break;
 		case KVM_EXIT_HLT:
-			v->stats.exits[EXIT_HLT]++;
+			count_exit(v, EXIT_HLT);
 			status = stop_report_vcpu(v, "the shim halted", XENLET_EXIT_INTERNAL);
 			break;
 		case KVM_EXIT_INTERNAL_ERROR:
-			v->stats.exits[EXIT_INTERNAL_ERROR]++;
+			count_exit(v, EXIT_INTERNAL_ERROR);
 			status = stop_report_vcpu(v, "KVM internal error (emulation "
 						      "failure?)", XENLET_EXIT_INTERNAL);
 			break;
 		case KVM_EXIT_INTR:
-			v->stats.exits[EXIT_INTR]++;
+			count_exit(v, EXIT_INTR);
 			vcpu_events_interrupted(v);
 			break;
 		case KVM_EXIT_IRQ_WINDOW_OPEN:
 			/* the guest can take the event interrupt now */
-			v->stats.exits[EXIT_IRQ_WINDOW]++;
+			count_exit(v, EXIT_IRQ_WINDOW);
 			break;
 		default: {
 			char what[64];
-			v->stats.exits[EXIT_OTHER]++;
+			count_exit(v, EXIT_OTHER);
 			snprintf(what, sizeof what, "unexpected KVM exit %u", run->exit_reason);
 			status = stop_report_vcpu(v, what, XENLET_EXIT_INTERNAL);
 			break;
@@ -331,4 +384,14 @@ int vcpu_loop_run(struct vcpu *v)
 		if (status != -2)
 			return status;
 	}
+}
+
+int vcpu_loop_run(struct vcpu *v)
+{
+	if (vcpu_trace_start(&v->trace, v->d->trace_fd, v->id))
+		return stop_report_vcpu(v, "no memory for the trace buffer",
+					XENLET_EXIT_INTERNAL);
+	int status = run_loop(v);
+	vcpu_trace_stop(&v->trace);
+	return status;
 }

@@ -16,6 +16,7 @@
 #include "pv-shim/core/grant/grant_state.h"
 #include "pv-shim/core/sched/vtime.h"
 #include "pv-shim/core/emulate/pit_state.h"
+#include "pv-shim/core/departure.h"
 
 #define CORE_STATE_MAGIC 0x65726f63u /* "core" */
 #define CORE_NR_HYPERCALLS 64        /* Xen's table size; higher is -ENOSYS */
@@ -69,11 +70,26 @@ struct core_vcpu {
 	struct vtime_vcpu vtime; /* timers, vcpu_info place, runstate area */
 	struct mm_vcpu mm;       /* a hypercall's continuation */
 	struct trap_frame start; /* VCPUOP_initialise's registers */
+	/* With CORE_TRACE_ENTRIES: the trap or hypercall being handled
+	 * (CORE_TRACE_CAUSE_*, 0 none yet; the number or vector, the first
+	 * argument or error code, the RIP), for the launcher's trace of the
+	 * exits the shim makes meanwhile. */
+	uint64_t trace_cause, trace_code, trace_arg, trace_rip;
 };
+
+/* What the launcher asked the core to report (core_state.trace_flags). */
+#define CORE_TRACE_ENTRIES    1u /* note each trap's cause (core_vcpu.trace_*) */
+#define CORE_TRACE_HYPERCALLS 2u /* platform_trace_hypercall for each one */
+#define CORE_TRACE_STRICT     4u /* log each kind of departure the first time */
+/* core_vcpu.trace_cause: the values of the trace file's (trace_format.h). */
+#define CORE_TRACE_CAUSE_HYPERCALL 1
+#define CORE_TRACE_CAUSE_TRAP      2
 
 struct core_state {
 	uint32_t magic;
 	uint32_t trap_path;            /* enum core_trap_path */
+	uint32_t trace_flags;          /* CORE_TRACE_*, set before the guest runs */
+	uint32_t pad_trace;
 	struct core_vcpu vcpu[CORE_MAX_VCPUS];
 	struct traps_state traps;      /* VM assists (traps_state.h) */
 
@@ -88,6 +104,7 @@ struct core_state {
 	uint64_t last_enosys_rip;
 
 	struct core_stats stats;
+	uint64_t departures[CORE_DEPARTURE_KINDS]; /* core_departure() */
 	struct mm_state mm;            /* frame table, M2P, continuations */
 	struct evtchn_state evtchn;    /* event channel ports (evtchn.h) */
 	struct grant_state grant;      /* grant table (grant/grant_state.h) */

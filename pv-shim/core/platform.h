@@ -44,6 +44,12 @@ void platform_block(struct core *c);
  * earlier one). */
 void platform_timer_deadline(struct core *c, uint64_t deadline_ns);
 
+/* Hypercall nr with args returned rc: called for each one only with
+ * --trace-hypercalls (CORE_TRACE_HYPERCALLS); the launcher prints it
+ * (core_hypercall_trace_line), the shim hands it over with one exit. */
+void platform_trace_hypercall(struct core *c, uint64_t nr, const uint64_t args[5],
+			      long rc);
+
 /* One diagnostic line for the launcher's stderr (no trailing newline). */
 void platform_log(struct core *c, const char *line);
 

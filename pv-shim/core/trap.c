@@ -218,6 +218,27 @@ static void return_from_syscall(struct trap_frame *f)
 	f->rflags = (f->r11 & RFLAGS_GUEST_MASK) | RFLAGS_FIXED;
 }
 
+/* What the launcher's trace names as the cause of exits made while this
+ * trap is handled: a hypercall's number, first argument and return
+ * address, or a trap's vector (CORE_VEC_SYSCALL: a guest user syscall),
+ * error code and RIP. */
+static void note_trace_entry(struct core *c, const struct trap_frame *f,
+			     int via_syscall)
+{
+	struct core_vcpu *v = core_vcpu(c);
+	if (via_syscall && v->kernel_mode) {
+		v->trace_cause = CORE_TRACE_CAUSE_HYPERCALL;
+		v->trace_code = f->rax;
+		v->trace_arg = f->rdi;
+		v->trace_rip = f->rcx;
+	} else {
+		v->trace_cause = CORE_TRACE_CAUSE_TRAP;
+		v->trace_code = via_syscall ? CORE_VEC_SYSCALL : f->vector;
+		v->trace_arg = f->error_code;
+		v->trace_rip = via_syscall ? f->rcx : f->rip;
+	}
+}
+
 static enum core_action handle_trap_locked(struct core *c, struct trap_frame *f)
 {
 	struct core_state *st = c->st;
@@ -230,6 +251,8 @@ static enum core_action handle_trap_locked(struct core *c, struct trap_frame *f)
 		st->stats.transitions++;
 	if (f->vector < CORE_NR_VECTORS)
 		st->stats.traps[f->vector]++;
+	if (st->trace_flags & CORE_TRACE_ENTRIES)
+		note_trace_entry(c, f, via_syscall);
 
 	if (via_syscall && core_vcpu(c)->kernel_mode && f->rax == __HYPERVISOR_iret) {
 		st->stats.hypercalls[__HYPERVISOR_iret]++;

@@ -15,6 +15,7 @@
 
 #include "pv-shim/core/xen_abi.h"
 #include "pv-shim/core/core.h"
+#include "pv-shim/core/hypercall_trace_line.h"
 #include "pv-shim/core/emulate/cpuid_policy.h"
 #include "pv-shim/core/emulate/guest_cr4.h"
 #include "emu/build/cpuid_table.h"
@@ -673,6 +674,92 @@ START_TEST(sched_shutdown_bad_arguments)
 	ck_assert_uint_eq(g.st->shutdown_code, 0);
 	/* Still running, and the next call works. */
 	ck_assert_int_eq(hc(__HYPERVISOR_sched_op, SCHEDOP_yield, 0, 0), 0);
+}
+END_TEST
+
+/* ---- tracing and departures (--trace, --trace-hypercalls, --strict) ----- */
+
+START_TEST(hypercall_trace_only_when_asked)
+{
+	ck_assert_int_eq(hc(__HYPERVISOR_xen_version, XENVER_version, 0, 0), (4 << 16) | 17);
+	ck_assert_ptr_null(strstr(fake_guest_log(&g), "xenlet-hypercall"));
+	g.st->trace_flags = CORE_TRACE_HYPERCALLS;
+	ck_assert_int_eq(hc(__HYPERVISOR_xen_version, XENVER_version, 0, 0), (4 << 16) | 17);
+	ck_assert_int_eq(hc(50, 1, 0x123456, 3), -XEN_ENOSYS);
+	ck_assert_ptr_nonnull(strstr(fake_guest_log(&g),
+		"xenlet-hypercall: vcpu0 xen_version(0, 0) = 262161\n"));
+	/* A number Xen has no hypercall for: all five arguments. */
+	ck_assert_ptr_nonnull(strstr(fake_guest_log(&g),
+		"xenlet-hypercall: vcpu0 hypercall_50(1, 0x123456, 3, 0, 0) = -38\n"));
+}
+END_TEST
+
+START_TEST(hypercall_trace_line_format)
+{
+	char line[128];
+	const uint64_t mmu[5] = { 0xffff888000001000ULL, 1, 0, DOMID_SELF, 7 };
+	core_hypercall_trace_line(line, sizeof line, 3, __HYPERVISOR_mmu_update, mmu, 0);
+	ck_assert_str_eq(line, "vcpu3 mmu_update(0xffff888000001000, 1, 0, DOMID_SELF) = 0");
+	const uint64_t none[5] = { 0 };
+	core_hypercall_trace_line(line, sizeof line, 1, __HYPERVISOR_iret, none, -14);
+	ck_assert_str_eq(line, "vcpu1 iret() = -14");
+	const uint64_t big[5] = { ~0ULL, ~0ULL, ~0ULL, ~0ULL, ~0ULL };
+	core_hypercall_trace_line(line, sizeof line, 0, ~0ULL, big, -38);
+	/* Cut at the buffer's end, NUL-terminated. */
+	ck_assert_uint_eq(strlen(line), sizeof line - 1);
+	ck_assert_ptr_eq(strstr(line, "vcpu0 hypercall_18446744073709551615(0xffffffffffffffff, "
+				"0xffffffffffffffff, 0xffffffffffffffff, 0xffffffffffffffff, "
+				"0xff"), line);
+	char tiny[8];
+	core_hypercall_trace_line(tiny, sizeof tiny, 0, __HYPERVISOR_sched_op, mmu, 0);
+	ck_assert_str_eq(tiny, "vcpu0 s");
+}
+END_TEST
+
+START_TEST(trace_entries_name_the_cause)
+{
+	ck_assert_int_eq(hc(__HYPERVISOR_xen_version, XENVER_version, 0, 0), (4 << 16) | 17);
+	ck_assert_uint_eq(g.st->vcpu[0].trace_cause, 0); /* off: nothing noted */
+	g.st->trace_flags = CORE_TRACE_ENTRIES;
+	for (int path = VIA_HOST; path <= VIA_GUEST; path++) {
+		struct trap_frame f = syscall_frame(path, __HYPERVISOR_xen_version,
+						    XENVER_version, 0, 0, 0, 0);
+		ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_RESUME);
+		ck_assert_uint_eq(g.st->vcpu[0].trace_cause, CORE_TRACE_CAUSE_HYPERCALL);
+		ck_assert_uint_eq(g.st->vcpu[0].trace_code, __HYPERVISOR_xen_version);
+		ck_assert_uint_eq(g.st->vcpu[0].trace_arg, XENVER_version);
+		ck_assert_uint_eq(g.st->vcpu[0].trace_rip, RET_RIP);
+	}
+	/* From guest user mode the same syscall is no hypercall. */
+	g.st->vcpu[0].kernel_mode = 0;
+	struct trap_frame f = syscall_frame(VIA_GUEST, 1, 2, 3, 0, 0, 0);
+	core_handle_trap(&g.core, &f);
+	ck_assert_uint_eq(g.st->vcpu[0].trace_cause, CORE_TRACE_CAUSE_TRAP);
+	ck_assert_uint_eq(g.st->vcpu[0].trace_code, CORE_VEC_SYSCALL);
+	ck_assert_uint_eq(g.st->vcpu[0].trace_rip, RET_RIP);
+}
+END_TEST
+
+START_TEST(departures_counted_and_named_once)
+{
+	ck_assert_int_eq(hc(__HYPERVISOR_fpu_taskswitch, 1, 0, 0), 0);
+	ck_assert_int_eq(hc(__HYPERVISOR_fpu_taskswitch, 0, 0, 0), 0);
+	ck_assert_uint_eq(g.st->departures[DEPARTURE_FPU_TASKSWITCH], 1);
+	ck_assert_uint_eq(fake_guest_log_lines(&g), 0); /* counted, not said */
+	g.st->trace_flags = CORE_TRACE_STRICT;
+	ck_assert_int_eq(hc(__HYPERVISOR_fpu_taskswitch, 1, 0, 0), 0);
+	ck_assert_uint_eq(g.st->departures[DEPARTURE_FPU_TASKSWITCH], 2);
+	/* Said only for a kind's first departure. */
+	ck_assert_uint_eq(fake_guest_log_lines(&g), 0);
+	ck_assert_int_eq(hc(__HYPERVISOR_set_debugreg, 7, 0x1, 0), 0);
+	ck_assert_int_eq(hc(__HYPERVISOR_set_debugreg, 7, 0x2, 0), 0);
+	ck_assert_int_eq(hc(__HYPERVISOR_set_debugreg, 7, 0, 0), 0);
+	ck_assert_uint_eq(g.st->departures[DEPARTURE_DEBUGREG_UNARMED], 2);
+	ck_assert_uint_eq(fake_guest_log_lines(&g), 1);
+	ck_assert_ptr_nonnull(strstr(fake_guest_log(&g),
+		"strict: departure from Xen (debugreg_not_armed): set_debugreg(7)"));
+	ck_assert_str_eq(core_departure_name(DEPARTURE_MEMORY_EXCHANGE), "memory_exchange_enosys");
+	ck_assert_str_eq(core_departure_name(CORE_DEPARTURE_KINDS), "unknown");
 }
 END_TEST
 
@@ -1465,6 +1552,8 @@ static Suite *core_suite(void)
 			console_write_bad_buffer, console_write_wrapping_buffer,
 			console_other_commands } },
 		{ "sched_op", { sched_yield, sched_shutdown_bad_arguments } },
+		{ "trace", { hypercall_trace_only_when_asked, hypercall_trace_line_format,
+			trace_entries_name_the_cause, departures_counted_and_named_once } },
 		{ "enosys", { enosys_logged_once_per_number, enosys_out_of_range,
 			hypercall_direct } },
 		{ "control_ops", { control_ops_refused } },

@@ -462,9 +462,12 @@ START_TEST(pit_channel2_counts_on_system_time)
 	/* Ports the model does not own stay all ones, writes to them too. */
 	pit_write_port(&g.core, 0x40, 0);
 	pit_write_port(&g.core, 0x61, 0);
+	uint64_t modelled = g.st->departures[DEPARTURE_PIT_CHANNEL2];
+	ck_assert_uint_gt(modelled, 0); /* each channel 2 read the model answered */
 	const uint16_t others[] = { 0x40, 0x41, PIT_CTRL, 0x61, 0x80, 0x3f8 };
 	for (unsigned i = 0; i < sizeof others / sizeof others[0]; i++)
 		ck_assert_uint_eq(pit_read_port(&g.core, others[i]), 0xff);
+	ck_assert_uint_eq(g.st->departures[DEPARTURE_PIT_CHANNEL2], modelled);
 }
 END_TEST
 
@@ -472,6 +475,7 @@ START_TEST(pit_channel2_as_xen_until_programmed)
 {
 	tsc = ticks(5000000);
 	ck_assert_uint_eq(pit_read_port(&g.core, PIT_CH2), 0xff);
+	ck_assert_uint_eq(g.st->departures[DEPARTURE_PIT_CHANNEL2], 0); /* as Xen */
 	pit_write_port(&g.core, PIT_CH2, 0x12); /* no control word yet */
 	tsc = ticks(9000000);
 	ck_assert_uint_eq(pit_read_port(&g.core, PIT_CH2), 0xff);

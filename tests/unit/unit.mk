@@ -40,7 +40,7 @@ UNIT_TESTS += $(BUILD)/tests/unit/test_console_client
 HOSTILE_SHIM_TEST := $(BUILD)/tests/unit/test_hostile_shim
 $(HOSTILE_SHIM_TEST): $(BUILD)/san/tests/unit/test_hostile_shim.o $(CORE_SAN_OBJS) \
 		$(patsubst %,$(BUILD)/san/emu/%.o,vcpu/platform_host vcpu/host_trap \
-			vcpu/kvm_regs stats stop_report) $(BUILD)/san/backends/console/console_ring.o
+			vcpu/kvm_regs stats exit_kind_name stop_report) $(BUILD)/san/backends/console/console_ring.o
 	@mkdir -p $(@D)
 	$(CC) -fsanitize=address,undefined $^ -o $@ $(CHECK_LIBS)
 UNIT_TESTS += $(HOSTILE_SHIM_TEST)

@@ -73,6 +73,17 @@ void platform_timer_deadline(struct core *c, uint64_t deadline_ns)
 		outl(SHIM_PORT_TIMER, 0);
 }
 
+void platform_trace_hypercall(struct core *c, uint64_t nr, const uint64_t args[5],
+			      long rc)
+{
+	struct shim_hypercall_trace t = {
+		.nr = nr, .args = { args[0], args[1], args[2], args[3], args[4] },
+		.rc = rc,
+	};
+	core_memcpy(mailbox(c), &t, sizeof t);
+	outl(SHIM_PORT_HYPERCALL_TRACE, 0);
+}
+
 void platform_log(struct core *c, const char *line)
 {
 	char *mb = mailbox(c);

@@ -26,6 +26,7 @@
  */
 #include "pv-shim/core/emulate/emulate.h"
 #include "pv-shim/core/sched/vtime.h"
+#include "pv-shim/core/departure.h"
 
 #define PIT_PORT_CHANNEL2 0x42
 #define PIT_PORT_CONTROL  0x43
@@ -86,6 +87,8 @@ uint8_t pit_read_port(struct core *c, uint16_t port)
 	struct pit_channel2 *p = &c->st->pit;
 	if (port != PIT_PORT_CHANNEL2 || !p->access)
 		return 0xff;
+	core_departure(c, DEPARTURE_PIT_CHANNEL2, "a read of PIT channel 2 "
+		       "answered by its model (Xen: all ones, the port not granted)");
 	uint16_t value = p->latched ? p->latch : pit_counter_now(c, p);
 	int msb = p->access == ACCESS_MSB || (p->access == ACCESS_BOTH && p->read_msb);
 	if (p->access == ACCESS_BOTH)

@@ -10,6 +10,7 @@
 #include "pv-shim/core/hypercall.h"
 #include "pv-shim/core/mm/mm.h"
 #include "pv-shim/shim_abi.h"
+#include "pv-shim/core/departure.h"
 
 #define E820_RAM 1
 
@@ -116,6 +117,10 @@ long hypercall_memory_op(struct core *c, const uint64_t args[5])
 	case XENMEM_add_to_physmap:
 	case XENMEM_add_to_physmap_batch:
 		return add_to_physmap(c, args[0], args[1]);
+	case XENMEM_exchange: /* unimplemented, and a departure: Xen has it */
+		core_departure(c, DEPARTURE_MEMORY_EXCHANGE, "XENMEM_exchange: -ENOSYS");
+		mm_note_enosys(c, &c->st->mm.enosys_memory_op, "memory_op", XENMEM_exchange);
+		return -XEN_ENOSYS;
 	default:
 		mm_note_enosys(c, &c->st->mm.enosys_memory_op, "memory_op",
 			       args[0] & MM_MEMOP_CMD_MASK);

@@ -25,6 +25,7 @@
 #include "pv-shim/core/mm/mm.h"
 #include "pv-shim/core/mm/mm_pte.h"
 #include "pv-shim/core/platform.h"
+#include "pv-shim/core/departure.h"
 
 #define DOMU_MAX_ORDER 9            /* x86: PAGETABLE_ORDER */
 #define EXTENTS_PER_CALL 512        /* then the call continues */
@@ -40,8 +41,13 @@ uint64_t mm_tot_pages(struct core *c)
 static int give_back(struct core *c, uint64_t pfn)
 {
 	struct mm_frame *f = mm_frame(c, pfn);
-	if (!f || f->type_count || f->ref_count)
+	if (!f)
 		return -1;
+	if (f->type_count || f->ref_count) {
+		core_departure(c, DEPARTURE_FRAME_KEPT, "decrease_reservation of a "
+			       "frame still in use: kept, the call stops there");
+		return -1;
+	}
 	f->flags = MM_FRAME_FREE;
 	mm_set_m2p(c, pfn, INVALID_M2P_ENTRY);
 	c->st->mm.free_pages++;

@@ -12,6 +12,7 @@
 #include "pv-shim/core/xen_abi.h"
 #include "pv-shim/core/hypercall.h"
 #include "pv-shim/core/traps/traps.h"
+#include "pv-shim/core/departure.h"
 
 #define DR6_RESET    0xffff0ff0ULL
 #define DR6_ZERO     0xffffffff00001000ULL /* reserved 0: bit 12, upper half */
@@ -65,6 +66,9 @@ long hypercall_set_debugreg(struct core *c, const uint64_t args[5])
 		if ((value & DR7_GD) || ((value & DR7_ENABLES) && io_breakpoint(value)))
 			return -XEN_EPERM;
 		t->dr7 = value;
+		if (value & DR7_ENABLES)
+			core_departure(c, DEPARTURE_DEBUGREG_UNARMED, "set_debugreg(7) "
+				       "enables a breakpoint this host never fires");
 		return 0;
 	default:
 		return -XEN_ENODEV;

@@ -10,12 +10,16 @@
 #include "pv-shim/core/hypercall.h"
 #include "pv-shim/core/platform.h"
 #include "pv-shim/core/traps/traps.h"
+#include "pv-shim/core/departure.h"
 
 long hypercall_fpu_taskswitch(struct core *c, const uint64_t args[5])
 {
 	int set = (int)args[0] != 0;
 	core_vcpu(c)->traps.cr0_ts = (uint32_t)set;
 	platform_set_cr0_ts(c, set);
+	if (set)
+		core_departure(c, DEPARTURE_FPU_TASKSWITCH, "fpu_taskswitch(1): "
+			       "this host runs CPL3 without CR0.TS, no #NM follows");
 	return 0;
 }
 

@@ -10,6 +10,7 @@
 #include "pv-shim/core/platform.h"
 #include "pv-shim/core/traps/traps.h"
 #include "pv-shim/shim_abi.h"
+#include "pv-shim/core/departure.h"
 
 #define DESC_LDT_TYPE   0x2ULL
 #define DESC_P          (1ULL << 47)
@@ -26,8 +27,11 @@ static void ldt_descriptor(uint64_t *d, uint64_t base, uint64_t nr_ents)
 long traps_set_ldt(struct core *c, uint64_t base, uint64_t nr_ents)
 {
 	struct traps_vcpu *t = &core_vcpu(c)->traps;
-	if (nr_ents > SHIM_LDT_MAX)
+	if (nr_ents > SHIM_LDT_MAX) {
+		core_departure(c, DEPARTURE_LDT_TOO_LARGE, "MMUEXT_SET_LDT of more "
+			       "entries than the shim holds: -ENOSYS");
 		return -XEN_ENOSYS;
+	}
 	if (nr_ents == 0 && t->ldt_ents == 0)
 		return 0; /* nothing loaded, nothing to load */
 	uint64_t *gdt = platform_shim_page(c, shim_off_gdt(c->vcpu));
