@@ -4,8 +4,11 @@
 
 #include "pv-shim/core/core.h"
 
-/* For a #GP from the guest kernel: emulates the instruction at f->rip and
- * advances past it (0), or says in why what it could not do (-1). */
+/* For a #GP from the guest (kernel or user mode): emulates the
+ * instruction at f->rip and advances past it (0), or says in why what it
+ * could not do (-1), f's vector and error code then being the exception
+ * the guest gets (the #GP as raised, or what Xen raises for an
+ * instruction it decodes and refuses). */
 int emulate_privileged(struct core *c, struct trap_frame *f, char *why, size_t whylen);
 
 /* Port I/O at f->rip (in/out, imm8 or dx forms): > 0, its length, when
@@ -20,6 +23,16 @@ int emulate_port_io(struct core *c, struct trap_frame *f, const uint8_t insn[2],
 uint8_t pit_read_port(struct core *c, uint16_t port);
 void pit_write_port(struct core *c, uint16_t port, uint8_t value);
 
+/* rdmsr and wrmsr from the guest kernel, as Xen answers them (guest_msr.c):
+ * 0, or -1 for the #GP(0) Xen raises. */
+int guest_msr_read(struct core *c, uint32_t msr, uint64_t *value);
+int guest_msr_write(struct core *c, uint32_t msr, uint64_t value);
+
+/* Xen's iopl_ok: the guest's virtual I/O privilege (PHYSDEVOP_set_iopl,
+ * or iret with VMASST_TYPE_architectural_iopl) allows cli/sti and port
+ * I/O in the mode it runs in (guest_iopl.c). */
+int guest_iopl_ok(struct core *c);
+
 /* cli/sti at f->rip: 1 (its length) when they may run, as no-ops; 0 when
  * it is neither; -1 (why says it) without the I/O privilege. */
 int emulate_cli_sti(struct core *c, const uint8_t insn[2], char *why, size_t whylen);
@@ -29,8 +42,9 @@ int emulate_cli_sti(struct core *c, const uint8_t insn[2], char *why, size_t why
 int emulate_xsetbv(struct core *c, struct trap_frame *f, const uint8_t insn[2],
 		   char *why, size_t whylen);
 
-/* For a #UD from the guest kernel: if f->rip holds Xen's forced-emulation
- * CPUID, emulates it under the PV policy and advances (0); else -1. */
+/* For a #UD from the guest (kernel or user mode, as Xen allows both): if
+ * f->rip holds Xen's forced-emulation CPUID, emulates it under the PV
+ * policy and advances (0); else -1. */
 int emulate_forced_cpuid(struct core *c, struct trap_frame *f);
 
 /* CPUID leaf/subleaf as the PV guest may see it. */
