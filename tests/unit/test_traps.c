@@ -1262,6 +1262,86 @@ START_TEST(mov_debug_registers)
 }
 END_TEST
 
+static long set_iopl(uint32_t iopl);
+
+/* cli at f's rip from the current mode: 1 if it ran as a no-op (past it,
+ * nothing else changed), 0 if it went to the guest's #GP handler. */
+static int cli_runs(void)
+{
+	static const uint8_t cli[] = { 0xfa, 0x90 };
+	struct trap_frame f = priv_insn(cli, 2), before = f;
+	ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_RESUME);
+	if (f.rip == before.rip + 1) {
+		f.rip = before.rip;
+		ck_assert_int_eq(memcmp(&f, &before, sizeof f), 0);
+		return 1;
+	}
+	ck_assert_uint_eq(f.rip, H(VEC_GP));
+	return 0;
+}
+
+/* Xen's iopl_ok: the kernel runs at ring 1 (0 with architectural_iopl),
+ * user mode at 3; each may cli/sti and do port I/O when its ring is
+ * within the virtual IOPL. */
+START_TEST(iopl_per_mode)
+{
+	gate(VEC_GP, 0);
+	ck_assert_int_eq(hcall(__HYPERVISOR_stack_switch, 0, KSTACK_TOP, 0), 0);
+	static const struct { unsigned iopl, arch, kernel, user; } want[] = {
+		{ 0, 0, 0, 0 }, { 1, 0, 1, 0 }, { 2, 0, 1, 0 }, { 3, 0, 1, 1 },
+		{ 0, 1, 1, 0 }, { 1, 1, 1, 0 }, { 3, 1, 1, 1 },
+	};
+	for (unsigned i = 0; i < sizeof want / sizeof want[0]; i++) {
+		g.st->vcpu[0].kernel_mode = 1;
+		ck_assert_int_eq(hcall(__HYPERVISOR_vm_assist, want[i].arch ? VMASST_CMD_enable
+				       : VMASST_CMD_disable, VMASST_TYPE_architectural_iopl, 0), 0);
+		ck_assert_int_eq(set_iopl(want[i].iopl), 0);
+		ck_assert_msg(cli_runs() == (int)want[i].kernel, "kernel, iopl %u arch %u",
+			      want[i].iopl, want[i].arch);
+		g.st->vcpu[0].kernel_mode = 0;
+		ck_assert_msg(cli_runs() == (int)want[i].user, "user, iopl %u arch %u",
+			      want[i].iopl, want[i].arch);
+	}
+	/* Port I/O from user mode with IOPL 3: emulated as the kernel's. */
+	static const uint8_t in_al[] = { 0xe4, 0x60 };
+	struct trap_frame f = priv_insn(in_al, 2);
+	f.rax = 0x1122334455667788ULL;
+	ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_RESUME);
+	ck_assert_uint_eq(f.rax, 0x11223344556677ffULL);
+	/* rdmsr from user mode stays the #GP it raised, whatever the IOPL. */
+	static const uint8_t rdmsr[] = { 0x0f, 0x32 };
+	f = priv_insn(rdmsr, 2);
+	f.rcx = 0xc0000100;
+	ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_RESUME);
+	ck_assert_uint_eq(f.rip, H(VEC_GP));
+}
+END_TEST
+
+/* With architectural_iopl, iret loads the virtual IOPL from the rflags it
+ * returns with, and bounce frames show it; without, neither. */
+START_TEST(architectural_iopl_iret_and_frames)
+{
+	gate(VEC_DE, 0);
+	for (int arch = 0; arch < 2; arch++) {
+		ck_assert_int_eq(hcall(__HYPERVISOR_vm_assist, arch ? VMASST_CMD_enable
+				       : VMASST_CMD_disable, VMASST_TYPE_architectural_iopl, 0), 0);
+		ck_assert_int_eq(set_iopl(1), 0);
+		struct iret_context ic = {
+			.rip = KBASE + 0x4000, .cs = 0xe030, .rflags = 0x202 | RF_IOPL,
+			.rsp = STACK_TOP - 0x40, .ss = 0xe02b,
+		};
+		struct trap_frame f = iret_call(&ic, STACK_TOP - 0x100, 0);
+		ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_RESUME);
+		ck_assert_uint_eq(f.rflags & RF_IOPL, 0); /* never the CPU's */
+		ck_assert_uint_eq(g.st->vcpu[0].traps.iopl, arch ? 3 : 1);
+		f = exc(VEC_DE, 0, STACK_TOP - 0x40);
+		ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_RESUME);
+		ck_assert_uint_eq(f.rip, H(VEC_DE));
+		ck_assert_uint_eq(word(f.rsp + 4 * 8) & RF_IOPL, arch ? RF_IOPL : 0);
+	}
+}
+END_TEST
+
 /* XSAVE offered with XCR0 0xe7, as on the project's machines. */
 static void offer_xsave(uint64_t xcr0)
 {
@@ -1599,6 +1679,7 @@ static Suite *traps_suite(void)
 			port_io } },
 		{ "user_state", { user_wrgsbase_survives } },
 		{ "debug_registers", { mov_cr_ignores_mod, mov_debug_registers } },
+		{ "io_privilege", { iopl_per_mode, architectural_iopl_iret_and_frames } },
 	};
 	for (unsigned i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		TCase *tc = tcase_create(cases[i].name);
