@@ -1157,6 +1157,18 @@ START_TEST(mov_cr_ignores_mod)
 }
 END_TEST
 
+/* A #UD Xen would raise, for a guest without a handler: the run ends
+ * with the #GP the CPU raised as its report, saying so. */
+START_TEST(mov_dr8_without_handler_stops)
+{
+	static const uint8_t dr8[] = { 0x44, 0x0f, 0x21, 0xc0 };
+	struct trap_frame f = priv_insn(dr8, 4), before = f;
+	ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_STOP);
+	ck_assert_ptr_nonnull(strstr(g.st->stop_message, "dr8: no such register (#UD)"));
+	ck_assert_int_eq(memcmp(&g.st->stop_frame, &before, sizeof before), 0);
+}
+END_TEST
+
 /* `mov` to/from a debug register; the frame after, which must be past
  * the instruction (CORE_RESUME) with the value in rax. */
 static struct trap_frame mov_dr(int to, unsigned dr, uint64_t rax)
@@ -1678,7 +1690,8 @@ static Suite *traps_suite(void)
 			mov_to_cr_refused, xsetbv_accepted, xsetbv_refused, last_vcpu_down,
 			port_io } },
 		{ "user_state", { user_wrgsbase_survives } },
-		{ "debug_registers", { mov_cr_ignores_mod, mov_debug_registers } },
+		{ "debug_registers", { mov_cr_ignores_mod, mov_debug_registers,
+				       mov_dr8_without_handler_stops } },
 		{ "io_privilege", { iopl_per_mode, architectural_iopl_iret_and_frames } },
 	};
 	for (unsigned i = 0; i < sizeof cases / sizeof cases[0]; i++) {

@@ -4,12 +4,13 @@
 
 #include "pv-shim/core/core.h"
 
-/* For a #GP from the guest (kernel or user mode): emulates the
- * instruction at f->rip and advances past it (0), or says in why what it
- * could not do (-1), f's vector and error code then being the exception
- * the guest gets (the #GP as raised, or what Xen raises for an
- * instruction it decodes and refuses). */
-int emulate_privileged(struct core *c, struct trap_frame *f, char *why, size_t whylen);
+/* What emulate_privileged made of a #GP from the guest (kernel or user
+ * mode): the instruction at f->rip emulated and f advanced past it; or
+ * not (why says why), the guest getting the #GP as raised, or the #UD
+ * Xen's emulator raises for a debug register the guest has not. */
+enum emulate_result { EMULATED, EMULATE_RAISE_GP, EMULATE_RAISE_UD };
+enum emulate_result emulate_privileged(struct core *c, struct trap_frame *f, char *why,
+				       size_t whylen);
 
 /* Port I/O at f->rip (in/out, imm8 or dx forms): > 0, its length, when
  * emulated; 0 when it is no such instruction; -1 (why says it) when the

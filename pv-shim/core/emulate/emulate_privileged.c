@@ -19,9 +19,9 @@
  * operand is always a register.
  *
  * The instruction bytes are copied out of guest memory once and decoded
- * from that copy.  Where the core decodes an instruction and refuses it,
- * the guest gets the exception Xen's emulator raises (#GP(0), #UD)
- * whatever error code this host's CPU reported.
+ * from that copy.  A refused instruction stays the #GP the CPU raised
+ * (error code 0, as Xen's emulator gives it), but for a debug register
+ * the guest has not, for which Xen's emulator raises #UD.
  */
 #include "pv-shim/core/xen_abi.h"
 #include "pv-shim/core/emulate/emulate.h"
@@ -29,8 +29,8 @@
 #include "pv-shim/core/platform.h"
 #include "pv-shim/core/traps/traps.h"
 
-#define X86_VEC_UD 6
-#define X86_VEC_GP 13
+/* Internal: an instruction refused with #UD (its length's place). */
+#define REFUSED_UD (-2)
 
 #define GUEST_CR0 0x80050033ULL /* PG AM WP NE ET MP PE */
 #define CR0_TS    0x8ULL
@@ -74,16 +74,8 @@ static uint64_t *gpr(struct trap_frame *f, unsigned n)
 	return regs[n & 15];
 }
 
-/* What a refused instruction raises: f becomes that exception. */
-static int raise(struct trap_frame *f, unsigned vector)
-{
-	f->vector = vector;
-	f->error_code = 0;
-	return -1;
-}
-
-/* `mov` to or from debug register dr: 0, or -1 with f the #GP(0) or #UD
- * Xen raises. */
+/* `mov` to or from debug register dr: 0, or -1 (#GP) or REFUSED_UD as
+ * Xen refuses it. */
 static int mov_dr(struct core *c, struct trap_frame *f, int to, unsigned dr,
 		  unsigned reg, char *why, size_t whylen)
 {
@@ -91,54 +83,58 @@ static int mov_dr(struct core *c, struct trap_frame *f, int to, unsigned dr,
 		long rc = traps_set_debugreg(c, dr, *gpr(f, reg));
 		if (rc == 0)
 			return 0;
-		core_format(why, whylen, "mov to dr%u refused (%ld)", dr, rc);
-		return raise(f, rc == -XEN_ENODEV ? X86_VEC_UD : X86_VEC_GP);
+		core_format(why, whylen, "mov to dr%u refused (%ld: %s)", dr, rc,
+			    rc == -XEN_ENODEV ? "#UD" : "#GP");
+		return rc == -XEN_ENODEV ? REFUSED_UD : -1;
 	}
 	uint64_t value;
 	if (traps_get_debugreg(c, dr, &value)) {
-		core_format(why, whylen, "mov from dr%u: no such register", dr);
-		return raise(f, X86_VEC_UD);
+		core_format(why, whylen, "mov from dr%u: no such register (#UD)", dr);
+		return REFUSED_UD;
 	}
 	*gpr(f, reg) = value;
 	return 0;
 }
 
 /* `[REX] 0f 20-23 /r`: mov from or to a control or debug register; its
- * length, or 0 (why says it, f the exception to raise). */
-static unsigned mov_cr_dr(struct core *c, struct trap_frame *f, const uint8_t insn[2],
+ * length, or -1 (#GP) or REFUSED_UD, why saying why. */
+static int mov_cr_dr(struct core *c, struct trap_frame *f, const uint8_t insn[2],
 			  char *why, size_t whylen)
 {
 	uint8_t b[4] = { insn[0], insn[1], 0, 0 };
 	unsigned rex = (b[0] & 0xf0) == 0x40 ? b[0] : 0, at = rex ? 1 : 0;
 	if (copy_from_guest(c, b + 2, f->rip + 2, rex ? 2 : 1)) {
 		core_format(why, whylen, "instruction bytes unreadable");
-		return 0;
+		return -1;
 	}
 	uint8_t op = b[at + 1];
 	if (b[at] != 0x0f || op < 0x20 || op > 0x23) {
 		core_format(why, whylen, "instruction %02x %02x %02x not emulated",
 			    b[0], b[1], b[2]);
-		return 0;
+		return -1;
 	}
 	unsigned n = ((b[at + 2] >> 3) & 7) | ((rex & 4) ? 8 : 0);
 	unsigned reg = (b[at + 2] & 7) | ((rex & 1) ? 8 : 0);
 	int to = (op & 2) != 0;
-	if (op & 1)
-		return mov_dr(c, f, to, n, reg, why, whylen) ? 0 : at + 3;
+	int len = (int)at + 3;
+	if (op & 1) {
+		int rc = mov_dr(c, f, to, n, reg, why, whylen);
+		return rc ? rc : len;
+	}
 	if (to) {
 		if (write_cr(c, n, *gpr(f, reg))) {
 			core_format(why, whylen, "mov to cr%u not emulated", n);
-			return 0;
+			return -1;
 		}
-		return at + 3;
+		return len;
 	}
 	uint64_t value;
 	if (read_cr(c, n, &value)) {
 		core_format(why, whylen, "mov from cr%u not emulated", n);
-		return 0;
+		return -1;
 	}
 	*gpr(f, reg) = value;
-	return at + 3;
+	return len;
 }
 
 /* What guest user mode may do: cli/sti and port I/O with enough I/O
@@ -161,7 +157,7 @@ static int kernel_mode_insn(struct core *c, struct trap_frame *f, const uint8_t 
 		if (guest_msr_write(c, msr, value)) {
 			core_format(why, whylen, "wrmsr %#x <- %#lx refused",
 				    msr, (unsigned long)value);
-			return raise(f, X86_VEC_GP);
+			return -1;
 		}
 		return 2;
 	}
@@ -169,38 +165,37 @@ static int kernel_mode_insn(struct core *c, struct trap_frame *f, const uint8_t 
 		uint64_t value;
 		if (guest_msr_read(c, (uint32_t)f->rcx, &value)) {
 			core_format(why, whylen, "rdmsr %#x refused", (uint32_t)f->rcx);
-			return raise(f, X86_VEC_GP);
+			return -1;
 		}
 		f->rax = value & 0xffffffffULL;
 		f->rdx = value >> 32;
 		return 2;
 	}
 	if ((insn[0] == 0x0f && insn[1] >= 0x20 && insn[1] <= 0x23) ||
-	    (insn[0] & 0xf0) == 0x40) {
-		unsigned len = mov_cr_dr(c, f, insn, why, whylen);
-		return len ? (int)len : -1;
-	}
+	    (insn[0] & 0xf0) == 0x40)
+		return mov_cr_dr(c, f, insn, why, whylen);
 	int len = user_mode_insn(c, f, insn, why, whylen);
 	if (len == 0)
 		len = emulate_xsetbv(c, f, insn, why, whylen);
 	return len;
 }
 
-int emulate_privileged(struct core *c, struct trap_frame *f, char *why, size_t whylen)
+enum emulate_result emulate_privileged(struct core *c, struct trap_frame *f, char *why,
+				       size_t whylen)
 {
 	uint8_t insn[2];
 	if (copy_from_guest(c, insn, f->rip, sizeof insn)) {
 		core_format(why, whylen, "instruction bytes unreadable");
-		return -1;
+		return EMULATE_RAISE_GP;
 	}
 	int len = core_vcpu(c)->kernel_mode ? kernel_mode_insn(c, f, insn, why, whylen)
 		: user_mode_insn(c, f, insn, why, whylen);
 	if (len > 0) {
 		f->rip += (unsigned)len;
-		return 0;
+		return EMULATED;
 	}
 	if (len == 0)
 		core_format(why, whylen, "instruction %02x %02x not emulated",
 			    insn[0], insn[1]);
-	return -1;
+	return len == REFUSED_UD ? EMULATE_RAISE_UD : EMULATE_RAISE_GP;
 }
