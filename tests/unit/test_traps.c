@@ -1397,7 +1397,8 @@ START_TEST(mov_to_cr4)
 {
 	offer_xsave(0xe7);
 	ck_assert_uint_eq(read_cr4(), 0x40620);      /* OSXSAVE from the start */
-	/* Clear OSXSAVE; TSD sticks; PGE, FSGSBASE, DE, PAE's absence dropped. */
+	/* Clear OSXSAVE; TSD sticks; PGE, FSGSBASE, DE (this CPUID has no DE),
+	 * PAE's absence dropped. */
 	emulated(MOV_RAX_CR4, 3, 0x10000 | 0x80 | 0x8 | 0x4, 0, 0);
 	ck_assert_uint_eq(read_cr4(), 0x624);
 	ck_assert_int_eq(g.plat.cr4_osxsave, 0);
