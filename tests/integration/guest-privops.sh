@@ -22,7 +22,7 @@ for path in guest host; do
 	grep -E '^privops: (CR4.DE: dr4/dr5 #UD, an I/O breakpoint taken|CPUID offers no DE: CR4.DE stays clear)$' \
 		"$OUT" | sed "s/^/note [$path]: /"
 	expect_out_line "privops: cr4 reads the guest's view; TSD taken, PGE and PAE dropped without a fault"
-	expect_out_line "privops: rdmsr PLATFORM_INFO, PAT, EFER, APIC_BASE as Xen answers; DEBUGCTL #GP(0)"
+	expect_out_line "privops: rdmsr PLATFORM_INFO, PAT, EFER, APIC_BASE, TSC as Xen answers; DEBUGCTL #GP(0)"
 	expect_out_line "privops: user mode: forced CPUID answered, rdmsr #GP(0)"
 	expect_out_line "privops: cli needs IOPL 1 in the kernel, 3 in user mode, else #GP(0)"
 	expect_out_line "privops: architectural_iopl: iret loads the IOPL, frames show it, the kernel runs at its ring 0"

@@ -18,6 +18,7 @@
 #include "pv-shim/core/emulate/cpuid_policy.h"
 #include "pv-shim/core/emulate/emulate.h"
 #include "pv-shim/core/emulate/guest_cr4.h"
+#include "pv-shim/core/platform.h"
 #include "emu/build/cpuid_table.h"
 #include "pv-shim/shim_abi.h"
 #include "tests/unit/fake_guest.h"
@@ -882,10 +883,10 @@ END_TEST
 START_TEST(rdmsr_refused)
 {
 	struct trap_frame f = insn_frame(X86_VEC_GP, KPAGE(3) + 200, RDMSR, 2);
-	f.rcx = 0x10; /* TSC */
+	f.rcx = 0x1d9; /* DEBUGCTL */
 	ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_STOP);
 	ck_assert_ptr_nonnull(strstr(g.st->stop_message, "rdmsr"));
-	ck_assert_ptr_nonnull(strstr(g.st->stop_message, "0x10"));
+	ck_assert_ptr_nonnull(strstr(g.st->stop_message, "0x1d9"));
 }
 END_TEST
 
@@ -995,6 +996,10 @@ START_TEST(msrs_as_xen_answers)
 						  amd_only[i] == 0xc0011029 ? 2 : 0);
 		}
 		rdmsr_gp(0x1d9); /* DEBUGCTL */
+		/* The TSC as rdtsc gives it (Xen's native TSC mode). */
+		uint64_t tsc0 = platform_read_tsc(&g.core), tsc = rdmsr(0x10);
+		ck_assert_uint_ge(tsc, tsc0);
+		ck_assert_uint_le(tsc, platform_read_tsc(&g.core));
 		struct trap_frame f;
 		/* Writes Xen drops: taken, nothing changes. */
 		ck_assert_int_eq(wrmsr(0xc001001f, 0x1234, &f), CORE_RESUME);

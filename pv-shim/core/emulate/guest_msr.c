@@ -13,7 +13,7 @@
  *
  * The values are Xen's fixed answers; where Xen forwards the host's, the
  * core has no host to ask (a KVM guest would read KVM's), so those MSRs
- * are left out (MISC_ENABLE, PLATFORM_ID, the real TSC) or answered as
+ * are left out (MISC_ENABLE, PLATFORM_ID) or answered as
  * Xen on a host without the feature: PLATFORM_INFO shows no CPUID
  * faulting (the CPU runs the guest's plain `cpuid` itself), so
  * MISC_FEATURES_ENABLES reads 0 and takes only 0.  DEBUGCTL is not among
@@ -22,6 +22,7 @@
 #include "pv-shim/core/emulate/emulate.h"
 #include "pv-shim/core/platform.h"
 
+#define MSR_TSC            0x00000010u
 #define MSR_UCODE_REV      0x0000008bu /* Intel's BIOS_SIGN_ID, AMD's PATCHLEVEL */
 #define MSR_APIC_BASE      0x0000001bu
 #define MSR_FEATURE_CONTROL 0x0000003au
@@ -156,6 +157,10 @@ int guest_msr_read(struct core *c, uint32_t msr, uint64_t *value)
 		if (vendor != VENDOR_INTEL && vendor != VENDOR_AMD)
 			return -1;
 		*value = 0;
+		return 0;
+	case MSR_TSC:
+		/* Xen's native TSC mode: what rdtsc gives the guest. */
+		*value = platform_read_tsc(c);
 		return 0;
 	case MSR_APIC_BASE:
 		*value = APIC_BASE_DEFAULT | (c->vcpu == 0 ? APIC_BASE_BSP : 0);

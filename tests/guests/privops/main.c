@@ -10,7 +10,7 @@
  *   - `mov` to and from %cr4: the bits the guest controls stick, PGE and
  *     PAE's absence are dropped without a fault;
  *   - rdmsr/wrmsr of the MSRs Xen answers (PLATFORM_INFO, PAT, EFER,
- *     APIC_BASE, MISC_FEATURES_ENABLES) and #GP(0) for DEBUGCTL;
+ *     APIC_BASE, MISC_FEATURES_ENABLES, the TSC) and #GP(0) for DEBUGCTL;
  *   - from guest user mode: forced-emulation CPUID answered, `mov %dr7`
  *     and rdmsr #GP(0);
  *   - I/O privilege: `cli` from the kernel needs IOPL 1, from user mode
@@ -34,6 +34,7 @@
 #include "hypercall.h"
 #include "libc.h"
 #include "pv_mmu.h"
+#include "pvclock.h"
 #include "test.h"
 #include "trap_entry.h"
 #include "privops-guest.h"
@@ -264,6 +265,9 @@ static void test_msrs(void)
 	check_eq(rdmsr(0x277), 0x050100070406UL); /* Xen's PAT */
 	check_eq(rdmsr(0xc0000080), 0xd01);       /* EFER: SCE LME LMA NXE */
 	check_eq(rdmsr(0x1b), 0xfee00900);        /* APIC_BASE of the BSP */
+	uint64_t tsc0 = rdtsc(), tsc = rdmsr(0x10), tsc1 = rdtsc();
+	check_msg(tsc0 <= tsc && tsc <= tsc1, "rdmsr TSC 0x%lx outside rdtsc's 0x%lx..0x%lx",
+		  tsc, tsc0, tsc1);
 	wrmsr(0xc0000080, 0xd01);
 	wrmsr(0x140, 0);
 	check_raised(0, "MSRs Xen answers");
@@ -275,7 +279,7 @@ static void test_msrs(void)
 	check_raised(VEC_GP, "wrmsr MISC_FEATURES_ENABLES.CPUID_FAULTING");
 	wrmsr(0xc0000080, 0x501);
 	check_raised(VEC_GP, "wrmsr EFER changing it");
-	printk("privops: rdmsr PLATFORM_INFO, PAT, EFER, APIC_BASE as Xen answers; "
+	printk("privops: rdmsr PLATFORM_INFO, PAT, EFER, APIC_BASE, TSC as Xen answers; "
 	       "DEBUGCTL #GP(0)\n");
 }
 
