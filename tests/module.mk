@@ -50,6 +50,7 @@ INTEGRATION_TESTS += tests/integration/guest-start-info.sh \
 INTEGRATION_TESTS += tests/integration/guest-mmu.sh
 INTEGRATION_TESTS += tests/integration/guest-traps.sh
 INTEGRATION_TESTS += tests/integration/guest-abi.sh
+INTEGRATION_TESTS += tests/integration/guest-privops.sh
 INTEGRATION_TESTS += tests/integration/guest-events.sh
 INTEGRATION_TESTS += tests/integration/guest-console-in.sh
 INTEGRATION_TESTS += tests/integration/guest-hostile.sh

@@ -160,8 +160,8 @@ static void exception(struct core *c, struct trap_frame *f)
 	why[0] = '\0';
 	switch (f->vector) {
 	case X86_VEC_UD:
-		if (core_vcpu(c)->kernel_mode && emulate_forced_cpuid(c, f) == 0)
-			return;
+		if (emulate_forced_cpuid(c, f) == 0)
+			return; /* from user mode too, as Xen allows */
 		if (int_n_at(c, f->rip, &vector)) {
 			software_interrupt(c, f, vector);
 			return;
@@ -176,8 +176,18 @@ static void exception(struct core *c, struct trap_frame *f)
 			software_interrupt(c, f, (unsigned)(f->error_code >> 3) & 0xff);
 			return;
 		}
-		if (core_vcpu(c)->kernel_mode && emulate_privileged(c, f, why, sizeof why) == 0)
+		switch (emulate_privileged(c, f, why, sizeof why)) {
+		case EMULATED:
 			return;
+		case EMULATE_RAISE_UD:
+			/* Reported, if the guest has no handler, as the #GP
+			 * the CPU raised, why saying what Xen would raise. */
+			if (traps_deliver(c, f, 0, X86_VEC_UD, 0, 0))
+				stop_unhandled(c, f, why);
+			return;
+		case EMULATE_RAISE_GP:
+			break;
+		}
 		break;
 	case X86_VEC_PF:
 		if (mm_ptwr_fault(c, f) == 0)

@@ -17,7 +17,9 @@
 #include "pv-shim/core/core.h"
 #include "pv-shim/core/hypercall_trace_line.h"
 #include "pv-shim/core/emulate/cpuid_policy.h"
+#include "pv-shim/core/emulate/emulate.h"
 #include "pv-shim/core/emulate/guest_cr4.h"
+#include "pv-shim/core/platform.h"
 #include "emu/build/cpuid_table.h"
 #include "pv-shim/shim_abi.h"
 #include "tests/unit/fake_guest.h"
@@ -903,7 +905,8 @@ static uint64_t rdmsr(uint32_t msr)
 	struct trap_frame f = insn_frame(X86_VEC_GP, KPAGE(3) + 200, RDMSR, 2);
 	f.rcx = msr;
 	f.rax = f.rdx = ~0ULL;
-	ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_RESUME);
+	ck_assert_msg(core_handle_trap(&g.core, &f) == CORE_RESUME, "rdmsr %#x: %s", msr,
+		      g.st->stop_message);
 	ck_assert_uint_eq(f.rip, KPAGE(3) + 202);
 	ck_assert_uint_eq(f.rax >> 32, 0);
 	ck_assert_uint_eq(f.rdx >> 32, 0);
@@ -967,10 +970,10 @@ END_TEST
 START_TEST(rdmsr_refused)
 {
 	struct trap_frame f = insn_frame(X86_VEC_GP, KPAGE(3) + 200, RDMSR, 2);
-	f.rcx = 0x10; /* TSC */
+	f.rcx = 0x1d9; /* DEBUGCTL */
 	ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_STOP);
 	ck_assert_ptr_nonnull(strstr(g.st->stop_message, "rdmsr"));
-	ck_assert_ptr_nonnull(strstr(g.st->stop_message, "0x10"));
+	ck_assert_ptr_nonnull(strstr(g.st->stop_message, "0x1d9"));
 }
 END_TEST
 
@@ -1024,6 +1027,85 @@ START_TEST(ucode_rev_msr_as_xen)
 			f = insn_frame(X86_VEC_GP, KPAGE(3) + 200, RDMSR, 2);
 			f.rcx = 0x8b;
 			ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_STOP);
+		}
+		g.plat.cpuid = NULL;
+		free(t);
+	}
+}
+END_TEST
+
+/* rdmsr that must be refused: the guest's #GP(0), or the end of a guest
+ * without a handler (as here) naming the MSR. */
+static void rdmsr_gp(uint32_t msr)
+{
+	struct trap_frame f = insn_frame(X86_VEC_GP, KPAGE(3) + 200, RDMSR, 2);
+	f.rcx = msr;
+	ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_STOP);
+	ck_assert_msg(strstr(g.st->stop_message, "rdmsr"), "rdmsr %#x taken", msr);
+	g.st->stop_reason = CORE_RUNNING;
+}
+
+/* The MSRs Xen answers a PV domU itself (guest_rdmsr, read_msr), per
+ * vendor; DEBUGCTL is not among them (#GP both ways). */
+START_TEST(msrs_as_xen_answers)
+{
+	static const struct { uint32_t msr; uint64_t intel, amd; } both[] = {
+		{ 0x1b, 0xfee00900, 0xfee00900 },          /* APIC_BASE, BSP */
+		{ 0xce, 0, 0 },                            /* PLATFORM_INFO */
+		{ 0x140, 0, 0 },                           /* MISC_FEATURES_ENABLES */
+		{ 0x277, 0x050100070406ULL, 0x050100070406ULL }, /* PAT */
+		{ 0x345, 0, 0 },                           /* PERF_CAPABILITIES */
+		{ 0xc0000080, 0xd01, 0xd01 },              /* EFER */
+		{ 0xc001001f, 0, 0 },                      /* NB_CFG */
+	};
+	static const uint32_t intel_only[] = { 0x3a, 0x198, 0x199, 0x19c };
+	static const uint32_t amd_only[] = { 0xc0010015, 0xc0011029, 0xc0010041,
+					     0xc0010061, 0xc001006b };
+	for (int amd = 0; amd < 2; amd++) {
+		teardown();
+		setup();
+		struct kvm_cpuid2 *t = vendor_cpuid(amd ? "AuthenticAMD" : "GenuineIntel");
+		g.plat.cpuid = t;
+		for (unsigned i = 0; i < sizeof both / sizeof both[0]; i++)
+			ck_assert_msg(rdmsr(both[i].msr) == (amd ? both[i].amd : both[i].intel),
+				      "rdmsr %#x", both[i].msr);
+		for (unsigned i = 0; i < sizeof intel_only / sizeof intel_only[0]; i++) {
+			if (amd)
+				rdmsr_gp(intel_only[i]);
+			else
+				ck_assert_uint_eq(rdmsr(intel_only[i]), intel_only[i] == 0x3a);
+		}
+		for (unsigned i = 0; i < sizeof amd_only / sizeof amd_only[0]; i++) {
+			if (!amd)
+				rdmsr_gp(amd_only[i]);
+			else
+				ck_assert_uint_eq(rdmsr(amd_only[i]),
+						  amd_only[i] == 0xc0011029 ? 2 : 0);
+		}
+		rdmsr_gp(0x1d9); /* DEBUGCTL */
+		/* The TSC as rdtsc gives it (Xen's native TSC mode). */
+		uint64_t tsc0 = platform_read_tsc(&g.core), tsc = rdmsr(0x10);
+		ck_assert_uint_ge(tsc, tsc0);
+		ck_assert_uint_le(tsc, platform_read_tsc(&g.core));
+		struct trap_frame f;
+		/* Writes Xen drops: taken, nothing changes. */
+		ck_assert_int_eq(wrmsr(0xc001001f, 0x1234, &f), CORE_RESUME);
+		ck_assert_int_eq(wrmsr(0x140, 0, &f), CORE_RESUME);
+		ck_assert_int_eq(wrmsr(0xc0000080, 0xd01, &f), CORE_RESUME);
+		ck_assert_int_eq(wrmsr(0xc0011029, 0, &f), amd ? CORE_RESUME : CORE_STOP);
+		g.st->stop_reason = CORE_RUNNING;
+		ck_assert_int_eq(wrmsr(0x19a, 0, &f), amd ? CORE_STOP : CORE_RESUME);
+		g.st->stop_reason = CORE_RUNNING;
+		/* Refused: a change of EFER, CPUID faulting, DEBUGCTL, PAT,
+		 * the read-only PLATFORM_INFO. */
+		static const struct { uint32_t msr; uint64_t value; } bad[] = {
+			{ 0xc0000080, 0x501 }, { 0x140, 1 }, { 0x1d9, 0 }, { 0x1d9, 1 },
+			{ 0x277, 0x050100070406ULL }, { 0xce, 0 },
+		};
+		for (unsigned i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+			ck_assert_msg(wrmsr(bad[i].msr, bad[i].value, &f) == CORE_STOP,
+				      "wrmsr %#x taken", bad[i].msr);
+			g.st->stop_reason = CORE_RUNNING;
 		}
 		g.plat.cpuid = NULL;
 		free(t);
@@ -1402,13 +1484,19 @@ START_TEST(ud_elsewhere_stops)
 	ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_STOP);
 	ck_assert_uint_eq(g.st->stop_frame.rip, rip);
 
-	/* Good prefix, but from guest user mode. */
+	/* Good prefix from guest user mode: Xen emulates it there too (it
+	 * would #GP only with CPUID faulting on, which is never offered). */
 	teardown();
 	setup();
 	g.st->vcpu[0].kernel_mode = 0;
 	f = insn_frame(X86_VEC_UD, KPAGE(4), FORCED_CPUID, sizeof FORCED_CPUID);
-	ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_STOP);
-	ck_assert_uint_eq(g.st->stop_frame.rip, KPAGE(4));
+	f.rax = 0;
+	ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_RESUME);
+	ck_assert_uint_eq(f.rip, KPAGE(4) + sizeof FORCED_CPUID);
+	uint32_t r[4];
+	cpuid_for_guest(&g.core, 0, 0, r);
+	ck_assert_uint_eq(f.rbx, r[1]);
+	ck_assert_uint_eq(f.rdx, r[3]);
 }
 END_TEST
 
@@ -1558,6 +1646,7 @@ static Suite *core_suite(void)
 			hypercall_direct } },
 		{ "control_ops", { control_ops_refused } },
 		{ "gp", { wrmsr_segment_bases, wrmsr_refused, rdmsr_refused, ucode_rev_msr_as_xen,
+			  msrs_as_xen_answers,
 			gp_elsewhere_stops, gp_from_user_mode_stops } },
 		{ "ud", { forced_cpuid_hypervisor_leaves, forced_cpuid_policy,
 			forced_cpuid_osxsave_follows_cr4, xcr0_offerable,

@@ -926,12 +926,15 @@ START_TEST(debug_registers)
 		ck_assert_int_eq(dr_set(r, 0x0000800000000000ULL), -XEN_EPERM);
 		ck_assert_int_eq(dr_get(r), (long)(KBASE + (uint64_t)r));
 	}
-	/* Reserved bits forced; DR4/DR5 alias DR6/DR7. */
-	ck_assert_int_eq(dr_set(6, 0xffffffffffffffffULL), 0);
+	/* Reserved bits forced, a set upper half refused (-EINVAL); DR4/DR5
+	 * alias DR6/DR7. */
+	ck_assert_int_eq(dr_set(6, 0xffffffffffffffffULL), -XEN_EINVAL);
+	ck_assert_int_eq(dr_set(6, 0xffffffffULL), 0);
 	ck_assert_int_eq(dr_get(6), 0xffffefff);
 	ck_assert_int_eq(dr_set(4, 0), 0);
 	ck_assert_int_eq(dr_get(6), 0xffff0ff0);
-	ck_assert_int_eq(dr_set(7, 0x0000000f000d0003ULL | 0xd800), 0);
+	ck_assert_int_eq(dr_set(7, 0x0000000f000d0003ULL), -XEN_EINVAL);
+	ck_assert_int_eq(dr_set(7, 0x000d0003ULL | 0xd800), 0);
 	ck_assert_int_eq(dr_get(7), 0x000d0403);
 	ck_assert_int_eq(dr_get(5), 0x000d0403);
 	/* GD, or an enabled I/O breakpoint: refused, DR7 kept. */
@@ -1120,10 +1123,10 @@ END_TEST
 START_TEST(mov_from_cr_refused)
 {
 	static const uint8_t cr8[] = { 0x44, 0x0f, 0x20, 0xc0 }, cr5[] = { 0x0f, 0x20, 0xe8 },
-		mem[] = { 0x0f, 0x20, 0x00 }, rex_other[] = { 0x48, 0x0f, 0x21, 0xc0 };
-	const uint8_t *bad[] = { cr8, cr5, mem, rex_other };
-	const size_t len[] = { 4, 3, 3, 4 };
-	for (unsigned i = 0; i < 4; i++) {
+		rex_other[] = { 0x48, 0x0f, 0x24, 0xc0 };
+	const uint8_t *bad[] = { cr8, cr5, rex_other };
+	const size_t len[] = { 4, 3, 4 };
+	for (unsigned i = 0; i < 3; i++) {
 		struct trap_frame f = priv_insn(bad[i], len[i]);
 		ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_STOP);
 		ck_assert_ptr_nonnull(strstr(g.st->stop_message, "#GP"));
@@ -1144,6 +1147,214 @@ START_TEST(mov_from_cr_refused)
 	f.rip = KPAGE(P_ABSENT) - 2;
 	ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_STOP);
 	ck_assert_ptr_nonnull(strstr(g.st->stop_message, "unreadable"));
+}
+END_TEST
+
+/* As on hardware the ModRM mod field of mov cr/dr is ignored: 0f 20 00
+ * is `mov %cr0, %rax`. */
+START_TEST(mov_cr_ignores_mod)
+{
+	static const uint8_t mem_form[] = { 0x0f, 0x20, 0x00 };
+	struct trap_frame f = priv_insn(mem_form, 3);
+	ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_RESUME);
+	ck_assert_uint_eq(f.rax, 0x80050033);
+}
+END_TEST
+
+/* A #UD Xen would raise, for a guest without a handler: the run ends
+ * with the #GP the CPU raised as its report, saying so. */
+START_TEST(mov_dr8_without_handler_stops)
+{
+	static const uint8_t dr8[] = { 0x44, 0x0f, 0x21, 0xc0 };
+	struct trap_frame f = priv_insn(dr8, 4), before = f;
+	ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_STOP);
+	ck_assert_ptr_nonnull(strstr(g.st->stop_message, "dr8: no such register (#UD)"));
+	ck_assert_int_eq(memcmp(&g.st->stop_frame, &before, sizeof before), 0);
+}
+END_TEST
+
+/* `mov` to/from a debug register; the frame after, which must be past
+ * the instruction (CORE_RESUME) with the value in rax. */
+static struct trap_frame mov_dr(int to, unsigned dr, uint64_t rax)
+{
+	uint8_t insn[4] = { 0x0f, to ? 0x23 : 0x21, (uint8_t)(0xc0 | (dr & 7) << 3) };
+	unsigned len = 3;
+	if (dr & 8) {
+		memmove(insn + 1, insn, 3);
+		insn[0] = 0x44; /* REX.R */
+		len = 4;
+	}
+	struct trap_frame f = priv_insn(insn, len);
+	f.rax = rax;
+	ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_RESUME);
+	return f;
+}
+
+/* Checks mov_dr(...) emulated: past its 3 bytes, rax as given. */
+static void mov_dr_ok(int to, unsigned dr, uint64_t rax, uint64_t want_rax)
+{
+	struct trap_frame f = mov_dr(to, dr, rax);
+	ck_assert_uint_eq(f.rip, KBASE + 0x2345 + 3);
+	ck_assert_uint_eq(f.rax, want_rax);
+}
+
+/* Checks mov_dr(...) went to the guest's handler for vector with error
+ * code 0 (#GP) or none (#UD). */
+static void mov_dr_raises(int to, unsigned dr, uint64_t rax, unsigned vector)
+{
+	struct trap_frame f = mov_dr(to, dr, rax);
+	ck_assert_uint_eq(f.rip, H(vector));
+	if (vector == VEC_GP)
+		ck_assert_uint_eq(word(f.rsp + 16), 0);
+	ck_assert_uint_eq(word(f.rsp + (vector == VEC_GP ? 24 : 16)), KBASE + 0x2345);
+}
+
+/* Xen's emulator runs `mov %drN` through set_debugreg/get_debugreg:
+ * -EPERM and -EINVAL are #GP(0), -ENODEV and a read of a register the
+ * guest has not #UD. */
+START_TEST(mov_debug_registers)
+{
+	gate(VEC_GP, 0);
+	gate(VEC_UD, 0); /* set_trap_table adds to the table */
+
+	mov_dr_ok(0, 6, 0, 0xffff0ff0);
+	mov_dr_ok(0, 7, 0, 0x400);
+	for (unsigned r = 0; r < 4; r++) {
+		mov_dr_ok(1, r, KBASE + 0x100 * r, KBASE + 0x100 * r);
+		mov_dr_ok(0, r, 0, KBASE + 0x100 * r);
+		ck_assert_int_eq(dr_get((int)r), (long)(KBASE + 0x100 * r));
+		mov_dr_raises(1, r, 0xffff800000000000ULL, VEC_GP); /* Xen's hole */
+	}
+	mov_dr_ok(1, 7, 0x00010001, 0x00010001);           /* dr0 execute bp */
+	mov_dr_ok(0, 7, 0, 0x00010401);
+	mov_dr_ok(0, 5, 0, 0x00010401);                    /* DR5 is DR7 */
+	mov_dr_ok(1, 4, 0xffffffff, 0xffffffff);           /* DR4 is DR6 */
+	mov_dr_ok(0, 6, 0, 0xffffefff);
+	mov_dr_raises(1, 7, 0x2000, VEC_GP);               /* GD */
+	mov_dr_raises(1, 7, 0x00020002, VEC_GP);           /* I/O bp without DE */
+	mov_dr_raises(1, 6, 1ULL << 32, VEC_GP);           /* upper half */
+	mov_dr_raises(1, 8, 0, VEC_UD);                    /* no DR8 */
+	mov_dr_raises(0, 9, 0, VEC_UD);
+
+	/* With CR4.DE (offered when the CPU has DE): DR4/DR5 are gone, and
+	 * an I/O breakpoint may be enabled, read back with DR7. */
+	struct kvm_cpuid2 *de = calloc(1, sizeof *de + sizeof de->entries[0]);
+	ck_assert_ptr_nonnull(de);
+	de->nent = 1;
+	de->entries[0].function = 1;
+	de->entries[0].edx = 0x4; /* DE */
+	g.plat.cpuid = de;
+	static const uint8_t mov_rax_cr4[] = { 0x0f, 0x22, 0xe0 }, mov_cr4_rcx[] = { 0x0f, 0x20, 0xe1 };
+	struct trap_frame f = priv_insn(mov_rax_cr4, 3);
+	f.rax = 0x8;
+	ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_RESUME);
+	f = priv_insn(mov_cr4_rcx, 3);
+	ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_RESUME);
+	ck_assert_uint_eq(f.rcx, 0x628);
+	mov_dr_raises(0, 4, 0, VEC_UD);
+	mov_dr_raises(1, 5, 0, VEC_UD);
+	ck_assert_int_eq(dr_get(5), -XEN_ENODEV);
+	ck_assert_int_eq(dr_set(4, 0), -XEN_ENODEV);
+	mov_dr_ok(1, 7, 0x00020002, 0x00020002);           /* dr0 I/O bp */
+	mov_dr_ok(0, 7, 0, 0x00020402);
+	ck_assert_uint_eq(g.st->vcpu[0].traps.dr7, 0x00020400);
+	/* Dropping DE again: DR4/5 alias once more. */
+	f = priv_insn(mov_rax_cr4, 3);
+	f.rax = 0;
+	ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_RESUME);
+	mov_dr_ok(0, 5, 0, 0x00020402);
+	g.plat.cpuid = NULL;
+	free(de);
+
+	/* From guest user mode: the #GP the instruction raised. */
+	g.st->vcpu[0].kernel_mode = 0;
+	static const uint8_t mov_dr7_rax[] = { 0x0f, 0x21, 0xf8 };
+	f = priv_insn(mov_dr7_rax, 3);
+	f.error_code = 0;
+	struct trap_frame before = f;
+	ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_RESUME);
+	check_bounced(&f, &before, VEC_GP, 8, BOOT_STACK);
+	ck_assert_uint_eq(f.rax, before.rax);
+}
+END_TEST
+
+static long set_iopl(uint32_t iopl);
+
+/* cli at f's rip from the current mode: 1 if it ran as a no-op (past it,
+ * nothing else changed), 0 if it went to the guest's #GP handler. */
+static int cli_runs(void)
+{
+	static const uint8_t cli[] = { 0xfa, 0x90 };
+	struct trap_frame f = priv_insn(cli, 2), before = f;
+	ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_RESUME);
+	if (f.rip == before.rip + 1) {
+		f.rip = before.rip;
+		ck_assert_int_eq(memcmp(&f, &before, sizeof f), 0);
+		return 1;
+	}
+	ck_assert_uint_eq(f.rip, H(VEC_GP));
+	return 0;
+}
+
+/* Xen's iopl_ok: the kernel runs at ring 1 (0 with architectural_iopl),
+ * user mode at 3; each may cli/sti and do port I/O when its ring is
+ * within the virtual IOPL. */
+START_TEST(iopl_per_mode)
+{
+	gate(VEC_GP, 0);
+	ck_assert_int_eq(hcall(__HYPERVISOR_stack_switch, 0, KSTACK_TOP, 0), 0);
+	static const struct { unsigned iopl, arch, kernel, user; } want[] = {
+		{ 0, 0, 0, 0 }, { 1, 0, 1, 0 }, { 2, 0, 1, 0 }, { 3, 0, 1, 1 },
+		{ 0, 1, 1, 0 }, { 1, 1, 1, 0 }, { 3, 1, 1, 1 },
+	};
+	for (unsigned i = 0; i < sizeof want / sizeof want[0]; i++) {
+		g.st->vcpu[0].kernel_mode = 1;
+		ck_assert_int_eq(hcall(__HYPERVISOR_vm_assist, want[i].arch ? VMASST_CMD_enable
+				       : VMASST_CMD_disable, VMASST_TYPE_architectural_iopl, 0), 0);
+		ck_assert_int_eq(set_iopl(want[i].iopl), 0);
+		ck_assert_msg(cli_runs() == (int)want[i].kernel, "kernel, iopl %u arch %u",
+			      want[i].iopl, want[i].arch);
+		g.st->vcpu[0].kernel_mode = 0;
+		ck_assert_msg(cli_runs() == (int)want[i].user, "user, iopl %u arch %u",
+			      want[i].iopl, want[i].arch);
+	}
+	/* Port I/O from user mode with IOPL 3: emulated as the kernel's. */
+	static const uint8_t in_al[] = { 0xe4, 0x60 };
+	struct trap_frame f = priv_insn(in_al, 2);
+	f.rax = 0x1122334455667788ULL;
+	ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_RESUME);
+	ck_assert_uint_eq(f.rax, 0x11223344556677ffULL);
+	/* rdmsr from user mode stays the #GP it raised, whatever the IOPL. */
+	static const uint8_t rdmsr[] = { 0x0f, 0x32 };
+	f = priv_insn(rdmsr, 2);
+	f.rcx = 0xc0000100;
+	ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_RESUME);
+	ck_assert_uint_eq(f.rip, H(VEC_GP));
+}
+END_TEST
+
+/* With architectural_iopl, iret loads the virtual IOPL from the rflags it
+ * returns with, and bounce frames show it; without, neither. */
+START_TEST(architectural_iopl_iret_and_frames)
+{
+	gate(VEC_DE, 0);
+	for (int arch = 0; arch < 2; arch++) {
+		ck_assert_int_eq(hcall(__HYPERVISOR_vm_assist, arch ? VMASST_CMD_enable
+				       : VMASST_CMD_disable, VMASST_TYPE_architectural_iopl, 0), 0);
+		ck_assert_int_eq(set_iopl(1), 0);
+		struct iret_context ic = {
+			.rip = KBASE + 0x4000, .cs = 0xe030, .rflags = 0x202 | RF_IOPL,
+			.rsp = STACK_TOP - 0x40, .ss = 0xe02b,
+		};
+		struct trap_frame f = iret_call(&ic, STACK_TOP - 0x100, 0);
+		ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_RESUME);
+		ck_assert_uint_eq(f.rflags & RF_IOPL, 0); /* never the CPU's */
+		ck_assert_uint_eq(g.st->vcpu[0].traps.iopl, arch ? 3 : 1);
+		f = exc(VEC_DE, 0, STACK_TOP - 0x40);
+		ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_RESUME);
+		ck_assert_uint_eq(f.rip, H(VEC_DE));
+		ck_assert_uint_eq(word(f.rsp + 4 * 8) & RF_IOPL, arch ? RF_IOPL : 0);
+	}
 }
 END_TEST
 
@@ -1190,7 +1401,8 @@ START_TEST(mov_to_cr4)
 {
 	offer_xsave(0xe7);
 	ck_assert_uint_eq(read_cr4(), 0x40620);      /* OSXSAVE from the start */
-	/* Clear OSXSAVE; TSD sticks; PGE, FSGSBASE, DE, PAE's absence dropped. */
+	/* Clear OSXSAVE; TSD sticks; PGE, FSGSBASE, DE (this CPUID has no DE),
+	 * PAE's absence dropped. */
 	emulated(MOV_RAX_CR4, 3, 0x10000 | 0x80 | 0x8 | 0x4, 0, 0);
 	ck_assert_uint_eq(read_cr4(), 0x624);
 	ck_assert_int_eq(g.plat.cr4_osxsave, 0);
@@ -1483,6 +1695,9 @@ static Suite *traps_suite(void)
 			mov_to_cr_refused, xsetbv_accepted, xsetbv_refused, last_vcpu_down,
 			port_io } },
 		{ "user_state", { user_wrgsbase_survives } },
+		{ "debug_registers", { mov_cr_ignores_mod, mov_debug_registers,
+				       mov_dr8_without_handler_stops } },
+		{ "io_privilege", { iopl_per_mode, architectural_iopl_iret_and_frames } },
 	};
 	for (unsigned i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		TCase *tc = tcase_create(cases[i].name);

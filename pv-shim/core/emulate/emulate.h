@@ -4,9 +4,13 @@
 
 #include "pv-shim/core/core.h"
 
-/* For a #GP from the guest kernel: emulates the instruction at f->rip and
- * advances past it (0), or says in why what it could not do (-1). */
-int emulate_privileged(struct core *c, struct trap_frame *f, char *why, size_t whylen);
+/* What emulate_privileged made of a #GP from the guest (kernel or user
+ * mode): the instruction at f->rip emulated and f advanced past it; or
+ * not (why says why), the guest getting the #GP as raised, or the #UD
+ * Xen's emulator raises for a debug register the guest has not. */
+enum emulate_result { EMULATED, EMULATE_RAISE_GP, EMULATE_RAISE_UD };
+enum emulate_result emulate_privileged(struct core *c, struct trap_frame *f, char *why,
+				       size_t whylen);
 
 /* Port I/O at f->rip (in/out, imm8 or dx forms): > 0, its length, when
  * emulated; 0 when it is no such instruction; -1 (why says it) when the
@@ -20,6 +24,16 @@ int emulate_port_io(struct core *c, struct trap_frame *f, const uint8_t insn[2],
 uint8_t pit_read_port(struct core *c, uint16_t port);
 void pit_write_port(struct core *c, uint16_t port, uint8_t value);
 
+/* rdmsr and wrmsr from the guest kernel, as Xen answers them (guest_msr.c):
+ * 0, or -1 for the #GP(0) Xen raises. */
+int guest_msr_read(struct core *c, uint32_t msr, uint64_t *value);
+int guest_msr_write(struct core *c, uint32_t msr, uint64_t value);
+
+/* Xen's iopl_ok: the guest's virtual I/O privilege (PHYSDEVOP_set_iopl,
+ * or iret with VMASST_TYPE_architectural_iopl) allows cli/sti and port
+ * I/O in the mode it runs in (guest_iopl.c). */
+int guest_iopl_ok(struct core *c);
+
 /* cli/sti at f->rip: 1 (its length) when they may run, as no-ops; 0 when
  * it is neither; -1 (why says it) without the I/O privilege. */
 int emulate_cli_sti(struct core *c, const uint8_t insn[2], char *why, size_t whylen);
@@ -29,8 +43,9 @@ int emulate_cli_sti(struct core *c, const uint8_t insn[2], char *why, size_t why
 int emulate_xsetbv(struct core *c, struct trap_frame *f, const uint8_t insn[2],
 		   char *why, size_t whylen);
 
-/* For a #UD from the guest kernel: if f->rip holds Xen's forced-emulation
- * CPUID, emulates it under the PV policy and advances (0); else -1. */
+/* For a #UD from the guest (kernel or user mode, as Xen allows both): if
+ * f->rip holds Xen's forced-emulation CPUID, emulates it under the PV
+ * policy and advances (0); else -1. */
 int emulate_forced_cpuid(struct core *c, struct trap_frame *f);
 
 /* CPUID leaf/subleaf as the PV guest may see it. */

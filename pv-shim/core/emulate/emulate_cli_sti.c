@@ -1,7 +1,7 @@
 /*
- * cli and sti from the guest kernel.  It runs below CPL0, so they raise
- * #GP; Xen lets a kernel with enough I/O privilege (PHYSDEVOP_set_iopl)
- * execute them as no-ops and leaves its event mask alone: a PV kernel
+ * cli and sti from the guest.  It runs below CPL0, so they raise #GP;
+ * Xen lets a kernel or user process with enough I/O privilege
+ * (guest_iopl.c) execute them as no-ops and leaves its event mask alone: a PV kernel
  * masks events through vcpu_info, and code that brackets a few
  * instructions with pushf/cli/popf (Linux's cmpxchg16b emulation) must
  * simply run on.  Without the privilege they stay a #GP for the guest.
@@ -15,8 +15,8 @@ int emulate_cli_sti(struct core *c, const uint8_t insn[2], char *why, size_t why
 {
 	if (insn[0] != OP_CLI && insn[0] != OP_STI)
 		return 0;
-	if (core_vcpu(c)->traps.iopl < (core_vcpu(c)->kernel_mode ? 1u : 3u)) {
-		core_format(why, whylen, "%s at I/O privilege %u (no PHYSDEVOP_set_iopl)",
+	if (!guest_iopl_ok(c)) {
+		core_format(why, whylen, "%s at I/O privilege %u (not enough for the mode)",
 			    insn[0] == OP_CLI ? "cli" : "sti", core_vcpu(c)->traps.iopl);
 		return -1;
 	}

@@ -1,8 +1,8 @@
 /*
- * Port I/O from the guest kernel, as Xen emulates it for a domU: allowed
- * once the kernel raised its I/O privilege (PHYSDEVOP_set_iopl, which
- * Linux does at start of day; the kernel runs at ring 3 of Xen's guest
- * rings, 1 here, so IOPL 1 or more), and then to ports the domain was
+ * Port I/O from the guest, as Xen emulates it for a domU: allowed once
+ * the guest raised its I/O privilege enough for the mode it runs in
+ * (guest_iopl.c: PHYSDEVOP_set_iopl, which Linux does at start of day,
+ * IOPL 1 for the kernel, 3 for user mode), and then to ports the domain was
  * given none of: reads return all ones, writes are dropped.  Linux's early
  * PCI probe relies on that.  The one exception is the PIT's channel 2,
  * whose count runs (pit_channel2.c) when read and written a byte at a
@@ -22,9 +22,9 @@ int emulate_port_io(struct core *c, struct trap_frame *f, const uint8_t insn[2],
 	int dx = (op & 0xfc) == 0xec;   /* ec-ef */
 	if (!imm8 && !dx)
 		return 0;
-	if (core_vcpu(c)->traps.iopl < (core_vcpu(c)->kernel_mode ? 1u : 3u)) {
-		core_format(why, whylen, "port I/O at I/O privilege %u (no "
-			    "PHYSDEVOP_set_iopl)", core_vcpu(c)->traps.iopl);
+	if (!guest_iopl_ok(c)) {
+		core_format(why, whylen, "port I/O at I/O privilege %u (not enough "
+			    "for the mode)", core_vcpu(c)->traps.iopl);
 		return -1;
 	}
 	int is_in = !(op & 2);

@@ -9,6 +9,7 @@
 #include "pv-shim/core/core.h"
 
 #define GUEST_CR4_TSD     0x00000004ULL
+#define GUEST_CR4_DE      0x00000008ULL
 #define GUEST_CR4_OSXSAVE 0x00040000ULL
 /* What a PV kernel always sees: OSXMMEXCPT OSFXSR PAE. */
 #define GUEST_CR4_FIXED   0x00000620ULL

@@ -93,4 +93,17 @@ uint64_t traps_gdt_base(struct core *c, uint16_t selector);
 int traps_enter_kernel(struct core *c, const struct trap_frame *f);
 int traps_enter_user(struct core *c, const struct trap_frame *f);
 
+/* The guest's debug register reg, set and read as Xen's set_debugreg and
+ * get_debugreg do (traps_debugreg.c): set gives 0 or -XEN_EPERM,
+ * -XEN_EINVAL, -XEN_ENODEV; get 0, or -1 for a register the guest has
+ * not (Xen's -ENODEV, a #UD for `mov`). */
+long traps_set_debugreg(struct core *c, unsigned reg, uint64_t value);
+int traps_get_debugreg(struct core *c, unsigned reg, uint64_t *value);
+
+/* VMASST_TYPE_architectural_iopl (traps_vm_assist.c): with it, iret
+ * loads the virtual IOPL from the rflags it returns with, and the frames
+ * Xen builds show it in their rflags (otherwise IOPL there is 0). */
+void traps_iret_loads_iopl(struct core *c, uint64_t rflags);
+uint64_t traps_frame_iopl(struct core *c);
+
 #endif

@@ -86,7 +86,8 @@ static int bounce_on(struct core *c, struct trap_frame *f, const struct bounce_f
 		w[n++] = error_code & 0xffffffffULL;
 	w[n++] = from->rip;
 	w[n++] = cs | ((uint64_t)saved_mask << 32);
-	w[n++] = (from->rflags & ~(RFLAGS_IF | RFLAGS_IOPL)) | (saved_mask ? 0 : RFLAGS_IF);
+	w[n++] = (from->rflags & ~(RFLAGS_IF | RFLAGS_IOPL)) | (saved_mask ? 0 : RFLAGS_IF) |
+		traps_frame_iopl(c);
 	w[n++] = from->rsp;
 	w[n++] = TRAPS_SS_FRAME;
 

@@ -57,6 +57,7 @@ void traps_iret(struct core *c, struct trap_frame *f)
 	if ((ic.cs & 3) == 3 && core_vcpu(c)->kernel_mode && traps_enter_user(c, f))
 		return;
 
+	traps_iret_loads_iopl(c, ic.rflags);
 	f->rip = ic.rip;
 	f->rsp = ic.rsp;
 	f->rflags = (ic.rflags & RFLAGS_IRET_MASK) | RFLAGS_FIXED;

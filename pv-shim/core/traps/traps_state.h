@@ -45,6 +45,7 @@ struct traps_vcpu {
 	uint32_t gdt_entries;           /* 0: no guest GDT */
 	uint32_t debugregs_set;         /* 0: dr6/dr7 still at reset values */
 	uint64_t dr[4], dr6, dr7;       /* the guest's debug registers */
+	uint64_t dr7_io;                /* DR7 enables of I/O breakpoints (CR4.DE) */
 	uint32_t iopl;                  /* PHYSDEVOP_set_iopl: 0-3 */
 	uint32_t ldt_ents;              /* MMUEXT_SET_LDT's, 0: no LDT */
 };
