@@ -89,7 +89,8 @@ UNIT_TESTS += $(XENBUS_TEST)
 # launcher's checks, whatever the core answers.
 $(BUILD)/tests/unit/test_dom0_grants: $(BUILD)/san/tests/unit/test_dom0_grants.o \
 		$(BUILD)/san/emu/dom0/dom0_grants.o $(BUILD)/san/emu/vcpu/platform_host.o \
-		$(BUILD)/san/emu/vcpu/kvm_regs.o
+		$(BUILD)/san/emu/vcpu/kvm_regs.o $(BUILD)/san/pv-shim/core/hypercall_trace_line.o \
+		$(BUILD)/san/pv-shim/core/hypercall_names.o $(BUILD)/san/pv-shim/core/format.o
 	@mkdir -p $(@D)
 	$(CC) -fsanitize=address,undefined $^ -o $@ $(CHECK_LIBS)
 UNIT_TESTS += $(BUILD)/tests/unit/test_dom0_grants
