@@ -213,7 +213,7 @@ static int setup(struct domain *d, const struct xen_image *img,
 		.rip = SHIM_VIRT_BASE,
 		.rsp = SHIM_VA(shim_off_stack_top(0)),
 		.cr3 = br.l4_maddr,
-		.gdt_base = SHIM_VA(shim_off_gdt(0)), .idt_base = SHIM_VA(SHIM_OFF_IDT),
+		.gdt_base = shim_gdt_window(0), .idt_base = SHIM_VA(SHIM_OFF_IDT),
 		.lstar = SHIM_VA(SHIM_OFF_TRAMPOLINE),
 		/* sysret base 0x23 (user CS32; SS 0x2b, CS64 0x33), kernel 0x10 */
 		.star = ((uint64_t)SHIM_SEL_USER_CS32 << 48) |

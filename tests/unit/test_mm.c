@@ -534,12 +534,13 @@ START_TEST(set_ldt_copies_checked_descriptors)
 	ck_assert_uint_eq(table[2], 0x00cf92000000ffffULL); /* the guest's untouched */
 	/* An LDT descriptor: base the copy in the vCPU's GDT window, limit 4
 	 * entries, type 2, present. */
-	uint64_t base = shim_gdt_window(0) + SHIM_GDT_LDT_FIRST * 8;
-	uint64_t d = gdt[SHIM_SEL_LDT >> 3];
+	uint64_t base = shim_gdt_window(0) + SHIM_GDT_XEN_PAGE * 0x1000 +
+			SHIM_GDT_LDT_FIRST * 8;
+	uint64_t d = gdt[SHIM_GDT_OWN_INDEX(SHIM_SEL_LDT)];
 	ck_assert_uint_eq(d & 0xffff, 4 * 8 - 1);
 	ck_assert_uint_eq((d >> 40) & 0xff, 0x82);
 	ck_assert_uint_eq(((d >> 16) & 0xffffff) | ((d >> 56) << 24) |
-			  (gdt[(SHIM_SEL_LDT >> 3) + 1] << 32), base);
+			  (gdt[SHIM_GDT_OWN_INDEX(SHIM_SEL_LDT) + 1] << 32), base);
 	ck_assert_uint_eq(g.plat.cpu_ops->op[g.plat.cpu_ops_count - 1].kind,
 			  SHIM_CPU_OP_LOAD_LDT);
 	ck_assert_uint_eq(g.plat.cpu_ops->op[g.plat.cpu_ops_count - 1].value, SHIM_SEL_LDT);

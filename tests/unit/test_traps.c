@@ -65,7 +65,7 @@ static struct vcpu_info *vi(void)
 static void setup(void)
 {
 	fake_guest_init(&g, NR_PAGES);
-	shim = calloc(1, SHIM_OFF_CORE);
+	shim = calloc(1, SHIM_REGION_SIZE); /* the vCPU blocks too */
 	ck_assert_ptr_nonnull(shim);
 	g.plat.shim_region = shim;
 	((struct shim_boot_params *)(shim + SHIM_OFF_BOOT))->guest_stack = BOOT_STACK;
@@ -572,10 +572,14 @@ START_TEST(iret_refused)
 	bad[0].rip = 0x0000800000000000ULL;
 	bad[1].rsp = 0x0000900000000000ULL;
 	bad[2].cs = 0xe023;       /* compat mode */
-	bad[3].cs = 0x23;
+	bad[3].cs = 0x23;         /* a 32-bit code segment of the guest's GDT */
 	for (unsigned i = 0; i < 4; i++) {
 		teardown();
 		setup();
+		uint64_t frame = DATA_PFN + 5, code32[5] = { [4] = 0x00cffb000000ffffULL };
+		put(KPAGE(5), code32, sizeof code32);
+		put(KPAGE(1), &frame, sizeof frame);
+		ck_assert_int_eq(hcall(__HYPERVISOR_set_gdt, KPAGE(1), 5, 0), 0);
 		f = iret_call(&bad[i], STACK_TOP - 0x100, 0);
 		ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_STOP);
 		ck_assert_uint_eq(g.st->vcpu[0].kernel_mode, 1);
@@ -838,7 +842,8 @@ START_TEST(set_gdt)
 	gdt[20] = 0x0000890000000067ULL;
 	put(KPAGE(5), gdt, sizeof gdt);
 	ck_assert_int_eq(hcall(__HYPERVISOR_set_gdt, KPAGE(1), 16, 0), -XEN_EINVAL);
-	ck_assert_uint_eq(word(KPAGE(5) + 1 * 8), 0x00cf9b000000ffffULL);
+	/* Fixed up as far as the check went, as Xen's alloc_segdesc_page. */
+	ck_assert_uint_eq(word(KPAGE(5) + 1 * 8), 0x00cffb000000ffffULL);
 	gdt[20] = 0;
 	gdt[15] = 0x0000ec00e0080000ULL;
 	put(KPAGE(5), gdt, sizeof gdt);
@@ -896,6 +901,78 @@ START_TEST(update_descriptor)
 	ck_assert_int_eq(hcall(__HYPERVISOR_update_descriptor, at, 0, 0), -XEN_EINVAL);
 	ck_assert_uint_eq(word(KPAGE(5) + 12 * 8), data_desc(0x1234));
 	ck_assert_uint_eq(table->type_count, 1);
+}
+END_TEST
+
+/* set_gdt's frames become descriptor pages, which nothing but
+ * update_descriptor writes, and the CPU's copy follows them. */
+START_TEST(gdt_frames_typed_and_copied)
+{
+	uint8_t *big = calloc(1, shim_region_size(NR_PAGES));
+	ck_assert_ptr_nonnull(big);
+	memcpy(big, shim, SHIM_REGION_SIZE);
+	free(shim);
+	shim = big;
+	g.plat.shim_region = shim;
+	g.st->mm.active = 1; /* a frame table, every frame untyped */
+	const uint64_t *copy = (const uint64_t *)(shim + shim_off_guest_gdt(0));
+	uint64_t gdt[8] = { 0, 0x00cf93000000ffffULL, data_desc(0x1000) };
+	uint64_t frame = DATA_PFN + 5, other = DATA_PFN + 6;
+	put(KPAGE(5), gdt, sizeof gdt);
+	put(KPAGE(6), gdt, sizeof gdt);
+	put(KPAGE(1), &frame, sizeof frame);
+	ck_assert_int_eq(hcall(__HYPERVISOR_set_gdt, KPAGE(1), 3, 0), 0);
+	struct mm_frame *f = mm_frame(&g.core, frame);
+	ck_assert_uint_eq(f->type, MM_TYPE_SEG_DESC);
+	ck_assert_uint_eq(f->type_count, 1);
+	/* The copy holds the entries given, fixed up; none past them. */
+	ck_assert_uint_eq(copy[1], 0x00cff3000000ffffULL);
+	ck_assert_uint_eq(copy[2], data_desc(0x1000));
+	ck_assert_uint_eq(copy[3], 0);
+
+	/* No writable use of it: an mmu_update store, a writable type. */
+	struct mmu_update store = { .ptr = (frame * FG_PAGE + 8) | MMU_NORMAL_PT_UPDATE,
+				    .val = 0x00cf9b000000ffffULL };
+	put(KPAGE(2), &store, sizeof store);
+	ck_assert_int_lt(hcall(__HYPERVISOR_mmu_update, KPAGE(2), 1, 0), 0);
+	ck_assert_int_eq(mm_get_type(&g.core, frame, MM_TYPE_WRITABLE), -XEN_EINVAL);
+	ck_assert_uint_eq(word(KPAGE(5) + 8), 0x00cff3000000ffffULL);
+
+	/* update_descriptor changes the frame and the copy, past the count
+	 * only the frame. */
+	uint64_t at = frame * FG_PAGE;
+	ck_assert_int_eq(hcall(__HYPERVISOR_update_descriptor, at + 2 * 8, data_desc(0x2000), 0), 0);
+	ck_assert_uint_eq(word(KPAGE(5) + 2 * 8), data_desc(0x2000));
+	ck_assert_uint_eq(copy[2], data_desc(0x2000));
+	ck_assert_int_eq(hcall(__HYPERVISOR_update_descriptor, at + 5 * 8, data_desc(0x3000), 0), 0);
+	ck_assert_uint_eq(word(KPAGE(5) + 5 * 8), data_desc(0x3000));
+	ck_assert_uint_eq(copy[5], 0);
+	ck_assert_uint_eq(f->type_count, 1);
+
+	/* A frame the guest writes (a writable type held) is refused, the
+	 * old table kept. */
+	ck_assert_int_eq(mm_get_type(&g.core, other, MM_TYPE_WRITABLE), 0);
+	put(KPAGE(1), &other, sizeof other);
+	ck_assert_int_eq(hcall(__HYPERVISOR_set_gdt, KPAGE(1), 2, 0), -XEN_EINVAL);
+	ck_assert_uint_eq(g.st->vcpu[0].traps.gdt_frames[0], frame);
+	ck_assert_uint_eq(copy[2], data_desc(0x2000));
+	/* Once it is not, it replaces the old, whose type goes; the copy
+	 * holds its two entries and no more. */
+	mm_put_type(&g.core, other);
+	ck_assert_int_eq(hcall(__HYPERVISOR_set_gdt, KPAGE(1), 2, 0), 0);
+	ck_assert_uint_eq(f->type_count, 0);
+	ck_assert_uint_eq(mm_frame(&g.core, other)->type, MM_TYPE_SEG_DESC);
+	ck_assert_uint_eq(copy[1], 0x00cff3000000ffffULL);
+	ck_assert_uint_eq(copy[2], 0);
+	ck_assert_int_eq(mm_get_type(&g.core, frame, MM_TYPE_WRITABLE), 0);
+
+	/* A descriptor Xen refuses fails the type: the frame stays untyped. */
+	uint64_t tss = 0x0000890000000067ULL, third = DATA_PFN + 7;
+	put(KPAGE(7) + 100 * 8, &tss, sizeof tss);
+	put(KPAGE(1), &third, sizeof third);
+	ck_assert_int_eq(hcall(__HYPERVISOR_set_gdt, KPAGE(1), 1, 0), -XEN_EINVAL);
+	ck_assert_uint_eq(mm_frame(&g.core, third)->type_count, 0);
+	ck_assert_uint_eq(g.st->vcpu[0].traps.gdt_frames[0], other);
 }
 END_TEST
 
@@ -1473,6 +1550,7 @@ static Suite *traps_suite(void)
 		{ "user_syscall", { user_syscall_callback, user_syscall_without_callback } },
 		{ "hypercalls", { callbacks, segment_bases, vm_assists, descriptor_check, set_gdt,
 				  update_descriptor, debug_registers } },
+		{ "gdt", { gdt_frames_typed_and_copied } },
 		{ "fpu", { fpu_taskswitch, fpu_fault_without_handler_stops } },
 		{ "events", { event_upcall } },
 		{ "privileged", { mov_from_cr, mov_from_cr_refused, mov_to_cr4,

@@ -19,9 +19,13 @@
 
 struct core;
 
+/* Page-table levels last: code tests a type for one with >= MM_TYPE_L1.
+ * SEG_DESC is Xen's PGT_seg_desc_page, a set_gdt frame: like a table, it
+ * excludes writable mappings, so only update_descriptor changes it. */
 enum mm_type {
 	MM_TYPE_NONE = 0,
 	MM_TYPE_WRITABLE,
+	MM_TYPE_SEG_DESC,
 	MM_TYPE_L1, MM_TYPE_L2, MM_TYPE_L3, MM_TYPE_L4,
 };
 
