@@ -138,7 +138,7 @@
 #define SHIM_IST_SIZE       0x4000ULL
 #define SHIM_VCPU_GUEST_GDT 0x20000ULL
 #define SHIM_OFF_FRAMES     0xc00000ULL
-#define SHIM_FRAME_SIZE     12ULL       /* sizeof(struct mm_frame) */
+#define SHIM_FRAME_SIZE     16ULL       /* sizeof(struct mm_frame) */
 #define SHIM_M2P_ENTRY_SIZE 8ULL
 #define SHIM_BIG_PAGE       0x200000ULL
 

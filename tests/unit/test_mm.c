@@ -264,8 +264,8 @@ START_TEST(upper_refusals)
 	ck_assert_int_eq(mmu1(l2e, cur | 0x10), -XEN_EINVAL);
 	ck_assert_int_eq(mmu1(l2e, cur | 0x100), -XEN_EINVAL);
 	/* an L2 entry must point at an L1: not at data, tables of other
-	 * levels, itself (linear), or outside RAM */
-	ck_assert_int_eq(mmu1(l2e + 8, (2ULL << 12) | FG_P), -XEN_EINVAL);
+	 * levels, itself writable (a linear map), or outside RAM */
+	ck_assert_int_eq(mmu1(l2e + 8, (2ULL << 12) | FG_P | FG_RW), -XEN_EINVAL);
 	ck_assert_int_eq(mmu1(l2e + 8, (1ULL << 12) | FG_P), -XEN_EINVAL);
 	ck_assert_int_eq(mmu1(l2e + 8, ((uint64_t)NR_PAGES << 12) | FG_P), -XEN_EINVAL);
 	/* a frame with writable mappings cannot be an L1 */
@@ -273,11 +273,81 @@ START_TEST(upper_refusals)
 	/* the hypervisor's L4 slots */
 	for (unsigned slot = 256; slot <= 271; slot++)
 		ck_assert_int_eq(mmu1(slot * 8, 0), -XEN_EINVAL);
-	/* L4 pointing at itself: linear page tables are refused */
-	ck_assert_int_eq(mmu1(5 * 8, FG_P), -XEN_EINVAL);
+	/* L4 pointing at itself writable: a linear map must be read-only */
+	ck_assert_int_eq(mmu1(5 * 8, FG_P | FG_RW), -XEN_EINVAL);
 	ck_assert_uint_eq(table(0)[5], 0);
 	ck_assert_uint_eq(frame(0)->type_count, 2);
 	ck_assert_uint_eq(table(2)[(KBASE >> 21) & 511], cur);
+}
+END_TEST
+
+/* ---- linear page tables (Xen's pv-linear-pt) ------------------------------ */
+
+START_TEST(linear_self_map)
+{
+	/* An L4 mapping itself read-only: taken, no reference held. */
+	ck_assert_int_eq(mmu1(5 * 8, FG_P), 0);
+	ck_assert_uint_eq(table(0)[5] & ~(uint64_t)FG_US, FG_P);
+	ck_assert_uint_eq(frame(0)->type_count, 2);
+	ck_assert_int_eq(frame(0)->linear_count, 0);
+	ck_assert_int_eq(mmu1(5 * 8, 0), 0);
+	ck_assert_uint_eq(frame(0)->type_count, 2);
+	/* An L2 likewise; and a new L3 holding a self-map validates. */
+	uint64_t l2e = 2 * FG_PAGE + 300 * 8;
+	ck_assert_int_eq(mmu1(l2e, (2ULL << 12) | FG_P), 0);
+	ck_assert_uint_eq(frame(2)->type_count, 1);
+	table(SPARE)[7] = ((uint64_t)SPARE << 12) | FG_P;
+	ck_assert_int_eq(mmu1(6 * 8, ((uint64_t)SPARE << 12) | FG_P | FG_RW), 0);
+	ck_assert_uint_eq(frame(SPARE)->type, MM_TYPE_L3);
+	ck_assert_uint_eq(frame(SPARE)->type_count, 1);
+	/* Gone with the last reference, nothing left held. */
+	ck_assert_int_eq(mmu1(6 * 8, 0), 0);
+	ck_assert_uint_eq(frame(SPARE)->type_count, 0);
+	/* Writable, it makes the new table fail validation. */
+	table(SPARE)[7] |= FG_RW;
+	ck_assert_int_eq(mmu1(6 * 8, ((uint64_t)SPARE << 12) | FG_P | FG_RW), -XEN_EINVAL);
+	ck_assert_uint_eq(frame(SPARE)->type_count, 0);
+}
+END_TEST
+
+START_TEST(linear_to_another_table)
+{
+	/* A second validated L2 (SPARE, empty, pinned), mapped read-only by
+	 * the bootstrap L2: a type reference, counted on both sides. */
+	ck_assert_int_eq(ext1(MMUEXT_PIN_L2_TABLE, SPARE), 0);
+	uint64_t l2e = 2 * FG_PAGE + 300 * 8;
+	ck_assert_int_eq(mmu1(l2e, ((uint64_t)SPARE << 12) | FG_P), 0);
+	ck_assert_uint_eq(frame(SPARE)->type_count, 2);
+	ck_assert_int_eq(frame(2)->linear_count, 1);
+	ck_assert_int_eq(frame(SPARE)->linear_count, -1);
+	/* Refused: writable; the target mapping another linearly (it is a
+	 * linear target) and the other way round. */
+	ck_assert_int_eq(mmu1(l2e + 8, ((uint64_t)SPARE << 12) | FG_P | FG_RW), -XEN_EINVAL);
+	ck_assert_int_eq(ext1(MMUEXT_PIN_L2_TABLE, SPARE + 1), 0);
+	ck_assert_int_eq(mmu1((uint64_t)SPARE * FG_PAGE, ((uint64_t)(SPARE + 1) << 12) | FG_P),
+			 -XEN_EINVAL);
+	ck_assert_int_eq(mmu1((uint64_t)(SPARE + 1) * FG_PAGE, (2ULL << 12) | FG_P),
+			 -XEN_EINVAL);
+	/* A second linear entry from the same table to another is fine. */
+	ck_assert_int_eq(mmu1(l2e + 8, ((uint64_t)(SPARE + 1) << 12) | FG_P), 0);
+	ck_assert_int_eq(frame(2)->linear_count, 2);
+	/* Dropped: the counts and the type reference go back. */
+	ck_assert_int_eq(mmu1(l2e, 0), 0);
+	ck_assert_int_eq(mmu1(l2e + 8, 0), 0);
+	ck_assert_int_eq(frame(2)->linear_count, 0);
+	ck_assert_int_eq(frame(SPARE)->linear_count, 0);
+	ck_assert_uint_eq(frame(SPARE)->type_count, 1);
+	ck_assert_int_eq(ext1(MMUEXT_UNPIN_TABLE, SPARE), 0);
+	ck_assert_uint_eq(frame(SPARE)->type, MM_TYPE_NONE);
+	/* A linear L4 entry to another L4, and that L4 unpinned while held:
+	 * the entry keeps it an L4 until it goes. */
+	ck_assert_int_eq(ext1(MMUEXT_PIN_L4_TABLE, SPARE + 2), 0);
+	ck_assert_int_eq(mmu1(6 * 8, ((uint64_t)(SPARE + 2) << 12) | FG_P), 0);
+	ck_assert_int_eq(ext1(MMUEXT_UNPIN_TABLE, SPARE + 2), 0);
+	ck_assert_uint_eq(frame(SPARE + 2)->type, MM_TYPE_L4);
+	ck_assert_int_eq(mmu1(6 * 8, 0), 0);
+	ck_assert_uint_eq(frame(SPARE + 2)->type, MM_TYPE_NONE);
+	ck_assert_int_eq(frame(0)->linear_count, 0);
 }
 END_TEST
 
@@ -1080,6 +1150,8 @@ int main(void)
 	tcase_add_test(t, preserve_ad);
 	tcase_add_test(t, batch_stops_at_first_error);
 	tcase_add_test(t, upper_refusals);
+	tcase_add_test(t, linear_self_map);
+	tcase_add_test(t, linear_to_another_table);
 	tcase_add_test(t, new_l2_entry_validates_l1);
 	tcase_add_test(t, invalid_child_unwinds);
 	tcase_add_test(t, pin_switch_unpin);

@@ -46,6 +46,11 @@ struct mm_frame {
 	 * and the TLB clock's low byte then. */
 	uint8_t last_type;
 	uint8_t tlb_stamp;
+	/* Linear page tables (Xen's linear_pt_count): above 0, how many
+	 * entries of this table map another table of its own level; below
+	 * 0, how many such entries map this one.  Never both. */
+	int16_t linear_count;
+	uint16_t pad;
 };
 
 _Static_assert(sizeof(struct mm_frame) == SHIM_FRAME_SIZE, "shim_abi.h's frame size");
