@@ -1,6 +1,7 @@
 #!/bin/bash
 # Boots the mmu guest (its own page tables pinned and switched to, remaps
-# by update_va_mapping and mmu_update read back at once, the M2P table,
+# by update_va_mapping and mmu_update read back at once, its tables read
+# through a read-only L4 self-map (a linear page table), the M2P table,
 # Xen's errors for illegal updates) in each trap path, with guest memory
 # small and large enough for a frame table and M2P of several 2 MiB pages.
 # shellcheck source=tests/integration/lib.sh
@@ -15,6 +16,7 @@ for path in guest host; do
 		expect_rc 0
 		expect_result SUCCESS
 		expect_out_line "mmu: running on the new tables"
+		expect_out_line "mmu: a read-only L4 self-map shows the page tables"
 		expect_out_line "mmu: balloon: a frame given back and taken again"
 	done
 done

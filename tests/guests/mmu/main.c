@@ -3,7 +3,8 @@
  * own memory, pins it, switches to it with NEW_BASEPTR, remaps a virtual
  * address with update_va_mapping and with mmu_update and reads the new
  * frame each time (on these hosts a store the guest did not make itself
- * would leave the old translation in place), reads the M2P table, and
+ * would leave the old translation in place), reads its own tables
+ * through a read-only L4 self-map, reads the M2P table, and
  * checks that illegal updates fail with Xen's errors, balloons a frame
  * out and in again.  Finally it switches back, unpins, and maps the old
  * tables writable again.  With xt.bench=N it also times N single-entry
@@ -114,9 +115,10 @@ static void check_refusals(uint64_t l1_maddr, uint64_t l4_maddr)
 	uint64_t l2_maddr = pfn_of(tables[L2]) << 12;
 	check_eq(mmu_update(l2_maddr + 8, (pfn_of(frame_b) << 12) | PTE_P | PTE_PS, 0),
 		 -XEN_EINVAL);
-	/* an L2 entry to data, an L4 entry to itself, a hypervisor slot */
+	/* an L2 entry to data, an L4 entry to itself writable, a hypervisor
+	 * slot */
 	check_eq(mmu_update(l2_maddr + 8, (pfn_of(frame_b) << 12) | PTE_P, 0), -XEN_EINVAL);
-	check_eq(mmu_update(l4_maddr + 2 * 8, l4_maddr | PTE_P, 0), -XEN_EINVAL);
+	check_eq(mmu_update(l4_maddr + 2 * 8, l4_maddr | PTE_P | PTE_RW, 0), -XEN_EINVAL);
 	check_eq(mmu_update(l4_maddr + 256 * 8, 0, 0), -XEN_EINVAL);
 	check_eq(mmu_update(l4_maddr + 259 * 8, 0, 0), -XEN_EINVAL);
 	/* a pinned table cannot be pinned again; unknown commands; others */
@@ -136,6 +138,28 @@ static void check_refusals(uint64_t l1_maddr, uint64_t l4_maddr)
 				       (unsigned long)&done, DOMID_SELF, 0), -XEN_EBUSY);
 	check_eq(done, 1);
 	check_eq(mmu_update(l1_maddr + 16, 0, 0), 0);
+}
+
+/* Where a read-only self-map in L4 slot SELF_SLOT shows the tables: the
+ * L4 at SELF_L4, and the L1 entry of any va at SELF_BASE + (va >> 9). */
+#define SELF_SLOT 2
+#define SELF_BASE ((uint64_t)SELF_SLOT << 39)
+#define SELF_L4 (SELF_BASE | SELF_BASE >> 9 | SELF_BASE >> 18 | SELF_BASE >> 27)
+
+static void check_linear_page_table(uint64_t l4_maddr)
+{
+	check_eq(mmu_update(l4_maddr + SELF_SLOT * 8, l4_maddr | PTE_P, 0), 0);
+	check_eq(mmuext(MMUEXT_TLB_FLUSH_LOCAL, 0), 0);
+	const volatile uint64_t *l4 = (const volatile uint64_t *)SELF_L4;
+	check_eq(l4[TEST_SLOT], tables[L4][TEST_SLOT]);
+	check_eq(l4[SELF_SLOT], tables[L4][SELF_SLOT]);
+	const volatile uint64_t *l1e =
+		(const volatile uint64_t *)(SELF_BASE + ((TEST_VA >> 9) & 0x7ffffffff8ul));
+	check_eq(*l1e, tables[L1][0]);
+	check_eq(*l1e >> 12 & 0xfffffffffful, pfn_of(frame_a));
+	check_eq(mmu_update(l4_maddr + SELF_SLOT * 8, 0, 0), 0);
+	check_eq(mmuext(MMUEXT_TLB_FLUSH_LOCAL, 0), 0);
+	printk("mmu: a read-only L4 self-map shows the page tables\n");
 }
 
 static void check_m2p(void)
@@ -316,6 +340,7 @@ void test_main(void)
 
 	check_direct_stores();
 	check_refusals(l1_maddr, l4_maddr);
+	check_linear_page_table(l4_maddr);
 	check_m2p();
 	check_memory_op();
 	check_balloon();
