@@ -4,9 +4,9 @@
 # return, user mode entered by iret on them) and Xen's ring 0, empty and
 # past-the-limit selectors refused with #GP(selector); the guest's set_gdt
 # descriptors loaded at CPL3, its frame kept from writable mappings and
-# changed by update_descriptor; an LDT installed by
-# MMUEXT_SET_LDT, its selectors loaded, refused or dropped; an iret to a
-# rip in Xen's hole faulting in the guest; update_descriptor's
+# changed by update_descriptor; an LDT installed by MMUEXT_SET_LDT, its
+# selectors loaded, refused or dropped; an iret to a rip in Xen's hole
+# faulting in the guest; an iret ending a multicall; update_descriptor's
 # DPL fix-ups and refused call gate; the syscall32 and sysenter callbacks
 # taken; sysctl/domctl -EPERM and MARK_SUPER -EOPNOTSUPP.
 # shellcheck source=tests/integration/lib.sh
@@ -24,6 +24,7 @@ for path in guest host; do
 	expect_out_line "abi: MMUEXT_SET_LDT installs an LDT whose selectors load"
 	expect_out_line "abi: set_gdt's descriptors load at CPL3; its frame is read-only but for update_descriptor"
 	expect_out_line "abi: iret to a rip in Xen's hole faults there in the guest"
+	expect_out_line "abi: iret inside a multicall runs and ends the batch"
 	expect_out_line "abi: iret to user mode on FLAT_RING3_CS64/SS64 and back by syscall"
 	expect_out_line "abi: update_descriptor fixes DPLs up and refuses a call gate to ring 0"
 	expect_out_line "abi: syscall32 and sysenter callbacks registered"

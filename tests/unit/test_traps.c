@@ -473,6 +473,56 @@ static struct trap_frame iret_call(const struct iret_context *ic, uint64_t rsp, 
 	return f;
 }
 
+/* An iret entry in a multicall: the entries before it run, it restores
+ * the registers from the iret_context at the guest's rsp, and ends the
+ * batch (Xen's mc_exit), its result the %rax restored. */
+START_TEST(iret_in_multicall)
+{
+	for (int via_host = 0; via_host < 2; via_host++) {
+		teardown();
+		setup();
+		struct iret_context ic = {
+			.rax = 0xaaaa, .r11 = 0x1111, .rcx = 0xcccc,
+			.rip = KBASE + 0x4000, .cs = 0xe030, .rflags = RF_IF,
+			.rsp = STACK_TOP - 0x40, .ss = 0xe02b,
+		};
+		struct multicall_entry mc[3] = {
+			{ .op = __HYPERVISOR_vm_assist, .args = { VMASST_CMD_enable, 2 },
+			  .result = 0x5a },
+			{ .op = __HYPERVISOR_iret, .result = 0x5a },
+			{ .op = __HYPERVISOR_vm_assist, .args = { VMASST_CMD_enable, 3 },
+			  .result = 0x5a },
+		};
+		put(KPAGE(9), mc, sizeof mc);
+		struct trap_frame f = iret_call(&ic, STACK_TOP - 0x100, via_host);
+		f.rax = __HYPERVISOR_multicall;
+		f.rdi = KPAGE(9);
+		f.rsi = 3;
+		ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_RESUME);
+		ck_assert_uint_eq(f.rip, KBASE + 0x4000);
+		ck_assert_uint_eq(f.rsp, STACK_TOP - 0x40);
+		ck_assert_uint_eq(f.rax, 0xaaaa);
+		ck_assert_uint_eq(f.rcx, 0xcccc);
+		ck_assert_uint_eq(f.r11, 0x1111);
+		ck_assert_uint_eq(vi()->evtchn_upcall_mask, 0);
+		ck_assert_uint_eq(word(KPAGE(9) + offsetof(struct multicall_entry, result)), 0);
+		ck_assert_uint_eq(word(KPAGE(9) + sizeof mc[0] +
+				       offsetof(struct multicall_entry, result)), 0xaaaa);
+		ck_assert_uint_eq(word(KPAGE(9) + 2 * sizeof mc[0] +
+				       offsetof(struct multicall_entry, result)), 0x5a);
+		ck_assert_uint_ne(g.st->traps.vm_assist & (1ULL << 2), 0);
+		ck_assert_uint_eq(g.st->traps.vm_assist & (1ULL << 3), 0);
+	}
+	/* No guest registers to iret on (a nested multicall's, dom0's):
+	 * refused as before. */
+	struct multicall_entry alone = { .op = __HYPERVISOR_iret };
+	put(KPAGE(9), &alone, sizeof alone);
+	ck_assert_int_eq(hcall(__HYPERVISOR_multicall, KPAGE(9), 1, 0), 0);
+	ck_assert_int_eq((long)word(KPAGE(9) + offsetof(struct multicall_entry, result)),
+			 -XEN_EINVAL);
+}
+END_TEST
+
 START_TEST(iret_restores_registers)
 {
 	for (int via_host = 0; via_host < 2; via_host++)
@@ -1546,7 +1596,7 @@ static Suite *traps_suite(void)
 			      bounce_bad_stack_failsafe, no_handler_stops } },
 		{ "soft_int", { soft_int_dpl, soft_int_without_gp_handler_stops } },
 		{ "iret", { iret_restores_registers, iret_in_syscall, iret_to_user_mode,
-			    iret_refused } },
+			    iret_refused, iret_in_multicall } },
 		{ "user_syscall", { user_syscall_callback, user_syscall_without_callback } },
 		{ "hypercalls", { callbacks, segment_bases, vm_assists, descriptor_check, set_gdt,
 				  update_descriptor, debug_registers } },

@@ -18,6 +18,8 @@
  *     mapped writable while it is the GDT (-EBUSY), update_descriptor
  *     changes what loads, and an empty GDT lets the frame go;
  *   - HYPERVISOR_iret to a rip in Xen's hole: a #PF there, in the guest;
+ *   - an iret entry in a multicall: the entries before it run, it
+ *     returns where its frame says with its %rax, the rest do not run;
  *   - update_descriptor: a DPL 0 data segment stored as DPL 3, a call
  *     gate stored with DPL 0 and its DPL in the target's RPL, a call gate
  *     to Xen's ring 0 code segment refused with -EINVAL;
@@ -31,6 +33,7 @@
 #include <xen/xen.h>
 #include <xen/callback.h>
 #include <xen/errno.h>
+#include <xen/version.h>
 
 #include "hypercall.h"
 #include "pv_mmu.h"
@@ -313,6 +316,23 @@ static void test_update_descriptor(void)
 	       "ring 0\n");
 }
 
+/* An iret entry runs and ends the batch, as Xen's multicall does. */
+static void test_iret_in_multicall(void)
+{
+	static struct multicall_entry mc[3];
+	mc[0] = (struct multicall_entry){ .op = __HYPERVISOR_xen_version,
+					  .args = { XENVER_version }, .result = 0x5a };
+	mc[1] = (struct multicall_entry){ .op = __HYPERVISOR_iret, .result = 0x5a };
+	mc[2] = (struct multicall_entry){ .op = __HYPERVISOR_xen_version,
+					  .args = { XENVER_version }, .result = 0x5a };
+	uint64_t rax = multicall_iret(mc, 3);
+	check_eq(rax, MULTICALL_IRET_RAX);
+	check_eq(mc[0].result, (uint64_t)hypercall(__HYPERVISOR_xen_version, XENVER_version, 0));
+	check_eq(mc[1].result, MULTICALL_IRET_RAX);
+	check_eq(mc[2].result, 0x5a);
+	printk("abi: iret inside a multicall runs and ends the batch\n");
+}
+
 static void test_callbacks(void)
 {
 	static const uint16_t types[] = { CALLBACKTYPE_syscall32, CALLBACKTYPE_sysenter };
@@ -365,6 +385,7 @@ void test_main(void)
 	test_gdt();
 	test_iret_to_hole();
 	test_update_descriptor();
+	test_iret_in_multicall();
 	test_callbacks();
 	test_refusals();
 	test_user_mode_on_flat_selectors();
