@@ -907,15 +907,14 @@ START_TEST(memory_op_basics)
 	/* refused sub-operations are reported once each */
 	unsigned lines = fake_guest_log_lines(&g);
 	for (int k = 0; k < 2; k++) {
-		ck_assert_int_eq(hc4(__HYPERVISOR_memory_op, XENMEM_exchange,
-				     0, 0, 0), -XEN_ENOSYS);
-		ck_assert_int_eq(hc4(__HYPERVISOR_memory_op, XENMEM_exchange |
-				     (5 << 6), 0, 0, 0), -XEN_ENOSYS);
+		ck_assert_int_eq(hc4(__HYPERVISOR_memory_op, 40, 0, 0, 0), -XEN_ENOSYS);
+		ck_assert_int_eq(hc4(__HYPERVISOR_memory_op, 40 | (5 << 6), 0, 0, 0),
+				 -XEN_ENOSYS);
 		ck_assert_int_eq(hc4(__HYPERVISOR_memory_op, XENMEM_machphys_mfn_list,
 				     0, 0, 0), -XEN_ENOSYS);
 	}
 	ck_assert_uint_eq(fake_guest_log_lines(&g), lines + 2);
-	ck_assert_ptr_nonnull(strstr(fake_guest_log(&g), "memory_op sub-operation 11 "));
+	ck_assert_ptr_nonnull(strstr(fake_guest_log(&g), "memory_op sub-operation 40 "));
 }
 END_TEST
 
@@ -1015,6 +1014,170 @@ START_TEST(balloon_extents)
 	ck_assert_int_eq(hc4(__HYPERVISOR_memory_op, XENMEM_decrease_reservation,
 			     0x1000, 0, 0), -XEN_EFAULT);
 	ck_assert_int_eq(current_pages(), NR_PAGES);
+}
+END_TEST
+
+/* ---- XENMEM_exchange -------------------------------------------------------- */
+
+/* An exchange at KPAGE(2): in list at KPAGE(3), out list at KPAGE(4). */
+static struct xen_memory_exchange *exchange_arg(uint64_t in_nr, unsigned in_order,
+						uint64_t out_nr, unsigned out_order)
+{
+	struct xen_memory_exchange *x = (void *)fake_guest_page(&g, DATA0 + 2);
+	memset(x, 0, sizeof *x);
+	x->in.extent_start.p = (xen_pfn_t *)(uintptr_t)KPAGE(3);
+	x->in.nr_extents = in_nr;
+	x->in.extent_order = in_order;
+	x->in.domid = DOMID_SELF;
+	x->out.extent_start.p = (xen_pfn_t *)(uintptr_t)KPAGE(4);
+	x->out.nr_extents = out_nr;
+	x->out.extent_order = out_order;
+	x->out.domid = DOMID_SELF;
+	return x;
+}
+
+static long exchange(void)
+{
+	return hc4(__HYPERVISOR_memory_op, XENMEM_exchange, KPAGE(2), 0, 0);
+}
+
+static uint64_t *out_list(void)
+{
+	return (uint64_t *)fake_guest_page(&g, DATA0 + 4);
+}
+
+/* Frames first, to have a pool: SPARE + 16..23 given back. */
+static void pool_of_eight(void)
+{
+	extents()[0] = SPARE + 16;
+	ck_assert_int_eq(reservation_op(XENMEM_decrease_reservation, 1, 3, 0), 1);
+	ck_assert_int_eq(current_pages(), NR_PAGES - 8);
+}
+
+START_TEST(exchange_frames)
+{
+	pool_of_eight();
+	/* Two single frames for one order-1 extent: the new frames are
+	 * free ones, their M2P the pfns asked for; the old ones go. */
+	struct xen_memory_exchange *x = exchange_arg(2, 0, 1, 1);
+	extents()[0] = SPARE + 3;
+	extents()[1] = SPARE + 9;
+	out_list()[0] = 700;
+	memset(fake_guest_page(&g, SPARE + 16), 0x77, FG_PAGE);
+	ck_assert_int_eq(exchange(), 0);
+	ck_assert_uint_eq(x->nr_exchanged, 2);
+	uint64_t mfn = out_list()[0];
+	ck_assert_uint_eq(mfn % 2, 0);
+	ck_assert(mfn >= SPARE + 16 && mfn < SPARE + 24);
+	ck_assert_uint_eq(m2p(mfn), 700);
+	ck_assert_uint_eq(m2p(mfn + 1), 701);
+	ck_assert_ptr_nonnull(frame(mfn));
+	ck_assert_uint_eq(fake_guest_page(&g, mfn)[0], 0);
+	ck_assert_ptr_null(frame(SPARE + 3));
+	ck_assert_ptr_null(frame(SPARE + 9));
+	ck_assert_uint_eq(m2p(SPARE + 3), ~0ULL);
+	ck_assert_int_eq(current_pages(), NR_PAGES - 8);
+	/* One order-1 extent for two single frames, each aligned anywhere. */
+	x = exchange_arg(1, 1, 2, 0);
+	extents()[0] = mfn;
+	out_list()[0] = 800;
+	out_list()[1] = 900;
+	ck_assert_int_eq(exchange(), 0);
+	ck_assert_uint_eq(x->nr_exchanged, 1);
+	ck_assert_uint_ne(out_list()[0], out_list()[1]);
+	ck_assert_uint_eq(m2p(out_list()[0]), 800);
+	ck_assert_uint_eq(m2p(out_list()[1]), 900);
+	ck_assert_ptr_null(frame(mfn));
+	ck_assert_uint_ne(out_list()[0], mfn);
+	ck_assert_uint_ne(out_list()[1], mfn + 1);
+	/* Done already: nothing, 0. */
+	ck_assert_int_eq(exchange(), 0);
+}
+END_TEST
+
+START_TEST(exchange_refusals)
+{
+	/* No free frames at all: -ENOMEM, nothing exchanged, the input
+	 * frames still the domain's. */
+	struct xen_memory_exchange *x = exchange_arg(1, 0, 1, 0);
+	extents()[0] = SPARE + 3;
+	ck_assert_int_eq(exchange(), -XEN_ENOMEM);
+	ck_assert_uint_eq(x->nr_exchanged, 0);
+	ck_assert_ptr_nonnull(frame(SPARE + 3));
+	ck_assert_uint_eq(frame(SPARE + 3)->flags, 0);
+	pool_of_eight();
+	/* Xen's checks: order past 9 (-EPERM), sizes that differ, done
+	 * more than asked, other domains, an exact NUMA node, a start
+	 * extent in the command. */
+	exchange_arg(1, 10, 1, 10);
+	ck_assert_int_eq(exchange(), -XEN_EPERM);
+	exchange_arg(2, 0, 1, 0);
+	ck_assert_int_eq(exchange(), -XEN_EINVAL);
+	x = exchange_arg(1, 0, 1, 0);
+	x->nr_exchanged = 2;
+	ck_assert_int_eq(exchange(), -XEN_EINVAL);
+	x = exchange_arg(1, 0, 1, 0);
+	x->out.domid = 0;
+	ck_assert_int_eq(exchange(), -XEN_EINVAL);
+	g.st->evtchn.domid = 1; /* a domU, as the launcher builds it */
+	x = exchange_arg(1, 0, 1, 0);
+	x->in.domid = x->out.domid = 0;
+	ck_assert_int_eq(exchange(), -XEN_EPERM);
+	x->in.domid = x->out.domid = 77;
+	ck_assert_int_eq(exchange(), -XEN_ESRCH);
+	x = exchange_arg(1, 0, 1, 0);
+	x->out.mem_flags = XENMEMF_exact_node(0);
+	ck_assert_int_eq(exchange(), -XEN_EINVAL);
+	ck_assert_int_eq(hc4(__HYPERVISOR_memory_op, XENMEM_exchange | (1 << 6), KPAGE(2), 0, 0),
+			 -XEN_EINVAL);
+	/* Frames that are not the domain's to give: in use (a page table,
+	 * writable, given back, outside RAM), or one frame twice. */
+	const uint64_t in_use[] = { 3, DATA0 + 4, SPARE + 16, NR_PAGES };
+	for (unsigned i = 0; i < sizeof in_use / sizeof in_use[0]; i++) {
+		x = exchange_arg(1, 0, 1, 0);
+		extents()[0] = in_use[i];
+		ck_assert_int_eq(exchange(), -XEN_EINVAL);
+		ck_assert_uint_eq(x->nr_exchanged, 0);
+	}
+	x = exchange_arg(2, 0, 1, 1);
+	extents()[0] = SPARE + 3;
+	extents()[1] = SPARE + 3;
+	ck_assert_int_eq(exchange(), -XEN_EINVAL);
+	ck_assert_uint_eq(frame(SPARE + 3)->flags, 0);
+	/* A failed chunk after a good one: nr_exchanged says one. */
+	x = exchange_arg(2, 0, 2, 0);
+	extents()[0] = SPARE + 3;
+	extents()[1] = 3;
+	ck_assert_int_eq(exchange(), -XEN_EINVAL);
+	ck_assert_uint_eq(x->nr_exchanged, 1);
+	ck_assert_ptr_null(frame(SPARE + 3));
+	ck_assert_int_eq(current_pages(), NR_PAGES - 8);
+	/* An address limit no free frame meets: -ENOMEM. */
+	x = exchange_arg(1, 0, 1, 0);
+	extents()[0] = SPARE + 4;
+	x->out.mem_flags = XENMEMF_address_bits(12 + 5); /* frames below 32 */
+	ck_assert_int_eq(exchange(), -XEN_ENOMEM);
+	ck_assert_ptr_nonnull(frame(SPARE + 4));
+}
+END_TEST
+
+/* A continued exchange resumes at nr_exchanged (Xen writes its progress
+ * there before it continues): the extents before it are not touched. */
+START_TEST(exchange_resumes_at_nr_exchanged)
+{
+	pool_of_eight();
+	struct xen_memory_exchange *x = exchange_arg(2, 0, 2, 0);
+	x->nr_exchanged = 1;
+	extents()[0] = 3;             /* a page table: would be refused */
+	extents()[1] = SPARE + 5;
+	out_list()[0] = 0x5a;
+	out_list()[1] = 600;
+	ck_assert_int_eq(exchange(), 0);
+	ck_assert_uint_eq(x->nr_exchanged, 2);
+	ck_assert_uint_eq(out_list()[0], 0x5a);
+	ck_assert_ptr_null(frame(SPARE + 5));
+	ck_assert_uint_eq(m2p(out_list()[1]), 600);
+	ck_assert_uint_eq(frame(3)->type, MM_TYPE_L1);
 }
 END_TEST
 
@@ -1150,6 +1313,9 @@ int main(void)
 	tcase_add_test(t, preserve_ad);
 	tcase_add_test(t, batch_stops_at_first_error);
 	tcase_add_test(t, upper_refusals);
+	tcase_add_test(t, exchange_frames);
+	tcase_add_test(t, exchange_refusals);
+	tcase_add_test(t, exchange_resumes_at_nr_exchanged);
 	tcase_add_test(t, linear_self_map);
 	tcase_add_test(t, linear_to_another_table);
 	tcase_add_test(t, new_l2_entry_validates_l1);

@@ -32,6 +32,7 @@ enum mm_type {
 #define MM_FRAME_VALIDATED 0x01 /* every entry checked and referenced */
 #define MM_FRAME_PINNED    0x02 /* MMUEXT_PIN_*: holds one type reference */
 #define MM_FRAME_FREE      0x04 /* given back (decrease_reservation): not the domain's */
+#define MM_FRAME_EXCHANGING 0x08 /* an input of the XENMEM_exchange chunk being done */
 
 struct mm_frame {
 	uint32_t type_count;
@@ -114,6 +115,10 @@ struct mm_frame *mm_frame_slot(struct core *c, uint64_t pfn);
  * (tot_pages). */
 long mm_reservation_op(struct core *c, uint64_t cmd, uint64_t arg);
 uint64_t mm_tot_pages(struct core *c);
+
+/* XENMEM_exchange(arg) (mm_exchange.c): 0 or a negative Xen errno,
+ * nr_exchanged written back. */
+long mm_exchange(struct core *c, uint64_t arg);
 
 /* Sets the M2P entry of frame mfn (< nr_pages). */
 void mm_set_m2p(struct core *c, uint64_t mfn, uint64_t pfn);

@@ -111,6 +111,10 @@ long hypercall_memory_op(struct core *c, const uint64_t args[5])
 	case XENMEM_decrease_reservation:
 	case XENMEM_populate_physmap:
 		return mm_reservation_op(c, args[0], args[1]);
+	case XENMEM_exchange:
+		if (args[0] >> MM_MEMOP_EXTENT_SHIFT)
+			return -XEN_EINVAL; /* no start extent: its progress is nr_exchanged */
+		return mm_exchange(c, args[1]);
 	case XENMEM_maximum_ram_page:
 		return (long)c->layout.nr_pages;
 	case XENMEM_add_to_physmap:
