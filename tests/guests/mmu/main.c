@@ -6,10 +6,10 @@
  * would leave the old translation in place), reads its own tables
  * through a read-only L4 self-map, reads the M2P table, and
  * checks that illegal updates fail with Xen's errors, balloons a frame
- * out and in again.  Finally it switches back, unpins, and maps the old
- * tables writable again.  With xt.bench=N it also times N single-entry
- * mmu_updates and N NEW_BASEPTRs (each to the other table) before the
- * checks, printing for each
+ * out and in again and exchanges one for a new frame.  Finally it
+ * switches back, unpins, and maps the old tables writable again.  With
+ * xt.bench=N it also times N single-entry mmu_updates and N NEW_BASEPTRs
+ * (each to the other table) before the checks, printing for each
  *
  *     bench: <call> median_ticks=N min_ticks=N calls=N
  */
@@ -36,6 +36,8 @@ static uint64_t tables[NR_TABLES][512] __attribute__((aligned(4096)));
 static uint8_t frame_a[PAGE_SIZE] __attribute__((aligned(4096)));
 static uint8_t frame_b[PAGE_SIZE] __attribute__((aligned(4096)));
 static uint8_t frame_c[PAGE_SIZE] __attribute__((aligned(4096)));
+static uint8_t frame_d[PAGE_SIZE] __attribute__((aligned(4096)));
+static uint8_t frame_e[PAGE_SIZE] __attribute__((aligned(4096)));
 
 #define MAX_BENCH_CALLS 20000
 static uint64_t ticks[MAX_BENCH_CALLS];
@@ -251,6 +253,60 @@ static void check_balloon(void)
 }
 
 /*
+ * XENMEM_exchange as Linux's xen_create_contiguous_region uses it: with a
+ * frame given back first (frame_d's: the only free one, so the one handed
+ * out), frame_e's frame is exchanged for a new one, which the out list
+ * names and whose M2P entry is frame_e's pfn; the old frame is no longer
+ * the domain's, the new one reads zero where frame_e was mapped.  A frame
+ * still mapped writable is refused with nothing exchanged.  Finally the
+ * old frame is taken back for frame_d's pfn.
+ */
+static void check_exchange(void)
+{
+	const uint64_t pfn_d = pfn_of(frame_d), pfn_e = pfn_of(frame_e);
+	uint64_t frame = pfn_d;
+	require(update_va(frame_d, 0, UVMF_INVLPG | UVMF_LOCAL) == 0, "frame_d unmapped");
+	check_eq(reservation_op(XENMEM_decrease_reservation, &frame), 1);
+	uint64_t in = pfn_e, out = pfn_e;
+	struct xen_memory_exchange x = {
+		.in = { .nr_extents = 1, .domid = DOMID_SELF },
+		.out = { .nr_extents = 1, .domid = DOMID_SELF },
+	};
+	set_xen_guest_handle(x.in.extent_start, &in);
+	set_xen_guest_handle(x.out.extent_start, &out);
+	memset(frame_e, 0xee, PAGE_SIZE);
+	check_eq(hypercall_via_syscall(__HYPERVISOR_memory_op, XENMEM_exchange,
+				       (unsigned long)&x, 0, 0, 0), -XEN_EINVAL);
+	check_eq(x.nr_exchanged, 0);
+	require(update_va(frame_e, 0, UVMF_INVLPG | UVMF_LOCAL) == 0, "frame_e unmapped");
+	check_eq(hypercall_via_syscall(__HYPERVISOR_memory_op, XENMEM_exchange,
+				       (unsigned long)&x, 0, 0, 0), 0);
+	check_eq(x.nr_exchanged, 1);
+	check_eq(out, pfn_d);
+	struct xen_machphys_mapping m;
+	require(hypercall_via_syscall(__HYPERVISOR_memory_op, XENMEM_machphys_mapping,
+				      (unsigned long)&m, 0, 0, 0) == 0,
+		"XENMEM_machphys_mapping");
+	const volatile uint64_t *m2p = (const volatile uint64_t *)m.v_start;
+	check_eq(m2p[out], pfn_e);
+	check_eq(m2p[pfn_e], ~0ull);
+	check_eq(update_va(frame_e, (pfn_e << 12) | PTE_P, UVMF_INVLPG | UVMF_LOCAL), -XEN_EINVAL);
+	require(update_va(frame_e, (out << 12) | PTE_P | PTE_RW, UVMF_INVLPG | UVMF_LOCAL) == 0,
+		"frame_e mapped to its new frame");
+	unsigned nonzero = 0;
+	for (unsigned i = 0; i < PAGE_SIZE; i++)
+		nonzero += frame_e[i] != 0;
+	check_eq(nonzero, 0);
+	frame = pfn_d;
+	check_eq(reservation_op(XENMEM_populate_physmap, &frame), 1);
+	check_eq(frame, pfn_e);
+	check_eq(m2p[frame], pfn_d);
+	require(update_va(frame_d, (frame << 12) | PTE_P | PTE_RW, UVMF_INVLPG | UVMF_LOCAL) == 0,
+		"frame_d mapped again");
+	printk("mmu: exchange: a frame traded for a new one, M2P and out list updated\n");
+}
+
+/*
  * The kernel's own stores to an entry of its pinned, read-only L1, as
  * Linux makes them natively (Xen emulates them on the write fault): mov,
  * xchg, and lock cmpxchg failing then succeeding.  Each new mapping is
@@ -344,6 +400,7 @@ void test_main(void)
 	check_m2p();
 	check_memory_op();
 	check_balloon();
+	check_exchange();
 
 	/* Back to the builder's tables; the new ones, unpinned, are data. */
 	require(mmuext(MMUEXT_NEW_BASEPTR, boot_l4_mfn) == 0, "NEW_BASEPTR back");
