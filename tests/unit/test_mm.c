@@ -150,6 +150,7 @@ START_TEST(bootstrap_validated)
 	ck_assert_uint_eq(table(0)[SHIM_L4_SLOT], XEN_SHIM_L4E);
 	ck_assert_uint_eq(table(0)[SHIM_PHYSMAP_SLOT], XEN_PHYSMAP_L4E);
 	ck_assert_uint_eq(table(0)[SHIM_M2P_SLOT], M2P_L4E);
+	ck_assert_uint_eq(table(0)[256], M2P_L4E); /* MACH2PHYS_VIRT_START too */
 	ck_assert_uint_eq(table(0)[260], 0);
 	ck_assert_uint_eq(g.st->vcpu[0].cr3, 0);
 }
@@ -416,7 +417,7 @@ START_TEST(pin_switch_unpin)
 	ck_assert_uint_eq(frame(SPARE)->type_count, 1);
 	for (int k = 1; k < 4; k++)
 		ck_assert_uint_eq(frame(SPARE + k)->type, MM_TYPE_L4 - k);
-	ck_assert_uint_eq(table(SPARE)[256], 0);
+	ck_assert_uint_eq(table(SPARE)[256], M2P_L4E); /* MACH2PHYS_VIRT_START */
 	ck_assert_uint_eq(table(SPARE)[SHIM_L4_SLOT], XEN_SHIM_L4E);
 	ck_assert_uint_eq(table(SPARE)[SHIM_PHYSMAP_SLOT], XEN_PHYSMAP_L4E);
 	ck_assert_uint_eq(table(SPARE)[SHIM_M2P_SLOT], M2P_L4E);
@@ -754,7 +755,7 @@ START_TEST(validation_without_room_is_undone)
 	ck_assert_uint_eq(g.plat.cpu_ops->count, 1);
 	ck_assert_uint_eq(g.plat.cpu_ops->op[0].kind, SHIM_CPU_OP_RESTORE_PAGE);
 	ck_assert_uint_eq(g.plat.cpu_ops->op[0].addr, (uint64_t)SPARE << 12);
-	ck_assert_uint_eq(table(SPARE)[256], 0);
+	ck_assert_uint_eq(table(SPARE)[256], M2P_L4E); /* MACH2PHYS_VIRT_START */
 	ck_assert_uint_eq(table(SPARE + 5)[7] & FG_US, FG_US);
 }
 END_TEST

@@ -45,11 +45,14 @@ static int is_guest_slot(enum mm_type type, unsigned idx)
 	return type != MM_TYPE_L4 || idx < MM_XEN_FIRST_SLOT || idx > MM_XEN_LAST_SLOT;
 }
 
-/* What the hypervisor keeps in slot idx (256-271) of every guest L4. */
+/* What the hypervisor keeps in slot idx (256-271) of every guest L4:
+ * the M2P at Xen's MACH2PHYS_VIRT_START (slot 256) too. */
 static uint64_t xen_slot_value(struct core *c, unsigned idx)
 {
 	if (idx >= SHIM_L4_SLOT && idx <= SHIM_M2P_SLOT)
 		return c->st->mm.xen_l4e[idx - SHIM_L4_SLOT];
+	if (idx == MM_XEN_FIRST_SLOT)
+		return c->st->mm.xen_l4e[SHIM_M2P_SLOT - SHIM_L4_SLOT];
 	return 0;
 }
 

@@ -4,7 +4,8 @@
  * address with update_va_mapping and with mmu_update and reads the new
  * frame each time (on these hosts a store the guest did not make itself
  * would leave the old translation in place), reads its own tables
- * through a read-only L4 self-map, reads the M2P table, and
+ * through a read-only L4 self-map, reads the M2P table (and tries it at
+ * Xen's fixed MACH2PHYS_VIRT_START, saying whether it faults), and
  * checks that illegal updates fail with Xen's errors, balloons a frame
  * out and in again and exchanges one for a new frame.  Finally it
  * switches back, unpins, and maps the old tables writable again.  With
@@ -24,6 +25,7 @@
 #include "libc.h"
 #include "pv_mmu.h"
 #include "test.h"
+#include "trap_entry.h"
 
 const char test_title[] = "PV MMU: pin, NEW_BASEPTR, update_va_mapping, mmu_update, M2P";
 
@@ -162,6 +164,53 @@ static void check_linear_page_table(uint64_t l4_maddr)
 	check_eq(mmu_update(l4_maddr + SELF_SLOT * 8, 0, 0), 0);
 	check_eq(mmuext(MMUEXT_TLB_FLUSH_LOCAL, 0), 0);
 	printk("mmu: a read-only L4 self-map shows the page tables\n");
+}
+
+/* Xen's fixed M2P address (PML4 slot 256), for guests that never ask
+ * XENMEM_machphys_mapping.  m2p_probe(p) reads *p, or returns
+ * M2P_PROBE_FAULTED if that faulted (the #PF hook resumes there). */
+#define M2P_PROBE_FAULTED 0xfa017ed0f2b9ull
+__asm__(".pushsection .text\n"
+	TRAP_STUB(handler_pf, 14, 1)
+	".global m2p_probe\n"
+	"m2p_probe:\n"
+	"	movq (%rdi), %rax\n"
+	"	ret\n"
+	"m2p_probe_faulted:\n"
+	"	movabsq $0xfa017ed0f2b9, %rax\n"
+	"	ret\n"
+	".popsection\n");
+extern const char handler_pf[], m2p_probe_faulted[];
+uint64_t m2p_probe(const volatile uint64_t *p);
+
+static unsigned nr_page_faults;
+
+static void resume_after_fault(struct trap_stack *s)
+{
+	nr_page_faults++;
+	s->frame[trap_rip_slot(s)] = (uint64_t)m2p_probe_faulted;
+}
+
+static void check_m2p_fixed_address(void)
+{
+	static const struct trap_info table[] = {
+		{ 14, 0, FLAT_KERNEL_CS, (unsigned long)handler_pf },
+		{ 0, 0, 0, 0 },
+	};
+	require(hypercall_via_syscall(__HYPERVISOR_set_trap_table, (unsigned long)table,
+				      0, 0, 0, 0) == 0, "set_trap_table");
+	trap_hook = resume_after_fault;
+	const volatile uint64_t *m2p = (const volatile uint64_t *)MACH2PHYS_VIRT_START;
+	const uint64_t pfn = pfn_of(frame_a);
+	uint64_t got = m2p_probe(&m2p[pfn]);
+	if (got == M2P_PROBE_FAULTED && nr_page_faults == 1) {
+		printk("mmu: M2P at MACH2PHYS_VIRT_START faults here\n");
+	} else {
+		check_eq(got, pfn);
+		check_eq(nr_page_faults, 0);
+		printk("mmu: M2P at MACH2PHYS_VIRT_START reads\n");
+	}
+	trap_hook = 0;
 }
 
 static void check_m2p(void)
@@ -398,6 +447,7 @@ void test_main(void)
 	check_refusals(l1_maddr, l4_maddr);
 	check_linear_page_table(l4_maddr);
 	check_m2p();
+	check_m2p_fixed_address();
 	check_memory_op();
 	check_balloon();
 	check_exchange();
