@@ -215,7 +215,7 @@ static int setup(struct domain *d, const struct xen_image *img,
 		.rip = SHIM_VIRT_BASE,
 		.rsp = SHIM_VA(shim_off_stack_top(0)),
 		.cr3 = br.l4_maddr,
-		.gdt_base = SHIM_VA(shim_off_gdt(0)), .idt_base = SHIM_VA(SHIM_OFF_IDT),
+		.gdt_base = shim_gdt_window(0), .idt_base = SHIM_VA(SHIM_OFF_IDT),
 		/* Each vCPU starts in the guest's kernel. */
 		.lstar = SHIM_VA(SHIM_OFF_TRAMPOLINE) + SHIM_TRAMPOLINE_KERNEL_ENTRY,
 		.cstar = SHIM_VA(SHIM_OFF_TRAMPOLINE),

@@ -16,9 +16,6 @@
  *   0x103000   4 KiB    IDT (one for every vCPU)       RW, supervisor
  *   0x104000   4 KiB    SMP: the guest trap path's     RW, supervisor
  *                       domain lock, shootdown counts
- *   0x105000   4 KiB    Xen's reserved GDT page (one   RW, supervisor; and
- *                       for every vCPU)                read-only in the GDT
- *   0x106000   4 KiB    an empty GDT page              windows (below)
  *   0x110000   512 KiB  core state                     RW, supervisor
  *   0x190000   128 KiB  grant table: 32 shared frames  RW, supervisor; the
  *                       (Xen's gnttab shared frames)   guest maps those set
@@ -27,9 +24,9 @@
  *   0x1b4000   256 KiB  grant active entries (pins)    RW, supervisor
  *   0x1f4000   48 KiB   grant maptrack (map handles)   RW, supervisor
  *   0x200000   2 MiB    shim page tables               not mapped
- *   0x400000   4 MiB    per-vCPU blocks, 128 KiB each  see below; only the
+ *   0x400000   8 MiB    per-vCPU blocks, 256 KiB each  see below; only the
  *                       for SHIM_MAX_VCPUS vCPUs       first nr_vcpus mapped
- *   0x800000   varies   frame table: struct mm_frame   RW, supervisor
+ *   0xc00000   varies   frame table: struct mm_frame   RW, supervisor
  *                       per guest frame (2 MiB multiple)
  *   after it   varies   M2P table: 8 bytes per frame   RW, supervisor; and
  *                       (2 MiB multiple)               read-only, user at
@@ -41,28 +38,34 @@
  *
  *   +0x00000   64 KiB   CPU operations the launcher     RW, supervisor
  *                       queued for the shim to apply
- *   +0x10000   4 KiB    GDT                            RW, supervisor
+ *   +0x10000   4 KiB    GDT: Xen's reserved page       RW, supervisor
  *   +0x11000   4 KiB    TSS, with its I/O bitmap       RW, supervisor
  *   +0x12000   4 KiB    launcher mailbox (console/log) RW, supervisor
  *   +0x13000   4 KiB    guard: a trap stack overflow   not mapped
  *                       faults instead of going on
  *   +0x14000   32 KiB   trap stack (TSS rsp0)          RW, supervisor
  *   +0x1c000   16 KiB   fault stack (IST1: #DF/#NMI/#MC) RW, supervisor
+ *   +0x20000   56 KiB   the CPU's copy of the guest's  RW, supervisor
+ *                       GDT frames (set_gdt)
  *
  * The space for all SHIM_MAX_VCPUS blocks is reserved so that no offset
  * depends on the vCPU count; the region is memfd memory, so blocks never
  * touched cost nothing, and the shim's page tables map only the blocks
  * of the vCPUs the domain has (a stray access to another faults).
  *
- * The CPU's GDT is not the 4 KiB page in the vCPU's block but a 64 KiB
- * window onto it laid out as Xen lays out a PV vCPU's GDT, so that Xen's
- * flat selectors (FLAT_RING3_CS64 0xe033, FLAT_RING3_DS32 0xe02b, ...)
- * load at guest CPL3 as they do under Xen: vCPU n's window, at
- * shim_gdt_window(n) in the second GiB of slot 257, maps its GDT page
- * first, the empty page for the rest of the guest's 14 pages, then Xen's
- * reserved page at FIRST_RESERVED_GDT_BYTE; the last two read-only.
+ * The CPU's GDT is a 64 KiB window laid out as Xen lays out a PV vCPU's
+ * GDT: vCPU n's, at shim_gdt_window(n) in the second GiB of slot 257,
+ * maps the 14 pages of its copy of the guest's set_gdt frames (entries
+ * 0 to FIRST_RESERVED_GDT_ENTRY - 1, so the guest's own selectors load
+ * at CPL3 as under Xen; an entry past the guest's table is empty), then
+ * its GDT page at FIRST_RESERVED_GDT_BYTE: Xen's reserved descriptors
+ * (FLAT_RING3_CS64 0xe033, FLAT_RING3_DS32 0xe02b, ...), where the shim
+ * keeps its own too (ring 0 code and data, TSS, LDT), as Xen keeps its.
+ * The copy is the core's (traps_gdt.c): the frames are typed as
+ * descriptor pages, so only update_descriptor changes them, and it
+ * changes the copy with them.
  *
- * The first 8 MiB are fixed; the frame table and the M2P table grow with
+ * The first 12 MiB are fixed; the frame table and the M2P table grow with
  * guest RAM (shim_region_size()), mapped in 2 MiB pages.  Guest RAM is also
  * mapped, supervisor-only, at SHIM_PHYSMAP_BASE (slot 258) so the core can
  * reach any guest frame when it runs inside the guest.
@@ -86,15 +89,13 @@
 #define SHIM_M2P_BASE       0xffff818000000000ULL /* PML4 slot 259 */
 #define SHIM_M2P_SLOT       259
 
-#define SHIM_REGION_SIZE    0x800000ULL /* the fixed part */
+#define SHIM_REGION_SIZE    0xc00000ULL /* the fixed part */
 #define SHIM_IMAGE_MAX      0x100000ULL
 #define SHIM_OFF_BOOT       0x100000ULL
 #define SHIM_OFF_TRAMPOLINE SHIM_UL(0x101000)
 #define SHIM_OFF_SHARED     0x102000ULL
 #define SHIM_OFF_IDT        0x103000ULL
 #define SHIM_OFF_SMP        0x104000ULL
-#define SHIM_OFF_XEN_GDT    0x105000ULL
-#define SHIM_OFF_EMPTY_GDT  0x106000ULL
 #define SHIM_OFF_CORE       0x110000ULL
 #define SHIM_CORE_SIZE      0x80000ULL
 /*
@@ -122,7 +123,7 @@
 /* Per-vCPU blocks; 32 vCPUs, as many as shared_info has vcpu_info for. */
 #define SHIM_MAX_VCPUS      32
 #define SHIM_OFF_VCPUS      SHIM_UL(0x400000)
-#define SHIM_VCPU_STRIDE    SHIM_UL(0x20000)
+#define SHIM_VCPU_STRIDE    SHIM_UL(0x40000)
 /* Offsets inside a vCPU's block. */
 #define SHIM_VCPU_CPU_OPS   SHIM_UL(0x0)
 #define SHIM_CPU_OPS_SIZE   SHIM_UL(0x10000)
@@ -135,15 +136,17 @@
 #define SHIM_STACK_SIZE     0x8000ULL
 #define SHIM_VCPU_IST       0x1c000ULL
 #define SHIM_IST_SIZE       0x4000ULL
-#define SHIM_OFF_FRAMES     0x800000ULL
-#define SHIM_FRAME_SIZE     12ULL       /* sizeof(struct mm_frame) */
+#define SHIM_VCPU_GUEST_GDT 0x20000ULL
+#define SHIM_OFF_FRAMES     0xc00000ULL
+#define SHIM_FRAME_SIZE     16ULL       /* sizeof(struct mm_frame) */
 #define SHIM_M2P_ENTRY_SIZE 8ULL
 #define SHIM_BIG_PAGE       0x200000ULL
 
 #define SHIM_VA(off)        (SHIM_VIRT_BASE + (off))
 
 /* The GDT windows (above): 16 pages each, the first 15 mapped; the
- * limit ends with Xen's reserved page, as Xen's does. */
+ * limit ends with Xen's reserved page, as Xen's does.  The guest's
+ * entries fill the pages below it. */
 #define SHIM_GDT_WINDOWS     (SHIM_VIRT_BASE + 0x40000000ULL)
 #define SHIM_GDT_WINDOW_SIZE 0x10000ULL
 #define SHIM_GDT_XEN_PAGE    14 /* FIRST_RESERVED_GDT_PAGE */
@@ -151,6 +154,10 @@
 
 #ifndef __ASSEMBLER__
 _Static_assert(SHIM_OFF_CORE + SHIM_CORE_SIZE <= SHIM_OFF_GRANT, "core state");
+_Static_assert(SHIM_VCPU_GUEST_GDT + SHIM_GDT_XEN_PAGE * 0x1000ULL <= SHIM_VCPU_STRIDE,
+	       "the guest GDT copy fits the vCPU's block");
+_Static_assert(SHIM_OFF_VCPUS + SHIM_MAX_VCPUS * SHIM_VCPU_STRIDE == SHIM_OFF_FRAMES &&
+	       SHIM_OFF_FRAMES == SHIM_REGION_SIZE, "the vCPU blocks end the fixed part");
 _Static_assert(SHIM_MAX_VCPUS * SHIM_GDT_WINDOW_SIZE <= SHIM_BIG_PAGE,
 	       "the GDT windows fit one page table");
 _Static_assert(SHIM_OFF_GRANT + SHIM_GRANT_FRAMES * 0x1000ULL == SHIM_OFF_GRANT_STATUS,
@@ -181,6 +188,12 @@ static inline unsigned long long shim_off_cpu_ops(unsigned n)
 static inline unsigned long long shim_off_gdt(unsigned n)
 {
 	return shim_off_vcpu(n) + SHIM_VCPU_GDT;
+}
+
+/* The CPU's copy of the guest's GDT: FIRST_RESERVED_GDT_ENTRY entries. */
+static inline unsigned long long shim_off_guest_gdt(unsigned n)
+{
+	return shim_off_vcpu(n) + SHIM_VCPU_GUEST_GDT;
 }
 
 static inline unsigned long long shim_off_tss(unsigned n)
@@ -246,13 +259,21 @@ static inline unsigned long long shim_region_size(unsigned long long nr_pages)
 }
 #endif
 
-/* GDT layout (Linux's, so the selectors CPL3 code runs on here match). */
-#define SHIM_SEL_KERNEL_CS  0x10
-#define SHIM_SEL_KERNEL_DS  0x18
-#define SHIM_SEL_USER_CS32  0x23
-#define SHIM_SEL_USER_DS    0x2b
-#define SHIM_SEL_USER_CS    0x33
-#define SHIM_SEL_TSS        0x40
+/*
+ * The vCPU's GDT page, at FIRST_RESERVED_GDT_BYTE in the CPU's GDT: Xen's
+ * own selectors, so the shim runs on __HYPERVISOR_CS/DS32 and enters the
+ * guest kernel on FLAT_KERNEL_CS/SS (FLAT_RING3_CS64/DS32) as Xen does,
+ * and Xen's TSS and LDT slots.  The user code and data selectors follow
+ * from STAR's as sysret's do.
+ */
+#define SHIM_SEL_KERNEL_CS  0xe008
+#define SHIM_SEL_KERNEL_DS  0xe010
+#define SHIM_SEL_USER_CS32  0xe023
+#define SHIM_SEL_USER_DS    0xe02b
+#define SHIM_SEL_USER_CS    0xe033
+#define SHIM_SEL_TSS        0xe040
+/* Where selector sel (0xe000 and up) is in the vCPU's GDT page. */
+#define SHIM_GDT_OWN_INDEX(sel) (((sel) >> 3) & 511)
 /*
  * The guest's LDT (MMUEXT_SET_LDT) as the CPU sees it: its descriptors,
  * checked and fixed up as Xen checks them, copied into the upper half of
@@ -260,10 +281,10 @@ static inline unsigned long long shim_region_size(unsigned long long nr_pages)
  * Xen maps the guest's own frames instead (up to 8192 entries, each page
  * checked when first used); a copy keeps any descriptor the guest writes
  * later out of the CPU's reach, so a changed LDT is installed again (as
- * Linux does).  GDT selectors 0x800-0xff8 name the same copies: checked
- * descriptors, which is all the guest's own GDT entries there may be.
+ * Linux does).  GDT selectors 0xe800-0xeff8 name the same copies: checked
+ * descriptors, in Xen's reserved range, where no guest entry is.
  */
-#define SHIM_SEL_LDT        0x50
+#define SHIM_SEL_LDT        0xe050
 #define SHIM_GDT_LDT_FIRST  256 /* GDT page index of the LDT's entry 0 */
 #define SHIM_LDT_MAX        256
 

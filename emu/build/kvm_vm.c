@@ -151,7 +151,7 @@ static int set_sregs(const struct kvm_vcpu *vcpu, const struct kvm_vcpu_start *s
 	};
 	sr.cs = cs;
 	sr.ds = sr.es = sr.fs = sr.gs = sr.ss = ds;
-	sr.gdt = (struct kvm_dtable){ .base = s->gdt_base, .limit = 0x4f };
+	sr.gdt = (struct kvm_dtable){ .base = s->gdt_base, .limit = SHIM_GDT_LIMIT };
 	sr.idt = (struct kvm_dtable){ .base = s->idt_base, .limit = 0 };
 	sr.tr = (struct kvm_segment){
 		.base = 0, .limit = 0x67, .selector = 0, .type = 11, .present = 1,

@@ -29,7 +29,7 @@ extern const uint8_t shim_blob[], shim_blob_end[];
 /* Page-table pages inside SHIM_OFF_PGTABLES. */
 #define PT_SHIM_L3     0
 #define PT_SHIM_L2     1
-#define PT_SHIM_L1     2 /* four: the fixed part is 8 MiB */
+#define PT_SHIM_L1     2 /* six: the fixed part is 12 MiB */
 #define PT_SHIM_L1S    (SHIM_OFF_FRAMES / SHIM_BIG_PAGE)
 #define PT_PHYSMAP_L3  (PT_SHIM_L1 + PT_SHIM_L1S)
 #define PT_PHYSMAP_L2  (PT_PHYSMAP_L3 + 1) /* one per GiB of guest RAM */
@@ -76,24 +76,25 @@ static uint64_t region_page_flags(uint64_t off)
 	return PTE_P | PTE_RW | PTE_A | PTE_D | PTE_NX;
 }
 
-/* Each vCPU's GDT as the CPU sees it (shim_abi.h): its own page, then
- * the empty page, then Xen's reserved one, both read-only (the shim
- * writes them through the region's mapping).  Their descriptors have
- * the accessed bit set, so a segment load never writes to them. */
+/* Each vCPU's GDT as the CPU sees it (shim_abi.h): its copy of the
+ * guest's frames, then its own page at Xen's reserved one.  Both are
+ * supervisor pages, writable because the CPU writes descriptors too:
+ * `ltr` marks the TSS busy, a segment load sets the accessed bit of a
+ * descriptor that has it clear (in the copy, not the guest's frame). */
 static void map_gdt_windows(const struct shim_setup *s)
 {
 	const uint64_t upper = PTE_P | PTE_RW | PTE_US | PTE_A;
-	const uint64_t ro = PTE_P | PTE_A | PTE_NX;
 	unsigned l3_index = (unsigned)((SHIM_GDT_WINDOWS - SHIM_VIRT_BASE) >> 30);
 	pt_page(s, PT_SHIM_L3)[l3_index] = pt_maddr(s, PT_GDT_L2) | upper;
 	pt_page(s, PT_GDT_L2)[0] = pt_maddr(s, PT_GDT_L1) | upper;
 	uint64_t *l1 = pt_page(s, PT_GDT_L1);
 	for (unsigned v = 0; v < s->nr_vcpus; v++) {
 		uint64_t *w = l1 + v * (SHIM_GDT_WINDOW_SIZE / PAGE_SIZE);
-		w[0] = (s->region_gpa + shim_off_gdt(v)) | region_page_flags(shim_off_gdt(v));
-		for (unsigned i = 1; i < SHIM_GDT_XEN_PAGE; i++)
-			w[i] = (s->region_gpa + SHIM_OFF_EMPTY_GDT) | ro;
-		w[SHIM_GDT_XEN_PAGE] = (s->region_gpa + SHIM_OFF_XEN_GDT) | ro;
+		for (unsigned i = 0; i < SHIM_GDT_XEN_PAGE; i++)
+			w[i] = (s->region_gpa + shim_off_guest_gdt(v) + i * PAGE_SIZE) |
+				region_page_flags(shim_off_guest_gdt(v));
+		w[SHIM_GDT_XEN_PAGE] = (s->region_gpa + shim_off_gdt(v)) |
+			region_page_flags(shim_off_gdt(v));
 	}
 }
 

@@ -149,7 +149,7 @@ int vcpu_smp_launch(struct domain *d, unsigned n)
 	}
 	struct kvm_vcpu_start vs = d->vcpu_start;
 	vs.rsp = SHIM_VA(shim_off_stack_top(n));
-	vs.gdt_base = SHIM_VA(shim_off_gdt(n));
+	vs.gdt_base = shim_gdt_window(n);
 	vs.cr3 = cr3;
 	char err[256] = "";
 	if (kvm_vm_create_vcpu(&d->vm, n, &vs, &v->kvm, err, sizeof err) || sync_tsc(v)) {

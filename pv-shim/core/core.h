@@ -46,6 +46,12 @@ struct core {
 	 * runs for no vCPU, so nothing per-vCPU is its own (vcpu is 0 only
 	 * to stay in range); it may only call what says dom0 may. */
 	unsigned dom0;
+	/* The trap frame of the guest hypercall being run (0 outside one,
+	 * and for dom0): an iret inside a multicall replaces it, as Xen's
+	 * iret rewrites the guest's registers, and sets frame_replaced so
+	 * that nothing returns to the multicall's caller. */
+	struct trap_frame *frame;
+	unsigned frame_replaced;
 };
 
 enum core_action {

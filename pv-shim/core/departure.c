@@ -9,7 +9,7 @@ static const char *const names[CORE_DEPARTURE_KINDS] = {
 	[DEPARTURE_DEBUGREG_UNARMED] = "debugreg_not_armed",
 	[DEPARTURE_LDT_TOO_LARGE] = "ldt_over_256_entries",
 	[DEPARTURE_FRAME_KEPT] = "frame_in_use_kept",
-	[DEPARTURE_MEMORY_EXCHANGE] = "memory_exchange_enosys",
+	[DEPARTURE_EXCHANGE_SHORT] = "exchange_short_of_frames",
 };
 
 const char *core_departure_name(unsigned kind)

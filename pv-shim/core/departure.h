@@ -15,7 +15,7 @@ enum core_departure {
 	DEPARTURE_DEBUGREG_UNARMED, /* DR7 enables a breakpoint that never fires */
 	DEPARTURE_LDT_TOO_LARGE,    /* an LDT of 257-8192 entries refused */
 	DEPARTURE_FRAME_KEPT,       /* decrease_reservation kept a frame in use */
-	DEPARTURE_MEMORY_EXCHANGE,  /* XENMEM_exchange: -ENOSYS */
+	DEPARTURE_EXCHANGE_SHORT,   /* XENMEM_exchange: no given-back frames fit */
 	CORE_DEPARTURE_KINDS
 };
 

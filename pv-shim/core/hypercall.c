@@ -78,7 +78,7 @@ static void note_enosys(struct core *c, uint64_t nr, const struct trap_frame *f)
  * number in %rax, arguments in %rdi %rsi %rdx %r10 %r8, result in %rax,
  * and the CPU left the return address in %rcx and the flags in %r11.
  */
-void hypercall_from_syscall(struct core *c, struct trap_frame *f)
+int hypercall_from_syscall(struct core *c, struct trap_frame *f)
 {
 	uint64_t nr = f->rax;
 	const uint64_t args[5] = { f->rdi, f->rsi, f->rdx, f->r10, f->r8 };
@@ -86,7 +86,12 @@ void hypercall_from_syscall(struct core *c, struct trap_frame *f)
 		c->st->stats.hypercalls[nr]++;
 	else
 		c->st->stats.hypercalls_out_of_range++;
+	c->frame = f;
+	c->frame_replaced = 0;
 	long rc = core_hypercall(c, nr, args);
+	c->frame = 0;
+	if (c->frame_replaced)
+		return 1;
 	struct mm_vcpu *mm = &core_vcpu(c)->mm;
 	if (mm->continuation) {
 		/* Re-execute the 2-byte `syscall` with what is left to do. */
@@ -97,11 +102,12 @@ void hypercall_from_syscall(struct core *c, struct trap_frame *f)
 		f->r10 = mm->continuation_args[3];
 		f->r8 = mm->continuation_args[4];
 		f->rcx -= 2;
-		return; /* %rax still holds nr */
+		return 0; /* %rax still holds nr */
 	}
 	if (rc == -XEN_ENOSYS && !(nr < CORE_NR_HYPERCALLS && handlers[nr]))
 		note_enosys(c, nr, f);
 	if (c->st->trace_flags & CORE_TRACE_HYPERCALLS)
 		platform_trace_hypercall(c, nr, args, rc);
 	f->rax = (uint64_t)rc;
+	return 0;
 }

@@ -39,7 +39,9 @@ hypercall_fn hypercall_event_channel_op;
 hypercall_fn hypercall_vcpu_op;
 hypercall_fn hypercall_set_timer_op;
 
-/* Runs the hypercall a guest-kernel `syscall` made; result in f->rax. */
-void hypercall_from_syscall(struct core *c, struct trap_frame *f);
+/* Runs the hypercall a guest-kernel `syscall` made; result in f->rax.
+ * Returns 1 if an iret inside it (a multicall's) made f its own: the
+ * frame is then the iret's, not the `syscall`'s to return from. */
+int hypercall_from_syscall(struct core *c, struct trap_frame *f);
 
 #endif

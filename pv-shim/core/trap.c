@@ -270,8 +270,8 @@ static enum core_action handle_trap_locked(struct core *c, struct trap_frame *f)
 	} else if (via_syscall && core_vcpu(c)->kernel_mode && last_vcpu_down(c, f)) {
 		/* stopped */
 	} else if (via_syscall && core_vcpu(c)->kernel_mode) {
-		hypercall_from_syscall(c, f);
-		return_from_syscall(f);
+		if (!hypercall_from_syscall(c, f))
+			return_from_syscall(f);
 	} else if (via_syscall) {
 		traps_user_syscall(c, f);
 	} else if (f->vector == CORE_VEC_EVENT) {

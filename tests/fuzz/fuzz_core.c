@@ -557,6 +557,10 @@ static void check_ownership(void)
 		(const struct mm_frame *)(plat.shim_region + SHIM_OFF_FRAMES);
 	uint32_t count[NR_PAGES] = { 0 };
 	uint8_t type[NR_PAGES] = { 0 };
+	/* Linear page tables: the count each frame must have, and which
+	 * frames hold linear entries or are held by one (never both). */
+	int linear[NR_PAGES] = { 0 };
+	uint8_t linear_from[NR_PAGES] = { 0 }, linear_to[NR_PAGES] = { 0 };
 	for (unsigned pg = 0; pg < NR_PAGES; pg++) {
 		const struct mm_frame *f = &ft[pg];
 		if (!f->type_count) {
@@ -597,12 +601,33 @@ static void check_ownership(void)
 				      (unsigned long)to);
 				model_ref(count, type, to, MM_TYPE_WRITABLE,
 					  "a writable L1 entry");
+			} else if (f->type != MM_TYPE_L1 && to == pg) {
+				/* A linear entry to its own table: no reference. */
+				CHECK(!(e & PTE_RW), "table %u maps itself writable "
+				      "(entry %u)", pg, idx);
+			} else if (f->type != MM_TYPE_L1 && to < NR_PAGES &&
+				   ft[to].type == f->type) {
+				CHECK(!(e & PTE_RW), "table %u maps table %lu of its "
+				      "level writable (entry %u)", pg,
+				      (unsigned long)to, idx);
+				model_ref(count, type, to, f->type, "a linear entry");
+				linear[pg]++;
+				linear[to]--;
+				CHECK(!linear_to[pg] && !linear_from[to], "a linear entry "
+				      "%u -> %lu chains two", pg, (unsigned long)to);
+				linear_from[pg] = linear_to[to] = 1;
 			} else if (f->type != MM_TYPE_L1) {
 				model_ref(count, type, to, f->type - 1u,
 					  "an upper-level entry");
 			}
 		}
 	}
+	for (unsigned pg = 0; pg < NR_PAGES; pg++)
+		CHECK(ft[pg].linear_count == linear[pg], "frame %u: linear count %d, "
+		      "its entries say %d", pg, ft[pg].linear_count, linear[pg]);
+	const struct traps_vcpu *t = &st->vcpu[0].traps;
+	for (unsigned i = 0; i < TRAPS_GDT_FRAMES && i * 512 < t->gdt_entries; i++)
+		model_ref(count, type, t->gdt_frames[i], MM_TYPE_SEG_DESC, "a GDT frame");
 	model_ref(count, type, st->vcpu[0].cr3 / PAGE, MM_TYPE_L4, "cr3");
 	if (st->vcpu[0].user_cr3)
 		model_ref(count, type, st->vcpu[0].user_cr3 / PAGE, MM_TYPE_L4,

@@ -760,7 +760,7 @@ START_TEST(departures_counted_and_named_once)
 	ck_assert_uint_eq(fake_guest_log_lines(&g), 1);
 	ck_assert_ptr_nonnull(strstr(fake_guest_log(&g),
 		"strict: departure from Xen (debugreg_not_armed): set_debugreg(7)"));
-	ck_assert_str_eq(core_departure_name(DEPARTURE_MEMORY_EXCHANGE), "memory_exchange_enosys");
+	ck_assert_str_eq(core_departure_name(DEPARTURE_EXCHANGE_SHORT), "exchange_short_of_frames");
 	ck_assert_str_eq(core_departure_name(CORE_DEPARTURE_KINDS), "unknown");
 }
 END_TEST

@@ -43,7 +43,7 @@ static void record_notify(void *opaque, uint32_t port)
 static void setup(void)
 {
 	fake_guest_init(&g, NR_PAGES);
-	shim = calloc(1, SHIM_OFF_CORE);
+	shim = calloc(1, SHIM_REGION_SIZE); /* the vCPU blocks too */
 	ck_assert_ptr_nonnull(shim);
 	g.plat.shim_region = shim;
 	g.plat.notify_backend = record_notify;

@@ -150,6 +150,7 @@ START_TEST(bootstrap_validated)
 	ck_assert_uint_eq(table(0)[SHIM_L4_SLOT], XEN_SHIM_L4E);
 	ck_assert_uint_eq(table(0)[SHIM_PHYSMAP_SLOT], XEN_PHYSMAP_L4E);
 	ck_assert_uint_eq(table(0)[SHIM_M2P_SLOT], M2P_L4E);
+	ck_assert_uint_eq(table(0)[256], M2P_L4E); /* MACH2PHYS_VIRT_START too */
 	ck_assert_uint_eq(table(0)[260], 0);
 	ck_assert_uint_eq(g.st->vcpu[0].cr3, 0);
 }
@@ -264,8 +265,8 @@ START_TEST(upper_refusals)
 	ck_assert_int_eq(mmu1(l2e, cur | 0x10), -XEN_EINVAL);
 	ck_assert_int_eq(mmu1(l2e, cur | 0x100), -XEN_EINVAL);
 	/* an L2 entry must point at an L1: not at data, tables of other
-	 * levels, itself (linear), or outside RAM */
-	ck_assert_int_eq(mmu1(l2e + 8, (2ULL << 12) | FG_P), -XEN_EINVAL);
+	 * levels, itself writable (a linear map), or outside RAM */
+	ck_assert_int_eq(mmu1(l2e + 8, (2ULL << 12) | FG_P | FG_RW), -XEN_EINVAL);
 	ck_assert_int_eq(mmu1(l2e + 8, (1ULL << 12) | FG_P), -XEN_EINVAL);
 	ck_assert_int_eq(mmu1(l2e + 8, ((uint64_t)NR_PAGES << 12) | FG_P), -XEN_EINVAL);
 	/* a frame with writable mappings cannot be an L1 */
@@ -273,11 +274,81 @@ START_TEST(upper_refusals)
 	/* the hypervisor's L4 slots */
 	for (unsigned slot = 256; slot <= 271; slot++)
 		ck_assert_int_eq(mmu1(slot * 8, 0), -XEN_EINVAL);
-	/* L4 pointing at itself: linear page tables are refused */
-	ck_assert_int_eq(mmu1(5 * 8, FG_P), -XEN_EINVAL);
+	/* L4 pointing at itself writable: a linear map must be read-only */
+	ck_assert_int_eq(mmu1(5 * 8, FG_P | FG_RW), -XEN_EINVAL);
 	ck_assert_uint_eq(table(0)[5], 0);
 	ck_assert_uint_eq(frame(0)->type_count, 2);
 	ck_assert_uint_eq(table(2)[(KBASE >> 21) & 511], cur);
+}
+END_TEST
+
+/* ---- linear page tables (Xen's pv-linear-pt) ------------------------------ */
+
+START_TEST(linear_self_map)
+{
+	/* An L4 mapping itself read-only: taken, no reference held. */
+	ck_assert_int_eq(mmu1(5 * 8, FG_P), 0);
+	ck_assert_uint_eq(table(0)[5] & ~(uint64_t)FG_US, FG_P);
+	ck_assert_uint_eq(frame(0)->type_count, 2);
+	ck_assert_int_eq(frame(0)->linear_count, 0);
+	ck_assert_int_eq(mmu1(5 * 8, 0), 0);
+	ck_assert_uint_eq(frame(0)->type_count, 2);
+	/* An L2 likewise; and a new L3 holding a self-map validates. */
+	uint64_t l2e = 2 * FG_PAGE + 300 * 8;
+	ck_assert_int_eq(mmu1(l2e, (2ULL << 12) | FG_P), 0);
+	ck_assert_uint_eq(frame(2)->type_count, 1);
+	table(SPARE)[7] = ((uint64_t)SPARE << 12) | FG_P;
+	ck_assert_int_eq(mmu1(6 * 8, ((uint64_t)SPARE << 12) | FG_P | FG_RW), 0);
+	ck_assert_uint_eq(frame(SPARE)->type, MM_TYPE_L3);
+	ck_assert_uint_eq(frame(SPARE)->type_count, 1);
+	/* Gone with the last reference, nothing left held. */
+	ck_assert_int_eq(mmu1(6 * 8, 0), 0);
+	ck_assert_uint_eq(frame(SPARE)->type_count, 0);
+	/* Writable, it makes the new table fail validation. */
+	table(SPARE)[7] |= FG_RW;
+	ck_assert_int_eq(mmu1(6 * 8, ((uint64_t)SPARE << 12) | FG_P | FG_RW), -XEN_EINVAL);
+	ck_assert_uint_eq(frame(SPARE)->type_count, 0);
+}
+END_TEST
+
+START_TEST(linear_to_another_table)
+{
+	/* A second validated L2 (SPARE, empty, pinned), mapped read-only by
+	 * the bootstrap L2: a type reference, counted on both sides. */
+	ck_assert_int_eq(ext1(MMUEXT_PIN_L2_TABLE, SPARE), 0);
+	uint64_t l2e = 2 * FG_PAGE + 300 * 8;
+	ck_assert_int_eq(mmu1(l2e, ((uint64_t)SPARE << 12) | FG_P), 0);
+	ck_assert_uint_eq(frame(SPARE)->type_count, 2);
+	ck_assert_int_eq(frame(2)->linear_count, 1);
+	ck_assert_int_eq(frame(SPARE)->linear_count, -1);
+	/* Refused: writable; the target mapping another linearly (it is a
+	 * linear target) and the other way round. */
+	ck_assert_int_eq(mmu1(l2e + 8, ((uint64_t)SPARE << 12) | FG_P | FG_RW), -XEN_EINVAL);
+	ck_assert_int_eq(ext1(MMUEXT_PIN_L2_TABLE, SPARE + 1), 0);
+	ck_assert_int_eq(mmu1((uint64_t)SPARE * FG_PAGE, ((uint64_t)(SPARE + 1) << 12) | FG_P),
+			 -XEN_EINVAL);
+	ck_assert_int_eq(mmu1((uint64_t)(SPARE + 1) * FG_PAGE, (2ULL << 12) | FG_P),
+			 -XEN_EINVAL);
+	/* A second linear entry from the same table to another is fine. */
+	ck_assert_int_eq(mmu1(l2e + 8, ((uint64_t)(SPARE + 1) << 12) | FG_P), 0);
+	ck_assert_int_eq(frame(2)->linear_count, 2);
+	/* Dropped: the counts and the type reference go back. */
+	ck_assert_int_eq(mmu1(l2e, 0), 0);
+	ck_assert_int_eq(mmu1(l2e + 8, 0), 0);
+	ck_assert_int_eq(frame(2)->linear_count, 0);
+	ck_assert_int_eq(frame(SPARE)->linear_count, 0);
+	ck_assert_uint_eq(frame(SPARE)->type_count, 1);
+	ck_assert_int_eq(ext1(MMUEXT_UNPIN_TABLE, SPARE), 0);
+	ck_assert_uint_eq(frame(SPARE)->type, MM_TYPE_NONE);
+	/* A linear L4 entry to another L4, and that L4 unpinned while held:
+	 * the entry keeps it an L4 until it goes. */
+	ck_assert_int_eq(ext1(MMUEXT_PIN_L4_TABLE, SPARE + 2), 0);
+	ck_assert_int_eq(mmu1(6 * 8, ((uint64_t)(SPARE + 2) << 12) | FG_P), 0);
+	ck_assert_int_eq(ext1(MMUEXT_UNPIN_TABLE, SPARE + 2), 0);
+	ck_assert_uint_eq(frame(SPARE + 2)->type, MM_TYPE_L4);
+	ck_assert_int_eq(mmu1(6 * 8, 0), 0);
+	ck_assert_uint_eq(frame(SPARE + 2)->type, MM_TYPE_NONE);
+	ck_assert_int_eq(frame(0)->linear_count, 0);
 }
 END_TEST
 
@@ -346,7 +417,7 @@ START_TEST(pin_switch_unpin)
 	ck_assert_uint_eq(frame(SPARE)->type_count, 1);
 	for (int k = 1; k < 4; k++)
 		ck_assert_uint_eq(frame(SPARE + k)->type, MM_TYPE_L4 - k);
-	ck_assert_uint_eq(table(SPARE)[256], 0);
+	ck_assert_uint_eq(table(SPARE)[256], M2P_L4E); /* MACH2PHYS_VIRT_START */
 	ck_assert_uint_eq(table(SPARE)[SHIM_L4_SLOT], XEN_SHIM_L4E);
 	ck_assert_uint_eq(table(SPARE)[SHIM_PHYSMAP_SLOT], XEN_PHYSMAP_L4E);
 	ck_assert_uint_eq(table(SPARE)[SHIM_M2P_SLOT], M2P_L4E);
@@ -534,12 +605,13 @@ START_TEST(set_ldt_copies_checked_descriptors)
 	ck_assert_uint_eq(table[2], 0x00cf92000000ffffULL); /* the guest's untouched */
 	/* An LDT descriptor: base the copy in the vCPU's GDT window, limit 4
 	 * entries, type 2, present. */
-	uint64_t base = shim_gdt_window(0) + SHIM_GDT_LDT_FIRST * 8;
-	uint64_t d = gdt[SHIM_SEL_LDT >> 3];
+	uint64_t base = shim_gdt_window(0) + SHIM_GDT_XEN_PAGE * 0x1000 +
+			SHIM_GDT_LDT_FIRST * 8;
+	uint64_t d = gdt[SHIM_GDT_OWN_INDEX(SHIM_SEL_LDT)];
 	ck_assert_uint_eq(d & 0xffff, 4 * 8 - 1);
 	ck_assert_uint_eq((d >> 40) & 0xff, 0x82);
 	ck_assert_uint_eq(((d >> 16) & 0xffffff) | ((d >> 56) << 24) |
-			  (gdt[(SHIM_SEL_LDT >> 3) + 1] << 32), base);
+			  (gdt[SHIM_GDT_OWN_INDEX(SHIM_SEL_LDT) + 1] << 32), base);
 	ck_assert_uint_eq(g.plat.cpu_ops->op[g.plat.cpu_ops_count - 1].kind,
 			  SHIM_CPU_OP_LOAD_LDT);
 	ck_assert_uint_eq(g.plat.cpu_ops->op[g.plat.cpu_ops_count - 1].value, SHIM_SEL_LDT);
@@ -684,7 +756,7 @@ START_TEST(validation_without_room_is_undone)
 	ck_assert_uint_eq(g.plat.cpu_ops->count, 1);
 	ck_assert_uint_eq(g.plat.cpu_ops->op[0].kind, SHIM_CPU_OP_RESTORE_PAGE);
 	ck_assert_uint_eq(g.plat.cpu_ops->op[0].addr, (uint64_t)SPARE << 12);
-	ck_assert_uint_eq(table(SPARE)[256], 0);
+	ck_assert_uint_eq(table(SPARE)[256], M2P_L4E); /* MACH2PHYS_VIRT_START */
 	ck_assert_uint_eq(table(SPARE + 5)[7] & FG_US, FG_US);
 }
 END_TEST
@@ -837,17 +909,14 @@ START_TEST(memory_op_basics)
 	/* refused sub-operations are reported once each */
 	unsigned lines = fake_guest_log_lines(&g);
 	for (int k = 0; k < 2; k++) {
-		ck_assert_int_eq(hc4(__HYPERVISOR_memory_op, XENMEM_exchange,
-				     0, 0, 0), -XEN_ENOSYS);
-		ck_assert_int_eq(hc4(__HYPERVISOR_memory_op, XENMEM_exchange |
-				     (5 << 6), 0, 0, 0), -XEN_ENOSYS);
+		ck_assert_int_eq(hc4(__HYPERVISOR_memory_op, 40, 0, 0, 0), -XEN_ENOSYS);
+		ck_assert_int_eq(hc4(__HYPERVISOR_memory_op, 40 | (5 << 6), 0, 0, 0),
+				 -XEN_ENOSYS);
 		ck_assert_int_eq(hc4(__HYPERVISOR_memory_op, XENMEM_machphys_mfn_list,
 				     0, 0, 0), -XEN_ENOSYS);
 	}
 	ck_assert_uint_eq(fake_guest_log_lines(&g), lines + 2);
-	ck_assert_ptr_nonnull(strstr(fake_guest_log(&g), "memory_op sub-operation 11 "));
-	/* exchange is also a departure from Xen, counted each time */
-	ck_assert_uint_eq(g.st->departures[DEPARTURE_MEMORY_EXCHANGE], 4);
+	ck_assert_ptr_nonnull(strstr(fake_guest_log(&g), "memory_op sub-operation 40 "));
 }
 END_TEST
 
@@ -947,6 +1016,171 @@ START_TEST(balloon_extents)
 	ck_assert_int_eq(hc4(__HYPERVISOR_memory_op, XENMEM_decrease_reservation,
 			     0x1000, 0, 0), -XEN_EFAULT);
 	ck_assert_int_eq(current_pages(), NR_PAGES);
+}
+END_TEST
+
+/* ---- XENMEM_exchange -------------------------------------------------------- */
+
+/* An exchange at KPAGE(2): in list at KPAGE(3), out list at KPAGE(4). */
+static struct xen_memory_exchange *exchange_arg(uint64_t in_nr, unsigned in_order,
+						uint64_t out_nr, unsigned out_order)
+{
+	struct xen_memory_exchange *x = (void *)fake_guest_page(&g, DATA0 + 2);
+	memset(x, 0, sizeof *x);
+	x->in.extent_start.p = (xen_pfn_t *)(uintptr_t)KPAGE(3);
+	x->in.nr_extents = in_nr;
+	x->in.extent_order = in_order;
+	x->in.domid = DOMID_SELF;
+	x->out.extent_start.p = (xen_pfn_t *)(uintptr_t)KPAGE(4);
+	x->out.nr_extents = out_nr;
+	x->out.extent_order = out_order;
+	x->out.domid = DOMID_SELF;
+	return x;
+}
+
+static long exchange(void)
+{
+	return hc4(__HYPERVISOR_memory_op, XENMEM_exchange, KPAGE(2), 0, 0);
+}
+
+static uint64_t *out_list(void)
+{
+	return (uint64_t *)fake_guest_page(&g, DATA0 + 4);
+}
+
+/* Frames first, to have a pool: SPARE + 16..23 given back. */
+static void pool_of_eight(void)
+{
+	extents()[0] = SPARE + 16;
+	ck_assert_int_eq(reservation_op(XENMEM_decrease_reservation, 1, 3, 0), 1);
+	ck_assert_int_eq(current_pages(), NR_PAGES - 8);
+}
+
+START_TEST(exchange_frames)
+{
+	pool_of_eight();
+	/* Two single frames for one order-1 extent: the new frames are
+	 * free ones, their M2P the pfns asked for; the old ones go. */
+	struct xen_memory_exchange *x = exchange_arg(2, 0, 1, 1);
+	extents()[0] = SPARE + 3;
+	extents()[1] = SPARE + 9;
+	out_list()[0] = 700;
+	memset(fake_guest_page(&g, SPARE + 16), 0x77, FG_PAGE);
+	ck_assert_int_eq(exchange(), 0);
+	ck_assert_uint_eq(x->nr_exchanged, 2);
+	uint64_t mfn = out_list()[0];
+	ck_assert_uint_eq(mfn % 2, 0);
+	ck_assert(mfn >= SPARE + 16 && mfn < SPARE + 24);
+	ck_assert_uint_eq(m2p(mfn), 700);
+	ck_assert_uint_eq(m2p(mfn + 1), 701);
+	ck_assert_ptr_nonnull(frame(mfn));
+	ck_assert_uint_eq(fake_guest_page(&g, mfn)[0], 0);
+	ck_assert_ptr_null(frame(SPARE + 3));
+	ck_assert_ptr_null(frame(SPARE + 9));
+	ck_assert_uint_eq(m2p(SPARE + 3), ~0ULL);
+	ck_assert_int_eq(current_pages(), NR_PAGES - 8);
+	/* One order-1 extent for two single frames, each aligned anywhere. */
+	x = exchange_arg(1, 1, 2, 0);
+	extents()[0] = mfn;
+	out_list()[0] = 800;
+	out_list()[1] = 900;
+	ck_assert_int_eq(exchange(), 0);
+	ck_assert_uint_eq(x->nr_exchanged, 1);
+	ck_assert_uint_ne(out_list()[0], out_list()[1]);
+	ck_assert_uint_eq(m2p(out_list()[0]), 800);
+	ck_assert_uint_eq(m2p(out_list()[1]), 900);
+	ck_assert_ptr_null(frame(mfn));
+	ck_assert_uint_ne(out_list()[0], mfn);
+	ck_assert_uint_ne(out_list()[1], mfn + 1);
+	/* Done already: nothing, 0. */
+	ck_assert_int_eq(exchange(), 0);
+}
+END_TEST
+
+START_TEST(exchange_refusals)
+{
+	/* No free frames at all: -ENOMEM, nothing exchanged, the input
+	 * frames still the domain's; a departure (Xen has free memory). */
+	struct xen_memory_exchange *x = exchange_arg(1, 0, 1, 0);
+	extents()[0] = SPARE + 3;
+	ck_assert_int_eq(exchange(), -XEN_ENOMEM);
+	ck_assert_uint_eq(g.st->departures[DEPARTURE_EXCHANGE_SHORT], 1);
+	ck_assert_uint_eq(x->nr_exchanged, 0);
+	ck_assert_ptr_nonnull(frame(SPARE + 3));
+	ck_assert_uint_eq(frame(SPARE + 3)->flags, 0);
+	pool_of_eight();
+	/* Xen's checks: order past 9 (-EPERM), sizes that differ, done
+	 * more than asked, other domains, an exact NUMA node, a start
+	 * extent in the command. */
+	exchange_arg(1, 10, 1, 10);
+	ck_assert_int_eq(exchange(), -XEN_EPERM);
+	exchange_arg(2, 0, 1, 0);
+	ck_assert_int_eq(exchange(), -XEN_EINVAL);
+	x = exchange_arg(1, 0, 1, 0);
+	x->nr_exchanged = 2;
+	ck_assert_int_eq(exchange(), -XEN_EINVAL);
+	x = exchange_arg(1, 0, 1, 0);
+	x->out.domid = 0;
+	ck_assert_int_eq(exchange(), -XEN_EINVAL);
+	g.st->evtchn.domid = 1; /* a domU, as the launcher builds it */
+	x = exchange_arg(1, 0, 1, 0);
+	x->in.domid = x->out.domid = 0;
+	ck_assert_int_eq(exchange(), -XEN_EPERM);
+	x->in.domid = x->out.domid = 77;
+	ck_assert_int_eq(exchange(), -XEN_ESRCH);
+	x = exchange_arg(1, 0, 1, 0);
+	x->out.mem_flags = XENMEMF_exact_node(0);
+	ck_assert_int_eq(exchange(), -XEN_EINVAL);
+	ck_assert_int_eq(hc4(__HYPERVISOR_memory_op, XENMEM_exchange | (1 << 6), KPAGE(2), 0, 0),
+			 -XEN_EINVAL);
+	/* Frames that are not the domain's to give: in use (a page table,
+	 * writable, given back, outside RAM), or one frame twice. */
+	const uint64_t in_use[] = { 3, DATA0 + 4, SPARE + 16, NR_PAGES };
+	for (unsigned i = 0; i < sizeof in_use / sizeof in_use[0]; i++) {
+		x = exchange_arg(1, 0, 1, 0);
+		extents()[0] = in_use[i];
+		ck_assert_int_eq(exchange(), -XEN_EINVAL);
+		ck_assert_uint_eq(x->nr_exchanged, 0);
+	}
+	x = exchange_arg(2, 0, 1, 1);
+	extents()[0] = SPARE + 3;
+	extents()[1] = SPARE + 3;
+	ck_assert_int_eq(exchange(), -XEN_EINVAL);
+	ck_assert_uint_eq(frame(SPARE + 3)->flags, 0);
+	/* A failed chunk after a good one: nr_exchanged says one. */
+	x = exchange_arg(2, 0, 2, 0);
+	extents()[0] = SPARE + 3;
+	extents()[1] = 3;
+	ck_assert_int_eq(exchange(), -XEN_EINVAL);
+	ck_assert_uint_eq(x->nr_exchanged, 1);
+	ck_assert_ptr_null(frame(SPARE + 3));
+	ck_assert_int_eq(current_pages(), NR_PAGES - 8);
+	/* An address limit no free frame meets: -ENOMEM. */
+	x = exchange_arg(1, 0, 1, 0);
+	extents()[0] = SPARE + 4;
+	x->out.mem_flags = XENMEMF_address_bits(12 + 5); /* frames below 32 */
+	ck_assert_int_eq(exchange(), -XEN_ENOMEM);
+	ck_assert_ptr_nonnull(frame(SPARE + 4));
+}
+END_TEST
+
+/* A continued exchange resumes at nr_exchanged (Xen writes its progress
+ * there before it continues): the extents before it are not touched. */
+START_TEST(exchange_resumes_at_nr_exchanged)
+{
+	pool_of_eight();
+	struct xen_memory_exchange *x = exchange_arg(2, 0, 2, 0);
+	x->nr_exchanged = 1;
+	extents()[0] = 3;             /* a page table: would be refused */
+	extents()[1] = SPARE + 5;
+	out_list()[0] = 0x5a;
+	out_list()[1] = 600;
+	ck_assert_int_eq(exchange(), 0);
+	ck_assert_uint_eq(x->nr_exchanged, 2);
+	ck_assert_uint_eq(out_list()[0], 0x5a);
+	ck_assert_ptr_null(frame(SPARE + 5));
+	ck_assert_uint_eq(m2p(out_list()[1]), 600);
+	ck_assert_uint_eq(frame(3)->type, MM_TYPE_L1);
 }
 END_TEST
 
@@ -1085,6 +1319,11 @@ int main(void)
 	tcase_add_test(t, preserve_ad);
 	tcase_add_test(t, batch_stops_at_first_error);
 	tcase_add_test(t, upper_refusals);
+	tcase_add_test(t, exchange_frames);
+	tcase_add_test(t, exchange_refusals);
+	tcase_add_test(t, exchange_resumes_at_nr_exchanged);
+	tcase_add_test(t, linear_self_map);
+	tcase_add_test(t, linear_to_another_table);
 	tcase_add_test(t, new_l2_entry_validates_l1);
 	tcase_add_test(t, invalid_child_unwinds);
 	tcase_add_test(t, pin_switch_unpin);

@@ -65,7 +65,7 @@ static struct vcpu_info *vi(void)
 static void setup(void)
 {
 	fake_guest_init(&g, NR_PAGES);
-	shim = calloc(1, SHIM_OFF_CORE);
+	shim = calloc(1, SHIM_REGION_SIZE); /* the vCPU blocks too */
 	ck_assert_ptr_nonnull(shim);
 	g.plat.shim_region = shim;
 	((struct shim_boot_params *)(shim + SHIM_OFF_BOOT))->guest_stack = BOOT_STACK;
@@ -473,6 +473,56 @@ static struct trap_frame iret_call(const struct iret_context *ic, uint64_t rsp, 
 	return f;
 }
 
+/* An iret entry in a multicall: the entries before it run, it restores
+ * the registers from the iret_context at the guest's rsp, and ends the
+ * batch (Xen's mc_exit), its result the %rax restored. */
+START_TEST(iret_in_multicall)
+{
+	for (int via_host = 0; via_host < 2; via_host++) {
+		teardown();
+		setup();
+		struct iret_context ic = {
+			.rax = 0xaaaa, .r11 = 0x1111, .rcx = 0xcccc,
+			.rip = KBASE + 0x4000, .cs = 0xe030, .rflags = RF_IF,
+			.rsp = STACK_TOP - 0x40, .ss = 0xe02b,
+		};
+		struct multicall_entry mc[3] = {
+			{ .op = __HYPERVISOR_vm_assist, .args = { VMASST_CMD_enable, 2 },
+			  .result = 0x5a },
+			{ .op = __HYPERVISOR_iret, .result = 0x5a },
+			{ .op = __HYPERVISOR_vm_assist, .args = { VMASST_CMD_enable, 3 },
+			  .result = 0x5a },
+		};
+		put(KPAGE(9), mc, sizeof mc);
+		struct trap_frame f = iret_call(&ic, STACK_TOP - 0x100, via_host);
+		f.rax = __HYPERVISOR_multicall;
+		f.rdi = KPAGE(9);
+		f.rsi = 3;
+		ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_RESUME);
+		ck_assert_uint_eq(f.rip, KBASE + 0x4000);
+		ck_assert_uint_eq(f.rsp, STACK_TOP - 0x40);
+		ck_assert_uint_eq(f.rax, 0xaaaa);
+		ck_assert_uint_eq(f.rcx, 0xcccc);
+		ck_assert_uint_eq(f.r11, 0x1111);
+		ck_assert_uint_eq(vi()->evtchn_upcall_mask, 0);
+		ck_assert_uint_eq(word(KPAGE(9) + offsetof(struct multicall_entry, result)), 0);
+		ck_assert_uint_eq(word(KPAGE(9) + sizeof mc[0] +
+				       offsetof(struct multicall_entry, result)), 0xaaaa);
+		ck_assert_uint_eq(word(KPAGE(9) + 2 * sizeof mc[0] +
+				       offsetof(struct multicall_entry, result)), 0x5a);
+		ck_assert_uint_ne(g.st->traps.vm_assist & (1ULL << 2), 0);
+		ck_assert_uint_eq(g.st->traps.vm_assist & (1ULL << 3), 0);
+	}
+	/* No guest registers to iret on (a nested multicall's, dom0's):
+	 * refused as before. */
+	struct multicall_entry alone = { .op = __HYPERVISOR_iret };
+	put(KPAGE(9), &alone, sizeof alone);
+	ck_assert_int_eq(hcall(__HYPERVISOR_multicall, KPAGE(9), 1, 0), 0);
+	ck_assert_int_eq((long)word(KPAGE(9) + offsetof(struct multicall_entry, result)),
+			 -XEN_EINVAL);
+}
+END_TEST
+
 START_TEST(iret_restores_registers)
 {
 	for (int via_host = 0; via_host < 2; via_host++)
@@ -576,10 +626,14 @@ START_TEST(iret_refused)
 	bad[0].rip = 0x0000800000000000ULL;
 	bad[1].rsp = 0x0000900000000000ULL;
 	bad[2].cs = 0xe023;       /* compat mode */
-	bad[3].cs = 0x23;
+	bad[3].cs = 0x23;         /* a 32-bit code segment of the guest's GDT */
 	for (unsigned i = 0; i < 4; i++) {
 		teardown();
 		setup();
+		uint64_t frame = DATA_PFN + 5, code32[5] = { [4] = 0x00cffb000000ffffULL };
+		put(KPAGE(5), code32, sizeof code32);
+		put(KPAGE(1), &frame, sizeof frame);
+		ck_assert_int_eq(hcall(__HYPERVISOR_set_gdt, KPAGE(1), 5, 0), 0);
 		f = iret_call(&bad[i], STACK_TOP - 0x100, 0);
 		ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_STOP);
 		ck_assert_uint_eq(g.st->vcpu[0].kernel_mode, 1);
@@ -842,7 +896,8 @@ START_TEST(set_gdt)
 	gdt[20] = 0x0000890000000067ULL;
 	put(KPAGE(5), gdt, sizeof gdt);
 	ck_assert_int_eq(hcall(__HYPERVISOR_set_gdt, KPAGE(1), 16, 0), -XEN_EINVAL);
-	ck_assert_uint_eq(word(KPAGE(5) + 1 * 8), 0x00cf9b000000ffffULL);
+	/* Fixed up as far as the check went, as Xen's alloc_segdesc_page. */
+	ck_assert_uint_eq(word(KPAGE(5) + 1 * 8), 0x00cffb000000ffffULL);
 	gdt[20] = 0;
 	gdt[15] = 0x0000ec00e0080000ULL;
 	put(KPAGE(5), gdt, sizeof gdt);
@@ -900,6 +955,78 @@ START_TEST(update_descriptor)
 	ck_assert_int_eq(hcall(__HYPERVISOR_update_descriptor, at, 0, 0), -XEN_EINVAL);
 	ck_assert_uint_eq(word(KPAGE(5) + 12 * 8), data_desc(0x1234));
 	ck_assert_uint_eq(table->type_count, 1);
+}
+END_TEST
+
+/* set_gdt's frames become descriptor pages, which nothing but
+ * update_descriptor writes, and the CPU's copy follows them. */
+START_TEST(gdt_frames_typed_and_copied)
+{
+	uint8_t *big = calloc(1, shim_region_size(NR_PAGES));
+	ck_assert_ptr_nonnull(big);
+	memcpy(big, shim, SHIM_REGION_SIZE);
+	free(shim);
+	shim = big;
+	g.plat.shim_region = shim;
+	g.st->mm.active = 1; /* a frame table, every frame untyped */
+	const uint64_t *copy = (const uint64_t *)(shim + shim_off_guest_gdt(0));
+	uint64_t gdt[8] = { 0, 0x00cf93000000ffffULL, data_desc(0x1000) };
+	uint64_t frame = DATA_PFN + 5, other = DATA_PFN + 6;
+	put(KPAGE(5), gdt, sizeof gdt);
+	put(KPAGE(6), gdt, sizeof gdt);
+	put(KPAGE(1), &frame, sizeof frame);
+	ck_assert_int_eq(hcall(__HYPERVISOR_set_gdt, KPAGE(1), 3, 0), 0);
+	struct mm_frame *f = mm_frame(&g.core, frame);
+	ck_assert_uint_eq(f->type, MM_TYPE_SEG_DESC);
+	ck_assert_uint_eq(f->type_count, 1);
+	/* The copy holds the entries given, fixed up; none past them. */
+	ck_assert_uint_eq(copy[1], 0x00cff3000000ffffULL);
+	ck_assert_uint_eq(copy[2], data_desc(0x1000));
+	ck_assert_uint_eq(copy[3], 0);
+
+	/* No writable use of it: an mmu_update store, a writable type. */
+	struct mmu_update store = { .ptr = (frame * FG_PAGE + 8) | MMU_NORMAL_PT_UPDATE,
+				    .val = 0x00cf9b000000ffffULL };
+	put(KPAGE(2), &store, sizeof store);
+	ck_assert_int_lt(hcall(__HYPERVISOR_mmu_update, KPAGE(2), 1, 0), 0);
+	ck_assert_int_eq(mm_get_type(&g.core, frame, MM_TYPE_WRITABLE), -XEN_EINVAL);
+	ck_assert_uint_eq(word(KPAGE(5) + 8), 0x00cff3000000ffffULL);
+
+	/* update_descriptor changes the frame and the copy, past the count
+	 * only the frame. */
+	uint64_t at = frame * FG_PAGE;
+	ck_assert_int_eq(hcall(__HYPERVISOR_update_descriptor, at + 2 * 8, data_desc(0x2000), 0), 0);
+	ck_assert_uint_eq(word(KPAGE(5) + 2 * 8), data_desc(0x2000));
+	ck_assert_uint_eq(copy[2], data_desc(0x2000));
+	ck_assert_int_eq(hcall(__HYPERVISOR_update_descriptor, at + 5 * 8, data_desc(0x3000), 0), 0);
+	ck_assert_uint_eq(word(KPAGE(5) + 5 * 8), data_desc(0x3000));
+	ck_assert_uint_eq(copy[5], 0);
+	ck_assert_uint_eq(f->type_count, 1);
+
+	/* A frame the guest writes (a writable type held) is refused, the
+	 * old table kept. */
+	ck_assert_int_eq(mm_get_type(&g.core, other, MM_TYPE_WRITABLE), 0);
+	put(KPAGE(1), &other, sizeof other);
+	ck_assert_int_eq(hcall(__HYPERVISOR_set_gdt, KPAGE(1), 2, 0), -XEN_EINVAL);
+	ck_assert_uint_eq(g.st->vcpu[0].traps.gdt_frames[0], frame);
+	ck_assert_uint_eq(copy[2], data_desc(0x2000));
+	/* Once it is not, it replaces the old, whose type goes; the copy
+	 * holds its two entries and no more. */
+	mm_put_type(&g.core, other);
+	ck_assert_int_eq(hcall(__HYPERVISOR_set_gdt, KPAGE(1), 2, 0), 0);
+	ck_assert_uint_eq(f->type_count, 0);
+	ck_assert_uint_eq(mm_frame(&g.core, other)->type, MM_TYPE_SEG_DESC);
+	ck_assert_uint_eq(copy[1], 0x00cff3000000ffffULL);
+	ck_assert_uint_eq(copy[2], 0);
+	ck_assert_int_eq(mm_get_type(&g.core, frame, MM_TYPE_WRITABLE), 0);
+
+	/* A descriptor Xen refuses fails the type: the frame stays untyped. */
+	uint64_t tss = 0x0000890000000067ULL, third = DATA_PFN + 7;
+	put(KPAGE(7) + 100 * 8, &tss, sizeof tss);
+	put(KPAGE(1), &third, sizeof third);
+	ck_assert_int_eq(hcall(__HYPERVISOR_set_gdt, KPAGE(1), 1, 0), -XEN_EINVAL);
+	ck_assert_uint_eq(mm_frame(&g.core, third)->type_count, 0);
+	ck_assert_uint_eq(g.st->vcpu[0].traps.gdt_frames[0], other);
 }
 END_TEST
 
@@ -1685,10 +1812,11 @@ static Suite *traps_suite(void)
 			      bounce_bad_stack_failsafe, no_handler_stops } },
 		{ "soft_int", { soft_int_dpl, soft_int_without_gp_handler_stops } },
 		{ "iret", { iret_restores_registers, iret_in_syscall, iret_to_user_mode,
-			    iret_refused } },
+			    iret_refused, iret_in_multicall } },
 		{ "user_syscall", { user_syscall_callback, user_syscall_without_callback } },
 		{ "hypercalls", { callbacks, segment_bases, vm_assists, descriptor_check, set_gdt,
 				  update_descriptor, debug_registers } },
+		{ "gdt", { gdt_frames_typed_and_copied } },
 		{ "fpu", { fpu_taskswitch, fpu_fault_without_handler_stops } },
 		{ "events", { event_upcall } },
 		{ "privileged", { mov_from_cr, mov_from_cr_refused, mov_to_cr4,

@@ -27,43 +27,35 @@ struct core shim_cores[SHIM_MAX_VCPUS];
 
 /*
  * Xen's reserved GDT page (xen-x86_64.h's selectors, 0xe000 + 8 * i): ring
- * 0 code and data, where no guest selector loads, the ring 3 code (32-
- * and 64-bit) and data every PV guest may use, and ring 0 compat code.
- * Accessed bits set: the page is read-only in the GDT windows.
+ * 0 code and data, on which the shim runs and where no guest selector
+ * loads, the ring 3 code (32- and 64-bit) and data every PV guest may use,
+ * and ring 0 compat code; then the vCPU's TSS and LDT in Xen's slots.
+ * Accessed bits set, as Xen sets them.
  */
 static const uint64_t xen_reserved_gdt[] = {
-	[1] = 0x00af9b000000ffffULL, /* 0xe008: ring 0 code, 64-bit */
-	[2] = 0x00cf93000000ffffULL, /* 0xe010: ring 0 data */
-	[4] = 0x00cffb000000ffffULL, /* FLAT_RING3_CS32 0xe023 */
-	[5] = 0x00cff3000000ffffULL, /* FLAT_RING3_DS32 0xe02b, SS32, SS64 */
-	[6] = 0x00affb000000ffffULL, /* FLAT_RING3_CS64 0xe033 */
+	[SHIM_GDT_OWN_INDEX(SHIM_SEL_KERNEL_CS)] = 0x00af9b000000ffffULL, /* 64-bit */
+	[SHIM_GDT_OWN_INDEX(SHIM_SEL_KERNEL_DS)] = 0x00cf93000000ffffULL,
+	[SHIM_GDT_OWN_INDEX(SHIM_SEL_USER_CS32)] = 0x00cffb000000ffffULL, /* FLAT_RING3_CS32 */
+	[SHIM_GDT_OWN_INDEX(SHIM_SEL_USER_DS)] = 0x00cff3000000ffffULL,   /* FLAT_RING3_DS32, SS */
+	[SHIM_GDT_OWN_INDEX(SHIM_SEL_USER_CS)] = 0x00affb000000ffffULL,   /* FLAT_RING3_CS64 */
 	[7] = 0x00cf9b000000ffffULL, /* 0xe038: ring 0 code, 32-bit */
 };
 
-static void setup_xen_gdt_page(void)
-{
-	uint64_t *page = (uint64_t *)SHIM_VA(SHIM_OFF_XEN_GDT);
-	for (unsigned i = 0; i < sizeof xen_reserved_gdt / sizeof xen_reserved_gdt[0]; i++)
-		page[i] = xen_reserved_gdt[i];
-}
-
-/* vCPU's own GDT and TSS: a TSS is busy while loaded, so no two CPUs
- * share one, and each has its own stacks. */
+/* vCPU's own GDT page and TSS: a TSS is busy while loaded, so no two
+ * CPUs share one, and each has its own stacks. */
 static void setup_gdt_tss(unsigned vcpu)
 {
 	uint64_t *gdt = (uint64_t *)SHIM_VA(shim_off_gdt(vcpu));
 	uint32_t *tss = (uint32_t *)SHIM_VA(shim_off_tss(vcpu));
 	uint64_t tss_base = SHIM_VA(shim_off_tss(vcpu));
+	unsigned tss_index = SHIM_GDT_OWN_INDEX(SHIM_SEL_TSS);
 
-	gdt[SHIM_SEL_KERNEL_CS >> 3] = 0x00af9a000000ffffULL;
-	gdt[SHIM_SEL_KERNEL_DS >> 3] = 0x00cf92000000ffffULL;
-	gdt[SHIM_SEL_USER_CS32 >> 3] = 0x00cffa000000ffffULL;
-	gdt[SHIM_SEL_USER_DS >> 3] = 0x00cff2000000ffffULL;
-	gdt[SHIM_SEL_USER_CS >> 3] = 0x00affa000000ffffULL;
+	for (unsigned i = 0; i < sizeof xen_reserved_gdt / sizeof xen_reserved_gdt[0]; i++)
+		gdt[i] = xen_reserved_gdt[i];
 	/* 64-bit available TSS with a short I/O bitmap (see shim_abi.h) */
-	gdt[SHIM_SEL_TSS >> 3] = (SHIM_TSS_LIMIT & 0xffff) | ((tss_base & 0xffffff) << 16) |
+	gdt[tss_index] = (SHIM_TSS_LIMIT & 0xffff) | ((tss_base & 0xffffff) << 16) |
 		(0x89ULL << 40) | (((tss_base >> 24) & 0xff) << 56);
-	gdt[(SHIM_SEL_TSS >> 3) + 1] = tss_base >> 32;
+	gdt[tss_index + 1] = tss_base >> 32;
 
 	uint64_t rsp0 = SHIM_VA(shim_off_stack_top(vcpu));
 	uint64_t ist1 = SHIM_VA(shim_off_ist(vcpu) + SHIM_IST_SIZE);
@@ -76,7 +68,7 @@ static void setup_gdt_tss(unsigned vcpu)
 	 * trampoline's. */
 	tss[25] = (uint32_t)SHIM_TSS_IOMAP << 16;
 
-	/* The window onto this page and Xen's (shim_abi.h). */
+	/* The window: the guest's GDT, then this page (shim_abi.h). */
 	struct descriptor_pointer p = { SHIM_GDT_LIMIT, shim_gdt_window(vcpu) };
 	load_gdt(&p);
 	load_tr(SHIM_SEL_TSS);
@@ -175,9 +167,6 @@ void shim_boot(void)
 		.vcpu = vcpu,
 	};
 	shim_ram_bytes = bp->nr_pages << 12;
-	/* vCPU 0 writes what all share before any other vCPU starts. */
-	if (vcpu == 0)
-		setup_xen_gdt_page();
 	setup_gdt_tss(vcpu);
 	setup_idt(vcpu);
 	if (vcpu != 0)

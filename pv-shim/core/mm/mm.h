@@ -19,15 +19,20 @@
 
 struct core;
 
+/* Page-table levels last: code tests a type for one with >= MM_TYPE_L1.
+ * SEG_DESC is Xen's PGT_seg_desc_page, a set_gdt frame: like a table, it
+ * excludes writable mappings, so only update_descriptor changes it. */
 enum mm_type {
 	MM_TYPE_NONE = 0,
 	MM_TYPE_WRITABLE,
+	MM_TYPE_SEG_DESC,
 	MM_TYPE_L1, MM_TYPE_L2, MM_TYPE_L3, MM_TYPE_L4,
 };
 
 #define MM_FRAME_VALIDATED 0x01 /* every entry checked and referenced */
 #define MM_FRAME_PINNED    0x02 /* MMUEXT_PIN_*: holds one type reference */
 #define MM_FRAME_FREE      0x04 /* given back (decrease_reservation): not the domain's */
+#define MM_FRAME_EXCHANGING 0x08 /* an input of the XENMEM_exchange chunk being done */
 
 struct mm_frame {
 	uint32_t type_count;
@@ -42,6 +47,11 @@ struct mm_frame {
 	 * and the TLB clock's low byte then. */
 	uint8_t last_type;
 	uint8_t tlb_stamp;
+	/* Linear page tables (Xen's linear_pt_count): above 0, how many
+	 * entries of this table map another table of its own level; below
+	 * 0, how many such entries map this one.  Never both. */
+	int16_t linear_count;
+	uint16_t pad;
 };
 
 _Static_assert(sizeof(struct mm_frame) == SHIM_FRAME_SIZE, "shim_abi.h's frame size");
@@ -105,6 +115,10 @@ struct mm_frame *mm_frame_slot(struct core *c, uint64_t pfn);
  * (tot_pages). */
 long mm_reservation_op(struct core *c, uint64_t cmd, uint64_t arg);
 uint64_t mm_tot_pages(struct core *c);
+
+/* XENMEM_exchange(arg) (mm_exchange.c): 0 or a negative Xen errno,
+ * nr_exchanged written back. */
+long mm_exchange(struct core *c, uint64_t arg);
 
 /* Sets the M2P entry of frame mfn (< nr_pages). */
 void mm_set_m2p(struct core *c, uint64_t mfn, uint64_t pfn);

@@ -45,11 +45,14 @@ static int is_guest_slot(enum mm_type type, unsigned idx)
 	return type != MM_TYPE_L4 || idx < MM_XEN_FIRST_SLOT || idx > MM_XEN_LAST_SLOT;
 }
 
-/* What the hypervisor keeps in slot idx (256-271) of every guest L4. */
+/* What the hypervisor keeps in slot idx (256-271) of every guest L4:
+ * the M2P at Xen's MACH2PHYS_VIRT_START (slot 256) too. */
 static uint64_t xen_slot_value(struct core *c, unsigned idx)
 {
 	if (idx >= SHIM_L4_SLOT && idx <= SHIM_M2P_SLOT)
 		return c->st->mm.xen_l4e[idx - SHIM_L4_SLOT];
+	if (idx == MM_XEN_FIRST_SLOT)
+		return c->st->mm.xen_l4e[SHIM_M2P_SLOT - SHIM_L4_SLOT];
 	return 0;
 }
 
@@ -62,8 +65,37 @@ static uint64_t adjust(uint64_t e)
 	return (e & MM_PTE_P) ? e | MM_PTE_US : e;
 }
 
-/* Takes what a present entry e of a table of level type refers to. */
-static int get_entry_ref(struct core *c, enum mm_type type, uint64_t e)
+/*
+ * Linear page tables, as Xen allows them by default (pv-linear-pt): an
+ * entry of table (of level type, above L1) mapping a table of the same
+ * level, read-only.  Mapping table itself takes no reference.  Another
+ * table must already be a validated one of that level; it takes a type
+ * reference, and neither table may be on the other side of another
+ * linear entry: a table with linear entries is not mapped linearly, so
+ * the guest's view never goes more than one level round.  1 if taken.
+ */
+static int get_linear_ref(struct core *c, enum mm_type type, uint64_t table, uint64_t e)
+{
+	uint64_t pfn = mm_pte_pfn(e);
+	if (e & MM_PTE_RW)
+		return 0;
+	if (pfn == table)
+		return 1;
+	struct mm_frame *pt = mm_frame(c, table), *pg = mm_frame(c, pfn);
+	if (!pt || !pg || pt->linear_count < 0 || pt->linear_count == INT16_MAX ||
+	    pg->linear_count > 0 || pg->linear_count == INT16_MIN)
+		return 0;
+	if (pg->type != type || !(pg->flags & MM_FRAME_VALIDATED) ||
+	    pg->type_count == UINT32_MAX)
+		return 0;
+	pg->type_count++;
+	pt->linear_count++;
+	pg->linear_count--;
+	return 1;
+}
+
+/* Takes what a present entry e of table (of level type) refers to. */
+static int get_entry_ref(struct core *c, enum mm_type type, uint64_t table, uint64_t e)
 {
 	uint64_t pfn = mm_pte_pfn(e);
 	if (type == MM_TYPE_L1) {
@@ -89,10 +121,14 @@ static int get_entry_ref(struct core *c, enum mm_type type, uint64_t e)
 		return -XEN_EINVAL;
 	if (pfn >= c->layout.nr_pages)
 		return -XEN_EINVAL;
-	return mm_get_type(c, pfn, (enum mm_type)(type - 1));
+	int rc = mm_get_type(c, pfn, (enum mm_type)(type - 1));
+	/* Not a table of the level below: perhaps one of this level. */
+	if (rc == -XEN_EINVAL && get_linear_ref(c, type, table, e))
+		return 0;
+	return rc;
 }
 
-static void put_entry_ref(struct core *c, enum mm_type type, uint64_t e)
+static void put_entry_ref(struct core *c, enum mm_type type, uint64_t table, uint64_t e)
 {
 	uint64_t pfn = mm_pte_pfn(e);
 	if (pfn >= c->layout.nr_pages) {
@@ -100,17 +136,27 @@ static void put_entry_ref(struct core *c, enum mm_type type, uint64_t e)
 			grant_frame_unmap(c, pfn);
 		return;
 	}
-	if (type != MM_TYPE_L1 || (e & MM_PTE_RW))
-		mm_put_type(c, pfn);
+	if (type == MM_TYPE_L1 && !(e & MM_PTE_RW))
+		return;
+	if (type != MM_TYPE_L1 && pfn == table)
+		return; /* a linear entry mapping its own table: no reference */
+	struct mm_frame *pg = mm_frame(c, pfn), *pt = mm_frame(c, table);
+	/* A table the entry holds keeps its type while it does: one of the
+	 * entry's own level was taken as a linear one. */
+	if (type != MM_TYPE_L1 && pg && pt && pg->type == type) {
+		pt->linear_count--;
+		pg->linear_count++;
+	}
+	mm_put_type(c, pfn);
 }
 
-static void put_entries(struct core *c, volatile uint64_t *t, enum mm_type type,
-			unsigned end)
+static void put_entries(struct core *c, uint64_t pfn, volatile uint64_t *t,
+			enum mm_type type, unsigned end)
 {
 	for (unsigned i = 0; i < end; i++) {
 		uint64_t e = t[i];
 		if (is_guest_slot(type, i) && (e & MM_PTE_P))
-			put_entry_ref(c, type, e);
+			put_entry_ref(c, type, pfn, e);
 	}
 }
 
@@ -129,9 +175,9 @@ static int validate(struct core *c, uint64_t pfn, enum mm_type type)
 		uint64_t e = t[i];
 		if (!is_guest_slot(type, i) || !(e & MM_PTE_P))
 			continue;
-		int rc = get_entry_ref(c, type, e);
+		int rc = get_entry_ref(c, type, pfn, e);
 		if (rc) {
-			put_entries(c, t, type, i);
+			put_entries(c, pfn, t, type, i);
 			return rc;
 		}
 	}
@@ -141,7 +187,7 @@ static int validate(struct core *c, uint64_t pfn, enum mm_type type)
 	/* One pass in address order: stores to one page in a row take one
 	 * place in the queue (platform.h). */
 	if (writes && platform_cpu_ops_room(c) < 1) {
-		put_entries(c, t, type, MM_ENTRIES);
+		put_entries(c, pfn, t, type, MM_ENTRIES);
 		return MM_ENOROOM;
 	}
 	for (unsigned i = 0; i < MM_ENTRIES; i++) {
@@ -174,7 +220,8 @@ int mm_get_type(struct core *c, uint64_t pfn, enum mm_type type)
 		return 0;
 	}
 	/* A table still being validated is reached again only through a
-	 * cycle (or a linear mapping): refused, as any type change is. */
+	 * cycle: refused, as any type change is (a linear entry to it is
+	 * get_linear_ref's to take, after this refusal). */
 	if (f->type != type || (is_table(type) && !(f->flags & MM_FRAME_VALIDATED)) ||
 	    f->type_count == UINT32_MAX)
 		return -XEN_EINVAL;
@@ -191,7 +238,7 @@ void mm_put_type(struct core *c, uint64_t pfn)
 		return;
 	if (is_table(f->type) && (f->flags & MM_FRAME_VALIDATED)) {
 		f->flags = 0;
-		put_entries(c, table_of(c, pfn), f->type, MM_ENTRIES);
+		put_entries(c, pfn, table_of(c, pfn), f->type, MM_ENTRIES);
 	}
 	mm_tlb_released(c, f);
 	f->type = MM_TYPE_NONE;
@@ -226,18 +273,18 @@ int mm_mod_entry(struct core *c, uint64_t pfn, enum mm_type type,
 	/* The new reference first: replacing an entry by itself must not
 	 * let the count touch zero in between. */
 	if (val & MM_PTE_P) {
-		int rc = get_entry_ref(c, type, val);
+		int rc = get_entry_ref(c, type, pfn, val);
 		if (rc)
 			return rc;
 	}
 	if (platform_cpu_ops_room(c) < 1) {
 		if (val & MM_PTE_P)
-			put_entry_ref(c, type, val);
+			put_entry_ref(c, type, pfn, val);
 		return MM_ENOROOM;
 	}
 	platform_write_pte(c, pfn * MM_PAGE_SIZE + idx * 8, adjust(val));
 	if (old & MM_PTE_P)
-		put_entry_ref(c, type, old);
+		put_entry_ref(c, type, pfn, old);
 	return 0;
 }
 

@@ -112,15 +112,15 @@ long hypercall_memory_op(struct core *c, const uint64_t args[5])
 	case XENMEM_decrease_reservation:
 	case XENMEM_populate_physmap:
 		return mm_reservation_op(c, args[0], args[1]);
+	case XENMEM_exchange:
+		if (args[0] >> MM_MEMOP_EXTENT_SHIFT)
+			return -XEN_EINVAL; /* no start extent: its progress is nr_exchanged */
+		return mm_exchange(c, args[1]);
 	case XENMEM_maximum_ram_page:
 		return (long)c->layout.nr_pages;
 	case XENMEM_add_to_physmap:
 	case XENMEM_add_to_physmap_batch:
 		return add_to_physmap(c, args[0], args[1]);
-	case XENMEM_exchange: /* unimplemented, and a departure: Xen has it */
-		core_departure(c, DEPARTURE_MEMORY_EXCHANGE, "XENMEM_exchange: -ENOSYS");
-		mm_note_enosys(c, &c->st->mm.enosys_memory_op, "memory_op", XENMEM_exchange);
-		return -XEN_ENOSYS;
 	default:
 		mm_note_enosys(c, &c->st->mm.enosys_memory_op, "memory_op",
 			       args[0] & MM_MEMOP_CMD_MASK);

@@ -4,12 +4,17 @@
  * entry; a sub-call that must continue later (mm_continue) has its new
  * arguments written back too, and the multicall continues from it.  A
  * long batch continues too, after MM_BATCH_MAX entries, as Xen preempts.
+ * An iret entry runs on the multicall's own trap frame, as Xen's does on
+ * the guest's registers (the iret_context at the guest's %rsp), and ends
+ * the batch: its result and the multicall's are the %rax it restored
+ * (Xen's mc_exit), and the guest goes on where the iret sends it.
  */
 #include "pv-shim/core/xen_abi.h"
 #include "pv-shim/core/core.h"
 #include "pv-shim/core/hypercall.h"
 #include "pv-shim/core/mm/mm.h"
 #include "pv-shim/core/mm/mm_batch.h"
+#include "pv-shim/core/traps/traps.h"
 
 /* multicall(call_list, nr_calls) */
 long hypercall_multicall(struct core *c, const uint64_t args[5])
@@ -28,8 +33,18 @@ long hypercall_multicall(struct core *c, const uint64_t args[5])
 		if (copy_from_guest(c, &e, va, sizeof e))
 			return -XEN_EFAULT;
 		long rc;
+		if (e.op == __HYPERVISOR_iret && c->frame && !c->frame_replaced) {
+			c->st->stats.hypercalls[__HYPERVISOR_iret]++;
+			traps_iret(c, c->frame);
+			c->frame_replaced = 1;
+			e.result = c->frame->rax;
+			/* Best effort, as Xen's: the guest's registers are set. */
+			(void)copy_to_guest(c, va + offsetof(struct multicall_entry, result),
+					    &e.result, sizeof e.result);
+			return (long)e.result;
+		}
 		if (e.op == __HYPERVISOR_multicall || e.op == __HYPERVISOR_iret) {
-			rc = -XEN_EINVAL; /* not from inside a batch */
+			rc = -XEN_EINVAL; /* nested, or no guest registers to iret on */
 		} else {
 			const uint64_t sub[5] = { e.args[0], e.args[1], e.args[2],
 						  e.args[3], e.args[4] };

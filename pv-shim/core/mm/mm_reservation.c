@@ -24,21 +24,18 @@
 #include "pv-shim/core/core.h"
 #include "pv-shim/core/mm/mm.h"
 #include "pv-shim/core/mm/mm_pte.h"
+#include "pv-shim/core/mm/mm_reservation.h"
 #include "pv-shim/core/platform.h"
 #include "pv-shim/core/departure.h"
 
-#define DOMU_MAX_ORDER 9            /* x86: PAGETABLE_ORDER */
 #define EXTENTS_PER_CALL 512        /* then the call continues */
-#define INVALID_M2P_ENTRY (~0ULL)
 
 uint64_t mm_tot_pages(struct core *c)
 {
 	return c->layout.nr_pages - c->st->mm.free_pages;
 }
 
-/* Takes frame pfn from the domain, or returns -1 if it is not the
- * domain's to give (not RAM, given back already, or still in use). */
-static int give_back(struct core *c, uint64_t pfn)
+int mm_give_back(struct core *c, uint64_t pfn)
 {
 	struct mm_frame *f = mm_frame(c, pfn);
 	if (!f)
@@ -49,16 +46,21 @@ static int give_back(struct core *c, uint64_t pfn)
 		return -1;
 	}
 	f->flags = MM_FRAME_FREE;
-	mm_set_m2p(c, pfn, INVALID_M2P_ENTRY);
+	mm_set_m2p(c, pfn, MM_INVALID_M2P_ENTRY);
 	c->st->mm.free_pages++;
 	platform_discard_frames(c, pfn, 1);
 	return 0;
 }
 
-/* The first run of 2^order free frames, aligned to its size and below
- * limit, searched from the cursor round; *pfn its first.  0 or -1. */
-static int find_free_extent(struct core *c, unsigned order, uint64_t limit,
-			    uint64_t *pfn)
+uint64_t mm_address_bits_limit(unsigned mem_flags)
+{
+	unsigned bits = XENMEMF_get_address_bits(mem_flags);
+	if (bits && bits <= 12)
+		return 0;
+	return bits && bits < 64 ? 1ULL << (bits - 12) : UINT64_MAX;
+}
+
+int mm_find_free_extent(struct core *c, unsigned order, uint64_t limit, uint64_t *pfn)
 {
 	uint64_t n = 1ULL << order;
 	uint64_t end = limit < c->layout.nr_pages ? limit : c->layout.nr_pages;
@@ -80,10 +82,7 @@ static int find_free_extent(struct core *c, unsigned order, uint64_t limit,
 	return -1;
 }
 
-/* Hands frames [pfn, pfn + n) to the domain again, zeroed; their M2P
- * entries are gpfn.. (populate_physmap) or left invalid. */
-static void hand_out(struct core *c, uint64_t pfn, uint64_t n, int set_m2p,
-		     uint64_t gpfn)
+void mm_hand_out(struct core *c, uint64_t pfn, uint64_t n, int set_m2p, uint64_t gpfn)
 {
 	for (uint64_t k = 0; k < n; k++) {
 		mm_frame_slot(c, pfn + k)->flags = 0;
@@ -106,13 +105,10 @@ static int take_extent(struct core *c, unsigned op, const struct xen_memory_rese
 	if (op == XENMEM_populate_physmap &&
 	    copy_from_guest(c, &gpfn, list + i * sizeof gpfn, sizeof gpfn))
 		return -1;
-	unsigned bits = XENMEMF_get_address_bits(r->mem_flags);
-	uint64_t limit = bits && bits < 64 ? 1ULL << (bits - 12) : UINT64_MAX;
-	if (bits && bits <= 12)
+	uint64_t limit = mm_address_bits_limit(r->mem_flags);
+	if (limit == 0 || mm_find_free_extent(c, r->extent_order, limit, &pfn))
 		return -1;
-	if (find_free_extent(c, r->extent_order, limit, &pfn))
-		return -1;
-	hand_out(c, pfn, 1ULL << r->extent_order, op == XENMEM_populate_physmap, gpfn);
+	mm_hand_out(c, pfn, 1ULL << r->extent_order, op == XENMEM_populate_physmap, gpfn);
 	/* As Xen: a list it cannot write leaves the frames with the domain. */
 	if (list && copy_to_guest(c, list + i * sizeof pfn, &pfn, sizeof pfn))
 		return -1;
@@ -127,7 +123,7 @@ static int drop_extent(struct core *c, const struct xen_memory_reservation *r, u
 			    sizeof gmfn))
 		return -1;
 	for (uint64_t k = 0; k < (1ULL << r->extent_order); k++)
-		if (give_back(c, gmfn + k))
+		if (mm_give_back(c, gmfn + k))
 			return -1;
 	return 0;
 }
@@ -142,7 +138,7 @@ long mm_reservation_op(struct core *c, uint64_t cmd, uint64_t arg)
 	/* Xen returns the start extent for every refusal past the copy. */
 	if (start >= r.nr_extents ||
 	    r.nr_extents > (UINT32_MAX >> MM_MEMOP_EXTENT_SHIFT) ||
-	    r.extent_order > DOMU_MAX_ORDER ||
+	    r.extent_order > MM_DOMU_MAX_ORDER ||
 	    (r.domid != DOMID_SELF && r.domid != c->st->evtchn.domid) ||
 	    (op == XENMEM_populate_physmap &&
 	     (r.mem_flags & XENMEMF_populate_on_demand))) /* HVM only */

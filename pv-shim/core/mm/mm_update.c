@@ -29,12 +29,16 @@ static int update_entry(struct core *c, uint64_t ptr, uint64_t val, int preserve
 	unsigned idx = (unsigned)((ptr & (MM_PAGE_SIZE - 1)) >> 3);
 	if (f->type >= MM_TYPE_L1)
 		return mm_mod_entry(c, pfn, (enum mm_type)f->type, idx, val, preserve_ad);
-	/* Not a page table: an ordinary store into the guest's own page. */
-	uint64_t *p = platform_guest_ram(c, ptr & ~7ULL, 8);
-	if (!p)
+	/* Not a page table: an ordinary store into the guest's own page,
+	 * as writable as a mapping of it (Xen takes the writable type: a
+	 * descriptor page refuses it). */
+	if (mm_get_type(c, pfn, MM_TYPE_WRITABLE))
 		return -XEN_EINVAL;
-	*p = val;
-	return 0;
+	uint64_t *p = platform_guest_ram(c, ptr & ~7ULL, 8);
+	if (p)
+		*p = val;
+	mm_put_type(c, pfn);
+	return p ? 0 : -XEN_EINVAL;
 }
 
 static int machphys_update(struct core *c, uint64_t mfn, uint64_t pfn)

@@ -74,10 +74,13 @@ int traps_fpu_fault(struct core *c);
  * taken, *desc then fixed up as Xen stores it; 0 if refused. */
 int traps_descriptor_check(uint64_t *desc);
 
-/* Makes frames (entries descriptors, Xen's checks) t's GDT: set_gdt and
- * VCPUOP_initialise.  0 or -XEN_EINVAL, the old table kept. */
-long traps_set_gdt(struct core *c, struct traps_vcpu *t, const uint64_t *frames,
-		   uint64_t entries);
+/* Makes frames (entries descriptors, Xen's checks) vCPU n's GDT: set_gdt
+ * and VCPUOP_initialise.  0 or -XEN_EINVAL, the old table kept. */
+long traps_set_gdt(struct core *c, unsigned n, const uint64_t *frames, uint64_t entries);
+
+/* 1 if selector sel names a 32-bit code segment for the vCPU: Xen's
+ * FLAT_USER_CS32, or one in the guest's GDT or LDT as the CPU has them. */
+int traps_is_compat_cs(struct core *c, uint16_t sel);
 
 /* MMUEXT_SET_LDT (its checks made): the guest's LDT of nr_ents at the
  * guest address base becomes the vCPU's (shim_abi.h).  0, or -XEN_ENOSYS

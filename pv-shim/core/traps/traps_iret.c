@@ -26,12 +26,6 @@
 #define RFLAGS_IRET_MASK 0x00250fd5ULL
 #define RFLAGS_FIXED     0x00000202ULL
 
-static int is_compat_cs(uint64_t cs)
-{
-	uint16_t sel = (uint16_t)cs & ~3;
-	return sel == (FLAT_USER_CS32 & ~3) || sel == (SHIM_SEL_USER_CS32 & ~3);
-}
-
 void traps_iret(struct core *c, struct trap_frame *f)
 {
 	struct iret_context ic;
@@ -48,7 +42,7 @@ void traps_iret(struct core *c, struct trap_frame *f)
 		core_stop_fault(c, f, msg);
 		return;
 	}
-	if (is_compat_cs(ic.cs)) {
+	if (traps_is_compat_cs(c, (uint16_t)ic.cs)) {
 		core_format(msg, sizeof msg, "guest iret to 32-bit cs %#lx: compat "
 			    "mode is not supported", (unsigned long)ic.cs);
 		core_stop_fault(c, f, msg);

@@ -47,8 +47,9 @@ long traps_set_ldt(struct core *c, uint64_t base, uint64_t nr_ents)
 		ldt[i] = traps_descriptor_check(&d) ? d : 0;
 	}
 	if (nr_ents)
-		ldt_descriptor(&gdt[SHIM_SEL_LDT >> 3],
-			       shim_gdt_window(c->vcpu) + SHIM_GDT_LDT_FIRST * 8, nr_ents);
+		ldt_descriptor(&gdt[SHIM_GDT_OWN_INDEX(SHIM_SEL_LDT)],
+			       shim_gdt_window(c->vcpu) + SHIM_GDT_XEN_PAGE * 0x1000ULL +
+				       SHIM_GDT_LDT_FIRST * 8, nr_ents);
 	t->ldt_ents = (uint32_t)nr_ents;
 	platform_load_ldt(c, nr_ents ? SHIM_SEL_LDT : 0);
 	return 0;

@@ -31,6 +31,13 @@ extern const char far_faulted[];
 void iret_to(uint64_t rip);
 extern const char iret_faulted[];
 
+/* multicall(list, nr) by a bare `syscall` with an iret_context on the
+ * stack whose rip returns from this function and whose %rax is
+ * MULTICALL_IRET_RAX: what it returns is what the iret restored, or, if
+ * no entry irets, the multicall's result (then it never returns: ud2). */
+#define MULTICALL_IRET_RAX 0x1ce7
+uint64_t multicall_iret(const void *list, uint64_t nr);
+
 /* User code for user_enter_selectors: loads FLAT_RING3_DS32 into %ds,
  * reads user_word through it into %rbx and makes a syscall. */
 extern const char user_code[];

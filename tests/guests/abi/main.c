@@ -12,7 +12,14 @@
  *   - MMUEXT_SET_LDT: an LDT's selectors load (a DPL 0 entry as DPL 3, as
  *     Xen fixes it up), a call gate to ring 0 in it and a selector past its
  *     end give #GP, and with the LDT dropped its selectors do too;
+ *   - set_gdt: the guest's own descriptors load at any index below Xen's
+ *     reserved ones (a DPL 0 one as DPL 3), a far return to its own 64-bit
+ *     code selector runs on, an empty entry gives #GP; the frame cannot be
+ *     mapped writable while it is the GDT (-EBUSY), update_descriptor
+ *     changes what loads, and an empty GDT lets the frame go;
  *   - HYPERVISOR_iret to a rip in Xen's hole: a #PF there, in the guest;
+ *   - an iret entry in a multicall: the entries before it run, it
+ *     returns where its frame says with its %rax, the rest do not run;
  *   - update_descriptor: a DPL 0 data segment stored as DPL 3, a call
  *     gate stored with DPL 0 and its DPL in the target's RPL, a call gate
  *     to Xen's ring 0 code segment refused with -EINVAL;
@@ -26,6 +33,7 @@
 #include <xen/xen.h>
 #include <xen/callback.h>
 #include <xen/errno.h>
+#include <xen/version.h>
 
 #include "hypercall.h"
 #include "pv_mmu.h"
@@ -72,6 +80,7 @@ static uint8_t kernel_stack[16384] __attribute__((aligned(16)));
 static uint8_t user_stack[8192] __attribute__((aligned(16)));
 static uint64_t desc_page[512] __attribute__((aligned(4096)));
 static uint64_t ldt_page[512] __attribute__((aligned(4096)));
+static uint64_t gdt_page[512] __attribute__((aligned(4096)));
 static uint64_t word = 0x666c61745f647300ULL;
 
 /* The last trap: its vector and error code; where it resumes. */
@@ -221,6 +230,60 @@ static void test_ldt(void)
 	printk("abi: MMUEXT_SET_LDT installs an LDT whose selectors load\n");
 }
 
+#define GDT_SEL(i) ((i) << 3 | 3)
+
+static long set_gdt(const uint64_t *frames, unsigned entries)
+{
+	return hypercall(__HYPERVISOR_set_gdt, (unsigned long)frames, entries);
+}
+
+static void test_gdt(void)
+{
+	gdt_page[1] = 0x00cff2000000ffffULL;   /* DPL 3 data */
+	gdt_page[2] = 0x00cf92000000ffffULL;   /* DPL 0 data: Xen makes it DPL 3 */
+	gdt_page[6] = 0x00affa000000ffffULL;   /* 64-bit DPL 3 code */
+	gdt_page[500] = 0x00cff2000000ffffULL; /* far up the table */
+	uint64_t pte = (pfn_of(gdt_page) << 12) | PTE_P | PTE_A;
+	/* A descriptor page has no writable mapping. */
+	check_eq(update_va(gdt_page, pte, UVMF_INVLPG | UVMF_LOCAL), 0);
+	static uint64_t frames[1];
+	frames[0] = pfn_of(gdt_page);
+	check_eq(set_gdt(frames, 512), 0);
+	check_eq(gdt_page[2], 0x00cff2000000ffffULL);
+	resume_at = (uint64_t)probe_faulted;
+	check_ldt_load(GDT_SEL(1), 1, "GDT data segment");
+	check_ldt_load(GDT_SEL(2), 1, "GDT DPL 0 data segment");
+	check_ldt_load(GDT_SEL(500), 1, "GDT entry 500");
+	check_ldt_load(GDT_SEL(7), 0, "empty GDT entry");
+	/* This host's own user data selector loads whatever the guest's GDT
+	 * holds there (entry 5 is empty): said, not checked. */
+	nr_faults = 0;
+	printk("abi: the guest's empty GDT entry 5 (0x2b) %s\n",
+	       probe_ds(GDT_SEL(5), &word) == word && nr_faults == 0 ? "loads" : "faults");
+	resume_at = (uint64_t)far_faulted;
+	nr_faults = 0;
+	check_msg(far_return_via(GDT_SEL(6)) == 1 && nr_faults == 0,
+		  "far return to the guest's 0x33: %u faults (vector %lu error 0x%lx)",
+		  nr_faults, fault_vector, fault_error);
+	check_eq(update_va(gdt_page, pte | PTE_RW, UVMF_INVLPG | UVMF_LOCAL), -XEN_EBUSY);
+	uint64_t maddr = pfn_of(gdt_page) * PAGE_SIZE;
+	check_eq(hypercall(__HYPERVISOR_update_descriptor, maddr + 7 * 8,
+			   0x00cff2000000ffffULL), 0);
+	resume_at = (uint64_t)probe_faulted;
+	check_ldt_load(GDT_SEL(7), 1, "GDT entry set by update_descriptor");
+	check_eq(hypercall(__HYPERVISOR_update_descriptor, maddr + 1 * 8, 0), 0);
+	check_ldt_load(GDT_SEL(1), 0, "GDT entry emptied by update_descriptor");
+	/* Fewer entries: those past them fault. */
+	check_eq(set_gdt(frames, 100), 0);
+	check_ldt_load(GDT_SEL(500), 0, "GDT entry past the table");
+	check_ldt_load(GDT_SEL(7), 1, "GDT entry 7 of 100");
+	check_eq(set_gdt(frames, 0), 0);
+	check_ldt_load(GDT_SEL(7), 0, "no GDT");
+	check_eq(update_va(gdt_page, pte | PTE_RW, UVMF_INVLPG | UVMF_LOCAL), 0);
+	printk("abi: set_gdt's descriptors load at CPL3; its frame is read-only "
+	       "but for update_descriptor\n");
+}
+
 /* Xen's iret takes any rip: one the guest cannot run at faults there, in
  * the guest (the domain goes on). */
 static void test_iret_to_hole(void)
@@ -251,6 +314,23 @@ static void test_update_descriptor(void)
 	check_eq(update_descriptor(4, 0x0000890000000067ULL), -XEN_EINVAL); /* a TSS */
 	printk("abi: update_descriptor fixes DPLs up and refuses a call gate to "
 	       "ring 0\n");
+}
+
+/* An iret entry runs and ends the batch, as Xen's multicall does. */
+static void test_iret_in_multicall(void)
+{
+	static struct multicall_entry mc[3];
+	mc[0] = (struct multicall_entry){ .op = __HYPERVISOR_xen_version,
+					  .args = { XENVER_version }, .result = 0x5a };
+	mc[1] = (struct multicall_entry){ .op = __HYPERVISOR_iret, .result = 0x5a };
+	mc[2] = (struct multicall_entry){ .op = __HYPERVISOR_xen_version,
+					  .args = { XENVER_version }, .result = 0x5a };
+	uint64_t rax = multicall_iret(mc, 3);
+	check_eq(rax, MULTICALL_IRET_RAX);
+	check_eq(mc[0].result, (uint64_t)hypercall(__HYPERVISOR_xen_version, XENVER_version, 0));
+	check_eq(mc[1].result, MULTICALL_IRET_RAX);
+	check_eq(mc[2].result, 0x5a);
+	printk("abi: iret inside a multicall runs and ends the batch\n");
 }
 
 static void test_callbacks(void)
@@ -302,8 +382,10 @@ void test_main(void)
 	test_data_selectors();
 	test_code_selectors();
 	test_ldt();
+	test_gdt();
 	test_iret_to_hole();
 	test_update_descriptor();
+	test_iret_in_multicall();
 	test_callbacks();
 	test_refusals();
 	test_user_mode_on_flat_selectors();

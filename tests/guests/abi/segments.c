@@ -77,6 +77,28 @@ __asm__(
 	"iret_faulted:\n"
 	"	ret\n"
 
+	/* A bare `syscall` to multicall(list, nr) with an iret_context at
+	 * %rsp, as an iret entry in the list finds it: the iret returns to
+	 * multicall_iret_back on this rsp with %rax = MULTICALL_IRET_RAX. */
+	".global multicall_iret\n"
+	"multicall_iret:\n"
+	"	movq %rsp, %rax\n"
+	"	pushq $0xe02b\n"
+	"	pushq %rax\n"
+	"	pushq $0x2\n"
+	"	pushq $0xe030\n"
+	"	leaq multicall_iret_back(%rip), %rax\n"
+	"	pushq %rax\n"
+	"	pushq $0\n"
+	"	pushq $0\n"
+	"	pushq $0\n"
+	"	pushq $" STR(MULTICALL_IRET_RAX) "\n"
+	"	movl $" STR(__HYPERVISOR_multicall) ", %eax\n"
+	"	syscall\n"
+	"	ud2\n"
+	"multicall_iret_back:\n"
+	"	ret\n"
+
 	".global user_code\n"
 	"user_code:\n"
 	"	movl $0xe02b, %eax\n"

@@ -3,12 +3,14 @@
  * own memory, pins it, switches to it with NEW_BASEPTR, remaps a virtual
  * address with update_va_mapping and with mmu_update and reads the new
  * frame each time (on these hosts a store the guest did not make itself
- * would leave the old translation in place), reads the M2P table, and
+ * would leave the old translation in place), reads its own tables
+ * through a read-only L4 self-map, reads the M2P table (and tries it at
+ * Xen's fixed MACH2PHYS_VIRT_START, saying whether it faults), and
  * checks that illegal updates fail with Xen's errors, balloons a frame
- * out and in again.  Finally it switches back, unpins, and maps the old
- * tables writable again.  With xt.bench=N it also times N single-entry
- * mmu_updates and N NEW_BASEPTRs (each to the other table) before the
- * checks, printing for each
+ * out and in again and exchanges one for a new frame.  Finally it
+ * switches back, unpins, and maps the old tables writable again.  With
+ * xt.bench=N it also times N single-entry mmu_updates and N NEW_BASEPTRs
+ * (each to the other table) before the checks, printing for each
  *
  *     bench: <call> median_ticks=N min_ticks=N calls=N
  */
@@ -23,6 +25,7 @@
 #include "libc.h"
 #include "pv_mmu.h"
 #include "test.h"
+#include "trap_entry.h"
 
 const char test_title[] = "PV MMU: pin, NEW_BASEPTR, update_va_mapping, mmu_update, M2P";
 
@@ -35,6 +38,8 @@ static uint64_t tables[NR_TABLES][512] __attribute__((aligned(4096)));
 static uint8_t frame_a[PAGE_SIZE] __attribute__((aligned(4096)));
 static uint8_t frame_b[PAGE_SIZE] __attribute__((aligned(4096)));
 static uint8_t frame_c[PAGE_SIZE] __attribute__((aligned(4096)));
+static uint8_t frame_d[PAGE_SIZE] __attribute__((aligned(4096)));
+static uint8_t frame_e[PAGE_SIZE] __attribute__((aligned(4096)));
 
 #define MAX_BENCH_CALLS 20000
 static uint64_t ticks[MAX_BENCH_CALLS];
@@ -114,9 +119,10 @@ static void check_refusals(uint64_t l1_maddr, uint64_t l4_maddr)
 	uint64_t l2_maddr = pfn_of(tables[L2]) << 12;
 	check_eq(mmu_update(l2_maddr + 8, (pfn_of(frame_b) << 12) | PTE_P | PTE_PS, 0),
 		 -XEN_EINVAL);
-	/* an L2 entry to data, an L4 entry to itself, a hypervisor slot */
+	/* an L2 entry to data, an L4 entry to itself writable, a hypervisor
+	 * slot */
 	check_eq(mmu_update(l2_maddr + 8, (pfn_of(frame_b) << 12) | PTE_P, 0), -XEN_EINVAL);
-	check_eq(mmu_update(l4_maddr + 2 * 8, l4_maddr | PTE_P, 0), -XEN_EINVAL);
+	check_eq(mmu_update(l4_maddr + 2 * 8, l4_maddr | PTE_P | PTE_RW, 0), -XEN_EINVAL);
 	check_eq(mmu_update(l4_maddr + 256 * 8, 0, 0), -XEN_EINVAL);
 	check_eq(mmu_update(l4_maddr + 259 * 8, 0, 0), -XEN_EINVAL);
 	/* a pinned table cannot be pinned again; unknown commands; others */
@@ -136,6 +142,75 @@ static void check_refusals(uint64_t l1_maddr, uint64_t l4_maddr)
 				       (unsigned long)&done, DOMID_SELF, 0), -XEN_EBUSY);
 	check_eq(done, 1);
 	check_eq(mmu_update(l1_maddr + 16, 0, 0), 0);
+}
+
+/* Where a read-only self-map in L4 slot SELF_SLOT shows the tables: the
+ * L4 at SELF_L4, and the L1 entry of any va at SELF_BASE + (va >> 9). */
+#define SELF_SLOT 2
+#define SELF_BASE ((uint64_t)SELF_SLOT << 39)
+#define SELF_L4 (SELF_BASE | SELF_BASE >> 9 | SELF_BASE >> 18 | SELF_BASE >> 27)
+
+static void check_linear_page_table(uint64_t l4_maddr)
+{
+	check_eq(mmu_update(l4_maddr + SELF_SLOT * 8, l4_maddr | PTE_P, 0), 0);
+	check_eq(mmuext(MMUEXT_TLB_FLUSH_LOCAL, 0), 0);
+	const volatile uint64_t *l4 = (const volatile uint64_t *)SELF_L4;
+	check_eq(l4[TEST_SLOT], tables[L4][TEST_SLOT]);
+	check_eq(l4[SELF_SLOT], tables[L4][SELF_SLOT]);
+	const volatile uint64_t *l1e =
+		(const volatile uint64_t *)(SELF_BASE + ((TEST_VA >> 9) & 0x7ffffffff8ul));
+	check_eq(*l1e, tables[L1][0]);
+	check_eq(*l1e >> 12 & 0xfffffffffful, pfn_of(frame_a));
+	check_eq(mmu_update(l4_maddr + SELF_SLOT * 8, 0, 0), 0);
+	check_eq(mmuext(MMUEXT_TLB_FLUSH_LOCAL, 0), 0);
+	printk("mmu: a read-only L4 self-map shows the page tables\n");
+}
+
+/* Xen's fixed M2P address (PML4 slot 256), for guests that never ask
+ * XENMEM_machphys_mapping.  m2p_probe(p) reads *p, or returns
+ * M2P_PROBE_FAULTED if that faulted (the #PF hook resumes there). */
+#define M2P_PROBE_FAULTED 0xfa017ed0f2b9ull
+__asm__(".pushsection .text\n"
+	TRAP_STUB(handler_pf, 14, 1)
+	".global m2p_probe\n"
+	"m2p_probe:\n"
+	"	movq (%rdi), %rax\n"
+	"	ret\n"
+	"m2p_probe_faulted:\n"
+	"	movabsq $0xfa017ed0f2b9, %rax\n"
+	"	ret\n"
+	".popsection\n");
+extern const char handler_pf[], m2p_probe_faulted[];
+uint64_t m2p_probe(const volatile uint64_t *p);
+
+static unsigned nr_page_faults;
+
+static void resume_after_fault(struct trap_stack *s)
+{
+	nr_page_faults++;
+	s->frame[trap_rip_slot(s)] = (uint64_t)m2p_probe_faulted;
+}
+
+static void check_m2p_fixed_address(void)
+{
+	static const struct trap_info table[] = {
+		{ 14, 0, FLAT_KERNEL_CS, (unsigned long)handler_pf },
+		{ 0, 0, 0, 0 },
+	};
+	require(hypercall_via_syscall(__HYPERVISOR_set_trap_table, (unsigned long)table,
+				      0, 0, 0, 0) == 0, "set_trap_table");
+	trap_hook = resume_after_fault;
+	const volatile uint64_t *m2p = (const volatile uint64_t *)MACH2PHYS_VIRT_START;
+	const uint64_t pfn = pfn_of(frame_a);
+	uint64_t got = m2p_probe(&m2p[pfn]);
+	if (got == M2P_PROBE_FAULTED && nr_page_faults == 1) {
+		printk("mmu: M2P at MACH2PHYS_VIRT_START faults here\n");
+	} else {
+		check_eq(got, pfn);
+		check_eq(nr_page_faults, 0);
+		printk("mmu: M2P at MACH2PHYS_VIRT_START reads\n");
+	}
+	trap_hook = 0;
 }
 
 static void check_m2p(void)
@@ -224,6 +299,60 @@ static void check_balloon(void)
 		nonzero += frame_c[i] != 0;
 	check_eq(nonzero, 0);
 	printk("mmu: balloon: a frame given back and taken again\n");
+}
+
+/*
+ * XENMEM_exchange as Linux's xen_create_contiguous_region uses it: with a
+ * frame given back first (frame_d's: the only free one, so the one handed
+ * out), frame_e's frame is exchanged for a new one, which the out list
+ * names and whose M2P entry is frame_e's pfn; the old frame is no longer
+ * the domain's, the new one reads zero where frame_e was mapped.  A frame
+ * still mapped writable is refused with nothing exchanged.  Finally the
+ * old frame is taken back for frame_d's pfn.
+ */
+static void check_exchange(void)
+{
+	const uint64_t pfn_d = pfn_of(frame_d), pfn_e = pfn_of(frame_e);
+	uint64_t frame = pfn_d;
+	require(update_va(frame_d, 0, UVMF_INVLPG | UVMF_LOCAL) == 0, "frame_d unmapped");
+	check_eq(reservation_op(XENMEM_decrease_reservation, &frame), 1);
+	uint64_t in = pfn_e, out = pfn_e;
+	struct xen_memory_exchange x = {
+		.in = { .nr_extents = 1, .domid = DOMID_SELF },
+		.out = { .nr_extents = 1, .domid = DOMID_SELF },
+	};
+	set_xen_guest_handle(x.in.extent_start, &in);
+	set_xen_guest_handle(x.out.extent_start, &out);
+	memset(frame_e, 0xee, PAGE_SIZE);
+	check_eq(hypercall_via_syscall(__HYPERVISOR_memory_op, XENMEM_exchange,
+				       (unsigned long)&x, 0, 0, 0), -XEN_EINVAL);
+	check_eq(x.nr_exchanged, 0);
+	require(update_va(frame_e, 0, UVMF_INVLPG | UVMF_LOCAL) == 0, "frame_e unmapped");
+	check_eq(hypercall_via_syscall(__HYPERVISOR_memory_op, XENMEM_exchange,
+				       (unsigned long)&x, 0, 0, 0), 0);
+	check_eq(x.nr_exchanged, 1);
+	check_eq(out, pfn_d);
+	struct xen_machphys_mapping m;
+	require(hypercall_via_syscall(__HYPERVISOR_memory_op, XENMEM_machphys_mapping,
+				      (unsigned long)&m, 0, 0, 0) == 0,
+		"XENMEM_machphys_mapping");
+	const volatile uint64_t *m2p = (const volatile uint64_t *)m.v_start;
+	check_eq(m2p[out], pfn_e);
+	check_eq(m2p[pfn_e], ~0ull);
+	check_eq(update_va(frame_e, (pfn_e << 12) | PTE_P, UVMF_INVLPG | UVMF_LOCAL), -XEN_EINVAL);
+	require(update_va(frame_e, (out << 12) | PTE_P | PTE_RW, UVMF_INVLPG | UVMF_LOCAL) == 0,
+		"frame_e mapped to its new frame");
+	unsigned nonzero = 0;
+	for (unsigned i = 0; i < PAGE_SIZE; i++)
+		nonzero += frame_e[i] != 0;
+	check_eq(nonzero, 0);
+	frame = pfn_d;
+	check_eq(reservation_op(XENMEM_populate_physmap, &frame), 1);
+	check_eq(frame, pfn_e);
+	check_eq(m2p[frame], pfn_d);
+	require(update_va(frame_d, (frame << 12) | PTE_P | PTE_RW, UVMF_INVLPG | UVMF_LOCAL) == 0,
+		"frame_d mapped again");
+	printk("mmu: exchange: a frame traded for a new one, M2P and out list updated\n");
 }
 
 /*
@@ -316,9 +445,12 @@ void test_main(void)
 
 	check_direct_stores();
 	check_refusals(l1_maddr, l4_maddr);
+	check_linear_page_table(l4_maddr);
 	check_m2p();
+	check_m2p_fixed_address();
 	check_memory_op();
 	check_balloon();
+	check_exchange();
 
 	/* Back to the builder's tables; the new ones, unpinned, are data. */
 	require(mmuext(MMUEXT_NEW_BASEPTR, boot_l4_mfn) == 0, "NEW_BASEPTR back");
