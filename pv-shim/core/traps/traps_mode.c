@@ -10,9 +10,20 @@
  * not a stale one.  The kernel's base is loaded from the copy: a PV kernel
  * is told there is no FSGSBASE and sets it through the core.
  */
+#include "pv-shim/core/xen_abi.h"
 #include "pv-shim/core/traps/traps.h"
 #include "pv-shim/core/platform.h"
 #include "pv-shim/core/mm/mm.h"
+#include "pv-shim/shim_abi.h"
+
+/* Both are 32-bit DPL 3 code descriptors in every vCPU's GDT (the shim's
+ * own and Xen's reserved page).  What mode the user runs in is the CPU's
+ * cs, never a copy: user code can far-jump between 0x23 and 0x33. */
+int traps_is_compat_cs(uint64_t cs)
+{
+	uint16_t sel = (uint16_t)cs & ~3;
+	return sel == (FLAT_USER_CS32 & ~3) || sel == (SHIM_SEL_USER_CS32 & ~3);
+}
 
 int traps_guest_address_ok(uint64_t va)
 {
