@@ -49,6 +49,7 @@ INTEGRATION_TESTS += tests/integration/guest-start-info.sh \
 	tests/integration/guest-hypercall-bench.sh
 INTEGRATION_TESTS += tests/integration/guest-mmu.sh
 INTEGRATION_TESTS += tests/integration/guest-traps.sh
+INTEGRATION_TESTS += tests/integration/guest-compat32.sh
 INTEGRATION_TESTS += tests/integration/guest-abi.sh
 INTEGRATION_TESTS += tests/integration/guest-events.sh
 INTEGRATION_TESTS += tests/integration/guest-console-in.sh

@@ -153,13 +153,15 @@ static void software_interrupt(struct core *c, struct trap_frame *f, unsigned ve
 }
 
 /*
- * This host's KVM raises #UD, not #GP, for `int $n` at CPL3 and for
- * `sysenter` (see kvm-on-these-machines.md); hardware never does.  The two
- * bytes at rip, copied once, say which instruction it was.
+ * This host's KVM raises #UD, not #GP, for `int $n` at CPL3 (see
+ * kvm-on-these-machines.md); hardware never does.  `sysenter` raises #GP(0)
+ * with the SYSENTER_CS MSR 0, as the shim leaves it (hardware and this
+ * KVM), and #UD on some hosts (kvm-segments-compat's probe).  The two bytes
+ * at rip, copied once, say which instruction it was.
  */
 enum ud_insn { UD_OTHER, UD_INT_N, UD_SYSENTER };
 
-static enum ud_insn ud_insn_at(struct core *c, uint64_t rip, unsigned *vector)
+static enum ud_insn insn_at(struct core *c, uint64_t rip, unsigned *vector)
 {
 	uint8_t insn[2];
 	if (copy_from_guest(c, insn, rip, 2))
@@ -180,7 +182,7 @@ static void exception(struct core *c, struct trap_frame *f)
 	case X86_VEC_UD:
 		if (core_vcpu(c)->kernel_mode && emulate_forced_cpuid(c, f) == 0)
 			return;
-		switch (ud_insn_at(c, f->rip, &vector)) {
+		switch (insn_at(c, f->rip, &vector)) {
 		case UD_INT_N:
 			software_interrupt(c, f, vector);
 			return;
@@ -198,6 +200,10 @@ static void exception(struct core *c, struct trap_frame *f)
 	case X86_VEC_GP:
 		if (GP_ERROR_IDT(f->error_code)) {
 			software_interrupt(c, f, (unsigned)(f->error_code >> 3) & 0xff);
+			return;
+		}
+		if (f->error_code == 0 && insn_at(c, f->rip, &vector) == UD_SYSENTER) {
+			traps_sysenter(c, f);
 			return;
 		}
 		if (core_vcpu(c)->kernel_mode && emulate_privileged(c, f, why, sizeof why) == 0)

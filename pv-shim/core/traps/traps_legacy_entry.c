@@ -2,10 +2,11 @@
  * The system-call instructions of 32-bit user code other than `syscall`:
  * `int $0x80` and `sysenter`, as Xen delivers them to a 64-bit PV guest
  * (x86_64/entry.S: entry_int80, sysenter_entry).  On the project's hosts
- * both raise #UD at the instruction, from 32- and 64-bit code alike
- * (kvm-on-these-machines.md); hardware would take the IDT gate (which Xen
- * makes DPL 3 for 0x80) or the SYSENTER MSRs, so trap.c decodes the
- * instruction at the #UD and comes here.
+ * `int $0x80` raises #UD at the instruction, from 32- and 64-bit code
+ * alike (kvm-on-these-machines.md), and `sysenter` #GP(0), the shim's
+ * SYSENTER_CS being 0 (or #UD); hardware would take the IDT gate (which
+ * Xen makes DPL 3 for 0x80) or the SYSENTER MSRs.  So trap.c decodes the
+ * instruction at the fault and comes here.
  */
 #include "pv-shim/core/traps/traps.h"
 
