@@ -182,6 +182,8 @@ static void exception(struct core *c, struct trap_frame *f)
 	case X86_VEC_UD:
 		if (core_vcpu(c)->kernel_mode && emulate_forced_cpuid(c, f) == 0)
 			return;
+		if (emulate_xgetbv(c, f) == 0)
+			return;
 		switch (insn_at(c, f->rip, &vector)) {
 		case UD_INT_N:
 			software_interrupt(c, f, vector);

@@ -1541,15 +1541,17 @@ START_TEST(int80_as_xen)
 }
 END_TEST
 
-/* sysenter (#UD at `0f 34` here): the sysenter callback with Xen's frame
- * (rip 0, cs 3, rsp 0, FLAT_USER_SS), its mask flag; none: #GP(0). */
+/* sysenter (#GP(0) at `0f 34` with SYSENTER_CS 0, or #UD): the sysenter
+ * callback with Xen's frame (rip 0, cs 3, rsp 0, FLAT_USER_SS), its mask
+ * flag; none: #GP(0). */
 START_TEST(sysenter_as_xen)
 {
 	static const uint8_t sysenter[] = { 0x0f, 0x34 };
 	gate(VEC_GP, 0);
 	ck_assert_int_eq(hcall(__HYPERVISOR_stack_switch, 0, KSTACK_TOP, 0), 0);
-	for (int registered = 0; registered < 2; registered++) {
-		if (registered) {
+	for (int i = 0; i < 4; i++) {
+		int registered = i >= 2, via_gp = i & 1;
+		if (i == 2) {
 			struct callback_register cb = { CALLBACKTYPE_sysenter,
 							CALLBACKF_mask_events, H(401) };
 			put(KPAGE(1), &cb, sizeof cb);
@@ -1558,7 +1560,7 @@ START_TEST(sysenter_as_xen)
 		}
 		vi()->evtchn_upcall_mask = 0;
 		g.st->vcpu[0].kernel_mode = 0;
-		struct trap_frame f = soft_int(VEC_UD, sysenter, 2, 0);
+		struct trap_frame f = soft_int(via_gp ? VEC_GP : VEC_UD, sysenter, 2, 0);
 		f.cs = 0x23;
 		f.ss = 0x2b;
 		f.rbp = 0x401f00;
@@ -1632,6 +1634,41 @@ START_TEST(syscall32_as_xen)
 }
 END_TEST
 
+/* xgetbv at a #UD (this KVM's emulator of compat-mode code lacks it): the
+ * XCR0 CPL3 code runs with, for ECX 0 and 1; #GP(0) for another ECX; the
+ * #UD stands without OSXSAVE. */
+START_TEST(xgetbv_at_ud)
+{
+	static const uint8_t xgetbv[] = { 0x0f, 0x01, 0xd0 };
+	gate(VEC_UD, 0);
+	gate(VEC_GP, 0);
+	offer_xsave(0xe7);
+	for (unsigned ecx = 0; ecx < 3; ecx++) {
+		g.st->vcpu[0].kernel_mode = 0;
+		struct trap_frame f = soft_int(VEC_UD, xgetbv, 3, 0);
+		f.cs = 0x23;
+		f.rcx = 0xffffffff00000000ULL | ecx;
+		struct trap_frame before = f;
+		ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_RESUME);
+		if (ecx < 2) {
+			ck_assert_uint_eq(f.rip, before.rip + 3);
+			ck_assert_uint_eq(f.rax, 0xe7);
+			ck_assert_uint_eq(f.rdx, 0);
+			ck_assert_uint_eq(g.st->vcpu[0].kernel_mode, 0);
+		} else {
+			ck_assert_uint_eq(f.rip, H(VEC_GP));
+			ck_assert_uint_eq(word(f.rsp + 16), 0);
+			ck_assert_uint_eq(word(f.rsp + 24), before.rip);
+		}
+	}
+	g.st->vcpu[0].cr4_guest &= ~GUEST_CR4_OSXSAVE;
+	g.st->vcpu[0].kernel_mode = 0;
+	struct trap_frame f = soft_int(VEC_UD, xgetbv, 3, 0);
+	ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_RESUME);
+	ck_assert_uint_eq(f.rip, H(VEC_UD));
+}
+END_TEST
+
 static Suite *traps_suite(void)
 {
 	Suite *s = suite_create("traps");
@@ -1654,7 +1691,7 @@ static Suite *traps_suite(void)
 			port_io } },
 		{ "user_state", { user_wrgsbase_survives } },
 		{ "compat", { iret_to_compat_mode, int80_as_xen, sysenter_as_xen,
-			      syscall32_as_xen } },
+			      syscall32_as_xen, xgetbv_at_ud } },
 	};
 	for (unsigned i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		TCase *tc = tcase_create(cases[i].name);

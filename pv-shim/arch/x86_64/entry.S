@@ -116,8 +116,12 @@ trap_dispatch:
 1:	movq %rsp, %rax
 	andq $-SHIM_VCPU_STRIDE, %rax
 	cmpq $0, SHIM_VCPU_CPU_OPS(%rax) /* count and flush_tlb */
+	jne 3f
+	/* Nothing queued, but maybe a resume on new segments (an iret
+	 * into compat mode), which only the full path makes. */
+	cmpl $0, SHIM_VCPU_CPU_OPS + SHIM_CPU_OPS_RESUME(%rax)
 	je 2f
-	movq %rsp, %rdi
+3:	movq %rsp, %rdi
 	call shim_apply_cpu_ops
 	testl %eax, %eax
 	jnz trap_return
