@@ -265,6 +265,14 @@ static inline unsigned long long shim_region_size(unsigned long long nr_pages)
  */
 #define SHIM_SEL_LDT        0x50
 #define SHIM_GDT_LDT_FIRST  256 /* GDT page index of the LDT's entry 0 */
+/*
+ * The guest's own GDT entries the vCPU's GDT page takes, checked and fixed
+ * up, from its set_gdt frames and update_descriptor: Linux's TLS entries
+ * (12-14) and its per-CPU entry (15), which 32-bit user code loads itself
+ * (`mov %ax, %gs`).  The shim's own descriptors end below them.
+ */
+#define SHIM_GDT_GUEST_FIRST 12
+#define SHIM_GDT_GUEST_END   16
 #define SHIM_LDT_MAX        256
 
 /*

@@ -67,7 +67,7 @@ static struct vcpu_info *vi(void)
 static void setup(void)
 {
 	fake_guest_init(&g, NR_PAGES);
-	shim = calloc(1, SHIM_OFF_CORE);
+	shim = calloc(1, shim_region_size(NR_PAGES));
 	ck_assert_ptr_nonnull(shim);
 	g.plat.shim_region = shim;
 	((struct shim_boot_params *)(shim + SHIM_OFF_BOOT))->guest_stack = BOOT_STACK;
@@ -822,6 +822,12 @@ START_TEST(set_gdt)
 	ck_assert_uint_eq(word(KPAGE(5) + 6 * 8), 0x00affb000000ffffULL);
 	ck_assert_uint_eq(word(KPAGE(5) + 12 * 8), data_desc(0x12345678));
 	ck_assert_uint_eq(word(KPAGE(5) + 15 * 8), 0x00008c0000130000ULL);
+	/* The entries 32-bit user code loads itself, in the CPU's GDT too. */
+	const uint64_t *cpu_gdt = (const uint64_t *)(shim + shim_off_gdt(0));
+	ck_assert_uint_eq(cpu_gdt[12], data_desc(0x12345678));
+	ck_assert_uint_eq(cpu_gdt[13], data_desc(0xfedcba98));
+	ck_assert_uint_eq(cpu_gdt[14], 0);
+	ck_assert_uint_eq(cpu_gdt[15], 0x00008c0000130000ULL);
 
 	/* The user GS base from a selector. */
 	static const struct { uint16_t sel; uint64_t base; } sels[] = {
@@ -863,6 +869,8 @@ START_TEST(set_gdt)
 	put(KPAGE(1), frames, sizeof frames);
 	ck_assert_int_eq(hcall(__HYPERVISOR_set_gdt, KPAGE(1), 14 * 512, 0), 0);
 	ck_assert_uint_eq(g.st->vcpu[0].traps.gdt_frames[13], DATA_PFN + 7);
+	ck_assert_uint_eq(cpu_gdt[12], 0); /* the new table's, not present */
+	ck_assert_uint_eq(cpu_gdt[13], 0);
 	/* An empty table. */
 	ck_assert_int_eq(hcall(__HYPERVISOR_set_gdt, KPAGE(P_ABSENT), 0, 0), 0);
 	ck_assert_uint_eq(g.st->vcpu[0].traps.gdt_entries, 0);
@@ -872,12 +880,6 @@ END_TEST
 /* Into any frame the guest could map writable, never a page table. */
 START_TEST(update_descriptor)
 {
-	uint8_t *big = calloc(1, shim_region_size(NR_PAGES));
-	ck_assert_ptr_nonnull(big);
-	memcpy(big, shim, SHIM_OFF_CORE);
-	free(shim);
-	shim = big;
-	g.plat.shim_region = shim;
 	g.st->mm.active = 1; /* a frame table, every frame untyped */
 	uint64_t frame = DATA_PFN + 5, at = frame * FG_PAGE + 12 * 8;
 	ck_assert_int_eq(hcall(__HYPERVISOR_update_descriptor, at, data_desc(0x1234), 0), 0);
@@ -886,6 +888,18 @@ START_TEST(update_descriptor)
 	/* Stored as Xen fixes it up: DPL 0 data becomes DPL 3. */
 	ck_assert_int_eq(hcall(__HYPERVISOR_update_descriptor, at + 8, 0x00cf93000000ffffULL, 0), 0);
 	ck_assert_uint_eq(word(KPAGE(5) + 13 * 8), 0x00cff3000000ffffULL);
+	/* Once the frame is the vCPU's GDT, its TLS entries reach the CPU's
+	 * GDT page too (entry 11, the shim's own, does not). */
+	const uint64_t *cpu_gdt = (const uint64_t *)(shim + shim_off_gdt(0));
+	uint64_t cpu_ldt_high = cpu_gdt[11];
+	put(KPAGE(1), &frame, sizeof frame);
+	ck_assert_int_eq(hcall(__HYPERVISOR_set_gdt, KPAGE(1), 16, 0), 0);
+	ck_assert_uint_eq(cpu_gdt[12], data_desc(0x1234));
+	ck_assert_uint_eq(cpu_gdt[13], 0x00cff3000000ffffULL);
+	ck_assert_int_eq(hcall(__HYPERVISOR_update_descriptor, at + 16, data_desc(0x4321), 0), 0);
+	ck_assert_uint_eq(cpu_gdt[14], data_desc(0x4321));
+	ck_assert_int_eq(hcall(__HYPERVISOR_update_descriptor, at - 8, data_desc(0x99), 0), 0);
+	ck_assert_uint_eq(cpu_gdt[11], cpu_ldt_high);
 	/* Refused: misaligned, a TSS, a call gate to Xen's ring 0 cs,
 	 * outside RAM, a page table. */
 	ck_assert_int_eq(hcall(__HYPERVISOR_update_descriptor, at + 4, 0, 0), -XEN_EINVAL);

@@ -93,7 +93,7 @@ long vcpu_initialise(struct core *c, unsigned target, uint64_t arg)
 	uint64_t frames[TRAPS_GDT_FRAMES];
 	for (unsigned i = 0; i < TRAPS_GDT_FRAMES; i++)
 		frames[i] = g.gdt_frames[i];
-	rc = traps_set_gdt(c, t, frames, g.gdt_ents);
+	rc = traps_set_gdt(c, target % CORE_MAX_VCPUS, frames, g.gdt_ents);
 	if (rc) {
 		mm_put_type(c, g.ctrlreg[3] >> 12);
 		if (g.ctrlreg[1] >> 12)

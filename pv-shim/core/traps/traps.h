@@ -107,9 +107,9 @@ int traps_fpu_fault(struct core *c);
  * taken, *desc then fixed up as Xen stores it; 0 if refused. */
 int traps_descriptor_check(uint64_t *desc);
 
-/* Makes frames (entries descriptors, Xen's checks) t's GDT: set_gdt and
- * VCPUOP_initialise.  0 or -XEN_EINVAL, the old table kept. */
-long traps_set_gdt(struct core *c, struct traps_vcpu *t, const uint64_t *frames,
+/* Makes frames (entries descriptors, Xen's checks) vcpu's GDT: set_gdt
+ * and VCPUOP_initialise.  0 or -XEN_EINVAL, the old table kept. */
+long traps_set_gdt(struct core *c, unsigned vcpu, const uint64_t *frames,
 		   uint64_t entries);
 
 /* MMUEXT_SET_LDT (its checks made): the guest's LDT of nr_ents at the

@@ -1,10 +1,13 @@
 /*
  * HYPERVISOR_set_gdt and update_descriptor: the guest's own GDT, frames of
  * descriptors.  The CPU's GDT holds the shim's selectors and Xen's
- * reserved ones (shim_abi.h's GDT windows), not these frames yet: the
- * core checks them as Xen does, so a guest gets the answers and the
- * fixed-up descriptors Xen gives, and keeps the table to read segment
- * bases from (SEGBASE_GS_USER_SEL).
+ * reserved ones (shim_abi.h's GDT windows), not these frames: the core
+ * checks them as Xen does, so a guest gets the answers and the fixed-up
+ * descriptors Xen gives, and keeps the table to read segment bases from
+ * (SEGBASE_GS_USER_SEL).  Only the entries 32-bit user code loads itself
+ * (SHIM_GDT_GUEST_FIRST..END: Linux's TLS and per-CPU ones) are copied,
+ * checked again, into the vCPU's GDT page whenever the table is set or
+ * update_descriptor writes them.
  *
  * As in Xen: at most FIRST_RESERVED_GDT_ENTRY entries (the pages above are
  * Xen's), each frame the guest's, and every descriptor of each whole
@@ -24,6 +27,7 @@
 #include "pv-shim/core/mm/mm.h"
 #include "pv-shim/core/platform.h"
 #include "pv-shim/core/traps/traps.h"
+#include "pv-shim/shim_abi.h"
 
 #define DESC_S        (1ULL << 44)
 #define DESC_P        (1ULL << 47)
@@ -53,9 +57,28 @@ static int frame_pass(struct core *c, uint64_t mfn, int check)
 	return 1;
 }
 
-long traps_set_gdt(struct core *c, struct traps_vcpu *t, const uint64_t *frames,
+/* The CPU's copy of vcpu's GDT entry index (one SHIM_GDT_GUEST_FIRST..END
+ * names): desc checked once more (the guest may have written its frame
+ * since), else not present. */
+static void mirror_entry(struct core *c, unsigned vcpu, unsigned index, uint64_t desc)
+{
+	uint64_t *gdt = platform_shim_page(c, shim_off_gdt(vcpu % CORE_MAX_VCPUS));
+	gdt[index] = traps_descriptor_check(&desc) ? desc : 0;
+}
+
+/* All of vcpu's mirrored entries from its table (0 past its end). */
+static void mirror_table(struct core *c, unsigned vcpu)
+{
+	const struct traps_vcpu *t = &c->st->vcpu[vcpu % CORE_MAX_VCPUS].traps;
+	const volatile uint64_t *desc = t->gdt_entries ? frame_descriptors(c, t->gdt_frames[0]) : 0;
+	for (unsigned i = SHIM_GDT_GUEST_FIRST; i < SHIM_GDT_GUEST_END; i++)
+		mirror_entry(c, vcpu, i, desc && i < t->gdt_entries ? desc[i] : 0);
+}
+
+long traps_set_gdt(struct core *c, unsigned vcpu, const uint64_t *frames,
 		   uint64_t entries)
 {
+	struct traps_vcpu *t = &c->st->vcpu[vcpu % CORE_MAX_VCPUS].traps;
 	if (entries > FIRST_RESERVED_GDT_ENTRY)
 		return -XEN_EINVAL;
 	unsigned nr = (unsigned)((entries + PER_FRAME - 1) / PER_FRAME);
@@ -70,6 +93,7 @@ long traps_set_gdt(struct core *c, struct traps_vcpu *t, const uint64_t *frames,
 	core_memset(t->gdt_frames, 0, sizeof t->gdt_frames);
 	core_memcpy(t->gdt_frames, frames, nr * sizeof frames[0]);
 	t->gdt_entries = (uint32_t)entries;
+	mirror_table(c, vcpu);
 	return 0;
 }
 
@@ -83,7 +107,7 @@ long hypercall_set_gdt(struct core *c, const uint64_t args[5])
 	unsigned nr = (unsigned)((entries + PER_FRAME - 1) / PER_FRAME);
 	if (copy_from_guest(c, frames, args[0], nr * sizeof frames[0]))
 		return -XEN_EFAULT;
-	return traps_set_gdt(c, &core_vcpu(c)->traps, frames, entries);
+	return traps_set_gdt(c, c->vcpu, frames, entries);
 }
 
 /* update_descriptor(maddr, desc) */
@@ -98,7 +122,18 @@ long hypercall_update_descriptor(struct core *c, const uint64_t args[5])
 	if (slot)
 		*slot = desc;
 	mm_put_type(c, pfn);
-	return slot ? 0 : -XEN_EINVAL;
+	if (!slot)
+		return -XEN_EINVAL;
+	/* Any vCPU whose table has this entry among the mirrored ones (Linux
+	 * writes its own vCPU's TLS entries; the lock keeps others still). */
+	unsigned index = (unsigned)(maddr & 0xfff) / 8;
+	for (unsigned v = 0; v < c->layout.nr_vcpus && v < CORE_MAX_VCPUS; v++) {
+		const struct traps_vcpu *t = &c->st->vcpu[v].traps;
+		if (index >= SHIM_GDT_GUEST_FIRST && index < SHIM_GDT_GUEST_END &&
+		    index < t->gdt_entries && t->gdt_frames[0] == pfn)
+			mirror_entry(c, v, index, desc);
+	}
+	return 0;
 }
 
 uint64_t traps_gdt_base(struct core *c, uint16_t selector)
