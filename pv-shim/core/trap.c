@@ -115,11 +115,11 @@ static void deliver_or_stop(struct core *c, struct trap_frame *f, const char *wh
 static unsigned soft_int_length(struct core *c, uint64_t rip, unsigned vector)
 {
 	uint8_t insn[2];
-	if (copy_from_guest(c, insn, rip, 1))
+	if (copy_insn_from_guest(c, insn, rip, 1))
 		return 0;
 	if (insn[0] == 0xcc)
 		return vector == X86_VEC_BP;
-	if (insn[0] != 0xcd || copy_from_guest(c, insn + 1, rip + 1, 1))
+	if (insn[0] != 0xcd || copy_insn_from_guest(c, insn + 1, rip + 1, 1))
 		return 0;
 	return insn[1] == vector ? 2 : 0;
 }
@@ -164,7 +164,7 @@ enum ud_insn { UD_OTHER, UD_INT_N, UD_SYSENTER };
 static enum ud_insn insn_at(struct core *c, uint64_t rip, unsigned *vector)
 {
 	uint8_t insn[2];
-	if (copy_from_guest(c, insn, rip, 2))
+	if (copy_insn_from_guest(c, insn, rip, 2))
 		return UD_OTHER;
 	if (insn[0] == 0xcd) {
 		*vector = insn[1];

@@ -19,7 +19,8 @@
 int emulate_xgetbv(struct core *c, struct trap_frame *f)
 {
 	uint8_t insn[3];
-	if (copy_from_guest(c, insn, f->rip, sizeof insn) || insn[0] != 0x0f || insn[1] != 0x01 || insn[2] != 0xd0 ||
+	if (copy_insn_from_guest(c, insn, f->rip, sizeof insn) || insn[0] != 0x0f ||
+	    insn[1] != 0x01 || insn[2] != 0xd0 ||
 	    !(guest_cr4_read(c) & GUEST_CR4_OSXSAVE) || !c->layout.xcr0)
 		return -1;
 	uint32_t which = (uint32_t)f->rcx;

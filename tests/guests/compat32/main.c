@@ -25,7 +25,7 @@
 
 const char test_title[] = "32-bit (compat) user mode: int $0x80, sysenter, syscall, faults";
 
-static uint8_t l3[PAGE_SIZE], l2[PAGE_SIZE], l1[PAGE_SIZE], code_page[PAGE_SIZE],
+static uint8_t user_l4[PAGE_SIZE], l3[PAGE_SIZE], l2[PAGE_SIZE], l1[PAGE_SIZE], code_page[PAGE_SIZE],
 	stack_page[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
 static uint8_t kernel_stack[16384] __attribute__((aligned(16)));
 
@@ -85,9 +85,11 @@ static void hook(struct trap_stack *s)
 	w[4] = FRAME_SS;
 }
 
-/* L4 slot 0 -> l3 -> l2 -> l1 mapping CODE_VA and STACK_VA for user mode,
- * the tables written while still plain pages, then made read-only and
- * linked in with mmu_update (which validates them). */
+/* User mode's own top-level table, as Linux gives each process one: the
+ * kernel's entries and slot 0 -> l3 -> l2 -> l1 mapping CODE_VA and
+ * STACK_VA, all written while still plain pages, then made read-only and
+ * taken as NEW_USER_BASEPTR (which validates them).  So every switch to
+ * user mode loads another CR3, as with Linux's processes. */
 static int map_user_pages(void)
 {
 	uint64_t user = PTE_P | PTE_US | PTE_A;
@@ -96,14 +98,14 @@ static int map_user_pages(void)
 		PTE_RW | PTE_D;
 	((uint64_t *)l2)[(CODE_VA >> 21) & 511] = (pfn_of(l1) << 12) | user | PTE_RW;
 	((uint64_t *)l3)[0] = (pfn_of(l2) << 12) | user | PTE_RW;
-	uint8_t *tables[] = { l1, l2, l3 };
-	for (unsigned i = 0; i < 3; i++)
+	memcpy(user_l4, (const void *)boot_start_info->pt_base, PAGE_SIZE);
+	((uint64_t *)user_l4)[0] = (pfn_of(l3) << 12) | user | PTE_RW;
+	uint8_t *tables[] = { l1, l2, l3, user_l4 };
+	for (unsigned i = 0; i < 4; i++)
 		if (update_va(tables[i], (pfn_of(tables[i]) << 12) | PTE_P | PTE_A,
 			      UVMF_INVLPG | UVMF_LOCAL))
 			return -1;
-	uint64_t l4_maddr = pfn_of((void *)boot_start_info->pt_base) << 12;
-	return mmu_update(l4_maddr | MMU_NORMAL_PT_UPDATE,
-			  (pfn_of(l3) << 12) | user | PTE_RW, 0) ? -1 : 0;
+	return mmuext(MMUEXT_NEW_USER_BASEPTR, pfn_of(user_l4)) ? -1 : 0;
 }
 
 static long register_callback(uint16_t type, uint64_t address)
@@ -139,10 +141,8 @@ static void check_record(unsigned i, uint64_t vector, const char *insn_label,
 void test_main(void)
 {
 	shared = shared_info_map();
-	uint64_t l4_pfn = pfn_of((void *)boot_start_info->pt_base);
-	require(mmuext(MMUEXT_NEW_USER_BASEPTR, l4_pfn) == 0, "MMUEXT_NEW_USER_BASEPTR");
 	memcpy(code_page, c32_code, (size_t)(c32_code_end - c32_code));
-	require(map_user_pages() == 0, "mapping the user pages below 4 GiB");
+	require(map_user_pages() == 0, "user page tables mapping pages below 4 GiB");
 
 	const struct trap_info table[] = {
 		{ 0x80, 3, FLAT_KERNEL_CS, (unsigned long)c32_handler_int80 },
