@@ -77,6 +77,7 @@ $(BUILD)/tests/user/%: tests/user/%.c
 PROGRAMS += $(USER_PROGRAMS)
 INTEGRATION_TESTS += tests/integration/user-state.sh
 INTEGRATION_TESTS += tests/integration/debian-live.sh
+INTEGRATION_TESTS += tests/integration/debian-compat32.sh
 INTEGRATION_TESTS += tests/integration/debian-smp.sh
 INTEGRATION_TESTS += tests/integration/debian-disk.sh
 INTEGRATION_TESTS += tests/integration/pvgrub.sh
