@@ -157,9 +157,10 @@ static void software_interrupt(struct core *c, struct trap_frame *f, unsigned ve
  * kvm-on-these-machines.md); hardware never does.  `sysenter` raises #GP(0)
  * with the SYSENTER_CS MSR 0, as the shim leaves it (hardware and this
  * KVM), and #UD on some hosts (kvm-segments-compat's probe).  The two bytes
- * at rip, copied once, say which instruction it was.
+ * at rip, copied once, say which instruction it was (0f 01: maybe `xgetbv`,
+ * which emulate_xgetbv.c reads on).
  */
-enum ud_insn { UD_OTHER, UD_INT_N, UD_SYSENTER };
+enum ud_insn { UD_OTHER, UD_INT_N, UD_SYSENTER, UD_0F01 };
 
 static enum ud_insn insn_at(struct core *c, uint64_t rip, unsigned *vector)
 {
@@ -170,7 +171,9 @@ static enum ud_insn insn_at(struct core *c, uint64_t rip, unsigned *vector)
 		*vector = insn[1];
 		return UD_INT_N;
 	}
-	return insn[0] == 0x0f && insn[1] == 0x34 ? UD_SYSENTER : UD_OTHER;
+	if (insn[0] != 0x0f)
+		return UD_OTHER;
+	return insn[1] == 0x34 ? UD_SYSENTER : insn[1] == 0x01 ? UD_0F01 : UD_OTHER;
 }
 
 static void exception(struct core *c, struct trap_frame *f)
@@ -182,8 +185,6 @@ static void exception(struct core *c, struct trap_frame *f)
 	case X86_VEC_UD:
 		if (core_vcpu(c)->kernel_mode && emulate_forced_cpuid(c, f) == 0)
 			return;
-		if (emulate_xgetbv(c, f) == 0)
-			return;
 		switch (insn_at(c, f->rip, &vector)) {
 		case UD_INT_N:
 			software_interrupt(c, f, vector);
@@ -191,6 +192,10 @@ static void exception(struct core *c, struct trap_frame *f)
 		case UD_SYSENTER:
 			traps_sysenter(c, f);
 			return;
+		case UD_0F01:
+			if (emulate_xgetbv(c, f) == 0)
+				return;
+			break;
 		case UD_OTHER:
 			break;
 		}
@@ -204,12 +209,13 @@ static void exception(struct core *c, struct trap_frame *f)
 			software_interrupt(c, f, (unsigned)(f->error_code >> 3) & 0xff);
 			return;
 		}
+		if (core_vcpu(c)->kernel_mode && emulate_privileged(c, f, why, sizeof why) == 0)
+			return;
+		/* After the kernel's privileged instructions, the hot #GP(0)s. */
 		if (f->error_code == 0 && insn_at(c, f->rip, &vector) == UD_SYSENTER) {
 			traps_sysenter(c, f);
 			return;
 		}
-		if (core_vcpu(c)->kernel_mode && emulate_privileged(c, f, why, sizeof why) == 0)
-			return;
 		break;
 	case X86_VEC_PF:
 		if (mm_ptwr_fault(c, f) == 0)

@@ -41,7 +41,8 @@
 #define BOOT_STACK  KPAGE(12)       /* the start-of-day stack */
 #define TABLE_VA    KPAGE(0)
 #define H(v)        (KBASE + 0x100000 + (uint64_t)(v) * 0x10) /* handlers */
-#define USER_CR3    (40 * FG_PAGE)
+#define USER_PFN    40              /* user mode's L4: a copy of the kernel's */
+#define USER_CR3    (USER_PFN * FG_PAGE)
 
 #define VEC_DE 0
 #define VEC_BP 3
@@ -77,6 +78,9 @@ static void setup(void)
 	fake_guest_map(&g, KPAGE(P_RO), DATA_PFN + P_RO, FG_P | FG_US);
 	g.st->vcpu[0].user_cr3 = USER_CR3;
 	ck_assert_uint_lt(g.next_table_pfn, DATA_PFN);
+	/* The kernel's L4 is frame 0 (fake_guest.h); user mode sees the same
+	 * pages through its own copy, which instruction fetches walk. */
+	memcpy(fake_guest_page(&g, USER_PFN), fake_guest_page(&g, 0), FG_PAGE);
 }
 
 static void teardown(void)
