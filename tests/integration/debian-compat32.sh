@@ -8,11 +8,11 @@
 #
 # On hosts whose KVM emulates compat-mode code (the project's: see
 # README), that emulator lacks SSE, which Debian's i386 C library uses,
-# and a CPL3 load of %gs does not give it the descriptor's base, which its
-# TLS needs.  A run whose every failure is one of those two (the kernel's
-# report names busybox32, and the instruction is an SSE one or a
-# %gs-relative access) is skipped with that reason; any other outcome
-# fails.
+# and its %gs-relative TLS accesses fault (the base a CPL3 load of %gs
+# leaves here is not the descriptor's).  A run whose every failure is one
+# of those two (the kernel's report names busybox32, and the instruction
+# is an SSE one or a %gs-relative access) is skipped with that reason; any
+# other outcome fails.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 require_launcher
