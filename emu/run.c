@@ -218,7 +218,6 @@ static int setup(struct domain *d, const struct xen_image *img,
 		.gdt_base = shim_gdt_window(0), .idt_base = SHIM_VA(SHIM_OFF_IDT),
 		/* Each vCPU starts in the guest's kernel. */
 		.lstar = SHIM_VA(SHIM_OFF_TRAMPOLINE) + SHIM_TRAMPOLINE_KERNEL_ENTRY,
-		.cstar = SHIM_VA(SHIM_OFF_TRAMPOLINE),
 		/* sysret base 0x23 (user CS32; SS 0x2b, CS64 0x33), kernel 0x10 */
 		.star = ((uint64_t)SHIM_SEL_USER_CS32 << 48) |
 			((uint64_t)SHIM_SEL_KERNEL_CS << 32),

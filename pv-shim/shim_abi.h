@@ -132,8 +132,8 @@
 #define SHIM_VCPU_MAILBOX   0x12000ULL
 #define SHIM_MAILBOX_SIZE   0x1000ULL
 #define SHIM_VCPU_GUARD     0x13000ULL
-#define SHIM_VCPU_STACK     0x14000ULL
-#define SHIM_STACK_SIZE     0x8000ULL
+#define SHIM_VCPU_STACK     SHIM_UL(0x14000)
+#define SHIM_STACK_SIZE     SHIM_UL(0x8000)
 #define SHIM_VCPU_IST       0x1c000ULL
 #define SHIM_IST_SIZE       0x4000ULL
 #define SHIM_VCPU_GUEST_GDT 0x20000ULL
@@ -327,6 +327,11 @@ static inline unsigned long long shim_region_size(unsigned long long nr_pages)
  * the detour's fast path in pv-shim/arch/x86_64/entry.S finds the fields
  * of struct shim_cpu_ops (asserted against the struct below).
  */
+/* struct shim_cpu_ops's resume: 1 (the fast path) to resume_rip and
+ * resume_rflags; 2 also to resume_cs and resume_ss (an iret into compat
+ * mode), which only the full path does. */
+#define SHIM_RESUME_RIP      1
+#define SHIM_RESUME_SEGMENTS 2
 /* Offset in the trampoline page of the `ud2` that leads to the detour. */
 #define SHIM_TRAMPOLINE_DETOUR   2
 /*
@@ -352,7 +357,7 @@ static inline unsigned long long shim_region_size(unsigned long long nr_pages)
 #define SHIM_CPU_OPS_RESUME  8
 #define SHIM_CPU_OPS_RIP     16
 #define SHIM_CPU_OPS_RFLAGS  24
-#define SHIM_CPU_OPS_FIRST   32
+#define SHIM_CPU_OPS_FIRST   48
 #define SHIM_CPU_OP_SIZE     24
 #define SHIM_CPU_OPS_MAX     ((SHIM_CPU_OPS_SIZE - SHIM_CPU_OPS_FIRST) / SHIM_CPU_OP_SIZE)
 
@@ -374,7 +379,8 @@ struct shim_hypercall_trace {
  * them before the guest runs again: after the trap stub's `out` returns, or,
  * for a hypercall that came straight from the CPL3 trampoline, from the #UD
  * the launcher sends it to at SHIM_TRAMPOLINE_DETOUR, after which the shim
- * returns to resume_rip/resume_rflags.
+ * returns to resume_rip/resume_rflags (and resume_cs/resume_ss: the
+ * launcher cannot change the CPU's cs itself).
  */
 struct shim_cpu_op {
 	uint64_t kind, addr, value;
@@ -389,9 +395,9 @@ struct shim_cpu_op {
 struct shim_cpu_ops {
 	uint32_t count;
 	uint32_t flush_tlb;        /* 1: flush the whole TLB after op[] */
-	uint32_t resume;           /* 1: return to resume_rip/resume_rflags */
+	uint32_t resume;           /* SHIM_RESUME_*, 0: none */
 	uint32_t pad;
-	uint64_t resume_rip, resume_rflags;
+	uint64_t resume_rip, resume_rflags, resume_cs, resume_ss;
 	struct shim_cpu_op op[];
 };
 

@@ -49,6 +49,7 @@ INTEGRATION_TESTS += tests/integration/guest-start-info.sh \
 	tests/integration/guest-hypercall-bench.sh
 INTEGRATION_TESTS += tests/integration/guest-mmu.sh
 INTEGRATION_TESTS += tests/integration/guest-traps.sh
+INTEGRATION_TESTS += tests/integration/guest-compat32.sh
 INTEGRATION_TESTS += tests/integration/guest-abi.sh
 INTEGRATION_TESTS += tests/integration/guest-privops.sh
 INTEGRATION_TESTS += tests/integration/guest-events.sh
@@ -78,6 +79,7 @@ $(BUILD)/tests/user/%: tests/user/%.c
 PROGRAMS += $(USER_PROGRAMS)
 INTEGRATION_TESTS += tests/integration/user-state.sh
 INTEGRATION_TESTS += tests/integration/debian-live.sh
+INTEGRATION_TESTS += tests/integration/debian-compat32.sh
 INTEGRATION_TESTS += tests/integration/debian-smp.sh
 INTEGRATION_TESTS += tests/integration/debian-disk.sh
 INTEGRATION_TESTS += tests/integration/pvgrub.sh

@@ -18,8 +18,11 @@
 #define MSR_EFER   0xc0000080
 #define MSR_STAR   0xc0000081
 #define MSR_LSTAR  0xc0000082
-#define MSR_CSTAR  0xc0000083
 #define MSR_SFMASK 0xc0000084
+/* TF DF NT AC: not IF, which the trampoline's kernel entry could not set
+ * again at CPL3 (trampoline_head.S); the launcher keeps interrupts out of
+ * the CSTAR entry instead (vcpu_events.c). */
+#define SFMASK_SYSCALL 0x44500ULL
 
 #define EFER_SCE 0x001
 #define EFER_LME 0x100
@@ -77,18 +80,23 @@ static int set_msrs(const struct kvm_vcpu *vcpu, const struct kvm_vcpu_start *s)
 {
 	struct {
 		struct kvm_msrs hdr;
-		struct kvm_msr_entry e[4];
+		struct kvm_msr_entry e[3];
 	} m = {
-		.hdr = { .nmsrs = 4 },
+		.hdr = { .nmsrs = 3 },
 		.e = {
 			{ .index = MSR_STAR, .data = s->star },
 			{ .index = MSR_LSTAR, .data = s->lstar },
-			{ .index = MSR_CSTAR, .data = s->cstar },
-			/* keep the guest's flags: no CPL change happens here */
-			{ .index = MSR_SFMASK, .data = 0 },
+			/* MSR_CSTAR is the shim's (a stub per vCPU).  A 32-bit
+			 * syscall enters it at CPL0 on the user's stack: no
+			 * single-step or string direction may reach the stub
+			 * before it leaves that stack, nor an interrupt (kept
+			 * out by the launcher, SFMASK_SYSCALL).  (A 64-bit one
+			 * stays at CPL3 here and every way on takes its rflags
+			 * from r11.) */
+			{ .index = MSR_SFMASK, .data = SFMASK_SYSCALL },
 		},
 	};
-	return ioctl(vcpu->fd, KVM_SET_MSRS, &m) == 4 ? 0 : -1;
+	return ioctl(vcpu->fd, KVM_SET_MSRS, &m) == 3 ? 0 : -1;
 }
 
 #define CPUID_ENTRIES 128

@@ -25,7 +25,7 @@ struct kvm_vcpu {
 struct kvm_vcpu_start {
 	uint64_t rip, rsp, cr3;
 	uint64_t gdt_base, idt_base;
-	uint64_t lstar, cstar, star;
+	uint64_t lstar, star;
 	/* The XSAVE state offered (xstate.xcr0 0: none); osxsave is the
 	 * guest's virtual CR4.OSXSAVE to start with. */
 	struct cpuid_xstate xstate;

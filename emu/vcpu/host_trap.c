@@ -8,6 +8,10 @@
  * An exception arrives from the CPL0 stub, which left a struct trap_frame
  * on the shim's trap stack and passed its address; the core rewrites it
  * in place and the stub's iretq returns to it.
+ * The launcher cannot change the CPU's cs (only an iretq at CPL0 does that
+ * here), so a hypercall that returns to another cs or ss (an iret into
+ * compat mode) goes back through the shim's detour, and a trap that came
+ * straight from compat-mode code is raised in the vCPU instead.
  */
 #include <stdio.h>
 #include <string.h>
@@ -51,27 +55,32 @@ void vcpu_serve_flush(struct vcpu *v)
 }
 
 /* Back to the guest with regs: through the trampoline's ud2 when the
- * core queued page-table work only guest code can make KVM see, where the
- * shim applies it and then goes on to regs.rip; a CR3 load alone is made
- * here instead. */
-static int resume_guest(struct vcpu *v, struct kvm_regs *regs)
+ * core queued page-table work only guest code can make KVM see, or the
+ * guest is to run on other segments (f's), where the shim applies the
+ * work and then goes on to regs.rip (and f's cs and ss); a CR3 load alone
+ * is made here instead. */
+static int resume_guest(struct vcpu *v, struct kvm_regs *regs, const struct trap_frame *f)
 {
 	int cr3_loaded = host_cpu_ops_load_cr3_only(&v->plat);
 	if (cr3_loaded < 0)
 		return -1;
 	v->stats.cr3_loads_by_sregs += (uint64_t)cr3_loaded;
-	if (host_cpu_ops_pending(&v->plat)) {
+	int new_segments = f->cs != SHIM_SEL_USER_CS || f->ss != SHIM_SEL_USER_DS;
+	if (host_cpu_ops_pending(&v->plat) || new_segments) {
 		struct shim_cpu_ops *q = v->plat.cpu_ops;
-		q->resume = 1;
+		q->resume = new_segments ? SHIM_RESUME_SEGMENTS : SHIM_RESUME_RIP;
 		q->resume_rip = regs->rip;
 		q->resume_rflags = regs->rflags;
+		q->resume_cs = f->cs;
+		q->resume_ss = f->ss;
 		regs->rip = v->core.layout.syscall_trampoline + SHIM_TRAMPOLINE_DETOUR;
 	}
 	return kvm_vcpu_set_regs(&v->kvm, regs) < 0 ? -1 : 0;
 }
 
-/* Runs the core on f, a trap that reached the launcher without CPL0 code,
- * and resumes the guest where the core says. */
+/* Runs the core on f, a trap that reached the launcher without CPL0 code
+ * from 64-bit code on the shim's user cs, and resumes the guest where the
+ * core says. */
 static int handle_at_cpl3(struct vcpu *v, struct trap_frame *f, struct kvm_regs *regs)
 {
 	enum core_action a = core_handle_trap(&v->core, f);
@@ -80,7 +89,34 @@ static int handle_at_cpl3(struct vcpu *v, struct trap_frame *f, struct kvm_regs 
 	if (a == CORE_STOP)
 		return 1;
 	frame_to_regs(f, regs);
-	return resume_guest(v, regs);
+	return resume_guest(v, regs, f);
+}
+
+/* 1 if the vCPU runs compat-mode code (a 32-bit cs), 0 if not, -1. */
+static int in_compat_mode(struct vcpu *v)
+{
+	struct kvm_sregs sr;
+	if (ioctl(v->kvm.fd, KVM_GET_SREGS, &sr) < 0)
+		return -1;
+	return !sr.cs.l;
+}
+
+/* A #GP at rip raised in the vCPU: it reaches the core through the
+ * shim's #GP stub, whose iretq can take the guest to its kernel's cs. */
+static int raise_gp_in_vcpu(struct vcpu *v, struct kvm_regs *regs, uint64_t rip)
+{
+	struct kvm_vcpu_events ev;
+	if (ioctl(v->kvm.fd, KVM_GET_VCPU_EVENTS, &ev) < 0)
+		return -1;
+	ev.exception.injected = 1;
+	ev.exception.nr = 13;
+	ev.exception.has_error_code = 1;
+	ev.exception.error_code = 0;
+	regs->rip = rip;
+	if (kvm_vcpu_set_regs(&v->kvm, regs) < 0 ||
+	    ioctl(v->kvm.fd, KVM_SET_VCPU_EVENTS, &ev) < 0)
+		return -1;
+	return 0;
 }
 
 /*
@@ -150,6 +186,11 @@ static int stray_io(struct vcpu *v, const struct kvm_regs *regs)
 				"outside the syscall trampoline, not decodable");
 		return 1;
 	}
+	int compat = in_compat_mode(v);
+	if (compat < 0)
+		return -1;
+	if (compat)
+		return raise_gp_in_vcpu(v, &after, start);
 	f.rip = start;
 	f.vector = 13;
 	f.error_code = 0;

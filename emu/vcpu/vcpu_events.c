@@ -19,7 +19,8 @@
  * (ready_for_interrupt_injection: guest code with IF set, so never inside
  * the shim, which runs with interrupts off) and not while it is in the
  * syscall trampoline, whose instructions belong to a hypercall in flight
- * (the host path's detour among them): then a short timer tries again.
+ * (the host path's detour among them), or in the shim's CSTAR entry before
+ * it has left the user's stack: then a short timer tries again.
  * Values read here from core state are hints that only decide whether to
  * knock; the core checks everything again when it runs.
  */
@@ -110,12 +111,17 @@ static void arm(struct vcpu *v, uint64_t at, uint64_t now)
 	timer_settime(v->kick_timer, 0, &t, NULL);
 }
 
-static int in_trampoline(struct vcpu *v)
+/* In the syscall trampoline, or in the shim's own code with interrupts
+ * on: its CSTAR entry, which a 32-bit `syscall` enters at CPL0 on the
+ * user's stack (SFMASK leaves IF alone: the trampoline's kernel entry
+ * returns to the guest kernel at CPL3, where IF cannot be set again). */
+static int in_shim_entry(struct vcpu *v)
 {
 	struct kvm_regs r;
 	if (kvm_vcpu_get_regs(&v->kvm, &r) < 0)
 		return 1; /* try again later rather than guess */
-	return r.rip - v->core.layout.syscall_trampoline < 4096;
+	return r.rip - v->core.layout.syscall_trampoline < 4096 ||
+	       r.rip - SHIM_VIRT_BASE < SHIM_IMAGE_MAX;
 }
 
 int vcpu_events_before_run(struct vcpu *v)
@@ -138,7 +144,7 @@ int vcpu_events_before_run(struct vcpu *v)
 		run->request_interrupt_window = 1;
 		return 0;
 	}
-	if (in_trampoline(v)) {
+	if (in_shim_entry(v)) {
 		/* Not sooner: the vCPU must get to run out of it first. */
 		arm(v, now + TRAMPOLINE_RETRY_NS, now);
 		return 0;

@@ -96,6 +96,9 @@ void core_stop_fault(struct core *c, const struct trap_frame *f,
 
 /* Guest memory through the guest's page tables (copy, never reference). */
 int copy_from_guest(struct core *c, void *dst, uint64_t va, size_t len);
+/* The bytes of the instruction a trap came from, through the page tables
+ * of the guest mode it ran in (user mode: NEW_USER_BASEPTR's). */
+int copy_insn_from_guest(struct core *c, void *dst, uint64_t va, size_t len);
 int copy_to_guest(struct core *c, uint64_t va, const void *src, size_t len);
 
 /* Minimal formatted output: %s %c %d %u %x %lx %lu %ld %llx %p, '#' and width. */

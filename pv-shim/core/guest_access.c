@@ -5,6 +5,10 @@
  * writes, no superpages (PV guests have none), and every frame it reaches
  * must be guest RAM — so a guest cannot point the core at the shim, at
  * shared_info or at memory it does not own.  Each entry is read once.
+ * The tables are the guest kernel's, as Xen's copies run in guest kernel
+ * context; only the bytes of an instruction that trapped are read through
+ * the tables of the mode it ran in (a user process's own, which need not
+ * map what the kernel's map, and the other way round).
  */
 #include "pv-shim/core/core.h"
 #include "pv-shim/core/platform.h"
@@ -21,11 +25,12 @@
 #define HOLE_START 0xffff800000000000ULL
 #define HOLE_END   0xffff880000000000ULL
 
-static int guest_va_to_gpa(struct core *c, uint64_t va, int write, uint64_t *gpa)
+static int guest_va_to_gpa(struct core *c, uint64_t cr3, uint64_t va, int write,
+			   uint64_t *gpa)
 {
 	if (!core_is_canonical(va) || (va >= HOLE_START && va < HOLE_END))
 		return -1;
-	uint64_t table = core_vcpu(c)->cr3 & PTE_ADDR;
+	uint64_t table = cr3 & PTE_ADDR;
 	for (int level = 3; level >= 0; level--) {
 		unsigned idx = (va >> (12 + 9 * level)) & 511;
 		const volatile uint64_t *entry =
@@ -43,7 +48,8 @@ static int guest_va_to_gpa(struct core *c, uint64_t va, int write, uint64_t *gpa
 	return 0;
 }
 
-static int copy_guest(struct core *c, uint64_t va, void *buf, size_t len, int write)
+static int copy_guest(struct core *c, uint64_t cr3, uint64_t va, void *buf, size_t len,
+		      int write)
 {
 	uint8_t *p = buf;
 	if (len && va + (len - 1) < va)
@@ -53,7 +59,7 @@ static int copy_guest(struct core *c, uint64_t va, void *buf, size_t len, int wr
 		if (chunk > len)
 			chunk = len;
 		uint64_t gpa;
-		if (guest_va_to_gpa(c, va, write, &gpa))
+		if (guest_va_to_gpa(c, cr3, va, write, &gpa))
 			return -1;
 		uint8_t *ram = platform_guest_ram(c, gpa, chunk);
 		if (!ram)
@@ -71,10 +77,16 @@ static int copy_guest(struct core *c, uint64_t va, void *buf, size_t len, int wr
 
 int copy_from_guest(struct core *c, void *dst, uint64_t va, size_t len)
 {
-	return copy_guest(c, va, dst, len, 0);
+	return copy_guest(c, core_vcpu(c)->cr3, va, dst, len, 0);
 }
 
 int copy_to_guest(struct core *c, uint64_t va, const void *src, size_t len)
 {
-	return copy_guest(c, va, (void *)src, len, 1);
+	return copy_guest(c, core_vcpu(c)->cr3, va, (void *)src, len, 1);
+}
+
+int copy_insn_from_guest(struct core *c, void *dst, uint64_t va, size_t len)
+{
+	const struct core_vcpu *v = core_vcpu(c);
+	return copy_guest(c, v->kernel_mode ? v->cr3 : v->user_cr3, va, dst, len, 0);
 }

@@ -24,7 +24,11 @@
  * `int $n` past the IDT's limit instead; the instruction says which).  As
  * Xen does, the guest's handler gets them only when its gate's DPL allows
  * the mode the guest was in (user: 3, kernel: 1 or more); otherwise the
- * guest gets the #GP an `int` through a DPL 0 gate raises.
+ * guest gets the #GP an `int` through a DPL 0 gate raises.  `int $0x80`
+ * and `sysenter`, the 32-bit system calls, go as Xen's own entries take
+ * them (traps_legacy_entry.c); a 32-bit `syscall` comes from the shim's
+ * CSTAR stub as CORE_VEC_CSTAR.  Compat-mode user code is user mode like
+ * any other: the mode is the vCPU's, whatever cs the CPU ran.
  */
 #include "pv-shim/core/xen_abi.h"
 #include <xen/vcpu.h>
@@ -42,6 +46,7 @@
 #define X86_VEC_NM 7
 #define X86_VEC_GP 13
 #define X86_VEC_PF 14
+#define X86_VEC_INT80 0x80
 
 /* Error code of a #GP raised by an IDT gate: selector index, IDT bit. */
 #define GP_ERROR_IDT(err) (((err) & 3) == 2)
@@ -110,11 +115,11 @@ static void deliver_or_stop(struct core *c, struct trap_frame *f, const char *wh
 static unsigned soft_int_length(struct core *c, uint64_t rip, unsigned vector)
 {
 	uint8_t insn[2];
-	if (copy_from_guest(c, insn, rip, 1))
+	if (copy_insn_from_guest(c, insn, rip, 1))
 		return 0;
 	if (insn[0] == 0xcc)
 		return vector == X86_VEC_BP;
-	if (insn[0] != 0xcd || copy_from_guest(c, insn + 1, rip + 1, 1))
+	if (insn[0] != 0xcd || copy_insn_from_guest(c, insn + 1, rip + 1, 1))
 		return 0;
 	return insn[1] == vector ? 2 : 0;
 }
@@ -129,8 +134,13 @@ static void software_interrupt(struct core *c, struct trap_frame *f, unsigned ve
 	const struct traps_gate *g = &core_vcpu(c)->traps.gate[vector];
 	unsigned dpl = g->flags & TRAPS_GATE_DPL;
 	unsigned len = soft_int_length(c, f->rip, vector);
+	if (len && vector == X86_VEC_INT80) {
+		traps_int80(c, f, len);
+		return;
+	}
 	if (len && g->address && dpl >= (core_vcpu(c)->kernel_mode ? 1u : 3u)) {
-		const struct bounce_from after = { f->rip + len, f->rflags, f->rsp };
+		struct bounce_from after = traps_bounce_from(c, f);
+		after.rip += len;
 		traps_deliver(c, f, &after, vector, 0, 0);
 		return;
 	}
@@ -142,15 +152,28 @@ static void software_interrupt(struct core *c, struct trap_frame *f, unsigned ve
 	}
 }
 
-/* This host's KVM raises #UD, not #GP, for `int $n` at CPL3 (see
- * kvm-on-these-machines.md); hardware never does. */
-static int int_n_at(struct core *c, uint64_t rip, unsigned *vector)
+/*
+ * This host's KVM raises #UD, not #GP, for `int $n` at CPL3 (see
+ * kvm-on-these-machines.md); hardware never does.  `sysenter` raises #GP(0)
+ * with the SYSENTER_CS MSR 0, as the shim leaves it (hardware and this
+ * KVM), and #UD on some hosts (kvm-segments-compat's probe).  The two bytes
+ * at rip, copied once, say which instruction it was (0f 01: maybe `xgetbv`,
+ * which emulate_xgetbv.c reads on).
+ */
+enum ud_insn { UD_OTHER, UD_INT_N, UD_SYSENTER, UD_0F01 };
+
+static enum ud_insn insn_at(struct core *c, uint64_t rip, unsigned *vector)
 {
 	uint8_t insn[2];
-	if (copy_from_guest(c, insn, rip, 2) || insn[0] != 0xcd)
-		return 0;
-	*vector = insn[1];
-	return 1;
+	if (copy_insn_from_guest(c, insn, rip, 2))
+		return UD_OTHER;
+	if (insn[0] == 0xcd) {
+		*vector = insn[1];
+		return UD_INT_N;
+	}
+	if (insn[0] != 0x0f)
+		return UD_OTHER;
+	return insn[1] == 0x34 ? UD_SYSENTER : insn[1] == 0x01 ? UD_0F01 : UD_OTHER;
 }
 
 static void exception(struct core *c, struct trap_frame *f)
@@ -162,9 +185,19 @@ static void exception(struct core *c, struct trap_frame *f)
 	case X86_VEC_UD:
 		if (emulate_forced_cpuid(c, f) == 0)
 			return; /* from user mode too, as Xen allows */
-		if (int_n_at(c, f->rip, &vector)) {
+		switch (insn_at(c, f->rip, &vector)) {
+		case UD_INT_N:
 			software_interrupt(c, f, vector);
 			return;
+		case UD_SYSENTER:
+			traps_sysenter(c, f);
+			return;
+		case UD_0F01:
+			if (emulate_xgetbv(c, f) == 0)
+				return;
+			break;
+		case UD_OTHER:
+			break;
 		}
 		break;
 	case X86_VEC_NM:
@@ -187,6 +220,11 @@ static void exception(struct core *c, struct trap_frame *f)
 			return;
 		case EMULATE_RAISE_GP:
 			break;
+		}
+		/* After the kernel's privileged instructions, the hot #GP(0)s. */
+		if (f->error_code == 0 && insn_at(c, f->rip, &vector) == UD_SYSENTER) {
+			traps_sysenter(c, f);
+			return;
 		}
 		break;
 	case X86_VEC_PF:
@@ -274,6 +312,8 @@ static enum core_action handle_trap_locked(struct core *c, struct trap_frame *f)
 			return_from_syscall(f);
 	} else if (via_syscall) {
 		traps_user_syscall(c, f);
+	} else if (f->vector == CORE_VEC_CSTAR) {
+		traps_user_syscall32(c, f);
 	} else if (f->vector == CORE_VEC_EVENT) {
 		st->stats.event_interrupts++; /* only the way back below */
 	} else if (f->vector == CORE_VEC_START) {

@@ -36,6 +36,14 @@ _Static_assert(sizeof(struct trap_frame) == TRAP_FRAME_SIZE, "stub ABI");
 #define CORE_VEC_START 257
 
 /*
+ * Pseudo-vector of a 32-bit `syscall` from compat-mode user code: the
+ * CPU took it to MSR_CSTAR at CPL0, where the shim's stub built the frame
+ * as Xen's cstar_enter does (rip, rflags from rcx, r11; the user's rsp;
+ * FLAT_USER_CS32 and FLAT_USER_SS32) on the vCPU's trap stack.
+ */
+#define CORE_VEC_CSTAR 258
+
+/*
  * The interrupt the launcher injects (KVM_INTERRUPT) when an event became
  * pending for a vCPU that runs guest code and may never trap: it only
  * brings the vCPU into the core, whose way back to the guest takes timers

@@ -4,13 +4,14 @@
 #
 #   require_launcher                  exit 77 (with the reason) without
 #                                     /dev/kvm; fail if ./xenlet is missing
-#   require_debian [OUT PROGRAM [modules]]
+#   require_debian [OUT PROGRAM [modules|"" [FILE...]]]
 #                                     sets KERNEL (Debian's, fetched) and
 #                                     INITRD (scripts/make-initramfs.sh's,
-#                                     with PROGRAM into OUT if given, and
-#                                     the kernel's blkfront/netfront/ext4
-#                                     modules with "modules"); exit 77 with
-#                                     the reason if either fails
+#                                     with PROGRAM into OUT if given, the
+#                                     kernel's blkfront/netfront/ext4
+#                                     modules with "modules", FILEs in its
+#                                     /bin); exit 77 with the reason if
+#                                     either fails
 #   run_xenlet NAME ARGS...           `xenlet run ARGS` under a timeout,
 #                                     stdin from $XENLET_STDIN (default
 #                                     /dev/null: the guest's console input);
@@ -59,7 +60,11 @@ require_debian() {
 	if [ "${3:-}" = modules ]; then
 		# fetch-kernel.sh keeps them beside kernels/vmlinuz-<version>.
 		args+=("$(dirname "$KERNEL")/modules-${KERNEL##*/vmlinuz-}")
+	elif [ $# -gt 3 ]; then
+		args+=("")
 	fi
+	# Arguments past the third: files for the initramfs's /bin.
+	args+=("${@:4}")
 	if ! INITRD=$(scripts/make-initramfs.sh "${args[@]}" 2>"$WORK/initrd.err"); then
 		echo "skip: cannot build the initramfs from Debian's busybox-static:"
 		sed 's/^/  /' "$WORK/initrd.err"

@@ -5,7 +5,9 @@
  * flags the handler runs with), #PF's cr2 and error code, software
  * interrupts against their gate's DPL, bad stacks and the failsafe
  * callback, the iret hypercall restoring each register and mode, user-mode
- * syscalls, and the callback, segment-base and vm_assist hypercalls.
+ * syscalls, compat-mode user code (iret to it, its frames, int $0x80,
+ * sysenter, the 32-bit syscall), and the callback, segment-base and
+ * vm_assist hypercalls.
  */
 #include <check.h>
 #include "tests/unit/check_run.h"
@@ -39,7 +41,8 @@
 #define BOOT_STACK  KPAGE(12)       /* the start-of-day stack */
 #define TABLE_VA    KPAGE(0)
 #define H(v)        (KBASE + 0x100000 + (uint64_t)(v) * 0x10) /* handlers */
-#define USER_CR3    (40 * FG_PAGE)
+#define USER_PFN    40              /* user mode's L4: a copy of the kernel's */
+#define USER_CR3    (USER_PFN * FG_PAGE)
 
 #define VEC_DE 0
 #define VEC_BP 3
@@ -75,6 +78,9 @@ static void setup(void)
 	fake_guest_map(&g, KPAGE(P_RO), DATA_PFN + P_RO, FG_P | FG_US);
 	g.st->vcpu[0].user_cr3 = USER_CR3;
 	ck_assert_uint_lt(g.next_table_pfn, DATA_PFN);
+	/* The kernel's L4 is frame 0 (fake_guest.h); user mode sees the same
+	 * pages through its own copy, which instruction fetches walk. */
+	memcpy(fake_guest_page(&g, USER_PFN), fake_guest_page(&g, 0), FG_PAGE);
 }
 
 static void teardown(void)
@@ -610,6 +616,16 @@ START_TEST(iret_to_user_mode)
 }
 END_TEST
 
+/* A guest GDT of one frame whose entry 4 is Linux's __USER32_CS (0x23): a
+ * 32-bit DPL 3 code segment. */
+static void gdt_with_user32_cs(void)
+{
+	uint64_t frame = DATA_PFN + 5, code32[5] = { [4] = 0x00cffb000000ffffULL };
+	put(KPAGE(5), code32, sizeof code32);
+	put(KPAGE(1), &frame, sizeof frame);
+	ck_assert_int_eq(hcall(__HYPERVISOR_set_gdt, KPAGE(1), 5, 0), 0);
+}
+
 START_TEST(iret_refused)
 {
 	struct iret_context good = { .rip = KBASE, .cs = 0xe033, .rflags = 0x202,
@@ -625,15 +641,15 @@ START_TEST(iret_refused)
 	struct iret_context bad[] = { good, good, good, good };
 	bad[0].rip = 0x0000800000000000ULL;
 	bad[1].rsp = 0x0000900000000000ULL;
-	bad[2].cs = 0xe023;       /* compat mode */
-	bad[3].cs = 0x23;         /* a 32-bit code segment of the guest's GDT */
+	bad[2].cs = 0xe023;       /* compat mode above 4 GiB */
+	bad[2].rip = 0x100000000ULL;
+	bad[3].cs = 0x23;         /* compat mode on a code selector as ss */
+	bad[3].rip = 0x400000;
+	bad[3].ss = 0x33;
 	for (unsigned i = 0; i < 4; i++) {
 		teardown();
 		setup();
-		uint64_t frame = DATA_PFN + 5, code32[5] = { [4] = 0x00cffb000000ffffULL };
-		put(KPAGE(5), code32, sizeof code32);
-		put(KPAGE(1), &frame, sizeof frame);
-		ck_assert_int_eq(hcall(__HYPERVISOR_set_gdt, KPAGE(1), 5, 0), 0);
+		gdt_with_user32_cs();
 		f = iret_call(&bad[i], STACK_TOP - 0x100, 0);
 		ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_STOP);
 		ck_assert_uint_eq(g.st->vcpu[0].kernel_mode, 1);
@@ -1801,6 +1817,214 @@ START_TEST(user_wrgsbase_survives)
 }
 END_TEST
 
+/* ---- 32-bit (compat-mode) user processes ---------------------------------- */
+
+/* iret to 0x23/0xe023 runs compat mode on that cs and the ss given; a
+ * fault there bounces with the user's own cs and ss in Xen's frame. */
+START_TEST(iret_to_compat_mode)
+{
+	static const uint64_t cs[] = { 0x23, 0xe023 }, ss[] = { 0x2b, 0xe02b };
+	gdt_with_user32_cs();
+	gate(VEC_PF, 0);
+	ck_assert_int_eq(hcall(__HYPERVISOR_stack_switch, 0, KSTACK_TOP, 0), 0);
+	for (unsigned i = 0; i < 2; i++) {
+		struct iret_context ic = {
+			.rip = 0x400010, .cs = cs[i] & ~3ULL, .rflags = 0x202,
+			.rsp = 0x402000, .ss = ss[i],
+		};
+		ic.cs |= 3;
+		struct trap_frame f = iret_call(&ic, STACK_TOP - 0x100, (int)i);
+		ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_RESUME);
+		ck_assert_uint_eq(g.st->vcpu[0].kernel_mode, 0);
+		ck_assert_uint_eq(f.cs, cs[i]);
+		ck_assert_uint_eq(f.ss, ss[i]);
+		ck_assert_uint_eq(f.rip, 0x400010);
+		f = exc(VEC_PF, 4, 0x401ff0);
+		f.rip = 0x400020;
+		f.cs = cs[i];
+		f.ss = ss[i];
+		ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_RESUME);
+		ck_assert_uint_eq(g.st->vcpu[0].kernel_mode, 1);
+		uint64_t base = KSTACK_TOP - 8 * 8;
+		ck_assert_uint_eq(f.rip, H(VEC_PF));
+		ck_assert_uint_eq(f.rsp, base);
+		ck_assert_uint_eq(f.cs, SHIM_SEL_USER_CS);   /* the kernel: 64-bit */
+		ck_assert_uint_eq(word(base + 24), 0x400020);
+		ck_assert_uint_eq(word(base + 32) & 0xffff, cs[i]);
+		ck_assert_uint_eq(word(base + 48), 0x401ff0);
+		ck_assert_uint_eq(word(base + 56), ss[i]);
+	}
+}
+END_TEST
+
+/* int $0x80 goes to trap 0x80's handler past the instruction whatever
+ * DPL the guest gave it (Xen's entry_int80), from 32- or 64-bit user
+ * code; with no handler, #GP(0x80 << 3 | 2) at the instruction. */
+START_TEST(int80_as_xen)
+{
+	static const uint8_t int80[] = { 0xcd, 0x80 };
+	gdt_with_user32_cs();
+	gate(13, 0);
+	for (int none = 1; none >= 0; none--) {
+		if (!none)
+			gate(0x80, 0); /* DPL 0 */
+		for (int compat = 0; compat < 2; compat++) {
+			g.st->vcpu[0].kernel_mode = 0;
+			struct trap_frame f = soft_int(VEC_UD, int80, 2, 0);
+			if (compat) {
+				f.cs = 0x23;
+				f.ss = 0x2b;
+			}
+			struct trap_frame before = f;
+			ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_RESUME);
+			uint64_t base = f.rsp;
+			if (none) {
+				ck_assert_uint_eq(f.rip, H(13));
+				ck_assert_uint_eq(word(base + 16), (0x80 << 3) | 2);
+				ck_assert_uint_eq(word(base + 24), before.rip);
+				ck_assert_uint_eq(word(base + 32) & 0xffff, compat ? 0x23 : 0xe033);
+			} else {
+				ck_assert_uint_eq(f.rip, H(0x80));
+				ck_assert_uint_eq(word(base), before.rcx);
+				ck_assert_uint_eq(word(base + 16), before.rip + 2);
+				ck_assert_uint_eq(word(base + 24) & 0xffff, compat ? 0x23 : 0xe033);
+				ck_assert_uint_eq(word(base + 48), compat ? 0x2b : 0xe02b);
+			}
+			ck_assert_uint_eq(f.rax, before.rax);
+			ck_assert_uint_eq(f.rbx, before.rbx);
+		}
+	}
+}
+END_TEST
+
+/* sysenter (#GP(0) at `0f 34` with SYSENTER_CS 0, or #UD): the sysenter
+ * callback with Xen's frame (rip 0, cs 3, rsp 0, FLAT_USER_SS), its mask
+ * flag; none: #GP(0). */
+START_TEST(sysenter_as_xen)
+{
+	static const uint8_t sysenter[] = { 0x0f, 0x34 };
+	gate(VEC_GP, 0);
+	ck_assert_int_eq(hcall(__HYPERVISOR_stack_switch, 0, KSTACK_TOP, 0), 0);
+	for (int i = 0; i < 4; i++) {
+		int registered = i >= 2, via_gp = i & 1;
+		if (i == 2) {
+			struct callback_register cb = { CALLBACKTYPE_sysenter,
+							CALLBACKF_mask_events, H(401) };
+			put(KPAGE(1), &cb, sizeof cb);
+			ck_assert_int_eq(hcall(__HYPERVISOR_callback_op, CALLBACKOP_register,
+					       KPAGE(1), 0), 0);
+		}
+		vi()->evtchn_upcall_mask = 0;
+		g.st->vcpu[0].kernel_mode = 0;
+		struct trap_frame f = soft_int(via_gp ? VEC_GP : VEC_UD, sysenter, 2, 0);
+		f.cs = 0x23;
+		f.ss = 0x2b;
+		f.rbp = 0x401f00;
+		struct trap_frame before = f;
+		ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_RESUME);
+		ck_assert_uint_eq(g.st->vcpu[0].kernel_mode, 1);
+		unsigned n = registered ? 7 : 8;
+		uint64_t base = KSTACK_TOP - n * 8, w = base + (n - 5) * 8;
+		ck_assert_uint_eq(f.rip, registered ? H(401) : H(VEC_GP));
+		ck_assert_uint_eq(f.rsp, base);
+		ck_assert_uint_eq(word(base), before.rcx);
+		ck_assert_uint_eq(word(base + 8), before.r11);
+		if (!registered)
+			ck_assert_uint_eq(word(base + 16), 0);
+		ck_assert_uint_eq(word(w), 0);                  /* rip */
+		ck_assert_uint_eq(word(w + 8) & 0xffff, 3);     /* cs */
+		ck_assert_uint_eq(word(w + 8) >> 32, 0);        /* saved mask */
+		ck_assert_uint_eq(word(w + 16) & RF_NT, 0);
+		ck_assert_uint_eq(word(w + 24), 0);             /* rsp */
+		ck_assert_uint_eq(word(w + 32), 0xe02b);        /* ss */
+		ck_assert_uint_eq(vi()->evtchn_upcall_mask, registered);
+		ck_assert_uint_eq(f.rbp, 0x401f00);
+	}
+}
+END_TEST
+
+/* The CSTAR stub's frame: the syscall32 callback, Xen's cstar_enter frame
+ * (FLAT_USER_CS32/SS32), DF cleared, its mask flag; none: #UD at rip - 2. */
+static struct trap_frame cstar_frame(void)
+{
+	g.st->vcpu[0].kernel_mode = 0;
+	struct trap_frame f = {
+		.rax = 0x44444444, .rbx = 0x55, .rcx = 0x400032,
+		.r11 = 0x246 | RF_DF, .rip = 0x400032, .cs = 0xe023,
+		.rflags = 0x246 | RF_DF, .rsp = 0x401ff8, .ss = 0xe02b,
+		.vector = CORE_VEC_CSTAR,
+	};
+	return f;
+}
+
+START_TEST(syscall32_as_xen)
+{
+	ck_assert_int_eq(hcall(__HYPERVISOR_stack_switch, 0, KSTACK_TOP, 0), 0);
+	gate(VEC_UD, 0);
+	struct trap_frame f = cstar_frame(), before = f;
+	ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_RESUME);
+	ck_assert_uint_eq(f.rip, H(VEC_UD));
+	ck_assert_uint_eq(word(f.rsp + 16), before.rcx - 2);
+	ck_assert_uint_eq(word(f.rsp + 24) & 0xffff, 0xe023);
+
+	ck_assert_int_eq(reg_cb(CALLBACKTYPE_syscall32, CALLBACKF_mask_events, H(402)), 0);
+	vi()->evtchn_upcall_mask = 0;
+	f = cstar_frame();
+	before = f;
+	ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_RESUME);
+	uint64_t base = KSTACK_TOP - 7 * 8;
+	ck_assert_uint_eq(f.rip, H(402));
+	ck_assert_uint_eq(f.rsp, base);
+	ck_assert_uint_eq(f.rflags & RF_DF, 0);
+	ck_assert_uint_eq(f.rax, 0x44444444);
+	ck_assert_uint_eq(f.rbx, 0x55);
+	ck_assert_uint_eq(word(base), before.rcx);
+	ck_assert_uint_eq(word(base + 8), before.r11);
+	ck_assert_uint_eq(word(base + 16), 0x400032);
+	ck_assert_uint_eq(word(base + 24), 0xe023);
+	ck_assert_uint_eq(word(base + 32), before.r11 | RF_IF);
+	ck_assert_uint_eq(word(base + 40), 0x401ff8);
+	ck_assert_uint_eq(word(base + 48), 0xe02b);
+	ck_assert_uint_eq(vi()->evtchn_upcall_mask, 1);
+	ck_assert_uint_eq(g.st->vcpu[0].kernel_mode, 1);
+}
+END_TEST
+
+/* xgetbv at a #UD (this KVM's emulator of compat-mode code lacks it): the
+ * XCR0 CPL3 code runs with, for ECX 0 and 1; #GP(0) for another ECX; the
+ * #UD stands without OSXSAVE. */
+START_TEST(xgetbv_at_ud)
+{
+	static const uint8_t xgetbv[] = { 0x0f, 0x01, 0xd0 };
+	gate(VEC_UD, 0);
+	gate(VEC_GP, 0);
+	offer_xsave(0xe7);
+	for (unsigned ecx = 0; ecx < 3; ecx++) {
+		g.st->vcpu[0].kernel_mode = 0;
+		struct trap_frame f = soft_int(VEC_UD, xgetbv, 3, 0);
+		f.cs = 0x23;
+		f.rcx = 0xffffffff00000000ULL | ecx;
+		struct trap_frame before = f;
+		ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_RESUME);
+		if (ecx < 2) {
+			ck_assert_uint_eq(f.rip, before.rip + 3);
+			ck_assert_uint_eq(f.rax, 0xe7);
+			ck_assert_uint_eq(f.rdx, 0);
+			ck_assert_uint_eq(g.st->vcpu[0].kernel_mode, 0);
+		} else {
+			ck_assert_uint_eq(f.rip, H(VEC_GP));
+			ck_assert_uint_eq(word(f.rsp + 16), 0);
+			ck_assert_uint_eq(word(f.rsp + 24), before.rip);
+		}
+	}
+	g.st->vcpu[0].cr4_guest &= ~GUEST_CR4_OSXSAVE;
+	g.st->vcpu[0].kernel_mode = 0;
+	struct trap_frame f = soft_int(VEC_UD, xgetbv, 3, 0);
+	ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_RESUME);
+	ck_assert_uint_eq(f.rip, H(VEC_UD));
+}
+END_TEST
+
 static Suite *traps_suite(void)
 {
 	Suite *s = suite_create("traps");
@@ -1826,6 +2050,8 @@ static Suite *traps_suite(void)
 		{ "debug_registers", { mov_cr_ignores_mod, mov_debug_registers,
 				       mov_dr8_without_handler_stops } },
 		{ "io_privilege", { iopl_per_mode, architectural_iopl_iret_and_frames } },
+		{ "compat", { iret_to_compat_mode, int80_as_xen, sysenter_as_xen,
+			      syscall32_as_xen, xgetbv_at_ud } },
 	};
 	for (unsigned i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		TCase *tc = tcase_create(cases[i].name);

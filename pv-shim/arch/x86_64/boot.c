@@ -12,7 +12,10 @@
 #include "pv-shim/arch/x86_64/cpu.h"
 #include "pv-shim/arch/x86_64/shim.h"
 
-extern const char trap_stubs[], event_stub[];
+extern const char trap_stubs[], event_stub[], cstar_stubs[];
+
+#define MSR_CSTAR 0xc0000083
+#define CSTAR_STUB_SIZE 64 /* entry.S */
 extern void trap_return(void) __attribute__((noreturn));
 extern void trap_dispatch(void) __attribute__((noreturn));
 
@@ -169,6 +172,8 @@ void shim_boot(void)
 	shim_ram_bytes = bp->nr_pages << 12;
 	setup_gdt_tss(vcpu);
 	setup_idt(vcpu);
+	/* The 32-bit syscall's entry: this vCPU's own stub (entry.S). */
+	write_msr(MSR_CSTAR, (uint64_t)cstar_stubs + CSTAR_STUB_SIZE * vcpu);
 	if (vcpu != 0)
 		start_other_vcpu(vcpu);
 	if (bp->calibrate)

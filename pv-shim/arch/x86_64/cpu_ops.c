@@ -96,6 +96,10 @@ int shim_apply_cpu_ops(struct trap_frame *f)
 	q->flush_tlb = 0;
 	if (q->resume && f->vector == 6 &&
 	    f->rip == c->layout.syscall_trampoline + SHIM_TRAMPOLINE_DETOUR) {
+		if (q->resume == SHIM_RESUME_SEGMENTS) {
+			f->cs = q->resume_cs;
+			f->ss = q->resume_ss;
+		}
 		q->resume = 0;
 		f->rip = q->resume_rip;
 		f->rflags = q->resume_rflags;

@@ -14,6 +14,7 @@
  * trap_return: also how the shim first enters the guest kernel.
  * detour_stub: the #UD stub, with a short way through for the host path's
  *   detour (below).
+ * cstar_stubs: where a 32-bit `syscall` enters (MSR_CSTAR), one per vCPU.
  */
 #include "pv-shim/shim_abi.h"
 #include "pv-shim/core/trap_frame.h"
@@ -115,8 +116,12 @@ trap_dispatch:
 1:	movq %rsp, %rax
 	andq $-SHIM_VCPU_STRIDE, %rax
 	cmpq $0, SHIM_VCPU_CPU_OPS(%rax) /* count and flush_tlb */
+	jne 3f
+	/* Nothing queued, but maybe a resume on new segments (an iret
+	 * into compat mode), which only the full path makes. */
+	cmpl $0, SHIM_VCPU_CPU_OPS + SHIM_CPU_OPS_RESUME(%rax)
 	je 2f
-	movq %rsp, %rdi
+3:	movq %rsp, %rdi
 	call shim_apply_cpu_ops
 	testl %eax, %eax
 	jnz trap_return
@@ -180,8 +185,8 @@ detour_stub:
 	/* This vCPU's queue starts its block (as in trap_dispatch). */
 	movq %rsp, %rdx
 	andq $-SHIM_VCPU_STRIDE, %rdx
-	cmpl $0, SHIM_CPU_OPS_RESUME(%rdx)
-	je detour_full
+	cmpl $SHIM_RESUME_RIP, SHIM_CPU_OPS_RESUME(%rdx)
+	jne detour_full
 	movl SHIM_CPU_OPS_COUNT(%rdx), %ecx
 	cmpl $SHIM_CPU_OPS_MAX, %ecx
 	ja detour_full
@@ -234,5 +239,49 @@ detour_full:
 	popq %rcx
 	popq %rax
 	jmp trap_common
+
+/*
+ * A 32-bit `syscall` from compat-mode user code enters at MSR_CSTAR at
+ * CPL0 (AMD's semantics; these hosts' KVM follows them) with no stack
+ * switch: %rsp is still the user's, rcx and r11 its return eip and
+ * rflags, SFMASK cleared TF, DF, NT and AC and the launcher injects no
+ * interrupt while the vCPU runs shim code with IF set, so nothing interrupts
+ * us before we leave the user's stack.  The stub of vCPU n (each vCPU's
+ * CSTAR names its own; shim_boot sets it) saves that rsp, takes its trap
+ * stack, empty whenever guest code runs, and builds the frame Xen's
+ * cstar_enter builds (cs FLAT_USER_CS32, ss FLAT_USER_SS32) with the
+ * pseudo-vector CORE_VEC_CSTAR; trap_common does the rest, as for any
+ * trap, and its iretq leaves for wherever the core sent the frame.
+ */
+#define CSTAR_STUB_SIZE 64
+#define FLAT_USER_CS32 0xe023
+#define FLAT_USER_SS32 0xe02b
+.if SHIM_MAX_VCPUS != 32
+.error "one CSTAR stub per vCPU: the list below has 32"
+.endif
+.macro CSTAR_STUB n
+	.balign CSTAR_STUB_SIZE
+	movq %rsp, cstar_user_rsp + 8 * \n(%rip)
+	movabsq $(SHIM_VIRT_BASE + SHIM_OFF_VCPUS + \n * SHIM_VCPU_STRIDE + SHIM_VCPU_STACK + SHIM_STACK_SIZE), %rsp
+	pushq $FLAT_USER_SS32
+	pushq cstar_user_rsp + 8 * \n(%rip)
+	pushq %r11
+	pushq $FLAT_USER_CS32
+	pushq %rcx
+	pushq $0
+	pushq $CORE_VEC_CSTAR
+	jmp trap_common
+.endm
+	.balign CSTAR_STUB_SIZE
+	.globl cstar_stubs
+cstar_stubs:
+	.irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+	CSTAR_STUB \n
+	.endr
+
+	.bss
+	.balign 8
+cstar_user_rsp:
+	.skip 8 * SHIM_MAX_VCPUS
 
 	.section .note.GNU-stack, "", @progbits

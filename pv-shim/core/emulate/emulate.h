@@ -48,6 +48,11 @@ int emulate_xsetbv(struct core *c, struct trap_frame *f, const uint8_t insn[2],
  * policy and advances (0); else -1. */
 int emulate_forced_cpuid(struct core *c, struct trap_frame *f);
 
+/* For a #UD: `xgetbv` at f->rip, which this KVM's emulator of compat-mode
+ * code does not know: answered as the CPU would (0: done, or its #GP
+ * delivered); -1 when it is no xgetbv the CPU would run. */
+int emulate_xgetbv(struct core *c, struct trap_frame *f);
+
 /* CPUID leaf/subleaf as the PV guest may see it. */
 void cpuid_for_guest(struct core *c, uint32_t leaf, uint32_t subleaf, uint32_t r[4]);
 

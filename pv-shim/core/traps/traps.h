@@ -14,6 +14,10 @@
 #define TRAPS_CS_KERNEL_FRAME 0xe030u /* FLAT_KERNEL_CS with RPL cleared */
 #define TRAPS_CS_USER_FRAME   0xe033u /* FLAT_USER_CS64 */
 #define TRAPS_SS_FRAME        0xe02bu /* FLAT_KERNEL_SS == FLAT_USER_SS64 */
+/* What Xen's 32-bit syscall entry shows (cstar_enter), and sysenter's. */
+#define TRAPS_CS32_FRAME      0xe023u /* FLAT_USER_CS32 */
+#define TRAPS_SS32_FRAME      0xe02bu /* FLAT_USER_SS32 */
+#define TRAPS_CS_SYSENTER_FRAME 3u    /* a null selector with RPL 3 */
 
 /* Xen's hole, which no guest stack or handler may be in. */
 #define TRAPS_HOLE_START 0xffff800000000000ULL
@@ -28,10 +32,15 @@ enum bounce_flags {
 	BOUNCE_MASK_EVENTS = 2, /* set evtchn_upcall_mask on entry */
 };
 
-/* The guest context being interrupted (it is not always f's own). */
+/* The guest context being interrupted (it is not always f's own); cs and
+ * ss are what the frame shows when it was guest user mode. */
 struct bounce_from {
-	uint64_t rip, rflags, rsp;
+	uint64_t rip, rflags, rsp, cs, ss;
 };
+
+/* f's own context: in compat mode its selectors as the CPU had them (Xen
+ * shows the user's), in 64-bit user mode Xen's FLAT_USER_CS64/SS64. */
+struct bounce_from traps_bounce_from(struct core *c, const struct trap_frame *f);
 
 /*
  * Builds Xen's bounce frame { rcx, r11, [error code], rip, cs, rflags,
@@ -54,6 +63,26 @@ int traps_deliver(struct core *c, struct trap_frame *f, const struct bounce_from
 
 /* A `syscall` from guest user mode: to the guest's syscall callback. */
 void traps_user_syscall(struct core *c, struct trap_frame *f);
+
+/* A 32-bit `syscall` (f: the CSTAR stub's frame, rip/rflags from rcx/r11
+ * and Xen's FLAT_USER_CS32/SS32): to the syscall32 callback. */
+void traps_user_syscall32(struct core *c, struct trap_frame *f);
+
+/* To callback cb, interrupting from, on the stack a trap in the guest's
+ * current mode lands on; the failsafe callback or a stop if that stack is
+ * bad.  what names it in a stop report. */
+void traps_bounce_callback(struct core *c, struct trap_frame *f,
+			   const struct bounce_from *from,
+			   const struct traps_callback *cb, const char *what);
+
+/* `int $0x80` (len bytes) at f->rip, as Xen's entry_int80: to trap 0x80's
+ * handler past the instruction if the guest registered one, else the #GP
+ * an `int` through a DPL 0 gate raises. */
+void traps_int80(struct core *c, struct trap_frame *f, unsigned len);
+
+/* `sysenter` at f->rip, as Xen's sysenter_entry for a 64-bit guest: to the
+ * sysenter callback, else #GP(0). */
+void traps_sysenter(struct core *c, struct trap_frame *f);
 
 /* On the way back to the guest, as Xen's test_guest_events: an event
  * upcall pending and not masked in vcpu_info goes to the event callback

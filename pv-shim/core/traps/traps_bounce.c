@@ -7,11 +7,13 @@
  *   rcx, r11, [ds, es, fs, gs (failsafe only)], [error code], rip, cs,
  *   rflags, rsp, ss
  *
- * cs is FLAT_KERNEL_CS with RPL 0 when the guest was in kernel mode and
- * FLAT_USER_CS64 (RPL 3) when it was in user mode, with the event upcall
- * mask as it was before the trap in bits 32-39; rflags.IF shows that mask
- * inverted (guests mask events, not the CPU, whose IF stays set).  The
- * handler runs with TF, NT, RF, AC cleared, on the new stack.
+ * cs is FLAT_KERNEL_CS with RPL 0 when the guest was in kernel mode;
+ * from user mode, FLAT_USER_CS64 (RPL 3), or in compat mode the 32-bit cs
+ * the user ran on (Xen pushes the user's own cs and ss), with the event
+ * upcall mask as it was before the trap in bits 32-39; rflags.IF shows
+ * that mask inverted (guests mask events, not the CPU, whose IF stays
+ * set).  The handler runs with TF, NT, RF, AC cleared, on the new stack,
+ * in 64-bit mode.
  */
 #include "pv-shim/core/xen_abi.h"
 #include "pv-shim/core/events/evtchn.h"
@@ -70,7 +72,8 @@ static int bounce_on(struct core *c, struct trap_frame *f, const struct bounce_f
 
 	struct vcpu_info *vi = vcpu_info(c);
 	uint8_t saved_mask = vi->evtchn_upcall_mask;
-	uint64_t cs = was_kernel ? TRAPS_CS_KERNEL_FRAME : TRAPS_CS_USER_FRAME;
+	uint64_t cs = was_kernel ? TRAPS_CS_KERNEL_FRAME : from->cs;
+	uint64_t ss = was_kernel ? TRAPS_SS_FRAME : from->ss;
 
 	uint64_t w[FRAME_MAX_WORDS];
 	unsigned n = 0;
@@ -89,7 +92,7 @@ static int bounce_on(struct core *c, struct trap_frame *f, const struct bounce_f
 	w[n++] = (from->rflags & ~(RFLAGS_IF | RFLAGS_IOPL)) | (saved_mask ? 0 : RFLAGS_IF) |
 		traps_frame_iopl(c);
 	w[n++] = from->rsp;
-	w[n++] = TRAPS_SS_FRAME;
+	w[n++] = ss;
 
 	uint64_t base = sp - n * 8;
 	if (base > sp || copy_to_guest(c, base, w, n * 8))
@@ -106,6 +109,18 @@ static int bounce_on(struct core *c, struct trap_frame *f, const struct bounce_f
 	f->cs = SHIM_SEL_USER_CS;
 	f->ss = SHIM_SEL_USER_DS;
 	return 0;
+}
+
+struct bounce_from traps_bounce_from(struct core *c, const struct trap_frame *f)
+{
+	struct bounce_from from = {
+		f->rip, f->rflags, f->rsp, TRAPS_CS_USER_FRAME, TRAPS_SS_FRAME,
+	};
+	if (traps_is_compat_cs(c, (uint16_t)f->cs)) {
+		from.cs = (f->cs & 0xffff) | 3;
+		from.ss = (f->ss & 0xffff) | 3;
+	}
+	return from;
 }
 
 int traps_bounce(struct core *c, struct trap_frame *f, const struct bounce_from *from,
@@ -162,7 +177,7 @@ static int deliver_from(struct core *c, struct trap_frame *f, const struct bounc
 int traps_deliver(struct core *c, struct trap_frame *f, const struct bounce_from *from,
 		  unsigned vector, int has_error, uint64_t error_code)
 {
-	const struct bounce_from own = { f->rip, f->rflags, f->rsp };
+	const struct bounce_from own = traps_bounce_from(c, f);
 	return deliver_from(c, f, from ? from : &own, vector, has_error, error_code);
 }
 
@@ -188,32 +203,62 @@ void traps_event_upcall(struct core *c, struct trap_frame *f)
 	const struct traps_callback *cb = &core_vcpu(c)->traps.event;
 	if (!upcall_due(c, 0))
 		return;
-	const struct bounce_from from = { f->rip, f->rflags, f->rsp };
+	const struct bounce_from from = traps_bounce_from(c, f);
 	if (bounce_on(c, f, &from, cb->address, BOUNCE_MASK_EVENTS, 0,
 		      bounce_stack(c, &from), 0))
 		bad_stack(c, f, &from, "an event upcall");
 }
 
-/*
- * `syscall` from guest user mode goes to the syscall callback as if the
- * CPU had trapped after the instruction (rip from rcx, rflags from r11),
- * with DF also cleared.  With no callback Xen raises #UD at the syscall.
- */
-void traps_user_syscall(struct core *c, struct trap_frame *f)
+void traps_bounce_callback(struct core *c, struct trap_frame *f,
+			   const struct bounce_from *from,
+			   const struct traps_callback *cb, const char *what)
 {
-	const struct traps_callback *cb = &core_vcpu(c)->traps.syscall;
-	struct bounce_from from = { f->rcx, f->r11, f->rsp };
+	if (bounce_on(c, f, from, cb->address, cb->mask_events ? BOUNCE_MASK_EVENTS : 0,
+		      0, bounce_stack(c, from), 0))
+		bad_stack(c, f, from, what);
+}
+
+/*
+ * `syscall` from guest user mode goes to its callback as if the CPU had
+ * trapped after the instruction (rip from rcx, rflags from r11), with DF
+ * also cleared.  With no callback Xen raises #UD at the syscall
+ * (switch_to_kernel, for the 64-bit and the 32-bit one alike).
+ */
+static void user_syscall(struct core *c, struct trap_frame *f,
+			 const struct traps_callback *cb, struct bounce_from *from,
+			 const char *what)
+{
 	if (!cb->address) {
-		from.rip -= 2;
-		if (deliver_from(c, f, &from, X86_VEC_UD, 0, 0))
-			core_stop_fault(c, f, "guest user-mode syscall: no syscall "
-				       "callback and no #UD handler registered");
+		from->rip -= 2;
+		if (deliver_from(c, f, from, X86_VEC_UD, 0, 0)) {
+			char msg[96];
+			core_format(msg, sizeof msg, "guest %s: no callback and no #UD "
+				    "handler registered", what);
+			core_stop_fault(c, f, msg);
+		}
 		return;
 	}
-	if (bounce_on(c, f, &from, cb->address, cb->mask_events ? BOUNCE_MASK_EVENTS : 0,
-		      0, kernel_stack(c), 0)) {
-		bad_stack(c, f, &from, "a user-mode syscall");
+	if (bounce_on(c, f, from, cb->address, cb->mask_events ? BOUNCE_MASK_EVENTS : 0,
+		      0, bounce_stack(c, from), 0)) {
+		bad_stack(c, f, from, what);
 		return;
 	}
 	f->rflags &= ~RFLAGS_DF;
+}
+
+void traps_user_syscall(struct core *c, struct trap_frame *f)
+{
+	struct bounce_from from = traps_bounce_from(c, f);
+	from.rip = f->rcx;
+	from.rflags = f->r11;
+	user_syscall(c, f, &core_vcpu(c)->traps.syscall, &from, "user-mode syscall");
+}
+
+/* The CSTAR stub built the frame as Xen's cstar_enter does. */
+void traps_user_syscall32(struct core *c, struct trap_frame *f)
+{
+	struct bounce_from from = {
+		f->rcx, f->r11, f->rsp, TRAPS_CS32_FRAME, TRAPS_SS32_FRAME,
+	};
+	user_syscall(c, f, &core_vcpu(c)->traps.syscall32, &from, "32-bit syscall");
 }

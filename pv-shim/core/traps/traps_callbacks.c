@@ -6,9 +6,9 @@
  * canonical (here also outside Xen's hole), 0 clears; the NMI callback is
  * the virtual IDT's gate 2 with events masked; only the NMI callback can
  * be unregistered.  The 32-bit syscall and sysenter entries, for
- * compat-mode user processes, are accepted and kept with their
- * mask-events flag as a 64-bit PV domain's are in Xen; no 32-bit user
- * process reaches them yet (iret refuses a compat cs).
+ * compat-mode user processes, are kept with their mask-events flag as a
+ * 64-bit PV domain's are in Xen (traps_bounce.c, traps_legacy_entry.c
+ * deliver to them).
  */
 #include "pv-shim/core/xen_abi.h"
 #include <xen/callback.h>

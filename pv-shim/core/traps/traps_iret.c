@@ -14,6 +14,13 @@
  * canonical ones too.  A non-canonical one would fault in the shim's own
  * return (Xen then gives the guest its failsafe callback): that ends the
  * domain here, as does a frame the core cannot read, as Xen crashes it.
+ *
+ * A 32-bit code selector (the shim's 0x23, Linux's __USER32_CS, or Xen's
+ * FLAT_USER_CS32) returns to compatibility mode, as Xen's iretq to it
+ * does; ss must then be one of the two 32-bit data selectors every vCPU's
+ * GDT has (0x2b, FLAT_USER_SS32), and rip below 4 GiB: other values would
+ * fault in the shim's own iretq (Xen: its failsafe callback), so they end
+ * the domain here as a non-canonical rip does.
  */
 #include "pv-shim/core/xen_abi.h"
 #include "pv-shim/core/traps/traps.h"
@@ -25,6 +32,17 @@
  * IF the CPU keeps set, it stands for the event mask). */
 #define RFLAGS_IRET_MASK 0x00250fd5ULL
 #define RFLAGS_FIXED     0x00000202ULL
+
+#define COMPAT_RIP_LIMIT 0xffffffffULL
+#define LINUX_USER32_DS  0x2b /* GDT entry 5: Linux's __USER32_DS */
+
+/* A stack compat mode can run on here: Xen's FLAT_USER_SS32, or the
+ * guest's own entry 5, which Linux returns to 32-bit processes with. */
+static int is_compat_ss(uint64_t ss)
+{
+	uint16_t sel = (uint16_t)ss | 3;
+	return sel == FLAT_USER_SS32 || sel == LINUX_USER32_DS;
+}
 
 void traps_iret(struct core *c, struct trap_frame *f)
 {
@@ -42,9 +60,12 @@ void traps_iret(struct core *c, struct trap_frame *f)
 		core_stop_fault(c, f, msg);
 		return;
 	}
-	if (traps_is_compat_cs(c, (uint16_t)ic.cs)) {
-		core_format(msg, sizeof msg, "guest iret to 32-bit cs %#lx: compat "
-			    "mode is not supported", (unsigned long)ic.cs);
+	int compat = traps_is_compat_cs(c, (uint16_t)ic.cs);
+	if (compat && (ic.rip > COMPAT_RIP_LIMIT || !is_compat_ss(ic.ss))) {
+		core_format(msg, sizeof msg, "guest iret to 32-bit cs %#lx at rip %#lx "
+			    "with ss %#lx: not a state compat mode can run in here",
+			    (unsigned long)ic.cs, (unsigned long)ic.rip,
+			    (unsigned long)ic.ss);
 		core_stop_fault(c, f, msg);
 		return;
 	}
@@ -55,8 +76,8 @@ void traps_iret(struct core *c, struct trap_frame *f)
 	f->rip = ic.rip;
 	f->rsp = ic.rsp;
 	f->rflags = (ic.rflags & RFLAGS_IRET_MASK) | RFLAGS_FIXED;
-	f->cs = SHIM_SEL_USER_CS;
-	f->ss = SHIM_SEL_USER_DS;
+	f->cs = compat ? (uint16_t)(ic.cs | 3) : SHIM_SEL_USER_CS;
+	f->ss = compat ? (uint16_t)(ic.ss | 3) : SHIM_SEL_USER_DS;
 	f->rax = ic.rax;
 	if (ic.flags & VGCF_in_syscall) {
 		f->rcx = f->rip;

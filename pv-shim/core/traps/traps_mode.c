@@ -10,9 +10,11 @@
  * not a stale one.  The kernel's base is loaded from the copy: a PV kernel
  * is told there is no FSGSBASE and sets it through the core.
  */
+#include "pv-shim/core/xen_abi.h"
 #include "pv-shim/core/traps/traps.h"
 #include "pv-shim/core/platform.h"
 #include "pv-shim/core/mm/mm.h"
+#include "pv-shim/shim_abi.h"
 
 int traps_guest_address_ok(uint64_t va)
 {

@@ -38,8 +38,7 @@ struct traps_vcpu {
 	uint32_t kernel_sp_set;         /* 0: the boot stack is the kernel's */
 	uint32_t cr0_ts;                /* virtual CR0.TS (fpu_taskswitch) */
 	struct traps_callback event, failsafe, syscall; /* NMI: gate[2] */
-	/* Compat-mode user processes' entries: stored as Xen stores them;
-	 * nothing delivers to them yet (32-bit user mode is refused). */
+	/* Compat-mode user processes' entries (32-bit syscall, sysenter). */
 	struct traps_callback syscall32, sysenter;
 	uint64_t gdt_frames[TRAPS_GDT_FRAMES]; /* set_gdt's frames */
 	uint32_t gdt_entries;           /* 0: no guest GDT */
