@@ -2,7 +2,8 @@
  * compat32: a 32-bit (compat-mode) user process under this 64-bit PV
  * kernel, as Xen runs one.  The kernel maps 32-bit code and a stack below
  * 4 GiB, registers trap 0x80, #GP, #PF and the sysenter and syscall32
- * callbacks (events masked by both), and irets to the code on 0x23/0x2b.
+ * callbacks (events masked by both), gives itself Linux's 32-bit user GDT
+ * entries with set_gdt, and irets to the code on 0x23/0x2b.
  * The code makes `int $0x80` (its handler answers in eax and irets back),
  * `sysenter` (the kernel resumes it on Xen's FLAT_USER_CS32/SS32), a #PF,
  * a #GP (`cli`), an `out` to the port the host trap path opens to CPL3
@@ -28,6 +29,24 @@ const char test_title[] = "32-bit (compat) user mode: int $0x80, sysenter, sysca
 static uint8_t user_l4[PAGE_SIZE], l3[PAGE_SIZE], l2[PAGE_SIZE], l1[PAGE_SIZE], code_page[PAGE_SIZE],
 	stack_page[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
 static uint8_t kernel_stack[16384] __attribute__((aligned(16)));
+static uint64_t gdt_page[PAGE_SIZE / 8] __attribute__((aligned(PAGE_SIZE)));
+
+/* Linux's GDT entries for 32-bit processes, as a PV Linux gives them with
+ * set_gdt (under Xen the selectors below 0xe000 are the guest's own):
+ * 4, __USER32_CS (0x23), 32-bit DPL 3 code, and 5, __USER32_DS (0x2b),
+ * DPL 3 data; the page read-only first, as a descriptor page must be. */
+static int linux_gdt(void)
+{
+	gdt_page[4] = 0x00cffa000000ffffULL;
+	gdt_page[5] = 0x00cff2000000ffffULL;
+	if (update_va(gdt_page, (pfn_of(gdt_page) << 12) | PTE_P | PTE_A,
+		      UVMF_INVLPG | UVMF_LOCAL))
+		return -1;
+	static uint64_t frames[1];
+	frames[0] = pfn_of(gdt_page);
+	return (int)hypercall_via_page(__HYPERVISOR_set_gdt, (unsigned long)frames, 6,
+				       0, 0, 0);
+}
 
 struct record {
 	uint64_t vector, error, rip, cs, rflags, rsp, ss;
@@ -143,6 +162,7 @@ void test_main(void)
 	shared = shared_info_map();
 	memcpy(code_page, c32_code, (size_t)(c32_code_end - c32_code));
 	require(map_user_pages() == 0, "user page tables mapping pages below 4 GiB");
+	require(linux_gdt() == 0, "set_gdt with Linux's 32-bit user entries");
 
 	const struct trap_info table[] = {
 		{ 0x80, 3, FLAT_KERNEL_CS, (unsigned long)c32_handler_int80 },
