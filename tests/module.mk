@@ -77,6 +77,12 @@ $(BUILD)/tests/user/%: tests/user/%.c
 	@mkdir -p $(@D)
 	$(CC) -std=c11 -O2 $(WARNINGS) -static -o $@ $<
 PROGRAMS += $(USER_PROGRAMS)
+# A 32-bit static program without a C library (debian-compat32.sh).
+$(BUILD)/tests/user/hello32: tests/user/hello32.S
+	@mkdir -p $(@D)
+	$(CC) -m32 -c $< -o $@.o
+	$(LD) -m elf_i386 -static -o $@ $@.o
+PROGRAMS += $(BUILD)/tests/user/hello32
 INTEGRATION_TESTS += tests/integration/user-state.sh
 INTEGRATION_TESTS += tests/integration/debian-live.sh
 INTEGRATION_TESTS += tests/integration/debian-compat32.sh

@@ -10,6 +10,9 @@ static const char *const names[CORE_DEPARTURE_KINDS] = {
 	[DEPARTURE_LDT_TOO_LARGE] = "ldt_over_256_entries",
 	[DEPARTURE_FRAME_KEPT] = "frame_in_use_kept",
 	[DEPARTURE_EXCHANGE_SHORT] = "exchange_short_of_frames",
+	[DEPARTURE_MSR_HOST_VALUE] = "msr_host_value",
+	[DEPARTURE_IOBITMAP] = "iobitmap_unsupported",
+	[DEPARTURE_IRET_ENDS_DOMAIN] = "iret_ends_domain",
 };
 
 const char *core_departure_name(unsigned kind)

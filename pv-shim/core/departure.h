@@ -16,6 +16,9 @@ enum core_departure {
 	DEPARTURE_LDT_TOO_LARGE,    /* an LDT of 257-8192 entries refused */
 	DEPARTURE_FRAME_KEPT,       /* decrease_reservation kept a frame in use */
 	DEPARTURE_EXCHANGE_SHORT,   /* XENMEM_exchange: no given-back frames fit */
+	DEPARTURE_MSR_HOST_VALUE,   /* an MSR Xen reads from the host: #GP here */
+	DEPARTURE_IOBITMAP,         /* PHYSDEVOP_set_iobitmap: -ENOSYS */
+	DEPARTURE_IRET_ENDS_DOMAIN, /* an iret Xen sends to the failsafe callback */
 	CORE_DEPARTURE_KINDS
 };
 

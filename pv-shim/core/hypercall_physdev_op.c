@@ -8,6 +8,7 @@
 #include <xen/physdev.h>
 #include "pv-shim/core/hypercall.h"
 #include "pv-shim/core/platform.h"
+#include "pv-shim/core/departure.h"
 
 long hypercall_physdev_op(struct core *c, const uint64_t args[5])
 {
@@ -21,6 +22,9 @@ long hypercall_physdev_op(struct core *c, const uint64_t args[5])
 		t->iopl = s.iopl;
 		return 0;
 	}
+	if (args[0] == PHYSDEVOP_set_iobitmap)
+		core_departure(c, DEPARTURE_IOBITMAP, "PHYSDEVOP_set_iobitmap: -ENOSYS "
+			       "(Xen takes the guest's I/O bitmap)");
 	uint32_t *logged = &c->st->traps.physdev_logged;
 	if (args[0] < 32 && !(*logged & (1u << args[0]))) {
 		*logged |= 1u << args[0];

@@ -1083,6 +1083,13 @@ START_TEST(msrs_as_xen_answers)
 						  amd_only[i] == 0xc0011029 ? 2 : 0);
 		}
 		rdmsr_gp(0x1d9); /* DEBUGCTL */
+		/* Xen gives Intel guests the host's MISC_ENABLE and PLATFORM_ID:
+		 * none here, a departure each time. */
+		uint64_t host_reads = g.st->departures[DEPARTURE_MSR_HOST_VALUE];
+		rdmsr_gp(0x1a0);
+		rdmsr_gp(0x17);
+		ck_assert_uint_eq(g.st->departures[DEPARTURE_MSR_HOST_VALUE],
+				  host_reads + (amd ? 0 : 2));
 		/* The TSC as rdtsc gives it (Xen's native TSC mode). */
 		uint64_t tsc0 = platform_read_tsc(&g.core), tsc = rdmsr(0x10);
 		ck_assert_uint_ge(tsc, tsc0);

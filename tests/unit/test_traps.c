@@ -653,6 +653,8 @@ START_TEST(iret_refused)
 		f = iret_call(&bad[i], STACK_TOP - 0x100, 0);
 		ck_assert_int_eq(core_handle_trap(&g.core, &f), CORE_STOP);
 		ck_assert_uint_eq(g.st->vcpu[0].kernel_mode, 1);
+		/* Xen would run the failsafe callback: a departure. */
+		ck_assert_uint_eq(g.st->departures[DEPARTURE_IRET_ENDS_DOMAIN], 1);
 	}
 	/* Taken as Xen takes them: a rip and rsp in Xen's hole (canonical)
 	 * fault in the guest once it runs there. */
@@ -1725,6 +1727,10 @@ START_TEST(port_io)
 	ck_assert_int_eq(hcall(__HYPERVISOR_physdev_op, PHYSDEVOP_set_iopl, KPAGE(P_ABSENT), 0),
 			 -XEN_EFAULT);
 	ck_assert_int_eq(hcall(__HYPERVISOR_physdev_op, 1ULL << 40, 0, 0), -XEN_ENOSYS);
+	/* set_iobitmap, which Xen takes: -ENOSYS, a departure. */
+	ck_assert_int_eq(hcall(__HYPERVISOR_physdev_op, PHYSDEVOP_set_iobitmap, KPAGE(1), 0),
+			 -XEN_ENOSYS);
+	ck_assert_uint_eq(g.st->departures[DEPARTURE_IOBITMAP], 1);
 }
 END_TEST
 

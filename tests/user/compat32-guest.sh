@@ -6,6 +6,11 @@
 # calls the kernel that way), its return to compat mode through the
 # kernel's iret on __USER32_CS.  Every 32-bit instruction is emulated on
 # the project's hosts, so the work stays small.
+# First /bin/hello32 (tests/user/hello32.S): integer instructions and
+# `int $0x80` only, which runs where the host's emulation of compat mode
+# stops Debian's own binaries.
+/bin/hello32
+echo "compat32-guest: hello32 exited with $?"
 bb32=/bin/busybox32
 echo "compat32-guest: echo: [$($bb32 echo hello-from-i386)]"
 echo "compat32-guest: uname -m: $($bb32 uname -m)"

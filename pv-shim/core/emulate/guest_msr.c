@@ -21,8 +21,11 @@
  */
 #include "pv-shim/core/emulate/emulate.h"
 #include "pv-shim/core/platform.h"
+#include "pv-shim/core/departure.h"
 
 #define MSR_TSC            0x00000010u
+#define MSR_PLATFORM_ID    0x00000017u
+#define MSR_MISC_ENABLE    0x000001a0u
 #define MSR_UCODE_REV      0x0000008bu /* Intel's BIOS_SIGN_ID, AMD's PATCHLEVEL */
 #define MSR_APIC_BASE      0x0000001bu
 #define MSR_FEATURE_CONTROL 0x0000003au
@@ -200,6 +203,13 @@ int guest_msr_read(struct core *c, uint32_t msr, uint64_t *value)
 			return -1;
 		*value = DE_CFG_LFENCE_SERIALISE;
 		return 0;
+	case MSR_PLATFORM_ID:
+	case MSR_MISC_ENABLE:
+		if (vendor != VENDOR_INTEL)
+			return -1;
+		core_departure(c, DEPARTURE_MSR_HOST_VALUE, "rdmsr of MISC_ENABLE or "
+			       "PLATFORM_ID, which Xen answers from the host: #GP");
+		return -1;
 	default:
 		/* Xen's power-state MSRs read 0 on AMD only (not Hygon). */
 		if (!k8_power_msr(msr) || vendor != VENDOR_AMD)

@@ -25,6 +25,7 @@
 #include "pv-shim/core/xen_abi.h"
 #include "pv-shim/core/traps/traps.h"
 #include "pv-shim/core/shared_info.h"
+#include "pv-shim/core/departure.h"
 #include "pv-shim/shim_abi.h"
 
 #define RFLAGS_IF 0x200ULL
@@ -57,6 +58,7 @@ void traps_iret(struct core *c, struct trap_frame *f)
 	if (!core_is_canonical(ic.rip) || !core_is_canonical(ic.rsp)) {
 		core_format(msg, sizeof msg, "guest iret to rip %#lx rsp %#lx: not "
 			    "canonical", (unsigned long)ic.rip, (unsigned long)ic.rsp);
+		core_departure(c, DEPARTURE_IRET_ENDS_DOMAIN, msg);
 		core_stop_fault(c, f, msg);
 		return;
 	}
@@ -66,6 +68,7 @@ void traps_iret(struct core *c, struct trap_frame *f)
 			    "with ss %#lx: not a state compat mode can run in here",
 			    (unsigned long)ic.cs, (unsigned long)ic.rip,
 			    (unsigned long)ic.ss);
+		core_departure(c, DEPARTURE_IRET_ENDS_DOMAIN, msg);
 		core_stop_fault(c, f, msg);
 		return;
 	}
