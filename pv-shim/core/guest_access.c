@@ -88,5 +88,8 @@ int copy_to_guest(struct core *c, uint64_t va, const void *src, size_t len)
 int copy_insn_from_guest(struct core *c, void *dst, uint64_t va, size_t len)
 {
 	const struct core_vcpu *v = core_vcpu(c);
-	return copy_guest(c, v->kernel_mode ? v->cr3 : v->user_cr3, va, dst, len, 0);
+	/* User mode without user tables never runs (traps_enter_user refuses
+	 * it): the kernel's are the only ones then. */
+	uint64_t cr3 = !v->kernel_mode && v->user_cr3 ? v->user_cr3 : v->cr3;
+	return copy_guest(c, cr3, va, dst, len, 0);
 }

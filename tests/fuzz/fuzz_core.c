@@ -683,6 +683,13 @@ static enum core_action run_call(const struct call *k)
 	uint32_t rtables, wtables;
 	uint32_t rleaves = user_reach(st->vcpu[0].cr3, 0, &rtables);
 	uint32_t wleaves = user_reach(st->vcpu[0].cr3, 1, &wtables);
+	/* Instruction bytes at a trap from user mode are read through the
+	 * user's tables (copy_insn_from_guest), which may reach other pages. */
+	if (!st->vcpu[0].kernel_mode && st->vcpu[0].user_cr3) {
+		uint32_t user_tables;
+		rleaves |= user_reach(st->vcpu[0].user_cr3, 0, &user_tables);
+		rtables |= user_tables;
+	}
 	memcpy(ram_before, ram, RAM_BYTES);
 	touched = 0;
 	uint64_t cr3 = st->vcpu[0].cr3, user_cr3 = st->vcpu[0].user_cr3;
