@@ -23,4 +23,3 @@ UNIT_TESTS += $(BUILD)/tests/unit/test_trace_report
 $(eval $(call fuzz_target,fuzz-trace-report,$(call fuzz_objs, \
 	$(TRACE_REPORT_SRCS) tests/fuzz/fuzz_trace_report.c)))
 
-INTEGRATION_TESTS += tests/integration/trace.sh
