@@ -13,7 +13,9 @@
  * an exit (host trap path) or an exception into the shim (guest path).
  * This answers them in place and sends everything else to the exit.  As
  * Xen's return from a hypercall does, it resumes at %rcx with the flags in
- * %r11 and changes no register but %rax; it stores one word below the guest
+ * %r11 (IF, which popf cannot set at CPL3, is never cleared on the way in:
+ * SFMASK leaves it, emu/build/kvm_vm.c) and changes no register but %rax;
+ * it stores one word below the guest
  * kernel's %rsp, where Xen's own exception frames go at any time, so no PV
  * kernel keeps anything there.
  */
