@@ -161,15 +161,8 @@ static void test_code_selectors(void)
 
 static void test_user_mode_on_flat_selectors(void)
 {
-	uint64_t l4_pfn = (boot_start_info->pt_base - VIRT_BASE) >> 12;
-	require(mmuext(MMUEXT_NEW_USER_BASEPTR, l4_pfn) == 0, "NEW_USER_BASEPTR");
-	struct callback_register cb = {
-		.type = CALLBACKTYPE_syscall, .address = (unsigned long)user_syscall_entry,
-	};
-	check_eq(hypercall(__HYPERVISOR_callback_op, CALLBACKOP_register,
-			   (unsigned long)&cb), 0);
-	check_eq(hypercall(__HYPERVISOR_stack_switch, FLAT_KERNEL_SS,
-			   (unsigned long)kernel_stack + sizeof kernel_stack), 0);
+	require(user_mode_prepare(kernel_stack + sizeof kernel_stack) == 0,
+		"user tables, syscall callback and stack_switch for user mode");
 	resume_at = 0;
 	nr_faults = 0;
 	user_syscall_rbx = 0;

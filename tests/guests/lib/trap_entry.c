@@ -1,6 +1,10 @@
 #include "trap_entry.h"
 
 #include <xen/xen.h>
+#include <xen/callback.h>
+#include "hypercall.h"
+#include "pv_mmu.h"
+#include "test.h"
 
 #define STR(x) STR_(x)
 #define STR_(x) #x
@@ -82,3 +86,18 @@ __asm__(
 	"	popq %r15; popq %r14; popq %r13; popq %r12; popq %rbp; popq %rbx\n"
 	"	ret\n"
 	".popsection\n");
+
+int user_mode_prepare(const void *kernel_stack_top)
+{
+	uint64_t l4_pfn = (boot_start_info->pt_base - VIRT_BASE) >> 12;
+	struct callback_register cb = {
+		.type = CALLBACKTYPE_syscall, .address = (unsigned long)user_syscall_entry,
+	};
+	if (mmuext(MMUEXT_NEW_USER_BASEPTR, l4_pfn) ||
+	    hypercall_via_page(__HYPERVISOR_callback_op, CALLBACKOP_register,
+			       (unsigned long)&cb, 0, 0, 0) ||
+	    hypercall_via_page(__HYPERVISOR_stack_switch, FLAT_KERNEL_SS,
+			       (unsigned long)kernel_stack_top, 0, 0, 0))
+		return -1;
+	return 0;
+}

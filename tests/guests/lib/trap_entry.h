@@ -59,4 +59,9 @@ extern const char user_syscall_entry[];
 extern uint64_t user_syscall_frame[7], user_syscall_frame_addr;
 extern uint64_t user_syscall_rax, user_syscall_rbx, user_syscall_r12, user_syscall_r13;
 
+/* What user_enter needs first: the boot page tables as the user ones
+ * (NEW_USER_BASEPTR), user_syscall_entry as the syscall callback, and
+ * kernel_stack_top as the stack_switch stack.  0, or -1 if one failed. */
+int user_mode_prepare(const void *kernel_stack_top);
+
 #endif

@@ -369,15 +369,8 @@ static void test_iopl(void)
 
 static void user_mode_setup(void)
 {
-	uint64_t l4_pfn = (boot_start_info->pt_base - VIRT_BASE) >> 12;
-	require(mmuext(MMUEXT_NEW_USER_BASEPTR, l4_pfn) == 0, "NEW_USER_BASEPTR");
-	struct callback_register cb = {
-		.type = CALLBACKTYPE_syscall, .address = (unsigned long)user_syscall_entry,
-	};
-	require(hypercall(__HYPERVISOR_callback_op, CALLBACKOP_register,
-			  (unsigned long)&cb) == 0, "syscall callback");
-	require(hypercall(__HYPERVISOR_stack_switch, FLAT_KERNEL_SS,
-			  (unsigned long)kernel_stack + sizeof kernel_stack) == 0, "stack_switch");
+	require(user_mode_prepare(kernel_stack + sizeof kernel_stack) == 0,
+		"user tables, syscall callback and stack_switch for user mode");
 }
 
 /* Whether a dr0 instruction breakpoint fires at the guest's CPL3. */
