@@ -15,6 +15,7 @@
 #include "pv-shim/shim_abi.h"
 #include "emu/loader/boot_disk.h"
 #include "emu/domain.h"
+#include "emu/vcpu/kvm_counters.h"
 #include "emu/build/domain_build.h"
 #include "emu/loader/xen_image.h"
 #include "emu/build/host_xstate.h"
@@ -351,6 +352,12 @@ static int run_domain(const struct xenlet_config *cfg, struct domain_control *dc
 		for (unsigned n = 0; n < cfg->vcpus; n++)
 			stats_add(&d.stats, &d.vcpu[n].stats);
 		stats_print(stderr, &d.stats, d.vcpu[0].core.st);
+		struct kvm_counters kc = { 0 };
+		for (unsigned n = 0; n < cfg->vcpus; n++)
+			if (kvm_counters_add(d.vcpu[n].kvm.fd, &kc) < 0)
+				fprintf(stderr, "xenlet: KVM's statistics of vCPU %u: %s\n",
+					n, strerror(errno));
+		kvm_counters_print(stderr, &kc);
 		fprintf(stderr, "xenlet-stats: xcr0_offered 0x%llx\n",
 			(unsigned long long)d.vcpu[0].core.layout.xcr0);
 		fprintf(stderr, "xenlet-stats: kvm_sync_regs %d\n", d.vcpu[0].kvm.sync_regs);
