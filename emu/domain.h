@@ -103,7 +103,12 @@ int vcpu_loop_stop_signal(void);
 int host_trap_hypercall(struct vcpu *v);
 /* An `in` from the hypercall port: only stray guest code does that. */
 int host_trap_port_in(struct vcpu *v);
-int host_trap_frame(struct vcpu *v, uint32_t frame_low);
+/* A trap from the shim's CPL0 stub (SHIM_PORT_TRAP_REGS).  host_trap_stub
+ * works on registers already read (the fuzzer's way in) and changes them
+ * to resume the vCPU in the chain when it returns 0; host_trap_regs reads
+ * and then sets them in the vCPU. */
+int host_trap_regs(struct vcpu *v);
+int host_trap_stub(struct vcpu *v, struct kvm_regs *regs);
 void host_trap_calibrate(struct vcpu *v);
 
 /* dom0's backends (dom0_backends.c): the guest sent on port. */

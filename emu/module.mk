@@ -41,8 +41,8 @@ LAUNCHER_SRCS := emu/main.c emu/run.c emu/launcher_options.c emu/stats.c \
 	emu/stop_report.c emu/loader/boot_disk.c \
 	$(addprefix emu/build/,kvm_vm.c domain_layout.c domain_build.c \
 		shim_setup.c cpuid_table.c host_xstate.c) \
-	$(addprefix emu/vcpu/,vcpu_loop.c kvm_regs.c kvm_counters.c host_trap.c \
-		platform_host.c vcpu_clock.c vcpu_events.c vcpu_smp.c) \
+	$(addprefix emu/vcpu/,vcpu_loop.c kvm_regs.c kvm_counters.c cpu_ops_chain.c \
+		host_trap.c platform_host.c vcpu_clock.c vcpu_events.c vcpu_smp.c) \
 	$(addprefix emu/dom0/,dom0_core.c dom0_xenstore.c dom0_console.c \
 		dom0_backends.c dom0_evtchn.c dom0_grants.c dom0_devices.c) \
 	$(BACKENDS_SRCS) $(TOOLSTACK_SRCS) $(BOOTLOADER_SRCS)

@@ -37,6 +37,8 @@ void stats_add(struct launcher_stats *into, const struct launcher_stats *from)
 	into->blocks += from->blocks;
 	into->event_injections += from->event_injections;
 	into->cr3_loads_by_sregs += from->cr3_loads_by_sregs;
+	into->detours += from->detours;
+	into->shim_interrupts += from->shim_interrupts;
 }
 
 void stats_print(FILE *out, const struct launcher_stats *ls,
@@ -84,6 +86,10 @@ void stats_print(FILE *out, const struct launcher_stats *ls,
 		(unsigned long long)st->stats.tlb_shootdowns);
 	fprintf(out, "xenlet-stats: cr3_loads_by_sregs %llu\n",
 		(unsigned long long)ls->cr3_loads_by_sregs);
+	fprintf(out, "xenlet-stats: hypercall_detours %llu\n",
+		(unsigned long long)ls->detours);
+	fprintf(out, "xenlet-stats: shim_interrupts %llu\n",
+		(unsigned long long)ls->shim_interrupts);
 	for (int i = 0; i < CORE_NR_VECTORS; i++)
 		if (st->stats.traps[i])
 			fprintf(out, "xenlet-stats: trap.%d %llu\n", i,

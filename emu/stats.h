@@ -23,6 +23,8 @@ struct launcher_stats {
 	uint64_t blocks;        /* SCHEDOP_block/poll sleeps */
 	uint64_t event_injections; /* CORE_VEC_EVENT interrupts injected */
 	uint64_t cr3_loads_by_sregs; /* hypercalls' CR3 loads without the shim */
+	uint64_t detours; /* hypercalls from the exit that returned through the shim */
+	uint64_t shim_interrupts; /* event interrupts taken inside the shim's code */
 };
 
 /* "io_hypercall"...; "unknown" past the enum (exit_kind_name.c). */

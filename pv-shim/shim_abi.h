@@ -290,11 +290,10 @@ static inline unsigned long long shim_region_size(unsigned long long nr_pages)
 
 /*
  * I/O ports.  Hypercall: a CPL3 `out` in the trampoline (host trap path).
- * Trap: the CPL0 stub hands over a trap frame (low 32 bits of its address).
+ * Trap regs: a CPL0 stub in the host trap path (SHIM_CHAIN_* below).
  * The rest are the in-guest core asking the launcher for a service.
  */
 #define SHIM_PORT_HYPERCALL 0xe0
-#define SHIM_PORT_TRAP      0xe1
 #define SHIM_PORT_CONSOLE   0xe2  /* mailbox holds bytes; value = length */
 #define SHIM_PORT_LOG       0xe3  /* mailbox holds a NUL-terminated line */
 #define SHIM_PORT_STOP      0xe4  /* core state says why */
@@ -307,6 +306,7 @@ static inline unsigned long long shim_region_size(unsigned long long nr_pages)
 #define SHIM_PORT_VCPU_UP   0xeb  /* value = vCPU to start */
 #define SHIM_PORT_YIELD     0xec  /* the shim waits for another vCPU */
 #define SHIM_PORT_HYPERCALL_TRACE 0xed /* mailbox: struct shim_hypercall_trace */
+#define SHIM_PORT_TRAP_REGS 0xee  /* host path: a trap, registers in the vCPU */
 #define SHIM_KICK_INTERRUPT 0x100 /* platform_kick_vcpu's interrupt */
 
 /*
@@ -322,18 +322,16 @@ static inline unsigned long long shim_region_size(unsigned long long nr_pages)
 
 #define SHIM_BOOT_MAGIC     0x786e6c74u /* "xnlt" */
 
-/*
- * The kinds of queued CPU operation (struct shim_cpu_op below), and where
- * the detour's fast path in pv-shim/arch/x86_64/entry.S finds the fields
- * of struct shim_cpu_ops (asserted against the struct below).
- */
-/* struct shim_cpu_ops's resume: 1 (the fast path) to resume_rip and
- * resume_rflags; 2 also to resume_cs and resume_ss (an iret into compat
- * mode), which only the full path does. */
-#define SHIM_RESUME_RIP      1
-#define SHIM_RESUME_SEGMENTS 2
 /* Offset in the trampoline page of the `ud2` that leads to the detour. */
 #define SHIM_TRAMPOLINE_DETOUR   2
+/*
+ * Host trap path: where the kernel entry sends the hypercalls that change
+ * page tables (a `ud2`; in the guest path a jump to the exit).  Their
+ * stores must be made by CPL0 code anyway, so they enter the shim first
+ * and exit from there: the chain that applies them then runs with no
+ * second exception (SHIM_CHAIN_* below).
+ */
+#define SHIM_TRAMPOLINE_VIA_SHIM 4
 /*
  * Where LSTAR points while the vCPU runs the guest's kernel (its user mode
  * gets the page's first bytes, the exit, straight): guest code that
@@ -342,8 +340,35 @@ static inline unsigned long long shim_region_size(unsigned long long nr_pages)
  * written by the launcher: the domain's vCPU count.
  */
 #define SHIM_TRAMPOLINE_KERNEL_ENTRY 16
-#define SHIM_TRAMPOLINE_NR_VCPUS     0x40
-#define SHIM_TRAMPOLINE_HEAD_SIZE    0x48
+#define SHIM_TRAMPOLINE_NR_VCPUS     0x60
+#define SHIM_TRAMPOLINE_HEAD_SIZE    0x68
+/*
+ * The host trap path's way out of CPL0 (emu/vcpu/host_trap.c).  A trap's
+ * stub leaves the vector and error code under the frame the CPU pushed and
+ * exits on SHIM_PORT_TRAP_REGS, every guest register still in the vCPU.
+ * The launcher runs the core, writes the CPU's frame back, loads the
+ * registers the core returned, and resumes the vCPU in a chain it wrote
+ * below that frame: the address of a handler below, then its operands, and
+ * so on, ending with SHIM_CHAIN_END and the guest's %rax.  Each handler is
+ * a few instructions at a fixed place in the shim's image (entry.S) that
+ * pops its operands and returns to the next: a page-table store costs
+ * three emulated instructions, no register is saved or restored but %rax,
+ * and the last handler's iretq returns to the guest.
+ */
+#define SHIM_CHAIN_OFF          0x40 /* from SHIM_VIRT_BASE */
+#define SHIM_CHAIN_HANDLER_SIZE 16
+#define SHIM_CHAIN_END          0 /* operand: the guest's %rax; iretq */
+#define SHIM_CHAIN_WRITE_PTE    1 /* physmap address, entry */
+#define SHIM_CHAIN_INVLPG       2 /* virtual address */
+#define SHIM_CHAIN_LOAD_CR3     3 /* CR3 */
+#define SHIM_CHAIN_FLUSH_TLB    4 /* none */
+#define SHIM_CHAIN_LOAD_LDT     5 /* selector */
+#define SHIM_CHAIN_RESTORE_PAGE 6 /* physmap address of a table page */
+#define SHIM_CHAIN_APPLY_QUEUE  7 /* none: struct shim_cpu_ops, in C */
+#define SHIM_CHAIN_HANDLERS     8
+#define SHIM_CHAIN_VA(h) (SHIM_VIRT_BASE + SHIM_CHAIN_OFF + (h) * SHIM_CHAIN_HANDLER_SIZE)
+
+/* The kinds of queued CPU operation (struct shim_cpu_op below). */
 #define SHIM_CPU_OP_WRITE_PTE    1 /* addr: machine address, value: entry */
 #define SHIM_CPU_OP_INVLPG       2 /* addr: virtual address */
 #define SHIM_CPU_OP_LOAD_CR3     4 /* value: new CR3 */
@@ -352,12 +377,7 @@ static inline unsigned long long shim_region_size(unsigned long long nr_pages)
  * stores to one page into this) */
 #define SHIM_CPU_OP_RESTORE_PAGE 5
 #define SHIM_CPU_OP_LOAD_LDT     6 /* value: LDT selector, 0 for none */
-#define SHIM_CPU_OPS_COUNT   0  /* count, then flush_tlb: 8 bytes */
-#define SHIM_CPU_OPS_FLUSH   4
-#define SHIM_CPU_OPS_RESUME  8
-#define SHIM_CPU_OPS_RIP     16
-#define SHIM_CPU_OPS_RFLAGS  24
-#define SHIM_CPU_OPS_FIRST   48
+#define SHIM_CPU_OPS_FIRST   8  /* after count and flush_tlb */
 #define SHIM_CPU_OP_SIZE     24
 #define SHIM_CPU_OPS_MAX     ((SHIM_CPU_OPS_SIZE - SHIM_CPU_OPS_FIRST) / SHIM_CPU_OP_SIZE)
 
@@ -374,13 +394,11 @@ struct shim_hypercall_trace {
 /*
  * Page-table stores, TLB flushes and CR3 loads the core asked for while it
  * ran in the launcher.  KVM on these hosts only takes notice of page-table
- * stores guest code makes, so the launcher queues them here (having made
- * the same stores to RAM for its own view) and the shim's CPL0 code applies
- * them before the guest runs again: after the trap stub's `out` returns, or,
- * for a hypercall that came straight from the CPL3 trampoline, from the #UD
- * the launcher sends it to at SHIM_TRAMPOLINE_DETOUR, after which the shim
- * returns to resume_rip/resume_rflags (and resume_cs/resume_ss: the
- * launcher cannot change the CPU's cs itself).
+ * stores guest code makes, so the launcher makes the same stores to RAM for
+ * its own view, queues them, and has the shim's CPL0 code make them before
+ * the guest runs again: the handlers of the chain it resumes the vCPU in
+ * (SHIM_CHAIN_* above), or, for a long queue, SHIM_CHAIN_APPLY_QUEUE's C
+ * loop over this page.
  */
 struct shim_cpu_op {
 	uint64_t kind, addr, value;
@@ -389,25 +407,17 @@ struct shim_cpu_op {
 /*
  * The launcher only ever writes this page: it keeps the count (and the
  * last operation, for merging) in its own memory, so nothing the guest
- * could have planted here changes what or where it writes.  The shim reads
- * the first 8 bytes as one word: anything to do after a trap.
+ * could have planted here changes what or where it writes.
  */
 struct shim_cpu_ops {
 	uint32_t count;
 	uint32_t flush_tlb;        /* 1: flush the whole TLB after op[] */
-	uint32_t resume;           /* SHIM_RESUME_*, 0: none */
-	uint32_t pad;
-	uint64_t resume_rip, resume_rflags, resume_cs, resume_ss;
 	struct shim_cpu_op op[];
 };
 
 _Static_assert(sizeof(struct shim_cpu_op) == SHIM_CPU_OP_SIZE &&
-	       sizeof(struct shim_cpu_ops) == SHIM_CPU_OPS_FIRST &&
-	       __builtin_offsetof(struct shim_cpu_ops, flush_tlb) == SHIM_CPU_OPS_FLUSH &&
-	       __builtin_offsetof(struct shim_cpu_ops, resume) == SHIM_CPU_OPS_RESUME &&
-	       __builtin_offsetof(struct shim_cpu_ops, resume_rip) == SHIM_CPU_OPS_RIP &&
-	       __builtin_offsetof(struct shim_cpu_ops, resume_rflags) == SHIM_CPU_OPS_RFLAGS,
-	       "the detour's fast path (entry.S) reads struct shim_cpu_ops");
+	       sizeof(struct shim_cpu_ops) == SHIM_CPU_OPS_FIRST,
+	       "SHIM_CPU_OPS_MAX counts these");
 
 /*
  * The guest trap path's domain lock and TLB shootdown counts

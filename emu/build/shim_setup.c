@@ -183,6 +183,10 @@ void shim_write_trampoline(const struct shim_setup *s, int host_path)
 	if (host_path) {
 		t[0] = 0xe6; /* out %al, $SHIM_PORT_HYPERCALL: exits at CPL3 */
 		t[1] = SHIM_PORT_HYPERCALL;
+	} else {
+		/* jmp to the exit: every hypercall enters the shim there */
+		t[SHIM_TRAMPOLINE_VIA_SHIM] = 0xeb;
+		t[SHIM_TRAMPOLINE_VIA_SHIM + 1] = (uint8_t)-(SHIM_TRAMPOLINE_VIA_SHIM + 2);
 	}
 	/* Every vCPU's TSS I/O bitmap: each port denied to CPL3 but the
 	 * hypercall port in the host path.  Written here only, before any

@@ -11,7 +11,9 @@
  * Debian's configuration), and for every one past the domain's the answer
  * is Xen's -ENOENT, fixed when the domain is built; each would otherwise be
  * an exit (host trap path) or an exception into the shim (guest path).
- * This answers them in place and sends everything else to the exit.  As
+ * This answers them in place, sends the hypercalls that change page
+ * tables through the shim in the host trap path (SHIM_TRAMPOLINE_VIA_SHIM),
+ * and everything else to the exit.  As
  * Xen's return from a hypercall does, it resumes at %rcx with the flags in
  * %r11 (IF, which popf cannot set at CPL3, is never cleared on the way in:
  * SFMASK leaves it, emu/build/kvm_vm.c) and changes no register but %rax;
@@ -21,7 +23,12 @@
  */
 #include "pv-shim/shim_abi.h"
 
-#define HYPERVISOR_VCPU_OP 24 /* __HYPERVISOR_vcpu_op (xen/xen.h) */
+/* xen/xen.h */
+#define HYPERVISOR_MMU_UPDATE        1
+#define HYPERVISOR_MULTICALL        13
+#define HYPERVISOR_UPDATE_VA_MAPPING 14
+#define HYPERVISOR_VCPU_OP          24
+#define HYPERVISOR_MMUEXT_OP        26
 #define VCPUOP_IS_UP       3  /* VCPUOP_is_up (xen/vcpu.h) */
 #define XEN_ENOENT         2
 
@@ -32,10 +39,21 @@ trampoline_head:
 exit:
 	ud2			/* `out %al,$SHIM_PORT_HYPERCALL` in the host trap path */
 	ud2			/* SHIM_TRAMPOLINE_DETOUR */
-	.rept (SHIM_TRAMPOLINE_KERNEL_ENTRY - 4) / 2
+via_shim:
+	ud2			/* SHIM_TRAMPOLINE_VIA_SHIM: `jmp exit` in the guest path */
+	.rept (SHIM_TRAMPOLINE_KERNEL_ENTRY - 6) / 2
 	ud2
 	.endr
 	.org trampoline_head + SHIM_TRAMPOLINE_KERNEL_ENTRY
+	/* Page-table hypercalls: the shim's CPL0 code makes their stores. */
+	cmpl	$HYPERVISOR_MMU_UPDATE, %eax
+	je	via_shim
+	cmpl	$HYPERVISOR_MMUEXT_OP, %eax
+	je	via_shim
+	cmpl	$HYPERVISOR_UPDATE_VA_MAPPING, %eax
+	je	via_shim
+	cmpl	$HYPERVISOR_MULTICALL, %eax
+	je	via_shim
 	cmpl	$HYPERVISOR_VCPU_OP, %eax
 	jne	to_exit
 	cmpl	$VCPUOP_IS_UP, %edi

@@ -1,17 +1,24 @@
 /*
  * The host trap path: the core runs here, natively, on the same state.
  *
- * A hypercall arrives as a CPL3 `out` from the syscall trampoline: the
+ * Most hypercalls arrive as a CPL3 `out` from the syscall trampoline: the
  * frame is built from the vCPU registers, and the result goes back with
  * new registers (rax, and rip/rflags from rcx/r11; kvm_regs.c) - no CPL0
  * code runs.
- * An exception arrives from the CPL0 stub, which left a struct trap_frame
- * on the shim's trap stack and passed its address; the core rewrites it
- * in place and the stub's iretq returns to it.
+ * An exception, and a hypercall that changes page tables (the trampoline
+ * sends those through the shim: SHIM_TRAMPOLINE_VIA_SHIM), arrive from
+ * the shim's CPL0 stub, which left the vector and error code under the
+ * CPU's frame on its trap stack and every other register in the vCPU.
+ * The core runs on a frame made of both; the launcher writes the CPU's
+ * frame back and resumes the vCPU in a chain that makes the page-table
+ * stores and TLB operations the core queued, then returns to the guest
+ * with iretq (pv-shim/shim_abi.h, SHIM_CHAIN_*).
  * The launcher cannot change the CPU's cs (only an iretq at CPL0 does that
- * here), so a hypercall that returns to another cs or ss (an iret into
- * compat mode) goes back through the shim's detour, and a trap that came
- * straight from compat-mode code is raised in the vCPU instead.
+ * here), so a hypercall from the `out` that has CPU operations to make or
+ * returns to another cs or ss (an iret into compat mode) goes back through
+ * the shim: the trampoline's detour `ud2`, from which the shim's stub
+ * exits again and the chain resumes the hypercall's return.  A trap that
+ * came straight from compat-mode code is raised in the vCPU instead.
  */
 #include <stdio.h>
 #include <string.h>
@@ -54,26 +61,26 @@ void vcpu_serve_flush(struct vcpu *v)
 	__atomic_store_n(&v->flush_done, req, __ATOMIC_SEQ_CST);
 }
 
-/* Back to the guest with regs: through the trampoline's ud2 when the
- * core queued page-table work only guest code can make KVM see, or the
- * guest is to run on other segments (f's), where the shim applies the
- * work and then goes on to regs.rip (and f's cs and ss); a CR3 load alone
- * is made here instead. */
+/* Back to the guest with regs from an exit at CPL3: through the
+ * trampoline's detour `ud2` when the core queued work only CPL0 code can
+ * make KVM see, or the guest is to run on other segments (f's); a CR3 load
+ * alone is made here instead. */
 static int resume_guest(struct vcpu *v, struct kvm_regs *regs, const struct trap_frame *f)
 {
-	int cr3_loaded = host_cpu_ops_load_cr3_only(&v->plat);
+	struct host_platform *p = &v->plat;
+	int cr3_loaded = host_cpu_ops_load_cr3_only(p);
 	if (cr3_loaded < 0)
 		return -1;
 	v->stats.cr3_loads_by_sregs += (uint64_t)cr3_loaded;
 	int new_segments = f->cs != SHIM_SEL_USER_CS || f->ss != SHIM_SEL_USER_DS;
-	if (host_cpu_ops_pending(&v->plat) || new_segments) {
-		struct shim_cpu_ops *q = v->plat.cpu_ops;
-		q->resume = new_segments ? SHIM_RESUME_SEGMENTS : SHIM_RESUME_RIP;
-		q->resume_rip = regs->rip;
-		q->resume_rflags = regs->rflags;
-		q->resume_cs = f->cs;
-		q->resume_ss = f->ss;
+	if (host_cpu_ops_pending(p) || new_segments) {
+		p->detour_pending = 1;
+		p->detour_rip = regs->rip;
+		p->detour_rflags = regs->rflags;
+		p->detour_cs = f->cs;
+		p->detour_ss = f->ss;
 		regs->rip = v->core.layout.syscall_trampoline + SHIM_TRAMPOLINE_DETOUR;
+		v->stats.detours++;
 	}
 	return kvm_vcpu_set_regs(&v->kvm, regs) < 0 ? -1 : 0;
 }
@@ -227,23 +234,112 @@ int host_trap_port_in(struct vcpu *v)
 	return stray_io(v, &regs);
 }
 
-int host_trap_frame(struct vcpu *v, uint32_t frame_low)
+/* What the shim's host-path stub leaves at its stack pointer: the vector
+ * and error code, then the CPU's exception frame (entry.S). */
+struct stub_frame {
+	uint64_t vector, error_code;
+	uint64_t rip, cs, rflags, rsp, ss;
+};
+
+/* Resumes the vCPU at CPL0 from the stub at stub_off (its offset in the
+ * shim region), in the chain that applies the queue and then returns to
+ * f with iretq. */
+static void resume_in_chain(struct vcpu *v, struct kvm_regs *regs, uint64_t stub_off,
+			    const struct trap_frame *f)
 {
-	/* The stub passes the low half of a trap-stack address; accept only
-	 * a whole frame inside the trap stacks, and work on a copy of it:
-	 * the core reads every field more than once. */
-	uint64_t off = frame_low;
+	struct host_platform *p = &v->plat;
+	uint64_t words[CPU_OPS_CHAIN_MAX_WORDS], first;
+	size_t n = cpu_ops_chain_build(p->chain_ops, p->cpu_ops_count, p->cpu_ops_flush,
+				       f->rax, words, &first);
+	/* The chain ends right below the CPU's frame, over the vector and
+	 * error code: at most CPU_OPS_CHAIN_MAX_WORDS, well inside the stack
+	 * the stub ran on (host_trap_stub checked stub_off). */
+	uint64_t frame_off = stub_off + 2 * sizeof(uint64_t);
+	uint64_t chain_off = frame_off - n * sizeof(uint64_t);
+	memcpy(v->d->shim.region + chain_off, words, n * sizeof(uint64_t));
+	uint64_t hw[5] = { f->rip, f->cs, f->rflags, f->rsp, f->ss };
+	memcpy(v->d->shim.region + frame_off, hw, sizeof hw);
+	uint64_t cpl0_rflags = regs->rflags;
+	frame_to_regs(f, regs);
+	regs->rip = first;
+	regs->rsp = SHIM_VA(chain_off);
+	regs->rflags = cpl0_rflags;
+}
+
+/*
+ * The event interrupt taken inside the shim's own code (a chain): KVM here
+ * can deliver an injected interrupt where the flags had interrupts off.
+ * The interrupted instruction goes on as if nothing came, on the stack
+ * and with the registers it had, and the interrupt is asked for again.
+ */
+static int resume_interrupted_shim(struct vcpu *v, struct kvm_regs *regs,
+				   const struct trap_frame *f)
+{
+	frame_to_regs(f, regs);
+	__atomic_store_n(&v->interrupt_wanted, 1, __ATOMIC_SEQ_CST);
+	v->stats.shim_interrupts++;
+	return 0;
+}
+
+int host_trap_stub(struct vcpu *v, struct kvm_regs *regs)
+{
+	struct host_platform *p = &v->plat;
+	/* The stub's stack pointer: accept only a whole frame inside this
+	 * vCPU's trap stacks, and work on a copy of it. */
+	uint64_t off = regs->rsp - SHIM_VIRT_BASE;
 	if (off < shim_off_stack(v->id) ||
-	    off + sizeof(struct trap_frame) > shim_off_ist(v->id) + SHIM_IST_SIZE)
+	    off > shim_off_ist(v->id) + SHIM_IST_SIZE - sizeof(struct stub_frame) ||
+	    off - shim_off_stack(v->id) < CPU_OPS_CHAIN_MAX_WORDS * sizeof(uint64_t)) {
+		host_platform_internal_error(p, "the shim's trap stub is not on its trap stack");
 		return -1;
-	host_cpu_ops_restart(&v->plat);
-	vcpu_serve_flush(v);
+	}
+	struct stub_frame sf;
+	memcpy(&sf, v->d->shim.region + off, sizeof sf);
 	struct trap_frame f;
-	memcpy(&f, v->d->shim.region + off, sizeof f);
-	vcpu_trace_cause(&v->trace, TRACE_CAUSE_TRAP, f.vector, f.error_code, f.rip);
+	regs_to_frame(regs, &f);
+	f.vector = sf.vector;
+	f.error_code = sf.error_code;
+	f.rip = sf.rip;
+	f.cs = sf.cs;
+	f.rflags = sf.rflags;
+	f.rsp = sf.rsp;
+	f.ss = sf.ss;
+	uint64_t trampoline = v->core.layout.syscall_trampoline;
+	if (p->detour_pending) {
+		/* Only the detour's own ud2 can come before it resumes (no
+		 * interrupt is injected in the trampoline). */
+		if (f.vector != 6 || f.rip != trampoline + SHIM_TRAMPOLINE_DETOUR) {
+			host_platform_internal_error(p, "a trap before the hypercall's detour");
+			return -1;
+		}
+		p->detour_pending = 0;
+		f.rip = p->detour_rip;
+		f.rflags = p->detour_rflags;
+		f.cs = p->detour_cs;
+		f.ss = p->detour_ss;
+		resume_in_chain(v, regs, off, &f);
+		return 0;
+	}
+	host_cpu_ops_restart(p);
+	vcpu_serve_flush(v);
 	if ((f.cs & 3) == 0) {
+		if (f.vector == CORE_VEC_EVENT && f.rip - SHIM_VIRT_BASE < SHIM_IMAGE_MAX)
+			return resume_interrupted_shim(v, regs, &f);
 		core_stop_fault(&v->core, &f, "fault inside the shim (CPL0)");
-		return -1;
+		return 1;
+	}
+	if (f.vector == 6 && f.rip == trampoline + SHIM_TRAMPOLINE_VIA_SHIM) {
+		/* The kernel entry's way for page-table hypercalls; guest code
+		 * that jumps here itself gets what the exit gives it. */
+		if (core_vcpu(&v->core)->kernel_mode)
+			vcpu_trace_cause(&v->trace, TRACE_CAUSE_HYPERCALL, f.rax, f.rdi, f.rcx);
+		else
+			vcpu_trace_cause(&v->trace, TRACE_CAUSE_TRAP, CORE_VEC_SYSCALL, 0, f.rcx);
+		f.vector = CORE_VEC_SYSCALL;
+		f.error_code = 0;
+		f.rip = trampoline;
+	} else {
+		vcpu_trace_cause(&v->trace, TRACE_CAUSE_TRAP, f.vector, f.error_code, f.rip);
 	}
 	if (f.vector == 14) {
 		struct kvm_sregs sr;
@@ -252,10 +348,27 @@ int host_trap_frame(struct vcpu *v, uint32_t frame_low)
 		core_vcpu(&v->core)->cr2 = sr.cr2;
 	}
 	enum core_action a = core_handle_trap(&v->core, &f);
-	if (v->plat.failed)
+	if (p->failed)
 		return -1;
-	memcpy(v->d->shim.region + off, &f, sizeof f);
-	return a == CORE_STOP ? 1 : 0;
+	if (a == CORE_STOP)
+		return 1;
+	int cr3_loaded = host_cpu_ops_load_cr3_only(p);
+	if (cr3_loaded < 0)
+		return -1;
+	v->stats.cr3_loads_by_sregs += (uint64_t)cr3_loaded;
+	resume_in_chain(v, regs, off, &f);
+	return 0;
+}
+
+int host_trap_regs(struct vcpu *v)
+{
+	struct kvm_regs regs;
+	if (kvm_vcpu_get_regs(&v->kvm, &regs) < 0)
+		return -1;
+	int rc = host_trap_stub(v, &regs);
+	if (rc == 0 && kvm_vcpu_set_regs(&v->kvm, &regs) < 0)
+		return -1;
+	return rc;
 }
 
 /* One round of the start-up measurement (see pv-shim boot.c). */

@@ -308,8 +308,10 @@ static void queue_cpu_op(struct host_platform *p, uint64_t kind, uint64_t addr,
 	    (p->cpu_ops_last_kind == SHIM_CPU_OP_WRITE_PTE ||
 	     p->cpu_ops_last_kind == SHIM_CPU_OP_RESTORE_PAGE) &&
 	    p->cpu_ops_last_addr == page) {
-		q->op[p->cpu_ops_count - 1] =
-			(struct shim_cpu_op){ SHIM_CPU_OP_RESTORE_PAGE, page, 0 };
+		struct shim_cpu_op restore = { SHIM_CPU_OP_RESTORE_PAGE, page, 0 };
+		q->op[p->cpu_ops_count - 1] = restore;
+		if (p->cpu_ops_count <= CPU_OPS_CHAIN_MAX_OPS)
+			p->chain_ops[p->cpu_ops_count - 1] = restore;
 		p->cpu_ops_last_kind = SHIM_CPU_OP_RESTORE_PAGE;
 		return;
 	}
@@ -319,7 +321,10 @@ static void queue_cpu_op(struct host_platform *p, uint64_t kind, uint64_t addr,
 		p->failed = 1;
 		return;
 	}
-	q->op[p->cpu_ops_count] = (struct shim_cpu_op){ kind, addr, value };
+	struct shim_cpu_op op = { kind, addr, value };
+	q->op[p->cpu_ops_count] = op;
+	if (p->cpu_ops_count < CPU_OPS_CHAIN_MAX_OPS)
+		p->chain_ops[p->cpu_ops_count] = op;
 	p->cpu_ops_count++;
 	p->cpu_ops_cr3_loads += kind == SHIM_CPU_OP_LOAD_CR3;
 	p->cpu_ops_last_kind = kind;
@@ -336,7 +341,6 @@ void host_cpu_ops_restart(struct host_platform *p)
 	if (p->cpu_ops) {
 		p->cpu_ops->count = 0;
 		p->cpu_ops->flush_tlb = 0;
-		p->cpu_ops->resume = 0;
 	}
 }
 
@@ -348,12 +352,12 @@ int host_cpu_ops_pending(const struct host_platform *p)
 /*
  * A guest mode switch or MMUEXT_NEW_BASEPTR queues a CR3 load alone (text_poke
  * makes two for each of the thousands of places Linux patches at boot).
- * Sending the guest through the shim's detour for it costs an exception
- * and ~100 emulated CPL0 instructions; the special registers load it between
- * exits, and KVM builds its shadow roots for a new CR3, syncing them, as a
- * `mov %cr3` makes it do.  No page-table store is involved: those still
- * go through the shim, queued or not.  The same CR3 again (a reload meant
- * as a flush) and anything with a flush or an invlpg keep the detour.
+ * Sending the guest through the shim for it costs an exception (or, from
+ * the shim, three emulated instructions); the special registers load it
+ * between exits, and KVM builds its shadow roots for a new CR3, syncing
+ * them, as a `mov %cr3` makes it do.  No page-table store is involved:
+ * those still go through the shim.  The same CR3 again (a reload meant as
+ * a flush) and anything with a flush or an invlpg go through the shim.
  */
 int host_cpu_ops_load_cr3_only(struct host_platform *p)
 {

@@ -5,8 +5,8 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <linux/kvm.h>
+#include "emu/vcpu/cpu_ops_chain.h"
 
-struct shim_cpu_ops;
 struct kvm_vcpu;
 
 /* The launcher's SMP services for one vCPU (vcpu_smp.c); opaque is its
@@ -46,6 +46,13 @@ struct host_platform {
 	uint32_t cpu_ops_cr3_loads; /* how many of them are CR3 loads */
 	int cpu_ops_flush;
 	uint64_t cpu_ops_last_kind, cpu_ops_last_addr;
+	/* The queue's first entries, which the chain is made of
+	 * (cpu_ops_chain.h); a longer queue is applied from the page. */
+	struct shim_cpu_op chain_ops[CPU_OPS_CHAIN_MAX_OPS];
+	/* A hypercall that reached the launcher at CPL3 and returns through
+	 * the shim (the trampoline's detour): where it returns to. */
+	int detour_pending;
+	uint64_t detour_rip, detour_rflags, detour_cs, detour_ss;
 	uint64_t cr3;          /* the last CR3 load queued */
 	int cr0_ts;            /* the CR0.TS last asked for */
 	int cr4_osxsave;       /* the CR4.OSXSAVE last asked for */
@@ -69,9 +76,9 @@ struct host_platform {
  * log, and p->failed, which ends the domain as an internal error. */
 void host_platform_internal_error(struct host_platform *p, const char *what);
 
-/* A new exit: the shim applied whatever was queued before it (it does so
- * before its trap stub's `out`, and at the hypercall detour before any
- * guest instruction), so the queue starts empty. */
+/* A new exit: the shim applied whatever was queued before it (the chain
+ * the vCPU resumed in made it before any guest instruction), so the queue
+ * starts empty. */
 void host_cpu_ops_restart(struct host_platform *p);
 
 /* Whether this exit queued anything the shim must apply before the guest

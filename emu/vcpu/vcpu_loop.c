@@ -142,7 +142,7 @@ static int on_io(struct vcpu *v)
 	int rc;
 	/* Start-up's exits have no guest cause (calibration's dispatches
 	 * are not the guest's). */
-	if (run->io.port != SHIM_PORT_HYPERCALL && run->io.port != SHIM_PORT_TRAP &&
+	if (run->io.port != SHIM_PORT_HYPERCALL && run->io.port != SHIM_PORT_TRAP_REGS &&
 	    run->io.port != SHIM_PORT_CALIBRATE && run->io.port != SHIM_PORT_READY)
 		trace_guest_cause(v);
 	switch (run->io.port) {
@@ -150,9 +150,9 @@ static int on_io(struct vcpu *v)
 		count_exit(v, EXIT_IO_HYPERCALL);
 		rc = host_trap_hypercall(v);
 		break;
-	case SHIM_PORT_TRAP:
+	case SHIM_PORT_TRAP_REGS:
 		count_exit(v, EXIT_IO_TRAP);
-		rc = host_trap_frame(v, val);
+		rc = host_trap_regs(v);
 		break;
 	case SHIM_PORT_CONSOLE:
 		count_exit(v, EXIT_IO_CONSOLE);

@@ -28,11 +28,11 @@ FUZZERS += $(CORE_FUZZ)
 SHIM_FUZZ := $(BUILD)/tests/fuzz/fuzz-hostile-shim
 SHIM_FUZZ_OBJS := $(patsubst %.c,$(BUILD)/core-fuzz/%.o, \
 	$(CORE_SRCS) emu/vcpu/platform_host.c emu/vcpu/host_trap.c emu/vcpu/kvm_regs.c \
-	emu/stats.c emu/exit_kind_name.c emu/stop_report.c backends/console/console_ring.c \
+	emu/vcpu/cpu_ops_chain.c emu/stats.c emu/exit_kind_name.c emu/stop_report.c backends/console/console_ring.c \
 	tests/fuzz/fuzz_hostile_shim.c)
 
 $(BUILD)/core-fuzz/emu/vcpu/host_trap.o $(BUILD)/core-fuzz/emu/vcpu/kvm_regs.o \
-$(BUILD)/core-fuzz/emu/stats.o $(BUILD)/core-fuzz/emu/exit_kind_name.o \
+$(BUILD)/core-fuzz/emu/vcpu/cpu_ops_chain.o $(BUILD)/core-fuzz/emu/stats.o $(BUILD)/core-fuzz/emu/exit_kind_name.o \
 $(BUILD)/core-fuzz/emu/stop_report.o $(BUILD)/core-fuzz/backends/console/console_ring.o \
 $(BUILD)/core-fuzz/tests/fuzz/fuzz_hostile_shim.o: $(BUILD)/core-fuzz/%.o: %.c
 	@mkdir -p $(@D)

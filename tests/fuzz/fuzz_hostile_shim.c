@@ -16,7 +16,8 @@
  *   byte 0       number of calls (1 + b % MAX_CALLS)
  *   per call     struct call: what to run and its small arguments
  *   ARG_BYTES    the argument page's first bytes (hypercall arguments)
- *   176 bytes    the trap frame the CPL0 stub leaves on the trap stack
+ *   176 bytes    a trap: the registers, and what the CPL0 stub leaves on
+ *                the trap stack (vector, error code, the CPU's frame)
  *   CPU_OPS_IN   the CPU-ops page's header and first entries
  *   rest         XORed over a well-formed core state, byte for byte (so
  *                short inputs stay near a real domain's state and long ones
@@ -27,12 +28,13 @@
  * update_va_mapping, event_channel_op, vcpu_op, memory_op, set_trap_table,
  * iret, sched_op yield/poll, set_timer_op, set_segment_base,
  * grant_table_op), dom0's grant_acquire/grant_release, a trap through the launcher's
- * own trap-frame entry (host_trap_frame: #GP, #UD) or straight into the
+ * own entry from the shim's stub (host_trap_stub: #GP, #UD) or straight into the
  * core (#PF), in either guest mode, or one of the launcher's readers of the
  * shim region: a backend raising an event, the vCPU clock, the console
  * ring, the stop report the shim's stop port asks for.  After each call the launcher reads what it reads after an exit
  * (--stats, the stop report, the block check).
  */
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,7 +77,9 @@ enum { PG_L4, PG_L3, PG_L2, PG_L1, PG_CODE, PG_ARG, PG_STORE, PG_CONSOLE,
 #define STORE_PORT 1
 #define CONSOLE_PORT 2
 /* Where the CPL0 stub leaves its frame: the top of the trap stack. */
-#define FRAME_OFF (shim_off_stack_top(0) - sizeof(struct trap_frame))
+/* Where the host-path stub leaves the vector, error code and CPU frame. */
+#define STUB_OFF_IN_FRAME offsetof(struct trap_frame, vector)
+#define STUB_OFF (shim_off_stack_top(0) - (TRAP_FRAME_SIZE - STUB_OFF_IN_FRAME))
 
 enum kind {
 	K_MMU_UPDATE, K_MMUEXT_OP, K_UPDATE_VA_MAPPING, K_EVTCHN_OP, K_VCPU_OP,
@@ -276,18 +280,27 @@ static enum core_action run_call(const struct call *k, const uint8_t *frame_in)
 		f = hypercall_frame(__HYPERVISOR_set_segment_base, a % 4, b, 0, 0);
 		break;
 	case K_PAGE_FAULT:
-		/* Straight into the core: host_trap_frame asks KVM for cr2. */
+		/* Straight into the core: host_trap_stub asks KVM for cr2. */
 		memcpy(&f, frame_in, sizeof f);
 		f.vector = 14;
 		st->vcpu[0].cr2 = b;
 		break;
 	case K_GP:
 	case K_UD: {
-		/* Through the launcher's own entry, on the stub's frame. */
-		struct trap_frame *sf = (struct trap_frame *)(shim + FRAME_OFF);
-		memcpy(sf, frame_in, sizeof *sf);
-		sf->vector = k->kind % NR_KINDS == K_GP ? 13 : 6;
-		int rc = host_trap_frame(&d.vcpu[0], (uint32_t)FRAME_OFF);
+		/* Through the launcher's own entry: the stub's vector, error
+		 * code and CPU frame on the trap stack, the rest in registers. */
+		struct trap_frame tf;
+		memcpy(&tf, frame_in, sizeof tf);
+		tf.vector = k->kind % NR_KINDS == K_GP ? 13 : 6;
+		memcpy(shim + STUB_OFF, &tf.vector, TRAP_FRAME_SIZE - STUB_OFF_IN_FRAME);
+		struct kvm_regs regs = {
+			.r15 = tf.r15, .r14 = tf.r14, .r13 = tf.r13, .r12 = tf.r12,
+			.r11 = tf.r11, .r10 = tf.r10, .r9 = tf.r9, .r8 = tf.r8,
+			.rbp = tf.rbp, .rdi = tf.rdi, .rsi = tf.rsi, .rdx = tf.rdx,
+			.rcx = tf.rcx, .rbx = tf.rbx, .rax = tf.rax,
+			.rsp = SHIM_VA(STUB_OFF), .rflags = 2,
+		};
+		int rc = host_trap_stub(&d.vcpu[0], &regs);
 		enum core_action act = rc == 1 ? CORE_STOP : CORE_RESUME;
 		after_exit(act);
 		return act;

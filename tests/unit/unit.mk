@@ -20,6 +20,13 @@ $(CORE_UNIT_TESTS): $(BUILD)/tests/unit/%: $(BUILD)/san/tests/unit/%.o $(CORE_TE
 
 UNIT_TESTS += $(CORE_UNIT_TESTS)
 
+# The host trap path's resume chain, from a queue of CPU operations.
+$(BUILD)/tests/unit/test_cpu_ops_chain: $(BUILD)/san/tests/unit/test_cpu_ops_chain.o \
+		$(BUILD)/san/emu/vcpu/cpu_ops_chain.o
+	@mkdir -p $(@D)
+	$(CC) -fsanitize=address,undefined $^ -o $@ $(CHECK_LIBS)
+UNIT_TESTS += $(BUILD)/tests/unit/test_cpu_ops_chain
+
 # The console backend's ring reader and writer alone.
 $(BUILD)/tests/unit/test_console_ring: $(BUILD)/san/tests/unit/test_console_ring.o \
 		$(BUILD)/san/backends/console/console_ring.o
@@ -40,7 +47,7 @@ UNIT_TESTS += $(BUILD)/tests/unit/test_console_client
 HOSTILE_SHIM_TEST := $(BUILD)/tests/unit/test_hostile_shim
 $(HOSTILE_SHIM_TEST): $(BUILD)/san/tests/unit/test_hostile_shim.o $(CORE_SAN_OBJS) \
 		$(patsubst %,$(BUILD)/san/emu/%.o,vcpu/platform_host vcpu/host_trap \
-			vcpu/kvm_regs stats exit_kind_name stop_report) $(BUILD)/san/backends/console/console_ring.o
+			vcpu/kvm_regs vcpu/cpu_ops_chain stats exit_kind_name stop_report) $(BUILD)/san/backends/console/console_ring.o
 	@mkdir -p $(@D)
 	$(CC) -fsanitize=address,undefined $^ -o $@ $(CHECK_LIBS)
 UNIT_TESTS += $(HOSTILE_SHIM_TEST)

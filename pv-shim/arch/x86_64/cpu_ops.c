@@ -1,8 +1,8 @@
 /*
  * Page-table stores, TLB/CR3 operations and LDT loads at CPL0.  The core running in
  * the shim asks for them one at a time (platform_*); the core running in
- * the launcher leaves them queued in struct shim_cpu_ops and the trap stub
- * calls shim_apply_cpu_ops() before returning to the guest.  Either way the
+ * the launcher resumes the vCPU in a chain of handlers that make them
+ * (entry.S), or, for a long queue, in shim_apply_queued_cpu_ops().  Either way the
  * stores are made by guest code, which is what KVM here needs to see.
  */
 #include "pv-shim/shim_abi.h"
@@ -79,11 +79,11 @@ size_t platform_cpu_ops_room(struct core *c)
 	return (size_t)-1; /* nothing is queued in here */
 }
 
-/* Returns 1 if f was the detour #UD and now returns where the hypercall
- * should have. */
-int shim_apply_cpu_ops(struct trap_frame *f)
+/* SHIM_CHAIN_APPLY_QUEUE, on the trap stack at sp: the whole queue the
+ * launcher left in this vCPU's page. */
+void shim_apply_queued_cpu_ops(const void *sp)
 {
-	struct core *c = shim_core_at(f);
+	struct core *c = shim_core_at(sp);
 	struct shim_cpu_ops *q = (struct shim_cpu_ops *)SHIM_VA(shim_off_cpu_ops(c->vcpu));
 	uint32_t n = q->count;
 	if (n > SHIM_CPU_OPS_MAX)
@@ -94,16 +94,4 @@ int shim_apply_cpu_ops(struct trap_frame *f)
 		platform_flush_tlb(c);
 	q->count = 0;
 	q->flush_tlb = 0;
-	if (q->resume && f->vector == 6 &&
-	    f->rip == c->layout.syscall_trampoline + SHIM_TRAMPOLINE_DETOUR) {
-		if (q->resume == SHIM_RESUME_SEGMENTS) {
-			f->cs = q->resume_cs;
-			f->ss = q->resume_ss;
-		}
-		q->resume = 0;
-		f->rip = q->resume_rip;
-		f->rflags = q->resume_rflags;
-		return 1;
-	}
-	return 0;
 }

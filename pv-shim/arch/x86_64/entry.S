@@ -2,18 +2,17 @@
  * Ring-0 entry points of the shim.
  *
  * shim_start: the vCPU's first instruction (CPL0, long mode, trap stack).
+ * chain handlers: the host trap path's way back to the guest, at fixed
+ *   places (shim_abi.h, SHIM_CHAIN_*).
  * trap_stubs: one 16-byte stub per exception vector 0-31; each pushes an
  *   error code (0 when the CPU pushes none) and the vector, so every trap
  *   reaches trap_common with the same struct trap_frame layout; event_stub
  *   does the same for the launcher's event interrupt.
  * trap_common: guest path -> shim_trap() runs the core here; host path ->
- *   one `out` hands the frame's address to the launcher, which runs the
- *   core on it in place, then the page-table stores and TLB operations it
- *   queued are applied here.  Either way the (possibly rewritten) frame is
- *   then restored and `iretq` returns to it.
- * trap_return: also how the shim first enters the guest kernel.
- * detour_stub: the #UD stub, with a short way through for the host path's
- *   detour (below).
+ *   one `out`, every guest register still in the vCPU, and the launcher
+ *   runs the core and resumes the vCPU in a chain.
+ * trap_return: the guest path's way back, and how vCPU 0's shim first
+ *   enters the guest kernel.
  * cstar_stubs: where a 32-bit `syscall` enters (MSR_CSTAR), one per vCPU.
  */
 #include "pv-shim/shim_abi.h"
@@ -26,6 +25,89 @@ shim_start:
 	call shim_boot          /* does not return */
 1:	hlt
 	jmp 1b
+
+/*
+ * The chain handlers (shim_abi.h): each pops its operands and returns to
+ * the next; %rax is theirs, SHIM_CHAIN_END gives the guest's back.  Only
+ * the launcher's chains, on the trap stack, come here, with interrupts off
+ * and no interrupt injected while the vCPU runs shim code.
+ */
+.macro CHAIN_HANDLER h
+	.org SHIM_CHAIN_OFF + \h * SHIM_CHAIN_HANDLER_SIZE, 0xcc
+.endm
+	CHAIN_HANDLER SHIM_CHAIN_END
+	.globl shim_chain_handlers
+shim_chain_handlers:
+	popq %rax
+	iretq
+	CHAIN_HANDLER SHIM_CHAIN_WRITE_PTE
+	popq %rax
+	popq (%rax)
+	ret
+	CHAIN_HANDLER SHIM_CHAIN_INVLPG
+	popq %rax
+	invlpg (%rax)
+	ret
+	CHAIN_HANDLER SHIM_CHAIN_LOAD_CR3
+	popq %rax
+	movq %rax, %cr3
+	ret
+	CHAIN_HANDLER SHIM_CHAIN_FLUSH_TLB
+	movq %cr3, %rax         /* no global pages: this flushes everything */
+	movq %rax, %cr3
+	ret
+	CHAIN_HANDLER SHIM_CHAIN_LOAD_LDT
+	popq %rax
+	lldt %ax
+	ret
+	CHAIN_HANDLER SHIM_CHAIN_RESTORE_PAGE
+	popq %rax
+	jmp chain_restore_page
+	CHAIN_HANDLER SHIM_CHAIN_APPLY_QUEUE
+	jmp chain_apply_queue
+	CHAIN_HANDLER SHIM_CHAIN_HANDLERS
+
+/* Stores each entry of the table page at %rax again, as it is. */
+chain_restore_page:
+	pushq %rcx
+	pushq %rdx
+	movl $512, %ecx
+1:	movq (%rax), %rdx
+	movq %rdx, (%rax)
+	addq $8, %rax
+	decl %ecx
+	jnz 1b
+	popq %rdx
+	popq %rcx
+	ret
+
+/* A queue too long for a chain: cpu_ops.c applies the page's, keeping
+ * every register C may change but %rax, on a stack aligned for C. */
+chain_apply_queue:
+	pushq %rbx
+	movq %rsp, %rbx
+	andq $-16, %rsp
+	pushq %rcx
+	pushq %rdx
+	pushq %rsi
+	pushq %rdi
+	pushq %r8
+	pushq %r9
+	pushq %r10
+	pushq %r11
+	movq %rbx, %rdi         /* on this vCPU's trap stack */
+	call shim_apply_queued_cpu_ops
+	popq %r11
+	popq %r10
+	popq %r9
+	popq %r8
+	popq %rdi
+	popq %rsi
+	popq %rdx
+	popq %rcx
+	movq %rbx, %rsp
+	popq %rbx
+	ret
 
 .macro STUB vec, has_error
 	.balign 16
@@ -45,10 +127,7 @@ trap_stubs:
 	STUB 3, 0
 	STUB 4, 0
 	STUB 5, 0
-	.balign 16              /* #UD */
-	pushq $0
-	pushq $6
-	jmp detour_stub
+	STUB 6, 0
 	STUB 7, 0
 	STUB 8, 1
 	STUB 9, 0
@@ -84,6 +163,8 @@ event_stub:
 	jmp trap_common
 
 trap_common:
+	cmpb $0, shim_host_path(%rip)
+	jne host_trap_exit
 	pushq %rax
 	pushq %rbx
 	pushq %rcx
@@ -104,35 +185,9 @@ trap_common:
 	.globl trap_dispatch
 trap_dispatch:
 	cmpb $0, shim_host_path(%rip)
-	jne 1f
+	jne host_first_entry
 	movq %rsp, %rdi
 	call shim_trap
-	jmp trap_return
-	/* Host path: a #UD at the trampoline's detour only asks for queued
-	 * operations (shim_abi.h); anything else goes to the launcher, which
-	 * may queue operations for after its `out`. */
-	/* This vCPU's queue starts its block, which holds the stack we are
-	 * on and is aligned to its size (shim_abi.h). */
-1:	movq %rsp, %rax
-	andq $-SHIM_VCPU_STRIDE, %rax
-	cmpq $0, SHIM_VCPU_CPU_OPS(%rax) /* count and flush_tlb */
-	jne 3f
-	/* Nothing queued, but maybe a resume on new segments (an iret
-	 * into compat mode), which only the full path makes. */
-	cmpl $0, SHIM_VCPU_CPU_OPS + SHIM_CPU_OPS_RESUME(%rax)
-	je 2f
-3:	movq %rsp, %rdi
-	call shim_apply_cpu_ops
-	testl %eax, %eax
-	jnz trap_return
-2:	movl %esp, %eax
-	outl %eax, $SHIM_PORT_TRAP
-	movq %rsp, %rax
-	andq $-SHIM_VCPU_STRIDE, %rax
-	cmpq $0, SHIM_VCPU_CPU_OPS(%rax)
-	je trap_return
-	movq %rsp, %rdi
-	call shim_apply_cpu_ops
 
 	.globl trap_return
 trap_return:
@@ -154,91 +209,32 @@ trap_return:
 	addq $16, %rsp
 	iretq
 
+/* Host path, a vCPU's first entry: its registers from the frame, then on
+ * as any trap. */
+host_first_entry:
+	popq %r15
+	popq %r14
+	popq %r13
+	popq %r12
+	popq %r11
+	popq %r10
+	popq %r9
+	popq %r8
+	popq %rbp
+	popq %rdi
+	popq %rsi
+	popq %rdx
+	popq %rcx
+	popq %rbx
+	popq %rax
 /*
- * The host path's detour (shim_abi.h): a #UD at the trampoline's `ud2`
- * that only asks for the page-table stores, invlpgs and CR3 loads the
- * launcher queued for a hypercall to be made by guest code, and for the
- * hypercall to return to resume_rip.  Each single-entry mmu_update comes
- * this way, and every instruction here is emulated (~1 us each on the
- * project's hosts), so those kinds and the flush are applied here on five
- * scratch registers instead of trap_common's fifteen and the C loop.
- * Anything else (a page restore, a store outside guest RAM, a #UD that is
- * not the detour) goes the full way, where shim_apply_cpu_ops applies the
- * whole queue from its start: the same stores in the same order again
- * leave the same tables.
+ * Host path: the vector and error code are under the CPU's frame and every
+ * other guest register is in the vCPU, where the launcher reads and writes
+ * them; it resumes the vCPU in a chain (shim_abi.h), never here.
  */
-#define DETOUR_RIP (SHIM_VIRT_BASE + SHIM_OFF_TRAMPOLINE + SHIM_TRAMPOLINE_DETOUR)
-/* The frame's fields with the five registers pushed here. */
-#define FAST_RIP    (7 * 8)
-#define FAST_RFLAGS (9 * 8)
-detour_stub:
-	cmpb $0, shim_host_path(%rip)
-	je trap_common
-	pushq %rax
-	pushq %rcx
-	pushq %rdx
-	pushq %rsi
-	pushq %rdi
-	movabsq $DETOUR_RIP, %rax
-	cmpq %rax, FAST_RIP(%rsp)
-	jne detour_full
-	/* This vCPU's queue starts its block (as in trap_dispatch). */
-	movq %rsp, %rdx
-	andq $-SHIM_VCPU_STRIDE, %rdx
-	cmpl $SHIM_RESUME_RIP, SHIM_CPU_OPS_RESUME(%rdx)
-	jne detour_full
-	movl SHIM_CPU_OPS_COUNT(%rdx), %ecx
-	cmpl $SHIM_CPU_OPS_MAX, %ecx
-	ja detour_full
-	leaq SHIM_CPU_OPS_FIRST(%rdx), %rsi
-	testl %ecx, %ecx
-	jz 5f
-1:	movq (%rsi), %rax
-	movq 8(%rsi), %rdi
-	cmpq $SHIM_CPU_OP_WRITE_PTE, %rax
-	jne 2f
-	cmpq shim_ram_bytes(%rip), %rdi
-	jae detour_full
-	movabsq $SHIM_PHYSMAP_BASE, %rax
-	addq %rax, %rdi
-	movq 16(%rsi), %rax
-	movq %rax, (%rdi)
-	jmp 4f
-2:	cmpq $SHIM_CPU_OP_INVLPG, %rax
-	jne 3f
-	invlpg (%rdi)
-	jmp 4f
-3:	cmpq $SHIM_CPU_OP_LOAD_CR3, %rax
-	jne detour_full
-	movq 16(%rsi), %rax
-	movq %rax, %cr3
-4:	addq $SHIM_CPU_OP_SIZE, %rsi
-	decl %ecx
-	jnz 1b
-5:	cmpl $0, SHIM_CPU_OPS_FLUSH(%rdx)
-	je 6f
-	movq %cr3, %rax         /* no global pages: this flushes everything */
-	movq %rax, %cr3
-6:	movq $0, SHIM_CPU_OPS_COUNT(%rdx) /* count and flush_tlb */
-	movl $0, SHIM_CPU_OPS_RESUME(%rdx)
-	movq SHIM_CPU_OPS_RIP(%rdx), %rax
-	movq %rax, FAST_RIP(%rsp)
-	movq SHIM_CPU_OPS_RFLAGS(%rdx), %rax
-	movq %rax, FAST_RFLAGS(%rsp)
-	popq %rdi
-	popq %rsi
-	popq %rdx
-	popq %rcx
-	popq %rax
-	addq $16, %rsp
-	iretq
-detour_full:
-	popq %rdi
-	popq %rsi
-	popq %rdx
-	popq %rcx
-	popq %rax
-	jmp trap_common
+host_trap_exit:
+	outb %al, $SHIM_PORT_TRAP_REGS
+	ud2
 
 /*
  * A 32-bit `syscall` from compat-mode user code enters at MSR_CSTAR at

@@ -28,6 +28,6 @@ void shim_trap(struct trap_frame *f);
 /* Guest trap path: flushes the TLB if another vCPU asked (smp.c). */
 void shim_serve_flush(unsigned vcpu);
 /* Host trap path: applies what the launcher queued (shim_abi.h). */
-int shim_apply_cpu_ops(struct trap_frame *f);
+void shim_apply_queued_cpu_ops(const void *sp);
 
 #endif
