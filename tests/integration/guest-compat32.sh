@@ -15,10 +15,9 @@ for path in guest host; do
 	expect_rc 0
 	expect_result "SUCCESS"
 	expect_out_line "compat32: int \$0x80, sysenter, syscall, #PF and #GP from 32-bit user mode done"
-	# Intel: #UD at the 32-bit syscall.  AMD: these hosts' KVM enters
-	# CSTAR at its low 32 bits, so the guest does not run it: a skip.
-	grep '^compat32: 32-bit syscall raised' "$OUT" | sed "s/^/note [$path]: /"
-	grep '^compat32: 32-bit syscall not run' "$OUT" | sed "s/^compat32: /skip [$path]: /"
+	# Which way the 32-bit syscall went depends on the CPU (AMD: CSTAR and
+	# the syscall32 callback; Intel: #UD): shown, not hidden.
+	grep '^compat32: 32-bit syscall' "$OUT" | sed "s/^/note [$path]: /"
 done
 
 finish

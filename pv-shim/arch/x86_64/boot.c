@@ -13,6 +13,7 @@
 #include "pv-shim/arch/x86_64/shim.h"
 
 extern const char trap_stubs[], event_stub[], cstar_stubs[];
+extern const char host_trap_stubs[], host_event_stub[];
 
 #define MSR_CSTAR 0xc0000083
 #define CSTAR_STUB_SIZE 64 /* entry.S */
@@ -84,21 +85,24 @@ static void set_gate(uint64_t *idt, unsigned vec, uint64_t handler, uint64_t ist
 	idt[2 * vec + 1] = handler >> 32;
 }
 
-/* Exceptions 0-31 and the launcher's event interrupt; every gate DPL 0
- * (guest `int $n` is a #GP the core handles) and an interrupt gate, so
- * the shim runs with interrupts off. */
-static void setup_idt(unsigned vcpu)
+/* Exceptions 0-31 and the launcher's event interrupt, to stubs (16 bytes
+ * a vector) and event; every gate DPL 0 (guest `int $n` is a #GP the core
+ * handles) and an interrupt gate, so the shim runs with interrupts off.
+ * One IDT for all: IST1 is each vCPU's own through its TSS.  vCPU 0 writes
+ * it before any other vCPU starts. */
+static void write_idt(const char *stubs, uint64_t event)
 {
 	uint64_t *idt = (uint64_t *)SHIM_VA(SHIM_OFF_IDT);
-	/* One IDT for all: IST1 is each vCPU's own through its TSS.  vCPU 0
-	 * writes it before any other vCPU starts. */
-	for (unsigned vec = 0; vcpu == 0 && vec < 32; vec++) {
+	for (unsigned vec = 0; vec < 32; vec++) {
 		/* NMI, #DF and #MC may arrive on a bad stack: use IST1 */
 		uint64_t ist = (vec == 2 || vec == 8 || vec == 18) ? 1 : 0;
-		set_gate(idt, vec, (uint64_t)trap_stubs + 16 * vec, ist);
+		set_gate(idt, vec, (uint64_t)stubs + 16 * vec, ist);
 	}
-	if (vcpu == 0)
-		set_gate(idt, CORE_VEC_EVENT, (uint64_t)event_stub, 0);
+	set_gate(idt, CORE_VEC_EVENT, event, 0);
+}
+
+static void load_shim_idt(void)
+{
 	struct descriptor_pointer p = { (CORE_VEC_EVENT + 1) * 16 - 1, SHIM_VA(SHIM_OFF_IDT) };
 	load_idt(&p);
 }
@@ -171,7 +175,9 @@ void shim_boot(void)
 	};
 	shim_ram_bytes = bp->nr_pages << 12;
 	setup_gdt_tss(vcpu);
-	setup_idt(vcpu);
+	if (vcpu == 0)
+		write_idt(trap_stubs, (uint64_t)event_stub);
+	load_shim_idt();
 	/* The 32-bit syscall's entry: this vCPU's own stub (entry.S). */
 	write_msr(MSR_CSTAR, (uint64_t)cstar_stubs + CSTAR_STUB_SIZE * vcpu);
 	if (vcpu != 0)
@@ -181,6 +187,8 @@ void shim_boot(void)
 	/* The launcher now fixes the trap path and the trampoline. */
 	outl(SHIM_PORT_READY, 0);
 	shim_host_path = c->st->trap_path == CORE_PATH_HOST;
+	if (shim_host_path)
+		write_idt(host_trap_stubs, (uint64_t)host_event_stub);
 
 	struct trap_frame *f = (struct trap_frame *)
 		(SHIM_VA(shim_off_stack_top(vcpu)) - sizeof(struct trap_frame));

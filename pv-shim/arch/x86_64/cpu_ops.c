@@ -1,9 +1,10 @@
 /*
- * Page-table stores, TLB/CR3 operations and LDT loads at CPL0.  The core running in
- * the shim asks for them one at a time (platform_*); the core running in
- * the launcher resumes the vCPU in a chain of handlers that make them
- * (entry.S), or, for a long queue, in shim_apply_queued_cpu_ops().  Either way the
- * stores are made by guest code, which is what KVM here needs to see.
+ * Page-table stores, TLB/CR3 operations and LDT loads at CPL0.  The core
+ * running in the shim asks for them one at a time (platform_*); the core
+ * running in the launcher resumes the vCPU in a chain of handlers that
+ * make them (entry.S), which for a long queue calls
+ * shim_apply_queued_cpu_ops().  Either way the stores are made by guest
+ * code, which is what KVM here needs to see.
  */
 #include "pv-shim/shim_abi.h"
 #include "pv-shim/core/core.h"

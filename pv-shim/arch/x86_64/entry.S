@@ -8,9 +8,12 @@
  *   error code (0 when the CPU pushes none) and the vector, so every trap
  *   reaches trap_common with the same struct trap_frame layout; event_stub
  *   does the same for the launcher's event interrupt.
- * trap_common: guest path -> shim_trap() runs the core here; host path ->
- *   one `out`, every guest register still in the vCPU, and the launcher
- *   runs the core and resumes the vCPU in a chain.
+ * host_trap_stubs: the host trap path's, which the IDT names instead once
+ *   the path is fixed: the vector, and one `out` with every guest register
+ *   still in the vCPU; the launcher runs the core and resumes the vCPU in
+ *   a chain.
+ * trap_common: guest path -> shim_trap() runs the core here; host path
+ *   (the CSTAR stubs, a vCPU's first entry) -> the host stubs' `out`.
  * trap_return: the guest path's way back, and how vCPU 0's shim first
  *   enters the guest kernel.
  * cstar_stubs: where a 32-bit `syscall` enters (MSR_CSTAR), one per vCPU.
@@ -135,7 +138,10 @@ trap_stubs:
 	STUB 11, 1
 	STUB 12, 1
 	STUB 13, 1
-	STUB 14, 1
+	.balign 16              /* #PF */
+	call cstar_fixup
+	pushq $14
+	jmp trap_common
 	STUB 15, 0
 	STUB 16, 0
 	STUB 17, 1
@@ -161,6 +167,63 @@ event_stub:
 	pushq $0
 	pushq $CORE_VEC_EVENT
 	jmp trap_common
+
+/*
+ * The host trap path's gates (boot.c points the IDT here once the path is
+ * fixed): the vector, and out at once to the launcher, which resumes the
+ * vCPU in a chain and never here (host_trap_exit below).
+ */
+.macro HOST_STUB vec, has_error
+	.balign 16
+	.if \has_error == 0
+	pushq $0
+	.endif
+	pushq $\vec
+	outb %al, $SHIM_PORT_TRAP_REGS
+	ud2
+.endm
+	.balign 16
+	.globl host_trap_stubs
+host_trap_stubs:
+	HOST_STUB 0, 0
+	HOST_STUB 1, 0
+	HOST_STUB 2, 0
+	HOST_STUB 3, 0
+	HOST_STUB 4, 0
+	HOST_STUB 5, 0
+	HOST_STUB 6, 0
+	HOST_STUB 7, 0
+	HOST_STUB 8, 1
+	HOST_STUB 9, 0
+	HOST_STUB 10, 1
+	HOST_STUB 11, 1
+	HOST_STUB 12, 1
+	HOST_STUB 13, 1
+	.balign 16              /* #PF */
+	call cstar_fixup
+	pushq $14
+	outb %al, $SHIM_PORT_TRAP_REGS
+	ud2
+	HOST_STUB 15, 0
+	HOST_STUB 16, 0
+	HOST_STUB 17, 1
+	HOST_STUB 18, 0
+	HOST_STUB 19, 0
+	HOST_STUB 20, 0
+	HOST_STUB 21, 1
+	HOST_STUB 22, 0
+	HOST_STUB 23, 0
+	HOST_STUB 24, 0
+	HOST_STUB 25, 0
+	HOST_STUB 26, 0
+	HOST_STUB 27, 0
+	HOST_STUB 28, 0
+	HOST_STUB 29, 1
+	HOST_STUB 30, 1
+	HOST_STUB 31, 0
+	.globl host_event_stub
+host_event_stub:
+	HOST_STUB CORE_VEC_EVENT, 0
 
 trap_common:
 	cmpb $0, shim_host_path(%rip)
@@ -274,6 +337,34 @@ cstar_stubs:
 	.irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
 	CSTAR_STUB \n
 	.endr
+
+/*
+ * Called first by both #PF stubs (the return address is the only word
+ * above the CPU's frame and error code).  On AMD hosts this KVM takes a
+ * compat-mode `syscall` to MSR_CSTAR's low 32 bits only: at CPL0 that
+ * fetch faults, and the CPU pushes its #PF frame on the user's stack,
+ * whose rsp the frame holds, with rcx and r11 as the syscall left them.
+ * Such a fault goes on at the stub's real address by iretq (CPL0 to CPL0:
+ * cs, flags and the user's rsp as they were), as if the CPU had gone
+ * there; the 64 bytes below the user's esp written on the way are no more
+ * than a signal frame may take.  Every other #PF returns to its stub.
+ */
+#define CSTAR_STUBS_SIZE (CSTAR_STUB_SIZE * SHIM_MAX_VCPUS)
+cstar_fixup:
+	testb $3, 24(%rsp)      /* the frame's cs: from guest code */
+	jnz 1f
+	pushq %rax
+	movq 24(%rsp), %rax     /* the faulting rip */
+	subq $(cstar_stubs - shim_start), %rax
+	cmpq $CSTAR_STUBS_SIZE, %rax
+	jae 2f
+	movabsq $SHIM_VIRT_BASE, %rax
+	addq %rax, 24(%rsp)
+	popq %rax
+	addq $16, %rsp          /* our return address and the error code */
+	iretq
+2:	popq %rax
+1:	ret
 
 	.bss
 	.balign 8

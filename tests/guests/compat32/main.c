@@ -7,12 +7,11 @@
  * The code makes `int $0x80` (its handler answers in eax and irets back),
  * `sysenter` (the kernel resumes it on Xen's FLAT_USER_CS32/SS32), a #PF,
  * a #GP (`cli`), an `out` to the port the host trap path opens to CPL3
- * (#GP there too), and a 32-bit `syscall`, which ends the trip: Intel
- * CPUs raise #UD for it, as under Xen there.  On AMD hosts it would reach
- * the syscall32 callback through the shim's CSTAR stub, but these hosts'
- * KVM enters CSTAR at its low 32 bits (a platform limit, README), so a
- * ud2 stands in for it there.  Each bounce frame is checked: rip, the
- * user's cs and ss, rsp, the registers.
+ * (#GP there too), and a 32-bit `syscall`, which ends the trip (in the
+ * syscall32 callback on AMD, where these hosts' KVM first faults at
+ * CSTAR's low 32 bits and the shim's #PF stub goes on at the real one;
+ * Intel CPUs raise #UD for it, as under Xen there).  Each bounce frame is
+ * checked: rip, the user's cs and ss, rsp, the registers.
  */
 #include <stdint.h>
 #include <xen/xen.h>
@@ -163,16 +162,6 @@ void test_main(void)
 {
 	shared = shared_info_map();
 	memcpy(code_page, c32_code, (size_t)(c32_code_end - c32_code));
-	if (syscall_in_compat_mode()) {
-		/* Platform limit: these hosts' KVM takes a compat-mode
-		 * `syscall` to CSTAR's low 32 bits only, so at CPL0 it
-		 * faults on the user's stack before any shim code runs.
-		 * The test runs a ud2 there instead, as an Intel CPU's #UD. */
-		uint8_t *insn = code_page + (c32_syscall - c32_code);
-		insn[1] = 0x0b;
-		printk("compat32: 32-bit syscall not run: this host's KVM enters "
-		       "MSR_CSTAR at its low 32 bits (a platform limit)\n");
-	}
 	require(map_user_pages() == 0, "user page tables mapping pages below 4 GiB");
 	require(linux_gdt() == 0, "set_gdt with Linux's 32-bit user entries");
 
@@ -196,6 +185,7 @@ void test_main(void)
 	trap_hook = hook;
 	user_enter_selectors((const void *)CODE_VA, STACK_TOP, 0x23, 0x2b);
 	trap_hook = 0;
+	uint8_t mask_after_syscall = vcpu0()->evtchn_upcall_mask;
 	vcpu0()->evtchn_upcall_mask = 0;
 
 	for (unsigned i = 0; i < nr_records; i++)
@@ -204,7 +194,7 @@ void test_main(void)
 		       (unsigned long)records[i].error, (unsigned long)records[i].rip,
 		       (unsigned long)records[i].cs, (unsigned long)records[i].rsp,
 		       (unsigned long)records[i].ss, (unsigned long)records[i].rcx);
-	unsigned expected = 6;
+	unsigned expected = syscall_in_compat_mode() ? 5 : 6;
 	require(nr_records == expected, "%u traps on the way (int $0x80, sysenter, #PF, #GP, "
 		"#GP%s expected)", nr_records, expected == 6 ? ", #UD" : "");
 
@@ -245,15 +235,30 @@ void test_main(void)
 	check_record(4, 13, "out $0xe0", user_va(c32_out), 0xe023, 0xe02b);
 	check_eq(records[4].error, 0);
 
-	/* Intel CPUs have no `syscall` in compat mode: #UD at it, which Xen
-	 * on such a host bounces to trap 6 as here (and the ud2 put there
-	 * on AMD hosts, above). */
-	check_record(5, 6, "syscall (Intel: #UD)", user_va(c32_syscall), 0xe023, 0xe02b);
-	check_eq(records[5].rax, 0x77777777);
-	check_eq(records[5].rbx, 0x66666666);
-	if (!syscall_in_compat_mode())
+	if (!syscall_in_compat_mode()) {
+		/* Intel CPUs have no `syscall` in compat mode: #UD at it, which
+		 * Xen on such a host bounces to trap 6 as here. */
+		check_record(5, 6, "syscall (Intel: #UD)", user_va(c32_syscall), 0xe023, 0xe02b);
+		check_eq(records[5].rax, 0x77777777);
+		check_eq(records[5].rbx, 0x66666666);
 		printk("compat32: 32-bit syscall raised #UD (an Intel CPU's compat mode has "
 		       "no syscall, as under Xen there)\n");
+	} else {
+		/* The 32-bit syscall: the syscall32 callback with Xen's
+		 * cstar_enter frame (rip and rcx past it, FLAT_USER_CS32/SS32),
+		 * events masked. */
+		check_eq(user_syscall_frame[0], user_va(c32_after_syscall));
+		check_eq(user_syscall_frame[2], user_va(c32_after_syscall));
+		check_eq(user_syscall_frame[3] & 0xffff, 0xe023);
+		check_eq(user_syscall_frame[4] & ~0x200ul, user_syscall_frame[1] & ~0x200ul);
+		check_eq(user_syscall_frame[5], STACK_TOP);
+		check_eq(user_syscall_frame[6], 0xe02b);
+		check_eq(user_syscall_rbx, 0x66666666);
+		check_eq(user_syscall_frame_addr + 7 * 8,
+			 (uint64_t)kernel_stack + sizeof kernel_stack);
+		check_eq(mask_after_syscall, 1);
+		printk("compat32: 32-bit syscall reached the syscall32 callback\n");
+	}
 	printk("compat32: int $0x80, sysenter, syscall, #PF and #GP from 32-bit user "
 	       "mode done\n");
 }
