@@ -52,6 +52,12 @@ struct core {
 	 * that nothing returns to the multicall's caller. */
 	struct trap_frame *frame;
 	unsigned frame_replaced;
+	/* The last guest page the executor's copies walked to
+	 * (guest_access.c): good while st->mm.pt_generation stays. */
+	struct core_walk_cache {
+		uint64_t generation, cr3, vpage, gpage;
+		unsigned valid, writable;
+	} walk;
 };
 
 enum core_action {

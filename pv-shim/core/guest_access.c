@@ -25,12 +25,12 @@
 #define HOLE_START 0xffff800000000000ULL
 #define HOLE_END   0xffff880000000000ULL
 
+/* *writable: whether every level allows writes too. */
 static int guest_va_to_gpa(struct core *c, uint64_t cr3, uint64_t va, int write,
-			   uint64_t *gpa)
+			   uint64_t *gpa, unsigned *writable)
 {
-	if (!core_is_canonical(va) || (va >= HOLE_START && va < HOLE_END))
-		return -1;
 	uint64_t table = cr3 & PTE_ADDR;
+	*writable = 1;
 	for (int level = 3; level >= 0; level--) {
 		unsigned idx = (va >> (12 + 9 * level)) & 511;
 		const volatile uint64_t *entry =
@@ -40,11 +40,44 @@ static int guest_va_to_gpa(struct core *c, uint64_t cr3, uint64_t va, int write,
 		uint64_t e = *entry;
 		if (!(e & PTE_P) || !(e & PTE_US) || (write && !(e & PTE_RW)))
 			return -1;
+		*writable &= (e & PTE_RW) != 0;
 		if (level > 0 && (e & PTE_PS))
 			return -1;
 		table = e & PTE_ADDR;
 	}
 	*gpa = table | (va & (PAGE_SIZE - 1));
+	return 0;
+}
+
+/*
+ * The walk, or the last one's answer for the same page of the same tables
+ * while no page-table entry has changed since (every store bumps
+ * pt_generation, mm_frames.c): in the shim each walk is a hundred
+ * emulated instructions on these hosts, and a trap's copies (its bounce
+ * frame, a hypercall's arguments) mostly touch one page.
+ */
+static int translate(struct core *c, uint64_t cr3, uint64_t va, int write, uint64_t *gpa)
+{
+	if (!core_is_canonical(va) || (va >= HOLE_START && va < HOLE_END))
+		return -1;
+	/* Without the frame table (unit tests of other parts) the core does
+	 * not make every store, so nothing is cached. */
+	unsigned cache = c->st->mm.active != 0;
+	struct core_walk_cache *w = &c->walk;
+	uint64_t generation = __atomic_load_n(&c->st->mm.pt_generation, __ATOMIC_SEQ_CST);
+	uint64_t vpage = va & ~(PAGE_SIZE - 1);
+	if (cache && w->valid && w->generation == generation && w->cr3 == cr3 &&
+	    w->vpage == vpage && (w->writable || !write)) {
+		*gpa = w->gpage | (va & (PAGE_SIZE - 1));
+		return 0;
+	}
+	unsigned writable;
+	if (guest_va_to_gpa(c, cr3, va, write, gpa, &writable))
+		return -1;
+	*w = (struct core_walk_cache){
+		.generation = generation, .cr3 = cr3, .vpage = vpage,
+		.gpage = *gpa & ~(PAGE_SIZE - 1), .valid = cache, .writable = writable,
+	};
 	return 0;
 }
 
@@ -59,7 +92,7 @@ static int copy_guest(struct core *c, uint64_t cr3, uint64_t va, void *buf, size
 		if (chunk > len)
 			chunk = len;
 		uint64_t gpa;
-		if (guest_va_to_gpa(c, cr3, va, write, &gpa))
+		if (translate(c, cr3, va, write, &gpa))
 			return -1;
 		uint8_t *ram = platform_guest_ram(c, gpa, chunk);
 		if (!ram)

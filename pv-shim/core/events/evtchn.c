@@ -136,15 +136,22 @@ int evtchn_raise_from_dom0(struct core *c, uint32_t port)
 	/* FIFO queues are linked by the core alone, on the vCPU: it takes
 	 * this on its next way back to the guest. */
 	__atomic_fetch_or(&ev->dom0_raised[port / 64], 1ULL << (port % 64), __ATOMIC_SEQ_CST);
+	__atomic_fetch_or(&ev->dom0_raised_words, 1ULL << (port / 64), __ATOMIC_SEQ_CST);
 	return 1;
 }
 
 void evtchn_take_dom0_raised(struct core *c)
 {
 	struct evtchn_state *ev = &c->st->evtchn;
-	for (unsigned w = 0; w < EVTCHN_NR_PORTS / 64; w++) {
-		if (!__atomic_load_n(&ev->dom0_raised[w], __ATOMIC_SEQ_CST))
-			continue;
+	if (!__atomic_load_n(&ev->dom0_raised_words, __ATOMIC_SEQ_CST))
+		return;
+	/* A raise after the exchange sets its word's bit again, for the
+	 * next look. */
+	uint64_t words = __atomic_exchange_n(&ev->dom0_raised_words, 0, __ATOMIC_SEQ_CST);
+	for (; words; words &= words - 1) {
+		unsigned w = (unsigned)__builtin_ctzll(words);
+		if (w >= EVTCHN_NR_PORTS / 64)
+			break;
 		uint64_t bits = __atomic_exchange_n(&ev->dom0_raised[w], 0, __ATOMIC_SEQ_CST);
 		for (; bits; bits &= bits - 1) {
 			uint32_t port = w * 64 + (uint32_t)__builtin_ctzll(bits);
@@ -158,9 +165,14 @@ void evtchn_take_dom0_raised(struct core *c)
 int evtchn_dom0_raised_any(struct core *c)
 {
 	const struct evtchn_state *ev = &c->st->evtchn;
-	for (unsigned w = 0; w < EVTCHN_NR_PORTS / 64; w++)
-		if (__atomic_load_n(&ev->dom0_raised[w], __ATOMIC_SEQ_CST))
+	uint64_t words = __atomic_load_n(&ev->dom0_raised_words, __ATOMIC_SEQ_CST);
+	/* A word's bit stays set after an unbind took its last port back. */
+	for (; words; words &= words - 1) {
+		unsigned w = (unsigned)__builtin_ctzll(words);
+		if (w < EVTCHN_NR_PORTS / 64 &&
+		    __atomic_load_n(&ev->dom0_raised[w], __ATOMIC_SEQ_CST))
 			return 1;
+	}
 	return 0;
 }
 

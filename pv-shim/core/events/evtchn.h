@@ -73,6 +73,10 @@ struct evtchn_state {
 	 * on: only the core links queues, on the vCPU, so they wait here for
 	 * its next way back to the guest (evtchn_take_dom0_raised). */
 	uint64_t dom0_raised[EVTCHN_NR_PORTS / 64];
+	/* Bit w: dom0_raised[w] may have bits set (set after them), so a
+	 * trap that finds it 0 looks at no word (each look is emulated in
+	 * the shim). */
+	uint64_t dom0_raised_words;
 };
 
 struct core;

@@ -30,6 +30,14 @@ void mm_set_m2p(struct core *c, uint64_t mfn, uint64_t pfn)
 	((uint64_t *)platform_shim_page(c, shim_off_m2p(c->layout.nr_pages)))[mfn] = pfn;
 }
 
+/* Every store of a page-table entry: the platform makes it, and any
+ * translation a copy cached before is stale (guest_access.c). */
+static void store_entry(struct core *c, uint64_t maddr, uint64_t value)
+{
+	__atomic_fetch_add(&c->st->mm.pt_generation, 1, __ATOMIC_SEQ_CST);
+	platform_write_pte(c, maddr, value);
+}
+
 static volatile uint64_t *table_of(struct core *c, uint64_t pfn)
 {
 	return platform_guest_ram(c, pfn * MM_PAGE_SIZE, MM_PAGE_SIZE);
@@ -193,7 +201,7 @@ static int validate(struct core *c, uint64_t pfn, enum mm_type type)
 	for (unsigned i = 0; i < MM_ENTRIES; i++) {
 		uint64_t e = t[i], v = validated_entry(c, type, i, e);
 		if (v != e)
-			platform_write_pte(c, base + i * 8, v);
+			store_entry(c, base + i * 8, v);
 	}
 	return 0;
 }
@@ -282,7 +290,7 @@ int mm_mod_entry(struct core *c, uint64_t pfn, enum mm_type type,
 			put_entry_ref(c, type, pfn, val);
 		return MM_ENOROOM;
 	}
-	platform_write_pte(c, pfn * MM_PAGE_SIZE + idx * 8, adjust(val));
+	store_entry(c, pfn * MM_PAGE_SIZE + idx * 8, adjust(val));
 	if (old & MM_PTE_P)
 		put_entry_ref(c, type, pfn, old);
 	return 0;
