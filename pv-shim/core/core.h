@@ -37,6 +37,10 @@ struct core_layout {
 
 /* One executor's handle: the shim's for one vCPU, or the launcher's for
  * that vCPU's thread.  Every vCPU runs the core on the same core_state. */
+/* A trap's copies touch few pages (the kernel stack, the runstate area,
+ * a hypercall's argument), so few walks are kept. */
+#define CORE_WALK_CACHE 4
+
 struct core {
 	struct core_state *st;
 	void *plat;             /* the platform's own context (per vCPU) */
@@ -52,12 +56,13 @@ struct core {
 	 * that nothing returns to the multicall's caller. */
 	struct trap_frame *frame;
 	unsigned frame_replaced;
-	/* The last guest page the executor's copies walked to
+	/* The last guest pages the executor's copies walked to
 	 * (guest_access.c): good while st->mm.pt_generation stays. */
 	struct core_walk_cache {
 		uint64_t generation, cr3, vpage, gpage;
 		unsigned valid, writable;
-	} walk;
+	} walk[CORE_WALK_CACHE];
+	unsigned walk_next;     /* the entry the next walk replaces */
 };
 
 enum core_action {

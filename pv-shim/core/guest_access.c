@@ -50,11 +50,11 @@ static int guest_va_to_gpa(struct core *c, uint64_t cr3, uint64_t va, int write,
 }
 
 /*
- * The walk, or the last one's answer for the same page of the same tables
+ * The walk, or a recent one's answer for the same page of the same tables
  * while no page-table entry has changed since (every store bumps
  * pt_generation, mm_frames.c): in the shim each walk is a hundred
  * emulated instructions on these hosts, and a trap's copies (its bounce
- * frame, a hypercall's arguments) mostly touch one page.
+ * frame, the runstate area, a hypercall's arguments) touch few pages.
  */
 static int translate(struct core *c, uint64_t cr3, uint64_t va, int write, uint64_t *gpa)
 {
@@ -63,18 +63,21 @@ static int translate(struct core *c, uint64_t cr3, uint64_t va, int write, uint6
 	/* Without the frame table (unit tests of other parts) the core does
 	 * not make every store, so nothing is cached. */
 	unsigned cache = c->st->mm.active != 0;
-	struct core_walk_cache *w = &c->walk;
 	uint64_t generation = __atomic_load_n(&c->st->mm.pt_generation, __ATOMIC_SEQ_CST);
 	uint64_t vpage = va & ~(PAGE_SIZE - 1);
-	if (cache && w->valid && w->generation == generation && w->cr3 == cr3 &&
-	    w->vpage == vpage && (w->writable || !write)) {
-		*gpa = w->gpage | (va & (PAGE_SIZE - 1));
-		return 0;
+	for (unsigned i = 0; cache && i < CORE_WALK_CACHE; i++) {
+		const struct core_walk_cache *w = &c->walk[i];
+		if (w->valid && w->generation == generation && w->cr3 == cr3 &&
+		    w->vpage == vpage && (w->writable || !write)) {
+			*gpa = w->gpage | (va & (PAGE_SIZE - 1));
+			return 0;
+		}
 	}
 	unsigned writable;
 	if (guest_va_to_gpa(c, cr3, va, write, gpa, &writable))
 		return -1;
-	*w = (struct core_walk_cache){
+	c->walk_next = (c->walk_next + 1) % CORE_WALK_CACHE;
+	c->walk[c->walk_next] = (struct core_walk_cache){
 		.generation = generation, .cr3 = cr3, .vpage = vpage,
 		.gpage = *gpa & ~(PAGE_SIZE - 1), .valid = cache, .writable = writable,
 	};
