@@ -225,6 +225,25 @@ host_trap_stubs:
 host_event_stub:
 	HOST_STUB CORE_VEC_EVENT, 0
 
+/* The general registers of a struct trap_frame, off the stack. */
+.macro POP_GPRS
+	popq %r15
+	popq %r14
+	popq %r13
+	popq %r12
+	popq %r11
+	popq %r10
+	popq %r9
+	popq %r8
+	popq %rbp
+	popq %rdi
+	popq %rsi
+	popq %rdx
+	popq %rcx
+	popq %rbx
+	popq %rax
+.endm
+
 trap_common:
 	cmpb $0, shim_host_path(%rip)
 	jne host_trap_exit
@@ -254,42 +273,14 @@ trap_dispatch:
 
 	.globl trap_return
 trap_return:
-	popq %r15
-	popq %r14
-	popq %r13
-	popq %r12
-	popq %r11
-	popq %r10
-	popq %r9
-	popq %r8
-	popq %rbp
-	popq %rdi
-	popq %rsi
-	popq %rdx
-	popq %rcx
-	popq %rbx
-	popq %rax
+	POP_GPRS
 	addq $16, %rsp
 	iretq
 
 /* Host path, a vCPU's first entry: its registers from the frame, then on
  * as any trap. */
 host_first_entry:
-	popq %r15
-	popq %r14
-	popq %r13
-	popq %r12
-	popq %r11
-	popq %r10
-	popq %r9
-	popq %r8
-	popq %rbp
-	popq %rdi
-	popq %rsi
-	popq %rdx
-	popq %rcx
-	popq %rbx
-	popq %rax
+	POP_GPRS
 /*
  * Host path: the vector and error code are under the CPU's frame and every
  * other guest register is in the vCPU, where the launcher reads and writes
