@@ -270,13 +270,17 @@ static void resume_in_chain(struct vcpu *v, struct kvm_regs *regs, uint64_t stub
  * The event interrupt taken inside the shim's own code (a chain): KVM here
  * can deliver an injected interrupt where the flags had interrupts off.
  * The interrupted instruction goes on as if nothing came, on the stack
- * and with the registers it had, and the interrupt is asked for again.
+ * and with the registers it had.  The interrupt is not asked for again:
+ * what made it due is still in the core state, which vcpu_events_before_run
+ * looks at before every run, and the core takes it at the guest's next
+ * exit anyway.  (Asking again kept it due after the core had taken it, and
+ * in some boots the repeats landed in chains one after another: 17,000
+ * interrupts and 17,000 interrupt-window exits more.)
  */
 static int resume_interrupted_shim(struct vcpu *v, struct kvm_regs *regs,
 				   const struct trap_frame *f)
 {
 	frame_to_regs(f, regs);
-	__atomic_store_n(&v->interrupt_wanted, 1, __ATOMIC_SEQ_CST);
 	v->stats.shim_interrupts++;
 	return 0;
 }
@@ -304,6 +308,12 @@ int host_trap_stub(struct vcpu *v, struct kvm_regs *regs)
 	f.rflags = sf.rflags;
 	f.rsp = sf.rsp;
 	f.ss = sf.ss;
+	/* Before anything that would queue work for a chain this resumption
+	 * does not make (a flush another vCPU asked for waits for the next
+	 * exit). */
+	if ((f.cs & 3) == 0 && f.vector == CORE_VEC_EVENT &&
+	    f.rip - SHIM_VIRT_BASE < SHIM_IMAGE_MAX)
+		return resume_interrupted_shim(v, regs, &f);
 	uint64_t trampoline = v->core.layout.syscall_trampoline;
 	if (p->detour_pending) {
 		/* Only the detour's own ud2 can come before it resumes (no
@@ -323,8 +333,6 @@ int host_trap_stub(struct vcpu *v, struct kvm_regs *regs)
 	host_cpu_ops_restart(p);
 	vcpu_serve_flush(v);
 	if ((f.cs & 3) == 0) {
-		if (f.vector == CORE_VEC_EVENT && f.rip - SHIM_VIRT_BASE < SHIM_IMAGE_MAX)
-			return resume_interrupted_shim(v, regs, &f);
 		core_stop_fault(&v->core, &f, "fault inside the shim (CPL0)");
 		return 1;
 	}
