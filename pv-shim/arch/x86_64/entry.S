@@ -16,7 +16,9 @@
  *   (the CSTAR stubs, a vCPU's first entry) -> the host stubs' `out`.
  * trap_return: the guest path's way back, and how vCPU 0's shim first
  *   enters the guest kernel.
- * cstar_stubs: where a 32-bit `syscall` enters (MSR_CSTAR), one per vCPU.
+ * cstar_stubs: where a 32-bit `syscall` enters (MSR_CSTAR), one per vCPU;
+ *   cstar_fixup: how both #PF stubs send on one that this KVM took to
+ *   MSR_CSTAR's low 32 bits.
  */
 #include "pv-shim/shim_abi.h"
 #include "pv-shim/core/trap_frame.h"
@@ -33,7 +35,8 @@ shim_start:
  * The chain handlers (shim_abi.h): each pops its operands and returns to
  * the next; %rax is theirs, SHIM_CHAIN_END gives the guest's back.  Only
  * the launcher's chains, on the trap stack, come here, with interrupts off
- * and no interrupt injected while the vCPU runs shim code.
+ * (an event interrupt KVM here delivers all the same is undone by the
+ * launcher, which resumes the handler it interrupted: host_trap.c).
  */
 .macro CHAIN_HANDLER h
 	.org SHIM_CHAIN_OFF + \h * SHIM_CHAIN_HANDLER_SIZE, 0xcc
