@@ -17,7 +17,7 @@
  * trap_return: the guest path's way back, and how vCPU 0's shim first
  *   enters the guest kernel.
  * cstar_stubs: where a 32-bit `syscall` enters (MSR_CSTAR), one per vCPU;
- *   cstar_fixup: how both #PF stubs send on one that this KVM took to
+ *   cstar_recover: where both #PF stubs send one that this KVM took to
  *   MSR_CSTAR's low 32 bits.
  */
 #include "pv-shim/shim_abi.h"
@@ -142,9 +142,7 @@ trap_stubs:
 	STUB 12, 1
 	STUB 13, 1
 	.balign 16              /* #PF */
-	call cstar_fixup
-	pushq $14
-	jmp trap_common
+	jmp pf_entry
 	STUB 15, 0
 	STUB 16, 0
 	STUB 17, 1
@@ -203,10 +201,7 @@ host_trap_stubs:
 	HOST_STUB 12, 1
 	HOST_STUB 13, 1
 	.balign 16              /* #PF */
-	call cstar_fixup
-	pushq $14
-	outb %al, $SHIM_PORT_TRAP_REGS
-	ud2
+	jmp host_pf_entry
 	HOST_STUB 15, 0
 	HOST_STUB 16, 0
 	HOST_STUB 17, 1
@@ -307,6 +302,7 @@ host_trap_exit:
  * trap, and its iretq leaves for wherever the core sent the frame.
  */
 #define CSTAR_STUB_SIZE 64
+#define MSR_CSTAR 0xc0000083    /* boot.c points it at this vCPU's stub */
 #define FLAT_USER_CS32 0xe023
 #define FLAT_USER_SS32 0xe02b
 .if SHIM_MAX_VCPUS != 32
@@ -333,32 +329,73 @@ cstar_stubs:
 	.endr
 
 /*
- * Called first by both #PF stubs (the return address is the only word
- * above the CPU's frame and error code).  On AMD hosts this KVM takes a
- * compat-mode `syscall` to MSR_CSTAR's low 32 bits only: at CPL0 that
- * fetch faults, and the CPU pushes its #PF frame on the user's stack,
- * whose rsp the frame holds, with rcx and r11 as the syscall left them.
- * Such a fault goes on at the stub's real address by iretq (CPL0 to CPL0:
- * cs, flags and the user's rsp as they were), as if the CPU had gone
- * there; the 64 bytes below the user's esp written on the way are no more
- * than a signal frame may take.  Every other #PF returns to its stub.
+ * Both #PF stubs start here.  On AMD hosts this KVM takes a compat-mode
+ * `syscall` to MSR_CSTAR's low 32 bits only: at CPL0 that fetch faults,
+ * and the CPU pushes its #PF frame on the user's stack, with rcx and r11
+ * as the syscall left them.  That is the only way CPL0 runs on a stack
+ * outside the shim region (every trap from guest code switches to the
+ * trap stack), so the stack pointer, a register, is what tells it.
  */
-#define CSTAR_STUBS_SIZE (CSTAR_STUB_SIZE * SHIM_MAX_VCPUS)
-cstar_fixup:
-	testb $3, 24(%rsp)      /* the frame's cs: from guest code */
-	jnz 1f
+.macro CSTAR_CHECK
 	pushq %rax
-	movq 24(%rsp), %rax     /* the faulting rip */
-	subq $(cstar_stubs - shim_start), %rax
-	cmpq $CSTAR_STUBS_SIZE, %rax
-	jae 2f
-	movabsq $SHIM_VIRT_BASE, %rax
-	addq %rax, 24(%rsp)
+	movq %rsp, %rax
+	shrq $39, %rax
+	cmpq $(SHIM_VIRT_BASE >> 39), %rax
 	popq %rax
-	addq $16, %rsp          /* our return address and the error code */
-	iretq
-2:	popq %rax
-1:	ret
+	jne cstar_recover
+.endm
+pf_entry:
+	CSTAR_CHECK
+	pushq $14
+	jmp trap_common
+host_pf_entry:
+	CSTAR_CHECK
+	pushq $14
+	outb %al, $SHIM_PORT_TRAP_REGS
+	ud2
+
+/*
+ * Does what this vCPU's CSTAR stub would have done.  The user's stack can
+ * be written by the guest's other vCPUs at any time, so nothing read from
+ * it steers CPL0: the vCPU, and with it the trap stack and the stub, comes
+ * from MSR_CSTAR, which the shim wrote; what is read back from that stack
+ * (the user's rsp, return eip, rax, rcx, rdx) is only the user's own data,
+ * handed back to its kernel in the frame, as the stub would.  The 88
+ * bytes at most below the user's esp written on the way are no more than
+ * a signal frame takes.
+ */
+.if CSTAR_STUB_SIZE != 64
+.error "cstar_recover finds the vCPU with a shift by 6"
+.endif
+cstar_recover:
+	pushq %rax
+	pushq %rcx
+	pushq %rdx              /* then the error code, the CPU's frame */
+	movl $MSR_CSTAR, %ecx
+	rdmsr
+	shlq $32, %rdx
+	orq %rdx, %rax
+	movabsq $cstar_stubs, %rdx
+	subq %rdx, %rax
+	shrq $6, %rax           /* CSTAR_STUB_SIZE: the vCPU */
+	imulq $SHIM_VCPU_STRIDE, %rax, %rax
+	movabsq $(SHIM_VIRT_BASE + SHIM_OFF_VCPUS + SHIM_VCPU_STACK + SHIM_STACK_SIZE), %rdx
+	addq %rdx, %rax         /* its trap stack's top */
+	movq 56(%rsp), %rdx     /* the frame's rsp: the user's */
+	movq $FLAT_USER_SS32, -8(%rax)
+	movq %rdx, -16(%rax)
+	movq %r11, -24(%rax)
+	movq $FLAT_USER_CS32, -32(%rax)
+	movq 8(%rsp), %rdx      /* the user's rcx: its return eip */
+	movq %rdx, -40(%rax)
+	movq $0, -48(%rax)
+	movq $CORE_VEC_CSTAR, -56(%rax)
+	movq 0(%rsp), %rdx
+	movq 8(%rsp), %rcx
+	leaq -56(%rax), %rax
+	xchgq %rax, %rsp        /* on the trap stack, as the stub leaves it */
+	movq 16(%rax), %rax
+	jmp trap_common
 
 	.bss
 	.balign 8
