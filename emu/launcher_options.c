@@ -1,5 +1,7 @@
 /* The options `run` and `create` share (launcher_options.h). */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "emu/launcher_options.h"
 
@@ -49,6 +51,21 @@ int launcher_option_apply(int opt, const char *arg, struct xenlet_config *cfg)
 	case LAUNCHER_OPT_STRICT:
 		cfg->strict = true;
 		return 0;
+	case LAUNCHER_OPT_TIMER_GAP: {
+		char *end;
+		errno = 0;
+		unsigned long ms = strtoul(arg, &end, 10);
+		if (errno || end == arg || *end || arg[0] == '-' ||
+		    ms > XENLET_MAX_TIMER_GAP_US / 1000) {
+			fprintf(stderr, "xenlet: --timer-gap is whole milliseconds, 0 to %d\n",
+				XENLET_MAX_TIMER_GAP_US / 1000);
+			return -1;
+		}
+		uint64_t us = (uint64_t)ms * 1000;
+		cfg->timer_gap_given = true;
+		cfg->timer_gap_us = us;
+		return 0;
+	}
 	}
 	return 1;
 }

@@ -20,6 +20,7 @@ enum launcher_option {
 	LAUNCHER_OPT_TRACE = 0x100,      /* long options only from here */
 	LAUNCHER_OPT_TRACE_HYPERCALLS,
 	LAUNCHER_OPT_STRICT,
+	LAUNCHER_OPT_TIMER_GAP,
 };
 
 /* getopt's short options among them. */
@@ -34,7 +35,8 @@ enum launcher_option {
 	{ "log", required_argument, NULL, LAUNCHER_OPT_LOG }, \
 	{ "trace", required_argument, NULL, LAUNCHER_OPT_TRACE }, \
 	{ "trace-hypercalls", no_argument, NULL, LAUNCHER_OPT_TRACE_HYPERCALLS }, \
-	{ "strict", no_argument, NULL, LAUNCHER_OPT_STRICT }
+	{ "strict", no_argument, NULL, LAUNCHER_OPT_STRICT }, \
+	{ "timer-gap", required_argument, NULL, LAUNCHER_OPT_TIMER_GAP }
 
 /* Applies option opt (one of the above) with its argument: 0, 1 if opt
  * is not a launcher option, or -1 after a one-line message on stderr. */

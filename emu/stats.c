@@ -50,6 +50,8 @@ void stats_print(FILE *out, const struct launcher_stats *ls,
 	fprintf(out, "xenlet-stats: trap_path %s\n",
 		st->trap_path == CORE_PATH_HOST ? "host" : "guest");
 	fprintf(out, "xenlet-stats: tsc_khz %llu\n", (unsigned long long)ls->tsc_khz);
+	fprintf(out, "xenlet-stats: timer_gap_us %llu\n",
+		(unsigned long long)(st->vtime.oneshot_gap_ns / 1000));
 	if (ls->calib_rounds)
 		fprintf(out, "xenlet-stats: calibrate_ticks guest %llu host %llu "
 			"rounds %u\n", (unsigned long long)ls->calib_guest_ticks,

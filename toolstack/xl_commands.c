@@ -39,6 +39,8 @@ static void create_usage(FILE *out)
 		"  --trace FILE          record every VM exit into FILE\n"
 		"  --trace-hypercalls    print each hypercall and its result\n"
 		"  --strict              print each kind of departure from Xen\n"
+		"  --timer-gap MS        least time between one-shot timer events\n"
+		"                        (default 20 in the guest trap path, else 0)\n"
 		"  --xenstore-socket P   serve the embedded xenstore to dom0 tools\n"
 		"  -d, --daemonize       detach once the domain runs; its console and\n"
 		"                        xenlet's messages go to the log\n"
@@ -177,6 +179,8 @@ int xl_cmd_create(int argc, char **argv)
 	cfg->run.trace_path = launcher.trace_path;
 	cfg->run.trace_hypercalls = launcher.trace_hypercalls;
 	cfg->run.strict = launcher.strict;
+	cfg->run.timer_gap_given = launcher.timer_gap_given;
+	cfg->run.timer_gap_us = launcher.timer_gap_us;
 	cfg->run.xenstore_socket = launcher.xenstore_socket;
 	/* -c: as xl, detached with the console attached at once. */
 	cfg->run.daemonize = launcher.daemonize || attach_console;

@@ -73,6 +73,9 @@ static void on_ready(struct vcpu *v)
 	d->stats.calib_guest_ticks = bp->calib_guest_ticks;
 	d->stats.calib_host_ticks = bp->calib_host_ticks;
 	st->trap_path = host ? CORE_PATH_HOST : CORE_PATH_GUEST;
+	uint64_t gap_us = d->cfg->timer_gap_given ? d->cfg->timer_gap_us
+			  : host ? 0 : XENLET_GUEST_PATH_TIMER_GAP_US;
+	st->vtime.oneshot_gap_ns = gap_us * 1000;
 	shim_write_trampoline(&d->shim, host);
 	dom0_core_start(d, host); /* the lock dom0's backends take from now */
 	/* Calibration ran real dispatches; the guest's counts start here. */

@@ -13,6 +13,7 @@ static const char *const names[CORE_DEPARTURE_KINDS] = {
 	[DEPARTURE_MSR_HOST_VALUE] = "msr_host_value",
 	[DEPARTURE_IOBITMAP] = "iobitmap_unsupported",
 	[DEPARTURE_IRET_ENDS_DOMAIN] = "iret_ends_domain",
+	[DEPARTURE_TIMER_HELD] = "oneshot_timer_held",
 };
 
 const char *core_departure_name(unsigned kind)

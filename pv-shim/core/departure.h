@@ -19,6 +19,7 @@ enum core_departure {
 	DEPARTURE_MSR_HOST_VALUE,   /* an MSR Xen reads from the host: #GP here */
 	DEPARTURE_IOBITMAP,         /* PHYSDEVOP_set_iobitmap: -ENOSYS */
 	DEPARTURE_IRET_ENDS_DOMAIN, /* an iret Xen sends to the failsafe callback */
+	DEPARTURE_TIMER_HELD,       /* a one-shot timer event fired later than asked */
 	CORE_DEPARTURE_KINDS
 };
 

@@ -18,6 +18,7 @@
 #include <xen/event_channel.h>
 #include <xen/vcpu.h>
 #include "pv-shim/core/core.h"
+#include "pv-shim/core/departure.h"
 #include "pv-shim/core/emulate/emulate.h"
 #include "pv-shim/core/events/evtchn.h"
 #include "pv-shim/core/shared_info.h"
@@ -192,6 +193,60 @@ START_TEST(set_timer_op_fires_virq_timer)
 	tsc = ticks(10000000);
 	ck_assert_int_eq(vtime_poll_timers(&g.core), 0);
 	ck_assert_int_eq(timer_pending(), 0);
+}
+END_TEST
+
+/* The guest path's gap (vtime.h): a one-shot event no sooner than the
+ * gap after the last one, a later deadline as asked, the periodic timer
+ * untouched, each held event counted as a departure; no gap, as Xen. */
+START_TEST(oneshot_gap_holds_events_back)
+{
+	g.st->vtime.oneshot_gap_ns = 20000000; /* 20 ms */
+	ck_assert_int_eq(hcall(__HYPERVISOR_set_timer_op, 4000000, 0, 0), 0);
+	tsc = ticks(4000000);
+	ck_assert_int_eq(vtime_poll_timers(&g.core), 1); /* the first: as asked */
+	ck_assert_uint_eq(g.st->departures[DEPARTURE_TIMER_HELD], 0);
+
+	/* Late on its tick, the guest asks for one already past. */
+	clear_timer();
+	tsc = ticks(9000000);
+	ck_assert_int_eq(hcall(__HYPERVISOR_set_timer_op, 8000000, 0, 0), 0);
+	ck_assert_int_eq(timer_pending(), 0);
+	ck_assert_ns(vtime_next_deadline(&g.core), 24000000);
+	tsc = ticks(23999000);
+	ck_assert_int_eq(vtime_poll_timers(&g.core), 0);
+	tsc = ticks(24000000);
+	ck_assert_int_eq(vtime_poll_timers(&g.core), 1);
+	ck_assert_uint_eq(g.st->departures[DEPARTURE_TIMER_HELD], 1);
+
+	/* A deadline past the gap fires when asked. */
+	clear_timer();
+	ck_assert_int_eq(hcall(__HYPERVISOR_set_timer_op, 60000000, 0, 0), 0);
+	ck_assert_uint_eq(vtime_next_deadline(&g.core), 60000000);
+	tsc = ticks(60000000);
+	ck_assert_int_eq(vtime_poll_timers(&g.core), 1);
+	ck_assert_uint_eq(g.st->departures[DEPARTURE_TIMER_HELD], 1);
+
+	/* The periodic timer keeps its period. */
+	clear_timer();
+	struct vcpu_set_periodic_timer p = { .period_ns = 4000000 };
+	put(&p, sizeof p);
+	ck_assert_int_eq(hcall(__HYPERVISOR_vcpu_op, VCPUOP_set_periodic_timer, 0, ARG_VA), 0);
+	tsc = ticks(64000000);
+	ck_assert_int_eq(vtime_poll_timers(&g.core), 1);
+	ck_assert_uint_eq(vtime_next_deadline(&g.core), 68000000);
+	ck_assert_int_eq(hcall(__HYPERVISOR_vcpu_op, VCPUOP_stop_periodic_timer, 0, 0), 0);
+
+	/* A gap past its bound holds for a second at most. */
+	clear_timer();
+	g.st->vtime.oneshot_gap_ns = UINT64_MAX;
+	ck_assert_int_eq(hcall(__HYPERVISOR_set_timer_op, 1, 0, 0), 0);
+	ck_assert_ns(vtime_next_deadline(&g.core), 60000000 + VTIME_ONESHOT_GAP_MAX_NS);
+
+	/* No gap: a deadline past fires at once. */
+	g.st->vtime.oneshot_gap_ns = 0;
+	ck_assert_int_eq(hcall(__HYPERVISOR_set_timer_op, 1, 0, 0), 0);
+	ck_assert_int_eq(timer_pending(), 1);
 }
 END_TEST
 
@@ -537,6 +592,7 @@ static Suite *suite(void)
 	tcase_add_test(t, scale_matches_exact_arithmetic);
 	tcase_add_test(t, time_info_and_wallclock_published);
 	tcase_add_test(t, set_timer_op_fires_virq_timer);
+	tcase_add_test(t, oneshot_gap_holds_events_back);
 	tcase_add_test(t, vcpu_op_timers);
 	tcase_add_test(t, vcpu_info_moves_into_guest_ram);
 	tcase_add_test(t, vcpu_info_at_guest_address_0);

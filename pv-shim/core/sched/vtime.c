@@ -7,6 +7,7 @@
 #include "pv-shim/core/xen_abi.h"
 #include <xen/vcpu.h>
 #include "pv-shim/core/core.h"
+#include "pv-shim/core/departure.h"
 #include "pv-shim/core/events/evtchn.h"
 #include "pv-shim/core/platform.h"
 #include "pv-shim/core/shared_info.h"
@@ -148,10 +149,25 @@ void vtime_update(struct core *c)
 	vtime_write_runstate(c, c->vcpu);
 }
 
+/* When the one-shot timer fires (0: stopped): its deadline, or later if
+ * the last one fired less than the gap ago.  A deadline past when set
+ * fires at once under Xen; Linux, late on its tick, sets one, and on the
+ * guest path would spend all its time in ticks. */
+static uint64_t oneshot_due(const struct vtime_state *s, const struct vtime_vcpu *t)
+{
+	uint64_t gap = s->oneshot_gap_ns;
+	if (!t->singleshot_ns || !gap || !t->singleshot_fired_ns)
+		return t->singleshot_ns;
+	if (gap > VTIME_ONESHOT_GAP_MAX_NS)
+		gap = VTIME_ONESHOT_GAP_MAX_NS;
+	uint64_t earliest = t->singleshot_fired_ns + gap;
+	return t->singleshot_ns < earliest ? earliest : t->singleshot_ns;
+}
+
 uint64_t vtime_next_deadline(struct core *c)
 {
 	const struct vtime_vcpu *t = &core_vcpu(c)->vtime;
-	uint64_t d = t->singleshot_ns;
+	uint64_t d = oneshot_due(&c->st->vtime, t);
 	if (t->period_ns && (!d || t->periodic_next_ns < d))
 		d = t->periodic_next_ns;
 	if (t->poll_deadline_ns && (!d || t->poll_deadline_ns < d))
@@ -166,8 +182,13 @@ int vtime_poll_timers(struct core *c)
 		return 0;
 	uint64_t now = vtime_now_ns(c);
 	int due = 0;
-	if (t->singleshot_ns && t->singleshot_ns <= now) {
+	uint64_t oneshot = oneshot_due(&c->st->vtime, t);
+	if (oneshot && oneshot <= now) {
+		if (oneshot != t->singleshot_ns)
+			core_departure(c, DEPARTURE_TIMER_HELD, "a one-shot timer "
+				       "event held back by the guest path's gap");
 		t->singleshot_ns = 0;
+		t->singleshot_fired_ns = now;
 		due = 1;
 	}
 	if (t->period_ns && t->periodic_next_ns <= now) {

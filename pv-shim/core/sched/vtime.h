@@ -22,7 +22,17 @@ struct vtime_state {
 	uint64_t wc_start_sec;     /* wallclock at system time 0 */
 	uint32_t wc_start_nsec;
 	uint32_t pad;
+	/* The least time between two one-shot timer events of a vCPU (0:
+	 * none, as Xen): set by the launcher with the trap path, for the
+	 * guest path, where each event costs milliseconds of emulated shim
+	 * code and a guest that asks for its next tick before it has
+	 * finished this one would otherwise get nothing else done. */
+	uint64_t oneshot_gap_ns;
 };
+
+/* The most oneshot_gap_ns may hold an event back (it is read from the
+ * core state, written by the launcher). */
+#define VTIME_ONESHOT_GAP_MAX_NS 1000000000ULL
 
 /* One vCPU's (struct core_vcpu). */
 struct vtime_vcpu {
@@ -33,6 +43,7 @@ struct vtime_vcpu {
 	uint64_t vcpu_info_gpa;
 	uint64_t runstate_va;      /* 0: none registered */
 	uint64_t singleshot_ns;    /* absolute system time; 0: stopped */
+	uint64_t singleshot_fired_ns; /* when it last fired (0: never) */
 	uint64_t period_ns;        /* 0: no periodic timer */
 	uint64_t periodic_next_ns;
 	uint64_t poll_deadline_ns; /* SCHEDOP_poll's timeout while it sleeps */
@@ -75,7 +86,8 @@ void vtime_write_runstate(struct core *c, unsigned vcpu);
 /* Writes vcpu_time_info, the wallclock and the runstate area afresh. */
 void vtime_update(struct core *c);
 
-/* The earliest timer deadline (system time ns), or 0 if none is set. */
+/* The earliest timer deadline (system time ns), or 0 if none is set:
+ * the one-shot timer's no sooner than oneshot_gap_ns after it last fired. */
 uint64_t vtime_next_deadline(struct core *c);
 
 /* Raises VIRQ_TIMER for each timer that is due (and rearms the periodic
