@@ -324,11 +324,15 @@ static enum core_action handle_trap_locked(struct core *c, struct trap_frame *f)
 	} else {
 		exception(c, f);
 	}
-	/* Taken down (by itself or another vCPU): it sleeps here. */
-	vcpu_wait_while_down(c, f);
+	/* Taken down (by itself or another vCPU): it sleeps here.  This and
+	 * the dom0 words are looked at here first, because in the guest path
+	 * a call is a dozen emulated instructions before its own test. */
+	if (!core_vcpu(c)->up)
+		vcpu_wait_while_down(c, f);
 	if (st->stop_reason == CORE_RUNNING) {
 		vtime_poll_timers(c); /* a timer due fires at the next way out */
-		evtchn_take_dom0_raised(c); /* backends' events, FIFO-linked here */
+		if (__atomic_load_n(&st->evtchn.dom0_raised_words, __ATOMIC_SEQ_CST))
+			evtchn_take_dom0_raised(c); /* backends' events, FIFO-linked here */
 		traps_event_upcall(c, f);
 		/* last: the launcher, told now, sees the upcall taken */
 		platform_timer_deadline(c, vtime_next_deadline(c));

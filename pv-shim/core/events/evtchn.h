@@ -59,6 +59,12 @@ struct evtchn_fifo_state {
 	uint32_t pad;
 	uint64_t array_gfn[EVTCHN_FIFO_ARRAY_PAGES];
 	struct evtchn_fifo_vcpu vcpu[EVTCHN_NR_VCPUS];
+	/* Per port, the queue it was last made the tail of (1 + vCPU *
+	 * EVTCHN_NR_PRIORITIES + priority; 0: none), so that linking it
+	 * again forgets that tail without a look at every queue.  Whenever
+	 * a tail holds a port, this names its queue; it may name one whose
+	 * tail has moved on since, so it is checked against the tail. */
+	uint16_t tail_queue[EVTCHN_NR_PORTS];
 };
 
 struct evtchn_state {

@@ -33,6 +33,7 @@
 
 _Static_assert(EVTCHN_NR_PRIORITIES == EVTCHN_FIFO_MAX_QUEUES, "queues");
 _Static_assert(EVTCHN_NR_PORTS <= EVTCHN_FIFO_NR_CHANNELS, "LINK holds every port");
+_Static_assert(EVTCHN_NR_VCPUS * EVTCHN_NR_PRIORITIES < 65535, "tail_queue holds every queue");
 _Static_assert(EVTCHN_FIFO_ARRAY_PAGES * WORDS_PER_PAGE >= EVTCHN_NR_PORTS,
 	       "the event array covers every port");
 
@@ -133,10 +134,13 @@ static int link(struct core *c, uint32_t port, event_word_t *word)
 	/* Port is unlinked, so a queue whose tail it still is has been
 	 * consumed to its end: forget that tail, or an event linked there
 	 * later would be chained behind port, wherever port goes now. */
-	for (unsigned u = 0; u < c->layout.nr_vcpus && u < EVTCHN_NR_VCPUS; u++)
-		for (unsigned q = 0; q < EVTCHN_NR_PRIORITIES; q++)
-			if (fifo(c)->vcpu[u].tail[q] == port)
-				fifo(c)->vcpu[u].tail[q] = 0;
+	unsigned was = fifo(c)->tail_queue[port];
+	if (was--) {
+		uint32_t *was_tail = &fifo(c)->vcpu[(was / EVTCHN_NR_PRIORITIES) %
+						    EVTCHN_NR_VCPUS].tail[was % EVTCHN_NR_PRIORITIES];
+		if (*was_tail == port)
+			*was_tail = 0;
+	}
 	uint32_t tail = v->tail[prio];
 	int behind = 0;
 	if (tail) {
@@ -146,6 +150,7 @@ static int link(struct core *c, uint32_t port, event_word_t *word)
 	if (!behind)
 		__atomic_store_n(&cb->head[prio], port, __ATOMIC_SEQ_CST);
 	v->tail[prio] = port;
+	fifo(c)->tail_queue[port] = (uint16_t)(1 + vcpu * EVTCHN_NR_PRIORITIES + prio);
 	if (behind || (__atomic_fetch_or(&cb->ready, 1u << prio, __ATOMIC_SEQ_CST) &
 		       (1u << prio)))
 		return 0; /* the guest will reach it from what it was told */
