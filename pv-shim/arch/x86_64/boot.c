@@ -10,15 +10,15 @@
 #include "pv-shim/shim_abi.h"
 #include "pv-shim/core/core.h"
 #include "pv-shim/arch/x86_64/cpu.h"
+#include "pv-shim/arch/x86_64/cstar.h"
 #include "pv-shim/arch/x86_64/shim.h"
 
 extern const char trap_stubs[], event_stub[], cstar_stubs[];
 extern const char host_trap_stubs[], host_event_stub[];
 
-#define MSR_CSTAR 0xc0000083
-#define CSTAR_STUB_SIZE 64 /* entry.S */
 extern void trap_return(void) __attribute__((noreturn));
 extern void trap_dispatch(void) __attribute__((noreturn));
+extern void host_first_entry(void) __attribute__((noreturn));
 
 /* Read by trap_common: 1 hands every trap to the launcher. */
 volatile uint8_t shim_host_path;
@@ -145,6 +145,8 @@ static void __attribute__((noreturn)) start_other_vcpu(unsigned vcpu)
 	f->vector = CORE_VEC_START;
 	f->cs = SHIM_SEL_USER_CS;
 	f->ss = SHIM_SEL_USER_DS;
+	if (shim_host_path)
+		__asm__ volatile("mov %0, %%rsp; jmp host_first_entry" : : "r"(f) : "memory");
 	__asm__ volatile("mov %0, %%rsp; jmp trap_dispatch" : : "r"(f) : "memory");
 	__builtin_unreachable();
 }

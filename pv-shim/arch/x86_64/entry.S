@@ -12,8 +12,8 @@
  *   the path is fixed: the vector, and one `out` with every guest register
  *   still in the vCPU; the launcher runs the core and resumes the vCPU in
  *   a chain.
- * trap_common: guest path -> shim_trap() runs the core here; host path
- *   (the CSTAR stubs, a vCPU's first entry) -> the host stubs' `out`.
+ * trap_common: the guest path's: shim_trap() runs the core here (the
+ *   host path's CSTAR stubs and first entries go to the host stubs' `out`).
  * trap_return: the guest path's way back, and how vCPU 0's shim first
  *   enters the guest kernel.
  * cstar_stubs: where a 32-bit `syscall` enters (MSR_CSTAR), one per vCPU;
@@ -22,6 +22,7 @@
  */
 #include "pv-shim/shim_abi.h"
 #include "pv-shim/core/trap_frame.h"
+#include "pv-shim/arch/x86_64/cstar.h"
 
 	.section .text.entry, "ax"
 	.code64
@@ -243,8 +244,6 @@ host_event_stub:
 .endm
 
 trap_common:
-	cmpb $0, shim_host_path(%rip)
-	jne host_trap_exit
 	pushq %rax
 	pushq %rbx
 	pushq %rcx
@@ -264,8 +263,6 @@ trap_common:
 	 * (shim_boot: CORE_VEC_START). */
 	.globl trap_dispatch
 trap_dispatch:
-	cmpb $0, shim_host_path(%rip)
-	jne host_first_entry
 	movq %rsp, %rdi
 	call shim_trap
 
@@ -275,8 +272,9 @@ trap_return:
 	addq $16, %rsp
 	iretq
 
-/* Host path, a vCPU's first entry: its registers from the frame, then on
- * as any trap. */
+/* Host path, a vCPU's first entry (start_other_vcpu): its registers from
+ * the frame, then on as any trap. */
+	.globl host_first_entry
 host_first_entry:
 	POP_GPRS
 /*
@@ -301,8 +299,6 @@ host_trap_exit:
  * pseudo-vector CORE_VEC_CSTAR; trap_common does the rest, as for any
  * trap, and its iretq leaves for wherever the core sent the frame.
  */
-#define CSTAR_STUB_SIZE 64
-#define MSR_CSTAR 0xc0000083    /* boot.c points it at this vCPU's stub */
 #define FLAT_USER_CS32 0xe023
 #define FLAT_USER_SS32 0xe02b
 .if SHIM_MAX_VCPUS != 32
@@ -319,7 +315,7 @@ host_trap_exit:
 	pushq %rcx
 	pushq $0
 	pushq $CORE_VEC_CSTAR
-	jmp trap_common
+	jmp cstar_common
 .endm
 	.balign CSTAR_STUB_SIZE
 	.globl cstar_stubs
@@ -395,6 +391,13 @@ cstar_recover:
 	leaq -56(%rax), %rax
 	xchgq %rax, %rsp        /* on the trap stack, as the stub leaves it */
 	movq 16(%rax), %rax
+	jmp cstar_common
+
+/* The CSTAR frame is built the same in both paths; only here do they part
+ * (the other traps' IDT stubs are each path's own). */
+cstar_common:
+	cmpb $0, shim_host_path(%rip)
+	jne host_trap_exit
 	jmp trap_common
 
 	.bss

@@ -1,0 +1,11 @@
+/*
+ * The 32-bit `syscall`'s entry (entry.S's cstar_stubs, boot.c's MSR_CSTAR):
+ * one stub per vCPU, this far apart.  Included by C and assembly.
+ */
+#ifndef XENLET_SHIM_CSTAR_H
+#define XENLET_SHIM_CSTAR_H
+
+#define MSR_CSTAR 0xc0000083
+#define CSTAR_STUB_SIZE 64 /* cstar_recover finds the vCPU with a shift by 6 */
+
+#endif
