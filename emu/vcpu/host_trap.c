@@ -20,6 +20,7 @@
  * exits again and the chain resumes the hypercall's return.  A trap that
  * came straight from compat-mode code is raised in the vCPU instead.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -235,11 +236,10 @@ int host_trap_port_in(struct vcpu *v)
 }
 
 /* What the shim's host-path stub leaves at its stack pointer: the vector
- * and error code, then the CPU's exception frame (entry.S). */
-struct stub_frame {
-	uint64_t vector, error_code;
-	uint64_t rip, cs, rflags, rsp, ss;
-};
+ * and error code, then the CPU's exception frame (entry.S), the last
+ * words of a struct trap_frame. */
+#define STUB_FRAME_SIZE (sizeof(struct trap_frame) - offsetof(struct trap_frame, vector))
+_Static_assert(STUB_FRAME_SIZE == 7 * sizeof(uint64_t), "vector, error code, CPU frame");
 
 /* Resumes the vCPU at CPL0 from the stub at stub_off (its offset in the
  * shim region), in the chain that applies the queue and then returns to
@@ -292,22 +292,14 @@ int host_trap_stub(struct vcpu *v, struct kvm_regs *regs)
 	 * vCPU's trap stacks, and work on a copy of it. */
 	uint64_t off = regs->rsp - SHIM_VIRT_BASE;
 	if (off < shim_off_stack(v->id) ||
-	    off > shim_off_ist(v->id) + SHIM_IST_SIZE - sizeof(struct stub_frame) ||
+	    off > shim_off_ist(v->id) + SHIM_IST_SIZE - STUB_FRAME_SIZE ||
 	    off - shim_off_stack(v->id) < CPU_OPS_CHAIN_MAX_WORDS * sizeof(uint64_t)) {
 		host_platform_internal_error(p, "the shim's trap stub is not on its trap stack");
 		return -1;
 	}
-	struct stub_frame sf;
-	memcpy(&sf, v->d->shim.region + off, sizeof sf);
 	struct trap_frame f;
 	regs_to_frame(regs, &f);
-	f.vector = sf.vector;
-	f.error_code = sf.error_code;
-	f.rip = sf.rip;
-	f.cs = sf.cs;
-	f.rflags = sf.rflags;
-	f.rsp = sf.rsp;
-	f.ss = sf.ss;
+	memcpy(&f.vector, v->d->shim.region + off, STUB_FRAME_SIZE);
 	/* Before anything that would queue work for a chain this resumption
 	 * does not make (a flush another vCPU asked for waits for the next
 	 * exit). */
