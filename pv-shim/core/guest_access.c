@@ -51,8 +51,8 @@ static int guest_va_to_gpa(struct core *c, uint64_t cr3, uint64_t va, int write,
 
 /*
  * The walk, or a recent one's answer for the same page of the same tables
- * while no page-table entry has changed since (every store bumps
- * pt_generation, mm_frames.c): in the shim each walk is a hundred
+ * while nothing has made it stale since (pt_generation, bumped by
+ * mm_frames.c's walks_stale): in the shim each walk is a hundred
  * emulated instructions on these hosts, and a trap's copies (its bounce
  * frame, the runstate area, a hypercall's arguments) touch few pages.
  */

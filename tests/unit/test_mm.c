@@ -543,6 +543,63 @@ START_TEST(hostile_arguments)
 }
 END_TEST
 
+/* ---- the copies' cached walks (guest_access.c) ---------------------------- */
+
+static uint64_t generation(void)
+{
+	return g.st->mm.pt_generation;
+}
+
+/*
+ * A cached walk is dropped whenever an entry it may have gone through
+ * loses its frame, presence or a permission, or a table stops being one;
+ * a new mapping or an added permission keeps it (each copy still lands
+ * where the tables say).
+ */
+START_TEST(cached_walks_follow_the_tables)
+{
+	uint8_t byte = 0x5a;
+	ck_assert_int_eq(copy_to_guest(&g.core, KPAGE(5), &byte, 1), 0);
+	ck_assert_uint_eq(*(uint8_t *)fake_guest_page(&g, DATA0 + 5), 0x5a);
+
+	/* A new mapping of a page that had none: kept. */
+	uint64_t before = generation();
+	unsigned idx = (KPAGE(NR_DATA) >> 12) & 511;
+	ck_assert_uint_eq(table(3)[idx], 0);
+	ck_assert_int_eq(mmu1(l1e_ptr(NR_DATA), ((uint64_t)SPARE << 12) | FG_P | FG_RW), 0);
+	ck_assert_uint_eq(generation(), before);
+
+	/* The mapped page moves: dropped, and the copy lands in the new one. */
+	ck_assert_int_eq(mmu1(l1e_ptr(5), ((uint64_t)(SPARE + 1) << 12) | FG_P | FG_RW), 0);
+	ck_assert_uint_gt(generation(), before);
+	byte = 0xa5;
+	ck_assert_int_eq(copy_to_guest(&g.core, KPAGE(5), &byte, 1), 0);
+	ck_assert_uint_eq(*(uint8_t *)fake_guest_page(&g, SPARE + 1), 0xa5);
+	ck_assert_uint_eq(*(uint8_t *)fake_guest_page(&g, DATA0 + 5), 0x5a);
+
+	/* Read-only now: dropped, and a write refused. */
+	before = generation();
+	ck_assert_int_eq(mmu1(l1e_ptr(5), ((uint64_t)(SPARE + 1) << 12) | FG_P), 0);
+	ck_assert_uint_gt(generation(), before);
+	ck_assert_int_ne(copy_to_guest(&g.core, KPAGE(5), &byte, 1), 0);
+	/* Writable again: kept (a cached read-only answer only sends a
+	 * write to a fresh walk), and the write goes through. */
+	ck_assert_int_eq(copy_from_guest(&g.core, &byte, KPAGE(5), 1), 0);
+	before = generation();
+	ck_assert_int_eq(mmu1(l1e_ptr(5), ((uint64_t)(SPARE + 1) << 12) | FG_P | FG_RW), 0);
+	ck_assert_uint_eq(generation(), before);
+	byte = 0x3c;
+	ck_assert_int_eq(copy_to_guest(&g.core, KPAGE(5), &byte, 1), 0);
+	ck_assert_uint_eq(*(uint8_t *)fake_guest_page(&g, SPARE + 1), 0x3c);
+
+	/* A table that stops being one, which the guest may then write. */
+	ck_assert_int_eq(ext1(MMUEXT_PIN_L1_TABLE, SPARE + 2), 0);
+	before = generation();
+	ck_assert_int_eq(ext1(MMUEXT_UNPIN_TABLE, SPARE + 2), 0);
+	ck_assert_uint_gt(generation(), before);
+}
+END_TEST
+
 START_TEST(copy_and_clear_page)
 {
 	memset(fake_guest_page(&g, DATA0 + 2), 0x42, FG_PAGE);
@@ -1330,6 +1387,7 @@ int main(void)
 	tcase_add_test(t, user_baseptr);
 	tcase_add_test(t, update_va_mapping_remaps);
 	tcase_add_test(t, hostile_arguments);
+	tcase_add_test(t, cached_walks_follow_the_tables);
 	tcase_add_test(t, copy_and_clear_page);
 	tcase_add_test(t, set_ldt_copies_checked_descriptors);
 	tcase_add_test(t, machphys_update);

@@ -87,8 +87,9 @@ struct mm_state {
 	 * where the next search for one to hand out starts. */
 	uint64_t free_pages;
 	uint64_t alloc_cursor;
-	/* Bumped at every page-table store (mm_frames.c): a translation
-	 * cached before it may be stale (guest_access.c). */
+	/* Bumped when a page-table store or a table's devalidation may
+	 * make a translation cached before stale (mm_frames.c's
+	 * walks_stale, guest_access.c). */
 	uint64_t pt_generation;
 };
 

@@ -30,11 +30,26 @@ void mm_set_m2p(struct core *c, uint64_t mfn, uint64_t pfn)
 	((uint64_t *)platform_shim_page(c, shim_off_m2p(c->layout.nr_pages)))[mfn] = pfn;
 }
 
-/* Every store of a page-table entry: the platform makes it, and any
- * translation a copy cached before is stale (guest_access.c). */
-static void store_entry(struct core *c, uint64_t maddr, uint64_t value)
+/* The copies' cached walks (guest_access.c) went through validated
+ * tables and present entries only, so they go stale when a table stops
+ * being validated or an entry that was present loses its frame, its
+ * presence or a permission; a new mapping, or a permission added, leaves
+ * them right (a cached read-only answer only refuses a write, which then
+ * walks afresh).  Linux's mappings of new pages are most of its stores. */
+static void walks_stale(struct core *c)
 {
 	__atomic_fetch_add(&c->st->mm.pt_generation, 1, __ATOMIC_SEQ_CST);
+}
+
+#define WALKED_BITS (MM_PTE_P | MM_PTE_RW | MM_PTE_US)
+
+/* Every store of a page-table entry (old: what it held): the platform
+ * makes it. */
+static void store_entry(struct core *c, uint64_t maddr, uint64_t old, uint64_t value)
+{
+	if ((old & MM_PTE_P) && ((old & WALKED_BITS & ~value) ||
+				 ((old ^ value) & (MM_PTE_ADDR | MM_PTE_PS))))
+		walks_stale(c);
 	platform_write_pte(c, maddr, value);
 }
 
@@ -201,7 +216,7 @@ static int validate(struct core *c, uint64_t pfn, enum mm_type type)
 	for (unsigned i = 0; i < MM_ENTRIES; i++) {
 		uint64_t e = t[i], v = validated_entry(c, type, i, e);
 		if (v != e)
-			store_entry(c, base + i * 8, v);
+			store_entry(c, base + i * 8, e, v);
 	}
 	return 0;
 }
@@ -245,6 +260,8 @@ void mm_put_type(struct core *c, uint64_t pfn)
 	if (--f->type_count)
 		return;
 	if (is_table(f->type) && (f->flags & MM_FRAME_VALIDATED)) {
+		/* The guest may write it from now on. */
+		walks_stale(c);
 		f->flags = 0;
 		put_entries(c, pfn, table_of(c, pfn), f->type, MM_ENTRIES);
 	}
@@ -290,7 +307,7 @@ int mm_mod_entry(struct core *c, uint64_t pfn, enum mm_type type,
 			put_entry_ref(c, type, pfn, val);
 		return MM_ENOROOM;
 	}
-	store_entry(c, pfn * MM_PAGE_SIZE + idx * 8, adjust(val));
+	store_entry(c, pfn * MM_PAGE_SIZE + idx * 8, old, adjust(val));
 	if (old & MM_PTE_P)
 		put_entry_ref(c, type, pfn, old);
 	return 0;
