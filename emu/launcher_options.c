@@ -61,9 +61,8 @@ int launcher_option_apply(int opt, const char *arg, struct xenlet_config *cfg)
 				XENLET_MAX_TIMER_GAP_US / 1000);
 			return -1;
 		}
-		uint64_t us = (uint64_t)ms * 1000;
 		cfg->timer_gap_given = true;
-		cfg->timer_gap_us = us;
+		cfg->timer_gap_us = (uint64_t)ms * 1000;
 		return 0;
 	}
 	}
