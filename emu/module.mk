@@ -36,7 +36,7 @@ FUZZERS += $(BUILD)/fuzz/fuzz-xen-image
 # ---- the launcher: ./xenlet ------------------------------------------------
 # backend_host.h's grants stand on the core's grant tables (grant.h): until
 # their sources are in pv-shim/core/grant/, the launcher is built without.
-LAUNCHER_SRCS := emu/main.c emu/run.c emu/launcher_options.c emu/stats.c \
+LAUNCHER_SRCS := emu/main.c emu/run.c emu/launcher_options.c emu/stats.c emu/memory_use.c \
 	emu/exit_kind_name.c emu/trace/trace_writer.c \
 	emu/stop_report.c emu/loader/boot_disk.c \
 	$(addprefix emu/build/,kvm_vm.c domain_layout.c domain_build.c \

@@ -15,6 +15,7 @@
 #include "pv-shim/shim_abi.h"
 #include "emu/loader/boot_disk.h"
 #include "emu/domain.h"
+#include "emu/memory_use.h"
 #include "emu/vcpu/kvm_counters.h"
 #include "emu/build/domain_build.h"
 #include "emu/loader/xen_image.h"
@@ -366,6 +367,12 @@ static int run_domain(const struct xenlet_config *cfg, struct domain_control *dc
 			(unsigned long long)__atomic_load_n(&d.xenstore.notifications,
 							    __ATOMIC_RELAXED));
 		dom0_devices_print_stats(&d, stderr);
+		struct memory_use mem;
+		if (memory_use_measure(&mem, d.shim.region, shim_region_size(d.shim.nr_pages),
+				       d.ram, d.ram_bytes) == 0)
+			memory_use_print(stderr, &mem);
+		else
+			fprintf(stderr, "xenlet: the launcher's memory use: %s\n", strerror(errno));
 	}
 	teardown(&d);
 	return status;

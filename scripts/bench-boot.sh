@@ -7,7 +7,9 @@
 # times drift with the machine's load; the ratio is the figure).  Prints
 # seconds to the hello line for each run, the medians and their ratio,
 # and xenlet's VM exits per boot (median), with the last round's exits by
-# cause: KVM exit reason, trap vector reaching the core, hypercall.  It
+# cause: KVM exit reason, trap vector reaching the core, hypercall; and
+# xenlet's memory beyond the guest's RAM (its own and the shim region's,
+# --stats' mem.* lines).  It
 # prints figures and never fails on them; a boot that does not reach its
 # hello line fails the run.  With BENCH_BOOT_TRACE=FILE each xenlet boot
 # is also traced (--trace FILE, the last one kept) and trace-report's
@@ -91,6 +93,10 @@ done
 xs=$(cat "$work"/xenlet-*.secs | median)
 echo "median xenlet ${xs} s, VM exits $(for ((r = 1; r <= ROUNDS; r++)); do
 	stat_of "xenlet-$r" vm_exits; done | median)"
+mem_median() { for ((r = 1; r <= ROUNDS; r++)); do stat_of "xenlet-$r" "mem.$1"; done | median; }
+echo "xenlet's memory at exit (median KiB): beyond guest RAM $(mem_median beyond_guest_ram_kib)" \
+	"(launcher $(mem_median launcher_kib), shim region $(mem_median shim_region_kib));" \
+	"guest RAM touched $(mem_median guest_ram_kib); peak RSS $(mem_median peak_rss_kib)"
 if [ "$kinds" != xenlet ]; then
 	qs=$(cat "$work"/qemu-*.secs | median)
 	echo "median qemu-$QEMU_ACCEL ${qs} s; ratio xenlet/qemu $(awk -v a="$xs" -v b="$qs" \

@@ -74,7 +74,17 @@ for path in host guest; do
 	at_least trap.14 1 "page faults taken"
 	at_least hypercall.event_channel_op 10 "event channels used (xenstore, console, timer)"
 	at_least hypercall.vcpu_op 10 "vCPU timers and info used"
-	grep -E '^xenlet-stats: (run_us|vm_exits|transitions|hypercalls) ' "$ERR" |
+	# Memory: the guest's touched RAM counted apart from the launcher's
+	# own and the shim region's (make bench prints them).
+	at_least mem.guest_ram_kib 32768 "the guest's RAM in use is counted"
+	at_least mem.shim_region_kib 64 "the shim region's pages in use are counted"
+	at_least mem.launcher_kib 1024 "the launcher's own memory is counted"
+	if [ "$(stat_of mem.peak_rss_kib)" -ge "$(stat_of mem.guest_ram_kib)" ]; then
+		pass "peak RSS covers the guest's RAM in use"
+	else
+		fail "mem.peak_rss_kib $(stat_of mem.peak_rss_kib) is below mem.guest_ram_kib"
+	fi
+	grep -E '^xenlet-stats: (run_us|vm_exits|transitions|hypercalls|mem\.beyond_guest_ram_kib) ' "$ERR" |
 		sed "s/^/note [$path]: /"
 done
 
