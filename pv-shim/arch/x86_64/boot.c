@@ -20,7 +20,8 @@ extern void trap_return(void) __attribute__((noreturn));
 extern void trap_dispatch(void) __attribute__((noreturn));
 extern void host_first_entry(void) __attribute__((noreturn));
 
-/* Read by trap_common: 1 hands every trap to the launcher. */
+/* 1 once the launcher took the host path: read by entry.S's cstar_common
+ * and by start_other_vcpu, where the two paths part. */
 volatile uint8_t shim_host_path;
 
 /* Guest RAM's size, for entry.S's detour, which bounds its stores by it

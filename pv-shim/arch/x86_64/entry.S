@@ -296,8 +296,9 @@ host_trap_exit:
  * CSTAR names its own; shim_boot sets it) saves that rsp, takes its trap
  * stack, empty whenever guest code runs, and builds the frame Xen's
  * cstar_enter builds (cs FLAT_USER_CS32, ss FLAT_USER_SS32) with the
- * pseudo-vector CORE_VEC_CSTAR; trap_common does the rest, as for any
- * trap, and its iretq leaves for wherever the core sent the frame.
+ * pseudo-vector CORE_VEC_CSTAR; cstar_common hands it to trap_common (or,
+ * in the host path, to the launcher) as any trap, and the way back leaves
+ * for wherever the core sent the frame.
  */
 #define FLAT_USER_CS32 0xe023
 #define FLAT_USER_SS32 0xe02b
