@@ -404,12 +404,14 @@ START_TEST(hostile_links_and_control_blocks)
 	cb()->ready = 0;
 	ck_assert_int_eq(evtchn_set_pending(&g.core, b), 1);
 	ck_assert_uint_eq(cb()->head[EVTCHN_FIFO_PRIORITY_DEFAULT], b);
-	/* Core state the guest cannot reach, corrupted anyway: tails and
-	 * priorities out of range stay inside the array. */
+	/* Core state the guest cannot reach, corrupted anyway: tails,
+	 * priorities and a port's last queue out of range stay inside the
+	 * arrays. */
 	for (unsigned q = 0; q < EVTCHN_NR_PRIORITIES; q++)
 		g.st->evtchn.fifo.vcpu[0].tail[q] = 0xffffffffu - q;
 	g.st->evtchn.port[c].priority = 0xff;
 	g.st->evtchn.port[c].vcpu = 7;
+	g.st->evtchn.fifo.tail_queue[c] = 0xffff;
 	*word(c) = 0;
 	ck_assert_int_eq(evtchn_set_pending(&g.core, c), 1);
 	ck_assert_uint_eq(cb()->head[0xff % EVTCHN_NR_PRIORITIES], c);
