@@ -1,7 +1,6 @@
 /* The launcher's memory, from the kernel's accounting of this process. */
 #include <errno.h>
 #include <stdlib.h>
-#include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 #include "emu/memory_use.h"
@@ -28,36 +27,42 @@ static int resident_kib(const void *addr, size_t bytes, uint64_t *kib)
 	return 0;
 }
 
-/* "Key:   N kB" lines of /proc/self/status. */
-static int status_kib(const char *key, uint64_t *kib)
+/* The "Key:   N kB" lines of /proc/self/status it needs, in one read. */
+static int read_status(struct memory_use *m)
 {
 	FILE *f = fopen("/proc/self/status", "r");
 	if (!f)
 		return -1;
+	uint64_t anon = 0, file = 0;
+	unsigned found = 0;
 	char line[256];
-	size_t len = strlen(key);
-	int found = -1;
-	while (fgets(line, sizeof line, f))
-		if (!strncmp(line, key, len) && line[len] == ':') {
-			*kib = strtoull(line + len + 1, NULL, 10);
-			found = 0;
-			break;
+	while (fgets(line, sizeof line, f)) {
+		unsigned long long kib;
+		if (sscanf(line, "VmHWM: %llu kB", &kib) == 1) {
+			m->peak_rss_kib = kib;
+			found |= 1;
+		} else if (sscanf(line, "RssAnon: %llu kB", &kib) == 1) {
+			anon = kib;
+			found |= 2;
+		} else if (sscanf(line, "RssFile: %llu kB", &kib) == 1) {
+			file = kib;
+			found |= 4;
 		}
+	}
 	fclose(f);
-	if (found)
+	if (found != 7) {
 		errno = ENOENT;
-	return found;
+		return -1;
+	}
+	m->launcher_kib = anon + file;
+	return 0;
 }
 
 int memory_use_measure(struct memory_use *m, const void *shim_region, size_t shim_bytes,
 		       const void *guest_ram, size_t ram_bytes)
 {
-	uint64_t anon, file;
-	if (status_kib("VmHWM", &m->peak_rss_kib) || status_kib("RssAnon", &anon) ||
-	    status_kib("RssFile", &file))
-		return -1;
-	m->launcher_kib = anon + file;
-	if (resident_kib(shim_region, shim_bytes, &m->shim_region_kib) ||
+	if (read_status(m) ||
+	    resident_kib(shim_region, shim_bytes, &m->shim_region_kib) ||
 	    resident_kib(guest_ram, ram_bytes, &m->guest_ram_kib))
 		return -1;
 	return 0;
