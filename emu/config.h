@@ -60,7 +60,6 @@ struct xenlet_config {
  * instructions, 3-7 ms on these hosts: at Linux's 250 Hz that is all the
  * time there is.  20 ms leaves the guest most of it. */
 #define XENLET_GUEST_PATH_TIMER_GAP_US 20000
-#define XENLET_MAX_TIMER_GAP_US 1000000
 
 /* Exit statuses of `xenlet run`. */
 enum xenlet_exit {

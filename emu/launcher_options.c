@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "emu/launcher_options.h"
+#include "pv-shim/core/sched/vtime.h"
 
 int launcher_option_apply(int opt, const char *arg, struct xenlet_config *cfg)
 {
@@ -55,10 +56,11 @@ int launcher_option_apply(int opt, const char *arg, struct xenlet_config *cfg)
 		char *end;
 		errno = 0;
 		unsigned long ms = strtoul(arg, &end, 10);
-		if (errno || end == arg || *end || arg[0] == '-' ||
-		    ms > XENLET_MAX_TIMER_GAP_US / 1000) {
-			fprintf(stderr, "xenlet: --timer-gap is whole milliseconds, 0 to %d\n",
-				XENLET_MAX_TIMER_GAP_US / 1000);
+		/* The core holds an event back by a second at most. */
+		const unsigned long max_ms = VTIME_ONESHOT_GAP_MAX_NS / 1000000;
+		if (errno || end == arg || *end || arg[0] == '-' || ms > max_ms) {
+			fprintf(stderr, "xenlet: --timer-gap is whole milliseconds, 0 to %lu\n",
+				max_ms);
 			return -1;
 		}
 		cfg->timer_gap_given = true;

@@ -181,6 +181,7 @@ static int cmd_run(int argc, char **argv)
 		case LAUNCHER_OPT_TRACE:
 		case LAUNCHER_OPT_TRACE_HYPERCALLS:
 		case LAUNCHER_OPT_STRICT:
+		case LAUNCHER_OPT_TIMER_GAP:
 			if (launcher_option_apply(c, optarg, &cfg))
 				return XENLET_EXIT_SETUP;
 			break;

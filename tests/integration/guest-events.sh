@@ -41,6 +41,18 @@ for path in guest host; do
 		fail "the 6 KiB line is missing or damaged"
 	fi
 
+	# The one-shot timer gap: the guest path's 20 ms by default, none in
+	# the host path, and --timer-gap's in either (README, "Time").
+	default_gap=0
+	[ "$path" = guest ] && default_gap=20000
+	run_xenlet "$path-gap" "$GUEST" --trap-path "$path" --stats
+	expect_rc 0
+	expect_err_matches "^xenlet-stats: timer_gap_us $default_gap$"
+	run_xenlet "$path-gap-given" "$GUEST" --trap-path "$path" --stats --timer-gap 7
+	expect_rc 0
+	expect_result "SUCCESS"
+	expect_err_matches "^xenlet-stats: timer_gap_us 7000$"
+
 	run_xenlet "$path-unsent" "$GUEST" --trap-path "$path" --cmdline "xt.step=unsent"
 	expect_rc 0
 	expect_out_line "events: written without a send"

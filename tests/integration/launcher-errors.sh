@@ -30,9 +30,10 @@ refused memory-odd 'memory' "$GUEST" --memory 33
 refused memory-junk 'memory' "$GUEST" --memory 12abc
 refused vcpus 'vcpu' "$GUEST" --vcpus 33
 refused trap-path 'trap-path' "$GUEST" --trap-path sideways
-refused timer-gap-junk 'timer-gap' "$GUEST" --timer-gap 5ms
-refused timer-gap-negative 'timer-gap' "$GUEST" --timer-gap -1
-refused timer-gap-large 'timer-gap' "$GUEST" --timer-gap 1001
+refused timer-gap-junk '^xenlet: --timer-gap is whole milliseconds' "$GUEST" --timer-gap 5ms
+refused timer-gap-negative '^xenlet: --timer-gap is whole milliseconds' "$GUEST" --timer-gap -1
+refused timer-gap-large '^xenlet: --timer-gap is whole milliseconds, 0 to 1000' "$GUEST" \
+	--timer-gap 1001
 refused ramdisk-missing 'no such file' "$GUEST" --ramdisk "$WORK/missing"
 long=$(head -c 1100 /dev/zero | tr '\0' x)
 refused cmdline-long 'command line' "$GUEST" --cmdline "$long"
