@@ -43,7 +43,7 @@
  *   +0x12000   4 KiB    launcher mailbox (console/log) RW, supervisor
  *   +0x13000   4 KiB    guard: a trap stack overflow   not mapped
  *                       faults instead of going on
- *   +0x14000   32 KiB   trap stack (TSS rsp0)          RW, supervisor
+ *   +0x14000   32 KiB   trap stack (rsp0, IST2: #PF)   RW, supervisor
  *   +0x1c000   16 KiB   fault stack (IST1: #DF/#NMI/#MC) RW, supervisor
  *   +0x20000   56 KiB   the CPU's copy of the guest's  RW, supervisor
  *                       GDT frames (set_gdt)

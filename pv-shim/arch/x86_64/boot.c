@@ -68,6 +68,12 @@ static void setup_gdt_tss(unsigned vcpu)
 	tss[2] = (uint32_t)(rsp0 >> 32);
 	tss[9] = (uint32_t)ist1;         /* ist1 */
 	tss[10] = (uint32_t)(ist1 >> 32);
+	/* ist2, #PF's: the trap stack's top, as rsp0, which is all a #PF
+	 * from guest code would take anyway; what IST adds is the one from
+	 * CPL0 with the user's stack (entry.S, cstar_recover) landing here
+	 * too, and not on a stack the guest owns. */
+	tss[11] = (uint32_t)rsp0;
+	tss[12] = (uint32_t)(rsp0 >> 32);
 	/* The I/O bitmap's bytes are the launcher's (shim_write_trampoline):
 	 * every port denied to CPL3 but, in the host trap path, the
 	 * trampoline's. */
@@ -89,14 +95,15 @@ static void set_gate(uint64_t *idt, unsigned vec, uint64_t handler, uint64_t ist
 /* Exceptions 0-31 and the launcher's event interrupt, to stubs (16 bytes
  * a vector) and event; every gate DPL 0 (guest `int $n` is a #GP the core
  * handles) and an interrupt gate, so the shim runs with interrupts off.
- * One IDT for all: IST1 is each vCPU's own through its TSS.  vCPU 0 writes
- * it before any other vCPU starts. */
+ * One IDT for all: IST1 and IST2 are each vCPU's own through its TSS.
+ * vCPU 0 writes it before any other vCPU starts. */
 static void write_idt(const char *stubs, uint64_t event)
 {
 	uint64_t *idt = (uint64_t *)SHIM_VA(SHIM_OFF_IDT);
 	for (unsigned vec = 0; vec < 32; vec++) {
-		/* NMI, #DF and #MC may arrive on a bad stack: use IST1 */
-		uint64_t ist = (vec == 2 || vec == 8 || vec == 18) ? 1 : 0;
+		/* NMI, #DF and #MC may arrive on a bad stack: use IST1; #PF
+		 * too, from a 32-bit syscall (setup_gdt_tss): IST2 */
+		uint64_t ist = (vec == 2 || vec == 8 || vec == 18) ? 1 : vec == 14 ? 2 : 0;
 		set_gate(idt, vec, (uint64_t)stubs + 16 * vec, ist);
 	}
 	set_gate(idt, CORE_VEC_EVENT, event, 0);

@@ -6,6 +6,6 @@
 #define XENLET_SHIM_CSTAR_H
 
 #define MSR_CSTAR 0xc0000083
-#define CSTAR_STUB_SIZE 64 /* cstar_recover finds the vCPU with a shift by 6 */
+#define CSTAR_STUB_SIZE 64 /* entry.S checks that each stub fits */
 
 #endif

@@ -17,8 +17,8 @@
  * trap_return: the guest path's way back, and how vCPU 0's shim first
  *   enters the guest kernel.
  * cstar_stubs: where a 32-bit `syscall` enters (MSR_CSTAR), one per vCPU;
- *   cstar_recover: where both #PF stubs send one that this KVM took to
- *   MSR_CSTAR's low 32 bits.
+ *   cstar_recover: where both #PF stubs (on IST2) send one that this KVM
+ *   took to MSR_CSTAR's low 32 bits.
  */
 #include "pv-shim/shim_abi.h"
 #include "pv-shim/core/trap_frame.h"
@@ -324,22 +324,26 @@ cstar_stubs:
 	.irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
 	CSTAR_STUB \n
 	.endr
+	/* "moves .org backwards" if a stub is longer than CSTAR_STUB_SIZE */
+	.org cstar_stubs + SHIM_MAX_VCPUS * CSTAR_STUB_SIZE, 0xcc
 
 /*
- * Both #PF stubs start here.  On AMD hosts this KVM takes a compat-mode
- * `syscall` to MSR_CSTAR's low 32 bits only: at CPL0 that fetch faults,
- * and the CPU pushes its #PF frame on the user's stack, with rcx and r11
- * as the syscall left them.  That is the only way CPL0 runs on a stack
- * outside the shim region (every trap from guest code switches to the
- * trap stack), so the stack pointer, a register, is what tells it.
+ * Both #PF stubs start here, on the trap stack's top (IST2: boot.c), with
+ * the CPU's frame at (%rsp): error code, rip, cs, rflags, rsp, ss.  On AMD
+ * hosts this KVM takes a compat-mode `syscall` to MSR_CSTAR's low 32 bits
+ * only: at CPL0 that fetch faults, with rcx and r11 as the syscall left
+ * them and the user's stack pointer in the frame.  IST2 is why the CPU
+ * wrote that frame here and not below the user's esp, on a page that may
+ * not be mapped.  Only that fetch is at CPL0 below 4 GiB: the shim runs in
+ * the top half, and guest code runs at CPL3.  Both tests read the frame
+ * the CPU wrote on the shim's own stack, which no guest can write.
  */
 .macro CSTAR_CHECK
-	pushq %rax
-	movq %rsp, %rax
-	shrq $39, %rax
-	cmpq $(SHIM_VIRT_BASE >> 39), %rax
-	popq %rax
-	jne cstar_recover
+	testb $3, 16(%rsp)      /* cs: from guest code, the common case */
+	jnz 1f
+	cmpl $0, 12(%rsp)       /* rip's top half */
+	je cstar_recover
+1:
 .endm
 pf_entry:
 	CSTAR_CHECK
@@ -352,46 +356,18 @@ host_pf_entry:
 	ud2
 
 /*
- * Does what this vCPU's CSTAR stub would have done.  The user's stack can
- * be written by the guest's other vCPUs at any time, so nothing read from
- * it steers CPL0: the vCPU, and with it the trap stack and the stub, comes
- * from MSR_CSTAR, which the shim wrote; what is read back from that stack
- * (the user's rsp, return eip, rax, rcx, rdx) is only the user's own data,
- * handed back to its kernel in the frame, as the stub would.  The 88
- * bytes at most below the user's esp written on the way are no more than
- * a signal frame takes.
+ * Does what this vCPU's CSTAR stub would have done, in place: the frame it
+ * builds takes the same six words at the same trap stack's top, and the
+ * user's stack pointer is already where the stub puts it.  Every other
+ * value comes from the registers the syscall left, none from guest memory.
  */
-.if CSTAR_STUB_SIZE != 64
-.error "cstar_recover finds the vCPU with a shift by 6"
-.endif
 cstar_recover:
-	pushq %rax
-	pushq %rcx
-	pushq %rdx              /* then the error code, the CPU's frame */
-	movl $MSR_CSTAR, %ecx
-	rdmsr
-	shlq $32, %rdx
-	orq %rdx, %rax
-	movabsq $cstar_stubs, %rdx
-	subq %rdx, %rax
-	shrq $6, %rax           /* CSTAR_STUB_SIZE: the vCPU */
-	imulq $SHIM_VCPU_STRIDE, %rax, %rax
-	movabsq $(SHIM_VIRT_BASE + SHIM_OFF_VCPUS + SHIM_VCPU_STACK + SHIM_STACK_SIZE), %rdx
-	addq %rdx, %rax         /* its trap stack's top */
-	movq 56(%rsp), %rdx     /* the frame's rsp: the user's */
-	movq $FLAT_USER_SS32, -8(%rax)
-	movq %rdx, -16(%rax)
-	movq %r11, -24(%rax)
-	movq $FLAT_USER_CS32, -32(%rax)
-	movq 8(%rsp), %rdx      /* the user's rcx: its return eip */
-	movq %rdx, -40(%rax)
-	movq $0, -48(%rax)
-	movq $CORE_VEC_CSTAR, -56(%rax)
-	movq 0(%rsp), %rdx
-	movq 8(%rsp), %rcx
-	leaq -56(%rax), %rax
-	xchgq %rax, %rsp        /* on the trap stack, as the stub leaves it */
-	movq 16(%rax), %rax
+	movq $FLAT_USER_SS32, 40(%rsp)
+	movq %r11, 24(%rsp)     /* the user's rflags */
+	movq $FLAT_USER_CS32, 16(%rsp)
+	movq %rcx, 8(%rsp)      /* its return eip */
+	movq $0, 0(%rsp)
+	pushq $CORE_VEC_CSTAR
 	jmp cstar_common
 
 /* The CSTAR frame is built the same in both paths; only here do they part

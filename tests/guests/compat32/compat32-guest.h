@@ -5,9 +5,12 @@
 
 #include <stdint.h>
 
-/* Where the user code and its stack are mapped, below 4 GiB. */
+/* Where the user code and its stack are mapped, below 4 GiB, with the
+ * page between them not mapped: the 32-bit syscall is made with esp at
+ * STACK_VA, so nothing may be written below the user's stack on its way
+ * (these hosts' KVM first faults at CSTAR's low 32 bits, at CPL0). */
 #define CODE_VA      0x00400000ul
-#define STACK_VA     0x00401000ul
+#define STACK_VA     0x00402000ul
 #define STACK_TOP    (STACK_VA + 0x1000ul)
 #define PF_ADDRESS   0x1000ul      /* not mapped */
 

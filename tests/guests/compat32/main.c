@@ -9,7 +9,8 @@
  * a #GP (`cli`), an `out` to the port the host trap path opens to CPL3
  * (#GP there too), and a 32-bit `syscall`, which ends the trip (in the
  * syscall32 callback on AMD, where these hosts' KVM first faults at
- * CSTAR's low 32 bits and the shim's #PF stub goes on at the real one;
+ * CSTAR's low 32 bits and the shim's #PF stub goes on at the real one,
+ * here with the user's esp right above a page that is not mapped;
  * Intel CPUs raise #UD for it, as under Xen there).  Each bounce frame is
  * checked: rip, the user's cs and ss, rsp, the registers.
  */
@@ -246,12 +247,13 @@ void test_main(void)
 	} else {
 		/* The 32-bit syscall: the syscall32 callback with Xen's
 		 * cstar_enter frame (rip and rcx past it, FLAT_USER_CS32/SS32),
-		 * events masked. */
+		 * events masked; the user's esp at the bottom of its stack, with
+		 * no page mapped below it. */
 		check_eq(user_syscall_frame[0], user_va(c32_after_syscall));
 		check_eq(user_syscall_frame[2], user_va(c32_after_syscall));
 		check_eq(user_syscall_frame[3] & 0xffff, 0xe023);
 		check_eq(user_syscall_frame[4] & ~0x200ul, user_syscall_frame[1] & ~0x200ul);
-		check_eq(user_syscall_frame[5], STACK_TOP);
+		check_eq(user_syscall_frame[5], STACK_VA);
 		check_eq(user_syscall_frame[6], 0xe02b);
 		check_eq(user_syscall_rbx, 0x66666666);
 		check_eq(user_syscall_frame_addr + 7 * 8,

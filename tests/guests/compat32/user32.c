@@ -44,6 +44,7 @@ __asm__(
 	"c32_out: outb %al, $0xe0\n"
 	"3:	movl $0x66666666, %ebx\n"
 	"	movl $0x77777777, %eax\n"
+	"	movl $" STR(STACK_VA) ", %esp\n"
 	"c32_syscall: syscall\n"
 	"c32_after_syscall:\n"
 	"	ud2\n"
