@@ -15,6 +15,7 @@
  * never trusted after an ioctl changed them.
  */
 #include <errno.h>
+#include <string.h>
 #include <sys/ioctl.h>
 #include "emu/build/kvm_vm.h"
 
@@ -67,14 +68,26 @@ int kvm_vcpu_get_sregs(struct kvm_vcpu *vcpu, struct kvm_sregs *sregs)
 	return ioctl(vcpu->fd, KVM_GET_SREGS, sregs);
 }
 
+/*
+ * The launcher sets special registers to change CR3 or segments, never to
+ * inject an interrupt; but struct kvm_sregs carries one: interrupt_bitmap,
+ * which KVM fills, on every exit and KVM_GET_SREGS, from an interrupt it
+ * injected and still counts as in flight, and on KVM_SET_SREGS queues
+ * again, to be delivered at the next entry whatever the flags say.  Handed
+ * back, it delivered the launcher's event interrupt a second time, inside
+ * the shim's chains with interrupts off (thousands a boot: host_trap.c's
+ * shim_interrupts).  An empty bitmap leaves whatever KVM holds as it is.
+ */
 int kvm_vcpu_set_sregs(struct kvm_vcpu *vcpu, const struct kvm_sregs *sregs)
 {
+	struct kvm_sregs *to = vcpu->sync_sregs ? &vcpu->run->s.regs.sregs : &(struct kvm_sregs){ 0 };
+	*to = *sregs;
+	memset(to->interrupt_bitmap, 0, sizeof to->interrupt_bitmap);
 	if (vcpu->sync_sregs) {
-		vcpu->run->s.regs.sregs = *sregs;
 		vcpu->run->kvm_dirty_regs |= KVM_SYNC_X86_SREGS;
 		return 0;
 	}
-	return ioctl(vcpu->fd, KVM_SET_SREGS, sregs);
+	return ioctl(vcpu->fd, KVM_SET_SREGS, to);
 }
 
 int kvm_vcpu_sregs_flush(struct kvm_vcpu *vcpu)
