@@ -141,7 +141,7 @@ static int setup(struct domain *d, const struct xen_image *img,
 	for (unsigned n = 0; n < cfg->vcpus; n++) {
 		struct vcpu *v = &d->vcpu[n];
 		v->plat = (struct host_platform){
-			.ram = d->ram, .ram_bytes = d->ram_bytes,
+			.ram = d->ram, .ram_bytes = d->ram_bytes, .ram_in_kvm_slot = 1,
 			.console = stdout, .log = stderr,
 			.console_copy = dom0_console_copy_cb, .console_copy_opaque = d,
 			.cpu_ops = (struct shim_cpu_ops *)(d->shim.region + shim_off_cpu_ops(n)),
@@ -350,8 +350,11 @@ static int run_domain(const struct xenlet_config *cfg, struct domain_control *dc
 		departures_print(stderr, d.vcpu[0].core.st);
 	if (cfg->stats) {
 		d.stats.tsc_khz = stats_measure_tsc_khz();
-		for (unsigned n = 0; n < cfg->vcpus; n++)
+		for (unsigned n = 0; n < cfg->vcpus; n++) {
+			d.vcpu[n].stats.entries_stored_direct = d.vcpu[n].plat.entries_stored_direct;
+			d.vcpu[n].stats.frames_forgotten = d.vcpu[n].plat.frames_forgotten;
 			stats_add(&d.stats, &d.vcpu[n].stats);
+		}
 		stats_print(stderr, &d.stats, d.vcpu[0].core.st);
 		struct kvm_counters kc = { 0 };
 		for (unsigned n = 0; n < cfg->vcpus; n++)

@@ -39,6 +39,8 @@ void stats_add(struct launcher_stats *into, const struct launcher_stats *from)
 	into->cr3_loads_by_sregs += from->cr3_loads_by_sregs;
 	into->detours += from->detours;
 	into->shim_interrupts += from->shim_interrupts;
+	into->entries_stored_direct += from->entries_stored_direct;
+	into->frames_forgotten += from->frames_forgotten;
 }
 
 void stats_print(FILE *out, const struct launcher_stats *ls,
@@ -92,6 +94,10 @@ void stats_print(FILE *out, const struct launcher_stats *ls,
 		(unsigned long long)ls->detours);
 	fprintf(out, "xenlet-stats: shim_interrupts %llu\n",
 		(unsigned long long)ls->shim_interrupts);
+	fprintf(out, "xenlet-stats: entries_stored_direct %llu\n",
+		(unsigned long long)ls->entries_stored_direct);
+	fprintf(out, "xenlet-stats: frames_forgotten %llu\n",
+		(unsigned long long)ls->frames_forgotten);
 	for (int i = 0; i < CORE_NR_VECTORS; i++)
 		if (st->stats.traps[i])
 			fprintf(out, "xenlet-stats: trap.%d %llu\n", i,

@@ -25,6 +25,8 @@ struct launcher_stats {
 	uint64_t cr3_loads_by_sregs; /* hypercalls' CR3 loads without the shim */
 	uint64_t detours; /* hypercalls from the exit that returned through the shim */
 	uint64_t shim_interrupts; /* event interrupts taken inside the shim's code */
+	uint64_t entries_stored_direct; /* page-table stores made without the shim */
+	uint64_t frames_forgotten; /* frames KVM was made to forget for them */
 };
 
 /* "io_hypercall"...; "unknown" past the enum (exit_kind_name.c). */

@@ -325,9 +325,9 @@ static inline unsigned long long shim_region_size(unsigned long long nr_pages)
 /* Offset in the trampoline page of the `ud2` that leads to the detour. */
 #define SHIM_TRAMPOLINE_DETOUR   2
 /*
- * Host trap path: where the kernel entry sends the hypercalls that change
- * page tables (a `ud2`; in the guest path a jump to the exit).  Their
- * stores must be made by CPL0 code anyway, so they enter the shim first
+ * Host trap path: where the kernel entry sends update_va_mapping and
+ * multicall (a `ud2`; in the guest path a jump to the exit).  Their TLB
+ * flushes must be made by CPL0 code anyway, so they enter the shim first
  * and exit from there: the chain that applies them then runs with no
  * second exception (SHIM_CHAIN_* below).
  */

@@ -11,9 +11,12 @@
  * Debian's configuration), and for every one past the domain's the answer
  * is Xen's -ENOENT, fixed when the domain is built; each would otherwise be
  * an exit (host trap path) or an exception into the shim (guest path).
- * This answers them in place, sends the hypercalls that change page
- * tables through the shim in the host trap path (SHIM_TRAMPOLINE_VIA_SHIM),
- * and everything else to the exit.  As
+ * This answers them in place, sends update_va_mapping and multicall
+ * through the shim in the host trap path (SHIM_TRAMPOLINE_VIA_SHIM): their
+ * TLB flushes are CPL0 work more often than not; and everything else to
+ * the exit, mmu_update and mmuext_op among them, whose stores the launcher
+ * makes seen without CPL0 code (platform_write_entry) and whose CR3 loads
+ * it makes through KVM.  As
  * Xen's return from a hypercall does, it resumes at %rcx with the flags in
  * %r11 (IF, which popf cannot set at CPL3, is never cleared on the way in:
  * SFMASK leaves it, emu/build/kvm_vm.c) and changes no register but %rax;
@@ -24,11 +27,9 @@
 #include "pv-shim/shim_abi.h"
 
 /* xen/xen.h */
-#define HYPERVISOR_MMU_UPDATE        1
 #define HYPERVISOR_MULTICALL        13
 #define HYPERVISOR_UPDATE_VA_MAPPING 14
 #define HYPERVISOR_VCPU_OP          24
-#define HYPERVISOR_MMUEXT_OP        26
 #define VCPUOP_IS_UP       3  /* VCPUOP_is_up (xen/vcpu.h) */
 #define XEN_ENOENT         2
 
@@ -45,11 +46,7 @@ via_shim:
 	ud2
 	.endr
 	.org trampoline_head + SHIM_TRAMPOLINE_KERNEL_ENTRY
-	/* Page-table hypercalls: the shim's CPL0 code makes their stores. */
-	cmpl	$HYPERVISOR_MMU_UPDATE, %eax
-	je	via_shim
-	cmpl	$HYPERVISOR_MMUEXT_OP, %eax
-	je	via_shim
+	/* Page-table hypercalls that flush: the shim's CPL0 code does that. */
 	cmpl	$HYPERVISOR_UPDATE_VA_MAPPING, %eax
 	je	via_shim
 	cmpl	$HYPERVISOR_MULTICALL, %eax

@@ -4,9 +4,12 @@
  * Most hypercalls arrive as a CPL3 `out` from the syscall trampoline: the
  * frame is built from the vCPU registers, and the result goes back with
  * new registers (rax, and rip/rflags from rcx/r11; kvm_regs.c) - no CPL0
- * code runs.
- * An exception, and a hypercall that changes page tables (the trampoline
- * sends those through the shim: SHIM_TRAMPOLINE_VIA_SHIM), arrive from
+ * code runs.  mmu_update and mmuext_op among them: a single entry's store
+ * the launcher makes seen itself (platform_write_entry), and a CR3 load
+ * through KVM (resume_guest).
+ * An exception, and update_va_mapping and multicall, which flush TLBs
+ * more often than not (the trampoline sends those through the shim:
+ * SHIM_TRAMPOLINE_VIA_SHIM), arrive from
  * the shim's CPL0 stub, which left the vector and error code under the
  * CPU's frame on its trap stack and every other register in the vCPU.
  * The core runs on a frame made of both; the launcher writes the CPU's

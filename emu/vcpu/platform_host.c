@@ -7,6 +7,7 @@
 #include "pv-shim/core/emulate/guest_cr4.h"
 #include "pv-shim/core/hypercall_trace_line.h"
 #include "pv-shim/core/platform.h"
+#include "pv-shim/core/mm/mm_pte.h"
 #include "pv-shim/shim_abi.h"
 #include "emu/build/kvm_vm.h"
 #include "emu/vcpu/platform_host.h"
@@ -389,6 +390,53 @@ void platform_write_pte(struct core *c, uint64_t maddr, uint64_t value)
 	}
 	*pte = value; /* the core's own later reads see it at once */
 	queue_cpu_op(p, SHIM_CPU_OP_WRITE_PTE, maddr & ~7ULL, value);
+}
+
+/*
+ * The launcher's own store into a table is not seen by KVM here, which
+ * shadows the guest's tables and follows only guest code's stores to
+ * them (kvm-on-these-machines.md).  Two kinds of store need no more:
+ * - a mapping where there was none, at any level: the guest's next
+ *   access there faults, and KVM walks the tables then;
+ * - a leaf (L1 entry) that replaced one: KVM follows the host's mappings
+ *   of guest RAM, so dropping the old frame's page from the memory
+ *   slot's mapping (its memfd keeps the data) makes KVM forget every
+ *   translation to that frame, this one included, and the guest's next
+ *   access walks its tables again.
+ * Each costs one madvise at most, where the shim's way costs an
+ * exception and a chain of CPL0 code, and a hypercall with no other CPL0
+ * work returns straight from its exit.  Still through the shim: an
+ * upper-level entry that replaced one (the translations KVM built through
+ * it lead to frames other than the one it named), and a leaf whose old
+ * frame is not guest RAM (shared_info, the grant table: the shim region's).
+ */
+void platform_write_entry(struct core *c, uint64_t maddr, uint64_t old, uint64_t value,
+			  int leaf)
+{
+	struct host_platform *p = c->plat;
+	int replaces = (old & MM_PTE_P) && old != value;
+	uint8_t *old_frame = replaces ? platform_guest_ram(c, old & MM_PTE_ADDR, MM_PAGE_SIZE)
+				      : NULL;
+	if (!p->ram_in_kvm_slot || (replaces && (!leaf || !old_frame))) {
+		platform_write_pte(c, maddr, value);
+		return;
+	}
+	if (refused_for_dom0(c, "store a page-table entry"))
+		return;
+	uint64_t *pte = platform_guest_ram(c, maddr & ~7ULL, 8);
+	if (!pte) {
+		p->failed = 1;
+		return;
+	}
+	*pte = value;
+	p->entries_stored_direct++;
+	if (!replaces)
+		return;
+	if (madvise(old_frame, MM_PAGE_SIZE, MADV_DONTNEED) < 0) {
+		host_platform_internal_error(p, "cannot make KVM forget a frame's translations");
+		return;
+	}
+	p->frames_forgotten++;
 }
 
 void platform_invlpg(struct core *c, uint64_t va)

@@ -22,6 +22,13 @@ struct host_smp {
 struct host_platform {
 	uint8_t *ram;          /* guest RAM mapping */
 	uint64_t ram_bytes;
+	/* ram is a shared mapping of a memfd, the one KVM's memory slot
+	 * uses: platform_write_entry may drop pages from it (0 in unit tests
+	 * on heap RAM, where that would lose their contents). */
+	int ram_in_kvm_slot;
+	/* platform_write_entry's: stores made without the shim, and frames
+	 * dropped from the slot's mapping for them. */
+	uint64_t entries_stored_direct, frames_forgotten;
 	FILE *console;         /* guest console output */
 	/* The launcher's: also gives that output to the attached console
 	 * client (dom0_console.c); NULL in tests. */

@@ -85,6 +85,14 @@ uint64_t platform_get_segment_base(struct core *c, enum segment_base which);
  * stores that page's entries again, as RAM holds them).
  */
 void platform_write_pte(struct core *c, uint64_t maddr, uint64_t value);
+/* One entry of a table, which held old (mm_mod_entry's single-entry
+ * stores); leaf: an L1 entry.  As platform_write_pte, except that in the
+ * launcher no CPL0 code is needed where KVM can be made to see it another
+ * way: a mapping where there was none it finds by itself at the guest's
+ * next fault, and for a leaf that replaced one the launcher makes it
+ * forget every translation to the old frame (platform_host.c). */
+void platform_write_entry(struct core *c, uint64_t maddr, uint64_t old, uint64_t value,
+			  int leaf);
 void platform_invlpg(struct core *c, uint64_t va);
 void platform_flush_tlb(struct core *c);
 void platform_load_cr3(struct core *c, uint64_t cr3);

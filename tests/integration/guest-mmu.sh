@@ -20,6 +20,7 @@ for path in guest host; do
 		expect_result SUCCESS
 		expect_out_line "mmu: running on the new tables"
 		expect_out_line "mmu: a read-only L4 self-map shows the page tables"
+		expect_out_line "mmu: mappings made read-only or taken away end at once"
 		expect_out_line "mmu: balloon: a frame given back and taken again"
 		expect_out_line "mmu: exchange: a frame traded for a new one, M2P and out list updated"
 		# Xen's fixed M2P address, PML4 slot 256: mapped as Xen maps it,

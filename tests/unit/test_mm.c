@@ -9,6 +9,8 @@
 #include "tests/unit/check_run.h"
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "pv-shim/core/xen_abi.h"
 #include <xen/memory.h>
@@ -637,6 +639,74 @@ static void queue_with_room(size_t room)
 	g.plat.cpu_ops = calloc(1, SHIM_CPU_OPS_SIZE);
 	g.plat.cpu_ops_count = (uint32_t)(SHIM_CPU_OPS_MAX - room);
 }
+
+/*
+ * The launcher's way for single entries (platform_write_entry), on RAM
+ * that is a shared memfd mapping as KVM's memory slot is: nothing queued
+ * for the shim for a mapping where there was none, at any level, nor for
+ * a leaf that replaced one, whose old frame's page is dropped from the
+ * mapping instead, its data kept by the memfd; an upper-level entry that
+ * replaced one is still queued.
+ */
+START_TEST(single_entries_stored_without_the_shim)
+{
+	const size_t bytes = NR_PAGES * FG_PAGE;
+	int fd = memfd_create("test-mm-ram", MFD_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(ftruncate(fd, (off_t)bytes), 0);
+	uint8_t *ram = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ck_assert_ptr_ne(ram, MAP_FAILED);
+	close(fd);
+	memcpy(ram, g.ram, bytes);
+	uint8_t *heap = g.ram;
+	g.ram = g.plat.ram = ram;
+	g.plat.ram_in_kvm_slot = 1;
+	queue_with_room(16);
+	const uint32_t queued = g.plat.cpu_ops_count;
+	memset(fake_guest_page(&g, SPARE), 0x5a, FG_PAGE);
+	const unsigned idx = (KPAGE(20) >> 12) & 511;
+
+	ck_assert_int_eq(mmu1(l1e_ptr(20), ((uint64_t)SPARE << 12) | FG_P | FG_RW), 0);
+	ck_assert_uint_eq(table(3)[idx], ((uint64_t)SPARE << 12) | FG_P | FG_RW | FG_US);
+	ck_assert_uint_eq(g.plat.cpu_ops_count, queued);
+	ck_assert_uint_eq(g.plat.entries_stored_direct, 1);
+	ck_assert_uint_eq(g.plat.frames_forgotten, 0);
+
+	ck_assert_int_eq(mmu1(l1e_ptr(20), ((uint64_t)(SPARE + 1) << 12) | FG_P), 0);
+	ck_assert_uint_eq(g.plat.cpu_ops_count, queued);
+	ck_assert_uint_eq(g.plat.frames_forgotten, 1);
+	ck_assert_uint_eq(fake_guest_page(&g, SPARE)[FG_PAGE - 1], 0x5a);
+	ck_assert_uint_eq(frame(SPARE)->type, MM_TYPE_NONE);
+
+	/* the same value again: nothing to forget */
+	ck_assert_int_eq(mmu1(l1e_ptr(20), ((uint64_t)(SPARE + 1) << 12) | FG_P), 0);
+	ck_assert_uint_eq(g.plat.frames_forgotten, 1);
+
+	/* shared_info, outside guest RAM: mapped directly, unmapped through
+	 * the shim */
+	ck_assert_int_eq(mmu1(l1e_ptr(21), ((uint64_t)SHARED_MFN << 12) | FG_P | FG_RW), 0);
+	ck_assert_uint_eq(g.plat.cpu_ops_count, queued);
+	ck_assert_int_eq(mmu1(l1e_ptr(21), 0), 0);
+	ck_assert_uint_eq(g.plat.cpu_ops_count, queued + 1);
+	ck_assert_uint_eq(g.plat.cpu_ops->op[queued].addr, l1e_ptr(21));
+	ck_assert_uint_eq(g.plat.frames_forgotten, 1);
+
+	/* an L2 entry: made present directly, taken away through the shim */
+	const uint64_t l2e = 2 * FG_PAGE + 5 * 8;
+	ck_assert_int_eq(mmu1(l2e, ((uint64_t)(SPARE + 2) << 12) | FG_P | FG_RW), 0);
+	ck_assert_uint_eq(frame(SPARE + 2)->type, MM_TYPE_L1);
+	ck_assert_uint_eq(g.plat.cpu_ops_count, queued + 1);
+	ck_assert_int_eq(mmu1(l2e, 0), 0);
+	ck_assert_uint_eq(g.plat.cpu_ops_count, queued + 2);
+	ck_assert_uint_eq(g.plat.cpu_ops->op[queued + 1].kind, SHIM_CPU_OP_WRITE_PTE);
+	ck_assert_uint_eq(g.plat.cpu_ops->op[queued + 1].addr, l2e);
+	ck_assert_uint_eq(g.plat.entries_stored_direct, 5);
+
+	memcpy(heap, ram, bytes);
+	g.ram = g.plat.ram = heap;
+	munmap(ram, bytes);
+}
+END_TEST
 
 /* SET_LDT: the guest's descriptors, checked and fixed up, copied into
  * the vCPU's GDT page, the LDT descriptor naming them, LDTR queued. */
@@ -1372,6 +1442,7 @@ int main(void)
 	tcase_add_test(t, bootstrap_validated);
 	tcase_add_test(t, bootstrap_refused);
 	tcase_add_test(t, l1_remap_moves_references);
+	tcase_add_test(t, single_entries_stored_without_the_shim);
 	tcase_add_test(t, l1_refusals);
 	tcase_add_test(t, preserve_ad);
 	tcase_add_test(t, batch_stops_at_first_error);

@@ -44,14 +44,20 @@ static void walks_stale(struct core *c)
 
 #define WALKED_BITS (MM_PTE_P | MM_PTE_RW | MM_PTE_US)
 
-/* Every store of a page-table entry (old: what it held): the platform
- * makes it. */
-static void store_entry(struct core *c, uint64_t maddr, uint64_t old, uint64_t value)
+/* Every store of a page-table entry of a table of type (old: what it
+ * held): the platform makes it.  A single entry may be made seen without
+ * the shim in the launcher; a table's validation rewrites many entries of
+ * one page, which one restore of the page makes seen more cheaply. */
+static void store_entry(struct core *c, enum mm_type type, uint64_t maddr, uint64_t old,
+			uint64_t value, int single)
 {
 	if ((old & MM_PTE_P) && ((old & WALKED_BITS & ~value) ||
 				 ((old ^ value) & (MM_PTE_ADDR | MM_PTE_PS))))
 		walks_stale(c);
-	platform_write_pte(c, maddr, value);
+	if (single)
+		platform_write_entry(c, maddr, old, value, type == MM_TYPE_L1);
+	else
+		platform_write_pte(c, maddr, value);
 }
 
 static volatile uint64_t *table_of(struct core *c, uint64_t pfn)
@@ -217,7 +223,7 @@ static int validate(struct core *c, uint64_t pfn, enum mm_type type)
 	for (unsigned i = 0; i < MM_ENTRIES; i++) {
 		uint64_t e = t[i], v = validated_entry(c, type, i, e);
 		if (v != e)
-			store_entry(c, base + i * 8, e, v);
+			store_entry(c, type, base + i * 8, e, v, 0);
 	}
 	return 0;
 }
@@ -308,7 +314,7 @@ int mm_mod_entry(struct core *c, uint64_t pfn, enum mm_type type,
 			put_entry_ref(c, type, pfn, val);
 		return MM_ENOROOM;
 	}
-	store_entry(c, pfn * MM_PAGE_SIZE + idx * 8, old, adjust(val));
+	store_entry(c, type, pfn * MM_PAGE_SIZE + idx * 8, old, adjust(val), 1);
 	if (old & MM_PTE_P)
 		put_entry_ref(c, type, pfn, old);
 	return 0;
