@@ -407,8 +407,12 @@ void platform_write_pte(struct core *c, uint64_t maddr, uint64_t value)
  * exception and a chain of CPL0 code, and a hypercall with no other CPL0
  * work returns straight from its exit.  Still through the shim: an
  * upper-level entry that replaced one (the translations KVM built through
- * it lead to frames other than the one it named), and a leaf whose old
- * frame is not guest RAM (shared_info, the grant table: the shim region's).
+ * it lead to frames other than the one it named), a leaf whose old frame
+ * is not guest RAM (shared_info, the grant table: the shim region's), and
+ * every store after one that was queued: the chain repeats queued stores
+ * after all of this exit's direct ones, and a queued old value landing
+ * over a later direct store would map a frame whose reference the core
+ * has already let go.
  */
 void platform_write_entry(struct core *c, uint64_t maddr, uint64_t old, uint64_t value,
 			  int leaf)
@@ -417,7 +421,7 @@ void platform_write_entry(struct core *c, uint64_t maddr, uint64_t old, uint64_t
 	int replaces = (old & MM_PTE_P) && old != value;
 	uint8_t *old_frame = replaces ? platform_guest_ram(c, old & MM_PTE_ADDR, MM_PAGE_SIZE)
 				      : NULL;
-	if (!p->ram_in_kvm_slot || (replaces && (!leaf || !old_frame))) {
+	if (!p->ram_in_kvm_slot || p->cpu_ops_count || (replaces && (!leaf || !old_frame))) {
 		platform_write_pte(c, maddr, value);
 		return;
 	}
