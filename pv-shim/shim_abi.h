@@ -351,14 +351,19 @@ static inline unsigned long long shim_region_size(unsigned long long nr_pages)
  * below that frame: the address of a handler below, then its operands, and
  * so on, ending with SHIM_CHAIN_END and the guest's %rax.  Each handler is
  * a few instructions at a fixed place in the shim's image (entry.S) that
- * pops its operands and returns to the next: a page-table store costs
- * three emulated instructions, no register is saved or restored but %rax,
- * and the last handler's iretq returns to the guest.
+ * pops its operands and returns to the next: a page-table entry stored
+ * again costs four emulated instructions, no register is saved or restored
+ * but %rax, and the last handler's iretq returns to the guest.
+ * Entries are stored again as RAM holds them when the chain runs, never
+ * with a value the launcher wrote down: another vCPU may have stored the
+ * same entry since (the launcher's own stores land in RAM at once), and
+ * a stale value put back would map a frame whose reference the core has
+ * let go.
  */
 #define SHIM_CHAIN_OFF          0x40 /* from SHIM_VIRT_BASE */
 #define SHIM_CHAIN_HANDLER_SIZE 16
 #define SHIM_CHAIN_END          0 /* operand: the guest's %rax; iretq */
-#define SHIM_CHAIN_WRITE_PTE    1 /* physmap address, entry */
+#define SHIM_CHAIN_RESTORE_ENTRY 1 /* physmap address of an entry */
 #define SHIM_CHAIN_INVLPG       2 /* virtual address */
 #define SHIM_CHAIN_LOAD_CR3     3 /* CR3 */
 #define SHIM_CHAIN_FLUSH_TLB    4 /* none */
@@ -369,7 +374,9 @@ static inline unsigned long long shim_region_size(unsigned long long nr_pages)
 #define SHIM_CHAIN_VA(h) (SHIM_VIRT_BASE + SHIM_CHAIN_OFF + (h) * SHIM_CHAIN_HANDLER_SIZE)
 
 /* The kinds of queued CPU operation (struct shim_cpu_op below). */
-#define SHIM_CPU_OP_WRITE_PTE    1 /* addr: machine address, value: entry */
+/* addr: machine address of a page-table entry stored in RAM; the shim
+ * stores it again as it is (the core in the shim stores values itself) */
+#define SHIM_CPU_OP_RESTORE_ENTRY 1
 #define SHIM_CPU_OP_INVLPG       2 /* addr: virtual address */
 #define SHIM_CPU_OP_LOAD_CR3     4 /* value: new CR3 */
 /* addr: machine address of a page-table page whose entries were stored in

@@ -40,10 +40,9 @@ size_t cpu_ops_chain_build(const struct shim_cpu_op *ops, uint32_t count, int fl
 	for (uint32_t i = 0; i < count; i++) {
 		const struct shim_cpu_op *op = &ops[i];
 		switch (op->kind) {
-		case SHIM_CPU_OP_WRITE_PTE:
-			handler(&c, SHIM_CHAIN_WRITE_PTE);
+		case SHIM_CPU_OP_RESTORE_ENTRY:
+			handler(&c, SHIM_CHAIN_RESTORE_ENTRY);
 			operand(&c, SHIM_PHYSMAP_BASE + op->addr);
-			operand(&c, op->value);
 			break;
 		case SHIM_CPU_OP_INVLPG:
 			handler(&c, SHIM_CHAIN_INVLPG);

@@ -14,7 +14,7 @@
 /* Longer queues go to SHIM_CHAIN_APPLY_QUEUE, whose C loop reads the
  * queue's page (a chain holds at most three words for each operation). */
 #define CPU_OPS_CHAIN_MAX_OPS   64
-#define CPU_OPS_CHAIN_MAX_WORDS (3 * CPU_OPS_CHAIN_MAX_OPS + 4)
+#define CPU_OPS_CHAIN_MAX_WORDS (2 * CPU_OPS_CHAIN_MAX_OPS + 4)
 
 /*
  * Writes into words[] the chain that makes ops[0..count) (then the whole

@@ -305,8 +305,8 @@ static void queue_cpu_op(struct host_platform *p, uint64_t kind, uint64_t addr,
 	/* Stores to one page in a row (a table being validated) become one
 	 * restore of that page: RAM already holds every value. */
 	uint64_t page = addr & ~0xfffULL;
-	if (kind == SHIM_CPU_OP_WRITE_PTE && p->cpu_ops_count &&
-	    (p->cpu_ops_last_kind == SHIM_CPU_OP_WRITE_PTE ||
+	if (kind == SHIM_CPU_OP_RESTORE_ENTRY && p->cpu_ops_count &&
+	    (p->cpu_ops_last_kind == SHIM_CPU_OP_RESTORE_ENTRY ||
 	     p->cpu_ops_last_kind == SHIM_CPU_OP_RESTORE_PAGE) &&
 	    p->cpu_ops_last_addr == page) {
 		struct shim_cpu_op restore = { SHIM_CPU_OP_RESTORE_PAGE, page, 0 };
@@ -357,7 +357,7 @@ int host_cpu_ops_pending(const struct host_platform *p)
  * the shim, three emulated instructions); the special registers load it
  * between exits, and KVM builds its shadow roots for a new CR3, syncing
  * them, as a `mov %cr3` makes it do.  No page-table store is involved:
- * those still go through the shim.  The same CR3 again (a reload meant as
+ * those that need CPL0 code still go through the shim.  The same CR3 again (a reload meant as
  * a flush) and anything with a flush or an invlpg go through the shim.
  */
 int host_cpu_ops_load_cr3_only(struct host_platform *p)
@@ -389,7 +389,7 @@ void platform_write_pte(struct core *c, uint64_t maddr, uint64_t value)
 		return;
 	}
 	*pte = value; /* the core's own later reads see it at once */
-	queue_cpu_op(p, SHIM_CPU_OP_WRITE_PTE, maddr & ~7ULL, value);
+	queue_cpu_op(p, SHIM_CPU_OP_RESTORE_ENTRY, maddr & ~7ULL, 0);
 }
 
 /*
@@ -408,11 +408,9 @@ void platform_write_pte(struct core *c, uint64_t maddr, uint64_t value)
  * work returns straight from its exit.  Still through the shim: an
  * upper-level entry that replaced one (the translations KVM built through
  * it lead to frames other than the one it named), a leaf whose old frame
- * is not guest RAM (shared_info, the grant table: the shim region's), and
- * every store after one that was queued: the chain repeats queued stores
- * after all of this exit's direct ones, and a queued old value landing
- * over a later direct store would map a frame whose reference the core
- * has already let go.
+ * is not guest RAM (shared_info, the grant table: the shim region's).
+ * Direct and queued stores mix in any order: the chain stores an entry
+ * again as RAM holds it when it runs (shim_abi.h).
  */
 void platform_write_entry(struct core *c, uint64_t maddr, uint64_t old, uint64_t value,
 			  int leaf)
@@ -421,7 +419,7 @@ void platform_write_entry(struct core *c, uint64_t maddr, uint64_t old, uint64_t
 	int replaces = (old & MM_PTE_P) && old != value;
 	uint8_t *old_frame = replaces ? platform_guest_ram(c, old & MM_PTE_ADDR, MM_PAGE_SIZE)
 				      : NULL;
-	if (!p->ram_in_kvm_slot || p->cpu_ops_count || (replaces && (!leaf || !old_frame))) {
+	if (!p->ram_in_kvm_slot || (replaces && (!leaf || !old_frame))) {
 		platform_write_pte(c, maddr, value);
 		return;
 	}

@@ -20,24 +20,24 @@ START_TEST(test_empty_queue_is_end_and_rax)
 }
 END_TEST
 
-START_TEST(test_one_store_is_three_words)
+/* An entry is stored again as RAM holds it: its address, no value. */
+START_TEST(test_one_entry_is_its_address)
 {
-	struct shim_cpu_op op = { SHIM_CPU_OP_WRITE_PTE, 0x5008, 0x7000067 };
+	struct shim_cpu_op op = { SHIM_CPU_OP_RESTORE_ENTRY, 0x5008, 0 };
 	uint64_t w[CPU_OPS_CHAIN_MAX_WORDS], first;
 	size_t n = cpu_ops_chain_build(&op, 1, 0, RAX, w, &first);
-	ck_assert_uint_eq(first, SHIM_CHAIN_VA(SHIM_CHAIN_WRITE_PTE));
-	ck_assert_uint_eq(n, 4);
+	ck_assert_uint_eq(first, SHIM_CHAIN_VA(SHIM_CHAIN_RESTORE_ENTRY));
+	ck_assert_uint_eq(n, 3);
 	ck_assert_uint_eq(w[0], SHIM_PHYSMAP_BASE + 0x5008);
-	ck_assert_uint_eq(w[1], 0x7000067);
-	ck_assert_uint_eq(w[2], SHIM_CHAIN_VA(SHIM_CHAIN_END));
-	ck_assert_uint_eq(w[3], RAX);
+	ck_assert_uint_eq(w[1], SHIM_CHAIN_VA(SHIM_CHAIN_END));
+	ck_assert_uint_eq(w[2], RAX);
 }
 END_TEST
 
 START_TEST(test_every_kind_in_order_then_flush)
 {
 	const struct shim_cpu_op ops[] = {
-		{ SHIM_CPU_OP_WRITE_PTE, 0x3000, 0x11 },
+		{ SHIM_CPU_OP_RESTORE_ENTRY, 0x3000, 0 },
 		{ SHIM_CPU_OP_INVLPG, 0xffff888000001000ULL, 0 },
 		{ SHIM_CPU_OP_RESTORE_PAGE, 0x4000, 0 },
 		{ SHIM_CPU_OP_LOAD_LDT, 0, 0xe050 },
@@ -46,7 +46,7 @@ START_TEST(test_every_kind_in_order_then_flush)
 	uint64_t w[CPU_OPS_CHAIN_MAX_WORDS], first;
 	size_t n = cpu_ops_chain_build(ops, 5, 1, RAX, w, &first);
 	const uint64_t want[] = {
-		SHIM_PHYSMAP_BASE + 0x3000, 0x11,
+		SHIM_PHYSMAP_BASE + 0x3000,
 		SHIM_CHAIN_VA(SHIM_CHAIN_INVLPG), 0xffff888000001000ULL,
 		SHIM_CHAIN_VA(SHIM_CHAIN_RESTORE_PAGE), SHIM_PHYSMAP_BASE + 0x4000,
 		SHIM_CHAIN_VA(SHIM_CHAIN_LOAD_LDT), 0xe050,
@@ -54,7 +54,7 @@ START_TEST(test_every_kind_in_order_then_flush)
 		SHIM_CHAIN_VA(SHIM_CHAIN_FLUSH_TLB),
 		SHIM_CHAIN_VA(SHIM_CHAIN_END), RAX,
 	};
-	ck_assert_uint_eq(first, SHIM_CHAIN_VA(SHIM_CHAIN_WRITE_PTE));
+	ck_assert_uint_eq(first, SHIM_CHAIN_VA(SHIM_CHAIN_RESTORE_ENTRY));
 	ck_assert_uint_eq(n, sizeof want / sizeof want[0]);
 	for (size_t i = 0; i < n; i++)
 		ck_assert_uint_eq(w[i], want[i]);
@@ -78,11 +78,11 @@ START_TEST(test_long_queue_goes_to_the_page)
 {
 	static struct shim_cpu_op ops[CPU_OPS_CHAIN_MAX_OPS + 1];
 	for (unsigned i = 0; i <= CPU_OPS_CHAIN_MAX_OPS; i++)
-		ops[i] = (struct shim_cpu_op){ SHIM_CPU_OP_WRITE_PTE, 8ULL * i, i };
+		ops[i] = (struct shim_cpu_op){ SHIM_CPU_OP_RESTORE_ENTRY, 8ULL * i, 0 };
 	uint64_t w[CPU_OPS_CHAIN_MAX_WORDS], first;
 	size_t n = cpu_ops_chain_build(ops, CPU_OPS_CHAIN_MAX_OPS, 1, RAX, w, &first);
 	ck_assert_uint_le(n, CPU_OPS_CHAIN_MAX_WORDS);
-	ck_assert_uint_eq(n, 3 * CPU_OPS_CHAIN_MAX_OPS + 2);
+	ck_assert_uint_eq(n, 2 * CPU_OPS_CHAIN_MAX_OPS + 2);
 	ck_assert_uint_eq(w[n - 1], RAX);
 	n = cpu_ops_chain_build(ops, CPU_OPS_CHAIN_MAX_OPS + 1, 1, RAX, w, &first);
 	ck_assert_uint_eq(first, SHIM_CHAIN_VA(SHIM_CHAIN_APPLY_QUEUE));
@@ -97,7 +97,7 @@ int main(void)
 	Suite *s = suite_create("cpu_ops_chain");
 	TCase *tc = tcase_create("chain");
 	tcase_add_test(tc, test_empty_queue_is_end_and_rax);
-	tcase_add_test(tc, test_one_store_is_three_words);
+	tcase_add_test(tc, test_one_entry_is_its_address);
 	tcase_add_test(tc, test_every_kind_in_order_then_flush);
 	tcase_add_test(tc, test_flush_alone);
 	tcase_add_test(tc, test_long_queue_goes_to_the_page);

@@ -19,6 +19,14 @@ static void store_pte(struct core *c, uint64_t maddr, uint64_t value)
 		*pte = value;
 }
 
+/* Stores an entry again, as it is in RAM. */
+static void restore_entry(struct core *c, uint64_t maddr)
+{
+	volatile uint64_t *pte = platform_guest_ram(c, maddr & ~7ULL, 8);
+	if (pte)
+		*pte = *pte;
+}
+
 /* Stores every entry of a table page again, as it is in RAM. */
 static void restore_page(struct core *c, uint64_t maddr)
 {
@@ -30,8 +38,8 @@ static void restore_page(struct core *c, uint64_t maddr)
 static void apply(struct core *c, uint64_t kind, uint64_t addr, uint64_t value)
 {
 	switch (kind) {
-	case SHIM_CPU_OP_WRITE_PTE:
-		store_pte(c, addr, value);
+	case SHIM_CPU_OP_RESTORE_ENTRY:
+		restore_entry(c, addr);
 		break;
 	case SHIM_CPU_OP_INVLPG:
 		invlpg(addr);
@@ -50,7 +58,7 @@ static void apply(struct core *c, uint64_t kind, uint64_t addr, uint64_t value)
 
 void platform_write_pte(struct core *c, uint64_t maddr, uint64_t value)
 {
-	apply(c, SHIM_CPU_OP_WRITE_PTE, maddr, value);
+	store_pte(c, maddr, value);
 }
 
 /* At CPL0 every store is seen: one like any other. */
@@ -59,7 +67,7 @@ void platform_write_entry(struct core *c, uint64_t maddr, uint64_t old, uint64_t
 {
 	(void)old;
 	(void)leaf;
-	apply(c, SHIM_CPU_OP_WRITE_PTE, maddr, value);
+	store_pte(c, maddr, value);
 }
 
 void platform_invlpg(struct core *c, uint64_t va)

@@ -47,8 +47,9 @@ shim_start:
 shim_chain_handlers:
 	popq %rax
 	iretq
-	CHAIN_HANDLER SHIM_CHAIN_WRITE_PTE
+	CHAIN_HANDLER SHIM_CHAIN_RESTORE_ENTRY
 	popq %rax
+	pushq (%rax)
 	popq (%rax)
 	ret
 	CHAIN_HANDLER SHIM_CHAIN_INVLPG
