@@ -77,7 +77,7 @@ shim_chain_handlers:
 
 /* Stores each entry of the table page at %rax again, as it is: one
  * `rep movsq` onto itself, which this KVM emulates as one instruction
- * with a store per entry, where a loop costs five a entry.  The guest's
+ * with a store per entry, where a loop costs five an entry.  The guest's
  * direction flag is still set if it was: cleared here, and its own comes
  * back with its rflags at the chain's iretq. */
 chain_restore_page:
