@@ -80,14 +80,14 @@ int kvm_vcpu_get_sregs(struct kvm_vcpu *vcpu, struct kvm_sregs *sregs)
  */
 int kvm_vcpu_set_sregs(struct kvm_vcpu *vcpu, const struct kvm_sregs *sregs)
 {
-	struct kvm_sregs *to = vcpu->sync_sregs ? &vcpu->run->s.regs.sregs : &(struct kvm_sregs){ 0 };
-	*to = *sregs;
-	memset(to->interrupt_bitmap, 0, sizeof to->interrupt_bitmap);
+	struct kvm_sregs sr = *sregs;
+	memset(sr.interrupt_bitmap, 0, sizeof sr.interrupt_bitmap);
 	if (vcpu->sync_sregs) {
+		vcpu->run->s.regs.sregs = sr;
 		vcpu->run->kvm_dirty_regs |= KVM_SYNC_X86_SREGS;
 		return 0;
 	}
-	return ioctl(vcpu->fd, KVM_SET_SREGS, to);
+	return ioctl(vcpu->fd, KVM_SET_SREGS, &sr);
 }
 
 int kvm_vcpu_sregs_flush(struct kvm_vcpu *vcpu)

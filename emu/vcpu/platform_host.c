@@ -378,18 +378,25 @@ int host_cpu_ops_load_cr3_only(struct host_platform *p)
 	return 1;
 }
 
-void platform_write_pte(struct core *c, uint64_t maddr, uint64_t value)
+/* A page-table entry into RAM, where the core's own later reads see it at
+ * once: 0, or -1 (dom0's handle, or outside RAM: a core bug). */
+static int store_entry_in_ram(struct core *c, uint64_t maddr, uint64_t value)
 {
 	if (refused_for_dom0(c, "store a page-table entry"))
-		return;
-	struct host_platform *p = c->plat;
+		return -1;
 	uint64_t *pte = platform_guest_ram(c, maddr & ~7ULL, 8);
 	if (!pte) {
-		p->failed = 1;
-		return;
+		((struct host_platform *)c->plat)->failed = 1;
+		return -1;
 	}
-	*pte = value; /* the core's own later reads see it at once */
-	queue_cpu_op(p, SHIM_CPU_OP_RESTORE_ENTRY, maddr & ~7ULL, 0);
+	*pte = value;
+	return 0;
+}
+
+void platform_write_pte(struct core *c, uint64_t maddr, uint64_t value)
+{
+	if (store_entry_in_ram(c, maddr, value) == 0)
+		queue_cpu_op(c->plat, SHIM_CPU_OP_RESTORE_ENTRY, maddr & ~7ULL, 0);
 }
 
 /*
@@ -423,14 +430,8 @@ void platform_write_entry(struct core *c, uint64_t maddr, uint64_t old, uint64_t
 		platform_write_pte(c, maddr, value);
 		return;
 	}
-	if (refused_for_dom0(c, "store a page-table entry"))
+	if (store_entry_in_ram(c, maddr, value))
 		return;
-	uint64_t *pte = platform_guest_ram(c, maddr & ~7ULL, 8);
-	if (!pte) {
-		p->failed = 1;
-		return;
-	}
-	*pte = value;
 	p->entries_stored_direct++;
 	if (!replaces)
 		return;

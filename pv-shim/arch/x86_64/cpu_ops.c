@@ -67,7 +67,7 @@ void platform_write_entry(struct core *c, uint64_t maddr, uint64_t old, uint64_t
 {
 	(void)old;
 	(void)leaf;
-	store_pte(c, maddr, value);
+	platform_write_pte(c, maddr, value);
 }
 
 void platform_invlpg(struct core *c, uint64_t va)
