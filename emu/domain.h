@@ -53,6 +53,9 @@ struct domain {
 	uint8_t *ram;
 	uint64_t ram_bytes;
 	struct shim_setup shim;
+	/* The kernel's hypercall page (emu/build/hypercall_page.h), where it
+	 * is in guest RAM and where the kernel sees it; 0 if it has none. */
+	uint64_t hypercall_page_va, hypercall_page_maddr;
 	struct kvm_vm vm;
 	struct vcpu vcpu[SHIM_MAX_VCPUS]; /* the first cfg->vcpus are the domain's */
 	pthread_mutex_t core_lock;   /* the domain lock of the host trap path */

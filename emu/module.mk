@@ -39,7 +39,7 @@ FUZZERS += $(BUILD)/fuzz/fuzz-xen-image
 LAUNCHER_SRCS := emu/main.c emu/run.c emu/launcher_options.c emu/stats.c emu/memory_use.c \
 	emu/exit_kind_name.c emu/trace/trace_writer.c \
 	emu/stop_report.c emu/loader/boot_disk.c \
-	$(addprefix emu/build/,kvm_vm.c domain_layout.c domain_build.c \
+	$(addprefix emu/build/,kvm_vm.c domain_layout.c domain_build.c hypercall_page.c \
 		shim_setup.c cpuid_table.c host_xstate.c) \
 	$(addprefix emu/vcpu/,vcpu_loop.c kvm_regs.c kvm_counters.c cpu_ops_chain.c \
 		host_trap.c platform_host.c vcpu_clock.c vcpu_events.c vcpu_smp.c) \

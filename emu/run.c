@@ -120,6 +120,8 @@ static int setup(struct domain *d, const struct xen_image *img,
 	struct domain_build_result br;
 	if (domain_build(&bi, d->ram, &br, err, errlen))
 		return -1;
+	d->hypercall_page_va = br.hypercall_page_va;
+	d->hypercall_page_maddr = br.hypercall_page_maddr;
 
 	struct core_state *st = (struct core_state *)(d->shim.region + SHIM_OFF_CORE);
 	_Static_assert(sizeof(struct core_state) <= SHIM_CORE_SIZE, "core state");

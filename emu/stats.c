@@ -38,6 +38,7 @@ void stats_add(struct launcher_stats *into, const struct launcher_stats *from)
 	into->event_injections += from->event_injections;
 	into->cr3_loads_by_sregs += from->cr3_loads_by_sregs;
 	into->detours += from->detours;
+	into->page_hypercalls += from->page_hypercalls;
 	into->shim_interrupts += from->shim_interrupts;
 	into->entries_stored_direct += from->entries_stored_direct;
 	into->frames_forgotten += from->frames_forgotten;
@@ -92,6 +93,8 @@ void stats_print(FILE *out, const struct launcher_stats *ls,
 		(unsigned long long)ls->cr3_loads_by_sregs);
 	fprintf(out, "xenlet-stats: hypercall_detours %llu\n",
 		(unsigned long long)ls->detours);
+	fprintf(out, "xenlet-stats: page_hypercalls %llu\n",
+		(unsigned long long)ls->page_hypercalls);
 	fprintf(out, "xenlet-stats: shim_interrupts %llu\n",
 		(unsigned long long)ls->shim_interrupts);
 	fprintf(out, "xenlet-stats: entries_stored_direct %llu\n",

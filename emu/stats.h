@@ -24,6 +24,7 @@ struct launcher_stats {
 	uint64_t event_injections; /* CORE_VEC_EVENT interrupts injected */
 	uint64_t cr3_loads_by_sregs; /* hypercalls' CR3 loads without the shim */
 	uint64_t detours; /* hypercalls from the exit that returned through the shim */
+	uint64_t page_hypercalls; /* hypercalls from the hypercall page's `out` */
 	uint64_t shim_interrupts; /* event interrupts taken inside the shim's code */
 	uint64_t entries_stored_direct; /* page-table stores made without the shim */
 	uint64_t frames_forgotten; /* frames KVM was made to forget for them */

@@ -47,6 +47,19 @@ if ! command -v "$QEMU" >/dev/null; then
 fi
 
 stat_of() { sed -n "s/^xenlet-stats: $2 \([0-9]*\)$/\1/p" "$work/$1.err" | head -1; }
+
+# The host's floor for one exit, measured in each round next to the boots:
+# the median round trip of a null hypercall made as Debian's kernel makes
+# them (a bare `syscall` to the trampoline's `out`), in microseconds, from
+# the hypercall bench guest (tests/guests/hypercall-bench).
+FLOOR_GUEST=build/tests/guests/hypercall-bench.elf
+exit_floor() { # NAME
+	timeout 120 "$XENLET" run "$FLOOR_GUEST" --trap-path host --stats \
+		--cmdline "xt.calls=2000" >"$work/$1.out" 2>"$work/$1.err" || return 0
+	awk -v khz="$(stat_of "$1" tsc_khz)" \
+		-v t="$(sed -n 's/^bench: syscall median_ticks=\([0-9]*\).*/\1/p' "$work/$1.out")" \
+		'BEGIN { if (khz > 0 && t > 0) printf "%.1f\n", t * 1000 / khz }' >"$work/$1.us"
+}
 median() { sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'; }
 
 # Boots KIND as run NAME; the hello line's time is taken as the line
@@ -88,6 +101,7 @@ for ((round = 1; round <= ROUNDS; round++)); do
 		[ "$kind" = xenlet ] && exits=$(stat_of "$kind-$round" vm_exits)
 		printf '%-6s %-7s %9s %10s\n' "$round" "$kind" "$(cat "$work/$kind-$round.secs")" "$exits"
 	done
+	[ -f "$FLOOR_GUEST" ] && exit_floor "floor-$round"
 done
 
 xs=$(cat "$work"/xenlet-*.secs | median)
@@ -101,6 +115,22 @@ if [ "$kinds" != xenlet ]; then
 	qs=$(cat "$work"/qemu-*.secs | median)
 	echo "median qemu-$QEMU_ACCEL ${qs} s; ratio xenlet/qemu $(awk -v a="$xs" -v b="$qs" \
 		'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')"
+fi
+
+# What no work in the launcher can take away on this host: the guest's
+# exits (its own hypercalls and traps) at the cost of the cheapest one,
+# and the start-up (mostly the kernel's decompression).
+floor_us=$(cat "$work"/floor-*.us 2>/dev/null | median)
+if [ -n "$floor_us" ]; then
+	ex=$(for ((r = 1; r <= ROUNDS; r++)); do stat_of "xenlet-$r" vm_exits; done | median)
+	start=$(for ((r = 1; r <= ROUNDS; r++)); do stat_of "xenlet-$r" start_to_guest_us; done | median)
+	awk -v ex="$ex" -v us="$floor_us" -v start="$start" -v xs="$xs" -v qs="${qs:-0}" 'BEGIN {
+		f = ex * us / 1e6; s = start / 1e6
+		printf "floor: %d exits x %.1f us (null hypercall, median of the rounds) = %.2f s;", ex, us, f
+		printf " start-up to the kernel %.2f s; together %.2f s, %.0f%% of xenlet'"'"'s boot", s, f + s, 100 * (f + s) / xs
+		if (qs > 0) printf "; qemu %.2f s", qs
+		printf "\n"
+	}'
 fi
 
 echo "xenlet's exits by cause, round $ROUNDS (count, most first):"

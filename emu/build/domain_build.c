@@ -12,6 +12,7 @@
 #include "pv-shim/core/xen_abi.h"
 #include "pv-shim/shim_abi.h"
 #include "emu/build/domain_build.h"
+#include "emu/build/hypercall_page.h"
 
 #define PTE_P  0x001ULL
 #define PTE_RW 0x002ULL
@@ -21,31 +22,6 @@
 /* Xen's x86_64 builder gives every bootstrap entry these, user included:
  * the PV kernel runs at CPL3. */
 #define PTE_GUEST (PTE_P | PTE_RW | PTE_US | PTE_A | PTE_D)
-
-void hypercall_page_write(uint8_t *page)
-{
-	/* push %rcx; push %r11; mov $n,%eax; syscall; pop %r11; pop %rcx; ret */
-	static const uint8_t entry[] = {
-		0x51, 0x41, 0x53, 0xb8, 0, 0, 0, 0, 0x0f, 0x05,
-		0x41, 0x5b, 0x59, 0xc3,
-	};
-	/*
-	 * iret is jumped to, not called, with the guest's iret frame and a
-	 * flags word on the stack: push %rcx; push %r11; push %rax completes
-	 * Xen's struct iret_context.  It does not return.
-	 */
-	static const uint8_t iret[] = {
-		0x51, 0x41, 0x53, 0x50, 0xb8, __HYPERVISOR_iret, 0, 0, 0, 0x0f, 0x05,
-	};
-	memset(page, 0xcc, PAGE_SIZE); /* int3 between entries */
-	for (unsigned n = 0; n < PAGE_SIZE / 32; n++) {
-		uint8_t *e = page + n * 32;
-		memcpy(e, entry, sizeof entry);
-		memcpy(e + 4, &n, 4);
-	}
-	memset(page + __HYPERVISOR_iret * 32, 0xcc, 32);
-	memcpy(page + __HYPERVISOR_iret * 32, iret, sizeof iret);
-}
 
 static uint64_t *table_at(uint8_t *ram, uint64_t pfn)
 {
@@ -78,9 +54,10 @@ static void build_page_tables(const struct domain_build_input *in,
 }
 
 static int place_kernel(const struct xen_image *img, const struct domain_layout *l,
-			uint8_t *ram, char *err, size_t errlen)
+			uint8_t *ram, struct domain_build_result *out, char *err, size_t errlen)
 {
 	xen_image_copy_segments(img, ram + (l->kernel_pfn << PAGE_SHIFT));
+	out->hypercall_page_va = out->hypercall_page_maddr = 0;
 	if (!img->has_hypercall_page)
 		return 0;
 	uint64_t hp = img->hypercall_page;
@@ -90,7 +67,9 @@ static int place_kernel(const struct xen_image *img, const struct domain_layout 
 			 "kernel", (unsigned long long)hp);
 		return -1;
 	}
-	hypercall_page_write(ram + ((hp - l->virt_base) & ~(PAGE_SIZE - 1)));
+	out->hypercall_page_va = hp;
+	out->hypercall_page_maddr = (hp - l->virt_base) & ~(PAGE_SIZE - 1);
+	hypercall_page_write(ram + out->hypercall_page_maddr);
 	return 0;
 }
 
@@ -141,7 +120,7 @@ int domain_build(const struct domain_build_input *in, uint8_t *ram,
 			 MAX_GUEST_CMDLINE - 1);
 		return -1;
 	}
-	if (place_kernel(img, l, ram, err, errlen))
+	if (place_kernel(img, l, ram, out, err, errlen))
 		return -1;
 	if (in->ramdisk_len)
 		memcpy(ram + (l->ramdisk_pfn << PAGE_SHIFT), in->ramdisk, in->ramdisk_len);

@@ -23,13 +23,12 @@ struct domain_build_result {
 	struct domain_layout layout;
 	uint64_t entry, stack, start_info_va;
 	uint64_t l4_maddr;            /* the guest's first CR3 */
+	/* The kernel's hypercall page (hypercall_page.h), 0 if it has none. */
+	uint64_t hypercall_page_va, hypercall_page_maddr;
 };
 
 /* ram is guest RAM (nr_pages frames, zeroed).  Returns 0 or -1 + err. */
 int domain_build(const struct domain_build_input *in, uint8_t *ram,
 		 struct domain_build_result *out, char *err, size_t errlen);
-
-/* The hypercall page: entry n calls hypercall n the x86-64 PV way. */
-void hypercall_page_write(uint8_t *page);
 
 #endif

@@ -31,6 +31,7 @@
 #include "pv-shim/core/xen_abi.h"
 #include "pv-shim/core/platform.h"
 #include "emu/domain.h"
+#include "emu/build/hypercall_page.h"
 
 static void regs_to_frame(const struct kvm_regs *r, struct trap_frame *f)
 {
@@ -209,22 +210,53 @@ static int stray_io(struct vcpu *v, const struct kvm_regs *regs)
 	return handle_at_cpl3(v, &f, &after);
 }
 
+/* A `syscall`'s trace record: the guest kernel's hypercall, named by its
+ * caller, or a user process's system call. */
+static void trace_syscall_cause(struct vcpu *v, const struct trap_frame *f)
+{
+	if (!v->trace.buf)
+		return;
+	if (core_vcpu(&v->core)->kernel_mode)
+		vcpu_trace_cause(&v->trace, TRACE_CAUSE_HYPERCALL, f->rax, f->rdi,
+				 core_hypercall_caller(&v->core, f));
+	else
+		vcpu_trace_cause(&v->trace, TRACE_CAUSE_TRAP, CORE_VEC_SYSCALL, 0, f->rcx);
+}
+
+/*
+ * The host path's hypercall page (emu/build/hypercall_page.h) exits with
+ * `out` where Xen's has `syscall`, saving the kernel's `syscall` its own
+ * KVM round trip.  Such an `out`, from the guest kernel inside its
+ * hypercall page, is taken as that `syscall`: the same frame, and the
+ * same return to %rcx (a continuation runs the 2-byte instruction
+ * again).  From user mode it is a stray `out`, as anywhere else.
+ */
+static int from_hypercall_page(struct vcpu *v, const struct kvm_regs *regs)
+{
+	uint64_t page = v->d->hypercall_page_va;
+	return page && core_vcpu(&v->core)->kernel_mode &&
+	       regs->rip - page < HYPERCALL_PAGE_BYTES;
+}
+
 int host_trap_hypercall(struct vcpu *v)
 {
 	struct kvm_regs regs;
 	if (kvm_vcpu_get_regs(&v->kvm, &regs) < 0)
 		return -1;
 	uint64_t trampoline = v->core.layout.syscall_trampoline;
-	if (regs.rip != trampoline + 2)
-		return stray_io(v, &regs);
-	if (core_vcpu(&v->core)->kernel_mode)
-		vcpu_trace_cause(&v->trace, TRACE_CAUSE_HYPERCALL, regs.rax, regs.rdi, regs.rcx);
-	else /* a guest user process's syscall */
-		vcpu_trace_cause(&v->trace, TRACE_CAUSE_TRAP, CORE_VEC_SYSCALL, 0, regs.rcx);
-	host_cpu_ops_restart(&v->plat);
-	vcpu_serve_flush(v);
+	if (regs.rip != trampoline + 2) {
+		if (!from_hypercall_page(v, &regs))
+			return stray_io(v, &regs);
+		/* As the `syscall` it replaces would have left them. */
+		regs.rcx = regs.rip;
+		regs.r11 = regs.rflags;
+		v->stats.page_hypercalls++;
+	}
 	struct trap_frame f;
 	regs_to_frame(&regs, &f);
+	trace_syscall_cause(v, &f);
+	host_cpu_ops_restart(&v->plat);
+	vcpu_serve_flush(v);
 	f.vector = CORE_VEC_SYSCALL;
 	f.rip = trampoline;
 	return handle_at_cpl3(v, &f, &regs);
@@ -334,10 +366,7 @@ int host_trap_stub(struct vcpu *v, struct kvm_regs *regs)
 	if (f.vector == 6 && f.rip == trampoline + SHIM_TRAMPOLINE_VIA_SHIM) {
 		/* The kernel entry's way for page-table hypercalls; guest code
 		 * that jumps here itself gets what the exit gives it. */
-		if (core_vcpu(&v->core)->kernel_mode)
-			vcpu_trace_cause(&v->trace, TRACE_CAUSE_HYPERCALL, f.rax, f.rdi, f.rcx);
-		else
-			vcpu_trace_cause(&v->trace, TRACE_CAUSE_TRAP, CORE_VEC_SYSCALL, 0, f.rcx);
+		trace_syscall_cause(v, &f);
 		f.vector = CORE_VEC_SYSCALL;
 		f.error_code = 0;
 		f.rip = trampoline;

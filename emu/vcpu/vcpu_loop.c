@@ -13,6 +13,7 @@
 #include "pv-shim/shim_abi.h"
 #include "pv-shim/core/hypercall_trace_line.h"
 #include "emu/domain.h"
+#include "emu/build/hypercall_page.h"
 
 static uint32_t io_value(const struct kvm_run *run)
 {
@@ -77,6 +78,8 @@ static void on_ready(struct vcpu *v)
 			  : host ? 0 : XENLET_GUEST_PATH_TIMER_GAP_US;
 	st->vtime.oneshot_gap_ns = gap_us * 1000;
 	shim_write_trampoline(&d->shim, host);
+	if (host && d->hypercall_page_va)
+		hypercall_page_write_exits(d->ram + d->hypercall_page_maddr, d->cfg->vcpus);
 	dom0_core_start(d, host); /* the lock dom0's backends take from now */
 	/* Calibration ran real dispatches; the guest's counts start here. */
 	memset(&st->stats, 0, sizeof st->stats);

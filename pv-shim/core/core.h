@@ -97,6 +97,11 @@ enum core_action core_handle_trap(struct core *c, struct trap_frame *f);
 /* Runs hypercall nr with args; returns the value for %rax.  Not counted. */
 long core_hypercall(struct core *c, uint64_t nr, const uint64_t args[5]);
 
+/* Where hypercall f's stub returns to when it is a stub that saved %rcx
+ * and %r11 under it (the hypercall page's, Linux's); else f->rcx, the
+ * address past its `syscall` (hypercall_caller.c).  For the trace. */
+uint64_t core_hypercall_caller(struct core *c, const struct trap_frame *f);
+
 /* Name of hypercall nr for messages ("hypercall#nn" style if unknown). */
 const char *core_hypercall_name(uint64_t nr);
 

@@ -267,8 +267,8 @@ static void return_from_syscall(struct trap_frame *f)
 }
 
 /* What the launcher's trace names as the cause of exits made while this
- * trap is handled: a hypercall's number, first argument and return
- * address, or a trap's vector (CORE_VEC_SYSCALL: a guest user syscall),
+ * trap is handled: a hypercall's number, first argument and caller
+ * (core_hypercall_caller), or a trap's vector (CORE_VEC_SYSCALL: a guest user syscall),
  * error code and RIP. */
 static void note_trace_entry(struct core *c, const struct trap_frame *f,
 			     int via_syscall)
@@ -278,7 +278,7 @@ static void note_trace_entry(struct core *c, const struct trap_frame *f,
 		v->trace_cause = CORE_TRACE_CAUSE_HYPERCALL;
 		v->trace_code = f->rax;
 		v->trace_arg = f->rdi;
-		v->trace_rip = f->rcx;
+		v->trace_rip = core_hypercall_caller(c, f);
 	} else {
 		v->trace_cause = CORE_TRACE_CAUSE_TRAP;
 		v->trace_code = via_syscall ? CORE_VEC_SYSCALL : f->vector;

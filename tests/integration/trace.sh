@@ -4,7 +4,8 @@
 # The hypercall bench guest makes CALLS XENVER_version calls through its
 # hypercall page and as many raw syscalls: --trace-hypercalls must print
 # each with its result, and trace-report must count them and place their
-# RIPs in the guest's own functions (the test guest's ELF as the vmlinux).
+# RIPs in the guest's own functions (the test guest's ELF as the vmlinux):
+# a page call's in the function that called the page.
 # In the host path each hypercall is a VM exit; in the guest path the shim
 # handles them and only --trace-hypercalls' report of each one leaves it.
 # The traps guest's fpu_taskswitch(1) is a departure from Xen on these
@@ -64,8 +65,10 @@ for path in guest host; do
 		"hypercall xen_version" $((2 * CALLS))
 	expect_count "$WORK/$path.report" "guest function and cause, most exits first:" \
 		"hypercall_via_syscall: hypercall xen_version" "$CALLS"
+	# A call through the page is named by its caller, whose return
+	# address the page's entry saved under %rcx and %r11, not by the page.
 	expect_count "$WORK/$path.report" "guest function and cause, most exits first:" \
-		"hypercall_page: hypercall xen_version" "$CALLS"
+		"hypercall_via_page: hypercall xen_version" "$CALLS"
 	if grep -qE '^ +[0-9]+ .* 0x[0-9a-f]+ hypercall_via_syscall\+0x[0-9a-f]+$' "$WORK/$path.report"; then
 		pass "report: a RIP resolved to hypercall_via_syscall+offset"
 	else

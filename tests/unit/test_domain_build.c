@@ -6,16 +6,20 @@
  */
 #include <check.h>
 #include "tests/unit/check_run.h"
+#include <setjmp.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "pv-shim/core/xen_abi.h"
 #include <xen/vcpu.h>
 #include "pv-shim/core/core.h"
 #include "pv-shim/shim_abi.h"
 #include "emu/build/domain_build.h"
+#include "emu/build/hypercall_page.h"
 #include "emu/build/domain_layout.h"
 #include "emu/vcpu/platform_host.h"
 
@@ -535,6 +539,73 @@ START_TEST(build_hypercall_page)
 }
 END_TEST
 
+/* Runs a hypercall page entry natively with %rdi and %rsi: what it
+ * returns without its gate, or -1000 when it reached the gate (an `out`
+ * in a process faults: SIGSEGV). */
+static sigjmp_buf at_gate;
+static void gate_reached(int sig)
+{
+	(void)sig;
+	siglongjmp(at_gate, 1);
+}
+
+static long run_entry(const uint8_t *code, long rdi, long rsi)
+{
+	long (*entry)(long, long);
+	memcpy(&entry, &code, sizeof entry);
+	struct sigaction sa = { .sa_handler = gate_reached }, old;
+	sigaction(SIGSEGV, &sa, &old);
+	long rc = -1000;
+	if (!sigsetjmp(at_gate, 1))
+		rc = entry(rdi, rsi);
+	sigaction(SIGSEGV, &old, NULL);
+	return rc;
+}
+
+START_TEST(hypercall_page_exits_form)
+{
+	uint8_t xen[PAGE_SIZE];
+	hypercall_page_write(xen);
+	uint8_t *page = mmap(NULL, PAGE_SIZE, PROT_READ | PROT_WRITE | PROT_EXEC,
+			     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ck_assert_ptr_ne(page, MAP_FAILED);
+	const uint32_t nr_vcpus = 3;
+	hypercall_page_write_exits(page, nr_vcpus);
+	for (uint32_t n = 0; n < PAGE_SIZE / 32; n++) {
+		const uint8_t *e = page + n * 32;
+		if (n == __HYPERVISOR_iret || n == __HYPERVISOR_multicall ||
+		    n == __HYPERVISOR_update_va_mapping) {
+			/* The trampoline sends these through the shim. */
+			ck_assert_int_eq(memcmp(e, xen + n * 32, 32), 0);
+			continue;
+		}
+		/* Xen's entry with `out %al,$SHIM_PORT_HYPERCALL` for `syscall`:
+		 * the same length, so a continuation's rewind of %rcx by 2
+		 * runs it again. */
+		uint8_t want[32];
+		memcpy(want, xen + n * 32, 32);
+		want[8] = 0xe6;
+		want[9] = SHIM_PORT_HYPERCALL;
+		const uint8_t *got = e;
+		if (n == __HYPERVISOR_vcpu_op)
+			got = e + 17; /* after the VCPUOP_is_up answer */
+		ck_assert_msg(memcmp(got, want, 14) == 0, "entry %u", n);
+		ck_assert_uint_eq(got[14], 0xcc); /* int3 to the next entry */
+	}
+	/* vcpu_op answers VCPUOP_is_up in place for a vCPU the domain does
+	 * not have, and calls Xen for the others and other operations. */
+	const uint8_t *vcpu_op = page + __HYPERVISOR_vcpu_op * 32;
+	ck_assert_int_eq(run_entry(vcpu_op, VCPUOP_is_up, nr_vcpus), -XEN_ENOENT);
+	ck_assert_int_eq(run_entry(vcpu_op, VCPUOP_is_up, 8191), -XEN_ENOENT);
+	ck_assert_int_eq(run_entry(vcpu_op, VCPUOP_is_up, -1), -XEN_ENOENT);
+	ck_assert_int_eq(run_entry(vcpu_op, VCPUOP_is_up, nr_vcpus - 1), -1000);
+	ck_assert_int_eq(run_entry(vcpu_op, VCPUOP_is_up, 0), -1000);
+	ck_assert_int_eq(run_entry(vcpu_op, VCPUOP_up, nr_vcpus), -1000);
+	ck_assert_int_eq(run_entry(page + __HYPERVISOR_xen_version * 32, 0, 0), -1000);
+	munmap(page, PAGE_SIZE);
+}
+END_TEST
+
 
 START_TEST(build_start_info)
 {
@@ -722,6 +793,7 @@ int main(void)
 	tcase_add_test(tc, build_maps_bootstrap_region);
 	tcase_add_test(tc, build_places_kernel);
 	tcase_add_test(tc, build_hypercall_page);
+	tcase_add_test(tc, hypercall_page_exits_form);
 	tcase_add_test(tc, build_start_info);
 	tcase_add_test(tc, build_unmapped_ramdisk);
 	tcase_add_test(tc, build_without_ramdisk_or_cmdline);

@@ -4,6 +4,7 @@
 CORE_TEST_OBJS := $(CORE_SAN_OBJS) $(BUILD)/san/emu/vcpu/platform_host.o \
 	$(BUILD)/san/emu/vcpu/kvm_regs.o $(BUILD)/san/emu/build/cpuid_table.o \
 	$(BUILD)/san/emu/build/domain_layout.o $(BUILD)/san/emu/build/domain_build.o \
+	$(BUILD)/san/emu/build/hypercall_page.o \
 	$(BUILD)/san/tests/unit/fake_guest.o $(LOADER_SAN_OBJS)
 CORE_UNIT_TESTS := $(BUILD)/tests/unit/test_core $(BUILD)/tests/unit/test_domain_build \
 	$(BUILD)/tests/unit/test_mm
