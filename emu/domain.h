@@ -147,6 +147,8 @@ void vcpu_events_stop(struct vcpu *v);
 int vcpu_events_before_run(struct vcpu *v);
 void vcpu_events_interrupted(struct vcpu *v);
 void vcpu_events_kick(struct vcpu *v, int interrupt);
+/* The core is about to run on this vCPU's exit (host trap path). */
+void vcpu_events_core_runs(struct vcpu *v);
 
 /* SMP (vcpu_smp.c): the launcher's struct host_smp for vCPU v; start
  * vCPU n (VCPUOP_up); a host-path TLB flush another vCPU asked of v,

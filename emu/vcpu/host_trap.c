@@ -66,6 +66,16 @@ void vcpu_serve_flush(struct vcpu *v)
 	__atomic_store_n(&v->flush_done, req, __ATOMIC_SEQ_CST);
 }
 
+/* Before the core runs on an exit: a fresh queue of CPU operations, the
+ * flushes other vCPUs asked for, and the kick that asked for an interrupt
+ * to get the core running is answered (vcpu_events_core_runs). */
+static void before_core(struct vcpu *v)
+{
+	vcpu_events_core_runs(v);
+	host_cpu_ops_restart(&v->plat);
+	vcpu_serve_flush(v);
+}
+
 /* Back to the guest with regs from an exit at CPL3: through the
  * trampoline's detour `ud2` when the core queued work only CPL0 code can
  * make KVM see, or the guest is to run on other segments (f's); a CR3 load
@@ -176,8 +186,7 @@ static int stray_io(struct vcpu *v, const struct kvm_regs *regs)
 {
 	struct kvm_run *run = v->kvm.run;
 	int size = run->io.size, repeated = run->io.count != 1;
-	host_cpu_ops_restart(&v->plat);
-	vcpu_serve_flush(v);
+	before_core(v);
 	run->immediate_exit = 1;
 	int rc = kvm_vcpu_run(&v->kvm);
 	run->immediate_exit = 0;
@@ -255,8 +264,7 @@ int host_trap_hypercall(struct vcpu *v)
 	struct trap_frame f;
 	regs_to_frame(&regs, &f);
 	trace_syscall_cause(v, &f);
-	host_cpu_ops_restart(&v->plat);
-	vcpu_serve_flush(v);
+	before_core(v);
 	f.vector = CORE_VEC_SYSCALL;
 	f.rip = trampoline;
 	return handle_at_cpl3(v, &f, &regs);
@@ -357,8 +365,7 @@ int host_trap_stub(struct vcpu *v, struct kvm_regs *regs)
 		resume_in_chain(v, regs, off, &f);
 		return 0;
 	}
-	host_cpu_ops_restart(p);
-	vcpu_serve_flush(v);
+	before_core(v);
 	if ((f.cs & 3) == 0) {
 		core_stop_fault(&v->core, &f, "fault inside the shim (CPL0)");
 		return 1;

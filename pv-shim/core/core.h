@@ -56,6 +56,9 @@ struct core {
 	 * that nothing returns to the multicall's caller. */
 	struct trap_frame *frame;
 	unsigned frame_replaced;
+	/* An iret's entry to user mode, not yet made (traps_mode.c): set
+	 * only while one trap is handled. */
+	unsigned user_entry_deferred;
 	/* The last guest pages the executor's copies walked to
 	 * (guest_access.c): good while st->mm.pt_generation stays. */
 	struct core_walk_cache {

@@ -327,16 +327,19 @@ static enum core_action handle_trap_locked(struct core *c, struct trap_frame *f)
 	/* Taken down (by itself or another vCPU): it sleeps here.  This and
 	 * the dom0 words are looked at here first, because in the guest path
 	 * a call is a dozen emulated instructions before its own test. */
-	if (!core_vcpu(c)->up)
+	if (!core_vcpu(c)->up) {
+		traps_finish_enter_user(c, f);
 		vcpu_wait_while_down(c, f);
+	}
 	if (st->stop_reason == CORE_RUNNING) {
 		vtime_poll_timers(c); /* a timer due fires at the next way out */
 		if (__atomic_load_n(&st->evtchn.dom0_raised_words, __ATOMIC_SEQ_CST))
 			evtchn_take_dom0_raised(c); /* backends' events, FIFO-linked here */
-		traps_event_upcall(c, f);
+		traps_event_upcall(c, f); /* may take back an iret's user entry */
 		/* last: the launcher, told now, sees the upcall taken */
 		platform_timer_deadline(c, vtime_next_deadline(c));
 	}
+	traps_finish_enter_user(c, f);
 	return st->stop_reason == CORE_RUNNING ? CORE_RESUME : CORE_STOP;
 }
 

@@ -121,9 +121,12 @@ long traps_set_ldt(struct core *c, uint64_t base, uint64_t nr_ents);
 uint64_t traps_gdt_base(struct core *c, uint16_t selector);
 
 /* Guest mode switches, as Xen's toggle_guest_mode: page tables, GS base.
- * 0, or -1 with a stop if the switch is impossible. */
+ * 0, or -1 with a stop if the switch is impossible.  Entering user mode
+ * takes effect at traps_finish_enter_user, on the trap's way back, unless
+ * traps_enter_kernel came first (traps_mode.c). */
 int traps_enter_kernel(struct core *c, const struct trap_frame *f);
 int traps_enter_user(struct core *c, const struct trap_frame *f);
+void traps_finish_enter_user(struct core *c, const struct trap_frame *f);
 
 /* The guest's debug register reg, set and read as Xen's set_debugreg and
  * get_debugreg do (traps_debugreg.c): set gives 0 or -XEN_EPERM,

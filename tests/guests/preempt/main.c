@@ -11,7 +11,9 @@
  *   3. 100 ms with evtchn_upcall_mask set: no upcall, but the event
  *      pending; then, unmasked, exactly one upcall, where Linux's
  *      xen_irq_enable takes it;
- *   4. 50 ms after VCPUOP_stop_periodic_timer: no upcall.
+ *   4. an event pending when the kernel irets to user mode with events
+ *      unmasked: one upcall, at the first user instruction;
+ *   5. 50 ms after VCPUOP_stop_periodic_timer: no upcall.
  *
  * For make bench it also prints how late each spin's upcalls came after
  * their tick (median and worst): the timer's slack while the guest never
@@ -298,6 +300,36 @@ static void masked_spin(void)
 	check_eq(vi->evtchn_upcall_pending, 0);
 }
 
+/*
+ * An event pending while the kernel irets to user mode with events
+ * unmasked: the upcall comes on the iret's way back, before the first
+ * user instruction, with the user context's frame on the stack_switch
+ * stack (where the core enters user mode and at once kernel mode again,
+ * it makes neither switch: traps_mode.c).  The periodic timer is stopped
+ * and events masked: a one-shot timer already due makes it pending.
+ */
+static void pending_at_iret(void)
+{
+	printk("preempt: iret to user mode with an event pending\n");
+	restart_count();
+	check_eq(hypercall_via_syscall(__HYPERVISOR_set_timer_op, pvclock_read(&vi->time),
+				       0, 0, 0, 0), 0);
+	for (int i = 0; i < 1000 && !vi->evtchn_upcall_pending; i++)
+		(void)HYPERVISOR_xen_version(XENVER_version, 0);
+	require(vi->evtchn_upcall_pending, "a one-shot timer already due is not "
+		"pending after 1000 hypercalls");
+	check_msg(nr_upcalls == 0, "pending at iret: %u upcalls while masked", nr_upcalls);
+	uint64_t user_top = (uint64_t)user_stack + sizeof user_stack;
+	uspin_tsc_end = rdtsc(); /* the user code ends its spin at once */
+	user_enter(uspin_code, user_top);
+	unsigned n = nr_upcalls;
+	check_msg(n == 1, "pending at iret: %u upcalls, expected exactly one", n);
+	check_upcalls("pending at iret", n, uspin_code, uspin_code, USER_FRAME_CS, user_top);
+	check_eq(user_syscall_frame[2], (uint64_t)uspin_syscall + 2);
+	check_lost("pending at iret", user_syscall_rbx);
+	check_eq(vi->evtchn_upcall_pending, 0);
+}
+
 static void stopped_spin(void)
 {
 	printk("preempt: stopped: %lu ms on rdtsc after VCPUOP_stop_periodic_timer\n",
@@ -333,6 +365,7 @@ void test_main(void)
 	kernel_spin();
 	user_spin();
 	masked_spin();
+	pending_at_iret();
 	stopped_spin();
 	uint64_t idle_ms;
 	if (cmdline_u64(test_cmdline(), "xt.idle_ms", &idle_ms) == CMDLINE_OK && idle_ms)
