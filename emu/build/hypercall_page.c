@@ -4,11 +4,9 @@
  */
 #include <string.h>
 #include "pv-shim/core/xen_abi.h"
+#include <xen/vcpu.h>
 #include "pv-shim/shim_abi.h"
 #include "emu/build/hypercall_page.h"
-
-#define VCPUOP_IS_UP 3 /* xen/vcpu.h */
-#define XEN_ENOENT 2
 
 /* push %rcx; push %r11; mov $n,%eax; <2-byte gate>; pop %r11; pop %rcx; ret */
 static void write_entry(uint8_t *e, uint32_t n, uint8_t gate0, uint8_t gate1)
@@ -54,7 +52,7 @@ void hypercall_page_write(uint8_t *page)
 static void write_vcpu_op(uint8_t *e, uint32_t nr_vcpus)
 {
 	const uint8_t head[] = {
-		0x83, 0xff, VCPUOP_IS_UP, 0x75, 12,
+		0x83, 0xff, VCPUOP_is_up, 0x75, 12,
 		0x81, 0xfe, 0, 0, 0, 0, 0x72, 4,
 		0x6a, (uint8_t)-XEN_ENOENT, 0x58, 0xc3,
 	};
