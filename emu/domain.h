@@ -147,8 +147,21 @@ void vcpu_events_stop(struct vcpu *v);
 int vcpu_events_before_run(struct vcpu *v);
 void vcpu_events_interrupted(struct vcpu *v);
 void vcpu_events_kick(struct vcpu *v, int interrupt);
-/* The core is about to run on this vCPU's exit (host trap path). */
-void vcpu_events_core_runs(struct vcpu *v);
+/*
+ * The core is about to run on this vCPU's exit (host trap path).  A kick
+ * asks for the interrupt only to get the core running; the core delivers
+ * any upcall due on its way back to the guest (and the host path serves
+ * flushes before it runs).  So an exit the core handles answers every
+ * kick made before it: without this, an event the core bounced on an
+ * iret's way back to user mode was injected once more right after, into
+ * the callback it had entered with events masked, for an interrupt window
+ * exit and a trap exit that found nothing to do.  A kick made from here
+ * on stands.
+ */
+static inline void vcpu_events_core_runs(struct vcpu *v)
+{
+	__atomic_store_n(&v->interrupt_wanted, 0, __ATOMIC_SEQ_CST);
+}
 
 /* SMP (vcpu_smp.c): the launcher's struct host_smp for vCPU v; start
  * vCPU n (VCPUOP_up); a host-path TLB flush another vCPU asked of v,

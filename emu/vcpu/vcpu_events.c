@@ -96,21 +96,6 @@ void vcpu_events_kick(struct vcpu *v, int interrupt)
 		pthread_kill(v->thread, KICK_SIGNAL);
 }
 
-/*
- * A kick asks for the interrupt only to get the core running; the core
- * delivers any upcall due on its way back to the guest (and the host
- * path serves flushes before it runs).  So an exit the core handles
- * answers every kick made before it: without this, an event the core
- * bounced on an iret's way back to user mode was injected once more
- * right after, into the callback it had entered with events masked, for
- * an interrupt window exit and a trap exit that found nothing to do.
- * A kick made from here on stands.
- */
-void vcpu_events_core_runs(struct vcpu *v)
-{
-	__atomic_store_n(&v->interrupt_wanted, 0, __ATOMIC_SEQ_CST);
-}
-
 /* The timer fires at guest time `at` (0: disarmed). */
 static void arm(struct vcpu *v, uint64_t at, uint64_t now)
 {
