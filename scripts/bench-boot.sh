@@ -9,7 +9,10 @@
 # and xenlet's VM exits per boot (median), with the last round's exits by
 # cause: KVM exit reason, trap vector reaching the core, hypercall; and
 # xenlet's memory beyond the guest's RAM (its own and the shim region's,
-# --stats' mem.* lines).  It
+# --stats' mem.* lines); and the host's floor: the exits times a null
+# hypercall (made as Debian's kernel makes them, by the hypercall bench
+# guest in each round), plus the start-up to the kernel's first
+# instruction, against both boots.  It
 # prints figures and never fails on them; a boot that does not reach its
 # hello line fails the run.  With BENCH_BOOT_TRACE=FILE each xenlet boot
 # is also traced (--trace FILE, the last one kept) and trace-report's
