@@ -357,8 +357,9 @@ int host_cpu_ops_pending(const struct host_platform *p)
  * the shim, three emulated instructions); the special registers load it
  * between exits, and KVM builds its shadow roots for a new CR3, syncing
  * them, as a `mov %cr3` makes it do.  No page-table store is involved:
- * those that need CPL0 code still go through the shim.  The same CR3 again (a reload meant as
- * a flush) and anything with a flush or an invlpg go through the shim.
+ * those that need CPL0 code still go through the shim.  The same CR3
+ * again (a reload meant as a flush) and anything with a flush or an
+ * invlpg go through the shim.
  */
 int host_cpu_ops_load_cr3_only(struct host_platform *p)
 {

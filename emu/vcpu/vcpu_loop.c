@@ -74,6 +74,11 @@ static void on_ready(struct vcpu *v)
 	d->stats.calib_guest_ticks = bp->calib_guest_ticks;
 	d->stats.calib_host_ticks = bp->calib_host_ticks;
 	st->trap_path = host ? CORE_PATH_HOST : CORE_PATH_GUEST;
+	/* The host path names each exit's cause itself, before the core runs
+	 * (host_trap.c): the core's notes, guest reads among them
+	 * (core_hypercall_caller), would be read by nobody. */
+	if (host)
+		st->trace_flags &= ~CORE_TRACE_ENTRIES;
 	uint64_t gap_us = d->cfg->timer_gap_given ? d->cfg->timer_gap_us
 			  : host ? 0 : XENLET_GUEST_PATH_TIMER_GAP_US;
 	st->vtime.oneshot_gap_ns = gap_us * 1000;
